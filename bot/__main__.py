@@ -1,0 +1,55 @@
+"""`python -m bot run | migrate | sandbox | org import FILE | admin invite ROLE NODE`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m bot", description="Linli (邻里) community bot")
+    commands = root.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start the bot (the sandbox when no TELEGRAM_BOT_TOKEN is set)")
+    commands.add_parser("sandbox", help="start the local sandbox even if a token is set")
+    migrate = commands.add_parser("migrate", help="upgrade the database to the newest schema")
+    migrate.add_argument("--downgrade", metavar="REVISION", help="downgrade to REVISION instead (e.g. base)")
+    org = commands.add_parser("org", help="the 社区/网格/楼栋 tree").add_subparsers(dest="org_command", required=True)
+    org_import = org.add_parser("import", help="load the tree from a YAML or CSV file")
+    org_import.add_argument("file", type=Path)
+    admin = commands.add_parser("admin", help="administration").add_subparsers(dest="admin_command", required=True)
+    invite = admin.add_parser("invite", help="print a one-time invite link granting ROLE on NODE")
+    invite.add_argument("role", help="resident, volunteer, building_head, grid_worker, staff or admin")
+    invite.add_argument("node", help="the place's code, e.g. 麟绛社区/第一网格/3号楼")
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        return asyncio.run(dispatch_command(args, settings))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+async def dispatch_command(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import cli
+
+    if args.command == "migrate":
+        return await cli.migrate(settings, args.downgrade)
+    if args.command == "org":
+        return await cli.org_import(settings, args.file)
+    if args.command == "admin":
+        return await cli.admin_invite(settings, args.role, args.node)
+    return await cli.run(settings, force_sandbox=args.command == "sandbox")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

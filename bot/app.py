@@ -1,0 +1,121 @@
+"""The composition root: builds every long-lived object once, starts them in order, stops them in reverse."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from bot.db import SessionFactory, create_engine, session_factory
+from bot.dispatcher import Dispatcher
+from bot.outbox_sender import OutboxSender
+from bot.telegram import ALLOWED_UPDATES, TelegramAdapter, TelegramTransport, build_application
+from bot.web import WEBHOOK_PATH, Health, add_health_route, build_web_app, start_site, webhook_handler
+from handlers.context import FeatureConfig
+from handlers.features import build_router, menu_entries
+
+log = structlog.get_logger(__name__)
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    """Everything running for one bot process; `stop()` leaves the outbox consistent."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: SessionFactory
+    adapter: TelegramAdapter
+    dispatcher: Dispatcher
+    sender: OutboxSender
+    web_runner: web.AppRunner
+    web_port: int
+    extras: list[Any] = field(default_factory=list)
+
+    async def stop(self) -> None:
+        app = self.adapter.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        await self.web_runner.cleanup()
+        if app.running:
+            await app.stop()
+        await self.sender.stop()
+        await app.shutdown()
+        for extra in reversed(self.extras):
+            await extra.stop()
+        await self.engine.dispose()
+        log.info("linli.stopped")
+
+
+async def start_runtime(
+    settings: Settings, *, clock: Clock = utc_now, token: str | None = None, base_url: str | None = None,
+    web_app: web.Application | None = None, extras: list[Any] | None = None, poll_seconds: float = 1.0,
+) -> Runtime:
+    """Start the bot against the Bot API at `base_url` (the sandbox and tests pass their local server)."""
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    webhook = bool(settings.telegram_webhook_url)
+    application = build_application(
+        token=token or settings.telegram_bot_token, base_url=base_url or settings.telegram_api_base_url,
+        polling=not webhook,
+    )
+    await application.initialize()
+    me = application.bot.bot
+    router = build_router()
+    sender = OutboxSender(
+        sessions=sessions,
+        transports={"telegram": TelegramTransport(application.bot, settings.group_rate_per_minute)},
+        clock=clock, bot_rate_per_second=settings.bot_rate_per_second, max_attempts=settings.outbox_max_attempts,
+        lock_rows=engine.dialect.name == "postgresql", poll_seconds=poll_seconds,
+    )
+    config = FeatureConfig(
+        bot_username=me.username or "", default_locale=settings.locale, timezone=settings.tz,
+        invite_ttl=timedelta(hours=settings.invite_ttl_hours),
+    )
+    dispatcher = Dispatcher(sessions=sessions, router=router, config=config, clock=clock, on_outbox=sender.wake)
+    adapter = TelegramAdapter(application, dispatcher.handle)
+    await adapter.set_commands(menu_entries(router))
+    await sender.start()
+
+    health = Health(sessions, lambda: sender.alive, lambda: dispatcher.last_update_at, clock)
+    app = web_app or build_web_app()
+    add_health_route(app, health)
+    if webhook:
+        app.router.add_post(WEBHOOK_PATH, webhook_handler(settings.telegram_webhook_secret, adapter.process_json))
+    web_runner, web_port = await start_site(app, settings.web_host, settings.web_port)
+
+    if webhook:
+        await application.bot.set_webhook(
+            settings.telegram_webhook_url, secret_token=settings.telegram_webhook_secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    else:
+        assert application.updater is not None
+        await application.bot.delete_webhook()
+        await application.updater.start_polling(poll_interval=0.0, timeout=10, allowed_updates=ALLOWED_UPDATES)
+    await application.start()
+    log.info("linli.started", bot=me.username, mode="webhook" if webhook else "polling", web_port=web_port)
+    return Runtime(settings, engine, sessions, adapter, dispatcher, sender, web_runner, web_port, extras or [])
+
+
+async def run_until_signal(runtime: Runtime) -> None:
+    """Serve until SIGTERM/SIGINT, then finish the update in hand and stop cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("linli.stopping")
+    await runtime.stop()

@@ -1,0 +1,105 @@
+"""What the command-line subcommands do; errors become one clear line and a non-zero exit."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.app import run_until_signal, start_runtime, utc_now
+from bot.config import Settings
+from bot.db import create_engine, session_factory, unit_of_work
+from bot.logs import configure_logging
+from bot.migrate import downgrade_async, upgrade_async
+from handlers.org_import import OrgFileError, import_tree, parse_org_file
+from models.people import Role, create_invite
+from models.places import place_by_code
+
+SANDBOX_BOT_USERNAME = "linli_sandbox_bot"
+
+
+def fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return 2
+
+
+async def migrate(settings: Settings, downgrade_to: str | None) -> int:
+    if downgrade_to:
+        await downgrade_async(settings.database_url, downgrade_to)
+        print(f"数据库已降级到 {downgrade_to} / database downgraded to {downgrade_to}")
+    else:
+        await upgrade_async(settings.database_url)
+        print("数据库已是最新结构 / database is up to date")
+    return 0
+
+
+async def org_import(settings: Settings, file: Path) -> int:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return fail(f"cannot read {file}: {exc}")
+    engine = create_engine(settings.database_url)
+    try:
+        nodes = parse_org_file(file.name, text)
+        async with unit_of_work(session_factory(engine)) as session:
+            report = await import_tree(session, nodes)
+    except OrgFileError as exc:
+        return fail(f"{file}: {exc}")
+    finally:
+        await engine.dispose()
+    print(report.summary())
+    return 0
+
+
+async def bot_username(settings: Settings) -> str:
+    if settings.sandbox:
+        return SANDBOX_BOT_USERNAME
+    async with Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url) as bot:
+        return bot.username
+
+
+async def admin_invite(settings: Settings, role_name: str, node: str) -> int:
+    try:
+        role = Role(role_name)
+    except ValueError:
+        return fail(f"unknown role {role_name!r}; use one of: {', '.join(r.value for r in Role)}")
+    try:
+        username = await bot_username(settings)
+    except TelegramError as exc:
+        return fail(f"cannot reach Telegram to learn the bot's username: {exc}")
+    engine = create_engine(settings.database_url)
+    try:
+        async with unit_of_work(session_factory(engine)) as session:
+            place = await place_by_code(session, code=node)
+            if place is None:
+                return fail(f"no place with code {node!r}; import the tree first (python -m bot org import FILE)")
+            invite = await create_invite(
+                session, role=role, place=place, created_by_id=None,
+                ttl=timedelta(hours=settings.invite_ttl_hours),
+            )
+    except ValueError as exc:
+        return fail(str(exc))
+    finally:
+        await engine.dispose()
+    expires = invite.expires_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+    print(f"https://t.me/{username}?start={invite.code}")
+    print(f"一次性链接，{expires} 前有效 / single use, valid until {expires} ({settings.timezone})", file=sys.stderr)
+    return 0
+
+
+async def run(settings: Settings, *, force_sandbox: bool) -> int:
+    configure_logging(
+        settings.log_level, [settings.telegram_bot_token, settings.telegram_webhook_secret, settings.database_url]
+    )
+    if settings.sandbox or force_sandbox:
+        from bot.sandbox import start_sandbox
+
+        runtime = await start_sandbox(settings, clock=utc_now)
+        print(f"邻里 sandbox ready: http://{settings.web_host}:{runtime.web_port}/", flush=True)
+    else:
+        runtime = await start_runtime(settings)
+    await run_until_signal(runtime)
+    return 0

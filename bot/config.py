@@ -1,0 +1,105 @@
+"""Typed settings read from the environment and `.env` (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_URL = "sqlite:///data/linli.db"
+PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "your-secret", "xxx"}
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message is one line for the operator."""
+
+
+class Settings(BaseSettings):
+    """Every setting Linli reads; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: str = ""
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: str = ""
+    database_url: str = DEFAULT_SQLITE_URL
+    timezone: str = "Asia/Shanghai"
+    locale: Literal["zh", "en"] = "zh"
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=0, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 90)
+    outbox_max_attempts: int = Field(default=8, ge=1, le=100)
+    bot_rate_per_second: float = Field(default=30.0, gt=0)
+    group_rate_per_minute: int = Field(default=20, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (try Asia/Shanghai)") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql", "postgres")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.telegram_webhook_url:
+            if not self.telegram_webhook_url.startswith("https://"):
+                raise ValueError("TELEGRAM_WEBHOOK_URL must be an https:// URL Telegram can reach")
+            secret = self.telegram_webhook_secret
+            if len(secret) < 16 or secret.lower() in PLACEHOLDER_SECRETS:
+                raise ValueError("TELEGRAM_WEBHOOK_SECRET must be set to at least 16 random characters")
+        return self
+
+    @property
+    def sandbox(self) -> bool:
+        """No token means the embedded sandbox: a local Bot API server and a chat page."""
+        return not self.telegram_bot_token
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def async_database_url(self) -> str:
+        return to_async_url(self.database_url)
+
+
+
+def to_async_url(url: str) -> str:
+    """Pick the async driver for a plain SQLAlchemy URL (aiosqlite / asyncpg)."""
+    scheme, sep, rest = url.partition("://")
+    base = scheme.split("+")[0]
+    if base in ("postgres", "postgresql"):
+        return f"postgresql+asyncpg{sep}{rest}"
+    return f"sqlite+aiosqlite{sep}{rest}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a sqlite URL, or None for PostgreSQL and in-memory SQLite."""
+    scheme, _, rest = url.partition("://")
+    if not scheme.startswith("sqlite") or rest in ("", "/", "/:memory:"):
+        return None
+    return Path(rest[1:]) if rest.startswith("/") else Path(rest)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning validation errors into one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]).upper() or "settings"
+        raise ConfigError(f"配置错误 / invalid setting {field}: {first['msg']}") from None

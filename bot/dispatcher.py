@@ -1,0 +1,90 @@
+"""One incoming item → dedupe, one unit of work, routing, effects into the outbox, commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import structlog
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import SessionFactory
+from handlers.context import Context, FeatureConfig
+from handlers.outbox import enqueue
+from handlers.router import Router
+from handlers.texts import translate
+from handlers.types import ChatKind, Incoming, IncomingCallback, Send, sender_of
+from models.chats import ensure_chat
+from models.people import active_grants, ensure_person
+from models.places import place_by_id
+from models.updates import already_processed, record_processed
+
+log = structlog.get_logger(__name__)
+Clock = Callable[[], datetime]
+
+
+class Dispatcher:
+    """Platform-neutral core every adapter hands its neutral items to."""
+
+    def __init__(
+        self, *, sessions: SessionFactory, router: Router, config: FeatureConfig, clock: Clock,
+        on_outbox: Callable[[], None],
+    ) -> None:
+        self._sessions, self._router, self._config = sessions, router, config
+        self._clock, self._on_outbox = clock, on_outbox
+        self.last_update_at: datetime | None = None
+
+    async def handle(self, incoming: Incoming) -> bool:
+        """Process once; False when this update was already processed."""
+        platform = incoming.chat.platform
+        self.last_update_at = self._clock()
+        try:
+            async with self._sessions() as session, session.begin():
+                if await already_processed(session, platform=platform, update_key=incoming.update_key):
+                    log.info("update.duplicate", platform=platform, update=incoming.update_key)
+                    return False
+                record_processed(session, platform=platform, update_key=incoming.update_key)
+                ctx = await self._context(session, incoming)
+                await self._router.route(ctx)
+                await enqueue(session, ctx.effects.items, now=ctx.now)
+        except IntegrityError:
+            log.info("update.duplicate_race", platform=platform, update=incoming.update_key)
+            return False
+        except Exception:
+            log.exception("update.failed", platform=platform, update=incoming.update_key)
+            await self._apologise(incoming)
+            return True
+        self._on_outbox()
+        return True
+
+    async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
+        sender = sender_of(incoming)
+        person = await ensure_person(
+            session, platform=incoming.chat.platform, platform_user_id=sender.platform_user_id,
+            display_name=sender.display_name, username=sender.username,
+        )
+        chat = await ensure_chat(
+            session, platform=incoming.chat.platform, platform_chat_id=incoming.chat.platform_chat_id,
+            kind=incoming.chat.kind, title=incoming.chat.title,
+        )
+        assert person.id is not None
+        place = await place_by_id(session, place_id=chat.place_id) if chat.place_id else None
+        return Context(
+            session=session, config=self._config, now=self._clock(), incoming=incoming, person=person,
+            chat=chat, place=place, grants=await active_grants(session, person_id=person.id),
+        )
+
+    async def _apologise(self, incoming: Incoming) -> None:
+        """Mark a failing update processed (so it is not retried forever) and tell the sender politely."""
+        platform = incoming.chat.platform
+        try:
+            async with self._sessions() as session, session.begin():
+                record_processed(session, platform=platform, update_key=incoming.update_key)
+                if incoming.chat.kind == ChatKind.PRIVATE or not isinstance(incoming, IncomingCallback):
+                    text = translate(self._config.default_locale, "error.generic")
+                    apology = Send(platform=platform, chat_id=incoming.chat.platform_chat_id, text=text)
+                    await enqueue(session, [apology], now=self._clock())
+        except IntegrityError:
+            return
+        self._on_outbox()

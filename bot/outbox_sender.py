@@ -1,0 +1,301 @@
+"""Delivers outbox rows: per-bot and per-group limits, 429 retry_after, backoff, never a row twice."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+import structlog
+
+from bot.db import SessionFactory
+from models.chats import deactivate_chat
+from models.outbox import (
+    OutboxAction,
+    OutboxMessage,
+    OutboxStatus,
+    due_rows,
+    mark_interrupted_sends,
+    sent_message_id,
+)
+
+log = structlog.get_logger(__name__)
+Clock = Callable[[], datetime]
+MAX_BACKOFF_SECONDS = 300.0
+GROUP_WINDOW_SECONDS = 60.5  # Telegram counts 20 per minute; half a second covers network jitter
+CLAIM_BATCH = 200
+
+
+class Failure(StrEnum):
+    RETRY_AFTER = "retry_after"  # the platform asked us to wait; not the row's fault
+    TRANSIENT = "transient"  # network or server trouble before the request landed: safe to retry
+    UNCERTAIN = "uncertain"  # the request may have landed (timeout): never resend a send
+    PERMANENT = "permanent"  # the request is wrong: retrying will not help
+    CHAT_GONE = "chat_gone"  # the bot was removed or blocked
+
+
+class DeliveryError(Exception):
+    def __init__(self, failure: Failure, reason: str, retry_after: float = 0.0) -> None:
+        super().__init__(reason)
+        self.failure, self.reason, self.retry_after = failure, reason, retry_after
+
+
+class NotModified(Exception):
+    """An edit whose text and buttons are already what the message shows."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    action: str
+    chat_id: str
+    payload: dict[str, Any]
+    message_id: str | None
+
+
+class Transport(Protocol):
+    platform: str
+    group_limit_per_minute: int
+
+    def is_group(self, chat_id: str) -> bool: ...
+
+    async def deliver(self, delivery: Delivery) -> str | None:
+        """Send it; return the platform message id for sends, raise DeliveryError/NotModified."""
+        ...
+
+
+class Pacer:
+    """Spaces requests evenly at `rate` per second across all tasks (a leaky bucket)."""
+
+    def __init__(self, rate: float) -> None:
+        self._interval, self._next = 1.0 / rate, 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next)
+            self._next = slot + self._interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+class ChatWindows:
+    """Sliding one-minute windows per group chat, plus chats told to wait by a 429."""
+
+    def __init__(self, per_minute: int) -> None:
+        self._per_minute = per_minute
+        self._sent: dict[str, deque[float]] = {}
+        self._blocked_until: dict[str, float] = {}
+
+    def has_room(self, chat_id: str, is_group: bool, now: float) -> bool:
+        if self._blocked_until.get(chat_id, 0.0) > now:
+            return False
+        if not is_group:
+            return True
+        window = self._sent.get(chat_id)
+        if window is None:
+            return True
+        while window and window[0] <= now - GROUP_WINDOW_SECONDS:
+            window.popleft()
+        return len(window) < self._per_minute
+
+    def record(self, chat_id: str, is_group: bool, now: float) -> None:
+        if is_group:
+            self._sent.setdefault(chat_id, deque()).append(now)
+
+    def block(self, chat_id: str, until: float) -> None:
+        self._blocked_until[chat_id] = max(until, self._blocked_until.get(chat_id, 0.0))
+
+
+class OutboxSender:
+    """The only code that talks to platforms; one per process, many processes may share a database."""
+
+    def __init__(
+        self, *, sessions: SessionFactory, transports: dict[str, Transport], clock: Clock,
+        bot_rate_per_second: float = 30.0, max_attempts: int = 8, concurrency: int = 16, lock_rows: bool = False,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self._sessions, self._transports, self._clock = sessions, transports, clock
+        self._pacers = {name: Pacer(bot_rate_per_second) for name in transports}
+        self._windows = {name: ChatWindows(t.group_limit_per_minute) for name, t in transports.items()}
+        self._max_attempts, self._lock_rows, self._poll = max_attempts, lock_rows, poll_seconds
+        self._concurrency = concurrency
+        self._wake = asyncio.Event()
+        self._inflight_chats: set[tuple[str, str]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._runner: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.delivered = 0
+
+    @property
+    def alive(self) -> bool:
+        return self._runner is not None and not self._runner.done()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        async with self._sessions() as session, session.begin():
+            interrupted = await mark_interrupted_sends(session)
+        if interrupted:
+            log.warning("outbox.interrupted_rows", count=interrupted)
+        self._runner = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        """Stop claiming rows and let deliveries in flight finish, so no row is left 'sending'."""
+        self._stopping = True
+        self._wake.set()
+        if self._runner is not None:
+            await self._runner
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                claimed = await self._claim_and_start()
+            except Exception:
+                log.exception("outbox.claim_failed")
+                claimed = 0
+            if claimed == 0:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._poll)
+
+    async def _claim_and_start(self) -> int:
+        """Mark a batch of due rows 'sending' (committed before any request) and start their delivery."""
+        free = self._free_slots()
+        if free == 0:
+            return 0
+        async with self._sessions() as session, session.begin():
+            rows = await due_rows(session, now=self._clock(), limit=CLAIM_BATCH, lock=self._lock_rows)
+            picked = self._pick(rows, free)
+            for row in picked:
+                row.status = OutboxStatus.SENDING
+        for row in picked:
+            self._start(row)
+        return len(picked)
+
+    def _free_slots(self) -> int:
+        return max(0, self._concurrency - len(self._tasks))
+
+    def _pick(self, rows: list[OutboxMessage], free: int) -> list[OutboxMessage]:
+        """At most one row per chat at a time, oldest first, only where the chat's window has room."""
+        picked: list[OutboxMessage] = []
+        seen: set[tuple[str, str]] = set()
+        now = time.monotonic()
+        for row in rows:
+            key = (row.platform, row.chat_id)
+            transport = self._transports.get(row.platform)
+            if transport is None:
+                continue
+            if row.action == OutboxAction.ANSWER:
+                picked.append(row)
+            elif key not in seen and key not in self._inflight_chats:
+                seen.add(key)
+                if self._windows[row.platform].has_room(row.chat_id, transport.is_group(row.chat_id), now):
+                    picked.append(row)
+                    self._inflight_chats.add(key)
+            if len(picked) >= free:
+                break
+        return picked
+
+    def _start(self, row: OutboxMessage) -> None:
+        task = asyncio.create_task(self._deliver(row))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _deliver(self, row: OutboxMessage) -> None:
+        try:
+            await self._deliver_row(row)
+        except Exception:
+            log.exception("outbox.deliver_crashed", row=row.id)
+        finally:
+            if row.action != OutboxAction.ANSWER:
+                self._inflight_chats.discard((row.platform, row.chat_id))
+            self._wake.set()
+
+    async def _deliver_row(self, row: OutboxMessage) -> None:
+        transport = self._transports[row.platform]
+        message_id = await self._target_message_id(row)
+        if row.action == OutboxAction.EDIT and message_id is None:
+            await self._finish(row, status=OutboxStatus.PENDING, error="waiting for the message to edit", delay=2.0)
+            return
+        if row.action != OutboxAction.ANSWER:
+            await self._pacers[row.platform].wait()
+            self._windows[row.platform].record(row.chat_id, transport.is_group(row.chat_id), time.monotonic())
+        delivery = Delivery(row.action, row.chat_id, row.payload, message_id)
+        try:
+            sent_id = await transport.deliver(delivery)
+        except NotModified:
+            await self._finish(row, status=OutboxStatus.SENT)
+        except DeliveryError as error:
+            await self._failed(row, transport, error)
+        else:
+            self.delivered += 1
+            await self._finish(row, status=OutboxStatus.SENT, message_id=sent_id)
+
+    async def _target_message_id(self, row: OutboxMessage) -> str | None:
+        if row.action != OutboxAction.EDIT:
+            return None
+        if "message_id" in row.payload:
+            return str(row.payload["message_id"])
+        async with self._sessions() as session:
+            target = await sent_message_id(session, ref_key=row.payload["ref_key"])
+        return None if target is None else target[1]
+
+    async def _failed(self, row: OutboxMessage, transport: Transport, error: DeliveryError) -> None:
+        log.warning("outbox.delivery_failed", row=row.id, failure=error.failure, reason=error.reason)
+        if error.failure is Failure.RETRY_AFTER:
+            self._windows[row.platform].block(row.chat_id, time.monotonic() + error.retry_after)
+            await self._finish(row, status=OutboxStatus.PENDING, error=error.reason, delay=error.retry_after)
+        elif error.failure is Failure.TRANSIENT or (
+            error.failure is Failure.UNCERTAIN and row.action != OutboxAction.SEND
+        ):
+            attempts = row.attempts + 1
+            if attempts >= self._max_attempts:
+                reason = f"gave up after {attempts} attempts: {error.reason}"
+                await self._finish(row, status=OutboxStatus.FAILED, error=reason, attempts=attempts)
+            else:
+                await self._finish(
+                    row, status=OutboxStatus.PENDING, error=error.reason, attempts=attempts, delay=backoff(attempts)
+                )
+        elif error.failure is Failure.UNCERTAIN:
+            await self._finish(row, status=OutboxStatus.UNCERTAIN, error=error.reason)
+        else:
+            await self._finish(
+                row, status=OutboxStatus.FAILED, error=error.reason, chat_gone=error.failure is Failure.CHAT_GONE
+            )
+
+    async def _finish(
+        self, row: OutboxMessage, *, status: OutboxStatus, error: str | None = None, message_id: str | None = None,
+        attempts: int | None = None, delay: float = 0.0, chat_gone: bool = False,
+    ) -> None:
+        """Record the outcome of one delivery in its own transaction."""
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            stored = await session.get(OutboxMessage, row.id)
+            assert stored is not None
+            stored.status = status
+            stored.last_error = error[:500] if error else stored.last_error
+            if attempts is not None:
+                stored.attempts = attempts
+            if status is OutboxStatus.SENT:
+                stored.sent_at, stored.platform_message_id = now, message_id
+            if status is OutboxStatus.PENDING:
+                stored.next_attempt_at = now + timedelta(seconds=delay)
+            if chat_gone:
+                await deactivate_chat(session, platform=row.platform, platform_chat_id=row.chat_id)
+
+
+def backoff(attempts: int) -> float:
+    """Exponential backoff with jitter: about 1, 2, 4 … seconds, capped at five minutes."""
+    base = min(MAX_BACKOFF_SECONDS, 2.0 ** (attempts - 1))
+    return base * random.uniform(0.8, 1.2)

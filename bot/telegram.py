@@ -1,0 +1,305 @@
+"""The Telegram adapter: PTB updates → neutral items, outbox rows → Bot API calls."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from telegram import (
+    BotCommand,
+    CallbackQuery,
+    ChatMemberUpdated,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+    Update,
+    User,
+)
+from telegram import Bot as TelegramBot
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.outbox_sender import Delivery, DeliveryError, Failure, NotModified
+from handlers.types import (
+    BotMembership,
+    ChatKind,
+    ChatMoved,
+    ChatRef,
+    Incoming,
+    IncomingCallback,
+    IncomingMessage,
+    MembershipStatus,
+    Sender,
+)
+
+log = structlog.get_logger(__name__)
+PLATFORM = "telegram"
+CJK = re.compile(r"[\u3400-\u9fff]")
+PRESENT = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER, ChatMemberStatus.RESTRICTED}
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+
+
+# ---- mapping: pure functions from PTB objects to neutral items -------------------------------------------
+
+
+def display_name(user: User) -> str:
+    """王 + 小明 → 王小明; Li + Wei → Li Wei."""
+    first, last = user.first_name or "", user.last_name or ""
+    if not last:
+        return first
+    joiner = "" if CJK.search(first[-1:] + last[:1]) else " "
+    return f"{first}{joiner}{last}"
+
+
+def to_sender(user: User) -> Sender:
+    return Sender(
+        platform_user_id=str(user.id), display_name=display_name(user), username=user.username,
+        language=user.language_code, is_bot=user.is_bot,
+    )
+
+
+def to_chat_ref(message_chat: Any) -> ChatRef | None:
+    if message_chat.type == ChatType.PRIVATE:
+        kind = ChatKind.PRIVATE
+    elif message_chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+        kind = ChatKind.GROUP
+    else:
+        return None
+    return ChatRef(PLATFORM, str(message_chat.id), kind, message_chat.title or "")
+
+
+def split_command(message: Message, bot_username: str) -> tuple[str, str] | None | bool:
+    """('help', 'args') for '/help@ourbot args'; False for a command addressed to another bot; None if none."""
+    text = message.text or message.caption or ""
+    if not text.startswith("/"):
+        return None
+    head, _, args = text.partition(" ")
+    name, _, target = head[1:].partition("@")
+    if target and target.lower() != bot_username.lower():
+        return False
+    if not re.fullmatch(r"[A-Za-z0-9_]{1,32}", name):
+        return None
+    return name.lower(), args.strip()
+
+
+def mentions(message: Message, bot_username: str, bot_id: int) -> bool:
+    text = message.text or message.caption or ""
+    if f"@{bot_username}".lower() in text.lower():
+        return True
+    replied = message.reply_to_message
+    return bool(replied and replied.from_user and replied.from_user.id == bot_id)
+
+
+def message_to_incoming(update: Update, message: Message, bot_username: str, bot_id: int) -> IncomingMessage | None:
+    if message.from_user is None or message.from_user.is_bot:
+        return None
+    chat = to_chat_ref(message.chat)
+    if chat is None:
+        return None
+    command = split_command(message, bot_username)
+    if command is False:
+        return None
+    replied = message.reply_to_message
+    return IncomingMessage(
+        update_key=str(update.update_id),
+        chat=chat,
+        sender=to_sender(message.from_user),
+        message_id=str(message.message_id),
+        text=message.text or message.caption or "",
+        command=command[0] if isinstance(command, tuple) else None,
+        args=command[1] if isinstance(command, tuple) else "",
+        photos=(message.photo[-1].file_id,) if message.photo else (),
+        reply_to_message_id=str(replied.message_id) if replied else None,
+        reply_to_sender=to_sender(replied.from_user) if replied and replied.from_user else None,
+        mentions_bot=mentions(message, bot_username, bot_id),
+        is_forwarded=message.forward_origin is not None,
+        is_edit=update.edited_message is not None,
+    )
+
+
+def callback_to_incoming(update: Update, query: CallbackQuery) -> IncomingCallback | None:
+    if query.message is None:
+        return None
+    chat = to_chat_ref(query.message.chat)
+    if chat is None:
+        return None
+    return IncomingCallback(
+        update_key=str(update.update_id), chat=chat, sender=to_sender(query.from_user), callback_id=query.id,
+        data=query.data or "", message_id=str(query.message.message_id),
+    )
+
+
+def membership_to_incoming(update: Update, change: ChatMemberUpdated, bot_can_read_all: bool) -> BotMembership | None:
+    chat = to_chat_ref(change.chat)
+    if chat is None or chat.kind != ChatKind.GROUP:
+        return None
+    old, new = change.old_chat_member.status, change.new_chat_member.status
+    if new not in PRESENT:
+        status = MembershipStatus.REMOVED
+    elif old not in PRESENT:
+        status = MembershipStatus.ADDED
+    else:
+        status = MembershipStatus.PROMOTED
+    is_admin = new in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+    return BotMembership(
+        update_key=str(update.update_id), chat=chat, actor=to_sender(change.from_user), status=status,
+        can_read_all=bot_can_read_all or is_admin,
+    )
+
+
+def chat_moved(update: Update, message: Message) -> ChatMoved | None:
+    chat = to_chat_ref(message.chat)
+    if chat is None or message.from_user is None:
+        return None
+    return ChatMoved(str(update.update_id), chat, to_sender(message.from_user), str(message.migrate_to_chat_id))
+
+
+def update_to_incoming(update: Update, *, bot_username: str, bot_id: int, bot_can_read_all: bool) -> Incoming | None:
+    """The neutral item for a Telegram update, or None for updates Linli ignores."""
+    message = update.message or update.edited_message
+    if message is not None and message.migrate_to_chat_id is not None:
+        return chat_moved(update, message)
+    if message is not None and not message.new_chat_members and not message.left_chat_member:
+        return message_to_incoming(update, message, bot_username, bot_id)
+    if update.callback_query is not None:
+        return callback_to_incoming(update, update.callback_query)
+    if update.my_chat_member is not None:
+        return membership_to_incoming(update, update.my_chat_member, bot_can_read_all)
+    return None
+
+
+# ---- transport: outbox rows → Bot API calls ----------------------------------------------------------------
+
+
+def to_markup(buttons: list[list[dict[str, str]]]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b["text"], url=b["url"]) if b.get("url") else InlineKeyboardButton(
+                b["text"], callback_data=b.get("data", "")) for b in row]
+            for row in buttons
+        ]
+    )
+
+
+def seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def classify_error(error: TelegramError) -> Exception:
+    """Map a PTB error to what the outbox sender should do about it."""
+    if isinstance(error, RetryAfter):
+        return DeliveryError(Failure.RETRY_AFTER, "429 too many requests", seconds(error.retry_after))
+    if isinstance(error, Forbidden | ChatMigrated):
+        return DeliveryError(Failure.CHAT_GONE, str(error))
+    if isinstance(error, BadRequest):
+        if "not modified" in error.message.lower():
+            return NotModified()
+        return DeliveryError(Failure.PERMANENT, str(error))
+    if isinstance(error, TimedOut):
+        return DeliveryError(Failure.UNCERTAIN, "timed out waiting for Telegram")
+    if isinstance(error, NetworkError):
+        return DeliveryError(Failure.TRANSIENT, str(error))
+    return DeliveryError(Failure.PERMANENT, str(error))
+
+
+class TelegramTransport:
+    platform = PLATFORM
+
+    def __init__(self, bot: TelegramBot, group_limit_per_minute: int = 20) -> None:
+        self._bot = bot
+        self.group_limit_per_minute = group_limit_per_minute
+
+    def is_group(self, chat_id: str) -> bool:
+        return chat_id.startswith("-")
+
+    async def deliver(self, delivery: Delivery) -> str | None:
+        try:
+            return await self._call(delivery)
+        except TelegramError as error:
+            raise classify_error(error) from error
+
+    async def _call(self, delivery: Delivery) -> str | None:
+        payload, chat_id = delivery.payload, int(delivery.chat_id)
+        markup = to_markup(payload.get("buttons", []))
+        if delivery.action == "answer":
+            await self._bot.answer_callback_query(
+                payload["callback_id"], text=payload.get("text") or None, show_alert=bool(payload.get("alert"))
+            )
+            return None
+        if delivery.action == "edit":
+            return await self._edit(chat_id, int(delivery.message_id or 0), payload["text"], markup)
+        reply = ReplyParameters(int(payload["reply_to"]), allow_sending_without_reply=True) if payload.get(
+            "reply_to") else None
+        if payload.get("photo"):
+            sent = await self._bot.send_photo(
+                chat_id, payload["photo"], caption=payload["text"][:1024], reply_markup=markup,
+                reply_parameters=reply,
+            )
+        else:
+            sent = await self._bot.send_message(chat_id, payload["text"], reply_markup=markup, reply_parameters=reply)
+        return str(sent.message_id)
+
+    async def _edit(self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
+        try:
+            await self._bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup)
+        except BadRequest as error:
+            if "no text in the message" not in error.message.lower():
+                raise
+            await self._bot.edit_message_caption(
+                chat_id=chat_id, message_id=message_id, caption=text[:1024], reply_markup=markup
+            )
+
+
+# ---- application ----------------------------------------------------------------------------------------------
+
+UpdateSink = Callable[[Incoming], Awaitable[bool]]
+
+
+def build_application(*, token: str, base_url: str, polling: bool) -> Application:  # type: ignore[type-arg]
+    """The PTB Application, built once by the composition root."""
+    builder = ApplicationBuilder().token(token).base_url(base_url).base_file_url(file_url_for(base_url))
+    if not polling:
+        builder = builder.updater(None)
+    return builder.build()
+
+
+def file_url_for(base_url: str) -> str:
+    """…/bot → …/file/bot, as Telegram lays out its file URLs."""
+    return base_url[: -len("bot")] + "file/bot" if base_url.endswith("/bot") else base_url
+
+
+class TelegramAdapter:
+    """Feeds the dispatcher from PTB and knows the bot's own identity."""
+
+    def __init__(self, application: Application, sink: UpdateSink) -> None:  # type: ignore[type-arg]
+        self.application, self._sink = application, sink
+        application.add_handler(TypeHandler(Update, self._on_update))
+
+    @property
+    def bot(self) -> TelegramBot:
+        return self.application.bot
+
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        me = self.bot.bot
+        incoming = update_to_incoming(
+            update, bot_username=me.username or "", bot_id=me.id,
+            bot_can_read_all=bool(me.can_read_all_group_messages),
+        )
+        if incoming is not None:
+            await self._sink(incoming)
+
+    async def set_commands(self, commands: list[tuple[str, str, str]]) -> None:
+        """Publish the command menu: (name, Chinese description, English description)."""
+        await self.bot.set_my_commands([BotCommand(n, zh) for n, zh, _ in commands])
+        await self.bot.set_my_commands([BotCommand(n, en) for n, _, en in commands], language_code="en")
+
+    async def process_json(self, data: dict[str, Any]) -> None:
+        """Process one webhook update body."""
+        await self.application.process_update(Update.de_json(data, self.bot))

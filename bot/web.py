@@ -1,0 +1,98 @@
+"""The aiohttp web server: Telegram webhook, /healthz, and (in sandbox mode) the chat page."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.db import SessionFactory
+from models.outbox import count_by_status
+
+log = structlog.get_logger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WEBHOOK_PATH = "/telegram/webhook"
+MAX_BODY_BYTES = 1024 * 1024
+
+
+@dataclass
+class Health:
+    sessions: SessionFactory
+    sender_alive: Callable[[], bool]
+    last_update_at: Callable[[], datetime | None]
+    clock: Callable[[], datetime]
+
+    async def report(self) -> tuple[bool, dict[str, Any]]:
+        database_ok, outbox = True, {}
+        try:
+            async with self.sessions() as session:
+                await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+                outbox = await count_by_status(session)
+        except Exception as exc:  # the point of a health check is to report, not to raise
+            database_ok = False
+            log.warning("health.database_unreachable", error=type(exc).__name__)
+        last = self.last_update_at()
+        age = None if last is None else round((self.clock() - last).total_seconds(), 1)
+        ok = database_ok and self.sender_alive()
+        body = {
+            "status": "ok" if ok else "unhealthy",
+            "database": database_ok,
+            "sender_alive": self.sender_alive(),
+            "last_update_age_seconds": age,
+            "outbox": outbox,
+        }
+        return ok, body
+
+
+def healthz_handler(health: Health) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def healthz(_request: web.Request) -> web.Response:
+        ok, body = await health.report()
+        return web.json_response(body, status=200 if ok else 503)
+
+    return healthz
+
+
+def webhook_handler(
+    secret: str, process: Callable[[dict[str, Any]], Awaitable[None]]
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """Telegram's webhook: anything without the right secret header gets 403 and is not processed."""
+
+    async def telegram_webhook(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+            log.warning("webhook.bad_secret", remote=request.remote)
+            return web.Response(status=403, text="forbidden")
+        try:
+            data = json.loads(await request.read())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return web.Response(status=400, text="body must be a JSON update")
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return web.Response(status=400, text="body must be a JSON update")
+        await process(data)
+        return web.Response(text="ok")
+
+    return telegram_webhook
+
+
+def build_web_app() -> web.Application:
+    return web.Application(client_max_size=MAX_BODY_BYTES)
+
+
+def add_health_route(app: web.Application, health: Health) -> None:
+    app.router.add_get("/healthz", healthz_handler(health))
+
+
+async def start_site(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Serve `app`; returns the runner and the bound port (port 0 picks a free one)."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    return runner, int(runner.addresses[0][1])

@@ -1,0 +1,1 @@
+"""Features on neutral messages: no platform imports here."""

@@ -1,0 +1,103 @@
+"""What a feature gets for one incoming item: the session, who and where, and a place to put effects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.texts import translate
+from handlers.types import (
+    AnswerCallback,
+    ChatKind,
+    Edit,
+    Effects,
+    Incoming,
+    IncomingCallback,
+    IncomingMessage,
+    Keyboard,
+    Send,
+)
+from models.chats import Chat
+from models.people import Person, RoleGrant
+from models.places import Place
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """The settings features need, handed down by the composition root."""
+
+    bot_username: str
+    default_locale: str = "zh"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    invite_ttl: timedelta = timedelta(hours=72)
+
+
+@dataclass
+class Context:
+    session: AsyncSession
+    config: FeatureConfig
+    now: datetime
+    incoming: Incoming
+    person: Person
+    chat: Chat
+    place: Place | None
+    grants: list[RoleGrant]
+    effects: Effects = field(default_factory=Effects)
+
+    @property
+    def platform(self) -> str:
+        return self.incoming.chat.platform
+
+    @property
+    def locale(self) -> str:
+        return self.person.locale or self.config.default_locale
+
+    @property
+    def in_group(self) -> bool:
+        return self.incoming.chat.kind == ChatKind.GROUP
+
+    def t(self, key: str, **values: object) -> str:
+        return translate(self.locale, key, **values)
+
+    def reply(self, text: str, *, buttons: Keyboard = (), ref_key: str | None = None, quote: bool = False) -> None:
+        """Answer in the chat the incoming item came from."""
+        quoted = self.incoming.message_id if quote and isinstance(self.incoming, IncomingMessage) else None
+        self.effects.add(
+            Send(
+                platform=self.platform,
+                chat_id=self.incoming.chat.platform_chat_id,
+                text=text,
+                buttons=buttons,
+                reply_to_message_id=quoted,
+                ref_key=ref_key,
+            )
+        )
+
+    def answer(self, text: str = "", *, alert: bool = False) -> None:
+        """Answer a button press (the small toast Telegram shows)."""
+        assert isinstance(self.incoming, IncomingCallback)
+        self.effects.add(
+            AnswerCallback(
+                platform=self.platform,
+                chat_id=self.incoming.chat.platform_chat_id,
+                callback_id=self.incoming.callback_id,
+                text=text,
+                alert=alert,
+            )
+        )
+
+    def edit_pressed(self, text: str, *, buttons: Keyboard = ()) -> None:
+        """Edit the message whose button was pressed."""
+        assert isinstance(self.incoming, IncomingCallback)
+        self.effects.add(
+            Edit(
+                platform=self.platform,
+                text=text,
+                buttons=buttons,
+                chat_id=self.incoming.chat.platform_chat_id,
+                message_id=self.incoming.message_id,
+            )
+        )

@@ -1,0 +1,74 @@
+"""Demo data for the sandbox: one community, a grid, two buildings, a building head and a staff member."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.org_import import Node, import_tree
+from models.chats import bind_chat, ensure_chat
+from models.people import Role, ensure_person, grant_role
+from models.places import PlaceKind, place_by_code
+
+COMMUNITY = "阳光社区"
+GRID = f"{COMMUNITY}/第一网格"
+BUILDINGS = (f"{GRID}/1号楼", f"{GRID}/2号楼")
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    platform_user_id: str
+    name: str
+    role: Role | None
+    place_code: str | None
+
+
+@dataclass(frozen=True)
+class DemoChat:
+    platform_chat_id: str
+    title: str
+    bound_to: str | None
+
+
+DEMO_PEOPLE = (
+    DemoPerson("1001", "王小明", Role.RESIDENT, BUILDINGS[0]),
+    DemoPerson("1002", "刘阿姨", Role.RESIDENT, BUILDINGS[0]),
+    DemoPerson("1003", "李楼长", Role.BUILDING_HEAD, BUILDINGS[0]),
+    DemoPerson("1004", "张社工", Role.STAFF, COMMUNITY),
+)
+DEMO_CHATS = (
+    DemoChat("-1001000000001", "阳光社区1号楼业主群", BUILDINGS[0]),
+    DemoChat("-1001000000002", "阳光社区2号楼业主群", None),
+)
+
+
+def demo_tree() -> list[Node]:
+    buildings = [Node(PlaceKind.BUILDING, code.rsplit("/", 1)[1], code, units=3) for code in BUILDINGS]
+    grid = Node(PlaceKind.GRID, "第一网格", GRID, children=buildings)
+    return [Node(PlaceKind.COMMUNITY, COMMUNITY, COMMUNITY, children=[grid])]
+
+
+async def seed_demo(session: AsyncSession, *, platform: str, now: datetime) -> None:
+    """Create the demo tree, people and group bindings; running it again changes nothing."""
+    await import_tree(session, demo_tree())
+    for who in DEMO_PEOPLE:
+        person = await ensure_person(
+            session, platform=platform, platform_user_id=who.platform_user_id, display_name=who.name, username=None
+        )
+        place = await place_by_code(session, code=who.place_code) if who.place_code else None
+        if who.role and place and person.id is not None:
+            await grant_role(session, person_id=person.id, role=who.role, place=place, granted_by_id=None)
+    staff = await ensure_person(
+        session, platform=platform, platform_user_id="1004", display_name="张社工", username=None
+    )
+    for demo_chat in DEMO_CHATS:
+        chat = await ensure_chat(
+            session, platform=platform, platform_chat_id=demo_chat.platform_chat_id, kind="group",
+            title=demo_chat.title,
+        )
+        chat.can_read_all = True
+        building = await place_by_code(session, code=demo_chat.bound_to) if demo_chat.bound_to else None
+        if building is not None and chat.place_id is None and staff.id is not None:
+            bind_chat(chat, place=building, person_id=staff.id, now=now)

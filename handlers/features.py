@@ -1,0 +1,19 @@
+"""The one table of features: the composition root builds the router from it."""
+
+from __future__ import annotations
+
+from handlers import groups, onboarding
+from handlers.router import Router
+from handlers.texts import translate
+
+
+def build_router() -> Router:
+    router = Router()
+    for feature in (onboarding, groups):
+        feature.register(router)
+    return router
+
+
+def menu_entries(router: Router) -> list[tuple[str, str, str]]:
+    """(command, Chinese description, English description) for the platform's command menu."""
+    return [(c.name, translate("zh", c.description_key), translate("en", c.description_key)) for c in router.menu()]

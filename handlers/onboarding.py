@@ -1,0 +1,72 @@
+"""/start (with invite payloads), /help that fits the sender's roles, /me."""
+
+from __future__ import annotations
+
+from handlers.context import Context
+from handlers.roles import describe_grants, role_names
+from handlers.router import Command, Router
+from handlers.types import IncomingMessage
+from models.people import InviteProblem, Role, redeem_invite
+from models.places import place_by_id, place_label
+
+
+async def start(ctx: Context, message: IncomingMessage) -> None:
+    """Greet; with a payload, redeem the one-time invite it carries."""
+    code = message.args.strip()
+    if not code:
+        ctx.reply(ctx.t("start.hello", name=ctx.person.display_name))
+        return
+    assert ctx.person.id is not None
+    grant, problem = await redeem_invite(ctx.session, code=code, person_id=ctx.person.id, now=ctx.now)
+    if grant is None:
+        ctx.reply(ctx.t(f"start.invite_{(problem or InviteProblem.UNKNOWN).value}"))
+        return
+    ctx.grants.append(grant)
+    place = await place_by_id(ctx.session, place_id=grant.place_id)
+    label = await place_label(ctx.session, place=place) if place else ""
+    ctx.reply(ctx.t("start.invite_ok", place=label, role=ctx.t(f"role.{grant.role}")))
+
+
+def visible_commands(router: Router, roles: set[Role]) -> list[Command]:
+    """Commands this person may use: open ones plus those of any role they hold."""
+    return [c for c in router.menu() if c.roles is None or c.roles & roles]
+
+
+def help_text(ctx: Context, router: Router) -> str:
+    roles = role_names(ctx)
+    commands = visible_commands(router, roles)
+    lines = [ctx.t("help.header")]
+    lines += [f"/{c.name} — {ctx.t(c.description_key)}" for c in commands]
+    words = [c.aliases[0] for c in commands if c.aliases]
+    if words:
+        lines += ["", ctx.t("help.plain_words", words="、".join(words))]
+    role_labels = "、".join(sorted({ctx.t(f"role.{r}") for r in roles}))
+    lines += ["", ctx.t("help.roles", roles=role_labels) if roles else ctx.t("help.no_roles")]
+    return "\n".join(lines)
+
+
+def make_help(router: Router) -> Command:
+    async def show_help(ctx: Context, message: IncomingMessage) -> None:
+        """List what the sender can do."""
+        ctx.reply(help_text(ctx, router))
+
+    return Command("help", show_help, "cmd.help", aliases=("帮助", "help", "菜单"))
+
+
+async def me(ctx: Context, message: IncomingMessage) -> None:
+    """Show the sender's roles and where they hold them."""
+    lines = await describe_grants(ctx)
+    if not lines:
+        ctx.reply(ctx.t("me.none"))
+        return
+    ctx.reply(ctx.t("me.list", name=ctx.person.display_name, roles="\n".join(lines)))
+
+
+def register(router: Router) -> None:
+    router.add_commands(
+        [
+            Command("start", start, "cmd.start", menu=False),
+            make_help(router),
+            Command("me", me, "cmd.me", aliases=("我的身份",)),
+        ]
+    )

@@ -1,0 +1,63 @@
+"""Turn neutral effects into outbox rows inside the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.types import AnswerCallback, Edit, Effect, Keyboard, Send
+from models.outbox import OutboxAction, OutboxMessage, sent_message_id
+
+
+def keyboard_payload(buttons: Keyboard) -> list[list[dict[str, str]]]:
+    return [[{k: v for k, v in (("text", b.text), ("data", b.data), ("url", b.url)) if v} for b in row] for row in buttons]
+
+
+async def outbox_row(session: AsyncSession, effect: Effect, now: datetime) -> OutboxMessage | None:
+    """The row for one effect; an edit of an unknown message yields nothing."""
+    payload: dict[str, Any]
+    if isinstance(effect, Send):
+        payload = {"text": effect.text, "buttons": keyboard_payload(effect.buttons)}
+        if effect.reply_to_message_id:
+            payload["reply_to"] = effect.reply_to_message_id
+        if effect.photo:
+            payload["photo"] = effect.photo
+        return OutboxMessage(
+            platform=effect.platform, chat_id=effect.chat_id, action=OutboxAction.SEND, payload=payload,
+            ref_key=effect.ref_key, dedupe_key=effect.dedupe_key, next_attempt_at=now,
+        )
+    if isinstance(effect, Edit):
+        payload = {"text": effect.text, "buttons": keyboard_payload(effect.buttons)}
+        chat_id = effect.chat_id
+        if effect.ref_key is not None:
+            target = await sent_message_id(session, ref_key=effect.ref_key)
+            if target is None:
+                return None
+            chat_id, payload["ref_key"] = target[0], effect.ref_key
+        else:
+            payload["message_id"] = effect.message_id
+        assert chat_id is not None
+        return OutboxMessage(
+            platform=effect.platform, chat_id=chat_id, action=OutboxAction.EDIT, payload=payload, next_attempt_at=now
+        )
+    assert isinstance(effect, AnswerCallback)
+    payload = {"callback_id": effect.callback_id, "text": effect.text, "alert": effect.alert}
+    return OutboxMessage(
+        platform=effect.platform, chat_id=effect.chat_id, action=OutboxAction.ANSWER, payload=payload,
+        next_attempt_at=now,
+    )
+
+
+async def enqueue(session: AsyncSession, effects: Iterable[Effect], *, now: datetime) -> int:
+    """Write every effect to the outbox; returns how many rows were added."""
+    added = 0
+    for effect in effects:
+        row = await outbox_row(session, effect, now)
+        if row is not None:
+            session.add(row)
+            await session.flush()
+            added += 1
+    return added

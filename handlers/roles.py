@@ -1,0 +1,29 @@
+"""Role helpers features share: labels, scope checks on the chat's place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from handlers.context import Context
+from models.people import Role, has_role_over
+from models.places import Place, place_by_id, place_label
+
+
+def role_names(ctx: Context) -> set[Role]:
+    return {Role(g.role) for g in ctx.grants}
+
+
+async def may_act_on(ctx: Context, place: Place, roles: Iterable[Role]) -> bool:
+    """True if the sender holds one of `roles` on `place` or above it."""
+    assert ctx.person.id is not None
+    return await has_role_over(ctx.session, person_id=ctx.person.id, place=place, roles=roles)
+
+
+async def describe_grants(ctx: Context) -> list[str]:
+    """One line per active grant, e.g. 楼栋长 · 麟绛社区 · 第一网格 · 3号楼."""
+    lines = []
+    for grant in ctx.grants:
+        place = await place_by_id(ctx.session, place_id=grant.place_id)
+        where = await place_label(ctx.session, place=place) if place else "?"
+        lines.append(f"{ctx.t('role.' + grant.role)} · {where}")
+    return lines

@@ -1,0 +1,102 @@
+"""The durable outbox: every message the bot sends, edits or answers, written with the state change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Index, UniqueConstraint, func, update
+from sqlmodel import JSON, Column, Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import UTCDateTime, utcnow
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNCERTAIN = "uncertain"
+
+
+class OutboxAction(StrEnum):
+    SEND = "send"
+    EDIT = "edit"
+    ANSWER = "answer"
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One delivery; `ref_key` names a sent message so later rows can edit it."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    action: str = Field(max_length=8)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    ref_key: str | None = Field(default=None, max_length=80, index=True)
+    dedupe_key: str | None = Field(default=None, max_length=120)
+    status: str = Field(default=OutboxStatus.PENDING, max_length=12)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, max_length=500)
+    platform_message_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+async def due_rows(session: AsyncSession, *, now: datetime, limit: int, lock: bool) -> list[OutboxMessage]:
+    """Oldest pending rows whose time has come; locked SKIP LOCKED on PostgreSQL."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, col(OutboxMessage.next_attempt_at) <= now)
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+    )
+    if lock:
+        query = query.with_for_update(skip_locked=True)
+    return list((await session.exec(query)).all())
+
+
+async def pending_before(session: AsyncSession, *, row_id: int, chat_id: str, platform: str) -> bool:
+    """True if an older row for the same chat is still undelivered (keeps per-chat order)."""
+    query = select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.platform == platform,
+        OutboxMessage.chat_id == chat_id,
+        col(OutboxMessage.id) < row_id,
+        col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+    )
+    return bool((await session.exec(query)).one())
+
+
+async def sent_message_id(session: AsyncSession, *, ref_key: str) -> tuple[str, str | None] | None:
+    """(chat id, platform message id) of the newest send row named `ref_key`, if it exists."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.ref_key == ref_key, OutboxMessage.action == OutboxAction.SEND)
+        .order_by(col(OutboxMessage.id).desc())
+    )
+    row = (await session.exec(query)).first()
+    return None if row is None else (row.chat_id, row.platform_message_id)
+
+
+async def mark_interrupted_sends(session: AsyncSession) -> int:
+    """Rows left 'sending' by a crash may or may not have arrived: never resend them."""
+    result = await session.exec(
+        update(OutboxMessage)  # type: ignore[call-overload]
+        .where(col(OutboxMessage.status) == OutboxStatus.SENDING)
+        .values(status=OutboxStatus.UNCERTAIN, last_error="interrupted while sending; not retried")
+    )
+    return int(result.rowcount or 0)
+
+
+async def count_by_status(session: AsyncSession) -> dict[str, int]:
+    query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    return {status: n for status, n in (await session.exec(query)).all()}

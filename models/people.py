@@ -1,0 +1,190 @@
+"""People, their platform accounts, scoped role grants and one-time invites."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import UTCDateTime, utcnow
+from models.places import Place, PlaceKind, ancestors
+
+
+class Role(StrEnum):
+    RESIDENT = "resident"
+    VOLUNTEER = "volunteer"
+    BUILDING_HEAD = "building_head"
+    GRID_WORKER = "grid_worker"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+ROLE_PLACE_KIND: dict[Role, tuple[PlaceKind, ...]] = {
+    Role.RESIDENT: (PlaceKind.BUILDING,),
+    Role.VOLUNTEER: (PlaceKind.BUILDING, PlaceKind.GRID, PlaceKind.COMMUNITY),
+    Role.BUILDING_HEAD: (PlaceKind.BUILDING,),
+    Role.GRID_WORKER: (PlaceKind.GRID,),
+    Role.STAFF: (PlaceKind.COMMUNITY,),
+    Role.ADMIN: (PlaceKind.COMMUNITY,),
+}
+MANAGER_ROLES = (Role.BUILDING_HEAD, Role.GRID_WORKER, Role.STAFF, Role.ADMIN)
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    display_name: str = Field(max_length=120)
+    locale: str | None = Field(default=None, max_length=8)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PlatformAccount(SQLModel, table=True):
+    __tablename__ = "platform_account"
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    platform: str = Field(max_length=16)
+    platform_user_id: str = Field(max_length=64)
+    username: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RoleGrant(SQLModel, table=True):
+    __tablename__ = "role_grant"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    role: str = Field(max_length=24)
+    place_id: int = Field(foreign_key="place.id", index=True)
+    granted_by_id: int | None = Field(default=None, foreign_key="person.id")
+    granted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Invite(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32)
+    role: str = Field(max_length=24)
+    place_id: int = Field(foreign_key="place.id")
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_by_id: int | None = Field(default=None, foreign_key="person.id")
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class InviteProblem(StrEnum):
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+
+
+def check_role_fits_place(role: Role, place: Place) -> None:
+    allowed = ROLE_PLACE_KIND[role]
+    if PlaceKind(place.kind) not in allowed:
+        kinds = "/".join(allowed)
+        raise ValueError(f"role {role} is granted on a {kinds}, not on a {place.kind}")
+
+
+async def account_for(session: AsyncSession, *, platform: str, platform_user_id: str) -> PlatformAccount | None:
+    query = select(PlatformAccount).where(
+        PlatformAccount.platform == platform, PlatformAccount.platform_user_id == platform_user_id
+    )
+    return (await session.exec(query)).first()
+
+
+async def ensure_person(
+    session: AsyncSession, *, platform: str, platform_user_id: str, display_name: str, username: str | None
+) -> Person:
+    """The person behind a platform account, created on first sight."""
+    account = await account_for(session, platform=platform, platform_user_id=platform_user_id)
+    if account is not None:
+        person = await session.get(Person, account.person_id)
+        assert person is not None
+        if display_name and person.display_name != display_name:
+            person.display_name = display_name
+        if username != account.username:
+            account.username = username
+        return person
+    person = Person(display_name=display_name or "邻居")
+    session.add(person)
+    await session.flush()
+    session.add(
+        PlatformAccount(
+            person_id=person.id, platform=platform, platform_user_id=platform_user_id, username=username
+        )
+    )
+    await session.flush()
+    return person
+
+
+async def active_grants(session: AsyncSession, *, person_id: int) -> list[RoleGrant]:
+    query = select(RoleGrant).where(RoleGrant.person_id == person_id, col(RoleGrant.revoked_at).is_(None))
+    return list((await session.exec(query)).all())
+
+
+async def grant_role(
+    session: AsyncSession, *, person_id: int, role: Role, place: Place, granted_by_id: int | None
+) -> RoleGrant:
+    """Grant a role on a node; an identical active grant is returned instead of duplicated."""
+    check_role_fits_place(role, place)
+    for grant in await active_grants(session, person_id=person_id):
+        if grant.role == role and grant.place_id == place.id:
+            return grant
+    grant = RoleGrant(person_id=person_id, role=role, place_id=place.id or 0, granted_by_id=granted_by_id)
+    session.add(grant)
+    await session.flush()
+    return grant
+
+
+async def has_role_over(
+    session: AsyncSession, *, person_id: int, place: Place, roles: Iterable[Role]
+) -> bool:
+    """True if the person holds one of `roles` on `place` or on one of its ancestors."""
+    wanted = {str(r) for r in roles}
+    above = {p.id for p in await ancestors(session, place=place)}
+    return any(g.role in wanted and g.place_id in above for g in await active_grants(session, person_id=person_id))
+
+
+async def create_invite(
+    session: AsyncSession, *, role: Role, place: Place, created_by_id: int | None, ttl: timedelta
+) -> Invite:
+    check_role_fits_place(role, place)
+    invite = Invite(
+        code=secrets.token_urlsafe(12),
+        role=role,
+        place_id=place.id or 0,
+        created_by_id=created_by_id,
+        expires_at=utcnow() + ttl,
+    )
+    session.add(invite)
+    await session.flush()
+    return invite
+
+
+async def redeem_invite(
+    session: AsyncSession, *, code: str, person_id: int, now: datetime
+) -> tuple[RoleGrant | None, InviteProblem | None]:
+    """Use a one-time invite: grant its role, or say why it cannot be used."""
+    query = select(Invite).where(Invite.code == code).with_for_update()
+    invite = (await session.exec(query)).first()
+    if invite is None:
+        return None, InviteProblem.UNKNOWN
+    if invite.used_at is not None:
+        return None, InviteProblem.USED
+    if invite.expires_at <= now:
+        return None, InviteProblem.EXPIRED
+    place = await session.get(Place, invite.place_id)
+    assert place is not None
+    invite.used_at, invite.used_by_id = now, person_id
+    grant = await grant_role(
+        session, person_id=person_id, role=Role(invite.role), place=place, granted_by_id=invite.created_by_id
+    )
+    return grant, None

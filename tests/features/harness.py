@@ -1,0 +1,144 @@
+"""Drive the real bot (PTB Application, dispatcher, outbox) against the local Bot API server, as a chat."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.app import Runtime, start_runtime
+from bot.config import Settings
+from bot.db import unit_of_work
+from bot.localapi import FakeChat, FakeUser, LocalBotApi, RecordedCall, StoredMessage
+from models.people import Role, ensure_person, grant_role
+from models.places import place_by_code
+from tests.support.botapi_schema import assert_calls_valid
+
+TOKEN = "123456:TEST-token-for-the-local-server"
+SEND_METHODS = ("sendMessage", "sendPhoto")
+EDIT_METHODS = ("editMessageText", "editMessageCaption", "editMessageReplyMarkup")
+
+
+def bot_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {"database_url": database_url, "web_port": 0, "telegram_bot_token": TOKEN} | overrides
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@dataclass
+class ChatView:
+    """One chat as a participant sees it; `expect_*` wait for what the bot does next there."""
+
+    bot: BotUnderTest
+    chat: FakeChat
+
+    @property
+    def id(self) -> int:
+        return self.chat.id
+
+    async def expect_message(self, contains: str = "", timeout: float = 8.0) -> StoredMessage:
+        call = await self.bot.api.wait_for_call(
+            lambda c: c.method in SEND_METHODS and int(c.params.get("chat_id", 0)) == self.id and c.ok, timeout
+        )
+        message = self.bot.api.message(self.id, int(call.result["message_id"]))
+        assert contains in (message.text or ""), f"expected {contains!r} in bot message:\n{message.text}"
+        return message
+
+    async def expect_edit(self, contains: str = "", timeout: float = 8.0) -> StoredMessage:
+        call = await self.bot.api.wait_for_call(
+            lambda c: c.method in EDIT_METHODS and int(c.params.get("chat_id", 0)) == self.id and c.ok, timeout
+        )
+        message = self.bot.api.message(self.id, int(call.params["message_id"]))
+        assert contains in (message.text or ""), f"expected {contains!r} in edited message:\n{message.text}"
+        return message
+
+    async def expect_nothing(self, quiet: float = 0.6) -> None:
+        """The bot stays silent in this chat (no send or edit)."""
+        before = self.bot.bot_activity(self.id)
+        await self.bot.settle(quiet)
+        after = self.bot.bot_activity(self.id)
+        assert after == before, f"bot was not silent in {self.id}: {after[len(before):]}"
+
+
+@dataclass
+class Participant:
+    bot: BotUnderTest
+    user: FakeUser
+
+    async def says(self, where: ChatView, text: str, **options: Any) -> dict[str, Any]:
+        return self.bot.api.inject_message(where.chat, self.user, text, **options)
+
+    async def presses(self, where: ChatView, message: StoredMessage, label: str) -> dict[str, Any]:
+        """Press the button whose label contains `label`."""
+        current = self.bot.api.message(where.id, message.message_id)
+        for text, data in current.buttons:
+            if label in text and data is not None:
+                return self.bot.api.inject_callback(where.chat, self.user, message.message_id, data)
+        raise AssertionError(f"no button {label!r} on message; buttons: {current.buttons}")
+
+    async def expect_answer(self, contains: str = "", timeout: float = 8.0) -> RecordedCall:
+        """The small toast / alert after a button press by this participant."""
+        call = await self.bot.api.wait_for_call("answerCallbackQuery", timeout)
+        text = str(call.params.get("text", ""))
+        assert contains in text, f"expected {contains!r} in callback answer {text!r}"
+        return call
+
+
+@dataclass
+class BotUnderTest:
+    api: LocalBotApi
+    runtime: Runtime
+    next_user_id: int = 7001001
+    next_group_id: int = -1001000000101
+    people: dict[str, Participant] = field(default_factory=dict)
+
+    def group(self, title: str) -> ChatView:
+        chat = self.api.group(self.next_group_id, title)
+        self.next_group_id -= 1
+        return ChatView(self, chat)
+
+    def private(self, who: Participant) -> ChatView:
+        return ChatView(self, self.api.private_chat(who.user))
+
+    def person(self, name: str) -> Participant:
+        user = self.api.user(self.next_user_id, name[:1], name[1:] or None)
+        self.next_user_id += 1
+        participant = Participant(self, user)
+        self.people[name] = participant
+        return participant
+
+    async def grant(self, who: Participant, role: Role, place_code: str) -> None:
+        """Give someone a role directly in the database (what an accepted invite does)."""
+        async with unit_of_work(self.runtime.sessions) as session:
+            person = await ensure_person(
+                session, platform="telegram", platform_user_id=str(who.user.id),
+                display_name=who.user.display_name, username=None,
+            )
+            place = await place_by_code(session, code=place_code)
+            assert place is not None and person.id is not None
+            await grant_role(session, person_id=person.id, role=role, place=place, granted_by_id=None)
+
+    async def settle(self, quiet: float = 0.4) -> None:
+        await self.api.wait_idle(quiet=quiet)
+
+    def bot_activity(self, chat_id: int) -> list[str]:
+        return [
+            c.summary() for c in self.api.calls
+            if c.method in SEND_METHODS + EDIT_METHODS and int(c.params.get("chat_id", 0)) == chat_id
+        ]
+
+
+@asynccontextmanager
+async def running_bot(database_url: str, api: LocalBotApi | None = None, **overrides: Any) -> AsyncIterator[BotUnderTest]:
+    """The whole bot against a fresh local Bot API server; every call it made is checked against the spec."""
+    server = api or LocalBotApi(token=TOKEN, can_read_all_group_messages=True)
+    await server.start()
+    runtime = await start_runtime(
+        bot_settings(database_url, **overrides), token=TOKEN, base_url=server.base_url, poll_seconds=0.1
+    )
+    try:
+        yield BotUnderTest(server, runtime)
+    finally:
+        await runtime.stop()
+        await server.stop()
+    assert_calls_valid(server.calls)

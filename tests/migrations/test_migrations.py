@@ -1,0 +1,74 @@
+"""Alembic: upgrade from empty, downgrade to base, and the models never drift from the migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+
+import asyncpg
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+import models
+from bot.db import create_engine
+from bot.migrate import downgrade, upgrade
+from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL
+
+
+@pytest.fixture
+def empty_database(tmp_path: object) -> Iterator[str]:
+    """A brand-new database of the kind under test (its own PostgreSQL database, dropped afterwards)."""
+    if not ON_POSTGRES:
+        yield f"sqlite:///{tmp_path}/migrations.db"
+        return
+    name = f"linli_mig_{uuid.uuid4().hex[:10]}"
+    server = TEST_DATABASE_URL.rsplit("/", 1)[0]
+    async def run(sql: str) -> None:
+        conn = await asyncpg.connect(f"{server}/postgres")
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    yield f"{server}/{name}"
+    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def table_names(url: str) -> set[str]:
+    async def names() -> set[str]:
+        engine = create_engine(url)
+        async with engine.connect() as conn:
+            found = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+        await engine.dispose()
+        return found
+
+    return asyncio.run(names())
+
+
+def drift(url: str) -> list[object]:
+    async def compare() -> list[object]:
+        engine = create_engine(url)
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda c: compare_metadata(MigrationContext.configure(c, opts={"compare_type": True}), models.metadata)
+            )
+        await engine.dispose()
+        return list(diff)
+
+    return asyncio.run(compare())
+
+
+def test_upgrade_from_empty_then_downgrade_to_base(empty_database: str) -> None:
+    upgrade(empty_database)
+    expected = {t.name for t in models.metadata.sorted_tables}
+    assert expected <= table_names(empty_database)
+    assert drift(empty_database) == []
+    downgrade(empty_database, "base")
+    assert table_names(empty_database) <= {"alembic_version"}
+    upgrade(empty_database)
+    assert expected <= table_names(empty_database)
