@@ -18,14 +18,14 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import models  # noqa: E402
-from bot.localapi import LocalBotApi  # noqa: E402
-from bot.db import create_engine, session_factory  # noqa: E402
-from bot.dispatcher import Dispatcher  # noqa: E402
-from bot.telegram import TelegramAdapter  # noqa: E402
-from handlers.context import Context, FeatureConfig  # noqa: E402
-from handlers.router import Router  # noqa: E402
-from handlers.types import IncomingMessage  # noqa: E402
+import models
+from bot.db import create_engine, session_factory
+from bot.dispatcher import Dispatcher
+from bot.localapi import LocalBotApi
+from bot.telegram import TelegramAdapter
+from handlers.context import Context, FeatureConfig
+from handlers.router import Router
+from handlers.types import IncomingMessage
 
 TOKEN = "1:bench"
 
@@ -37,7 +37,9 @@ def make_updates(n: int, bot: Bot) -> list[Update]:
         data = {
             "update_id": 100000 + i,
             "message": {
-                "message_id": i + 1, "date": 1735000000 + i, "text": f"今晚有人一起散步吗？{i}",
+                "message_id": i + 1,
+                "date": 1735000000 + i,
+                "text": f"今晚有人一起散步吗？{i}",
                 "from": {"id": 7000000 + i % 50, "is_bot": False, "first_name": "邻居", "last_name": str(i % 50)},
                 "chat": {"id": -1001000000000 - i % 10, "type": "supergroup", "title": f"{i % 10}号楼业主群"},
             },
@@ -78,8 +80,11 @@ async def through_dispatcher(updates: list[Update], database_url: str, base_url:
 
     router.text.append(trivial)
     dispatcher = Dispatcher(
-        sessions=session_factory(engine), router=router, config=FeatureConfig(bot_username="linli_bench_bot"),
-        clock=lambda: datetime.now(UTC), on_outbox=lambda: None,
+        sessions=session_factory(engine),
+        router=router,
+        config=FeatureConfig(bot_username="linli_bench_bot"),
+        clock=lambda: datetime.now(UTC),
+        on_outbox=lambda: None,
     )
     app = await application(base_url)
     TelegramAdapter(app, dispatcher.handle)

@@ -60,15 +60,22 @@ class Runtime:
 
 
 async def start_runtime(
-    settings: Settings, *, clock: Clock = utc_now, token: str | None = None, base_url: str | None = None,
-    web_app: web.Application | None = None, extras: list[Any] | None = None, poll_seconds: float = 1.0,
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    token: str | None = None,
+    base_url: str | None = None,
+    web_app: web.Application | None = None,
+    extras: list[Any] | None = None,
+    poll_seconds: float = 1.0,
 ) -> Runtime:
     """Start the bot against the Bot API at `base_url` (the sandbox and tests pass their local server)."""
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     webhook = bool(settings.telegram_webhook_url)
     application = build_application(
-        token=token or settings.telegram_bot_token, base_url=base_url or settings.telegram_api_base_url,
+        token=token or settings.telegram_bot_token,
+        base_url=base_url or settings.telegram_api_base_url,
         polling=not webhook,
     )
     await application.initialize()
@@ -77,11 +84,16 @@ async def start_runtime(
     sender = OutboxSender(
         sessions=sessions,
         transports={"telegram": TelegramTransport(application.bot, settings.group_rate_per_minute)},
-        clock=clock, bot_rate_per_second=settings.bot_rate_per_second, max_attempts=settings.outbox_max_attempts,
-        lock_rows=engine.dialect.name == "postgresql", poll_seconds=poll_seconds,
+        clock=clock,
+        bot_rate_per_second=settings.bot_rate_per_second,
+        max_attempts=settings.outbox_max_attempts,
+        lock_rows=engine.dialect.name == "postgresql",
+        poll_seconds=poll_seconds,
     )
     config = FeatureConfig(
-        bot_username=me.username or "", default_locale=settings.locale, timezone=settings.tz,
+        bot_username=me.username or "",
+        default_locale=settings.locale,
+        timezone=settings.tz,
         invite_ttl=timedelta(hours=settings.invite_ttl_hours),
     )
     dispatcher = Dispatcher(sessions=sessions, router=router, config=config, clock=clock, on_outbox=sender.wake)
@@ -98,7 +110,8 @@ async def start_runtime(
 
     if webhook:
         await application.bot.set_webhook(
-            settings.telegram_webhook_url, secret_token=settings.telegram_webhook_secret,
+            settings.telegram_webhook_url,
+            secret_token=settings.telegram_webhook_secret,
             allowed_updates=ALLOWED_UPDATES,
         )
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -38,7 +39,7 @@ async def migrate(settings: Settings, downgrade_to: str | None) -> int:
 
 async def org_import(settings: Settings, file: Path) -> int:
     try:
-        text = file.read_text(encoding="utf-8")
+        text = await asyncio.to_thread(file.read_text, encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return fail(f"cannot read {file}: {exc}")
     engine = create_engine(settings.database_url)
@@ -77,7 +78,10 @@ async def admin_invite(settings: Settings, role_name: str, node: str) -> int:
             if place is None:
                 return fail(f"no place with code {node!r}; import the tree first (python -m bot org import FILE)")
             invite = await create_invite(
-                session, role=role, place=place, created_by_id=None,
+                session,
+                role=role,
+                place=place,
+                created_by_id=None,
                 ttl=timedelta(hours=settings.invite_ttl_hours),
             )
     except ValueError as exc:

@@ -77,7 +77,6 @@ class Settings(BaseSettings):
         return to_async_url(self.database_url)
 
 
-
 def to_async_url(url: str) -> str:
     """Pick the async driver for a plain SQLAlchemy URL (aiosqlite / asyncpg)."""
     scheme, sep, rest = url.partition("://")

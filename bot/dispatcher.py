@@ -28,7 +28,12 @@ class Dispatcher:
     """Platform-neutral core every adapter hands its neutral items to."""
 
     def __init__(
-        self, *, sessions: SessionFactory, router: Router, config: FeatureConfig, clock: Clock,
+        self,
+        *,
+        sessions: SessionFactory,
+        router: Router,
+        config: FeatureConfig,
+        clock: Clock,
         on_outbox: Callable[[], None],
     ) -> None:
         self._sessions, self._router, self._config = sessions, router, config
@@ -61,18 +66,30 @@ class Dispatcher:
     async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
         sender = sender_of(incoming)
         person = await ensure_person(
-            session, platform=incoming.chat.platform, platform_user_id=sender.platform_user_id,
-            display_name=sender.display_name, username=sender.username,
+            session,
+            platform=incoming.chat.platform,
+            platform_user_id=sender.platform_user_id,
+            display_name=sender.display_name,
+            username=sender.username,
         )
         chat = await ensure_chat(
-            session, platform=incoming.chat.platform, platform_chat_id=incoming.chat.platform_chat_id,
-            kind=incoming.chat.kind, title=incoming.chat.title,
+            session,
+            platform=incoming.chat.platform,
+            platform_chat_id=incoming.chat.platform_chat_id,
+            kind=incoming.chat.kind,
+            title=incoming.chat.title,
         )
         assert person.id is not None
         place = await place_by_id(session, place_id=chat.place_id) if chat.place_id else None
         return Context(
-            session=session, config=self._config, now=self._clock(), incoming=incoming, person=person,
-            chat=chat, place=place, grants=await active_grants(session, person_id=person.id),
+            session=session,
+            config=self._config,
+            now=self._clock(),
+            incoming=incoming,
+            person=person,
+            chat=chat,
+            place=place,
+            grants=await active_grants(session, person_id=person.id),
         )
 
     async def _apologise(self, incoming: Incoming) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 import structlog
@@ -25,7 +25,7 @@ class Redactor:
             text = text.replace(secret, "***")
         return TOKEN_PATTERN.sub("***", text)
 
-    def __call__(self, _logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+    def __call__(self, _logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         return {k: self.scrub(v) if isinstance(v, str) else v for k, v in event.items()}
 
 

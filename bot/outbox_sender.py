@@ -118,8 +118,15 @@ class OutboxSender:
     """The only code that talks to platforms; one per process, many processes may share a database."""
 
     def __init__(
-        self, *, sessions: SessionFactory, transports: dict[str, Transport], clock: Clock,
-        bot_rate_per_second: float = 30.0, max_attempts: int = 8, concurrency: int = 16, lock_rows: bool = False,
+        self,
+        *,
+        sessions: SessionFactory,
+        transports: dict[str, Transport],
+        clock: Clock,
+        bot_rate_per_second: float = 30.0,
+        max_attempts: int = 8,
+        concurrency: int = 16,
+        lock_rows: bool = False,
         poll_seconds: float = 1.0,
     ) -> None:
         self._sessions, self._transports, self._clock = sessions, transports, clock
@@ -275,8 +282,15 @@ class OutboxSender:
             )
 
     async def _finish(
-        self, row: OutboxMessage, *, status: OutboxStatus, error: str | None = None, message_id: str | None = None,
-        attempts: int | None = None, delay: float = 0.0, chat_gone: bool = False,
+        self,
+        row: OutboxMessage,
+        *,
+        status: OutboxStatus,
+        error: str | None = None,
+        message_id: str | None = None,
+        attempts: int | None = None,
+        delay: float = 0.0,
+        chat_gone: bool = False,
     ) -> None:
         """Record the outcome of one delivery in its own transaction."""
         now = self._clock()

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
+from telegram import Bot as TelegramBot
 from telegram import (
     BotCommand,
     CallbackQuery,
@@ -19,7 +20,6 @@ from telegram import (
     Update,
     User,
 )
-from telegram import Bot as TelegramBot
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
@@ -58,8 +58,11 @@ def display_name(user: User) -> str:
 
 def to_sender(user: User) -> Sender:
     return Sender(
-        platform_user_id=str(user.id), display_name=display_name(user), username=user.username,
-        language=user.language_code, is_bot=user.is_bot,
+        platform_user_id=str(user.id),
+        display_name=display_name(user),
+        username=user.username,
+        language=user.language_code,
+        is_bot=user.is_bot,
     )
 
 
@@ -73,7 +76,7 @@ def to_chat_ref(message_chat: Any) -> ChatRef | None:
     return ChatRef(PLATFORM, str(message_chat.id), kind, message_chat.title or "")
 
 
-def split_command(message: Message, bot_username: str) -> tuple[str, str] | None | bool:
+def split_command(message: Message, bot_username: str) -> tuple[str, str] | bool | None:
     """('help', 'args') for '/help@ourbot args'; False for a command addressed to another bot; None if none."""
     text = message.text or message.caption or ""
     if not text.startswith("/"):
@@ -129,8 +132,12 @@ def callback_to_incoming(update: Update, query: CallbackQuery) -> IncomingCallba
     if chat is None:
         return None
     return IncomingCallback(
-        update_key=str(update.update_id), chat=chat, sender=to_sender(query.from_user), callback_id=query.id,
-        data=query.data or "", message_id=str(query.message.message_id),
+        update_key=str(update.update_id),
+        chat=chat,
+        sender=to_sender(query.from_user),
+        callback_id=query.id,
+        data=query.data or "",
+        message_id=str(query.message.message_id),
     )
 
 
@@ -147,7 +154,10 @@ def membership_to_incoming(update: Update, change: ChatMemberUpdated, bot_can_re
         status = MembershipStatus.PROMOTED
     is_admin = new in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
     return BotMembership(
-        update_key=str(update.update_id), chat=chat, actor=to_sender(change.from_user), status=status,
+        update_key=str(update.update_id),
+        chat=chat,
+        actor=to_sender(change.from_user),
+        status=status,
         can_read_all=bot_can_read_all or is_admin,
     )
 
@@ -181,8 +191,12 @@ def to_markup(buttons: list[list[dict[str, str]]]) -> InlineKeyboardMarkup | Non
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(b["text"], url=b["url"]) if b.get("url") else InlineKeyboardButton(
-                b["text"], callback_data=b.get("data", "")) for b in row]
+            [
+                InlineKeyboardButton(b["text"], url=b["url"])
+                if b.get("url")
+                else InlineKeyboardButton(b["text"], callback_data=b.get("data", ""))
+                for b in row
+            ]
             for row in buttons
         ]
     )
@@ -234,12 +248,19 @@ class TelegramTransport:
             )
             return None
         if delivery.action == "edit":
-            return await self._edit(chat_id, int(delivery.message_id or 0), payload["text"], markup)
-        reply = ReplyParameters(int(payload["reply_to"]), allow_sending_without_reply=True) if payload.get(
-            "reply_to") else None
+            await self._edit(chat_id, int(delivery.message_id or 0), payload["text"], markup)
+            return None
+        reply = (
+            ReplyParameters(int(payload["reply_to"]), allow_sending_without_reply=True)
+            if payload.get("reply_to")
+            else None
+        )
         if payload.get("photo"):
             sent = await self._bot.send_photo(
-                chat_id, payload["photo"], caption=payload["text"][:1024], reply_markup=markup,
+                chat_id,
+                payload["photo"],
+                caption=payload["text"][:1024],
+                reply_markup=markup,
                 reply_parameters=reply,
             )
         else:
@@ -262,7 +283,7 @@ class TelegramTransport:
 UpdateSink = Callable[[Incoming], Awaitable[bool]]
 
 
-def build_application(*, token: str, base_url: str, polling: bool) -> Application:  # type: ignore[type-arg]
+def build_application(*, token: str, base_url: str, polling: bool) -> Application:
     """The PTB Application, built once by the composition root."""
     builder = ApplicationBuilder().token(token).base_url(base_url).base_file_url(file_url_for(base_url))
     if not polling:
@@ -278,7 +299,7 @@ def file_url_for(base_url: str) -> str:
 class TelegramAdapter:
     """Feeds the dispatcher from PTB and knows the bot's own identity."""
 
-    def __init__(self, application: Application, sink: UpdateSink) -> None:  # type: ignore[type-arg]
+    def __init__(self, application: Application, sink: UpdateSink) -> None:
         self.application, self._sink = application, sink
         application.add_handler(TypeHandler(Update, self._on_update))
 
@@ -289,7 +310,9 @@ class TelegramAdapter:
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         me = self.bot.bot
         incoming = update_to_incoming(
-            update, bot_username=me.username or "", bot_id=me.id,
+            update,
+            bot_username=me.username or "",
+            bot_id=me.id,
             bot_can_read_all=bool(me.can_read_all_group_messages),
         )
         if incoming is not None:

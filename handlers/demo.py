@@ -65,7 +65,10 @@ async def seed_demo(session: AsyncSession, *, platform: str, now: datetime) -> N
     )
     for demo_chat in DEMO_CHATS:
         chat = await ensure_chat(
-            session, platform=platform, platform_chat_id=demo_chat.platform_chat_id, kind="group",
+            session,
+            platform=platform,
+            platform_chat_id=demo_chat.platform_chat_id,
+            kind="group",
             title=demo_chat.title,
         )
         chat.can_read_all = True

@@ -5,7 +5,15 @@ from __future__ import annotations
 from handlers.context import Context
 from handlers.roles import may_act_on
 from handlers.router import Command, Router
-from handlers.types import BotMembership, Button, ChatMoved, IncomingCallback, IncomingMessage, Keyboard, MembershipStatus
+from handlers.types import (
+    BotMembership,
+    Button,
+    ChatMoved,
+    IncomingCallback,
+    IncomingMessage,
+    Keyboard,
+    MembershipStatus,
+)
 from models.chats import bind_chat, move_chat
 from models.people import MANAGER_ROLES, Role, active_grants, grant_role
 from models.places import Place, PlaceKind, place_by_id, place_label, places_within

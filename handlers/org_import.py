@@ -134,7 +134,9 @@ async def import_tree(session: AsyncSession, nodes: list[Node]) -> ImportReport:
 async def _import_node(session: AsyncSession, node: Node, parent: Place | None, report: ImportReport) -> None:
     place = await place_by_code(session, code=node.code)
     if place is None:
-        place = await add_place(session, kind=node.kind, name=node.name, code=node.code, parent=parent, units=node.units)
+        place = await add_place(
+            session, kind=node.kind, name=node.name, code=node.code, parent=parent, units=node.units
+        )
         report.created[node.kind.value] += 1
     elif place.kind != node.kind or place.parent_id != (parent.id if parent else None):
         raise OrgFileError(f"code {node.code!r} already names a different {place.kind} elsewhere in the tree")

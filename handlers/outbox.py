@@ -13,7 +13,9 @@ from models.outbox import OutboxAction, OutboxMessage, sent_message_id
 
 
 def keyboard_payload(buttons: Keyboard) -> list[list[dict[str, str]]]:
-    return [[{k: v for k, v in (("text", b.text), ("data", b.data), ("url", b.url)) if v} for b in row] for row in buttons]
+    return [
+        [{k: v for k, v in (("text", b.text), ("data", b.data), ("url", b.url)) if v} for b in row] for row in buttons
+    ]
 
 
 async def outbox_row(session: AsyncSession, effect: Effect, now: datetime) -> OutboxMessage | None:
@@ -26,8 +28,13 @@ async def outbox_row(session: AsyncSession, effect: Effect, now: datetime) -> Ou
         if effect.photo:
             payload["photo"] = effect.photo
         return OutboxMessage(
-            platform=effect.platform, chat_id=effect.chat_id, action=OutboxAction.SEND, payload=payload,
-            ref_key=effect.ref_key, dedupe_key=effect.dedupe_key, next_attempt_at=now,
+            platform=effect.platform,
+            chat_id=effect.chat_id,
+            action=OutboxAction.SEND,
+            payload=payload,
+            ref_key=effect.ref_key,
+            dedupe_key=effect.dedupe_key,
+            next_attempt_at=now,
         )
     if isinstance(effect, Edit):
         payload = {"text": effect.text, "buttons": keyboard_payload(effect.buttons)}
@@ -46,7 +53,10 @@ async def outbox_row(session: AsyncSession, effect: Effect, now: datetime) -> Ou
     assert isinstance(effect, AnswerCallback)
     payload = {"callback_id": effect.callback_id, "text": effect.text, "alert": effect.alert}
     return OutboxMessage(
-        platform=effect.platform, chat_id=effect.chat_id, action=OutboxAction.ANSWER, payload=payload,
+        platform=effect.platform,
+        chat_id=effect.chat_id,
+        action=OutboxAction.ANSWER,
+        payload=payload,
         next_attempt_at=now,
     )
 

@@ -33,9 +33,7 @@ async def chat_for(session: AsyncSession, *, platform: str, platform_chat_id: st
     return (await session.exec(query)).first()
 
 
-async def ensure_chat(
-    session: AsyncSession, *, platform: str, platform_chat_id: str, kind: str, title: str
-) -> Chat:
+async def ensure_chat(session: AsyncSession, *, platform: str, platform_chat_id: str, kind: str, title: str) -> Chat:
     """The chat row, created on first sight; a returning group becomes active again."""
     chat = await chat_for(session, platform=platform, platform_chat_id=platform_chat_id)
     if chat is None:
@@ -54,7 +52,10 @@ async def move_chat(session: AsyncSession, *, chat: Chat, new_platform_chat_id: 
         chat.platform_chat_id = new_platform_chat_id
         return chat
     existing.place_id = existing.place_id or chat.place_id
-    existing.bound_by_id, existing.bound_at = existing.bound_by_id or chat.bound_by_id, existing.bound_at or chat.bound_at
+    existing.bound_by_id, existing.bound_at = (
+        existing.bound_by_id or chat.bound_by_id,
+        existing.bound_at or chat.bound_at,
+    )
     existing.can_read_all = existing.can_read_all or chat.can_read_all
     chat.active = False
     return existing

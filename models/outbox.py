@@ -67,11 +67,15 @@ async def due_rows(session: AsyncSession, *, now: datetime, limit: int, lock: bo
 
 async def pending_before(session: AsyncSession, *, row_id: int, chat_id: str, platform: str) -> bool:
     """True if an older row for the same chat is still undelivered (keeps per-chat order)."""
-    query = select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.platform == platform,
-        OutboxMessage.chat_id == chat_id,
-        col(OutboxMessage.id) < row_id,
-        col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+    query = (
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.platform == platform,
+            OutboxMessage.chat_id == chat_id,
+            col(OutboxMessage.id) < row_id,
+            col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+        )
     )
     return bool((await session.exec(query)).one())
 
@@ -90,7 +94,7 @@ async def sent_message_id(session: AsyncSession, *, ref_key: str) -> tuple[str, 
 async def mark_interrupted_sends(session: AsyncSession) -> int:
     """Rows left 'sending' by a crash may or may not have arrived: never resend them."""
     result = await session.exec(
-        update(OutboxMessage)  # type: ignore[call-overload]
+        update(OutboxMessage)
         .where(col(OutboxMessage.status) == OutboxStatus.SENDING)
         .values(status=OutboxStatus.UNCERTAIN, last_error="interrupted while sending; not retried")
     )
@@ -99,4 +103,4 @@ async def mark_interrupted_sends(session: AsyncSession) -> int:
 
 async def count_by_status(session: AsyncSession) -> dict[str, int]:
     query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-    return {status: n for status, n in (await session.exec(query)).all()}
+    return dict((await session.exec(query)).all())

@@ -116,10 +116,9 @@ async def ensure_person(
     person = Person(display_name=display_name or "邻居")
     session.add(person)
     await session.flush()
+    assert person.id is not None
     session.add(
-        PlatformAccount(
-            person_id=person.id, platform=platform, platform_user_id=platform_user_id, username=username
-        )
+        PlatformAccount(person_id=person.id, platform=platform, platform_user_id=platform_user_id, username=username)
     )
     await session.flush()
     return person
@@ -144,9 +143,7 @@ async def grant_role(
     return grant
 
 
-async def has_role_over(
-    session: AsyncSession, *, person_id: int, place: Place, roles: Iterable[Role]
-) -> bool:
+async def has_role_over(session: AsyncSession, *, person_id: int, place: Place, roles: Iterable[Role]) -> bool:
     """True if the person holds one of `roles` on `place` or on one of its ancestors."""
     wanted = {str(r) for r in roles}
     above = {p.id for p in await ancestors(session, place=place)}

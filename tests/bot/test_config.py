@@ -47,7 +47,10 @@ def test_sqlite_paths() -> None:
         ({"database_url": "mysql://x"}, "DATABASE_URL"),
         ({"web_port": 70000}, "WEB_PORT"),
         ({"locale": "fr"}, "LOCALE"),
-        ({"telegram_webhook_url": "https://example.invalid/telegram/webhook", "telegram_webhook_secret": "changeme"}, ""),
+        (
+            {"telegram_webhook_url": "https://example.invalid/telegram/webhook", "telegram_webhook_secret": "changeme"},
+            "",
+        ),
     ],
 )
 def test_bad_settings_give_one_clear_line(overrides: dict[str, object], field: str) -> None:
@@ -60,8 +63,12 @@ def test_bad_settings_give_one_clear_line(overrides: dict[str, object], field: s
 def test_the_cli_prints_one_line_not_a_traceback(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "TIMEZONE": "Nowhere/Else", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "migrate"], cwd=tmp_path, env=env | {"PYTHONPATH": str(REPO)},
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "bot", "migrate"],
+        cwd=tmp_path,
+        env=env | {"PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "TIMEZONE" in result.stderr and "Traceback" not in result.stderr

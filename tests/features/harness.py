@@ -57,7 +57,7 @@ class ChatView:
         before = self.bot.bot_activity(self.id)
         await self.bot.settle(quiet)
         after = self.bot.bot_activity(self.id)
-        assert after == before, f"bot was not silent in {self.id}: {after[len(before):]}"
+        assert after == before, f"bot was not silent in {self.id}: {after[len(before) :]}"
 
 
 @dataclass
@@ -111,8 +111,11 @@ class BotUnderTest:
         """Give someone a role directly in the database (what an accepted invite does)."""
         async with unit_of_work(self.runtime.sessions) as session:
             person = await ensure_person(
-                session, platform="telegram", platform_user_id=str(who.user.id),
-                display_name=who.user.display_name, username=None,
+                session,
+                platform="telegram",
+                platform_user_id=str(who.user.id),
+                display_name=who.user.display_name,
+                username=None,
             )
             place = await place_by_code(session, code=place_code)
             assert place is not None and person.id is not None
@@ -123,13 +126,16 @@ class BotUnderTest:
 
     def bot_activity(self, chat_id: int) -> list[str]:
         return [
-            c.summary() for c in self.api.calls
+            c.summary()
+            for c in self.api.calls
             if c.method in SEND_METHODS + EDIT_METHODS and int(c.params.get("chat_id", 0)) == chat_id
         ]
 
 
 @asynccontextmanager
-async def running_bot(database_url: str, api: LocalBotApi | None = None, **overrides: Any) -> AsyncIterator[BotUnderTest]:
+async def running_bot(
+    database_url: str, api: LocalBotApi | None = None, **overrides: Any
+) -> AsyncIterator[BotUnderTest]:
     """The whole bot against a fresh local Bot API server; every call it made is checked against the spec."""
     server = api or LocalBotApi(token=TOKEN, can_read_all_group_messages=True)
     await server.start()

@@ -11,7 +11,7 @@ from bot.localapi import LocalBotApi
 from handlers.org_import import import_tree, parse_org_file
 from models.chats import Chat
 from models.people import Role
-from tests.features.harness import TOKEN, BotUnderTest, running_bot, bot_settings
+from tests.features.harness import TOKEN, BotUnderTest, bot_settings, running_bot
 
 TREE = """communities:
   - name: 阳光社区
@@ -185,7 +185,9 @@ async def test_webhook_refuses_a_wrong_secret_and_processes_the_right_one(databa
         update = {
             "update_id": 900000001,
             "message": {
-                "message_id": 1, "date": 1735000000, "text": "/me",
+                "message_id": 1,
+                "date": 1735000000,
+                "text": "/me",
                 "from": {"id": someone.user.id, "is_bot": False, "first_name": "王"},
                 "chat": {"id": private.id, "type": "private", "first_name": "王"},
                 "entities": [{"type": "bot_command", "offset": 0, "length": 3}],

@@ -34,8 +34,12 @@ async def test_the_example_imports_five_communities_and_is_idempotent(session: A
         ("t.yaml", "communities:\n  - grids: []\n", "communities[0]: missing name"),
         ("t.yaml", "communities: [\n", "not valid YAML"),
         ("t.yaml", "- a\n", "must start with 'communities:'"),
-        ("t.yaml", "communities:\n  - name: A\n    grids:\n      - name: G\n        buildings:\n          - {name: B, units: x}\n",
-         "units must be a whole number"),
+        (
+            "t.yaml",
+            "communities:\n  - name: A\n    grids:\n      - name: G\n"
+            "        buildings:\n          - {name: B, units: x}\n",
+            "units must be a whole number",
+        ),
         ("t.csv", "community,grid\nA,G\n", "missing building"),
         ("t.csv", "community,grid,building\nA,,B\n", "line 2: missing grid"),
         ("t.txt", "", "use a .yaml, .yml or .csv file"),

@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Iterator
 
 import asyncpg
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -27,6 +26,7 @@ def empty_database(tmp_path: object) -> Iterator[str]:
         return
     name = f"linli_mig_{uuid.uuid4().hex[:10]}"
     server = TEST_DATABASE_URL.rsplit("/", 1)[0]
+
     async def run(sql: str) -> None:
         conn = await asyncpg.connect(f"{server}/postgres")
         try:

@@ -34,7 +34,7 @@ async def test_a_building_cannot_sit_under_a_community(session: AsyncSession) ->
 
 
 async def test_roles_reach_down_the_tree_not_sideways(session: AsyncSession) -> None:
-    community, grid, b1, b2 = await tree(session)
+    _, grid, b1, b2 = await tree(session)
     head = await ensure_person(session, platform="telegram", platform_user_id="1", display_name="李", username=None)
     assert head.id is not None
     await grant_role(session, person_id=head.id, role=Role.BUILDING_HEAD, place=b1, granted_by_id=None)
@@ -47,7 +47,7 @@ async def test_roles_reach_down_the_tree_not_sideways(session: AsyncSession) -> 
 
 
 async def test_role_must_fit_the_kind_of_place(session: AsyncSession) -> None:
-    community, grid, b1, _ = await tree(session)
+    _, grid, _, _ = await tree(session)
     with pytest.raises(ValueError, match="granted on a building"):
         await create_invite(session, role=Role.BUILDING_HEAD, place=grid, created_by_id=None, ttl=timedelta(hours=1))
 

@@ -1,0 +1,102 @@
+"""Kill -9 with queued outbox rows, restart: every queued row arrives exactly once; SIGTERM stops cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from sqlmodel import col, select
+
+from bot.db import SessionFactory, unit_of_work
+from bot.localapi import LocalBotApi
+from handlers.outbox import enqueue
+from handlers.types import Send
+from models.base import utcnow
+from models.outbox import OutboxMessage, OutboxStatus
+from tests.features.harness import TOKEN
+
+REPO = Path(__file__).resolve().parents[2]
+ROWS = 120
+
+
+def start_bot(api: LocalBotApi, database_url: str, workdir: Path, log_name: str) -> subprocess.Popen[bytes]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(REPO),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "DATABASE_URL": database_url,
+        "WEB_PORT": "0",
+        "LOG_LEVEL": "INFO",
+    }
+    log = (workdir / log_name).open("wb")
+    return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env, stdout=log, stderr=log)
+
+
+async def queue_rows(sessions: SessionFactory, api: LocalBotApi) -> None:
+    effects = []
+    for i in range(ROWS):
+        user = api.user(8100000 + i, f"居民{i}")
+        chat = api.private_chat(user)
+        effects.append(Send(platform="telegram", chat_id=str(chat.id), text=f"通知 #{i}"))
+    async with unit_of_work(sessions) as session:
+        await enqueue(session, effects, now=utcnow())
+
+
+async def statuses(sessions: SessionFactory) -> Counter[str]:
+    async with sessions() as session:
+        rows = (await session.exec(select(OutboxMessage.status).order_by(col(OutboxMessage.id)))).all()
+    return Counter(rows)
+
+
+async def wait_until(condition: object, timeout: float, what: str) -> None:
+    assert callable(condition)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
+def delivered(api: LocalBotApi) -> Counter[str]:
+    return Counter(str(c.params["text"]) for c in api.calls_of("sendMessage") if c.ok)
+
+
+async def test_kill_then_restart_delivers_each_queued_row_exactly_once(
+    database_url: str, sessions: SessionFactory, tmp_path: Path
+) -> None:
+    async with LocalBotApi(token=TOKEN, latency=0.05) as api:
+        await queue_rows(sessions, api)
+        first = start_bot(api, database_url, tmp_path, "first.log")
+        try:
+            await wait_until(lambda: sum(delivered(api).values()) >= 15, 60, "the first deliveries")
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+        at_kill = await statuses(sessions)
+        assert at_kill[OutboxStatus.PENDING] > 0, f"nothing left queued to test the restart: {at_kill}"
+
+        second = start_bot(api, database_url, tmp_path, "second.log")
+        try:
+            await wait_until(
+                lambda: sum(delivered(api).values()) >= ROWS - at_kill[OutboxStatus.SENDING],
+                60,
+                "the rest of the queue",
+            )
+            await api.wait_idle(quiet=0.5)
+        finally:
+            second.send_signal(signal.SIGTERM)
+            assert second.wait(20) == 0, (tmp_path / "second.log").read_text()
+
+    counts = delivered(api)
+    assert max(counts.values()) == 1, f"a row was sent twice: {counts.most_common(3)}"
+    final = await statuses(sessions)
+    assert final[OutboxStatus.SENDING] == 0 and final[OutboxStatus.PENDING] == 0, final
+    assert final[OutboxStatus.SENT] + final[OutboxStatus.UNCERTAIN] == ROWS, final
+    assert final[OutboxStatus.UNCERTAIN] == at_kill[OutboxStatus.SENDING]
+    assert len(counts) >= ROWS - final[OutboxStatus.UNCERTAIN]
