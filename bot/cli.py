@@ -15,11 +15,10 @@ from bot.config import Settings
 from bot.db import create_engine, session_factory, unit_of_work
 from bot.logs import configure_logging
 from bot.migrate import downgrade_async, upgrade_async
+from bot.sandbox import SANDBOX_BOT_USERNAME, start_sandbox
 from handlers.org_import import OrgFileError, import_tree, parse_org_file
 from models.people import Role, create_invite
 from models.places import place_by_code
-
-SANDBOX_BOT_USERNAME = "linli_sandbox_bot"
 
 
 def fail(message: str) -> int:
@@ -99,8 +98,6 @@ async def run(settings: Settings, *, force_sandbox: bool) -> int:
         settings.log_level, [settings.telegram_bot_token, settings.telegram_webhook_secret, settings.database_url]
     )
     if settings.sandbox or force_sandbox:
-        from bot.sandbox import start_sandbox
-
         runtime = await start_sandbox(settings, clock=utc_now)
         print(f"邻里 sandbox ready: http://{settings.web_host}:{runtime.web_port}/", flush=True)
     else:

@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=8, ge=1, le=100)
     bot_rate_per_second: float = Field(default=30.0, gt=0)
     group_rate_per_minute: int = Field(default=20, ge=1)
+    sla_confirm_hours: float = Field(default=2, gt=0)
+    sla_repair_hours: float = Field(default=24, gt=0)
+    sla_sanitation_hours: float = Field(default=24, gt=0)
+    sla_dispute_hours: float = Field(default=72, gt=0)
+    verify_after_hours: float = Field(default=48, gt=0)
+    duplicate_window_hours: float = Field(default=72, gt=0)
+    sweep_seconds: float = Field(default=30, gt=0)
 
     @field_validator("timezone")
     @classmethod

@@ -33,10 +33,11 @@ class DemoChat:
 
 
 DEMO_PEOPLE = (
-    DemoPerson("1001", "王小明", Role.RESIDENT, BUILDINGS[0]),
-    DemoPerson("1002", "刘阿姨", Role.RESIDENT, BUILDINGS[0]),
-    DemoPerson("1003", "李楼长", Role.BUILDING_HEAD, BUILDINGS[0]),
-    DemoPerson("1004", "张社工", Role.STAFF, COMMUNITY),
+    DemoPerson("7001001", "王小明", Role.RESIDENT, BUILDINGS[0]),
+    DemoPerson("7001002", "刘阿姨", Role.RESIDENT, BUILDINGS[0]),
+    DemoPerson("7001003", "李楼长", Role.BUILDING_HEAD, BUILDINGS[0]),
+    DemoPerson("7001004", "赵网格员", Role.GRID_WORKER, GRID),
+    DemoPerson("7001005", "张社工", Role.STAFF, COMMUNITY),
 )
 DEMO_CHATS = (
     DemoChat("-1001000000001", "阳光社区1号楼业主群", BUILDINGS[0]),
@@ -61,9 +62,11 @@ async def seed_demo(session: AsyncSession, *, platform: str, now: datetime) -> N
         if who.role and place and person.id is not None:
             await grant_role(session, person_id=person.id, role=who.role, place=place, granted_by_id=None)
     staff = await ensure_person(
-        session, platform=platform, platform_user_id="1004", display_name="张社工", username=None
+        session, platform=platform, platform_user_id="7001005", display_name="张社工", username=None
     )
     for demo_chat in DEMO_CHATS:
+        if demo_chat.bound_to is None:
+            continue
         chat = await ensure_chat(
             session,
             platform=platform,

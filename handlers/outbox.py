@@ -38,17 +38,17 @@ async def outbox_row(session: AsyncSession, effect: Effect, now: datetime) -> Ou
         )
     if isinstance(effect, Edit):
         payload = {"text": effect.text, "buttons": keyboard_payload(effect.buttons)}
-        chat_id = effect.chat_id
+        chat_id, platform = effect.chat_id, effect.platform
         if effect.ref_key is not None:
             target = await sent_message_id(session, ref_key=effect.ref_key)
             if target is None:
                 return None
-            chat_id, payload["ref_key"] = target[0], effect.ref_key
+            chat_id, platform, payload["ref_key"] = target[0], target[2], effect.ref_key
         else:
             payload["message_id"] = effect.message_id
         assert chat_id is not None
         return OutboxMessage(
-            platform=effect.platform, chat_id=chat_id, action=OutboxAction.EDIT, payload=payload, next_attempt_at=now
+            platform=platform, chat_id=chat_id, action=OutboxAction.EDIT, payload=payload, next_attempt_at=now
         )
     assert isinstance(effect, AnswerCallback)
     payload = {"callback_id": effect.callback_id, "text": effect.text, "alert": effect.alert}

@@ -119,12 +119,12 @@ class Send:
 
 @dataclass(frozen=True)
 class Edit:
-    """Edit a message the bot sent: by `ref_key`, or by chat + message id."""
+    """Edit a message the bot sent: by `ref_key` (platform and chat come from it), or by platform + chat + id."""
 
-    platform: str
     text: str
     buttons: Keyboard = ()
     ref_key: str | None = None
+    platform: str = ""
     chat_id: str | None = None
     message_id: str | None = None
 

@@ -80,15 +80,15 @@ async def pending_before(session: AsyncSession, *, row_id: int, chat_id: str, pl
     return bool((await session.exec(query)).one())
 
 
-async def sent_message_id(session: AsyncSession, *, ref_key: str) -> tuple[str, str | None] | None:
-    """(chat id, platform message id) of the newest send row named `ref_key`, if it exists."""
+async def sent_message_id(session: AsyncSession, *, ref_key: str) -> tuple[str, str | None, str] | None:
+    """(chat id, platform message id, platform) of the newest send row named `ref_key`, if it exists."""
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.ref_key == ref_key, OutboxMessage.action == OutboxAction.SEND)
         .order_by(col(OutboxMessage.id).desc())
     )
     row = (await session.exec(query)).first()
-    return None if row is None else (row.chat_id, row.platform_message_id)
+    return None if row is None else (row.chat_id, row.platform_message_id, row.platform)
 
 
 async def mark_interrupted_sends(session: AsyncSession) -> int:

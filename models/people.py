@@ -185,3 +185,35 @@ async def redeem_invite(
         session, person_id=person_id, role=Role(invite.role), place=place, granted_by_id=invite.created_by_id
     )
     return grant, None
+
+
+async def holders(session: AsyncSession, *, place_ids: Iterable[int], roles: Iterable[Role]) -> list[Person]:
+    """People with an active grant of one of `roles` on exactly one of `place_ids`, in grant order."""
+    query = (
+        select(Person)
+        .join(RoleGrant, col(RoleGrant.person_id) == col(Person.id))
+        .where(
+            col(RoleGrant.place_id).in_(list(place_ids)),
+            col(RoleGrant.role).in_([str(r) for r in roles]),
+            col(RoleGrant.revoked_at).is_(None),
+        )
+        .order_by(col(RoleGrant.id))
+    )
+    seen: dict[int, Person] = {}
+    for person in (await session.exec(query)).all():
+        seen.setdefault(person.id or 0, person)
+    return list(seen.values())
+
+
+async def holders_over(session: AsyncSession, *, place: Place, roles: Iterable[Role]) -> list[Person]:
+    """People holding one of `roles` on `place` or any node above it."""
+    return await holders(session, place_ids=[p.id or 0 for p in await ancestors(session, place=place)], roles=roles)
+
+
+async def accounts_of(session: AsyncSession, *, person_id: int) -> list[PlatformAccount]:
+    query = select(PlatformAccount).where(PlatformAccount.person_id == person_id).order_by(col(PlatformAccount.id))
+    return list((await session.exec(query)).all())
+
+
+async def person_by_id(session: AsyncSession, *, person_id: int) -> Person | None:
+    return await session.get(Person, person_id)

@@ -50,9 +50,7 @@ def validate_call(schema: Schema, method: str, params: dict[str, Any]) -> list[s
         if field is None:
             problems.append(f"{method}: unknown parameter {name}")
             continue
-        problems.extend(
-            f"{method}: {problem}" for problem in _value_problems(schema, name, value, field, params)
-        )
+        problems.extend(f"{method}: {problem}" for problem in _value_problems(schema, name, value, field, params))
     return problems
 
 
@@ -79,9 +77,7 @@ def _missing(fields: dict[str, Any], params: dict[str, Any]) -> list[str]:
     return [name for name, field in fields.items() if field["required"] and params.get(name) is None]
 
 
-def _value_problems(
-    schema: Schema, name: str, value: Any, field: dict[str, Any], params: dict[str, Any]
-) -> list[str]:
+def _value_problems(schema: Schema, name: str, value: Any, field: dict[str, Any], params: dict[str, Any]) -> list[str]:
     if not any(_has_type(value, declared) for declared in field["types"]):
         return [f"{name} should be {' or '.join(field['types'])}, got {type(value).__name__} {value!r:.60}"]
     problems: list[str] = []
