@@ -17,10 +17,14 @@ from bot.config import Settings
 from bot.db import SessionFactory, create_engine, session_factory
 from bot.dispatcher import Dispatcher
 from bot.outbox_sender import OutboxSender
+from bot.scheduler import Sweeper
 from bot.telegram import ALLOWED_UPDATES, TelegramAdapter, TelegramTransport, build_application
 from bot.web import WEBHOOK_PATH, Health, add_health_route, build_web_app, start_site, webhook_handler
 from handlers.context import FeatureConfig
 from handlers.features import build_router, menu_entries
+from handlers.tickets.rules import Sla
+from models.tickets import Category
+from nlp.classifier import default_classifier
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
@@ -28,6 +32,19 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def sla_from(settings: Settings) -> Sla:
+    return Sla(
+        confirm=timedelta(hours=settings.sla_confirm_hours),
+        resolve={
+            Category.REPAIR: timedelta(hours=settings.sla_repair_hours),
+            Category.SANITATION: timedelta(hours=settings.sla_sanitation_hours),
+            Category.DISPUTE: timedelta(hours=settings.sla_dispute_hours),
+        },
+        verify_after=timedelta(hours=settings.verify_after_hours),
+        duplicate_window=timedelta(hours=settings.duplicate_window_hours),
+    )
 
 
 @dataclass
@@ -42,6 +59,7 @@ class Runtime:
     sender: OutboxSender
     web_runner: web.AppRunner
     web_port: int
+    sweeper: Sweeper
     extras: list[Any] = field(default_factory=list)
 
     async def stop(self) -> None:
@@ -49,6 +67,7 @@ class Runtime:
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         await self.web_runner.cleanup()
+        self.sweeper.stop()
         if app.running:
             await app.stop()
         await self.sender.stop()
@@ -68,6 +87,7 @@ async def start_runtime(
     web_app: web.Application | None = None,
     extras: list[Any] | None = None,
     poll_seconds: float = 1.0,
+    sweep: bool = True,
 ) -> Runtime:
     """Start the bot against the Bot API at `base_url` (the sandbox and tests pass their local server)."""
     engine = create_engine(settings.database_url)
@@ -84,22 +104,37 @@ async def start_runtime(
     sender = OutboxSender(
         sessions=sessions,
         transports={"telegram": TelegramTransport(application.bot, settings.group_rate_per_minute)},
-        clock=clock,
+        clock=utc_now,
         bot_rate_per_second=settings.bot_rate_per_second,
         max_attempts=settings.outbox_max_attempts,
         lock_rows=engine.dialect.name == "postgresql",
         poll_seconds=poll_seconds,
     )
+    sla = sla_from(settings)
+    classifier = default_classifier()
     config = FeatureConfig(
         bot_username=me.username or "",
         default_locale=settings.locale,
         timezone=settings.tz,
         invite_ttl=timedelta(hours=settings.invite_ttl_hours),
+        sla=sla,
+        classify=classifier.classify,
+        object_words=classifier.rules.term_words(),
     )
     dispatcher = Dispatcher(sessions=sessions, router=router, config=config, clock=clock, on_outbox=sender.wake)
     adapter = TelegramAdapter(application, dispatcher.handle)
     await adapter.set_commands(menu_entries(router))
     await sender.start()
+    sweeper = Sweeper(
+        sessions=sessions,
+        sla=sla,
+        clock=clock,
+        locale=settings.locale,
+        on_outbox=sender.wake,
+        postgres=engine.dialect.name == "postgresql",
+    )
+    if sweep:
+        sweeper.start(settings.sweep_seconds)
 
     health = Health(sessions, lambda: sender.alive, lambda: dispatcher.last_update_at, clock)
     app = web_app or build_web_app()
@@ -120,7 +155,7 @@ async def start_runtime(
         await application.updater.start_polling(poll_interval=0.0, timeout=10, allowed_updates=ALLOWED_UPDATES)
     await application.start()
     log.info("linli.started", bot=me.username, mode="webhook" if webhook else "polling", web_port=web_port)
-    return Runtime(settings, engine, sessions, adapter, dispatcher, sender, web_runner, web_port, extras or [])
+    return Runtime(settings, engine, sessions, adapter, dispatcher, sender, web_runner, web_port, sweeper, extras or [])
 
 
 async def run_until_signal(runtime: Runtime) -> None:

@@ -52,7 +52,7 @@ class Dispatcher:
                 record_processed(session, platform=platform, update_key=incoming.update_key)
                 ctx = await self._context(session, incoming)
                 await self._router.route(ctx)
-                await enqueue(session, ctx.effects.items, now=ctx.now)
+                await enqueue(session, ctx.effects.items)
         except IntegrityError:
             log.info("update.duplicate_race", platform=platform, update=incoming.update_key)
             return False
@@ -101,7 +101,7 @@ class Dispatcher:
                 if incoming.chat.kind == ChatKind.PRIVATE or not isinstance(incoming, IncomingCallback):
                     text = translate(self._config.default_locale, "error.generic")
                     apology = Send(platform=platform, chat_id=incoming.chat.platform_chat_id, text=text)
-                    await enqueue(session, [apology], now=self._clock())
+                    await enqueue(session, [apology])
         except IntegrityError:
             return
         self._on_outbox()

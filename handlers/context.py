@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.texts import translate
+from handlers.tickets.rules import Sla
 from handlers.types import (
     AnswerCallback,
     ChatKind,
@@ -23,6 +25,7 @@ from handlers.types import (
 from models.chats import Chat
 from models.people import Person, RoleGrant
 from models.places import Place
+from nlp import Classification, classify
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,9 @@ class FeatureConfig:
     default_locale: str = "zh"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     invite_ttl: timedelta = timedelta(hours=72)
+    sla: Sla = field(default_factory=Sla)
+    classify: Callable[[str], Classification] = classify
+    object_words: frozenset[str] = frozenset()
 
 
 @dataclass

@@ -5,11 +5,12 @@ from __future__ import annotations
 from handlers import groups, onboarding
 from handlers.router import Router
 from handlers.texts import translate
+from handlers.tickets import commands as tickets
 
 
 def build_router() -> Router:
     router = Router()
-    for feature in (onboarding, groups):
+    for feature in (onboarding, groups, tickets):
         feature.register(router)
     return router
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,7 +17,7 @@ def keyboard_payload(buttons: Keyboard) -> list[list[dict[str, str]]]:
     ]
 
 
-async def outbox_row(session: AsyncSession, effect: Effect, now: datetime) -> OutboxMessage | None:
+async def outbox_row(session: AsyncSession, effect: Effect) -> OutboxMessage | None:
     """The row for one effect; an edit of an unknown message yields nothing."""
     payload: dict[str, Any]
     if isinstance(effect, Send):
@@ -34,7 +33,6 @@ async def outbox_row(session: AsyncSession, effect: Effect, now: datetime) -> Ou
             payload=payload,
             ref_key=effect.ref_key,
             dedupe_key=effect.dedupe_key,
-            next_attempt_at=now,
         )
     if isinstance(effect, Edit):
         payload = {"text": effect.text, "buttons": keyboard_payload(effect.buttons)}
@@ -47,9 +45,7 @@ async def outbox_row(session: AsyncSession, effect: Effect, now: datetime) -> Ou
         else:
             payload["message_id"] = effect.message_id
         assert chat_id is not None
-        return OutboxMessage(
-            platform=platform, chat_id=chat_id, action=OutboxAction.EDIT, payload=payload, next_attempt_at=now
-        )
+        return OutboxMessage(platform=platform, chat_id=chat_id, action=OutboxAction.EDIT, payload=payload)
     assert isinstance(effect, AnswerCallback)
     payload = {"callback_id": effect.callback_id, "text": effect.text, "alert": effect.alert}
     return OutboxMessage(
@@ -57,15 +53,14 @@ async def outbox_row(session: AsyncSession, effect: Effect, now: datetime) -> Ou
         chat_id=effect.chat_id,
         action=OutboxAction.ANSWER,
         payload=payload,
-        next_attempt_at=now,
     )
 
 
-async def enqueue(session: AsyncSession, effects: Iterable[Effect], *, now: datetime) -> int:
+async def enqueue(session: AsyncSession, effects: Iterable[Effect]) -> int:
     """Write every effect to the outbox; returns how many rows were added."""
     added = 0
     for effect in effects:
-        row = await outbox_row(session, effect, now)
+        row = await outbox_row(session, effect)
         if row is not None:
             session.add(row)
             await session.flush()

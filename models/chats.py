@@ -61,7 +61,7 @@ async def move_chat(session: AsyncSession, *, chat: Chat, new_platform_chat_id: 
     return existing
 
 
-def bind_chat(chat: Chat, *, place: Place, person_id: int, now: datetime) -> None:
+def bind_chat(chat: Chat, *, place: Place, person_id: int | None, now: datetime) -> None:
     chat.place_id, chat.bound_by_id, chat.bound_at, chat.active = place.id, person_id, now, True
 
 

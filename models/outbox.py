@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint, func, update
+from sqlalchemy import Index, UniqueConstraint, func, or_, update
 from sqlmodel import JSON, Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -45,7 +45,7 @@ class OutboxMessage(SQLModel, table=True):
     dedupe_key: str | None = Field(default=None, max_length=120)
     status: str = Field(default=OutboxStatus.PENDING, max_length=12)
     attempts: int = 0
-    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # None: as soon as possible
     last_error: str | None = Field(default=None, max_length=500)
     platform_message_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -56,7 +56,10 @@ async def due_rows(session: AsyncSession, *, now: datetime, limit: int, lock: bo
     """Oldest pending rows whose time has come; locked SKIP LOCKED on PostgreSQL."""
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, col(OutboxMessage.next_attempt_at) <= now)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            or_(col(OutboxMessage.next_attempt_at).is_(None), col(OutboxMessage.next_attempt_at) <= now),
+        )
         .order_by(col(OutboxMessage.id))
         .limit(limit)
     )

@@ -83,9 +83,7 @@ def test_vectors_file_is_fully_understood() -> None:
     assert _DATA is not None
     kinds = {v["kind"] for v in _DATA["vectors"]}
     assert kinds <= KNOWN_KINDS, f"unhandled vector kinds: {kinds - KNOWN_KINDS}"
-    assert {v["id"] for v in _DATA["vectors"]} and len({v["id"] for v in _DATA["vectors"]}) == len(
-        _DATA["vectors"]
-    )
+    assert {v["id"] for v in _DATA["vectors"]} and len({v["id"] for v in _DATA["vectors"]}) == len(_DATA["vectors"])
     for v in _DATA["vectors"]:
         assert v["config"] in _DATA["configs"]
     official = {int(code) for code in _DATA["algorithm"]["official_error_codes"]}
@@ -337,9 +335,7 @@ def test_crafted_valid_envelope_decrypts(crypto: WeComCrypto) -> None:
             ErrorCode.VALIDATE_RECEIVE_ID,
             id="receive-id-extended",
         ),
-        pytest.param(
-            _aes_encrypt_raw(_pad32(_layout(b"\xff\xfe"))), ErrorCode.ILLEGAL_BUFFER, id="msg-not-utf8"
-        ),
+        pytest.param(_aes_encrypt_raw(_pad32(_layout(b"\xff\xfe"))), ErrorCode.ILLEGAL_BUFFER, id="msg-not-utf8"),
     ],
 )
 def test_malformed_ciphertext_rejected(crypto: WeComCrypto, encrypt: str, code: ErrorCode) -> None:
@@ -508,9 +504,7 @@ XXE = b"""<?xml version="1.0"?>
 <!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
 <xml><Encrypt>&xxe;</Encrypt></xml>"""
 
-UTF16_DOCTYPE = (
-    '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "b">]><xml><Encrypt>&a;</Encrypt></xml>'
-)
+UTF16_DOCTYPE = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "b">]><xml><Encrypt>&a;</Encrypt></xml>'
 
 
 @pytest.mark.parametrize(
@@ -611,9 +605,7 @@ def test_reply_json_matches_tencent_template(crypto: WeComCrypto) -> None:
     reply = crypto.encrypt_reply_json("hi", "1700000000", "555", random_prefix=prefix)
     encrypt = crypto.encrypt("hi", random_prefix=prefix)
     sig = crypto.signature("1700000000", "555", encrypt)
-    expected = (
-        f'{{"encrypt": "{encrypt}", "msgsignature": "{sig}", "timestamp": "1700000000", "nonce": "555"}}'
-    )
+    expected = f'{{"encrypt": "{encrypt}", "msgsignature": "{sig}", "timestamp": "1700000000", "nonce": "555"}}'
     assert reply == expected
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.app import Runtime, start_runtime
@@ -18,6 +19,19 @@ from tests.support.botapi_schema import assert_calls_valid
 TOKEN = "123456:TEST-token-for-the-local-server"
 SEND_METHODS = ("sendMessage", "sendPhoto")
 EDIT_METHODS = ("editMessageText", "editMessageCaption", "editMessageReplyMarkup")
+
+
+class TestClock:
+    """A clock the test moves by hand; the bot's domain time (tickets, timers) follows it."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
 
 
 def bot_settings(database_url: str, **overrides: Any) -> Settings:
@@ -45,12 +59,17 @@ class ChatView:
         return message
 
     async def expect_edit(self, contains: str = "", timeout: float = 8.0) -> StoredMessage:
+        """The next edit in this chat that makes a message show `contains` (edits are snapshots of state)."""
         call = await self.bot.api.wait_for_call(
-            lambda c: c.method in EDIT_METHODS and int(c.params.get("chat_id", 0)) == self.id and c.ok, timeout
+            lambda c: (
+                c.method in EDIT_METHODS
+                and int(c.params.get("chat_id", 0)) == self.id
+                and c.ok
+                and contains in str(c.params.get("text", c.params.get("caption", "")))
+            ),
+            timeout,
         )
-        message = self.bot.api.message(self.id, int(call.params["message_id"]))
-        assert contains in (message.text or ""), f"expected {contains!r} in edited message:\n{message.text}"
-        return message
+        return self.bot.api.message(self.id, int(call.params["message_id"]))
 
     async def expect_nothing(self, quiet: float = 0.6) -> None:
         """The bot stays silent in this chat (no send or edit)."""
@@ -78,10 +97,9 @@ class Participant:
 
     async def expect_answer(self, contains: str = "", timeout: float = 8.0) -> RecordedCall:
         """The small toast / alert after a button press by this participant."""
-        call = await self.bot.api.wait_for_call("answerCallbackQuery", timeout)
-        text = str(call.params.get("text", ""))
-        assert contains in text, f"expected {contains!r} in callback answer {text!r}"
-        return call
+        return await self.bot.api.wait_for_call(
+            lambda c: c.method == "answerCallbackQuery" and contains in str(c.params.get("text", "")), timeout
+        )
 
 
 @dataclass
@@ -101,7 +119,7 @@ class BotUnderTest:
         return ChatView(self, self.api.private_chat(who.user))
 
     def person(self, name: str) -> Participant:
-        user = self.api.user(self.next_user_id, name[:1], name[1:] or None)
+        user = self.api.user(self.next_user_id, name)
         self.next_user_id += 1
         participant = Participant(self, user)
         self.people[name] = participant
@@ -121,6 +139,10 @@ class BotUnderTest:
             assert place is not None and person.id is not None
             await grant_role(session, person_id=person.id, role=role, place=place, granted_by_id=None)
 
+    async def sweep(self) -> int:
+        """Run the ticket timers now (at the TestClock's time)."""
+        return await self.runtime.sweeper.run_once()
+
     async def settle(self, quiet: float = 0.4) -> None:
         await self.api.wait_idle(quiet=quiet)
 
@@ -134,17 +156,28 @@ class BotUnderTest:
 
 @asynccontextmanager
 async def running_bot(
-    database_url: str, api: LocalBotApi | None = None, **overrides: Any
+    database_url: str, api: LocalBotApi | None = None, clock: TestClock | None = None, **overrides: Any
 ) -> AsyncIterator[BotUnderTest]:
-    """The whole bot against a fresh local Bot API server; every call it made is checked against the spec."""
+    """The whole bot against a local Bot API server; every call it made is checked against the spec.
+
+    A server passed in is started and stopped by the caller (so it can outlive a restart of the bot).
+    Timers run only when the test calls `bot.sweep()`, at the TestClock's time.
+    """
     server = api or LocalBotApi(token=TOKEN, can_read_all_group_messages=True)
-    await server.start()
+    if api is None:
+        await server.start()
     runtime = await start_runtime(
-        bot_settings(database_url, **overrides), token=TOKEN, base_url=server.base_url, poll_seconds=0.1
+        bot_settings(database_url, **overrides),
+        token=TOKEN,
+        base_url=server.base_url,
+        poll_seconds=0.1,
+        clock=clock or TestClock(),
+        sweep=False,
     )
     try:
         yield BotUnderTest(server, runtime)
     finally:
         await runtime.stop()
-        await server.stop()
+        if api is None:
+            await server.stop()
     assert_calls_valid(server.calls)

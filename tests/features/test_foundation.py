@@ -35,8 +35,10 @@ async def bound_chat(bot: BotUnderTest, chat_id: int) -> Chat | None:
 
 
 async def test_bot_added_to_a_group_greets_and_explains_privacy(database_url: str) -> None:
-    api = LocalBotApi(token=TOKEN, can_read_all_group_messages=False)
-    async with running_bot(database_url, api=api) as bot:
+    async with (
+        LocalBotApi(token=TOKEN, can_read_all_group_messages=False) as api,
+        running_bot(database_url, api=api) as bot,
+    ):
         group = bot.group("阳光社区1号楼业主群")
         admin = bot.person("王群主")
         bot.api.inject_bot_added(group.chat, admin.user)

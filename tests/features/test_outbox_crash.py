@@ -16,7 +16,6 @@ from bot.db import SessionFactory, unit_of_work
 from bot.localapi import LocalBotApi
 from handlers.outbox import enqueue
 from handlers.types import Send
-from models.base import utcnow
 from models.outbox import OutboxMessage, OutboxStatus
 from tests.features.harness import TOKEN
 
@@ -45,7 +44,7 @@ async def queue_rows(sessions: SessionFactory, api: LocalBotApi) -> None:
         chat = api.private_chat(user)
         effects.append(Send(platform="telegram", chat_id=str(chat.id), text=f"通知 #{i}"))
     async with unit_of_work(sessions) as session:
-        await enqueue(session, effects, now=utcnow())
+        await enqueue(session, effects)
 
 
 async def statuses(sessions: SessionFactory) -> Counter[str]:

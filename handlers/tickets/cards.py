@@ -1,0 +1,94 @@
+"""How a ticket looks: the card text and the buttons that fit its status and audience."""
+
+from __future__ import annotations
+
+from handlers.texts import translate
+from handlers.types import Button, Keyboard
+from models.tickets import Ticket, TicketStatus, Tier
+
+CARD_TEXT_LIMIT = 300
+STARS = "★"
+
+
+def short(text: str, limit: int = 40) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def status_line(locale: str, ticket: Ticket, assignee: str | None) -> str:
+    values: dict[str, object] = {"assignee": assignee or "?", "target": ticket.merged_into_id or "?"}
+    line = translate(locale, f"status.{ticket.status}", **values)
+    if ticket.tier != Tier.BUILDING and ticket.is_open:
+        line += translate(locale, f"tier.{ticket.tier}")
+    return line
+
+
+def card_text(locale: str, ticket: Ticket, *, place: str, assignee: str | None, affected: int) -> str:
+    """The full card, as the people handling the ticket see it."""
+    lines = [
+        translate(locale, "card.title", number=ticket.id, category=translate(locale, f"category.{ticket.category}")),
+        translate(locale, "card.place", place=place + (f" {ticket.unit}单元" if ticket.unit else "")),
+        f"「{short(ticket.text, CARD_TEXT_LIMIT)}」",
+    ]
+    if ticket.photos:
+        lines.append(translate(locale, "card.photos", count=len(ticket.photos)))
+    if affected:
+        lines.append(translate(locale, "card.affected", count=affected))
+    lines.append(translate(locale, "card.status", status=status_line(locale, ticket, assignee)))
+    if ticket.rating:
+        lines.append(translate(locale, "card.rating", stars=STARS * ticket.rating))
+    return "\n".join(lines)
+
+
+def public_dispute_text(locale: str, ticket: Ticket, assignee: str | None) -> str:
+    """What the group sees of a dispute: that it was received, never who or what."""
+    return "\n".join(
+        [
+            translate(locale, "card.dispute_public", number=ticket.id),
+            translate(locale, "card.status", status=status_line(locale, ticket, assignee)),
+        ]
+    )
+
+
+def manager_buttons(locale: str, ticket: Ticket) -> Keyboard:
+    """Buttons for the building head / grid worker / staff on the card."""
+    n = ticket.id
+    if ticket.status == TicketStatus.REPORTED:
+        return (
+            (
+                Button(translate(locale, "button.confirm"), f"t:confirm:{n}"),
+                Button(translate(locale, "button.reject"), f"t:reject:{n}"),
+                Button(translate(locale, "button.merge"), f"t:merge:{n}"),
+            ),
+        )
+    if ticket.status in (TicketStatus.CONFIRMED, TicketStatus.REOPENED, TicketStatus.ASSIGNED):
+        return ((Button(translate(locale, "button.assign"), f"t:assign:{n}"),),)
+    return ()
+
+
+def assignee_buttons(locale: str, ticket: Ticket) -> Keyboard:
+    n = ticket.id
+    if ticket.status in (TicketStatus.ASSIGNED, TicketStatus.REOPENED):
+        return (
+            (
+                Button(translate(locale, "button.start"), f"t:start:{n}"),
+                Button(translate(locale, "button.done"), f"t:resolve:{n}"),
+            ),
+        )
+    if ticket.status == TicketStatus.IN_PROGRESS:
+        return ((Button(translate(locale, "button.done"), f"t:resolve:{n}"),),)
+    return ()
+
+
+def revisit_buttons(locale: str, ticket: Ticket) -> Keyboard:
+    n = ticket.id
+    return (
+        (
+            Button(translate(locale, "button.fixed"), f"t:verify:{n}"),
+            Button(translate(locale, "button.not_fixed"), f"t:reopen:{n}"),
+        ),
+    )
+
+
+def rating_buttons(ticket: Ticket) -> Keyboard:
+    return (tuple(Button(STARS * k, f"t:rate:{ticket.id}:{k}") for k in range(1, 6)),)

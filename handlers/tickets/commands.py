@@ -1,0 +1,128 @@
+"""/tickets (我的报修) and /ticket N (详情), scoped to what the asker may see; and the feature's registration."""
+
+from __future__ import annotations
+
+from handlers.context import Context
+from handlers.router import Command, Router
+from handlers.tickets.cards import short, status_line
+from handlers.tickets.intake import desk_for, on_chat_message, on_offer, report_command
+from handlers.tickets.lifecycle import on_ticket_button
+from handlers.tickets.service import MANAGERS
+from handlers.types import Button, IncomingCallback, IncomingMessage, Keyboard
+from models.places import PlaceKind, place_by_id, places_within
+from models.tickets import (
+    Ticket,
+    affected_people,
+    count_open_in,
+    count_reported_by,
+    events_of,
+    open_tickets_in,
+    tickets_reported_by,
+)
+
+PAGE = 8
+
+
+async def managed_buildings(ctx: Context) -> list[int]:
+    """Buildings under any node where the asker holds a managing role."""
+    ids: set[int] = set()
+    for grant in ctx.grants:
+        if grant.role in MANAGERS:
+            scope = await place_by_id(ctx.session, place_id=grant.place_id)
+            if scope is not None:
+                ids |= {p.id or 0 for p in await places_within(ctx.session, scope=scope, kind=PlaceKind.BUILDING)}
+    return sorted(ids)
+
+
+def line(ctx: Context, ticket: Ticket) -> str:
+    text = ctx.t("category.dispute") if ticket.private else short(ticket.text, 24)
+    return ctx.t(
+        "tickets.line",
+        number=ticket.id,
+        category=ctx.t(f"category.{ticket.category}"),
+        status=status_line(ctx.locale, ticket, None).split("\n")[0],
+        text=text,
+    )
+
+
+def pager(ctx: Context, page: int, total: int) -> Keyboard:
+    buttons = []
+    if page > 0:
+        buttons.append(Button(ctx.t("button.prev"), f"tl:{page - 1}"))
+    if (page + 1) * PAGE < total:
+        buttons.append(Button(ctx.t("button.next"), f"tl:{page + 1}"))
+    return (tuple(buttons),) if buttons else ()
+
+
+async def ticket_list(ctx: Context, page: int) -> tuple[str, Keyboard]:
+    """A manager sees open tickets in their scope; everyone else their own reports."""
+    buildings = await managed_buildings(ctx)
+    person_id = ctx.person.id or 0
+    if buildings:
+        total = await count_open_in(ctx.session, building_ids=buildings)
+        tickets = await open_tickets_in(ctx.session, building_ids=buildings, limit=PAGE, offset=page * PAGE)
+        header = ctx.t("tickets.scope_header", scope=ctx.t("role." + _top_role(ctx)), total=total)
+    else:
+        total = await count_reported_by(ctx.session, person_id=person_id)
+        tickets = await tickets_reported_by(ctx.session, person_id=person_id, limit=PAGE, offset=page * PAGE)
+        header = ctx.t("tickets.mine_header", total=total)
+    if not tickets:
+        return ctx.t("tickets.none"), ()
+    return "\n".join([header, *(line(ctx, t) for t in tickets)]), pager(ctx, page, total)
+
+
+def _top_role(ctx: Context) -> str:
+    order = [str(r) for r in reversed(MANAGERS)]
+    return next(r for r in order if any(g.role == r for g in ctx.grants))
+
+
+async def tickets(ctx: Context, message: IncomingMessage) -> None:
+    text, buttons = await ticket_list(ctx, 0)
+    ctx.reply(text, buttons=buttons)
+
+
+async def tickets_page(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
+    page = int(parts[0]) if parts and parts[0].isdigit() else 0
+    text, buttons = await ticket_list(ctx, page)
+    ctx.edit_pressed(text, buttons=buttons)
+    ctx.answer()
+
+
+async def may_see(ctx: Context, ticket: Ticket) -> bool:
+    person_id = ctx.person.id
+    if person_id in (ticket.reporter_id, ticket.assignee_id):
+        return True
+    if ticket.building_id in await managed_buildings(ctx):
+        return True
+    return not ticket.private and person_id in await affected_people(ctx.session, ticket_id=ticket.id or 0)
+
+
+async def ticket_detail(ctx: Context, message: IncomingMessage) -> None:
+    """Details and history of one ticket, if the asker may see it."""
+    number = message.args.strip().lstrip("#")
+    if not number.isdigit():
+        ctx.reply(ctx.t("ticket.usage"))
+        return
+    ticket = await ctx.session.get(Ticket, int(number))
+    if ticket is None or not await may_see(ctx, ticket):
+        ctx.reply(ctx.t("ticket.not_found", number=number))
+        return
+    desk = desk_for(ctx)
+    lines = [await desk.full_card(ticket), "", ctx.t("ticket.history")]
+    for event in await events_of(ctx.session, ticket_id=ticket.id or 0):
+        who = await desk.name_of(event.actor_id) or ctx.t("system")
+        when = event.created_at.astimezone(ctx.config.timezone).strftime("%m-%d %H:%M")
+        lines.append(ctx.t("ticket.event", time=when, who=who, action=ctx.t(f"action.{event.action}")))
+    ctx.reply("\n".join(lines))
+
+
+def register(router: Router) -> None:
+    router.add_commands(
+        [
+            Command("report", report_command, "cmd.report", aliases=("报修", "投诉", "随手拍")),
+            Command("tickets", tickets, "cmd.tickets", aliases=("我的报修", "工单")),
+            Command("ticket", ticket_detail, "cmd.ticket", aliases=("工单详情",)),
+        ]
+    )
+    router.add_callbacks({"t": on_ticket_button, "i": on_offer, "tl": tickets_page})
+    router.text.append(on_chat_message)

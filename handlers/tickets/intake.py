@@ -1,0 +1,216 @@
+"""亮: how a message becomes a ticket — passively from chat, or explicitly with 报修 / 投诉 / 随手拍 / /report."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from handlers.context import Context
+from handlers.tickets.cards import short
+from handlers.tickets.service import Desk, Report, open_ticket
+from handlers.types import Button, IncomingCallback, IncomingMessage
+from models.people import Role
+from models.places import Place, PlaceKind, place_by_id
+from models.tickets import Category, IntakeOffer, Ticket, add_affected, affected_people, recent_open_tickets
+from nlp import CONFIDENT, POSSIBLE, Classification
+
+UNIT = re.compile(r"([0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*单元")
+CHINESE_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
+SIMILAR_TEXT = 0.75
+EXPLICIT_DEFAULT = {"投诉": Category.DISPUTE}
+
+
+def desk_for(ctx: Context) -> Desk:
+    return Desk(ctx.session, ctx.effects, ctx.config.sla, ctx.now, ctx.locale)
+
+
+def unit_of(text: str) -> str | None:
+    """3单元 / 三单元 → "3"."""
+    match = UNIT.search(text)
+    if match is None:
+        return None
+    raw = match.group(1)
+    if raw.isdigit():
+        return str(int(raw))
+    if raw == "十":
+        return "10"
+    tens, _, ones = raw.partition("十")
+    if "十" not in raw:
+        return str(CHINESE_DIGITS.get(raw, 0)) if len(raw) == 1 else None
+    return str(CHINESE_DIGITS.get(tens, 1) * 10 + CHINESE_DIGITS.get(ones, 0))
+
+
+def similar(objects: frozenset[str], a: Classification, a_text: str, b: Classification, b_text: str) -> bool:
+    """Same problem: both name the same thing (电梯, 垃圾 …), or their wording is close."""
+    if set(a.terms) & set(b.terms) & objects:
+        return True
+    return SequenceMatcher(None, a_text, b_text).ratio() >= SIMILAR_TEXT
+
+
+async def find_duplicate(ctx: Context, building: Place, category: str, text: str) -> Ticket | None:
+    since = ctx.now - ctx.config.sla.duplicate_window
+    mine = ctx.config.classify(text)
+    for ticket in await recent_open_tickets(ctx.session, building_id=building.id or 0, category=category, since=since):
+        if similar(ctx.config.object_words, mine, text, ctx.config.classify(ticket.text), ticket.text):
+            return ticket
+    return None
+
+
+async def home_building(ctx: Context) -> Place | None:
+    """The building this person belongs to: the chat's, or the one they hold a building role in."""
+    if ctx.place is not None and ctx.place.kind == PlaceKind.BUILDING:
+        return ctx.place
+    for grant in ctx.grants:
+        if grant.role in (Role.RESIDENT, Role.BUILDING_HEAD, Role.VOLUNTEER):
+            place = await place_by_id(ctx.session, place_id=grant.place_id)
+            if place is not None and place.kind == PlaceKind.BUILDING:
+                return place
+    return None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a ticket would be opened from."""
+
+    building: Place
+    category: str
+    text: str
+    photos: tuple[str, ...] = ()
+    source_message_id: str | None = None
+
+
+def new_offer(ctx: Context, draft: Draft, kind: str, candidate: int | None = None) -> IntakeOffer:
+    return IntakeOffer(
+        kind=kind,
+        person_id=ctx.person.id or 0,
+        chat_id=ctx.chat.id or 0,
+        building_id=draft.building.id or 0,
+        category=draft.category,
+        unit=unit_of(draft.text),
+        text=draft.text[:1000],
+        photos=list(draft.photos),
+        source_message_id=draft.source_message_id,
+        candidate_ticket_id=candidate,
+        created_at=ctx.now,
+    )
+
+
+async def propose(ctx: Context, draft: Draft) -> None:
+    """Open the ticket, unless a similar open one exists: then ask whether it is the same problem."""
+    duplicate = await find_duplicate(ctx, draft.building, draft.category, draft.text)
+    if duplicate is None:
+        await open_from(ctx, draft)
+        return
+    offer = new_offer(ctx, draft, "duplicate", duplicate.id)
+    ctx.session.add(offer)
+    await ctx.session.flush()
+    buttons = (
+        (Button(ctx.t("button.same"), f"i:same:{offer.id}"), Button(ctx.t("button.new_issue"), f"i:new:{offer.id}")),
+    )
+    shown = ctx.t("category.dispute") if duplicate.private else short(duplicate.text)
+    ctx.reply(ctx.t("intake.duplicate", number=duplicate.id, text=shown), buttons=buttons, quote=True)
+
+
+async def open_from(ctx: Context, draft: Draft) -> Ticket:
+    report = Report(
+        reporter_id=ctx.person.id or 0,
+        building=draft.building,
+        category=Category(draft.category),
+        text=draft.text,
+        unit=unit_of(draft.text),
+        photos=draft.photos,
+        chat=ctx.chat if ctx.in_group else None,
+        source_message_id=draft.source_message_id,
+    )
+    ticket = await open_ticket(desk_for(ctx), report)
+    if not ctx.in_group:
+        ctx.reply(ctx.t("intake.opened_private", number=ticket.id, category=ctx.t(f"category.{draft.category}")))
+    return ticket
+
+
+def draft_of(message: IncomingMessage, building: Place, category: str, text: str) -> Draft:
+    return Draft(building, category, text, message.photos, message.message_id)
+
+
+async def on_chat_message(ctx: Context, message: IncomingMessage) -> bool:
+    """Passive intake: a request in a bound building group gets a card, or a question when unsure."""
+    if not ctx.in_group or ctx.place is None or ctx.place.kind != PlaceKind.BUILDING or message.is_forwarded:
+        return False
+    verdict = ctx.config.classify(message.text)
+    if not verdict.is_request or verdict.confidence < POSSIBLE:
+        return False
+    draft = draft_of(message, ctx.place, verdict.category, message.text)
+    if verdict.confidence >= CONFIDENT:
+        await propose(ctx, draft)
+        return True
+    offer = new_offer(ctx, draft, "confirm")
+    ctx.session.add(offer)
+    await ctx.session.flush()
+    buttons = ((Button(ctx.t("button.yes"), f"i:yes:{offer.id}"), Button(ctx.t("button.no"), f"i:no:{offer.id}")),)
+    ctx.reply(ctx.t("intake.ask", category=ctx.t(f"category.{verdict.category}")), buttons=buttons, quote=True)
+    return True
+
+
+async def report_command(ctx: Context, message: IncomingMessage) -> None:
+    """报修 / 投诉 / 随手拍 / /report TEXT: always opens (or offers +1), whatever the classifier thinks."""
+    text = message.args.strip()
+    if not text:
+        ctx.reply(ctx.t("intake.usage"), quote=True)
+        return
+    if message.is_forwarded:
+        return
+    if ctx.in_group and (ctx.place is None or ctx.place.kind != PlaceKind.BUILDING):
+        ctx.reply(ctx.t("intake.unbound"), quote=True)
+        return
+    building = await home_building(ctx)
+    if building is None:
+        ctx.reply(ctx.t("intake.no_building"))
+        return
+    verdict = ctx.config.classify(text)
+    word = message.text.strip()[:2]
+    category = verdict.category if verdict.is_request else EXPLICIT_DEFAULT.get(word, Category.REPAIR)
+    await propose(ctx, draft_of(message, building, str(category), text))
+
+
+async def on_offer(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
+    """是/否 and +1/new answers to the intake questions; only the person asked may answer."""
+    offer = await ctx.session.get(IntakeOffer, int(parts[1])) if len(parts) == 2 and parts[1].isdigit() else None
+    if offer is None or offer.answered:
+        ctx.answer(ctx.t("button.stale"))
+        return
+    if offer.person_id != ctx.person.id:
+        ctx.answer(ctx.t("intake.not_yours"), alert=True)
+        return
+    offer.answered = True
+    building = await place_by_id(ctx.session, place_id=offer.building_id)
+    assert building is not None
+    draft = Draft(building, offer.category, offer.text, tuple(offer.photos), offer.source_message_id)
+    answer = parts[0]
+    if answer == "same" and offer.candidate_ticket_id is not None:
+        await plus_one(ctx, offer.candidate_ticket_id)
+    elif answer == "yes":
+        ctx.edit_pressed(ctx.t("intake.ask_accepted"))
+        await propose(ctx, draft)
+    elif answer == "new":
+        ctx.edit_pressed(ctx.t("intake.ask_accepted"))
+        await open_from(ctx, draft)
+    else:
+        ctx.edit_pressed(ctx.t("intake.ask_declined"))
+    ctx.answer()
+
+
+async def plus_one(ctx: Context, ticket_id: int) -> None:
+    assert ctx.person.id is not None
+    ticket = await ctx.session.get(Ticket, ticket_id)
+    assert ticket is not None
+    desk = desk_for(ctx)
+    if ticket.reporter_id == ctx.person.id or not await add_affected(
+        ctx.session, ticket_id=ticket_id, person_id=ctx.person.id, now=ctx.now
+    ):
+        ctx.edit_pressed(ctx.t("intake.already_counted"))
+        return
+    await desk.record(ticket, "plus_one", actor_id=ctx.person.id, chat_id=ctx.chat.id)
+    count = len(await affected_people(ctx.session, ticket_id=ticket_id)) + 1
+    ctx.edit_pressed(ctx.t("intake.plus_one", number=ticket.id, count=count))
+    await desk.refresh_cards(ticket)

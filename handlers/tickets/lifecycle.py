@@ -1,0 +1,212 @@
+"""记·调·跟·回·访: the buttons that move a ticket, each checked against who may press it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from handlers.context import Context
+from handlers.roles import may_act_on
+from handlers.tickets.cards import STARS, assignee_buttons, rating_buttons, revisit_buttons, short, status_line
+from handlers.tickets.intake import desk_for
+from handlers.tickets.rules import TRANSITIONS, allowed, refresh_timer, start_stage, target
+from handlers.tickets.service import MANAGERS, Desk, notify_assignee
+from handlers.types import Button, Edit, IncomingCallback, Keyboard
+from models.people import Role, holders_over
+from models.tickets import Ticket, TicketStatus, add_affected, affected_people, open_tickets_in
+
+ASSIGNABLE = (Role.GRID_WORKER, Role.VOLUNTEER, Role.BUILDING_HEAD)
+MAX_CHOICES = 8
+Action = Callable[[Context, Desk, Ticket, str | None], Awaitable[None]]
+
+
+async def confirm(ctx: Context, desk: Desk, ticket: Ticket, _arg: str | None) -> None:
+    await desk.record(ticket, "confirm", actor_id=ctx.person.id, to_status=target("confirm"), chat_id=ctx.chat.id)
+    start_stage(ticket, desk.sla, desk.now)
+    await desk.refresh_cards(ticket)
+    ctx.answer("✅")
+
+
+async def reject(ctx: Context, desk: Desk, ticket: Ticket, _arg: str | None) -> None:
+    await desk.record(ticket, "reject", actor_id=ctx.person.id, to_status=target("reject"), chat_id=ctx.chat.id)
+    ticket.closed_at, ticket.next_timer_at = desk.now, None
+    await desk.refresh_cards(ticket)
+    ctx.answer()
+
+
+async def merge(ctx: Context, desk: Desk, ticket: Ticket, arg: str | None) -> None:
+    """Without a target: offer the building's other open tickets. With one: fold this ticket into it."""
+    if arg is None:
+        others = [
+            t
+            for t in await open_tickets_in(
+                ctx.session, building_ids=[ticket.building_id], limit=MAX_CHOICES + 1, offset=0
+            )
+            if t.id != ticket.id
+        ][:MAX_CHOICES]
+        if not others:
+            ctx.answer(ctx.t("ticket.no_merge_target"), alert=True)
+            return
+        rows = [(Button(f"#{t.id} {short(t.text, 16)}", f"t:merge:{ticket.id}:{t.id}"),) for t in others]
+        ctx.edit_pressed(ctx.t("ticket.choose_merge", number=ticket.id), buttons=(*rows, back(ctx, ticket)))
+        ctx.answer()
+        return
+    into = await ctx.session.get(Ticket, int(arg)) if arg.isdigit() else None
+    if into is None or into.id == ticket.id or into.building_id != ticket.building_id or not into.is_open:
+        ctx.answer(ctx.t("button.stale"))
+        return
+    ticket.merged_into_id, ticket.closed_at, ticket.next_timer_at = into.id, desk.now, None
+    await desk.record(
+        ticket, "merge", actor_id=ctx.person.id, to_status=target("merge"), note=f"#{into.id}", chat_id=ctx.chat.id
+    )
+    for person_id in [ticket.reporter_id, *await affected_people(ctx.session, ticket_id=ticket.id or 0)]:
+        if person_id != into.reporter_id:
+            await add_affected(ctx.session, ticket_id=into.id or 0, person_id=person_id, now=desk.now)
+    await desk.refresh_cards(ticket)
+    await desk.refresh_cards(into)
+    ctx.answer()
+
+
+def back(ctx: Context, ticket: Ticket) -> tuple[Button, ...]:
+    return (Button(ctx.t("button.cancel"), f"t:back:{ticket.id}"),)
+
+
+async def assign(ctx: Context, desk: Desk, ticket: Ticket, arg: str | None) -> None:
+    """Without a person: offer those with a role in scope. With one: dispatch to them privately."""
+    building = await desk.building(ticket)
+    candidates = await holders_over(ctx.session, place=building, roles=ASSIGNABLE)
+    if arg is None:
+        if not candidates:
+            ctx.answer(ctx.t("ticket.no_assignee"), alert=True)
+            return
+        rows = [(Button(p.display_name, f"t:assign:{ticket.id}:{p.id}"),) for p in candidates[:MAX_CHOICES]]
+        ctx.edit_pressed(ctx.t("ticket.choose_assignee", number=ticket.id), buttons=(*rows, back(ctx, ticket)))
+        ctx.answer()
+        return
+    chosen = next((p for p in candidates if str(p.id) == arg), None)
+    if chosen is None:
+        ctx.answer(ctx.t("button.stale"))
+        return
+    ticket.assignee_id = chosen.id
+    await desk.record(
+        ticket,
+        "assign",
+        actor_id=ctx.person.id,
+        to_status=target("assign"),
+        note=chosen.display_name,
+        chat_id=ctx.chat.id,
+    )
+    refresh_timer(ticket, desk.sla)
+    await notify_assignee(desk, ticket)
+    await desk.refresh_cards(ticket)
+    ctx.answer("👷")
+
+
+async def back_to_card(ctx: Context, desk: Desk, ticket: Ticket, _arg: str | None) -> None:
+    await desk.refresh_cards(ticket)
+    ctx.answer()
+
+
+async def start(ctx: Context, desk: Desk, ticket: Ticket, _arg: str | None) -> None:
+    await desk.record(ticket, "start", actor_id=ctx.person.id, to_status=target("start"), chat_id=ctx.chat.id)
+    refresh_timer(ticket, desk.sla)
+    ctx.edit_pressed(ctx.t("ticket.started_private", number=ticket.id), buttons=assignee_buttons(ctx.locale, ticket))
+    await desk.refresh_cards(ticket)
+    ctx.answer()
+
+
+async def resolve(ctx: Context, desk: Desk, ticket: Ticket, _arg: str | None) -> None:
+    """回: the handler says it is done; the reporter and every +1 are asked 修好了吗？"""
+    await desk.record(ticket, "resolve", actor_id=ctx.person.id, to_status=target("resolve"), chat_id=ctx.chat.id)
+    ticket.resolved_at = desk.now
+    refresh_timer(ticket, desk.sla)
+    ctx.edit_pressed(ctx.t("ticket.done_private", number=ticket.id))
+    question = ctx.t("ticket.revisit", number=ticket.id, text=short(ticket.text))
+    for person_id in [ticket.reporter_id, *await affected_people(ctx.session, ticket_id=ticket.id or 0)]:
+        await desk.tell(
+            person_id, question, revisit_buttons(ctx.locale, ticket), ref_key=f"ticket:{ticket.id}:r:{person_id}"
+        )
+    await desk.refresh_cards(ticket)
+    ctx.answer("👍")
+
+
+async def verify(ctx: Context, desk: Desk, ticket: Ticket, _arg: str | None) -> None:
+    """访: the resident says it is fixed; ask for a rating."""
+    await desk.record(ticket, "verify", actor_id=ctx.person.id, to_status=target("verify"), chat_id=ctx.chat.id)
+    ticket.closed_at, ticket.next_timer_at = desk.now, None
+    ctx.edit_pressed(ctx.t("ticket.rate"), buttons=rating_buttons(ticket))
+    await close_other_revisits(ctx, ticket)
+    await desk.refresh_cards(ticket)
+    ctx.answer("🎉")
+
+
+async def close_other_revisits(ctx: Context, ticket: Ticket) -> None:
+    for person_id in [ticket.reporter_id, *await affected_people(ctx.session, ticket_id=ticket.id or 0)]:
+        if person_id != ctx.person.id:
+            ctx.effects.add(Edit(text=ctx.t("status.verified"), ref_key=f"ticket:{ticket.id}:r:{person_id}"))
+
+
+async def reopen(ctx: Context, desk: Desk, ticket: Ticket, _arg: str | None) -> None:
+    """没解决: back to work, and the assignee and building head hear about it."""
+    await desk.record(ticket, "reopen", actor_id=ctx.person.id, to_status=target("reopen"), chat_id=ctx.chat.id)
+    ticket.resolved_at = None
+    start_stage(ticket, desk.sla, desk.now)
+    text = ctx.t("ticket.reopened_private", number=ticket.id, text=short(ticket.text))
+    told = {p.id for p in await desk.people_for_tier(ticket, "building")}
+    for person_id in {ticket.assignee_id, *told} - {None}:
+        buttons: Keyboard = assignee_buttons(ctx.locale, ticket) if person_id == ticket.assignee_id else ()
+        await desk.tell(int(person_id or 0), text, buttons)
+    ctx.edit_pressed(ctx.t("ticket.reopened_reply", number=ticket.id))
+    await desk.refresh_cards(ticket)
+    ctx.answer()
+
+
+async def rate(ctx: Context, desk: Desk, ticket: Ticket, arg: str | None) -> None:
+    stars = int(arg) if arg and arg.isdigit() and 1 <= int(arg) <= 5 else None
+    if stars is None or ticket.status != TicketStatus.VERIFIED:
+        ctx.answer(ctx.t("button.stale"))
+        return
+    ticket.rating = stars
+    await desk.record(ticket, "rate", actor_id=ctx.person.id, note=str(stars), chat_id=ctx.chat.id)
+    ctx.edit_pressed(ctx.t("ticket.rated", stars=STARS * stars))
+    await desk.refresh_cards(ticket)
+    ctx.answer()
+
+
+MANAGER_ACTIONS: dict[str, Action] = {
+    "confirm": confirm,
+    "reject": reject,
+    "merge": merge,
+    "assign": assign,
+    "back": back_to_card,
+}
+ASSIGNEE_ACTIONS: dict[str, Action] = {"start": start, "resolve": resolve}
+RESIDENT_ACTIONS: dict[str, Action] = {"verify": verify, "reopen": reopen, "rate": rate}
+
+
+async def may_press(ctx: Context, desk: Desk, ticket: Ticket, action: str) -> str | None:
+    """None if the presser may do `action`, otherwise the text of the polite refusal."""
+    if action in MANAGER_ACTIONS:
+        return None if await may_act_on(ctx, await desk.building(ticket), MANAGERS) else ctx.t("button.refused")
+    if action in ASSIGNEE_ACTIONS:
+        return None if ticket.assignee_id == ctx.person.id else ctx.t("ticket.not_assignee")
+    residents = [ticket.reporter_id, *await affected_people(ctx.session, ticket_id=ticket.id or 0)]
+    return None if ctx.person.id in residents else ctx.t("ticket.not_reporter")
+
+
+async def on_ticket_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
+    """t:<action>:<ticket>[:<arg>]"""
+    action = parts[0] if parts else ""
+    handler = (MANAGER_ACTIONS | ASSIGNEE_ACTIONS | RESIDENT_ACTIONS).get(action)
+    ticket = await ctx.session.get(Ticket, int(parts[1])) if len(parts) >= 2 and parts[1].isdigit() else None
+    if handler is None or ticket is None:
+        ctx.answer(ctx.t("button.stale"))
+        return
+    desk = desk_for(ctx)
+    refusal = await may_press(ctx, desk, ticket, action)
+    if refusal is not None:
+        ctx.answer(refusal, alert=True)
+        return
+    if action in TRANSITIONS and not allowed(action, ticket.status):
+        ctx.answer(ctx.t("ticket.wrong_state", status=status_line(ctx.locale, ticket, None)))
+        return
+    await handler(ctx, desk, ticket, parts[2] if len(parts) > 2 else None)

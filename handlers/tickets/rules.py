@@ -1,0 +1,86 @@
+"""Pure ticket rules: which action is allowed from which status, and when the next timer fires."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from models.tickets import OPEN_STATUSES, Category, Ticket, TicketStatus, Tier
+
+S = TicketStatus
+TRANSITIONS: dict[str, tuple[frozenset[TicketStatus], TicketStatus]] = {
+    "confirm": (frozenset({S.REPORTED}), S.CONFIRMED),
+    "reject": (frozenset({S.REPORTED}), S.REJECTED),
+    "merge": (frozenset({S.REPORTED, S.CONFIRMED, S.REOPENED}), S.DUPLICATE),
+    "assign": (frozenset({S.CONFIRMED, S.ASSIGNED, S.IN_PROGRESS, S.REOPENED}), S.ASSIGNED),
+    "start": (frozenset({S.ASSIGNED, S.REOPENED}), S.IN_PROGRESS),
+    "resolve": (frozenset({S.ASSIGNED, S.IN_PROGRESS, S.REOPENED}), S.RESOLVED),
+    "verify": (frozenset({S.RESOLVED}), S.VERIFIED),
+    "reopen": (frozenset({S.RESOLVED}), S.REOPENED),
+}
+NEXT_TIER = {Tier.BUILDING: Tier.GRID, Tier.GRID: Tier.COMMUNITY}
+
+
+def allowed(action: str, status: str) -> bool:
+    sources, _ = TRANSITIONS[action]
+    return TicketStatus(status) in sources
+
+
+def target(action: str) -> TicketStatus:
+    return TRANSITIONS[action][1]
+
+
+@dataclass(frozen=True)
+class Sla:
+    """Due times per stage (hours in configuration); a reminder goes out when `remind_fraction` is left."""
+
+    confirm: timedelta = timedelta(hours=2)
+    resolve: dict[str, timedelta] = field(
+        default_factory=lambda: {
+            Category.REPAIR: timedelta(hours=24),
+            Category.SANITATION: timedelta(hours=24),
+            Category.DISPUTE: timedelta(hours=72),
+        }
+    )
+    verify_after: timedelta = timedelta(hours=48)
+    duplicate_window: timedelta = timedelta(hours=72)
+    remind_fraction: float = 0.25
+
+    def window(self, ticket: Ticket) -> timedelta | None:
+        """How long the current stage may take, or None when no clock runs."""
+        if ticket.status == TicketStatus.REPORTED:
+            return self.confirm
+        if ticket.status in OPEN_STATUSES:
+            return self.resolve[ticket.category]
+        return None
+
+
+def deadline(ticket: Ticket, sla: Sla) -> datetime | None:
+    window = sla.window(ticket)
+    return None if window is None else ticket.stage_started_at + window
+
+
+def next_timer(ticket: Ticket, sla: Sla) -> datetime | None:
+    """When the sweep should look at this ticket next: reminder, deadline, or auto-verification."""
+    if ticket.status == TicketStatus.RESOLVED and ticket.resolved_at is not None:
+        return ticket.resolved_at + sla.verify_after
+    window, due = sla.window(ticket), deadline(ticket, sla)
+    if window is None or due is None:
+        return None
+    if not ticket.reminded:
+        return due - window * sla.remind_fraction
+    if ticket.tier == Tier.COMMUNITY:
+        return None
+    return due
+
+
+def start_stage(ticket: Ticket, sla: Sla, now: datetime) -> None:
+    """A new stage (confirmed, reopened, escalated): its clock starts now."""
+    ticket.stage_started_at, ticket.reminded = now, False
+    ticket.due_at = deadline(ticket, sla)
+    ticket.next_timer_at = next_timer(ticket, sla)
+
+
+def refresh_timer(ticket: Ticket, sla: Sla) -> None:
+    ticket.due_at = deadline(ticket, sla)
+    ticket.next_timer_at = next_timer(ticket, sla)

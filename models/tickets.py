@@ -1,0 +1,239 @@
+"""Requests (工单): tickets, their append-only history, residents affected, and pending intake questions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Index, UniqueConstraint, func, or_
+from sqlmodel import JSON, Column, Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import UTCDateTime, utcnow
+
+
+class Category(StrEnum):
+    REPAIR = "repair"
+    DISPUTE = "dispute"
+    SANITATION = "sanitation"
+
+
+class TicketStatus(StrEnum):
+    REPORTED = "reported"  # 亮: shown in the group, waiting for the building head
+    CONFIRMED = "confirmed"  # 记: recorded
+    ASSIGNED = "assigned"  # 调: dispatched to someone
+    IN_PROGRESS = "in_progress"  # 跟: being followed up
+    RESOLVED = "resolved"  # 回: the handler says it is done, waiting for the resident
+    VERIFIED = "verified"  # 访: the resident confirmed (closed)
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+    REOPENED = "reopened"
+
+
+OPEN_STATUSES = (
+    TicketStatus.REPORTED,
+    TicketStatus.CONFIRMED,
+    TicketStatus.ASSIGNED,
+    TicketStatus.IN_PROGRESS,
+    TicketStatus.REOPENED,
+)
+ACTIVE_STATUSES = (*OPEN_STATUSES, TicketStatus.RESOLVED)
+
+
+class Tier(StrEnum):
+    BUILDING = "building"
+    GRID = "grid"
+    COMMUNITY = "community"
+
+
+class Ticket(SQLModel, table=True):
+    __table_args__ = (Index("ix_ticket_building_status", "building_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    category: str = Field(max_length=16)
+    building_id: int = Field(foreign_key="place.id")
+    unit: str | None = Field(default=None, max_length=16)
+    text: str = Field(max_length=1000)
+    photos: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reporter_id: int = Field(foreign_key="person.id", index=True)
+    chat_id: int | None = Field(default=None, foreign_key="chat.id")
+    source_message_id: str | None = Field(default=None, max_length=64)
+    status: str = Field(default=TicketStatus.REPORTED, max_length=16)
+    assignee_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    merged_into_id: int | None = Field(default=None, foreign_key="ticket.id")
+    tier: str = Field(default=Tier.BUILDING, max_length=16)
+    private: bool = False
+    stage_started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reminded: bool = False
+    next_timer_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    card_refs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    rating: int | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class TicketEvent(SQLModel, table=True):
+    """Append-only: who did what to a ticket, when, from which chat."""
+
+    __tablename__ = "ticket_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    action: str = Field(max_length=24)
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str | None = Field(default=None, max_length=16)
+    note: str | None = Field(default=None, max_length=500)
+    chat_id: int | None = Field(default=None, foreign_key="chat.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TicketAffected(SQLModel, table=True):
+    """A resident who said "+1, me too" on a ticket; they get the 回访 question too."""
+
+    __tablename__ = "ticket_affected"
+    __table_args__ = (UniqueConstraint("ticket_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class IntakeOffer(SQLModel, table=True):
+    """A question the bot asked before opening a ticket (需要帮您登记吗 / 是同一个问题吗), with what to open."""
+
+    __tablename__ = "intake_offer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # "confirm" (low confidence) or "duplicate"
+    person_id: int = Field(foreign_key="person.id")
+    chat_id: int = Field(foreign_key="chat.id")
+    building_id: int = Field(foreign_key="place.id")
+    category: str = Field(max_length=16)
+    unit: str | None = Field(default=None, max_length=16)
+    text: str = Field(max_length=1000)
+    photos: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    source_message_id: str | None = Field(default=None, max_length=64)
+    candidate_ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    answered: bool = False
+    extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+def add_event(
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    actor_id: int | None,
+    action: str,
+    to_status: str | None = None,
+    note: str | None = None,
+    chat_id: int | None = None,
+    now: datetime,
+) -> TicketEvent:
+    """Record an event and, when `to_status` is given, move the ticket there."""
+    assert ticket.id is not None
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        actor_id=actor_id,
+        action=action,
+        from_status=ticket.status,
+        to_status=to_status,
+        note=note[:500] if note else None,
+        chat_id=chat_id,
+        created_at=now,
+    )
+    if to_status is not None:
+        ticket.status = to_status
+    ticket.updated_at = now
+    session.add(event)
+    return event
+
+
+async def events_of(session: AsyncSession, *, ticket_id: int) -> list[TicketEvent]:
+    query = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(col(TicketEvent.id))
+    return list((await session.exec(query)).all())
+
+
+async def recent_open_tickets(
+    session: AsyncSession, *, building_id: int, category: str, since: datetime
+) -> list[Ticket]:
+    query = select(Ticket).where(
+        Ticket.building_id == building_id,
+        Ticket.category == category,
+        col(Ticket.status).in_(ACTIVE_STATUSES),
+        col(Ticket.created_at) >= since,
+    )
+    return list((await session.exec(query.order_by(col(Ticket.id).desc()))).all())
+
+
+async def open_tickets_in(session: AsyncSession, *, building_ids: list[int], limit: int, offset: int) -> list[Ticket]:
+    query = (
+        select(Ticket)
+        .where(col(Ticket.building_id).in_(building_ids), col(Ticket.status).in_(ACTIVE_STATUSES))
+        .order_by(col(Ticket.id).desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list((await session.exec(query)).all())
+
+
+async def count_open_in(session: AsyncSession, *, building_ids: list[int]) -> int:
+    query = (
+        select(func.count())
+        .select_from(Ticket)
+        .where(col(Ticket.building_id).in_(building_ids), col(Ticket.status).in_(ACTIVE_STATUSES))
+    )
+    return int((await session.exec(query)).one())
+
+
+async def tickets_reported_by(session: AsyncSession, *, person_id: int, limit: int, offset: int) -> list[Ticket]:
+    affected = select(TicketAffected.ticket_id).where(TicketAffected.person_id == person_id)
+    query = (
+        select(Ticket)
+        .where(or_(col(Ticket.reporter_id) == person_id, col(Ticket.id).in_(affected)))
+        .order_by(col(Ticket.id).desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list((await session.exec(query)).all())
+
+
+async def count_reported_by(session: AsyncSession, *, person_id: int) -> int:
+    affected = select(TicketAffected.ticket_id).where(TicketAffected.person_id == person_id)
+    query = (
+        select(func.count())
+        .select_from(Ticket)
+        .where(or_(col(Ticket.reporter_id) == person_id, col(Ticket.id).in_(affected)))
+    )
+    return int((await session.exec(query)).one())
+
+
+async def affected_people(session: AsyncSession, *, ticket_id: int) -> list[int]:
+    query = select(TicketAffected.person_id).where(TicketAffected.ticket_id == ticket_id)
+    return list((await session.exec(query)).all())
+
+
+async def add_affected(session: AsyncSession, *, ticket_id: int, person_id: int, now: datetime) -> bool:
+    """Record a +1; False if this person was already counted."""
+    query = select(TicketAffected).where(TicketAffected.ticket_id == ticket_id, TicketAffected.person_id == person_id)
+    if (await session.exec(query)).first() is not None:
+        return False
+    session.add(TicketAffected(ticket_id=ticket_id, person_id=person_id, created_at=now))
+    await session.flush()
+    return True
+
+
+async def tickets_due(session: AsyncSession, *, now: datetime, limit: int = 200) -> list[Ticket]:
+    """Active tickets whose reminder, deadline or auto-verification time has come."""
+    query = select(Ticket).where(col(Ticket.status).in_(ACTIVE_STATUSES), col(Ticket.next_timer_at) <= now)
+    return list((await session.exec(query.order_by(col(Ticket.next_timer_at)).limit(limit))).all())

@@ -1,0 +1,79 @@
+"""Cheap, deterministic clean-up of chat text before any matching.
+
+Order matters: the raw text is cut to a bounded length first so that every later
+step costs at most O(MAX_CHARS); NFKC then folds full-width digits, letters and
+punctuation (and WeChat's U+2005 mention space) into their plain forms, so the
+patterns below only need to know the plain ones.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_CHARS = 300
+"""Only this many characters of a message are classified (after clean-up)."""
+
+_RAW_SLACK = 4
+"""Raw text is cut to MAX_CHARS * _RAW_SLACK before clean-up, leaving room for stripped URLs/emoji."""
+
+_URL = re.compile(r"(?:https?://|www\.)[a-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+_LATIN_MENTION = re.compile(r"@[a-z0-9_]{1,32}")
+_NAME_MENTION = re.compile(r"@[^\s@]{1,16}\s")
+_EMOJI = re.compile(
+    "["
+    "\U0001f000-\U0001faff"  # pictographs, emoticons, transport, supplemental symbols
+    "\U00002600-\U000027bf"  # misc symbols and dingbats
+    "\U00002300-\U000023ff"  # misc technical (hourglass, watch, ...)
+    "\U00002b00-\U00002bff"  # arrows and stars
+    "\U0000fe00-\U0000fe0f"  # variation selectors
+    "\U0000200d\U000020e3"  # zero-width joiner, keycap
+    "]+"
+)
+_BRACKET_EMOTICON = re.compile(r"\[[\u4e00-\u9fffa-z]{1,4}\]")
+"""WeChat-style text emoticons such as [微笑] [强] [捂脸], pasted into chats as text."""
+
+# Traditional -> simplified for characters that occur in the rule vocabulary and in the
+# sentences around it. Deliberately small: only characters whose traditional form is never
+# itself a simplified character, so the mapping cannot damage simplified text.
+_T2S_PAIRS = (
+    "電电 壞坏 樓楼 門门 燈灯 髒脏 臟脏 聲声 鬧闹 亂乱 車车 費费 業业 單单 積积 層层 線线 頭头 開开 關关 "
+    "壓压 滲渗 縫缝 維维 護护 報报 廢废 圍围 違违 規规 築筑 佔占 擋挡 蟲虫 衛卫 處处 裡里 裏里 區区 場场 "
+    "雜杂 發发 黴霉 氣气 糞粪 異异 問问 題题 謝谢 請请 時时 幾几 點点 麼么 經经 決决 為为 這这 個个 們们 "
+    "來来 沒没 還还 會会 讓让 說说 話话 無无 後后 邊边 樣样 動动 響响 鄰邻 養养 貓猫 鬥斗 罵骂 熱热 斷断 "
+    "滿满 運运 掃扫 衝冲 廁厕 戶户 廣广 團团 購购 龍龙 轉转 復复 裝装 陽阳 臺台 檯台 庫库 鐵铁 碼码 擾扰 "
+    "濕湿 環环 綠绿 樹树 葉叶 導导 嚴严 險险 餘余 牆墙 頂顶 鎖锁 鑰钥 監监 攝摄 機机 設设 備备 間间 兩两 "
+    "號号 蒼苍 蠅蝇 螞蚂 蟻蚁 煩烦 塊块 擺摆 攤摊 狀状 況况 講讲 兒儿 淨净 溝沟 總总 貼贴 傳传 將将 預预 "
+    "計计 劃划 歲岁 際际 孫孙 錢钱 圖图 飛飞 麗丽 媽妈 爺爷 寶宝 紅红 藍蓝 黃黄 絲丝 網网 趕赶 緊紧 "
+    "產产 閘闸 漲涨 辦办 喚唤 嗎吗 嘔呕 噁恶 惡恶 燒烧 煙烟 塵尘 揚扬 殘残 濾滤"
+)
+_T2S = str.maketrans({pair[0]: pair[1] for pair in _T2S_PAIRS.split()})
+_TRADITIONAL = re.compile("[" + "".join(pair[0] for pair in _T2S_PAIRS.split()) + "]")
+
+
+def to_simplified(text: str) -> str:
+    """Map the common traditional characters of the rule vocabulary to simplified ones."""
+    return text.translate(_T2S)
+
+
+def normalize(text: str | None, max_chars: int = MAX_CHARS) -> str:
+    """Return the cleaned, lower-cased, simplified form of at most `max_chars` characters of `text`.
+
+    Each step is skipped when a cheap test shows it has nothing to do: this runs on every message.
+    """
+    if not text:
+        return ""
+    text = text[: max_chars * _RAW_SLACK]
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    text = text.lower()
+    if "://" in text or "www." in text:
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _LATIN_MENTION.sub(" ", _NAME_MENTION.sub(" ", text))
+    text = _EMOJI.sub(" ", text)
+    if "[" in text:
+        text = _BRACKET_EMOTICON.sub(" ", text)
+    if _TRADITIONAL.search(text):
+        text = text.translate(_T2S)
+    return " ".join(text.split())[:max_chars]

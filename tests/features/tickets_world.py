@@ -1,0 +1,69 @@
+"""A bound building group with its people, for the ticket transcripts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.db import unit_of_work
+from handlers.org_import import import_tree, parse_org_file
+from models.chats import bind_chat, ensure_chat
+from models.people import Role
+from models.places import place_by_code
+from tests.features.harness import BotUnderTest, ChatView, Participant
+
+TREE = """communities:
+  - name: 阳光社区
+    grids:
+      - name: 第一网格
+        buildings:
+          - {name: 1号楼, units: 3}
+          - {name: 2号楼, units: 2}
+"""
+B1, GRID, COMMUNITY = "阳光社区/第一网格/1号楼", "阳光社区/第一网格", "阳光社区"
+
+
+@dataclass
+class Building:
+    group: ChatView
+    resident: Participant
+    neighbour: Participant
+    head: Participant
+    volunteer: Participant
+    grid_worker: Participant
+    staff: Participant
+
+
+async def bind(bot: BotUnderTest, group: ChatView, code: str) -> None:
+    async with unit_of_work(bot.runtime.sessions) as session:
+        chat = await ensure_chat(
+            session, platform="telegram", platform_chat_id=str(group.id), kind="group", title=group.chat.title or ""
+        )
+        place = await place_by_code(session, code=code)
+        assert place is not None
+        bind_chat(chat, place=place, person_id=None, now=datetime.now(UTC))
+
+
+async def building(bot: BotUnderTest) -> Building:
+    """1号楼 with its group bound, a resident and a neighbour, its 楼栋长, a volunteer, the 网格员 and 社工."""
+    async with unit_of_work(bot.runtime.sessions) as session:
+        await import_tree(session, parse_org_file("t.yaml", TREE))
+    world = Building(
+        group=bot.group("1号楼业主群"),
+        resident=bot.person("王小明"),
+        neighbour=bot.person("刘阿姨"),
+        head=bot.person("李楼长"),
+        volunteer=bot.person("陈志愿"),
+        grid_worker=bot.person("赵网格"),
+        staff=bot.person("张社工"),
+    )
+    for someone in (world.resident, world.neighbour, world.head, world.volunteer, world.grid_worker, world.staff):
+        bot.private(someone)  # each has opened a private chat with the bot, so it may write to them
+    await bind(bot, world.group, B1)
+    await bot.grant(world.resident, Role.RESIDENT, B1)
+    await bot.grant(world.neighbour, Role.RESIDENT, B1)
+    await bot.grant(world.head, Role.BUILDING_HEAD, B1)
+    await bot.grant(world.volunteer, Role.VOLUNTEER, B1)
+    await bot.grant(world.grid_worker, Role.GRID_WORKER, GRID)
+    await bot.grant(world.staff, Role.STAFF, COMMUNITY)
+    return world
