@@ -18,10 +18,23 @@ from handlers.types import ChatKind, Incoming, IncomingCallback, Send, sender_of
 from models.chats import ensure_chat
 from models.people import active_grants, ensure_person
 from models.places import place_by_id
-from models.updates import already_processed, record_processed
+from models.updates import record_processed
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
+
+
+class AlreadyProcessed(Exception):
+    """This platform update was handled before (Telegram re-delivers; PTB does not deduplicate)."""
+
+
+async def claim_update(session: AsyncSession, *, platform: str, update_key: str) -> None:
+    """Record the update as processed in this transaction, or raise if a committed one already did."""
+    record_processed(session, platform=platform, update_key=update_key)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise AlreadyProcessed from None
 
 
 class Dispatcher:
@@ -46,15 +59,12 @@ class Dispatcher:
         self.last_update_at = self._clock()
         try:
             async with self._sessions() as session, session.begin():
-                if await already_processed(session, platform=platform, update_key=incoming.update_key):
-                    log.info("update.duplicate", platform=platform, update=incoming.update_key)
-                    return False
-                record_processed(session, platform=platform, update_key=incoming.update_key)
+                await claim_update(session, platform=platform, update_key=incoming.update_key)
                 ctx = await self._context(session, incoming)
                 await self._router.route(ctx)
                 await enqueue(session, ctx.effects.items)
-        except IntegrityError:
-            log.info("update.duplicate_race", platform=platform, update=incoming.update_key)
+        except AlreadyProcessed:
+            log.info("update.duplicate", platform=platform, update=incoming.update_key)
             return False
         except Exception:
             log.exception("update.failed", platform=platform, update=incoming.update_key)

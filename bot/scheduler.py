@@ -10,6 +10,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import text
 
 from bot.db import SessionFactory
+from handlers.announce import sweep_announcements
 from handlers.outbox import enqueue
 from handlers.tickets.rules import Sla
 from handlers.tickets.service import Desk
@@ -45,7 +46,8 @@ class Sweeper:
                 locked = await session.exec(text(f"SELECT pg_try_advisory_xact_lock({SWEEP_LOCK})"))  # type: ignore[call-overload]
                 if not locked.scalar():
                     return 0
-            handled = await sweep(Desk(session, effects, self._sla, self._clock(), self._locale))
+            desk = Desk(session, effects, self._sla, self._clock(), self._locale)
+            handled = await sweep(desk) + await sweep_announcements(desk)
             await enqueue(session, effects.items)
         if effects.items:
             self._on_outbox()

@@ -93,21 +93,18 @@ def check_role_fits_place(role: Role, place: Place) -> None:
         raise ValueError(f"role {role} is granted on a {kinds}, not on a {place.kind}")
 
 
-async def account_for(session: AsyncSession, *, platform: str, platform_user_id: str) -> PlatformAccount | None:
-    query = select(PlatformAccount).where(
-        PlatformAccount.platform == platform, PlatformAccount.platform_user_id == platform_user_id
-    )
-    return (await session.exec(query)).first()
-
-
 async def ensure_person(
     session: AsyncSession, *, platform: str, platform_user_id: str, display_name: str, username: str | None
 ) -> Person:
     """The person behind a platform account, created on first sight."""
-    account = await account_for(session, platform=platform, platform_user_id=platform_user_id)
-    if account is not None:
-        person = await session.get(Person, account.person_id)
-        assert person is not None
+    query = (
+        select(PlatformAccount, Person)
+        .join(Person, col(Person.id) == col(PlatformAccount.person_id))
+        .where(PlatformAccount.platform == platform, PlatformAccount.platform_user_id == platform_user_id)
+    )
+    found = (await session.exec(query)).first()
+    if found is not None:
+        account, person = found
         if display_name and person.display_name != display_name:
             person.display_name = display_name
         if username != account.username:

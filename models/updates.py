@@ -18,10 +18,6 @@ class ProcessedUpdate(SQLModel, table=True):
     processed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-async def already_processed(session: AsyncSession, *, platform: str, update_key: str) -> bool:
-    return await session.get(ProcessedUpdate, (platform, update_key)) is not None
-
-
 def record_processed(session: AsyncSession, *, platform: str, update_key: str) -> None:
     session.add(ProcessedUpdate(platform=platform, update_key=update_key))
 

@@ -1,0 +1,252 @@
+"""通知: staff and grid workers compose in private, pick the scope, preview, send now or at a time."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from handlers.context import Context
+from handlers.router import Command, Router
+from handlers.tickets.service import Desk
+from handlers.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send
+from models.announcements import (
+    Announcement,
+    AnnouncementStatus,
+    awaiting_report,
+    delivery_key,
+    delivery_rows,
+    draft_of,
+    due_announcements,
+)
+from models.chats import Chat, active_chats_in
+from models.outbox import OutboxStatus
+from models.people import Role
+from models.places import Place, PlaceKind, place_by_id, places_within
+from nlp.timeparse import TimeParseError, parse_time
+
+ANNOUNCERS = (Role.STAFF, Role.ADMIN, Role.GRID_WORKER)
+S = AnnouncementStatus
+
+
+async def scope_options(ctx: Context) -> list[Place]:
+    """Every node an announcer may address: their community or grid and everything below it."""
+    found: dict[int, Place] = {}
+    for grant in ctx.grants:
+        if grant.role in ANNOUNCERS:
+            root = await place_by_id(ctx.session, place_id=grant.place_id)
+            if root is not None:
+                for place in await places_within(ctx.session, scope=root):
+                    found[place.id or 0] = place
+    return sorted(found.values(), key=lambda p: p.path)
+
+
+def scope_keyboard(ctx: Context, draft: Announcement, options: list[Place]) -> Keyboard:
+    indent = {PlaceKind.COMMUNITY: "", PlaceKind.GRID: "· ", PlaceKind.BUILDING: "·· "}
+    buttons = [
+        Button(
+            f"{'✅ ' if p.id in draft.scope_ids else ''}{indent[PlaceKind(p.kind)]}{p.name}", f"an:t:{draft.id}:{p.id}"
+        )
+        for p in options
+    ]
+    rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
+    rows.append(
+        (Button(ctx.t("button.next_step"), f"an:n:{draft.id}"), Button(ctx.t("button.cancel_send"), f"an:x:{draft.id}"))
+    )
+    return tuple(rows)
+
+
+async def announce(ctx: Context, message: IncomingMessage) -> None:
+    """Start a notice: in private, for staff and grid workers only."""
+    if ctx.in_group:
+        ctx.reply(ctx.t("announce.private_only"), quote=True)
+        return
+    options = await scope_options(ctx)
+    if not options:
+        ctx.reply(ctx.t("announce.refused"))
+        return
+    draft = Announcement(
+        author_id=ctx.person.id or 0,
+        author_platform=ctx.platform,
+        author_chat_id=ctx.incoming.chat.platform_chat_id,
+        created_at=ctx.now,
+    )
+    ctx.session.add(draft)
+    await ctx.session.flush()
+    ctx.reply(ctx.t("announce.choose"), buttons=scope_keyboard(ctx, draft, options))
+
+
+async def chats_in_scope(desk: Desk, draft: Announcement) -> list[Chat]:
+    """Bound, active groups anywhere under the chosen nodes, each once."""
+    places: dict[int, Place] = {}
+    for place_id in draft.scope_ids:
+        root = await place_by_id(desk.session, place_id=place_id)
+        if root is not None:
+            places |= {p.id or 0: p for p in await places_within(desk.session, scope=root)}
+    return await active_chats_in(desk.session, places=list(places.values()))
+
+
+async def scope_names(desk: Desk, draft: Announcement) -> str:
+    names = []
+    for place_id in draft.scope_ids:
+        place = await place_by_id(desk.session, place_id=place_id)
+        if place is not None:
+            names.append(place.name)
+    return "、".join(names)
+
+
+async def dispatch(desk: Desk, draft: Announcement) -> int:
+    """Hand one copy per group to the outbox (dedupe keys: never twice), and remember how many."""
+    chats = await chats_in_scope(desk, draft)
+    text = f"{desk.t('announce.header')}\n{draft.text}"
+    for chat in chats:
+        desk.effects.add(
+            Send(
+                platform=chat.platform,
+                chat_id=chat.platform_chat_id,
+                text=text,
+                photo=draft.photo,
+                dedupe_key=delivery_key(draft.id or 0, chat.id or 0),
+            )
+        )
+    draft.status, draft.sent_at, draft.targets = S.SENT, desk.now, len(chats)
+    return len(chats)
+
+
+def preview_keyboard(ctx: Context, draft: Announcement) -> Keyboard:
+    return (
+        (
+            Button(ctx.t("button.send_now"), f"an:now:{draft.id}"),
+            Button(ctx.t("button.send_later"), f"an:later:{draft.id}"),
+        ),
+        (Button(ctx.t("button.cancel_send"), f"an:x:{draft.id}"),),
+    )
+
+
+def desk_of(ctx: Context) -> Desk:
+    return Desk(ctx.session, ctx.effects, ctx.config.sla, ctx.now, ctx.locale)
+
+
+async def on_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
+    """an:<t|n|now|later|x>:<draft>[:<place>] — only the author may press."""
+    draft = await ctx.session.get(Announcement, int(parts[1])) if len(parts) >= 2 and parts[1].isdigit() else None
+    if draft is None or draft.author_id != ctx.person.id or draft.status in (S.SENT, S.REPORTED, S.CANCELLED):
+        ctx.answer(ctx.t("button.stale"))
+        return
+    action = parts[0]
+    if action == "t" and len(parts) == 3 and parts[2].isdigit():
+        await toggle_scope(ctx, draft, int(parts[2]))
+    elif action == "n":
+        await scope_chosen(ctx, draft)
+    elif action == "now":
+        count = await dispatch(desk_of(ctx), draft)
+        ctx.edit_pressed(ctx.t("announce.sending", count=count))
+    elif action == "later":
+        draft.status = S.TIMING
+        ctx.edit_pressed(ctx.t("announce.when"))
+    elif action == "x":
+        draft.status = S.CANCELLED
+        ctx.edit_pressed(ctx.t("announce.cancelled"))
+    ctx.answer()
+
+
+async def toggle_scope(ctx: Context, draft: Announcement, place_id: int) -> None:
+    options = await scope_options(ctx)
+    if place_id not in {p.id for p in options}:
+        return
+    chosen = set(draft.scope_ids) ^ {place_id}
+    draft.scope_ids = sorted(chosen)
+    ctx.edit_pressed(ctx.t("announce.choose"), buttons=scope_keyboard(ctx, draft, options))
+
+
+async def scope_chosen(ctx: Context, draft: Announcement) -> None:
+    if not draft.scope_ids:
+        ctx.answer(ctx.t("announce.need_scope"), alert=True)
+        return
+    if not await chats_in_scope(desk_of(ctx), draft):
+        ctx.edit_pressed(ctx.t("announce.no_groups"))
+        draft.status = S.CANCELLED
+        return
+    draft.status = S.WRITING
+    ctx.edit_pressed(ctx.t("announce.write"))
+
+
+async def on_private_text(ctx: Context, message: IncomingMessage) -> bool:
+    """The next private message of an author continues their draft: the text, or the time to send."""
+    if ctx.in_group:
+        return False
+    draft = await draft_of(ctx.session, author_id=ctx.person.id or 0, statuses=(S.WRITING, S.TIMING))
+    if draft is None:
+        return False
+    if draft.status == S.WRITING:
+        await take_text(ctx, message, draft)
+    else:
+        await take_time(ctx, message, draft)
+    return True
+
+
+async def take_text(ctx: Context, message: IncomingMessage, draft: Announcement) -> None:
+    if not message.text.strip():
+        ctx.reply(ctx.t("announce.write"))
+        return
+    draft.text, draft.photo, draft.status = message.text.strip()[:4000], (message.photos or (None,))[0], S.PREVIEW
+    desk = desk_of(ctx)
+    count, scope = len(await chats_in_scope(desk, draft)), await scope_names(desk, draft)
+    ctx.reply(
+        ctx.t("announce.preview", text=draft.text, count=count, scope=scope), buttons=preview_keyboard(ctx, draft)
+    )
+
+
+async def take_time(ctx: Context, message: IncomingMessage, draft: Announcement) -> None:
+    local_now = ctx.now.astimezone(ctx.config.timezone)
+    try:
+        when = parse_time(message.text, now=local_now).at
+    except TimeParseError:
+        ctx.reply(ctx.t("announce.bad_time"))
+        return
+    if when <= local_now:
+        ctx.reply(ctx.t("announce.past_time"))
+        return
+    draft.send_at, draft.status = when.astimezone(UTC), S.SCHEDULED
+    count = len(await chats_in_scope(desk_of(ctx), draft))
+    ctx.reply(ctx.t("announce.scheduled", time=when.strftime("%Y-%m-%d %H:%M"), count=count))
+
+
+async def sweep_announcements(desk: Desk) -> int:
+    """Send what is due; report deliveries once every copy has a final outcome."""
+    handled = 0
+    for draft in await due_announcements(desk.session, now=desk.now):
+        await dispatch(desk, draft)
+        handled += 1
+    for draft in await awaiting_report(desk.session):
+        if await report(desk, draft):
+            handled += 1
+    return handled
+
+
+async def report(desk: Desk, draft: Announcement) -> bool:
+    rows = await delivery_rows(desk.session, announcement_id=draft.id or 0)
+    if len(rows) < draft.targets or any(r.status in (OutboxStatus.PENDING, OutboxStatus.SENDING) for r in rows):
+        return False
+    delivered = sum(r.status == OutboxStatus.SENT for r in rows)
+    lines = [desk.t("announce.report", number=draft.id, delivered=delivered, total=draft.targets)]
+    for row in rows:
+        if row.status != OutboxStatus.SENT:
+            chat_id = int((row.dedupe_key or "::0").rsplit(":", 1)[1])
+            chat = await desk.session.get(Chat, chat_id)
+            lines.append(
+                desk.t(
+                    "announce.report_failure",
+                    chat=chat.title if chat else row.chat_id,
+                    reason=row.last_error or row.status,
+                )
+            )
+    desk.effects.add(Send(platform=draft.author_platform, chat_id=draft.author_chat_id, text="\n".join(lines)))
+    draft.status = S.REPORTED
+    return True
+
+
+def register(router: Router) -> None:
+    router.add_commands(
+        [Command("announce", announce, "cmd.announce", aliases=("通知", "发通知"), roles=frozenset(ANNOUNCERS))]
+    )
+    router.add_callbacks({"an": on_button})
+    router.text.insert(0, on_private_text)

@@ -1,0 +1,100 @@
+"""Read the times people type (明天下午3点, 周六上午9点, 11月30日 9:00, 2026-11-30 09:00) — pure, no I/O."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+CN_NUMBERS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+RELATIVE_DAYS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2}
+AFTERNOON = ("下午", "晚上", "傍晚", "今晚")
+ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\s*(.*)$")
+MONTH_DAY = re.compile(r"^(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]?\s*(.*)$")
+WEEKDAY = re.compile(r"^(每)?(?:下)?(?:周|星期|礼拜)([一二三四五六日天])\s*(.*)$")
+NEXT_WEEK = re.compile(r"^下(?:周|星期|礼拜)")
+CLOCK = re.compile(
+    r"^(早上|上午|中午|下午|晚上|傍晚|今晚)?\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:[:：](\d{2})|点(?:(半)|(\d{1,2})分?)?)\s*$"
+)
+
+
+@dataclass(frozen=True)
+class ParsedTime:
+    """A local date-time; `weekly` when the text said 每周X (a weekly series starting then)."""
+
+    at: datetime
+    weekly: bool = False
+
+
+class TimeParseError(ValueError):
+    """The text is not a time this parser reads."""
+
+
+def cn_number(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return (CN_NUMBERS.get(tens, 1) if tens else 1) * 10 + (CN_NUMBERS.get(ones, 0) if ones else 0)
+    if text in CN_NUMBERS:
+        return CN_NUMBERS[text]
+    raise TimeParseError(text)
+
+
+def parse_clock(text: str) -> time:
+    """9:00, 9点, 下午3点, 晚上7点半, 十点 → a time of day."""
+    match = CLOCK.match(text.strip())
+    if match is None:
+        raise TimeParseError(text)
+    period, hour_text, minute_text, half, minute_cn = match.groups()
+    hour = cn_number(hour_text)
+    minute = 30 if half else int(minute_text or minute_cn or 0)
+    if period in AFTERNOON and hour < 12:
+        hour += 12
+    if period == "中午" and hour < 11:
+        hour += 12
+    if hour > 23 or minute > 59:
+        raise TimeParseError(text)
+    return time(hour, minute)
+
+
+def parse_time(text: str, *, now: datetime) -> ParsedTime:
+    """A local time for `text`, relative to `now` (a naive or aware local datetime; the result matches it)."""
+    cleaned = " ".join(text.replace("：", ":").split())
+    if not cleaned:
+        raise TimeParseError("empty")
+    tz = now.tzinfo
+    day, rest, weekly = parse_day(cleaned, now.date())
+    clock = parse_clock(rest) if rest else time(9, 0)
+    return ParsedTime(datetime.combine(day, clock, tzinfo=tz), weekly)
+
+
+def parse_day(text: str, today: date) -> tuple[date, str, bool]:
+    """The date part and what is left of the text (the time of day)."""
+    if match := ISO.match(text):
+        year, month, day, rest = match.groups()
+        return safe_date(int(year), int(month), int(day)), rest, False
+    if match := MONTH_DAY.match(text):
+        year, month, day, rest = match.groups()
+        candidate = safe_date(int(year) if year else today.year, int(month), int(day))
+        if not year and candidate < today:
+            candidate = safe_date(today.year + 1, int(month), int(day))
+        return candidate, rest, False
+    for word, offset in RELATIVE_DAYS.items():
+        if text.startswith(word):
+            return today + timedelta(days=offset), text[len(word) :].strip(), False
+    if match := WEEKDAY.match(text):
+        every, weekday, rest = match.groups()
+        ahead = (WEEKDAYS[weekday] - today.weekday()) % 7
+        if NEXT_WEEK.match(text):
+            ahead += 7
+        return today + timedelta(days=ahead), rest, bool(every)
+    return today, text, False
+
+
+def safe_date(year: int, month: int, day: int) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise TimeParseError(f"{year}-{month}-{day}") from None
