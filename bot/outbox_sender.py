@@ -22,7 +22,7 @@ from models.outbox import (
     OutboxMessage,
     OutboxStatus,
     due_rows,
-    mark_interrupted_sends,
+    recover_interrupted,
     sent_message_id,
 )
 
@@ -30,6 +30,7 @@ log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
 MAX_BACKOFF_SECONDS = 300.0
 GROUP_WINDOW_SECONDS = 60.5  # Telegram counts 20 per minute; half a second covers network jitter
+PACER_SLACK_SECONDS = 0.05  # the same idea for the per-second limit
 CLAIM_BATCH = 200
 
 
@@ -71,19 +72,33 @@ class Transport(Protocol):
 
 
 class Pacer:
-    """Spaces requests evenly at `rate` per second across all tasks (a leaky bucket)."""
+    """At most `rate` requests in any sliding second (plus slack for jitter), evenly spaced.
 
-    def __init__(self, rate: float) -> None:
-        self._interval, self._next = 1.0 / rate, 0.0
+    The window holds actual departure times: a task that wakes late re-checks before it goes, so late wake-ups
+    can never bunch requests together.
+    """
+
+    def __init__(self, rate: float, slack: float = PACER_SLACK_SECONDS) -> None:
+        self._interval, self._limit, self._window = 1.0 / rate, max(1, int(rate)), 1.0 + slack
+        self._departures: deque[float] = deque()
         self._lock = asyncio.Lock()
 
+    def _wait_needed(self, now: float) -> float:
+        while self._departures and self._departures[0] <= now - self._window:
+            self._departures.popleft()
+        waits = [0.0]
+        if self._departures:
+            waits.append(self._departures[-1] + self._interval - now)
+        if len(self._departures) >= self._limit:
+            waits.append(self._departures[0] + self._window - now)
+        return max(waits)
+
     async def wait(self) -> None:
-        async with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next)
-            self._next = slot + self._interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        async with self._lock:  # held while sleeping: nobody else can take the slot we wait for
+            delay = self._wait_needed(time.monotonic())
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self._departures.append(time.monotonic())
 
 
 class ChatWindows:
@@ -149,8 +164,9 @@ class OutboxSender:
         self._wake.set()
 
     async def start(self) -> None:
+        """Recover rows a crash interrupted, then start delivering."""
         async with self._sessions() as session, session.begin():
-            interrupted = await mark_interrupted_sends(session)
+            interrupted = await recover_interrupted(session)
         if interrupted:
             log.warning("outbox.interrupted_rows", count=interrupted)
         self._runner = asyncio.create_task(self._run(), name="outbox-sender")
@@ -185,7 +201,7 @@ class OutboxSender:
             rows = await due_rows(session, now=self._clock(), limit=CLAIM_BATCH, lock=self._lock_rows)
             picked = self._pick(rows, free)
             for row in picked:
-                row.status = OutboxStatus.SENDING
+                row.status = OutboxStatus.CLAIMED
         for row in picked:
             self._start(row)
         return len(picked)
@@ -238,6 +254,7 @@ class OutboxSender:
         if row.action != OutboxAction.ANSWER:
             await self._pacers[row.platform].wait()
             self._windows[row.platform].record(row.chat_id, transport.is_group(row.chat_id), time.monotonic())
+        await self._set_status(row, OutboxStatus.SENDING)
         delivery = Delivery(row.action, row.chat_id, row.payload, message_id)
         try:
             sent_id = await transport.deliver(delivery)
@@ -248,6 +265,13 @@ class OutboxSender:
         else:
             self.delivered += 1
             await self._finish(row, status=OutboxStatus.SENT, message_id=sent_id)
+
+    async def _set_status(self, row: OutboxMessage, status: OutboxStatus) -> None:
+        """Commit the row's status before the request, so a crash leaves an honest trace."""
+        async with self._sessions() as session, session.begin():
+            stored = await session.get(OutboxMessage, row.id)
+            assert stored is not None
+            stored.status = status
 
     async def _target_message_id(self, row: OutboxMessage) -> str | None:
         if row.action != OutboxAction.EDIT:

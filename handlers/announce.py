@@ -18,7 +18,7 @@ from models.announcements import (
     due_announcements,
 )
 from models.chats import Chat, active_chats_in
-from models.outbox import OutboxStatus
+from models.outbox import UNFINISHED, OutboxStatus
 from models.people import Role
 from models.places import Place, PlaceKind, place_by_id, places_within
 from nlp.timeparse import TimeParseError, parse_time
@@ -224,7 +224,7 @@ async def sweep_announcements(desk: Desk) -> int:
 
 async def report(desk: Desk, draft: Announcement) -> bool:
     rows = await delivery_rows(desk.session, announcement_id=draft.id or 0)
-    if len(rows) < draft.targets or any(r.status in (OutboxStatus.PENDING, OutboxStatus.SENDING) for r in rows):
+    if len(rows) < draft.targets or any(r.status in UNFINISHED for r in rows):
         return False
     delivered = sum(r.status == OutboxStatus.SENT for r in rows)
     lines = [desk.t("announce.report", number=draft.id, delivered=delivered, total=draft.targets)]

@@ -15,10 +15,14 @@ from models.base import UTCDateTime, utcnow
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
-    SENDING = "sending"
+    CLAIMED = "claimed"  # taken by a sender, waiting for its turn under the rate limits; not on the wire
+    SENDING = "sending"  # the request is on the wire
     SENT = "sent"
     FAILED = "failed"
     UNCERTAIN = "uncertain"
+
+
+UNFINISHED = (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING)
 
 
 class OutboxAction(StrEnum):
@@ -68,21 +72,6 @@ async def due_rows(session: AsyncSession, *, now: datetime, limit: int, lock: bo
     return list((await session.exec(query)).all())
 
 
-async def pending_before(session: AsyncSession, *, row_id: int, chat_id: str, platform: str) -> bool:
-    """True if an older row for the same chat is still undelivered (keeps per-chat order)."""
-    query = (
-        select(func.count())
-        .select_from(OutboxMessage)
-        .where(
-            OutboxMessage.platform == platform,
-            OutboxMessage.chat_id == chat_id,
-            col(OutboxMessage.id) < row_id,
-            col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
-        )
-    )
-    return bool((await session.exec(query)).one())
-
-
 async def sent_message_id(session: AsyncSession, *, ref_key: str) -> tuple[str, str | None, str] | None:
     """(chat id, platform message id, platform) of the newest send row named `ref_key`, if it exists."""
     query = (
@@ -94,8 +83,14 @@ async def sent_message_id(session: AsyncSession, *, ref_key: str) -> tuple[str, 
     return None if row is None else (row.chat_id, row.platform_message_id, row.platform)
 
 
-async def mark_interrupted_sends(session: AsyncSession) -> int:
-    """Rows left 'sending' by a crash may or may not have arrived: never resend them."""
+async def recover_interrupted(session: AsyncSession) -> int:
+    """After a crash: claimed rows never left, so they go back to the queue; rows left 'sending' may or may
+    not have arrived, so they are never resent. Returns how many were uncertain."""
+    await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.status) == OutboxStatus.CLAIMED)
+        .values(status=OutboxStatus.PENDING)
+    )
     result = await session.exec(
         update(OutboxMessage)
         .where(col(OutboxMessage.status) == OutboxStatus.SENDING)

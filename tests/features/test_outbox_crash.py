@@ -14,9 +14,17 @@ from sqlmodel import col, select
 
 from bot.db import SessionFactory, unit_of_work
 from bot.localapi import LocalBotApi
+from handlers.announce import dispatch
 from handlers.outbox import enqueue
-from handlers.types import Send
+from handlers.tickets.rules import Sla
+from handlers.tickets.service import Desk
+from handlers.types import Effects, Send
+from models.announcements import Announcement
+from models.base import utcnow
+from models.chats import bind_chat, ensure_chat
 from models.outbox import OutboxMessage, OutboxStatus
+from models.people import ensure_person
+from models.places import PlaceKind, add_place
 from tests.features.harness import TOKEN
 
 REPO = Path(__file__).resolve().parents[2]
@@ -95,7 +103,68 @@ async def test_kill_then_restart_delivers_each_queued_row_exactly_once(
     counts = delivered(api)
     assert max(counts.values()) == 1, f"a row was sent twice: {counts.most_common(3)}"
     final = await statuses(sessions)
-    assert final[OutboxStatus.SENDING] == 0 and final[OutboxStatus.PENDING] == 0, final
+    assert final[OutboxStatus.SENDING] == final[OutboxStatus.CLAIMED] == final[OutboxStatus.PENDING] == 0, final
     assert final[OutboxStatus.SENT] + final[OutboxStatus.UNCERTAIN] == ROWS, final
     assert final[OutboxStatus.UNCERTAIN] == at_kill[OutboxStatus.SENDING]
     assert len(counts) >= ROWS - final[OutboxStatus.UNCERTAIN]
+
+
+GROUPS = 60
+
+
+async def queue_announcement(sessions: SessionFactory, api: LocalBotApi) -> None:
+    """An announcement to GROUPS bound building groups, dispatched the way 立即发送 does it."""
+    async with unit_of_work(sessions) as session:
+        staff = await ensure_person(
+            session, platform="telegram", platform_user_id="1", display_name="张社工", username=None
+        )
+        community = await add_place(session, kind=PlaceKind.COMMUNITY, name="社区", code="c", parent=None)
+        grid = await add_place(session, kind=PlaceKind.GRID, name="网格", code="c/g", parent=community)
+        for n in range(GROUPS):
+            building = await add_place(session, kind=PlaceKind.BUILDING, name=f"{n}号楼", code=f"c/g/{n}", parent=grid)
+            api.group(-1003000000000 - n, f"{n}号楼业主群")
+            chat = await ensure_chat(
+                session, platform="telegram", platform_chat_id=str(-1003000000000 - n), kind="group", title=""
+            )
+            bind_chat(chat, place=building, person_id=staff.id, now=utcnow())
+        draft = Announcement(
+            author_id=staff.id or 0,
+            author_platform="telegram",
+            author_chat_id="1",
+            scope_ids=[community.id or 0],
+            text="周六上午9点小集市",
+        )
+        session.add(draft)
+        await session.flush()
+        effects = Effects()
+        await dispatch(Desk(session, effects, Sla(), utcnow(), "zh"), draft)
+        await enqueue(session, effects.items)
+
+
+async def test_kill_mid_broadcast_then_restart_every_group_gets_it_exactly_once(
+    database_url: str, sessions: SessionFactory, tmp_path: Path
+) -> None:
+    async with LocalBotApi(token=TOKEN, latency=0.05, enforce_limits=True) as api:
+        await queue_announcement(sessions, api)
+        first = start_bot(api, database_url, tmp_path, "first.log")
+        try:
+            await wait_until(lambda: sum(delivered(api).values()) >= 15, 60, "the first deliveries")
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+        at_kill = await statuses(sessions)
+        assert at_kill[OutboxStatus.PENDING] > 0, at_kill
+        second = start_bot(api, database_url, tmp_path, "second.log")
+        try:
+            await wait_until(lambda: len(groups_reached(api)) >= GROUPS, 60, "every group")
+            await api.wait_idle(quiet=0.5)
+        finally:
+            second.send_signal(signal.SIGTERM)
+            assert second.wait(20) == 0, (tmp_path / "second.log").read_text()
+    reached = groups_reached(api)
+    assert len(reached) == GROUPS and set(reached.values()) == {1}, reached.most_common(3)
+    assert api.throttled == 0
+
+
+def groups_reached(api: LocalBotApi) -> Counter[int]:
+    return Counter(int(c.params["chat_id"]) for c in api.calls_of("sendMessage") if c.ok)
