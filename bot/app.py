@@ -22,7 +22,7 @@ from bot.telegram import ALLOWED_UPDATES, TelegramAdapter, TelegramTransport, bu
 from bot.web import WEBHOOK_PATH, Health, add_health_route, build_web_app, start_site, webhook_handler
 from handlers.context import FeatureConfig
 from handlers.features import build_router, menu_entries
-from handlers.tickets.rules import Sla
+from handlers.tickets.rules import Sla, parse_working_hours
 from models.tickets import Category
 from nlp.classifier import default_classifier
 
@@ -44,6 +44,7 @@ def sla_from(settings: Settings) -> Sla:
         },
         verify_after=timedelta(hours=settings.verify_after_hours),
         duplicate_window=timedelta(hours=settings.duplicate_window_hours),
+        working=parse_working_hours(settings.working_hours, settings.tz),
     )
 
 

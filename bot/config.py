@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -43,6 +44,14 @@ class Settings(BaseSettings):
     verify_after_hours: float = Field(default=48, gt=0)
     duplicate_window_hours: float = Field(default=72, gt=0)
     sweep_seconds: float = Field(default=30, gt=0)
+    working_hours: str = ""
+
+    @field_validator("working_hours")
+    @classmethod
+    def _working_hours_shape(cls, value: str) -> str:
+        if value.strip() and not re.fullmatch(r"\s*\d{2}:\d{2}\s*-\s*\d{2}:\d{2}\s*", value):
+            raise ValueError("use HH:MM-HH:MM, e.g. 08:30-17:30, or leave it empty")
+        return value
 
     @field_validator("timezone")
     @classmethod

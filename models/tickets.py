@@ -237,3 +237,13 @@ async def tickets_due(session: AsyncSession, *, now: datetime, limit: int = 200)
     """Active tickets whose reminder, deadline or auto-verification time has come."""
     query = select(Ticket).where(col(Ticket.status).in_(ACTIVE_STATUSES), col(Ticket.next_timer_at) <= now)
     return list((await session.exec(query.order_by(col(Ticket.next_timer_at)).limit(limit))).all())
+
+
+async def newest_assigned_to(session: AsyncSession, *, person_id: int) -> Ticket | None:
+    """The most recently updated open ticket this person is handling."""
+    query = (
+        select(Ticket)
+        .where(Ticket.assignee_id == person_id, col(Ticket.status).in_(OPEN_STATUSES))
+        .order_by(col(Ticket.updated_at).desc(), col(Ticket.id).desc())
+    )
+    return (await session.exec(query)).first()

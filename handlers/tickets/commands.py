@@ -6,7 +6,7 @@ from handlers.context import Context
 from handlers.router import Command, Router
 from handlers.tickets.cards import short, status_line
 from handlers.tickets.intake import desk_for, on_chat_message, on_offer, report_command
-from handlers.tickets.lifecycle import on_ticket_button
+from handlers.tickets.lifecycle import on_assignee_photo, on_ticket_button
 from handlers.tickets.service import MANAGERS
 from handlers.types import Button, IncomingCallback, IncomingMessage, Keyboard
 from models.places import PlaceKind, place_by_id, places_within
@@ -125,4 +125,5 @@ def register(router: Router) -> None:
         ]
     )
     router.add_callbacks({"t": on_ticket_button, "i": on_offer, "tl": tickets_page})
+    router.text.append(on_assignee_photo)
     router.text.append(on_chat_message)

@@ -10,9 +10,9 @@ from handlers.tickets.cards import STARS, assignee_buttons, rating_buttons, revi
 from handlers.tickets.intake import desk_for
 from handlers.tickets.rules import TRANSITIONS, allowed, refresh_timer, start_stage, target
 from handlers.tickets.service import MANAGERS, Desk, notify_assignee
-from handlers.types import Button, Edit, IncomingCallback, Keyboard
+from handlers.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard
 from models.people import Role, holders_over
-from models.tickets import Ticket, TicketStatus, add_affected, affected_people, open_tickets_in
+from models.tickets import Ticket, TicketStatus, add_affected, affected_people, newest_assigned_to, open_tickets_in
 
 ASSIGNABLE = (Role.GRID_WORKER, Role.VOLUNTEER, Role.BUILDING_HEAD)
 MAX_CHOICES = 8
@@ -170,6 +170,21 @@ async def rate(ctx: Context, desk: Desk, ticket: Ticket, arg: str | None) -> Non
     ctx.edit_pressed(ctx.t("ticket.rated", stars=STARS * stars))
     await desk.refresh_cards(ticket)
     ctx.answer()
+
+
+async def on_assignee_photo(ctx: Context, message: IncomingMessage) -> bool:
+    """A photo the assignee sends privately is attached to the ticket they are handling (the fix, as proof)."""
+    if ctx.in_group or not message.photos:
+        return False
+    ticket = await newest_assigned_to(ctx.session, person_id=ctx.person.id or 0)
+    if ticket is None:
+        return False
+    ticket.photos = [*ticket.photos, *message.photos]
+    desk = desk_for(ctx)
+    await desk.record(ticket, "photo", actor_id=ctx.person.id, note=message.text or None, chat_id=ctx.chat.id)
+    ctx.reply(ctx.t("ticket.photo_added", number=ticket.id), buttons=assignee_buttons(ctx.locale, ticket))
+    await desk.refresh_cards(ticket)
+    return True
 
 
 MANAGER_ACTIONS: dict[str, Action] = {

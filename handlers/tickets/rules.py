@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from models.tickets import OPEN_STATUSES, Category, Ticket, TicketStatus, Tier
 
@@ -31,6 +32,42 @@ def target(action: str) -> TicketStatus:
 
 
 @dataclass(frozen=True)
+class WorkingHours:
+    """Deadlines count only these hours of each day (local time), e.g. 08:30–17:30."""
+
+    start: time
+    end: time
+    tz: ZoneInfo
+
+    def add(self, moment: datetime, span: timedelta) -> datetime:
+        """`moment` plus `span` of working time."""
+        local, remaining = moment.astimezone(self.tz), span
+        while True:
+            opens = datetime.combine(local.date(), self.start, tzinfo=self.tz)
+            closes = datetime.combine(local.date(), self.end, tzinfo=self.tz)
+            if local < opens:
+                local = opens
+            if local >= closes:
+                local = datetime.combine(local.date() + timedelta(days=1), self.start, tzinfo=self.tz)
+                continue
+            if remaining <= closes - local:
+                return (local + remaining).astimezone(moment.tzinfo)
+            remaining -= closes - local
+            local = datetime.combine(local.date() + timedelta(days=1), self.start, tzinfo=self.tz)
+
+
+def parse_working_hours(text: str, tz: ZoneInfo) -> WorkingHours | None:
+    """ "08:30-17:30" → WorkingHours; empty → None (deadlines run round the clock)."""
+    if not text.strip():
+        return None
+    opens, _, closes = text.partition("-")
+    start, end = time.fromisoformat(opens.strip()), time.fromisoformat(closes.strip())
+    if start >= end:
+        raise ValueError("working hours must start before they end, e.g. 08:30-17:30")
+    return WorkingHours(start, end, tz)
+
+
+@dataclass(frozen=True)
 class Sla:
     """Due times per stage (hours in configuration); a reminder goes out when `remind_fraction` is left."""
 
@@ -45,6 +82,11 @@ class Sla:
     verify_after: timedelta = timedelta(hours=48)
     duplicate_window: timedelta = timedelta(hours=72)
     remind_fraction: float = 0.25
+    working: WorkingHours | None = None
+
+    def after(self, moment: datetime, span: timedelta) -> datetime:
+        """`moment` plus `span`, counting only working hours when they are configured."""
+        return moment + span if self.working is None else self.working.add(moment, span)
 
     def window(self, ticket: Ticket) -> timedelta | None:
         """How long the current stage may take, or None when no clock runs."""
@@ -57,7 +99,7 @@ class Sla:
 
 def deadline(ticket: Ticket, sla: Sla) -> datetime | None:
     window = sla.window(ticket)
-    return None if window is None else ticket.stage_started_at + window
+    return None if window is None else sla.after(ticket.stage_started_at, window)
 
 
 def next_timer(ticket: Ticket, sla: Sla) -> datetime | None:
@@ -68,7 +110,7 @@ def next_timer(ticket: Ticket, sla: Sla) -> datetime | None:
     if window is None or due is None:
         return None
     if not ticket.reminded:
-        return due - window * sla.remind_fraction
+        return sla.after(ticket.stage_started_at, window * (1 - sla.remind_fraction))
     if ticket.tier == Tier.COMMUNITY:
         return None
     return due

@@ -47,6 +47,7 @@ def test_sqlite_paths() -> None:
         ({"database_url": "mysql://x"}, "DATABASE_URL"),
         ({"web_port": 70000}, "WEB_PORT"),
         ({"locale": "fr"}, "LOCALE"),
+        ({"working_hours": "9-5"}, "WORKING_HOURS"),
         (
             {"telegram_webhook_url": "https://example.invalid/telegram/webhook", "telegram_webhook_secret": "changeme"},
             "",

@@ -33,6 +33,9 @@ async def test_a_broken_lift_becomes_a_ticket_that_is_fixed_reopened_and_verifie
         await w.resident.expect_answer("只有被派单的人")
         await w.volunteer.presses(assigned, job, "开始处理")
         await w.group.expect_edit("陈志愿 处理中")
+        await w.volunteer.says(assigned, "", photo=True, caption="换了新的控制板")
+        await assigned.expect_message("已把照片附到工单 #1")
+        await w.group.expect_edit("📷 1 张照片")
         await w.volunteer.presses(assigned, job, "已处理")
         reporter = bot.private(w.resident)
         question = await reporter.expect_message("修好了吗？")
@@ -55,7 +58,7 @@ async def test_a_broken_lift_becomes_a_ticket_that_is_fixed_reopened_and_verifie
 
         await w.resident.says(reporter, "/ticket 1")
         history = (await reporter.expect_message("处理记录")).text or ""
-        for step in ("登记", "确认", "派单", "开始处理", "处理完成", "反馈没解决", "确认已解决", "评分"):
+        for step in ("登记", "确认", "派单", "开始处理", "附上照片", "处理完成", "反馈没解决", "确认已解决", "评分"):
             assert step in history, step
 
 
