@@ -62,7 +62,6 @@ async def enqueue(session: AsyncSession, effects: Iterable[Effect]) -> int:
     for effect in effects:
         row = await outbox_row(session, effect)
         if row is not None:
-            session.add(row)
-            await session.flush()
+            session.add(row)  # autoflush makes it visible to a later edit's ref_key lookup
             added += 1
     return added

@@ -21,7 +21,7 @@ SEND_METHODS = ("sendMessage", "sendPhoto")
 EDIT_METHODS = ("editMessageText", "editMessageCaption", "editMessageReplyMarkup")
 
 
-class TestClock:
+class ManualClock:
     """A clock the test moves by hand; the bot's domain time (tickets, timers) follows it."""
 
     def __init__(self) -> None:
@@ -140,7 +140,7 @@ class BotUnderTest:
             await grant_role(session, person_id=person.id, role=role, place=place, granted_by_id=None)
 
     async def sweep(self) -> int:
-        """Run the ticket timers now (at the TestClock's time)."""
+        """Run the ticket timers now (at the ManualClock's time)."""
         return await self.runtime.sweeper.run_once()
 
     async def settle(self, quiet: float = 0.4) -> None:
@@ -156,12 +156,12 @@ class BotUnderTest:
 
 @asynccontextmanager
 async def running_bot(
-    database_url: str, api: LocalBotApi | None = None, clock: TestClock | None = None, **overrides: Any
+    database_url: str, api: LocalBotApi | None = None, clock: ManualClock | None = None, **overrides: Any
 ) -> AsyncIterator[BotUnderTest]:
     """The whole bot against a local Bot API server; every call it made is checked against the spec.
 
     A server passed in is started and stopped by the caller (so it can outlive a restart of the bot).
-    Timers run only when the test calls `bot.sweep()`, at the TestClock's time.
+    Timers run only when the test calls `bot.sweep()`, at the ManualClock's time.
     """
     server = api or LocalBotApi(token=TOKEN, can_read_all_group_messages=True)
     if api is None:
@@ -171,7 +171,7 @@ async def running_bot(
         token=TOKEN,
         base_url=server.base_url,
         poll_seconds=0.1,
-        clock=clock or TestClock(),
+        clock=clock or ManualClock(),
         sweep=False,
     )
     try:

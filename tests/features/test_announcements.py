@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.localapi import LocalBotApi
-from tests.features.harness import TOKEN, TestClock, running_bot
+from tests.features.harness import TOKEN, ManualClock, running_bot
 from tests.features.tickets_world import bind, building
 
 B2 = "阳光社区/第一网格/2号楼"
@@ -78,7 +78,7 @@ async def test_grid_worker_can_pick_one_building_and_residents_are_refused(datab
 
 
 async def test_a_scheduled_announcement_fires_after_a_restart(database_url: str) -> None:
-    clock = TestClock()
+    clock = ManualClock()
     async with LocalBotApi(token=TOKEN) as api:
         async with running_bot(database_url, api=api, clock=clock) as bot:
             w = await building(bot)

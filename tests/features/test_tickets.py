@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.localapi import LocalBotApi
-from tests.features.harness import TOKEN, TestClock, running_bot
+from tests.features.harness import TOKEN, ManualClock, running_bot
 from tests.features.tickets_world import building
 
 
@@ -156,7 +156,7 @@ async def test_a_dispute_stays_private(database_url: str) -> None:
 
 
 async def test_reminder_then_two_tier_escalation_across_a_restart(database_url: str) -> None:
-    clock = TestClock()
+    clock = ManualClock()
     async with LocalBotApi(token=TOKEN) as api:
         async with running_bot(database_url, api=api, clock=clock) as bot:
             w = await building(bot)
@@ -184,7 +184,7 @@ async def test_reminder_then_two_tier_escalation_across_a_restart(database_url: 
 
 
 async def test_no_answer_to_the_revisit_closes_it_after_48_hours(database_url: str) -> None:
-    clock = TestClock()
+    clock = ManualClock()
     async with running_bot(database_url, clock=clock) as bot:
         w = await building(bot)
         await w.resident.says(w.group, "3单元电梯坏了，困人了")
