@@ -24,6 +24,7 @@ from models.outbox import (
     due_rows,
     recover_interrupted,
     sent_message_id,
+    superseded,
 )
 
 log = structlog.get_logger(__name__)
@@ -247,6 +248,9 @@ class OutboxSender:
 
     async def _deliver_row(self, row: OutboxMessage) -> None:
         transport = self._transports[row.platform]
+        if await self._superseded(row):
+            await self._finish(row, status=OutboxStatus.SENT, error="superseded by a newer edit")
+            return
         message_id = await self._target_message_id(row)
         if row.action == OutboxAction.EDIT and message_id is None:
             await self._finish(row, status=OutboxStatus.PENDING, error="waiting for the message to edit", delay=2.0)
@@ -265,6 +269,12 @@ class OutboxSender:
         else:
             self.delivered += 1
             await self._finish(row, status=OutboxStatus.SENT, message_id=sent_id)
+
+    async def _superseded(self, row: OutboxMessage) -> bool:
+        if row.action != OutboxAction.EDIT:
+            return False
+        async with self._sessions() as session:
+            return await superseded(session, row=row)
 
     async def _set_status(self, row: OutboxMessage, status: OutboxStatus) -> None:
         """Commit the row's status before the request, so a crash leaves an honest trace."""

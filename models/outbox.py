@@ -83,6 +83,28 @@ async def sent_message_id(session: AsyncSession, *, ref_key: str) -> tuple[str, 
     return None if row is None else (row.chat_id, row.platform_message_id, row.platform)
 
 
+def edit_target(row: OutboxMessage) -> tuple[str, str] | None:
+    """What an edit row changes: the named message or the chat's message id (None for other rows)."""
+    if row.action != OutboxAction.EDIT:
+        return None
+    return (row.chat_id, str(row.payload.get("ref_key") or row.payload.get("message_id")))
+
+
+async def superseded(session: AsyncSession, *, row: OutboxMessage) -> bool:
+    """True if a newer edit of the same message is queued: this one need not be sent (debounces bursts)."""
+    target = edit_target(row)
+    if target is None:
+        return False
+    query = select(OutboxMessage).where(
+        OutboxMessage.platform == row.platform,
+        OutboxMessage.chat_id == row.chat_id,
+        OutboxMessage.action == OutboxAction.EDIT,
+        col(OutboxMessage.id) > (row.id or 0),
+        col(OutboxMessage.status).in_(UNFINISHED),
+    )
+    return any(edit_target(newer) == target for newer in (await session.exec(query)).all())
+
+
 async def recover_interrupted(session: AsyncSession) -> int:
     """After a crash: claimed rows never left, so they go back to the queue; rows left 'sending' may or may
     not have arrived, so they are never resent. Returns how many were uncertain."""

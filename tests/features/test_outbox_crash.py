@@ -1,4 +1,4 @@
-"""Kill -9 with queued outbox rows, restart: every queued row arrives exactly once; SIGTERM stops cleanly."""
+"""The outbox under stress: kill -9 and restart (each queued row once), SIGTERM, bursts of edits."""
 
 from __future__ import annotations
 
@@ -18,14 +18,14 @@ from handlers.announce import dispatch
 from handlers.outbox import enqueue
 from handlers.tickets.rules import Sla
 from handlers.tickets.service import Desk
-from handlers.types import Effects, Send
+from handlers.types import Edit, Effects, Send
 from models.announcements import Announcement
 from models.base import utcnow
 from models.chats import bind_chat, ensure_chat
 from models.outbox import OutboxMessage, OutboxStatus
 from models.people import ensure_person
 from models.places import PlaceKind, add_place
-from tests.features.harness import TOKEN
+from tests.features.harness import TOKEN, running_bot
 
 REPO = Path(__file__).resolve().parents[2]
 ROWS = 120
@@ -168,3 +168,19 @@ async def test_kill_mid_broadcast_then_restart_every_group_gets_it_exactly_once(
 
 def groups_reached(api: LocalBotApi) -> Counter[int]:
     return Counter(int(c.params["chat_id"]) for c in api.calls_of("sendMessage") if c.ok)
+
+
+async def test_a_burst_of_edits_of_one_message_sends_only_the_newest(
+    database_url: str, sessions: SessionFactory
+) -> None:
+    async with LocalBotApi(token=TOKEN) as api, running_bot(database_url, api=api) as bot:
+        group = bot.group("1号楼业主群")
+        card = Send(platform="telegram", chat_id=str(group.id), text="👥 已报名 0 人", ref_key="card:1")
+        edits = [Edit(text=f"👥 已报名 {n} 人", ref_key="card:1") for n in range(1, 11)]
+        async with unit_of_work(sessions) as session:
+            await enqueue(session, [card, *edits])
+        bot.runtime.sender.wake()
+        await group.expect_message("已报名 0 人")
+        final = await group.expect_edit("已报名 10 人")
+        await bot.settle()
+        assert len(api.calls_of("editMessageText")) == 1 and final.text == "👥 已报名 10 人"
