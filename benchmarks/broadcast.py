@@ -21,15 +21,13 @@ from bot.localapi import LocalBotApi
 from bot.outbox_sender import OutboxSender
 from bot.telegram import TelegramTransport, build_application
 from handlers.announce import dispatch
+from handlers.demo import seed_bound_buildings
 from handlers.outbox import enqueue
 from handlers.tickets.rules import Sla
 from handlers.tickets.service import Desk
 from handlers.types import Effects
 from models.announcements import Announcement
-from models.chats import bind_chat, ensure_chat
 from models.outbox import OutboxStatus, count_by_status
-from models.people import ensure_person
-from models.places import PlaceKind, add_place
 
 TOKEN = "1:broadcast-bench"
 BOT_RATE = 30.0
@@ -45,20 +43,11 @@ async def prepare(database_url: str, api: LocalBotApi, groups: int) -> int:
     async with engine.begin() as conn:
         await conn.run_sync(models.metadata.drop_all)
         await conn.run_sync(models.metadata.create_all)
+    chat_ids = [str(-1002000000000 - n) for n in range(groups)]
+    for n, chat_id in enumerate(chat_ids):
+        api.group(int(chat_id), f"{n}号楼业主群")
     async with unit_of_work(session_factory(engine)) as session:
-        staff = await ensure_person(
-            session, platform="telegram", platform_user_id="1", display_name="张社工", username=None
-        )
-        community = await add_place(session, kind=PlaceKind.COMMUNITY, name="社区", code="c", parent=None)
-        grid = await add_place(session, kind=PlaceKind.GRID, name="网格", code="c/g", parent=community)
-        for n in range(groups):
-            building = await add_place(session, kind=PlaceKind.BUILDING, name=f"{n}号楼", code=f"c/g/{n}", parent=grid)
-            chat_id = -1002000000000 - n
-            api.group(chat_id, f"{n}号楼业主群")
-            chat = await ensure_chat(
-                session, platform="telegram", platform_chat_id=str(chat_id), kind="group", title=""
-            )
-            bind_chat(chat, place=building, person_id=staff.id, now=now())
+        staff, community = await seed_bound_buildings(session, platform="telegram", group_chat_ids=chat_ids, now=now())
         draft = Announcement(
             author_id=staff.id or 0,
             author_platform="telegram",

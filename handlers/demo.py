@@ -9,8 +9,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.org_import import Node, import_tree
 from models.chats import bind_chat, ensure_chat
-from models.people import Role, ensure_person, grant_role
-from models.places import PlaceKind, place_by_code
+from models.people import Person, Role, ensure_person, grant_role
+from models.places import Place, PlaceKind, add_place, place_by_code
 
 COMMUNITY = "阳光社区"
 GRID = f"{COMMUNITY}/第一网格"
@@ -78,3 +78,21 @@ async def seed_demo(session: AsyncSession, *, platform: str, now: datetime) -> N
         building = await place_by_code(session, code=demo_chat.bound_to) if demo_chat.bound_to else None
         if building is not None and chat.place_id is None and staff.id is not None:
             bind_chat(chat, place=building, person_id=staff.id, now=now)
+
+
+async def seed_bound_buildings(
+    session: AsyncSession, *, platform: str, group_chat_ids: list[str], now: datetime
+) -> tuple[Person, Place]:
+    """A community whose grid has one building per group id, each group bound to it, and a staff member.
+
+    For load tests and benchmarks: returns (staff, community).
+    """
+    staff = await ensure_person(session, platform=platform, platform_user_id="1", display_name="张社工", username=None)
+    community = await add_place(session, kind=PlaceKind.COMMUNITY, name="压测社区", code="load", parent=None)
+    await grant_role(session, person_id=staff.id or 0, role=Role.STAFF, place=community, granted_by_id=None)
+    grid = await add_place(session, kind=PlaceKind.GRID, name="网格", code="load/g", parent=community)
+    for n, chat_id in enumerate(group_chat_ids):
+        building = await add_place(session, kind=PlaceKind.BUILDING, name=f"{n}号楼", code=f"load/g/{n}", parent=grid)
+        chat = await ensure_chat(session, platform=platform, platform_chat_id=chat_id, kind="group", title=f"{n}号楼")
+        bind_chat(chat, place=building, person_id=staff.id, now=now)
+    return staff, community

@@ -12,16 +12,9 @@ from handlers.org_import import import_tree, parse_org_file
 from models.chats import Chat
 from models.people import Role
 from tests.features.harness import TOKEN, BotUnderTest, bot_settings, running_bot
+from tests.features.tickets_world import B1, COMMUNITY, TREE
 
-TREE = """communities:
-  - name: 阳光社区
-    grids:
-      - name: 第一网格
-        buildings:
-          - {name: 1号楼, units: 3}
-          - {name: 2号楼, units: 2}
-"""
-B1, B2, COMMUNITY = "阳光社区/第一网格/1号楼", "阳光社区/第一网格/2号楼", "阳光社区"
+B2 = "阳光社区/第一网格/2号楼"
 
 
 async def with_tree(bot: BotUnderTest) -> None:

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlmodel import col, select
@@ -15,16 +16,14 @@ from sqlmodel import col, select
 from bot.db import SessionFactory, unit_of_work
 from bot.localapi import LocalBotApi
 from handlers.announce import dispatch
+from handlers.demo import seed_bound_buildings
 from handlers.outbox import enqueue
 from handlers.tickets.rules import Sla
 from handlers.tickets.service import Desk
 from handlers.types import Edit, Effects, Send
 from models.announcements import Announcement
 from models.base import utcnow
-from models.chats import bind_chat, ensure_chat
 from models.outbox import OutboxMessage, OutboxStatus
-from models.people import ensure_person
-from models.places import PlaceKind, add_place
 from tests.features.harness import TOKEN, running_bot
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,6 +69,31 @@ async def wait_until(condition: object, timeout: float, what: str) -> None:
         await asyncio.sleep(0.05)
 
 
+async def kill_then_restart(
+    api: LocalBotApi, database_url: str, sessions: SessionFactory, tmp_path: Path, done: Callable[[int], bool]
+) -> Counter[str]:
+    """Run the bot, kill -9 it after 15 deliveries, restart it until `done(rows that were sending)`, SIGTERM it.
+
+    Returns the outbox statuses at the moment of the kill.
+    """
+    first = start_bot(api, database_url, tmp_path, "first.log")
+    try:
+        await wait_until(lambda: sum(delivered(api).values()) >= 15, 60, "the first deliveries")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    at_kill = await statuses(sessions)
+    assert at_kill[OutboxStatus.PENDING] > 0, f"nothing left queued to test the restart: {at_kill}"
+    second = start_bot(api, database_url, tmp_path, "second.log")
+    try:
+        await wait_until(lambda: done(at_kill[OutboxStatus.SENDING]), 60, "the rest of the queue")
+        await api.wait_idle(quiet=0.5)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(20) == 0, (tmp_path / "second.log").read_text()
+    return at_kill
+
+
 def delivered(api: LocalBotApi) -> Counter[str]:
     return Counter(str(c.params["text"]) for c in api.calls_of("sendMessage") if c.ok)
 
@@ -79,26 +103,9 @@ async def test_kill_then_restart_delivers_each_queued_row_exactly_once(
 ) -> None:
     async with LocalBotApi(token=TOKEN, latency=0.05) as api:
         await queue_rows(sessions, api)
-        first = start_bot(api, database_url, tmp_path, "first.log")
-        try:
-            await wait_until(lambda: sum(delivered(api).values()) >= 15, 60, "the first deliveries")
-        finally:
-            first.send_signal(signal.SIGKILL)
-            first.wait(10)
-        at_kill = await statuses(sessions)
-        assert at_kill[OutboxStatus.PENDING] > 0, f"nothing left queued to test the restart: {at_kill}"
-
-        second = start_bot(api, database_url, tmp_path, "second.log")
-        try:
-            await wait_until(
-                lambda: sum(delivered(api).values()) >= ROWS - at_kill[OutboxStatus.SENDING],
-                60,
-                "the rest of the queue",
-            )
-            await api.wait_idle(quiet=0.5)
-        finally:
-            second.send_signal(signal.SIGTERM)
-            assert second.wait(20) == 0, (tmp_path / "second.log").read_text()
+        at_kill = await kill_then_restart(
+            api, database_url, sessions, tmp_path, lambda kill: sum(delivered(api).values()) >= ROWS - kill
+        )
 
     counts = delivered(api)
     assert max(counts.values()) == 1, f"a row was sent twice: {counts.most_common(3)}"
@@ -114,19 +121,13 @@ GROUPS = 60
 
 async def queue_announcement(sessions: SessionFactory, api: LocalBotApi) -> None:
     """An announcement to GROUPS bound building groups, dispatched the way 立即发送 does it."""
+    chat_ids = [str(-1003000000000 - n) for n in range(GROUPS)]
+    for n, chat_id in enumerate(chat_ids):
+        api.group(int(chat_id), f"{n}号楼业主群")
     async with unit_of_work(sessions) as session:
-        staff = await ensure_person(
-            session, platform="telegram", platform_user_id="1", display_name="张社工", username=None
+        staff, community = await seed_bound_buildings(
+            session, platform="telegram", group_chat_ids=chat_ids, now=utcnow()
         )
-        community = await add_place(session, kind=PlaceKind.COMMUNITY, name="社区", code="c", parent=None)
-        grid = await add_place(session, kind=PlaceKind.GRID, name="网格", code="c/g", parent=community)
-        for n in range(GROUPS):
-            building = await add_place(session, kind=PlaceKind.BUILDING, name=f"{n}号楼", code=f"c/g/{n}", parent=grid)
-            api.group(-1003000000000 - n, f"{n}号楼业主群")
-            chat = await ensure_chat(
-                session, platform="telegram", platform_chat_id=str(-1003000000000 - n), kind="group", title=""
-            )
-            bind_chat(chat, place=building, person_id=staff.id, now=utcnow())
         draft = Announcement(
             author_id=staff.id or 0,
             author_platform="telegram",
@@ -146,21 +147,7 @@ async def test_kill_mid_broadcast_then_restart_every_group_gets_it_exactly_once(
 ) -> None:
     async with LocalBotApi(token=TOKEN, latency=0.05, enforce_limits=True) as api:
         await queue_announcement(sessions, api)
-        first = start_bot(api, database_url, tmp_path, "first.log")
-        try:
-            await wait_until(lambda: sum(delivered(api).values()) >= 15, 60, "the first deliveries")
-        finally:
-            first.send_signal(signal.SIGKILL)
-            first.wait(10)
-        at_kill = await statuses(sessions)
-        assert at_kill[OutboxStatus.PENDING] > 0, at_kill
-        second = start_bot(api, database_url, tmp_path, "second.log")
-        try:
-            await wait_until(lambda: len(groups_reached(api)) >= GROUPS, 60, "every group")
-            await api.wait_idle(quiet=0.5)
-        finally:
-            second.send_signal(signal.SIGTERM)
-            assert second.wait(20) == 0, (tmp_path / "second.log").read_text()
+        await kill_then_restart(api, database_url, sessions, tmp_path, lambda _: len(groups_reached(api)) >= GROUPS)
     reached = groups_reached(api)
     assert len(reached) == GROUPS and set(reached.values()) == {1}, reached.most_common(3)
     assert api.throttled == 0
