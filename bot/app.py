@@ -131,6 +131,7 @@ async def start_runtime(
         sla=sla,
         clock=clock,
         locale=settings.locale,
+        timezone=settings.tz,
         on_outbox=sender.wake,
         postgres=engine.dialect.name == "postgresql",
     )

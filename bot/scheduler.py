@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -11,6 +12,7 @@ from sqlalchemy import text
 
 from bot.db import SessionFactory
 from handlers.announce import sweep_announcements
+from handlers.events import sweep_events
 from handlers.outbox import enqueue
 from handlers.tickets.rules import Sla
 from handlers.tickets.service import Desk
@@ -31,10 +33,12 @@ class Sweeper:
         sla: Sla,
         clock: Callable[[], datetime],
         locale: str,
+        timezone: ZoneInfo,
         on_outbox: Callable[[], None],
         postgres: bool,
     ) -> None:
         self._sessions, self._sla, self._clock, self._locale = sessions, sla, clock, locale
+        self._timezone = timezone
         self._on_outbox, self._postgres = on_outbox, postgres
         self._scheduler: AsyncIOScheduler | None = None
 
@@ -48,6 +52,7 @@ class Sweeper:
                     return 0
             desk = Desk(session, effects, self._sla, self._clock(), self._locale)
             handled = await sweep(desk) + await sweep_announcements(desk)
+            handled += await sweep_events(session, effects, desk.now, self._locale, self._timezone)
             await enqueue(session, effects.items)
         if effects.items:
             self._on_outbox()

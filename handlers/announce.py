@@ -6,6 +6,7 @@ from datetime import UTC
 
 from handlers.context import Context
 from handlers.router import Command, Router
+from handlers.scopes import PUBLISHERS, chats_in_scope, scope_keyboard, scope_names, scope_options
 from handlers.tickets.service import Desk
 from handlers.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send
 from models.announcements import (
@@ -17,41 +18,11 @@ from models.announcements import (
     draft_of,
     due_announcements,
 )
-from models.chats import Chat, active_chats_in
+from models.chats import Chat
 from models.outbox import UNFINISHED, OutboxStatus
-from models.people import Role
-from models.places import Place, PlaceKind, place_by_id, places_within
 from nlp.timeparse import TimeParseError, parse_time
 
-ANNOUNCERS = (Role.STAFF, Role.ADMIN, Role.GRID_WORKER)
 S = AnnouncementStatus
-
-
-async def scope_options(ctx: Context) -> list[Place]:
-    """Every node an announcer may address: their community or grid and everything below it."""
-    found: dict[int, Place] = {}
-    for grant in ctx.grants:
-        if grant.role in ANNOUNCERS:
-            root = await place_by_id(ctx.session, place_id=grant.place_id)
-            if root is not None:
-                for place in await places_within(ctx.session, scope=root):
-                    found[place.id or 0] = place
-    return sorted(found.values(), key=lambda p: p.path)
-
-
-def scope_keyboard(ctx: Context, draft: Announcement, options: list[Place]) -> Keyboard:
-    indent = {PlaceKind.COMMUNITY: "", PlaceKind.GRID: "· ", PlaceKind.BUILDING: "·· "}
-    buttons = [
-        Button(
-            f"{'✅ ' if p.id in draft.scope_ids else ''}{indent[PlaceKind(p.kind)]}{p.name}", f"an:t:{draft.id}:{p.id}"
-        )
-        for p in options
-    ]
-    rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
-    rows.append(
-        (Button(ctx.t("button.next_step"), f"an:n:{draft.id}"), Button(ctx.t("button.cancel_send"), f"an:x:{draft.id}"))
-    )
-    return tuple(rows)
 
 
 async def announce(ctx: Context, message: IncomingMessage) -> None:
@@ -71,31 +42,12 @@ async def announce(ctx: Context, message: IncomingMessage) -> None:
     )
     ctx.session.add(draft)
     await ctx.session.flush()
-    ctx.reply(ctx.t("announce.choose"), buttons=scope_keyboard(ctx, draft, options))
-
-
-async def chats_in_scope(desk: Desk, draft: Announcement) -> list[Chat]:
-    """Bound, active groups anywhere under the chosen nodes, each once."""
-    places: dict[int, Place] = {}
-    for place_id in draft.scope_ids:
-        root = await place_by_id(desk.session, place_id=place_id)
-        if root is not None:
-            places |= {p.id or 0: p for p in await places_within(desk.session, scope=root)}
-    return await active_chats_in(desk.session, places=list(places.values()))
-
-
-async def scope_names(desk: Desk, draft: Announcement) -> str:
-    names = []
-    for place_id in draft.scope_ids:
-        place = await place_by_id(desk.session, place_id=place_id)
-        if place is not None:
-            names.append(place.name)
-    return "、".join(names)
+    ctx.reply(ctx.t("announce.choose"), buttons=scope_keyboard(ctx, "an", draft.id or 0, draft.scope_ids, options))
 
 
 async def dispatch(desk: Desk, draft: Announcement) -> int:
     """Hand one copy per group to the outbox (dedupe keys: never twice), and remember how many."""
-    chats = await chats_in_scope(desk, draft)
+    chats = await chats_in_scope(desk.session, draft.scope_ids)
     text = f"{desk.t('announce.header')}\n{draft.text}"
     for chat in chats:
         desk.effects.add(
@@ -154,14 +106,16 @@ async def toggle_scope(ctx: Context, draft: Announcement, place_id: int) -> None
         return
     chosen = set(draft.scope_ids) ^ {place_id}
     draft.scope_ids = sorted(chosen)
-    ctx.edit_pressed(ctx.t("announce.choose"), buttons=scope_keyboard(ctx, draft, options))
+    ctx.edit_pressed(
+        ctx.t("announce.choose"), buttons=scope_keyboard(ctx, "an", draft.id or 0, draft.scope_ids, options)
+    )
 
 
 async def scope_chosen(ctx: Context, draft: Announcement) -> None:
     if not draft.scope_ids:
         ctx.answer(ctx.t("announce.need_scope"), alert=True)
         return
-    if not await chats_in_scope(desk_of(ctx), draft):
+    if not await chats_in_scope(ctx.session, draft.scope_ids):
         ctx.edit_pressed(ctx.t("announce.no_groups"))
         draft.status = S.CANCELLED
         return
@@ -189,7 +143,10 @@ async def take_text(ctx: Context, message: IncomingMessage, draft: Announcement)
         return
     draft.text, draft.photo, draft.status = message.text.strip()[:4000], (message.photos or (None,))[0], S.PREVIEW
     desk = desk_of(ctx)
-    count, scope = len(await chats_in_scope(desk, draft)), await scope_names(desk, draft)
+    count, scope = (
+        len(await chats_in_scope(desk.session, draft.scope_ids)),
+        await scope_names(desk.session, draft.scope_ids),
+    )
     ctx.reply(
         ctx.t("announce.preview", text=draft.text, count=count, scope=scope), buttons=preview_keyboard(ctx, draft)
     )
@@ -206,7 +163,7 @@ async def take_time(ctx: Context, message: IncomingMessage, draft: Announcement)
         ctx.reply(ctx.t("announce.past_time"))
         return
     draft.send_at, draft.status = when.astimezone(UTC), S.SCHEDULED
-    count = len(await chats_in_scope(desk_of(ctx), draft))
+    count = len(await chats_in_scope(ctx.session, draft.scope_ids))
     ctx.reply(ctx.t("announce.scheduled", time=when.strftime("%Y-%m-%d %H:%M"), count=count))
 
 
@@ -246,7 +203,7 @@ async def report(desk: Desk, draft: Announcement) -> bool:
 
 def register(router: Router) -> None:
     router.add_commands(
-        [Command("announce", announce, "cmd.announce", aliases=("通知", "发通知"), roles=frozenset(ANNOUNCERS))]
+        [Command("announce", announce, "cmd.announce", aliases=("通知", "发通知"), roles=frozenset(PUBLISHERS))]
     )
     router.add_callbacks({"an": on_button})
     router.text.insert(0, on_private_text)

@@ -1,0 +1,122 @@
+"""Events (活动): a series staff publish, its dated occurrences, and residents' sign-ups (报名)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import JSON, Column, Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import UTCDateTime, utcnow
+
+
+class EventStep(StrEnum):
+    TITLE = "title"
+    TIME = "time"
+    PLACE = "place"
+    CAPACITY = "capacity"
+    SCOPE = "scope"
+    PREVIEW = "preview"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+WIZARD_STEPS = (EventStep.TITLE, EventStep.TIME, EventStep.PLACE, EventStep.CAPACITY)
+
+
+class RsvpStatus(StrEnum):
+    GOING = "going"
+    WAITLIST = "waitlist"
+    CANCELLED = "cancelled"
+
+
+class Event(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    author_id: int = Field(foreign_key="person.id", index=True)
+    title: str = Field(default="", max_length=120)
+    description: str = Field(default="", max_length=1000)
+    place: str = Field(default="", max_length=200)
+    capacity: int | None = None
+    weekly: bool = False
+    first_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    scope_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    step: str = Field(default=EventStep.TITLE, max_length=16, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Occurrence(SQLModel, table=True):
+    """One dated happening of an event, with its own sign-ups, reminders and check-in code."""
+
+    __tablename__ = "event_occurrence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True)
+    starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    cancelled: bool = False
+    checkin_code: str = Field(max_length=8)
+    reminded_day: bool = False
+    reminded_hour: bool = False
+    card_refs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Rsvp(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("occurrence_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurrence_id: int = Field(foreign_key="event_occurrence.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    status: str = Field(default=RsvpStatus.GOING, max_length=12)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    checked_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+async def event_in_wizard(session: AsyncSession, *, author_id: int) -> Event | None:
+    query = (
+        select(Event)
+        .where(Event.author_id == author_id, col(Event.step).in_(WIZARD_STEPS))
+        .order_by(col(Event.id).desc())
+    )
+    return (await session.exec(query)).first()
+
+
+async def rsvps_of(session: AsyncSession, *, occurrence_id: int) -> list[Rsvp]:
+    """Sign-ups in the order they were made (waitlist order)."""
+    query = select(Rsvp).where(Rsvp.occurrence_id == occurrence_id).order_by(col(Rsvp.updated_at), col(Rsvp.id))
+    return list((await session.exec(query)).all())
+
+
+async def rsvp_of(session: AsyncSession, *, occurrence_id: int, person_id: int) -> Rsvp | None:
+    query = select(Rsvp).where(Rsvp.occurrence_id == occurrence_id, Rsvp.person_id == person_id)
+    return (await session.exec(query)).first()
+
+
+async def upcoming_occurrences(session: AsyncSession, *, after: datetime, before: datetime) -> list[Occurrence]:
+    query = select(Occurrence).where(
+        col(Occurrence.cancelled).is_(False), col(Occurrence.starts_at) > after, col(Occurrence.starts_at) <= before
+    )
+    return list((await session.exec(query.order_by(col(Occurrence.starts_at)))).all())
+
+
+async def latest_occurrence(session: AsyncSession, *, event_id: int) -> Occurrence | None:
+    query = select(Occurrence).where(Occurrence.event_id == event_id).order_by(col(Occurrence.starts_at).desc())
+    return (await session.exec(query)).first()
+
+
+async def weekly_events(session: AsyncSession) -> list[Event]:
+    query = select(Event).where(col(Event.weekly).is_(True), Event.step == EventStep.PUBLISHED)
+    return list((await session.exec(query)).all())
+
+
+async def occurrence_by_code(
+    session: AsyncSession, *, code: str, after: datetime, before: datetime
+) -> Occurrence | None:
+    query = select(Occurrence).where(
+        Occurrence.checkin_code == code,
+        col(Occurrence.cancelled).is_(False),
+        col(Occurrence.starts_at) >= after,
+        col(Occurrence.starts_at) <= before,
+    )
+    return (await session.exec(query)).first()
