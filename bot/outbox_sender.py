@@ -31,7 +31,7 @@ log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
 MAX_BACKOFF_SECONDS = 300.0
 GROUP_WINDOW_SECONDS = 60.5  # Telegram counts 20 per minute; half a second covers network jitter
-PACER_SLACK_SECONDS = 0.03  # the same idea for the per-second limit
+PACER_SLACK_SECONDS = 0.05  # the same idea for the per-second limit
 CLAIM_BATCH = 200
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 import models
 from bot.db import SessionFactory, create_engine, session_factory
-from bot.migrate import downgrade, upgrade
+from bot.migrate import upgrade
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgres")
@@ -20,10 +22,20 @@ ON_POSTGRES = TEST_DATABASE_URL.startswith("postgres")
 
 @pytest.fixture(scope="session")
 def migrated_postgres() -> Iterator[str]:
-    """The CI's throwaway PostgreSQL database, at the newest schema for the whole session."""
-    downgrade(TEST_DATABASE_URL, "base")
+    """The throwaway PostgreSQL test database, emptied and migrated to the newest schema for the session."""
+    with ThreadPoolExecutor(max_workers=1) as pool:  # requested from inside a running event loop
+        pool.submit(asyncio.run, empty_postgres(TEST_DATABASE_URL)).result()
     upgrade(TEST_DATABASE_URL)
     yield TEST_DATABASE_URL
+
+
+async def empty_postgres(url: str) -> None:
+    """TEST_DATABASE_URL must name a database the suite may wipe: everything in its public schema goes."""
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
 
 
 async def reset_postgres(url: str) -> None:
