@@ -1,0 +1,378 @@
+"""The classifier's speed-ups change no result.
+
+Three independent checks:
+
+* ``tests/data/classify_expected.jsonl`` holds ``classify`` and ``explain`` of every line of the
+  chatter and dev sets, written by the classifier as it was before the speed-ups;
+* ``SlowReference`` below is that classifier's algorithm kept as plain code (the original
+  normalisation, every rule word's hits sorted up front, the best-case gate, jieba over the whole
+  text for the word check, the original scoring), compared on the test sets and on thousands of
+  generated messages dense in rule words, nesting, repeats, negatives, Latin and digits;
+* each shortcut on its own: the NFKC fast path, the characters that may join a term into a
+  longer word, and the reimplemented and partial jieba segmentation.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+import pytest
+
+from nlp import POSSIBLE, Classification, Classifier, load_classifier
+from nlp import classifier as classifier_module
+from nlp.classifier import _JIEBA_BLOCK, NOTHING
+from nlp.normalize import (
+    _BRACKET_EMOTICON,
+    _EMOJI,
+    _LATIN_MENTION,
+    _NAME_MENTION,
+    _RAW_SLACK,
+    _T2S,
+    _TRADITIONAL,
+    _URL,
+    MAX_CHARS,
+    _nfkc,
+    normalize,
+)
+from nlp.rules import CATEGORIES
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
+EXPECTED = DATA / "classify_expected.jsonl"
+COMPLAINTS = ROOT.parent / "shared" / "data" / "complaints" / "labeled_real.jsonl"
+
+
+def texts_of(path: Path) -> list[str]:
+    return [json.loads(line)["text"] or "" for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+CHATTER = texts_of(DATA / "chatter.jsonl")
+DEV = texts_of(DATA / "requests_dev.jsonl")
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return load_classifier()
+
+
+def as_record(result: Classification) -> list[Any]:
+    return [result.category, result.confidence, list(result.terms)]
+
+
+# ---------------------------------------------------------------- the stored results from before
+
+
+def test_results_equal_those_stored_before_the_speed_ups(classifier: Classifier) -> None:
+    rows = [json.loads(line) for line in EXPECTED.read_text(encoding="utf-8").splitlines()]
+    assert [row["text"] for row in rows] == CHATTER + DEV  # every line of both files, in order
+    for row in rows:
+        assert as_record(classifier.classify(row["text"])) == row["classify"], row
+        assert as_record(classifier.explain(row["text"])) == row["explain"], row
+
+
+# ---------------------------------------------------------------- the slow reference
+
+
+def reference_normalize(text: str | None, max_chars: int = MAX_CHARS) -> str:
+    """nlp.normalize.normalize before the speed-ups."""
+    if not text:
+        return ""
+    text = text[: max_chars * _RAW_SLACK]
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    text = text.lower()
+    if "://" in text or "www." in text:
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _LATIN_MENTION.sub(" ", _NAME_MENTION.sub(" ", text))
+    text = _EMOJI.sub(" ", text)
+    if "[" in text:
+        text = _BRACKET_EMOTICON.sub(" ", text)
+    if _TRADITIONAL.search(text):
+        text = text.translate(_T2S)
+    return " ".join(text.split())[:max_chars]
+
+
+RefWord = tuple[str, str, int, float]  # text, role, category (-1: shared or negative), evidence
+RefHit = tuple[int, int, RefWord]
+
+
+class SlowReference:
+    """The classifier's algorithm before the speed-ups, as plain code (its own automata and jieba)."""
+
+    def __init__(self, fast: Classifier) -> None:
+        self.segment = fast.segment
+        self.automaton = ahocorasick.Automaton()
+        self.terms = ahocorasick.Automaton()
+        for rule in fast.rules.rules:
+            category = CATEGORIES.index(rule.category) if rule.category else -1
+            word = (rule.word, rule.role, category, -math.log1p(-rule.weight))
+            self.automaton.add_word(rule.word, word)
+            if rule.role == "term":
+                self.terms.add_word(rule.word, word)
+        self.automaton.make_automaton()
+        self.terms.make_automaton()
+
+    def classify(self, text: str | None) -> Classification:
+        normalised = reference_normalize(text)
+        hits = self.hits(normalised)
+        if not hits or self.best_case(hits) < POSSIBLE:
+            return NOTHING
+        result = self.judge(normalised, hits)
+        return result if result.is_request else NOTHING
+
+    def explain(self, text: str | None) -> Classification:
+        normalised = reference_normalize(text)
+        hits = self.hits(normalised)
+        return self.judge(normalised, hits) if hits else NOTHING
+
+    def hits(self, text: str) -> list[RefHit]:
+        if not text or next(self.terms.iter(text), None) is None:
+            return []
+        hits = [(end + 1 - len(word[0]), end + 1, word) for end, word in self.automaton.iter(text)]
+        return sorted(hits, key=lambda hit: (hit[0], -hit[1]))
+
+    def judge(self, text: str, hits: list[RefHit]) -> Classification:
+        boundaries = {0}
+        for word in self.segment(text):  # jieba over the whole text, HMM off
+            boundaries.add(max(boundaries) + len(word))
+        whole = [hit for hit in hits if hit[2][1] == "term" and hit[0] in boundaries and hit[1] in boundaries]
+        terms = [hit for hit in whole if not any(inside(hit, other) for other in whole)]
+        cues = [hit for hit in hits if hit[2][1] != "term"]
+        kept = without_nested_cues(sorted(terms + cues, key=lambda hit: (hit[0], -hit[1])))
+        return score(terms, [hit for hit in kept if hit[2][1] != "term"])
+
+    @staticmethod
+    def best_case(hits: list[RefHit]) -> float:
+        evidence = [0.0] * len(CATEGORIES)
+        has_term = [False] * len(CATEGORIES)
+        shared = 0.0
+        seen: set[str] = set()
+        for _, _, (text, role, category, weight) in hits:
+            if text in seen or role == "negative":
+                continue
+            seen.add(text)
+            if category < 0:
+                shared += weight
+            else:
+                evidence[category] += weight
+                has_term[category] |= role == "term"
+        best = max(evidence[category] for category in range(len(CATEGORIES)) if has_term[category]) + shared
+        negatives: list[RefHit] = []
+        seen_negatives: set[str] = set()
+        for hit in without_nested_cues(hits):
+            if hit[2][1] == "negative" and hit[2][0] not in seen_negatives:
+                seen_negatives.add(hit[2][0])
+                negatives.append(hit)
+        penalty = sum(hit[2][3] for hit in negatives)
+        return round(-math.expm1(penalty - best), 3) if best > penalty else 0.0
+
+
+def inside(hit: RefHit, other: RefHit) -> bool:
+    return other[0] <= hit[0] and hit[1] <= other[1] and other[1] - other[0] > hit[1] - hit[0]
+
+
+def without_nested_cues(hits: list[RefHit]) -> list[RefHit]:
+    kept: list[RefHit] = []
+    reach = -1
+    for hit in hits:
+        if hit[2][1] == "term" or hit[1] > reach:
+            kept.append(hit)
+        reach = max(reach, hit[1])
+    return kept
+
+
+def score(terms: list[RefHit], cues: list[RefHit]) -> Classification:
+    evidence = [0.0] * len(CATEGORIES)
+    used: list[list[RefHit]] = [[] for _ in CATEGORIES]
+    seen: set[str] = set()
+    for hit in terms:
+        text, _, category, weight = hit[2]
+        if text not in seen:
+            seen.add(text)
+            evidence[category] += weight
+            used[category].append(hit)
+    negatives: list[RefHit] = []
+    penalty = 0.0
+    for hit in cues:
+        text, role, category, weight = hit[2]
+        if text in seen:
+            continue
+        seen.add(text)
+        if role == "negative":
+            negatives.append(hit)
+            penalty += weight
+            continue
+        for each in (category,) if category >= 0 else range(len(CATEGORIES)):
+            if used[each]:
+                evidence[each] += weight
+                used[each].append(hit)
+    best = max(range(len(CATEGORIES)), key=evidence.__getitem__)
+    if not evidence[best]:
+        return NOTHING
+    balance = evidence[best] - penalty
+    confidence = round(-math.expm1(-balance), 3) if balance > 0 else 0.0
+    words = tuple(hit[2][0] for hit in sorted(used[best] + negatives, key=lambda hit: hit[0]))
+    return Classification(CATEGORIES[best] if confidence >= POSSIBLE else "none", confidence, words)
+
+
+DECORATION = [
+    "，",
+    "。",
+    "！",
+    "？",
+    " ",
+    "  ",
+    "\n",
+    "😡",
+    "👍🏻",
+    "[捂脸]",
+    "@张三 ",
+    "@zhang_san",
+    "http://x.cn/a?b=1",
+]
+ODD = ["ab", "12", "x", "3", "ktv", "ＫＴＶ", "１２", "電梯", "樓道", "壞了", "口", "间", "门"]
+ODD += ["\u2005", "\u3000", "①", "㎡", "ﬁ", "é"]
+
+
+def generated_messages(classifier: Classifier, count: int, seed: int) -> Iterator[str]:
+    """Messages built from rule words, pieces of the test sets, punctuation, Latin and digits."""
+    rng = random.Random(seed)
+    words = classifier.rules.words()
+    pieces = [text for text in CHATTER + DEV if text]
+    for _ in range(count):
+        parts = []
+        for _ in range(rng.randint(1, 9)):
+            pick = rng.random()
+            if pick < 0.5:
+                parts.append(rng.choice(words))
+            elif pick < 0.75:
+                piece = rng.choice(pieces)
+                start = rng.randrange(len(piece))
+                parts.append(piece[start : start + rng.randint(1, 12)])
+            elif pick < 0.9:
+                parts.append(rng.choice(ODD))
+            else:
+                parts.append(rng.choice(DECORATION))
+        yield "".join(parts)
+
+
+def test_the_test_sets_give_what_the_slow_reference_gives(classifier: Classifier) -> None:
+    reference = SlowReference(classifier)
+    for text in CHATTER + DEV:
+        assert classifier.classify(text) == reference.classify(text), text
+        assert classifier.explain(text) == reference.explain(text), text
+
+
+def test_generated_messages_give_what_the_slow_reference_gives(classifier: Classifier) -> None:
+    reference = SlowReference(classifier)
+    requests = 0
+    for text in generated_messages(classifier, 4000, seed=20240601):
+        expected = reference.classify(text)
+        assert classifier.classify(text) == expected, text
+        assert classifier.explain(text) == reference.explain(text), text
+        requests += expected.is_request
+    assert requests > 1000  # the generator exercises the scoring, not only the early exits
+
+
+@pytest.mark.skipif(not COMPLAINTS.is_file(), reason="shared complaint set not available")
+def test_long_complaint_letters_give_what_the_slow_reference_gives(classifier: Classifier) -> None:
+    reference = SlowReference(classifier)
+    for text in texts_of(COMPLAINTS):
+        assert classifier.classify(text) == reference.classify(text), text
+
+
+# ---------------------------------------------------------------- each shortcut on its own
+
+
+def test_normalize_equals_the_reference_normalisation(classifier: Classifier) -> None:
+    for text in [*CHATTER, *DEV, *generated_messages(classifier, 2000, seed=7)]:
+        assert normalize(text) == reference_normalize(text), text
+
+
+def test_fast_nfkc_equals_unicodedata() -> None:
+    rng = random.Random(5)
+    alphabet = "电梯坏了，？！：（）；。、A１ａ\u3000\u2005\u00a0①㎡ﬁé\u0301\u0308e\u1100\u1161\uac00ｶﾞ"
+    samples = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(20_000)]
+    for text in [*samples, *CHATTER, *DEV]:
+        assert _nfkc(text) == unicodedata.normalize("NFKC", text), ascii(text)
+
+
+def term_edges(classifier: Classifier, text: str) -> Iterator[tuple[int, frozenset[str], int]]:
+    """(position, characters that may join the term there, offset of the neighbour) of every term edge."""
+    for end, word in classifier._automaton.iter(text):
+        if word.is_term:
+            start = end + 1 - word.length
+            if start > 0:
+                yield start, word.crossable_before, start - 1
+            if end + 1 < len(text):
+                yield end + 1, word.crossable_after, end + 1
+
+
+def test_term_edges_settled_by_their_neighbour_are_certain_boundaries(classifier: Classifier) -> None:
+    texts = [normalize(text) for text in [*CHATTER, *DEV, *generated_messages(classifier, 3000, seed=11)]]
+    settled = 0
+    for text in texts:
+        for position, crossable, neighbour in term_edges(classifier, text):
+            if text[neighbour] not in crossable:
+                settled += 1
+                assert classifier.is_certain_boundary(text, position), (text, position)
+    assert settled > 5000
+
+
+def blocks(texts: list[str]) -> list[str]:
+    return sorted({match.group() for text in texts for match in _JIEBA_BLOCK.finditer(normalize(text))})
+
+
+def test_block_segmentation_equals_jieba(classifier: Classifier) -> None:
+    rng = random.Random(3)
+    alphabet = "电梯口坏了垃圾桶短信楼道灯间卫生热狗臭豆腐单元门禁的了在是ab1x9我家天花板漏水"
+    noise = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 20))) for _ in range(3000)]
+    for block in blocks([*CHATTER, *DEV, *generated_messages(classifier, 1000, seed=13)]) + noise:
+        assert classifier.block_boundaries(block) == classifier.word_boundaries(block), block
+
+
+@pytest.mark.parametrize("close_call", [classifier_module._CLOSE_CALL, math.inf])
+def test_segmenting_part_of_a_block_equals_segmenting_all_of_it(
+    classifier: Classifier, close_call: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From any position no word crosses, up to where the route is sure to pass, for every edge.
+
+    With ``close_call`` infinite every partial cut counts as a close call: the fallback runs.
+    """
+    monkeypatch.setattr(classifier_module, "_CLOSE_CALL", close_call)
+    for block in blocks([*CHATTER, *DEV, *generated_messages(classifier, 300, seed=17)]):
+        full = classifier.block_boundaries(block)
+        starts = [0] + [p for p in range(1, len(block)) if classifier.is_certain_boundary(block, p)]
+        for start in starts:
+            for position in range(start + 1, len(block)):
+                stop, offsets = classifier._jieba_offsets(block, start, len(block), position)
+                assert position < stop <= len(block), (block, start, position)
+                assert offsets == {offset for offset in full if start <= offset <= stop}, (block, start, position)
+
+
+def test_exact_ties_go_to_the_longer_word_as_in_jieba(classifier: Classifier, tmp_path: Path) -> None:
+    """甲乙|丙 and 甲|乙丙 score exactly alike here: jieba's max() over (value, end) takes the
+    longer first word, and the partial segmentation must notice the tie and cut everything."""
+    import jieba
+
+    dictionary = tmp_path / "dict.txt"
+    dictionary.write_text("甲 10\n丙 10\n甲乙 5\n乙丙 5\n乙 1\n丁 7\n", encoding="utf-8")
+    tokenizer = jieba.Tokenizer(str(dictionary))
+    tokenizer.tmp_dir = str(tmp_path)
+    tokenizer.initialize()
+    tiny = Classifier(classifier.rules, tokenizer)
+    assert tiny.segment("甲乙丙") == ["甲乙", "丙"]  # (log 5 - L) + (log 10 - L) either way round
+    for block in ["甲乙丙", "甲乙丙丁", "丁甲乙丙丁甲乙丙"]:
+        full = tiny.block_boundaries(block)
+        assert full == tiny.word_boundaries(block), block
+        for position in range(1, len(block)):
+            stop, offsets = tiny._jieba_offsets(block, 0, len(block), position)
+            assert offsets == {offset for offset in full if offset <= stop}, (block, position)
