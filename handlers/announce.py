@@ -7,7 +7,7 @@ from datetime import UTC
 from handlers.context import Context
 from handlers.router import Command, Router
 from handlers.scopes import PUBLISHERS, chats_in_scope, scope_keyboard, scope_names, scope_options
-from handlers.tickets.service import Desk
+from handlers.tickets.service import Desk, desk_for
 from handlers.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send
 from models.announcements import (
     Announcement,
@@ -73,10 +73,6 @@ def preview_keyboard(ctx: Context, draft: Announcement) -> Keyboard:
     )
 
 
-def desk_of(ctx: Context) -> Desk:
-    return Desk(ctx.session, ctx.effects, ctx.config.sla, ctx.now, ctx.locale)
-
-
 async def on_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     """an:<t|n|now|later|x>:<draft>[:<place>] — only the author may press."""
     draft = await ctx.session.get(Announcement, int(parts[1])) if len(parts) >= 2 and parts[1].isdigit() else None
@@ -89,7 +85,7 @@ async def on_button(ctx: Context, callback: IncomingCallback, parts: list[str]) 
     elif action == "n":
         await scope_chosen(ctx, draft)
     elif action == "now":
-        count = await dispatch(desk_of(ctx), draft)
+        count = await dispatch(desk_for(ctx), draft)
         ctx.edit_pressed(ctx.t("announce.sending", count=count))
     elif action == "later":
         draft.status = S.TIMING
@@ -142,11 +138,8 @@ async def take_text(ctx: Context, message: IncomingMessage, draft: Announcement)
         ctx.reply(ctx.t("announce.write"))
         return
     draft.text, draft.photo, draft.status = message.text.strip()[:4000], (message.photos or (None,))[0], S.PREVIEW
-    desk = desk_of(ctx)
-    count, scope = (
-        len(await chats_in_scope(desk.session, draft.scope_ids)),
-        await scope_names(desk.session, draft.scope_ids),
-    )
+    count = len(await chats_in_scope(ctx.session, draft.scope_ids))
+    scope = await scope_names(ctx.session, draft.scope_ids)
     ctx.reply(
         ctx.t("announce.preview", text=draft.text, count=count, scope=scope), buttons=preview_keyboard(ctx, draft)
     )

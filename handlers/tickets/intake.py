@@ -8,7 +8,7 @@ from difflib import SequenceMatcher
 
 from handlers.context import Context
 from handlers.tickets.cards import short
-from handlers.tickets.service import Desk, Report, open_ticket
+from handlers.tickets.service import Report, desk_for, open_ticket
 from handlers.types import Button, IncomingCallback, IncomingMessage
 from models.people import Role
 from models.places import Place, PlaceKind, place_by_id
@@ -19,10 +19,6 @@ UNIT = re.compile(r"([0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*单元"
 CHINESE_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
 SIMILAR_TEXT = 0.75
 EXPLICIT_DEFAULT = {"投诉": Category.DISPUTE}
-
-
-def desk_for(ctx: Context) -> Desk:
-    return Desk(ctx.session, ctx.effects, ctx.config.sla, ctx.now, ctx.locale)
 
 
 def unit_of(text: str) -> str | None:

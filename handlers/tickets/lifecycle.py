@@ -7,9 +7,8 @@ from collections.abc import Awaitable, Callable
 from handlers.context import Context
 from handlers.roles import may_act_on
 from handlers.tickets.cards import STARS, assignee_buttons, rating_buttons, revisit_buttons, short, status_line
-from handlers.tickets.intake import desk_for
 from handlers.tickets.rules import TRANSITIONS, allowed, refresh_timer, start_stage, target
-from handlers.tickets.service import MANAGERS, Desk, notify_assignee
+from handlers.tickets.service import MANAGERS, Desk, desk_for, notify_assignee
 from handlers.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard
 from models.people import Role, holders_over
 from models.tickets import Ticket, TicketStatus, add_affected, affected_people, newest_assigned_to, open_tickets_in

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.context import Context
 from handlers.notify import private_message
 from handlers.texts import translate
 from handlers.tickets.cards import (
@@ -112,6 +113,11 @@ class Desk:
             now=self.now,
         )
         await self.session.flush()
+
+
+def desk_for(ctx: Context) -> Desk:
+    """The desk for the unit of work a feature is handling."""
+    return Desk(ctx.session, ctx.effects, ctx.config.sla, ctx.now, ctx.locale)
 
 
 @dataclass(frozen=True)
