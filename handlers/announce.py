@@ -6,7 +6,7 @@ from datetime import UTC
 
 from handlers.context import Context
 from handlers.router import Command, Router
-from handlers.scopes import PUBLISHERS, chats_in_scope, scope_keyboard, scope_names, scope_options
+from handlers.scopes import PUBLISHERS, chats_in_scope, future_time, scope_keyboard, scope_names, scope_options
 from handlers.tickets.service import Desk, desk_for
 from handlers.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send
 from models.announcements import (
@@ -20,7 +20,6 @@ from models.announcements import (
 )
 from models.chats import Chat
 from models.outbox import UNFINISHED, OutboxStatus
-from nlp.timeparse import TimeParseError, parse_time
 
 S = AnnouncementStatus
 
@@ -146,15 +145,10 @@ async def take_text(ctx: Context, message: IncomingMessage, draft: Announcement)
 
 
 async def take_time(ctx: Context, message: IncomingMessage, draft: Announcement) -> None:
-    local_now = ctx.now.astimezone(ctx.config.timezone)
-    try:
-        when = parse_time(message.text, now=local_now).at
-    except TimeParseError:
-        ctx.reply(ctx.t("announce.bad_time"))
+    parsed = future_time(ctx, message.text)
+    if parsed is None:
         return
-    if when <= local_now:
-        ctx.reply(ctx.t("announce.past_time"))
-        return
+    when = parsed.at
     draft.send_at, draft.status = when.astimezone(UTC), S.SCHEDULED
     count = len(await chats_in_scope(ctx.session, draft.scope_ids))
     ctx.reply(ctx.t("announce.scheduled", time=when.strftime("%Y-%m-%d %H:%M"), count=count))

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.context import Context
 from handlers.notify import private_message
 from handlers.router import Command, Router
-from handlers.scopes import PUBLISHERS, chats_in_scope, scope_keyboard, scope_options
+from handlers.scopes import PUBLISHERS, chats_in_scope, future_time, scope_keyboard, scope_options
 from handlers.texts import translate
 from handlers.types import Button, Edit, Effects, IncomingCallback, IncomingMessage, Keyboard, Send
 from models.events import (
@@ -28,7 +28,6 @@ from models.events import (
     upcoming_occurrences,
     weekly_events,
 )
-from nlp.timeparse import TimeParseError, parse_time
 
 CHECKIN_WINDOW = timedelta(hours=3)
 NO_LIMIT = ("不限", "无限", "不限制", "无", "0")
@@ -72,14 +71,8 @@ async def on_private_text(ctx: Context, message: IncomingMessage) -> bool:
 
 
 async def take_time(ctx: Context, event: Event, text: str) -> None:
-    local_now = ctx.now.astimezone(ctx.config.timezone)
-    try:
-        parsed = parse_time(text, now=local_now)
-    except TimeParseError:
-        ctx.reply(ctx.t("announce.bad_time"))
-        return
-    if parsed.at <= local_now:
-        ctx.reply(ctx.t("announce.past_time"))
+    parsed = future_time(ctx, text)
+    if parsed is None:
         return
     event.first_start, event.weekly, event.step = parsed.at.astimezone(UTC), parsed.weekly, EventStep.PLACE
     ctx.reply(ctx.t("event.ask_place"))
@@ -114,7 +107,7 @@ async def on_scope_button(ctx: Context, callback: IncomingCallback, parts: list[
     elif action == "n" and event.scope_ids:
         event.step = EventStep.PREVIEW
         count = len(await chats_in_scope(ctx.session, event.scope_ids))
-        preview = ctx.t("event.preview", card=card_text(ctx.locale, event, None, [], ctx), count=count)
+        preview = ctx.t("event.preview", card=card_text(ctx.locale, event, None, [], ctx.config.timezone), count=count)
         buttons = (
             (
                 Button(ctx.t("button.publish"), f"evs:pub:{event.id}"),
@@ -144,15 +137,7 @@ def local_time(when: datetime, timezone: tzinfo) -> str:
     return when.astimezone(timezone).strftime("%m月%d日 %H:%M")
 
 
-def card_text(
-    locale: str,
-    event: Event,
-    occurrence: Occurrence | None,
-    rsvps: list[Rsvp],
-    ctx: Context | None = None,
-    timezone: tzinfo | None = None,
-) -> str:
-    tz = timezone or (ctx.config.timezone if ctx else UTC)
+def card_text(locale: str, event: Event, occurrence: Occurrence | None, rsvps: list[Rsvp], timezone: tzinfo) -> str:
     starts = occurrence.starts_at if occurrence else event.first_start
     going = sum(r.status == RsvpStatus.GOING for r in rsvps)
     waiting = sum(r.status == RsvpStatus.WAITLIST for r in rsvps)
@@ -160,7 +145,7 @@ def card_text(
         locale,
         "event.card",
         title=event.title,
-        time=local_time(starts, tz) if starts else "?",
+        time=local_time(starts, timezone) if starts else "?",
         weekly=translate(locale, "event.weekly") if event.weekly else "",
         place=event.place,
         description=f"\n{event.description}" if event.description else "",
@@ -189,7 +174,7 @@ async def publish(
     session.add(occurrence)
     await session.flush()
     event.step = EventStep.PUBLISHED
-    text = card_text(locale, event, occurrence, [], timezone=timezone)
+    text = card_text(locale, event, occurrence, [], timezone)
     refs = []
     for chat in await chats_in_scope(session, event.scope_ids):
         ref = f"occ:{occurrence.id}:g:{chat.id}"
@@ -209,7 +194,8 @@ async def publish(
 
 async def refresh_cards(ctx: Context, event: Event, occurrence: Occurrence) -> None:
     """Edit every card of the occurrence to the live count (the outbox keeps only the newest queued edit)."""
-    text = card_text(ctx.locale, event, occurrence, await rsvps_of(ctx.session, occurrence_id=occurrence.id or 0), ctx)
+    rsvps = await rsvps_of(ctx.session, occurrence_id=occurrence.id or 0)
+    text = card_text(ctx.locale, event, occurrence, rsvps, ctx.config.timezone)
     for ref in occurrence.card_refs:
         ctx.effects.add(Edit(text=text, buttons=rsvp_buttons(ctx.locale, occurrence), ref_key=ref))
 

@@ -1,4 +1,4 @@
-"""Choosing where something goes (社区 / 网格 / 楼栋) with toggle buttons; shared by notices and events."""
+"""What notices and events share: choosing where they go (社区 / 网格 / 楼栋) and reading when."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from handlers.types import Button, Keyboard
 from models.chats import Chat, active_chats_in
 from models.people import Role
 from models.places import Place, PlaceKind, place_by_id, places_within
+from nlp.timeparse import ParsedTime, TimeParseError, parse_time
 
 PUBLISHERS = (Role.STAFF, Role.ADMIN, Role.GRID_WORKER)
 INDENT = {PlaceKind.COMMUNITY: "", PlaceKind.GRID: "· ", PlaceKind.BUILDING: "·· "}
@@ -55,3 +56,17 @@ async def chats_in_scope(session: AsyncSession, scope_ids: list[int]) -> list[Ch
 async def scope_names(session: AsyncSession, scope_ids: list[int]) -> str:
     names = [p.name for p in [await place_by_id(session, place_id=i) for i in scope_ids] if p is not None]
     return "、".join(names)
+
+
+def future_time(ctx: Context, text: str) -> ParsedTime | None:
+    """The local time the sender typed, or None after telling them politely why it will not do."""
+    local_now = ctx.now.astimezone(ctx.config.timezone)
+    try:
+        parsed = parse_time(text, now=local_now)
+    except TimeParseError:
+        ctx.reply(ctx.t("announce.bad_time"))
+        return None
+    if parsed.at <= local_now:
+        ctx.reply(ctx.t("announce.past_time"))
+        return None
+    return parsed
