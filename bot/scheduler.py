@@ -43,7 +43,8 @@ class Sweeper:
         self._scheduler: AsyncIOScheduler | None = None
 
     async def run_once(self) -> int:
-        """Sweep now; returns how many tickets needed attention (0 if another worker holds the lock)."""
+        """Run every timer now (tickets, scheduled notices and their reports, events); returns how many items
+        needed attention (0 if another worker holds the lock)."""
         effects = Effects()
         async with self._sessions() as session, session.begin():
             if self._postgres:
@@ -65,7 +66,7 @@ class Sweeper:
             log.exception("sweep.failed")
             return
         if handled:
-            log.info("sweep.handled", tickets=handled)
+            log.info("sweep.handled", items=handled)
 
     def start(self, every_seconds: float) -> None:
         """Sweep at start-up (catching up after a restart) and then every `every_seconds`."""
