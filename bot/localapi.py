@@ -1489,6 +1489,7 @@ class LocalBotApi:
             "deleteMyCommands": self._delete_my_commands,
             "sendMessage": self._send_message,
             "sendPhoto": self._send_photo,
+            "sendDocument": self._send_document,
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "editMessageCaption": self._edit_message_caption,
@@ -1727,6 +1728,20 @@ class LocalBotApi:
         else:
             raise bad_request("wrong file identifier/HTTP URL specified")
         return self._send_bot_message(chat, params, {"photo": sizes, **self._caption(params)})
+
+    async def _send_document(self, params: JsonDict) -> JsonDict:
+        chat = self._target_chat(params)
+        document = params.get("document")
+        if isinstance(document, UploadedFile):
+            name = document.filename or "document"
+            stored = self._store_file(document.data, "documents", "_" + name)
+            mime = document.content_type
+        elif isinstance(document, str) and document in self._files:
+            stored, name, mime = self._files[document], "document", "application/octet-stream"
+        else:
+            raise bad_request("wrong file identifier/HTTP URL specified")
+        content = {"document": {**_file_ref(stored), "file_name": name, "mime_type": mime}}
+        return self._send_bot_message(chat, params, {**content, **self._caption(params)})
 
     # ------------------------------------------------------------------------------------- editing
 

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -201,6 +202,11 @@ async def _file(request: web.Request) -> web.Response:
         data = context.api.file_bytes(request.match_info["file_id"])
     except KeyError:
         return web.json_response({"ok": False, "error": "没有这个文件"}, status=404)
+    if request.query.get("name"):
+        disposition = f"attachment; filename*=UTF-8''{quote(request.query['name'])}"
+        return web.Response(
+            body=data, content_type="application/octet-stream", headers={"Content-Disposition": disposition}
+        )
     return web.Response(body=data, content_type="image/jpeg")
 
 
@@ -310,6 +316,7 @@ def _message_view(stored: StoredMessage) -> JsonDict:
     message = stored.message
     sender = message.get("from", {})
     photo = message.get("photo")
+    document = message.get("document")
     reply = message.get("reply_to_message")
     return {
         "chat_id": stored.chat_id,
@@ -323,6 +330,7 @@ def _message_view(stored: StoredMessage) -> JsonDict:
         "text": stored.text,
         "entities": message.get("entities", message.get("caption_entities", [])),
         "photo": f"file/{photo[-1]['file_id']}" if photo else None,
+        "document": {"url": f"file/{document['file_id']}", "name": document.get("file_name", "")} if document else None,
         "buttons": [[_button_view(b) for b in row] for row in stored.inline_keyboard],
         "edited": stored.edited,
         "deleted": stored.deleted,

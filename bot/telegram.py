@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -15,6 +16,7 @@ from telegram import (
     ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     ReplyParameters,
     Update,
@@ -255,7 +257,15 @@ class TelegramTransport:
             if payload.get("reply_to")
             else None
         )
-        if payload.get("photo"):
+        if payload.get("document"):
+            document = payload["document"]
+            sent = await self._bot.send_document(
+                chat_id,
+                InputFile(base64.b64decode(document["base64"]), filename=document["filename"]),
+                caption=payload["text"][:1024] or None,
+                reply_parameters=reply,
+            )
+        elif payload.get("photo"):
             sent = await self._bot.send_photo(
                 chat_id,
                 payload["photo"],

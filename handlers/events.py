@@ -18,16 +18,18 @@ from models.events import (
     Event,
     EventStep,
     Occurrence,
+    Recurrence,
     Rsvp,
     RsvpStatus,
     event_in_wizard,
     latest_occurrence,
     occurrence_by_code,
+    recurring_events,
     rsvp_of,
     rsvps_of,
     upcoming_occurrences,
-    weekly_events,
 )
+from nlp.timeparse import add_months
 
 CHECKIN_WINDOW = timedelta(hours=3)
 NO_LIMIT = ("不限", "无限", "不限制", "无", "0")
@@ -74,7 +76,7 @@ async def take_time(ctx: Context, event: Event, text: str) -> None:
     parsed = future_time(ctx, text)
     if parsed is None:
         return
-    event.first_start, event.weekly, event.step = parsed.at.astimezone(UTC), parsed.weekly, EventStep.PLACE
+    event.first_start, event.recurrence, event.step = parsed.at.astimezone(UTC), parsed.repeat, EventStep.PLACE
     ctx.reply(ctx.t("event.ask_place"))
 
 
@@ -146,7 +148,7 @@ def card_text(locale: str, event: Event, occurrence: Occurrence | None, rsvps: l
         "event.card",
         title=event.title,
         time=local_time(starts, timezone) if starts else "?",
-        weekly=translate(locale, "event.weekly") if event.weekly else "",
+        repeat=translate(locale, f"event.repeat_{event.recurrence}"),
         place=event.place,
         description=f"\n{event.description}" if event.description else "",
         going=going,
@@ -318,12 +320,20 @@ async def sweep_events(session: AsyncSession, effects: Effects, now: datetime, l
             occurrence.reminded_day = occurrence.reminded_hour = True
             await remind(session, effects, event, occurrence, locale, timezone, "event.reminder_group_hour")
             handled += 1
-    for event in await weekly_events(session):
+    for event in await recurring_events(session):
         latest = await latest_occurrence(session, event_id=event.id or 0)
         if latest is not None and latest.starts_at <= now:
-            await publish(session, effects, event, latest.starts_at + timedelta(weeks=1), locale, timezone)
+            await publish(session, effects, event, next_start(event, latest.starts_at, timezone), locale, timezone)
             handled += 1
     return handled
+
+
+def next_start(event: Event, previous: datetime, timezone: tzinfo) -> datetime:
+    """The next occurrence of a recurring event, on the same local wall-clock time."""
+    local = previous.astimezone(timezone)
+    if event.recurrence == Recurrence.MONTHLY:
+        return add_months(local, 1).astimezone(UTC)
+    return (local + timedelta(weeks=1)).astimezone(UTC)
 
 
 async def remind(

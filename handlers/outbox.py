@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.types import AnswerCallback, Edit, Effect, Keyboard, Send
+from handlers.types import AnswerCallback, Edit, Effect, Keyboard, Send, SendDocument
 from models.outbox import OutboxAction, OutboxMessage, sent_message_id
 
 
@@ -15,6 +16,10 @@ def keyboard_payload(buttons: Keyboard) -> list[list[dict[str, str]]]:
     return [
         [{k: v for k, v in (("text", b.text), ("data", b.data), ("url", b.url)) if v} for b in row] for row in buttons
     ]
+
+
+def document_payload(filename: str, content: bytes) -> dict[str, str]:
+    return {"filename": filename, "base64": base64.b64encode(content).decode("ascii")}
 
 
 async def outbox_row(session: AsyncSession, effect: Effect) -> OutboxMessage | None:
@@ -32,6 +37,14 @@ async def outbox_row(session: AsyncSession, effect: Effect) -> OutboxMessage | N
             action=OutboxAction.SEND,
             payload=payload,
             ref_key=effect.ref_key,
+            dedupe_key=effect.dedupe_key,
+        )
+    if isinstance(effect, SendDocument):
+        return OutboxMessage(
+            platform=effect.platform,
+            chat_id=effect.chat_id,
+            action=OutboxAction.SEND,
+            payload={"text": effect.caption, "document": document_payload(effect.filename, effect.content)},
             dedupe_key=effect.dedupe_key,
         )
     if isinstance(effect, Edit):

@@ -130,6 +130,18 @@ class Edit:
 
 
 @dataclass(frozen=True)
+class SendDocument:
+    """Send a file (an export): small enough to ride in the outbox row, which keeps it durable."""
+
+    platform: str
+    chat_id: str
+    filename: str
+    content: bytes
+    caption: str = ""
+    dedupe_key: str | None = None
+
+
+@dataclass(frozen=True)
 class AnswerCallback:
     platform: str
     chat_id: str
@@ -138,7 +150,7 @@ class AnswerCallback:
     alert: bool = False
 
 
-Effect = Send | Edit | AnswerCallback
+Effect = Send | SendDocument | Edit | AnswerCallback
 
 
 @dataclass

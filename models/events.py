@@ -26,6 +26,12 @@ class EventStep(StrEnum):
 WIZARD_STEPS = (EventStep.TITLE, EventStep.TIME, EventStep.PLACE, EventStep.CAPACITY)
 
 
+class Recurrence(StrEnum):
+    ONCE = "once"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+
+
 class RsvpStatus(StrEnum):
     GOING = "going"
     WAITLIST = "waitlist"
@@ -39,7 +45,8 @@ class Event(SQLModel, table=True):
     description: str = Field(default="", max_length=1000)
     place: str = Field(default="", max_length=200)
     capacity: int | None = None
-    weekly: bool = False
+    recurrence: str = Field(default=Recurrence.ONCE, max_length=8)
+    points: int = 0  # 爱心存折 points for each person checked in
     first_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
     scope_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     step: str = Field(default=EventStep.TITLE, max_length=16, index=True)
@@ -105,8 +112,8 @@ async def latest_occurrence(session: AsyncSession, *, event_id: int) -> Occurren
     return (await session.exec(query)).first()
 
 
-async def weekly_events(session: AsyncSession) -> list[Event]:
-    query = select(Event).where(col(Event.weekly).is_(True), Event.step == EventStep.PUBLISHED)
+async def recurring_events(session: AsyncSession) -> list[Event]:
+    query = select(Event).where(Event.recurrence != Recurrence.ONCE, Event.step == EventStep.PUBLISHED)
     return list((await session.exec(query)).all())
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
+
+DateLike = TypeVar("DateLike", date, datetime)
 
 WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 CN_NUMBERS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -12,6 +15,7 @@ RELATIVE_DAYS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2
 AFTERNOON = ("下午", "晚上", "傍晚", "今晚")
 ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\s*(.*)$")
 MONTH_DAY = re.compile(r"^(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]?\s*(.*)$")
+MONTHLY = re.compile(r"^每(?:个)?月(\d{1,2}|[一二三四五六七八九十]{1,3})[日号]\s*(.*)$")
 WEEKDAY = re.compile(r"^(每)?(?:下)?(?:周|星期|礼拜)([一二三四五六日天])\s*(.*)$")
 NEXT_WEEK = re.compile(r"^下(?:周|星期|礼拜)")
 CLOCK = re.compile(
@@ -21,10 +25,10 @@ CLOCK = re.compile(
 
 @dataclass(frozen=True)
 class ParsedTime:
-    """A local date-time; `weekly` when the text said 每周X (a weekly series starting then)."""
+    """A local date-time; `repeat` is "weekly" for 每周X and "monthly" for 每月N日 (a series starting then)."""
 
     at: datetime
-    weekly: bool = False
+    repeat: str = "once"
 
 
 class TimeParseError(ValueError):
@@ -65,32 +69,49 @@ def parse_time(text: str, *, now: datetime) -> ParsedTime:
     if not cleaned:
         raise TimeParseError("empty")
     tz = now.tzinfo
-    day, rest, weekly = parse_day(cleaned, now.date())
+    day, rest, repeat = parse_day(cleaned, now.date())
     clock = parse_clock(rest) if rest else time(9, 0)
-    return ParsedTime(datetime.combine(day, clock, tzinfo=tz), weekly)
+    return ParsedTime(datetime.combine(day, clock, tzinfo=tz), repeat)
 
 
-def parse_day(text: str, today: date) -> tuple[date, str, bool]:
-    """The date part and what is left of the text (the time of day)."""
+def parse_day(text: str, today: date) -> tuple[date, str, str]:
+    """The date part, what is left of the text (the time of day) and how it repeats."""
     if match := ISO.match(text):
         year, month, day, rest = match.groups()
-        return safe_date(int(year), int(month), int(day)), rest, False
+        return safe_date(int(year), int(month), int(day)), rest, "once"
     if match := MONTH_DAY.match(text):
         year, month, day, rest = match.groups()
         candidate = safe_date(int(year) if year else today.year, int(month), int(day))
         if not year and candidate < today:
             candidate = safe_date(today.year + 1, int(month), int(day))
-        return candidate, rest, False
+        return candidate, rest, "once"
+    if match := MONTHLY.match(text):
+        day_text, rest = match.groups()
+        return next_day_of_month(today, cn_number(day_text)), rest, "monthly"
     for word, offset in RELATIVE_DAYS.items():
         if text.startswith(word):
-            return today + timedelta(days=offset), text[len(word) :].strip(), False
+            return today + timedelta(days=offset), text[len(word) :].strip(), "once"
     if match := WEEKDAY.match(text):
         every, weekday, rest = match.groups()
         ahead = (WEEKDAYS[weekday] - today.weekday()) % 7
         if NEXT_WEEK.match(text):
             ahead += 7
-        return today + timedelta(days=ahead), rest, bool(every)
-    return today, text, False
+        return today + timedelta(days=ahead), rest, "weekly" if every else "once"
+    return today, text, "once"
+
+
+def next_day_of_month(today: date, day: int) -> date:
+    """The first date on or after `today` that falls on day `day` of its month (1–28, so every month has it)."""
+    if not 1 <= day <= 28:
+        raise TimeParseError(f"day {day} of every month")
+    this_month = today.replace(day=day)
+    return this_month if this_month >= today else add_months(this_month, 1)
+
+
+def add_months(day: DateLike, months: int) -> DateLike:
+    """The same day of the month `months` later (callers keep the day ≤ 28)."""
+    index = day.year * 12 + day.month - 1 + months
+    return day.replace(year=index // 12, month=index % 12 + 1)
 
 
 def safe_date(year: int, month: int, day: int) -> date:
