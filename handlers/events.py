@@ -33,6 +33,7 @@ from nlp.timeparse import add_months
 
 CHECKIN_WINDOW = timedelta(hours=3)
 NO_LIMIT = ("不限", "无限", "不限制", "无", "0")
+MAX_EVENT_POINTS = 100
 
 
 # ---- composing ------------------------------------------------------------------------------------------------
@@ -68,7 +69,9 @@ async def on_private_text(ctx: Context, message: IncomingMessage) -> bool:
         event.place, event.step = text[:200], EventStep.CAPACITY
         ctx.reply(ctx.t("event.ask_capacity"))
     elif event.step == EventStep.CAPACITY:
-        await take_capacity(ctx, event, text)
+        take_capacity(ctx, event, text)
+    elif event.step == EventStep.POINTS:
+        await take_points(ctx, event, text)
     return True
 
 
@@ -80,7 +83,7 @@ async def take_time(ctx: Context, event: Event, text: str) -> None:
     ctx.reply(ctx.t("event.ask_place"))
 
 
-async def take_capacity(ctx: Context, event: Event, text: str) -> None:
+def take_capacity(ctx: Context, event: Event, text: str) -> None:
     if text in NO_LIMIT:
         event.capacity = None
     elif text.isdigit() and int(text) > 0:
@@ -88,7 +91,16 @@ async def take_capacity(ctx: Context, event: Event, text: str) -> None:
     else:
         ctx.reply(ctx.t("event.bad_capacity"))
         return
-    event.step = EventStep.SCOPE
+    event.step = EventStep.POINTS
+    ctx.reply(ctx.t("event.ask_points"))
+
+
+async def take_points(ctx: Context, event: Event, text: str) -> None:
+    """爱心存折 points each person earns by checking in (0: none)."""
+    if not (text.isdigit() and int(text) <= MAX_EVENT_POINTS):
+        ctx.reply(ctx.t("event.bad_points"))
+        return
+    event.points, event.step = int(text), EventStep.SCOPE
     await ctx.session.flush()
     ctx.reply(ctx.t("event.ask_scope"), buttons=scope_keyboard(ctx, "evs", event.id or 0, [], await scope_options(ctx)))
 
@@ -154,6 +166,7 @@ def card_text(locale: str, event: Event, occurrence: Occurrence | None, rsvps: l
         going=going,
         capacity=translate(locale, "event.capacity", capacity=event.capacity) if event.capacity else "",
         waitlist=translate(locale, "event.waitlist", count=waiting) if waiting else "",
+        points=translate(locale, "event.points", points=event.points) if event.points else "",
     )
 
 
@@ -323,7 +336,8 @@ async def sweep_events(session: AsyncSession, effects: Effects, now: datetime, l
     for event in await recurring_events(session):
         latest = await latest_occurrence(session, event_id=event.id or 0)
         if latest is not None and latest.starts_at <= now:
-            await publish(session, effects, event, next_start(event, latest.starts_at, timezone), locale, timezone)
+            slot = latest.slot_at or latest.starts_at
+            await publish(session, effects, event, next_start(event, slot, timezone), locale, timezone)
             handled += 1
     return handled
 

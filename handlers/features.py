@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import announce, events, groups, onboarding
+from handlers import announce, event_manage, events, groups, onboarding
 from handlers.router import Router
 from handlers.texts import translate
 from handlers.tickets import commands as tickets
@@ -10,7 +10,7 @@ from handlers.tickets import commands as tickets
 
 def build_router() -> Router:
     router = Router()
-    for feature in (onboarding, groups, tickets, announce, events):
+    for feature in (onboarding, groups, tickets, announce, events, event_manage):
         feature.register(router)
     return router
 

@@ -17,13 +17,14 @@ class EventStep(StrEnum):
     TIME = "time"
     PLACE = "place"
     CAPACITY = "capacity"
+    POINTS = "points"
     SCOPE = "scope"
     PREVIEW = "preview"
     PUBLISHED = "published"
     CANCELLED = "cancelled"
 
 
-WIZARD_STEPS = (EventStep.TITLE, EventStep.TIME, EventStep.PLACE, EventStep.CAPACITY)
+WIZARD_STEPS = (EventStep.TITLE, EventStep.TIME, EventStep.PLACE, EventStep.CAPACITY, EventStep.POINTS)
 
 
 class Recurrence(StrEnum):
@@ -50,6 +51,8 @@ class Event(SQLModel, table=True):
     first_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
     scope_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     step: str = Field(default=EventStep.TITLE, max_length=16, index=True)
+    pending_edit: str | None = Field(default=None, max_length=40)  # what an organiser was asked to type next
+    pending_editor_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -61,6 +64,7 @@ class Occurrence(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", index=True)
     starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    slot_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # its place in the series if moved alone
     cancelled: bool = False
     checkin_code: str = Field(max_length=8)
     reminded_day: bool = False
@@ -127,3 +131,15 @@ async def occurrence_by_code(
         col(Occurrence.starts_at) <= before,
     )
     return (await session.exec(query)).first()
+
+
+async def event_awaiting_edit(session: AsyncSession, *, editor_id: int) -> Event | None:
+    query = select(Event).where(Event.pending_editor_id == editor_id, col(Event.pending_edit).is_not(None))
+    return (await session.exec(query)).first()
+
+
+async def future_occurrences(session: AsyncSession, *, event_id: int, after: datetime) -> list[Occurrence]:
+    query = select(Occurrence).where(
+        Occurrence.event_id == event_id, col(Occurrence.cancelled).is_(False), col(Occurrence.starts_at) > after
+    )
+    return list((await session.exec(query.order_by(col(Occurrence.starts_at)))).all())

@@ -17,11 +17,12 @@ async def publish(bot: BotUnderTest, w: Building, lines: list[str]) -> tuple[Cha
     desk = bot.private(w.staff)
     await w.staff.says(desk, "活动")
     await desk.expect_message("请发送活动名称")
-    prompts = ["活动时间", "活动地点", "名额上限"]
-    for line, prompt in zip(lines[:3], prompts, strict=True):
+    prompts = ["活动时间", "活动地点", "名额上限", "爱心积分"]
+    answers = lines if len(lines) == 5 else [*lines, "0"]
+    for line, prompt in zip(answers[:4], prompts, strict=True):
         await w.staff.says(desk, line)
         await desk.expect_message(prompt)
-    await w.staff.says(desk, lines[3])
+    await w.staff.says(desk, answers[4])
     choose = await desk.expect_message("在哪些群发布")
     await w.staff.presses(desk, choose, "1号楼")
     await w.staff.presses(desk, await desk.expect_edit("在哪些群发布"), "下一步")
