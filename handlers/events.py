@@ -249,9 +249,7 @@ async def sign_up(ctx: Context, event: Event, occurrence: Occurrence) -> None:
     if status == RsvpStatus.GOING:
         ctx.answer(ctx.t("event.going"))
     else:
-        waiting = [
-            r for r in await rsvps_of(ctx.session, occurrence_id=occurrence.id or 0) if r.status == RsvpStatus.WAITLIST
-        ]
+        waiting = await waiting_list(ctx.session, occurrence)
         ctx.answer(ctx.t("event.waitlisted", position=len(waiting)), alert=True)
 
 
@@ -268,11 +266,14 @@ async def cancel_sign_up(ctx: Context, event: Event, occurrence: Occurrence) -> 
         await promote_first_waiting(ctx, event, occurrence)
 
 
+async def waiting_list(session: AsyncSession, occurrence: Occurrence) -> list[Rsvp]:
+    """The waiting list in the order people joined it."""
+    return [r for r in await rsvps_of(session, occurrence_id=occurrence.id or 0) if r.status == RsvpStatus.WAITLIST]
+
+
 async def promote_first_waiting(ctx: Context, event: Event, occurrence: Occurrence) -> None:
     """A place freed up: the first on the waiting list goes, and is told privately."""
-    waiting = [
-        r for r in await rsvps_of(ctx.session, occurrence_id=occurrence.id or 0) if r.status == RsvpStatus.WAITLIST
-    ]
+    waiting = await waiting_list(ctx.session, occurrence)
     if not waiting:
         return
     first = waiting[0]
