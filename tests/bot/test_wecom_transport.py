@@ -17,7 +17,13 @@ from models.places import place_by_code
 from models.routes import remember_reply_channel
 from tests.support.fake_wecom import AGENT_ID, APP_SECRET, CORP_ID, FakeWeCom
 
-TREE = "communities:\n  - name: 阳光社区\n    grids:\n      - name: 一网格\n        buildings:\n          - {name: 1号楼}\n"
+TREE = """communities:
+  - name: 阳光社区
+    grids:
+      - name: 一网格
+        buildings:
+          - {name: 1号楼}
+"""
 B1 = "阳光社区/一网格/1号楼"
 
 
