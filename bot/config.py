@@ -89,6 +89,11 @@ class Settings(BaseSettings):
                 raise ValueError("TELEGRAM_WEBHOOK_SECRET must be set to at least 16 random characters")
         return self
 
+    @field_validator("wecom_agent_id", mode="before")
+    @classmethod
+    def _empty_agent_id_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
     @field_validator("wecom_app_aes_key", "wecom_bot_aes_key")
     @classmethod
     def _aes_key_shape(cls, value: str) -> str:

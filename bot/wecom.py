@@ -531,6 +531,7 @@ class WeComAdapter:
         return web.Response(text="")
 
     async def _handle(self, incoming: IncomingMessage, response_url: str | None) -> None:
+        log.info("wecom.callback", chat=incoming.chat.platform_chat_id, update=incoming.update_key)
         async with unit_of_work(self._sessions) as session:
             if response_url is not None and response_url.startswith(self._api_base_url + "/"):
                 remember_reply_channel(

@@ -88,3 +88,8 @@ def test_wecom_is_off_unless_configured_and_each_surface_stands_alone() -> None:
     app = {"wecom_corp_id": "ww1", "wecom_agent_id": 1, "wecom_app_secret": "s", "wecom_app_token": "t"}
     app_only = load_settings(_env_file=None, wecom_app_aes_key=key, **app)
     assert app_only.wecom_app_enabled and not app_only.wecom_bot_enabled
+
+
+def test_the_example_env_file_loads_as_it_is() -> None:
+    settings = load_settings(_env_file=REPO / ".env.example")
+    assert not settings.wecom_enabled and settings.wecom_agent_id is None and settings.wecom_robot_per_minute == 20
