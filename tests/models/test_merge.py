@@ -49,13 +49,15 @@ async def test_everything_keyed_by_the_dropped_person_follows_and_clashes_keep_t
     session.add_all([ticket, other, event])
     await session.flush()
     occurrence = Occurrence(event_id=event.id or 0, starts_at=utcnow(), checkin_code="1234")
-    session.add(occurrence)
+    later = Occurrence(event_id=event.id or 0, starts_at=utcnow() + timedelta(days=7), checkin_code="5678")
+    session.add_all([occurrence, later])
     await session.flush()
     session.add_all(
         [
             TicketAffected(ticket_id=other.id or 0, person_id=drop),  # only the dropped person: re-pointed
             Rsvp(occurrence_id=occurrence.id or 0, person_id=keep, status=RsvpStatus.GOING),
             Rsvp(occurrence_id=occurrence.id or 0, person_id=drop, status=RsvpStatus.WAITLIST),  # clash: dropped
+            Rsvp(occurrence_id=later.id or 0, person_id=drop, status=RsvpStatus.CANCELLED),  # no clash: re-pointed
         ]
     )
     seen_by_step: list[tuple[int, int, int]] = []
@@ -66,15 +68,15 @@ async def test_everything_keyed_by_the_dropped_person_follows_and_clashes_keep_t
 
     await merge_people(session, keep_id=keep, drop_id=drop, steps=[count_rsvps])
 
-    assert seen_by_step == [(keep, drop, 1)]  # steps run while both people are still intact
+    assert seen_by_step == [(keep, drop, 2)]  # steps run while both people are still intact
     assert await session.get(Person, drop) is None
     assert {a.platform for a in await accounts_of(session, person_id=keep)} == {"telegram", "wecom"}
     assert [g.role for g in await active_grants(session, person_id=keep)] == [Role.VOLUNTEER]
     reporters = (await session.exec(select(Ticket.reporter_id).order_by(col(Ticket.id)))).all()
     assert list(reporters) == [keep, keep]
     assert (await session.exec(select(TicketAffected.person_id))).all() == [keep]
-    rsvps = (await session.exec(select(Rsvp.person_id, Rsvp.status))).all()
-    assert list(rsvps) == [(keep, RsvpStatus.GOING)]
+    rsvps = (await session.exec(select(Rsvp.person_id, Rsvp.status).order_by(col(Rsvp.id)))).all()
+    assert list(rsvps) == [(keep, RsvpStatus.GOING), (keep, RsvpStatus.CANCELLED)]
     assert (await session.exec(select(PlatformAccount).where(PlatformAccount.person_id == drop))).all() == []
 
 
