@@ -24,6 +24,23 @@ def parser() -> argparse.ArgumentParser:
     invite = admin.add_parser("invite", help="print a one-time invite link granting ROLE on NODE")
     invite.add_argument("role", help="resident, volunteer, building_head, grid_worker, staff or admin")
     invite.add_argument("node", help="the place's code, e.g. 麟绛社区/第一网格/3号楼")
+    wecom = commands.add_parser("wecom", help="WeCom (企业微信) groups").add_subparsers(
+        dest="wecom_command", required=True
+    )
+    robot = wecom.add_parser("bind-robot", help="bind a group robot's webhook to a 社区/网格/楼栋 node")
+    robot.add_argument("node", help="the place's code, e.g. 麟绛社区/第一网格/3号楼")
+    robot.add_argument("webhook_url", help="the robot's webhook URL (…/cgi-bin/webhook/send?key=…)")
+    robot.add_argument("--title", default="", help="the group's name, shown in delivery reports")
+    robot.add_argument("--chat", default=None, help="the AI bot's chatid of the same group, if it is there too")
+    appchat = wecom.add_parser("bind-appchat", help="bind an app group chat (appchat) to a node")
+    appchat.add_argument("node")
+    appchat.add_argument("chatid", help="the chatid appchat/create returned")
+    appchat.add_argument("--title", default="")
+    create = wecom.add_parser("create-appchat", help="create an app group chat with these members and bind it")
+    create.add_argument("node")
+    create.add_argument("--name", required=True, help="the group's name")
+    create.add_argument("--owner", required=True, help="the owner's WeCom userid")
+    create.add_argument("--members", required=True, help="comma-separated WeCom userids (at least two)")
     return root
 
 
@@ -46,6 +63,8 @@ async def dispatch_command(args: argparse.Namespace, settings: Settings) -> int:
         return await cli.migrate(settings, args.downgrade)
     if args.command == "org":
         return await cli.org_import(settings, args.file)
+    if args.command == "wecom":
+        return await cli.wecom(settings, args)
     if args.command == "admin":
         return await cli.admin_invite(settings, args.role, args.node)
     return await cli.run(settings, force_sandbox=args.command == "sandbox")

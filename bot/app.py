@@ -16,12 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import Settings
 from bot.db import SessionFactory, create_engine, session_factory
 from bot.dispatcher import Dispatcher
-from bot.outbox_sender import OutboxSender
+from bot.outbox_sender import OutboxSender, Transport
 from bot.scheduler import Sweeper
 from bot.telegram import ALLOWED_UPDATES, TelegramAdapter, TelegramTransport, build_application
 from bot.web import WEBHOOK_PATH, Health, add_health_route, build_web_app, start_site, webhook_handler
+from bot.wecom import WeComApi, build_wecom
 from handlers.context import FeatureConfig
-from handlers.features import build_router, menu_entries
+from handlers.features import build_router, menu_entries, merge_steps
 from handlers.tickets.rules import Sla, parse_working_hours
 from models.tickets import Category
 from nlp.classifier import default_classifier
@@ -62,6 +63,7 @@ class Runtime:
     web_port: int
     sweeper: Sweeper
     extras: list[Any] = field(default_factory=list)
+    wecom: WeComApi | None = None
 
     async def stop(self) -> None:
         app = self.adapter.application
@@ -72,6 +74,8 @@ class Runtime:
         if app.running:
             await app.stop()
         await self.sender.stop()
+        if self.wecom is not None:
+            await self.wecom.close()
         await app.shutdown()
         for extra in reversed(self.extras):
             await extra.stop()
@@ -102,9 +106,13 @@ async def start_runtime(
     await application.initialize()
     me = application.bot.bot
     router = build_router()
+    transports: dict[str, Transport] = {"telegram": TelegramTransport(application.bot, settings.group_rate_per_minute)}
+    wecom = build_wecom(settings, sessions, clock=utc_now) if settings.wecom_enabled else None
+    if wecom is not None:
+        transports["wecom"] = wecom.transport
     sender = OutboxSender(
         sessions=sessions,
-        transports={"telegram": TelegramTransport(application.bot, settings.group_rate_per_minute)},
+        transports=transports,
         clock=utc_now,
         bot_rate_per_second=settings.bot_rate_per_second,
         max_attempts=settings.outbox_max_attempts,
@@ -121,6 +129,8 @@ async def start_runtime(
         sla=sla,
         classify=classifier.classify,
         object_words=classifier.rules.term_words(),
+        link_code_ttl=timedelta(minutes=settings.link_code_ttl_minutes),
+        merge_steps=merge_steps(),
     )
     dispatcher = Dispatcher(sessions=sessions, router=router, config=config, clock=clock, on_outbox=sender.wake)
     adapter = TelegramAdapter(application, dispatcher.handle)
@@ -143,6 +153,8 @@ async def start_runtime(
     add_health_route(app, health)
     if webhook:
         app.router.add_post(WEBHOOK_PATH, webhook_handler(settings.telegram_webhook_secret, adapter.process_json))
+    if wecom is not None:
+        wecom.adapter(dispatcher.handle).add_routes(app)
     web_runner, web_port = await start_site(app, settings.web_host, settings.web_port)
 
     if webhook:
@@ -157,7 +169,19 @@ async def start_runtime(
         await application.updater.start_polling(poll_interval=0.0, timeout=10, allowed_updates=ALLOWED_UPDATES)
     await application.start()
     log.info("linli.started", bot=me.username, mode="webhook" if webhook else "polling", web_port=web_port)
-    return Runtime(settings, engine, sessions, adapter, dispatcher, sender, web_runner, web_port, sweeper, extras or [])
+    return Runtime(
+        settings,
+        engine,
+        sessions,
+        adapter,
+        dispatcher,
+        sender,
+        web_runner,
+        web_port,
+        sweeper,
+        extras or [],
+        wecom.api if wecom is not None else None,
+    )
 
 
 async def run_until_signal(runtime: Runtime) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from datetime import timedelta
 from pathlib import Path
 
+import aiohttp
 from telegram import Bot
 from telegram.error import TelegramError
 
@@ -15,7 +17,9 @@ from bot.config import Settings
 from bot.db import create_engine, session_factory, unit_of_work
 from bot.logs import configure_logging
 from bot.migrate import downgrade_async, upgrade_async
+from bot.outbox_sender import DeliveryError
 from bot.sandbox import SANDBOX_BOT_USERNAME, start_sandbox
+from bot.wecom import ROUTE_APPCHAT, ROUTE_ROBOT, WeComApi, bind_wecom_group, webhook_key
 from handlers.org_import import OrgFileError, import_tree, parse_org_file
 from models.people import Role, create_invite
 from models.places import place_by_code
@@ -24,6 +28,20 @@ from models.places import place_by_code
 def fail(message: str) -> int:
     print(message, file=sys.stderr)
     return 2
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """Every configured secret, so no log line can carry one."""
+    return [
+        settings.telegram_bot_token,
+        settings.telegram_webhook_secret,
+        settings.database_url,
+        settings.wecom_app_secret,
+        settings.wecom_app_token,
+        settings.wecom_app_aes_key,
+        settings.wecom_bot_token,
+        settings.wecom_bot_aes_key,
+    ]
 
 
 async def migrate(settings: Settings, downgrade_to: str | None) -> int:
@@ -94,9 +112,7 @@ async def admin_invite(settings: Settings, role_name: str, node: str) -> int:
 
 
 async def run(settings: Settings, *, force_sandbox: bool) -> int:
-    configure_logging(
-        settings.log_level, [settings.telegram_bot_token, settings.telegram_webhook_secret, settings.database_url]
-    )
+    configure_logging(settings.log_level, secrets_of(settings))
     if settings.sandbox or force_sandbox:
         runtime = await start_sandbox(settings, clock=utc_now)
         print(f"邻里 sandbox ready: http://{settings.web_host}:{runtime.web_port}/", flush=True)
@@ -104,3 +120,51 @@ async def run(settings: Settings, *, force_sandbox: bool) -> int:
         runtime = await start_runtime(settings)
     await run_until_signal(runtime)
     return 0
+
+
+async def wecom(settings: Settings, args: argparse.Namespace) -> int:
+    """Bind a WeCom group (robot webhook or app group chat) to a node; create the app group chat first if asked."""
+    if args.wecom_command == "bind-robot":
+        try:
+            kind, address = ROUTE_ROBOT, webhook_key(args.webhook_url)
+        except ValueError as exc:
+            return fail(str(exc))
+    elif args.wecom_command == "bind-appchat":
+        kind, address = ROUTE_APPCHAT, args.chatid
+    else:
+        try:
+            kind, address = ROUTE_APPCHAT, await create_appchat(settings, args)
+        except DeliveryError as exc:
+            return fail(f"WeCom appchat/create: {exc.reason}")
+    engine = create_engine(settings.database_url)
+    try:
+        async with unit_of_work(session_factory(engine)) as session:
+            place = await place_by_code(session, code=args.node)
+            if place is None:
+                return fail(f"unknown node {args.node!r}")
+            chat = await bind_wecom_group(
+                session,
+                place=place,
+                kind=kind,
+                address=address,
+                title=args.title if hasattr(args, "title") else args.name,
+                ai_bot_chatid=getattr(args, "chat", None),
+                now=utc_now(),
+            )
+    finally:
+        await engine.dispose()
+    print(f"已绑定 / bound: {args.node} ← {kind} ({chat.platform_chat_id})")
+    return 0
+
+
+async def create_appchat(settings: Settings, args: argparse.Namespace) -> str:
+    members = [m.strip() for m in args.members.split(",") if m.strip()]
+    async with aiohttp.ClientSession() as http:
+        api = WeComApi(
+            http,
+            base_url=settings.wecom_api_base_url,
+            corp_id=settings.wecom_corp_id,
+            secret=settings.wecom_app_secret,
+            agent_id=settings.wecom_agent_id,
+        )
+        return await api.create_appchat(name=args.name, owner=args.owner, userids=members)

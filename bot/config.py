@@ -45,6 +45,16 @@ class Settings(BaseSettings):
     duplicate_window_hours: float = Field(default=72, gt=0)
     sweep_seconds: float = Field(default=30, gt=0)
     working_hours: str = ""
+    wecom_corp_id: str = ""
+    wecom_agent_id: int | None = None
+    wecom_app_secret: str = ""
+    wecom_app_token: str = ""
+    wecom_app_aes_key: str = ""
+    wecom_bot_token: str = ""
+    wecom_bot_aes_key: str = ""
+    wecom_api_base_url: str = "https://qyapi.weixin.qq.com"
+    wecom_robot_per_minute: int = Field(default=20, ge=1, le=20)
+    link_code_ttl_minutes: int = Field(default=10, ge=1, le=24 * 60)
 
     @field_validator("working_hours")
     @classmethod
@@ -78,6 +88,55 @@ class Settings(BaseSettings):
             if len(secret) < 16 or secret.lower() in PLACEHOLDER_SECRETS:
                 raise ValueError("TELEGRAM_WEBHOOK_SECRET must be set to at least 16 random characters")
         return self
+
+    @field_validator("wecom_agent_id", mode="before")
+    @classmethod
+    def _empty_agent_id_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("wecom_app_aes_key", "wecom_bot_aes_key")
+    @classmethod
+    def _aes_key_shape(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[A-Za-z0-9+/]{43}", value):
+            raise ValueError("must be the 43-character EncodingAESKey from the WeCom admin console")
+        return value
+
+    @field_validator("wecom_api_base_url")
+    @classmethod
+    def _api_base_shape(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ValueError("must be an https:// URL (or a local http:// test server)")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _wecom_settings_complete(self) -> Settings:
+        app = {
+            "WECOM_CORP_ID": self.wecom_corp_id,
+            "WECOM_AGENT_ID": self.wecom_agent_id,
+            "WECOM_APP_SECRET": self.wecom_app_secret,
+            "WECOM_APP_TOKEN": self.wecom_app_token,
+            "WECOM_APP_AES_KEY": self.wecom_app_aes_key,
+        }
+        missing = [name for name, value in app.items() if not value]
+        if len(missing) < len(app) and missing:
+            raise ValueError(f"the WeCom app needs {', '.join(missing)} as well")
+        if bool(self.wecom_bot_token) != bool(self.wecom_bot_aes_key):
+            raise ValueError("the WeCom AI bot needs both WECOM_BOT_TOKEN and WECOM_BOT_AES_KEY")
+        return self
+
+    @property
+    def wecom_app_enabled(self) -> bool:
+        """The self-built app: 1:1 callbacks, private replies, app group chats (appchat)."""
+        return bool(self.wecom_corp_id and self.wecom_app_secret)
+
+    @property
+    def wecom_bot_enabled(self) -> bool:
+        """The AI bot (智能机器人): group @mentions and 1:1 messages, one reply per message via response_url."""
+        return bool(self.wecom_bot_token)
+
+    @property
+    def wecom_enabled(self) -> bool:
+        return self.wecom_app_enabled or self.wecom_bot_enabled
 
     @property
     def sandbox(self) -> bool:

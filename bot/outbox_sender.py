@@ -55,10 +55,13 @@ class NotModified(Exception):
 
 @dataclass(frozen=True)
 class Delivery:
+    """One outbox row as a transport sees it; `row_id` lets a platform without message ids name the message."""
+
     action: str
     chat_id: str
     payload: dict[str, Any]
     message_id: str | None
+    row_id: int | None = None
 
 
 class Transport(Protocol):
@@ -259,7 +262,7 @@ class OutboxSender:
             await self._pacers[row.platform].wait()
             self._windows[row.platform].record(row.chat_id, transport.is_group(row.chat_id), time.monotonic())
         await self._set_status(row, OutboxStatus.SENDING)
-        delivery = Delivery(row.action, row.chat_id, row.payload, message_id)
+        delivery = Delivery(row.action, row.chat_id, row.payload, message_id, row.id)
         try:
             sent_id = await transport.deliver(delivery)
         except NotModified:

@@ -23,7 +23,7 @@ from handlers.types import (
     Send,
 )
 from models.chats import Chat
-from models.people import Person, RoleGrant
+from models.people import MergeStep, Person, RoleGrant
 from models.places import Place
 from nlp import Classification, classify
 
@@ -39,6 +39,8 @@ class FeatureConfig:
     sla: Sla = field(default_factory=Sla)
     classify: Callable[[str], Classification] = classify
     object_words: frozenset[str] = frozenset()
+    link_code_ttl: timedelta = timedelta(minutes=10)
+    merge_steps: tuple[MergeStep, ...] = ()
 
 
 @dataclass

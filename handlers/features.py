@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from handlers import announce, event_manage, events, groups, onboarding
+from handlers import announce, event_manage, events, groups, linking, onboarding
 from handlers.router import Router
 from handlers.texts import translate
 from handlers.tickets import commands as tickets
+from models.people import MergeStep
 
 
 def build_router() -> Router:
     router = Router()
-    for feature in (onboarding, groups, tickets, announce, events, event_manage):
+    for feature in (onboarding, groups, tickets, announce, events, event_manage, linking):
         feature.register(router)
     return router
 
@@ -18,3 +19,12 @@ def build_router() -> Router:
 def menu_entries(router: Router) -> list[tuple[str, str, str]]:
     """(command, Chinese description, English description) for the platform's command menu."""
     return [(c.name, translate("zh", c.description_key), translate("en", c.description_key)) for c in router.menu()]
+
+
+def merge_steps() -> tuple[MergeStep, ...]:
+    """What features do when two people become one (关联账号), before every person reference is re-pointed.
+
+    Tables whose rows are simply re-pointed need nothing here. A feature with one row per person that must be
+    combined rather than dropped (a balance kept next to a ledger) adds its step to this tuple.
+    """
+    return ()

@@ -124,3 +124,14 @@ async def recover_interrupted(session: AsyncSession) -> int:
 async def count_by_status(session: AsyncSession) -> dict[str, int]:
     query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     return dict((await session.exec(query)).all())
+
+
+async def sent_buttons(
+    session: AsyncSession, *, row_id: int, platform: str, chat_id: str
+) -> list[list[dict[str, str]]] | None:
+    """The buttons of a message delivered to this chat (send or edit row), or None if there is no such message."""
+    row = await session.get(OutboxMessage, row_id)
+    if row is None or (row.platform, row.chat_id, row.status) != (platform, chat_id, OutboxStatus.SENT):
+        return None
+    buttons = row.payload.get("buttons")
+    return buttons if isinstance(buttons, list) and buttons else None

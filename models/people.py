@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Column, Delete, MetaData, Table, UniqueConstraint, delete, update
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -214,3 +215,114 @@ async def accounts_of(session: AsyncSession, *, person_id: int) -> list[Platform
 
 async def person_by_id(session: AsyncSession, *, person_id: int) -> Person | None:
     return await session.get(Person, person_id)
+
+
+class LinkCode(SQLModel, table=True):
+    """A one-time code shown on one platform and sent on another to make two accounts one person."""
+
+    __tablename__ = "link_code"
+    __table_args__ = (UniqueConstraint("code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    platform: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LinkProblem(StrEnum):
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+    SAME_PLATFORM = "same_platform"
+    ALREADY = "already"
+
+
+LINK_CODE_DIGITS = 8
+
+
+async def create_link_code(
+    session: AsyncSession, *, person_id: int, platform: str, now: datetime, ttl: timedelta
+) -> LinkCode:
+    """A fresh numeric code (easy to type on a phone) for this person, valid for `ttl`."""
+    while True:
+        code = "".join(secrets.choice("0123456789") for _ in range(LINK_CODE_DIGITS))
+        if (await session.exec(select(LinkCode).where(LinkCode.code == code))).first() is None:
+            break
+    link = LinkCode(code=code, person_id=person_id, platform=platform, created_at=now, expires_at=now + ttl)
+    session.add(link)
+    await session.flush()
+    return link
+
+
+async def redeem_link_code(
+    session: AsyncSession, *, code: str, person_id: int, platform: str, now: datetime
+) -> tuple[LinkCode | None, LinkProblem | None]:
+    """Use a link code from the other platform, or say why it cannot be used (the merge is the caller's)."""
+    link = (await session.exec(select(LinkCode).where(LinkCode.code == code).with_for_update())).first()
+    if link is None:
+        return None, LinkProblem.UNKNOWN
+    if link.used_at is not None:
+        return None, LinkProblem.USED
+    if link.expires_at <= now:
+        return None, LinkProblem.EXPIRED
+    if link.platform == platform:
+        return None, LinkProblem.SAME_PLATFORM
+    if link.person_id == person_id:
+        return None, LinkProblem.ALREADY
+    link.used_at = now
+    return link, None
+
+
+# ---- merging two people into one ------------------------------------------------------------------------------
+
+MergeStep = Callable[[AsyncSession, int, int], Awaitable[None]]
+"""A feature's own merge work, called as step(session, keep_id, drop_id) before the generic re-pointing."""
+
+
+def person_columns(metadata: MetaData) -> list[tuple[Table, Column[Any]]]:
+    """Every (table, column) with a foreign key to person.id, in a stable order."""
+    found = []
+    for table in metadata.sorted_tables:
+        for column in table.columns:
+            if any(fk.column.table.name == "person" and fk.column.name == "id" for fk in column.foreign_keys):
+                found.append((table, column))
+    return found
+
+
+def unique_column_sets(table: Table) -> list[list[Column[Any]]]:
+    """The columns of every unique constraint and unique index of a table."""
+    sets = [list(c.columns) for c in table.constraints if isinstance(c, UniqueConstraint)]
+    sets += [list(i.columns) for i in table.indexes if i.unique]
+    return sets
+
+
+def clash_delete(table: Table, column: Column[Any], unique: list[Column[Any]], keep_id: int, drop_id: int) -> Delete:
+    """Delete the dropped person's rows that would duplicate one of the kept person's rows under `unique`."""
+    twin = table.alias("twin")
+    same_key = [twin.c[c.name] == c for c in unique if c.name != column.name]
+    exists = select(twin.c[column.name]).where(twin.c[column.name] == keep_id, *same_key).exists()
+    return delete(table).where(column == drop_id, exists)
+
+
+async def merge_people(session: AsyncSession, *, keep_id: int, drop_id: int, steps: Iterable[MergeStep] = ()) -> None:
+    """Make `drop_id` part of `keep_id`: every row that points to the dropped person points to the kept one.
+
+    Order: flush pending changes; run the features' `steps` (they see both people intact, e.g. to add up two
+    balance rows); then, for every foreign key to person.id in the metadata, delete the dropped person's rows
+    that would break a unique constraint containing that column (the kept person's row wins), re-point the rest,
+    and delete the dropped person. The session's identity map is expired afterwards: reload what you need.
+    """
+    await session.flush()
+    for step in steps:
+        await step(session, keep_id, drop_id)
+    await session.flush()
+    for table, column in person_columns(SQLModel.metadata):
+        for unique in unique_column_sets(table):
+            if any(c.name == column.name for c in unique):
+                await session.exec(clash_delete(table, column, unique, keep_id, drop_id))
+        await session.exec(update(table).where(column == drop_id).values({column.name: keep_id}))
+    await session.exec(delete(Person).where(col(Person.id) == drop_id))
+    session.expire_all()

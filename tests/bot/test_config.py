@@ -48,6 +48,10 @@ def test_sqlite_paths() -> None:
         ({"web_port": 70000}, "WEB_PORT"),
         ({"locale": "fr"}, "LOCALE"),
         ({"working_hours": "9-5"}, "WORKING_HOURS"),
+        ({"wecom_bot_aes_key": "too-short"}, "WECOM_BOT_AES_KEY"),
+        ({"wecom_corp_id": "ww1", "wecom_app_secret": "s"}, ""),
+        ({"wecom_bot_token": "t"}, ""),
+        ({"wecom_api_base_url": "http://example.invalid"}, "WECOM_API_BASE_URL"),
         (
             {"telegram_webhook_url": "https://example.invalid/telegram/webhook", "telegram_webhook_secret": "changeme"},
             "",
@@ -73,3 +77,19 @@ def test_the_cli_prints_one_line_not_a_traceback(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "TIMEZONE" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_wecom_is_off_unless_configured_and_each_surface_stands_alone() -> None:
+    plain = load_settings(_env_file=None)
+    assert not plain.wecom_enabled
+    key = "A" * 43
+    bot_only = load_settings(_env_file=None, wecom_bot_token="t", wecom_bot_aes_key=key)
+    assert bot_only.wecom_bot_enabled and not bot_only.wecom_app_enabled
+    app = {"wecom_corp_id": "ww1", "wecom_agent_id": 1, "wecom_app_secret": "s", "wecom_app_token": "t"}
+    app_only = load_settings(_env_file=None, wecom_app_aes_key=key, **app)
+    assert app_only.wecom_app_enabled and not app_only.wecom_bot_enabled
+
+
+def test_the_example_env_file_loads_as_it_is() -> None:
+    settings = load_settings(_env_file=REPO / ".env.example")
+    assert not settings.wecom_enabled and settings.wecom_agent_id is None and settings.wecom_robot_per_minute == 20

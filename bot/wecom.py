@@ -1,0 +1,596 @@
+"""The WeCom (企业微信) adapter: callbacks → neutral items, outbox rows → WeCom API calls.
+
+Surfaces (see docs/wecom.md for what each can and cannot do):
+- the AI bot (智能机器人) callback: JSON, group @mentions and 1:1 messages, one reply per message via `response_url`;
+- the self-built app callback: XML, 1:1 messages; the app sends 1:1 (message/send) and to app group chats
+  (appchat/send) with an access_token it fetches and caches;
+- group robot webhooks: send-only, one per group, at most 20 messages a minute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+import structlog
+from aiohttp import web
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Settings
+from bot.db import SessionFactory, unit_of_work
+from bot.outbox_sender import Delivery, DeliveryError, Failure
+from bot.wecom_crypto import (
+    MAX_BODY_BYTES,
+    ErrorCode,
+    WeComCrypto,
+    WeComCryptoError,
+    extract_encrypt_from_json,
+    extract_encrypt_from_xml,
+)
+from handlers.choices import chosen_data, parse_choice, with_choices
+from handlers.texts import translate
+from handlers.types import ChatKind, ChatRef, Incoming, IncomingCallback, IncomingMessage, Sender
+from models.chats import Chat, bind_chat, ensure_chat
+from models.outbox import sent_buttons
+from models.places import Place
+from models.routes import remember_reply_channel, route_for, set_route, take_reply_channel
+
+log = structlog.get_logger(__name__)
+Clock = Callable[[], datetime]
+
+PLATFORM = "wecom"
+GROUP_PREFIX = "g:"  # WeCom userids never contain ':', so group chat ids cannot collide with private ones
+APP_CALLBACK_PATH = "/wecom/app/callback"
+BOT_CALLBACK_PATH = "/wecom/bot/callback"
+TEXT_LIMIT_BYTES = 2048  # robot webhook, appchat/send and message/send text content
+RESPONSE_URL_TTL = timedelta(hours=1)  # WeCom: a response_url is valid for one hour and one call
+MAX_CLOCK_SKEW_SECONDS = 300  # callbacks with an older or newer timestamp are refused (replays)
+TOKEN_MARGIN_SECONDS = 300.0  # refresh an access_token this long before WeCom says it expires
+RATE_LIMIT_WAIT_SECONDS = 60.0  # 45009 on a robot: its one-minute window is full
+REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=10)
+
+ERR_BUSY = -1
+ERR_RATE_LIMIT = 45009
+ERR_TOKEN_INVALID = 40014
+ERR_TOKEN_EXPIRED = 42001
+ERR_ROBOT_GONE = 93000  # the webhook key is invalid or the robot was removed from its group
+TOKEN_ERRORS = (ERR_TOKEN_INVALID, ERR_TOKEN_EXPIRED)
+ROUTE_ROBOT, ROUTE_APPCHAT = "robot_webhook", "appchat"
+MENTIONS = re.compile(r"^(?:\s*@\S+)+\s*")
+SLASH_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:\s+(.*))?$", re.DOTALL)
+
+
+# ---- ids and mapping: pure functions from decrypted callbacks to neutral items ---------------------------------
+
+
+def group_chat_id(chatid: str) -> str:
+    return GROUP_PREFIX + chatid
+
+
+def robot_chat_id(webhook_key: str) -> str:
+    """A stable chat id for a robot-only group that does not reveal the webhook key."""
+    return GROUP_PREFIX + "robot-" + hashlib.sha256(webhook_key.encode()).hexdigest()[:16]
+
+
+def webhook_key(url_or_key: str) -> str:
+    """The `key` of a robot webhook URL (…/cgi-bin/webhook/send?key=KEY), or the key itself."""
+    if "://" not in url_or_key:
+        return url_or_key.strip()
+    keys = parse_qs(urlsplit(url_or_key.strip()).query).get("key", [])
+    if not keys or not keys[0]:
+        raise ValueError("a robot webhook URL ends in ?key=…")
+    return keys[0]
+
+
+def command_of(text: str) -> tuple[str | None, str]:
+    """('tickets', 'args') for '/tickets args'; (None, '') otherwise."""
+    match = SLASH_COMMAND.match(text)
+    return (None, "") if match is None else (match.group(1).lower(), (match.group(2) or "").strip())
+
+
+def message(
+    update_key: str, chat: ChatRef, userid: str, message_id: str, text: str, mentioned: bool
+) -> IncomingMessage:
+    """WeCom gives a userid but no display name: the name stays what the person is known by elsewhere."""
+    command, args = command_of(text)
+    return IncomingMessage(
+        update_key=update_key,
+        chat=chat,
+        sender=Sender(platform_user_id=userid, display_name="", username=userid),
+        message_id=message_id,
+        text=text,
+        command=command,
+        args=args,
+        mentions_bot=mentioned,
+    )
+
+
+def aibot_text(payload: dict[str, Any]) -> str | None:
+    """The text of an AI bot message: `text`, or the text items of a `mixed` message."""
+    if payload.get("msgtype") == "text":
+        content = (payload.get("text") or {}).get("content")
+        return content if isinstance(content, str) else None
+    if payload.get("msgtype") == "mixed":
+        items = (payload.get("mixed") or {}).get("msg_item") or []
+        parts = [(i.get("text") or {}).get("content", "") for i in items if i.get("msgtype") == "text"]
+        return " ".join(p for p in parts if p) or None
+    return None
+
+
+def aibot_to_incoming(payload: dict[str, Any]) -> IncomingMessage | None:
+    """An AI bot callback (decrypted JSON) as a neutral message; events and media map to nothing."""
+    userid = (payload.get("from") or {}).get("userid")
+    msgid = payload.get("msgid")
+    text = aibot_text(payload)
+    if not isinstance(userid, str) or not userid or not isinstance(msgid, str) or text is None:
+        return None
+    if payload.get("chattype") == "group":
+        chatid = payload.get("chatid")
+        if not isinstance(chatid, str) or not chatid:
+            return None
+        chat = ChatRef(PLATFORM, group_chat_id(chatid), ChatKind.GROUP)
+    else:
+        chat = ChatRef(PLATFORM, userid, ChatKind.PRIVATE)
+    stripped = MENTIONS.sub("", text).strip()
+    return message(f"bot:{msgid}", chat, userid, msgid, stripped, chat.kind == ChatKind.GROUP)
+
+
+def app_to_incoming(root: ET.Element) -> IncomingMessage | None:
+    """A self-built app callback (decrypted XML): only 1:1 text messages; events map to nothing."""
+    if root.findtext("MsgType") != "text":
+        return None
+    userid, msgid, text = root.findtext("FromUserName"), root.findtext("MsgId"), root.findtext("Content")
+    if not userid or not msgid or text is None:
+        return None
+    chat = ChatRef(PLATFORM, userid, ChatKind.PRIVATE)
+    return message(f"app:{msgid}", chat, userid, msgid, text.strip(), False)
+
+
+def as_choice(incoming: IncomingMessage, buttons: list[list[dict[str, Any]]] | None, tag: int, number: int) -> Incoming:
+    """A typed choice (`12-1`) of a message that had buttons becomes the press of that button."""
+    data = chosen_data(buttons or [], number)
+    if data is None:
+        return incoming
+    return IncomingCallback(
+        update_key=incoming.update_key,
+        chat=incoming.chat,
+        sender=incoming.sender,
+        callback_id=incoming.message_id,
+        data=data,
+        message_id=str(tag),
+    )
+
+
+# ---- rendering: WeCom has no buttons, no edits and a 2048-byte text limit ----------------------------------------
+
+
+def fit_bytes(text: str, limit: int, note: str) -> str:
+    """`text` if it fits in `limit` UTF-8 bytes, else cut on a character boundary and followed by `note`."""
+    if len(text.encode()) <= limit:
+        return text
+    room = limit - len(note.encode())
+    cut = text.encode()[:room].decode("utf-8", "ignore")
+    return cut + note
+
+
+def render(delivery: Delivery, locale: str) -> str:
+    """The text WeCom shows for a send or an edit (an edit arrives as a new message): buttons as typed choices."""
+    payload = delivery.payload
+    tag = str(delivery.row_id or 0)
+    choices = with_choices(locale, "", tag, payload.get("buttons") or [])
+    note = translate(locale, "wecom.truncated")
+    body = fit_bytes(payload.get("text", ""), TEXT_LIMIT_BYTES - len(choices.encode()), note)
+    return body + choices
+
+
+# ---- the WeCom HTTP API -----------------------------------------------------------------------------------------
+
+
+class WeComError(DeliveryError):
+    """A non-zero errcode from WeCom, with what the outbox sender should do about it."""
+
+    def __init__(self, errcode: int, errmsg: str) -> None:
+        reason = f"WeCom errcode {errcode}: {errmsg}"[:300]
+        if errcode == ERR_RATE_LIMIT:
+            super().__init__(Failure.RETRY_AFTER, reason, RATE_LIMIT_WAIT_SECONDS)
+        elif errcode in (ERR_BUSY, *TOKEN_ERRORS):  # a token error left after one refresh: try again later
+            super().__init__(Failure.TRANSIENT, reason)
+        elif errcode == ERR_ROBOT_GONE:
+            super().__init__(Failure.CHAT_GONE, reason)
+        else:
+            super().__init__(Failure.PERMANENT, reason)
+        self.errcode = errcode
+
+    @property
+    def bad_token(self) -> bool:
+        return self.errcode in TOKEN_ERRORS
+
+
+@dataclass
+class CachedToken:
+    value: str
+    refresh_at: float  # monotonic seconds
+
+
+class WeComApi:
+    """The few WeCom calls Linli makes; an access_token is fetched once and reused until shortly before expiry.
+
+    URLs carry keys and tokens, so they are never logged.
+    """
+
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        *,
+        base_url: str,
+        corp_id: str = "",
+        secret: str = "",
+        agent_id: int | None = None,
+    ) -> None:
+        self._http, self.base_url = http, base_url.rstrip("/")
+        self._corp_id, self._secret, self._agent_id = corp_id, secret, agent_id
+        self._token: CachedToken | None = None
+        self._token_lock = asyncio.Lock()
+        self.tokens_fetched = 0
+
+    @property
+    def has_app(self) -> bool:
+        return bool(self._corp_id and self._secret)
+
+    async def close(self) -> None:
+        await self._http.close()
+
+    async def _request(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+        """One HTTP call; errors become DeliveryErrors that say whether the request may have landed."""
+        try:
+            async with self._http.request(method, url, timeout=REQUEST_TIMEOUT, **kwargs) as response:
+                if response.status >= 500:
+                    raise DeliveryError(Failure.UNCERTAIN, f"WeCom answered HTTP {response.status}")
+                if response.status >= 400:
+                    raise DeliveryError(Failure.PERMANENT, f"WeCom answered HTTP {response.status}")
+                data = await response.json(content_type=None)
+        except TimeoutError:
+            raise DeliveryError(Failure.UNCERTAIN, "timed out waiting for WeCom") from None
+        except aiohttp.ClientConnectorError as error:
+            raise DeliveryError(Failure.TRANSIENT, f"cannot connect to WeCom: {type(error).__name__}") from None
+        except (aiohttp.ClientError, ValueError) as error:
+            raise DeliveryError(Failure.UNCERTAIN, f"bad answer from WeCom: {type(error).__name__}") from None
+        if not isinstance(data, dict):
+            raise DeliveryError(Failure.UNCERTAIN, "WeCom answered something other than a JSON object")
+        return data
+
+    async def _post(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
+        data = await self._request("POST", url, data=json.dumps(body, ensure_ascii=False).encode())
+        errcode = int(data.get("errcode", 0))
+        if errcode != 0:
+            raise WeComError(errcode, str(data.get("errmsg", "")))
+        return data
+
+    async def access_token(self) -> str:
+        """The app's access_token, from the cache while it is fresh."""
+        async with self._token_lock:
+            if self._token is None or time.monotonic() >= self._token.refresh_at:
+                self._token = await self._fetch_token()
+            return self._token.value
+
+    async def _fetch_token(self) -> CachedToken:
+        if not self.has_app:
+            raise DeliveryError(Failure.PERMANENT, "the WeCom app is not configured (WECOM_CORP_ID/WECOM_APP_SECRET)")
+        url = f"{self.base_url}/cgi-bin/gettoken"
+        data = await self._request("GET", url, params={"corpid": self._corp_id, "corpsecret": self._secret})
+        errcode = int(data.get("errcode", 0))
+        if errcode != 0 or not data.get("access_token"):
+            raise WeComError(errcode, f"gettoken: {data.get('errmsg', '')}")
+        self.tokens_fetched += 1
+        expires_in = float(data.get("expires_in", 7200))
+        return CachedToken(str(data["access_token"]), time.monotonic() + max(0.0, expires_in - TOKEN_MARGIN_SECONDS))
+
+    def _forget_token(self, token: str) -> None:
+        if self._token is not None and self._token.value == token:
+            self._token = None
+
+    async def _post_with_token(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST with the access_token; an invalid or expired token is refreshed and the call made once more."""
+        token = await self.access_token()
+        try:
+            return await self._post(f"{self.base_url}{path}?access_token={token}", body)
+        except WeComError as error:
+            if not error.bad_token:
+                raise
+            log.info("wecom.token_refresh", path=path, errcode=error.errcode)
+            self._forget_token(token)
+        token = await self.access_token()
+        return await self._post(f"{self.base_url}{path}?access_token={token}", body)
+
+    async def send_robot(self, key: str, text: str) -> None:
+        await self._post(
+            f"{self.base_url}/cgi-bin/webhook/send?key={key}", {"msgtype": "text", "text": {"content": text}}
+        )
+
+    async def send_appchat(self, chatid: str, text: str) -> None:
+        await self._post_with_token(
+            "/cgi-bin/appchat/send", {"chatid": chatid, "msgtype": "text", "text": {"content": text}, "safe": 0}
+        )
+
+    async def send_private(self, userid: str, text: str) -> None:
+        body = {"touser": userid, "msgtype": "text", "agentid": self._agent_id, "text": {"content": text}, "safe": 0}
+        await self._post_with_token("/cgi-bin/message/send", body)
+
+    async def respond(self, response_url: str, text: str) -> None:
+        """The one reply an AI bot callback allows, as markdown (the only text kind response_url takes)."""
+        await self._post(response_url, {"msgtype": "markdown", "markdown": {"content": text}})
+
+    async def create_appchat(self, *, name: str, owner: str, userids: list[str]) -> str:
+        """Create an app group chat with these members; returns its chatid."""
+        body = {"name": name, "owner": owner, "userlist": userids}
+        data = await self._post_with_token("/cgi-bin/appchat/create", body)
+        return str(data["chatid"])
+
+
+# ---- transport: outbox rows → WeCom -----------------------------------------------------------------------------
+
+
+class WeComTransport:
+    """Delivers one row: first through a fresh response_url of that chat, else the group's route or the app."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self, api: WeComApi, sessions: SessionFactory, *, clock: Clock, locale: str, group_limit_per_minute: int
+    ) -> None:
+        self._api, self._sessions, self._clock, self._locale = api, sessions, clock, locale
+        self.group_limit_per_minute = group_limit_per_minute
+
+    def is_group(self, chat_id: str) -> bool:
+        return chat_id.startswith(GROUP_PREFIX)
+
+    async def deliver(self, delivery: Delivery) -> str | None:
+        if delivery.action == "answer":
+            text = str(delivery.payload.get("text") or "")
+            if text:  # no toasts on WeCom: a non-empty answer becomes a short message in the chat
+                await self._send(delivery.chat_id, text)
+            return None
+        await self._send(delivery.chat_id, render(delivery, self._locale))
+        return str(delivery.row_id or "")
+
+    async def _send(self, chat_id: str, text: str) -> None:
+        response_url = await self._reply_channel(chat_id)
+        if response_url is not None:
+            await self._api.respond(response_url, text)
+        elif self.is_group(chat_id):
+            await self._send_to_group(chat_id, text)
+        else:
+            await self._api.send_private(chat_id, text)
+
+    async def _reply_channel(self, chat_id: str) -> str | None:
+        async with unit_of_work(self._sessions) as session:
+            return await take_reply_channel(session, platform=PLATFORM, platform_chat_id=chat_id, now=self._clock())
+
+    async def _send_to_group(self, chat_id: str, text: str) -> None:
+        async with self._sessions() as session:
+            route = await route_for(session, platform=PLATFORM, platform_chat_id=chat_id)
+        if route is None:
+            raise DeliveryError(Failure.PERMANENT, "no robot webhook or app group chat is bound to this WeCom group")
+        if route.kind == ROUTE_ROBOT:
+            await self._api.send_robot(route.address, text)
+        else:
+            await self._api.send_appchat(route.address, text)
+
+
+async def bind_wecom_group(
+    session: AsyncSession,
+    *,
+    place: Place,
+    kind: str,
+    address: str,
+    title: str,
+    ai_bot_chatid: str | None,
+    now: datetime,
+) -> Chat:
+    """Bind a WeCom group to a place with the route its messages go out by (robot webhook key or appchat id).
+
+    `ai_bot_chatid` joins the route to the group the AI bot already knows, so @mentions and sends share one chat.
+    """
+    if ai_bot_chatid:
+        chat_id = group_chat_id(ai_bot_chatid)
+    elif kind == ROUTE_ROBOT:
+        chat_id = robot_chat_id(address)
+    else:
+        chat_id = group_chat_id(address)
+    chat = await ensure_chat(session, platform=PLATFORM, platform_chat_id=chat_id, kind="group", title=title)
+    bind_chat(chat, place=place, person_id=None, now=now)
+    await set_route(session, chat=chat, kind=kind, address=address)
+    return chat
+
+
+# ---- adapter: the two callback routes ---------------------------------------------------------------------------
+
+UpdateSink = Callable[[Incoming], Awaitable[bool]]
+REFUSED = {
+    ErrorCode.VALIDATE_SIGNATURE,
+    ErrorCode.VALIDATE_RECEIVE_ID,
+    ErrorCode.ILLEGAL_BUFFER,
+    ErrorCode.DECRYPT_AES,
+    ErrorCode.DECODE_BASE64,
+}
+
+
+@dataclass(frozen=True)
+class Surface:
+    """One callback kind: its name in logs, its crypto, how its body carries the ciphertext and the message."""
+
+    name: str
+    crypto: WeComCrypto
+    extract: Callable[[bytes], str]
+    to_incoming: Callable[[str], IncomingMessage | None]
+    response_url: Callable[[str], str | None]
+
+
+def parse_aibot(plaintext: str) -> IncomingMessage | None:
+    data = json.loads(plaintext)
+    return aibot_to_incoming(data) if isinstance(data, dict) else None
+
+
+def aibot_response_url(plaintext: str) -> str | None:
+    url = json.loads(plaintext).get("response_url")
+    return url if isinstance(url, str) and url else None
+
+
+def parse_app(plaintext: str) -> IncomingMessage | None:
+    return app_to_incoming(ET.fromstring(plaintext))
+
+
+def no_response_url(_plaintext: str) -> str | None:
+    return None
+
+
+def fresh(timestamp: str, now: float) -> bool:
+    return timestamp.isdigit() and abs(now - int(timestamp)) <= MAX_CLOCK_SKEW_SECONDS
+
+
+class WeComAdapter:
+    """Checks, decrypts and maps callbacks, then hands them to the dispatcher; replies go through the outbox."""
+
+    def __init__(
+        self,
+        sink: UpdateSink,
+        sessions: SessionFactory,
+        *,
+        app_crypto: WeComCrypto | None,
+        bot_crypto: WeComCrypto | None,
+        api_base_url: str,
+        clock: Clock,
+    ) -> None:
+        self._sink, self._sessions, self._clock, self._api_base_url = sink, sessions, clock, api_base_url
+        self.surfaces: dict[str, Surface] = {}
+        if app_crypto is not None:
+            self.surfaces[APP_CALLBACK_PATH] = Surface(
+                "app", app_crypto, extract_encrypt_from_xml, parse_app, no_response_url
+            )
+        if bot_crypto is not None:
+            self.surfaces[BOT_CALLBACK_PATH] = Surface(
+                "bot", bot_crypto, extract_encrypt_from_json, parse_aibot, aibot_response_url
+            )
+
+    def add_routes(self, app: web.Application) -> None:
+        for path in self.surfaces:
+            app.router.add_get(path, self._verify_url)
+            app.router.add_post(path, self._callback)
+
+    def _refuse(self, surface: Surface, status: int, why: str, **fields: Any) -> web.Response:
+        log.warning("wecom.callback_refused", surface=surface.name, status=status, why=why, **fields)
+        return web.Response(status=status, text="forbidden" if status == 403 else "bad request")
+
+    def _signed(self, request: web.Request) -> tuple[str, str, str] | None:
+        query = request.query
+        values = (query.get("msg_signature", ""), query.get("timestamp", ""), query.get("nonce", ""))
+        return values if all(values) else None
+
+    async def _verify_url(self, request: web.Request) -> web.Response:
+        """GET with echostr when the callback URL is saved in the admin console: answer its plaintext."""
+        surface = self.surfaces[request.path]
+        signed, echostr = self._signed(request), request.query.get("echostr", "")
+        if signed is None or not echostr:
+            return self._refuse(surface, 400, "missing query parameters")
+        try:
+            plaintext = surface.crypto.verify_url(*signed, echostr)
+        except WeComCryptoError as error:
+            return self._refuse(surface, 403, "echostr check failed", code=int(error.code))
+        return web.Response(text=plaintext)
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        surface = self.surfaces[request.path]
+        signed = self._signed(request)
+        if signed is None:
+            return self._refuse(surface, 400, "missing query parameters")
+        if not fresh(signed[1], time.time()):
+            return self._refuse(surface, 403, "stale timestamp")
+        body = await request.content.read(MAX_BODY_BYTES + 1)
+        try:
+            plaintext = surface.crypto.decrypt_message(*signed, surface.extract(body))
+        except WeComCryptoError as error:
+            status = 403 if error.code in REFUSED else 400
+            return self._refuse(surface, status, "envelope check failed", code=int(error.code))
+        try:
+            incoming = surface.to_incoming(plaintext)
+            response_url = surface.response_url(plaintext)
+        except (ValueError, ET.ParseError, AttributeError):
+            return self._refuse(surface, 400, "decrypted message is malformed")
+        if incoming is not None:
+            await self._handle(incoming, response_url)
+        return web.Response(text="")
+
+    async def _handle(self, incoming: IncomingMessage, response_url: str | None) -> None:
+        log.info("wecom.callback", chat=incoming.chat.platform_chat_id, update=incoming.update_key)
+        async with unit_of_work(self._sessions) as session:
+            if response_url is not None and response_url.startswith(self._api_base_url + "/"):
+                remember_reply_channel(
+                    session,
+                    platform=PLATFORM,
+                    platform_chat_id=incoming.chat.platform_chat_id,
+                    url=response_url,
+                    expires_at=self._clock() + RESPONSE_URL_TTL,
+                )
+            item = await self._typed_choice(session, incoming)
+        await self._sink(item)
+
+    async def _typed_choice(self, session: AsyncSession, incoming: IncomingMessage) -> Incoming:
+        choice = parse_choice(incoming.text)
+        if choice is None:
+            return incoming
+        buttons = await sent_buttons(
+            session, row_id=choice[0], platform=PLATFORM, chat_id=incoming.chat.platform_chat_id
+        )
+        return as_choice(incoming, buttons, *choice)
+
+
+@dataclass
+class WeComParts:
+    """What the composition root wires: the API client (closed on stop), the transport, and the adapter maker."""
+
+    api: WeComApi
+    transport: WeComTransport
+    settings: Settings
+    sessions: SessionFactory
+    clock: Clock
+
+    def adapter(self, sink: UpdateSink) -> WeComAdapter:
+        """The callback routes for the surfaces these settings configure, feeding `sink` (the dispatcher)."""
+        s = self.settings
+        app_crypto = (
+            WeComCrypto(s.wecom_app_token, s.wecom_app_aes_key, s.wecom_corp_id) if s.wecom_app_enabled else None
+        )
+        bot_crypto = WeComCrypto(s.wecom_bot_token, s.wecom_bot_aes_key, "") if s.wecom_bot_enabled else None
+        return WeComAdapter(
+            sink,
+            self.sessions,
+            app_crypto=app_crypto,
+            bot_crypto=bot_crypto,
+            api_base_url=s.wecom_api_base_url,
+            clock=self.clock,
+        )
+
+
+def build_wecom(settings: Settings, sessions: SessionFactory, *, clock: Clock) -> WeComParts:
+    """The WeCom API client, transport and adapter maker for these settings."""
+    api = WeComApi(
+        aiohttp.ClientSession(),
+        base_url=settings.wecom_api_base_url,
+        corp_id=settings.wecom_corp_id,
+        secret=settings.wecom_app_secret,
+        agent_id=settings.wecom_agent_id,
+    )
+    transport = WeComTransport(
+        api, sessions, clock=clock, locale=settings.locale, group_limit_per_minute=settings.wecom_robot_per_minute
+    )
+    return WeComParts(api, transport, settings, sessions, clock)

@@ -1,0 +1,176 @@
+"""The WeCom callback routes over real HTTP: URL verification with the official vectors, and every refused body
+(bad signature, bad padding, wrong receive id, oversized, malformed, stale) answered 403/400 with nothing processed
+and a log line that carries no secret."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import structlog
+from aiohttp import web
+
+from bot.db import SessionFactory
+from bot.wecom import APP_CALLBACK_PATH, BOT_CALLBACK_PATH, WeComAdapter
+from bot.wecom_crypto import MAX_BODY_BYTES, WeComCrypto
+from handlers.types import Incoming, IncomingMessage
+from models.routes import take_reply_channel
+from tests.support.fake_wecom import APP_CRYPTO, APP_TOKEN, BOT_AES_KEY, BOT_CRYPTO, BOT_TOKEN, CORP_ID, signed_query
+
+VECTORS = json.loads((Path(__file__).resolve().parents[2].parent / "shared/data/wecom/vectors.json").read_text())
+API_BASE = "http://127.0.0.1:9"
+AIBOT_MESSAGE = {
+    "msgid": "m-1",
+    "aibotid": "aib",
+    "chatid": "wrChat",
+    "chattype": "group",
+    "from": {"userid": "zhangsan"},
+    "response_url": f"{API_BASE}/cgi-bin/aibot/response?response_code=abc",
+    "msgtype": "text",
+    "text": {"content": "@邻里 电梯坏了"},
+}
+
+
+class Server:
+    def __init__(self, adapter: WeComAdapter, received: list[Incoming], url: str) -> None:
+        self.adapter, self.received, self.url = adapter, received, url
+
+    async def post(self, path: str, params: dict[str, str], body: bytes | str) -> int:
+        async with aiohttp.ClientSession() as http, http.post(self.url + path, params=params, data=body) as response:
+            return response.status
+
+    async def get(self, path: str, params: dict[str, str]) -> tuple[int, str]:
+        async with aiohttp.ClientSession() as http, http.get(self.url + path, params=params) as response:
+            return response.status, await response.text()
+
+
+async def serve(sessions: SessionFactory, app_crypto: WeComCrypto, bot_crypto: WeComCrypto) -> AsyncIterator[Server]:
+    received: list[Incoming] = []
+
+    async def sink(item: Incoming) -> bool:
+        received.append(item)
+        return True
+
+    adapter = WeComAdapter(
+        sink,
+        sessions,
+        app_crypto=app_crypto,
+        bot_crypto=bot_crypto,
+        api_base_url=API_BASE,
+        clock=lambda: datetime.now(UTC),
+    )
+    app = web.Application()
+    adapter.add_routes(app)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield Server(adapter, received, f"http://127.0.0.1:{runner.addresses[0][1]}")
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def server(sessions: SessionFactory) -> AsyncIterator[Server]:
+    async for running in serve(sessions, APP_CRYPTO, BOT_CRYPTO):
+        yield running
+
+
+def json_body(crypto: WeComCrypto, message: dict[str, Any]) -> tuple[dict[str, str], str]:
+    encrypt = crypto.encrypt(json.dumps(message, ensure_ascii=False))
+    return signed_query(crypto, encrypt), json.dumps({"encrypt": encrypt})
+
+
+async def test_url_verification_answers_the_official_vectors(sessions: SessionFactory) -> None:
+    for vector in (v for v in VECTORS["vectors"] if v["kind"] == "verify_url_get"):
+        config = VECTORS["configs"][vector["config"]]
+        crypto = WeComCrypto(config["token"], config["encoding_aes_key"], config["receive_id"])
+        async for running in serve(sessions, crypto, BOT_CRYPTO):
+            query = {k: vector[k] for k in ("msg_signature", "timestamp", "nonce", "echostr")}
+            assert await running.get(APP_CALLBACK_PATH, query) == (200, vector["expected_plaintext"])
+            if "negative_case" in vector:
+                status, _ = await running.get(APP_CALLBACK_PATH, query | {"nonce": vector["negative_case"]["nonce"]})
+                assert status == 403
+
+
+async def test_a_signed_ai_bot_message_is_dispatched_and_its_response_url_kept(
+    server: Server, sessions: SessionFactory
+) -> None:
+    params, body = json_body(BOT_CRYPTO, AIBOT_MESSAGE)
+    assert await server.post(BOT_CALLBACK_PATH, params, body) == 200
+    [item] = server.received
+    assert isinstance(item, IncomingMessage) and item.text == "电梯坏了" and item.chat.platform_chat_id == "g:wrChat"
+    async with sessions() as session, session.begin():
+        url = await take_reply_channel(session, platform="wecom", platform_chat_id="g:wrChat", now=datetime.now(UTC))
+    assert url == AIBOT_MESSAGE["response_url"]
+
+
+async def test_a_response_url_outside_the_wecom_api_is_not_kept(server: Server, sessions: SessionFactory) -> None:
+    params, body = json_body(BOT_CRYPTO, AIBOT_MESSAGE | {"response_url": "http://169.254.169.254/latest"})
+    assert await server.post(BOT_CALLBACK_PATH, params, body) == 200
+    async with sessions() as session, session.begin():
+        assert (
+            await take_reply_channel(session, platform="wecom", platform_chat_id="g:wrChat", now=datetime.now(UTC))
+            is None
+        )
+
+
+def tampered(body: str) -> str:
+    """Flip one bit in the last ciphertext block: the padding no longer checks out."""
+    data = json.loads(body)
+    raw = bytearray(base64.b64decode(data["encrypt"]))
+    raw[-1] ^= 0x01
+    return json.dumps({"encrypt": base64.b64encode(bytes(raw)).decode()})
+
+
+def refused_cases() -> list[Any]:
+    params, body = json_body(BOT_CRYPTO, AIBOT_MESSAGE)
+    other_id = WeComCrypto(BOT_TOKEN, BOT_AES_KEY, "ww-someone-else")
+    wrong_params, wrong_body = json_body(other_id, AIBOT_MESSAGE)
+    stale = signed_query(BOT_CRYPTO, json.loads(body)["encrypt"], timestamp=int(time.time()) - 3600)
+    tampered_body = tampered(body)
+    return [
+        pytest.param(params | {"msg_signature": "0" * 40}, body, 403, id="bad-signature"),
+        pytest.param(
+            signed_query(BOT_CRYPTO, json.loads(tampered_body)["encrypt"]), tampered_body, 403, id="bad-padding"
+        ),
+        pytest.param(wrong_params, wrong_body, 403, id="wrong-receive-id"),
+        pytest.param(stale, body, 403, id="stale-timestamp"),
+        pytest.param(params, "x" * (MAX_BODY_BYTES + 10), 400, id="oversized"),
+        pytest.param(params, "{not json", 400, id="malformed"),
+        pytest.param({}, body, 400, id="unsigned"),
+    ]
+
+
+@pytest.mark.parametrize(("params", "body", "status"), refused_cases())
+async def test_refused_callbacks_process_nothing_and_log_no_secret(
+    server: Server, params: dict[str, str], body: str, status: int
+) -> None:
+    with structlog.testing.capture_logs() as logs:
+        assert await server.post(BOT_CALLBACK_PATH, params, body) == status
+    assert server.received == []
+    [line] = [entry for entry in logs if entry["event"] == "wecom.callback_refused"]
+    assert line["surface"] == "bot" and line["status"] == status
+    flat = json.dumps(logs, ensure_ascii=False, default=str)
+    for secret in (BOT_TOKEN, BOT_AES_KEY, json.loads(json_body(BOT_CRYPTO, AIBOT_MESSAGE)[1])["encrypt"][:20]):
+        assert secret not in flat
+
+
+async def test_an_app_callback_in_xml_is_dispatched(server: Server) -> None:
+    plaintext = (
+        f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><FromUserName><![CDATA[lisi]]></FromUserName>"
+        "<CreateTime>1</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[帮助]]></Content>"
+        "<MsgId>42</MsgId><AgentID>1000002</AgentID></xml>"
+    )
+    encrypt = APP_CRYPTO.encrypt(plaintext)
+    body = f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    assert await server.post(APP_CALLBACK_PATH, signed_query(APP_CRYPTO, encrypt), body) == 200
+    [item] = server.received
+    assert isinstance(item, IncomingMessage) and item.text == "帮助" and item.chat.platform_chat_id == "lisi"
+    assert APP_TOKEN not in item.text

@@ -1,0 +1,145 @@
+"""The WeCom transport and API client against the local fake WeCom API over HTTP: tokens, limits, error codes,
+the one-shot response_url, and group routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import aiohttp
+import pytest
+
+from bot.db import SessionFactory, unit_of_work
+from bot.outbox_sender import Delivery, DeliveryError, Failure
+from bot.wecom import ROUTE_APPCHAT, ROUTE_ROBOT, WeComApi, WeComTransport, bind_wecom_group, webhook_key
+from handlers.org_import import import_tree, parse_org_file
+from models.places import place_by_code
+from models.routes import remember_reply_channel
+from tests.support.fake_wecom import AGENT_ID, APP_SECRET, CORP_ID, FakeWeCom
+
+TREE = """communities:
+  - name: 阳光社区
+    grids:
+      - name: 一网格
+        buildings:
+          - {name: 1号楼}
+"""
+B1 = "阳光社区/一网格/1号楼"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeWeCom]:
+    server = FakeWeCom(robot_limit=2)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def api(fake: FakeWeCom) -> AsyncIterator[WeComApi]:
+    client = WeComApi(
+        aiohttp.ClientSession(), base_url=fake.base_url, corp_id=CORP_ID, secret=APP_SECRET, agent_id=AGENT_ID
+    )
+    yield client
+    await client.close()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def transport(api: WeComApi, sessions: SessionFactory) -> WeComTransport:
+    return WeComTransport(api, sessions, clock=now, locale="zh", group_limit_per_minute=2)
+
+
+def send(chat_id: str, text: str, row_id: int = 7) -> Delivery:
+    return Delivery("send", chat_id, {"text": text, "buttons": []}, None, row_id)
+
+
+async def bound_group(sessions: SessionFactory, kind: str, address: str) -> str:
+    async with unit_of_work(sessions) as session:
+        await import_tree(session, parse_org_file("t.yaml", TREE))
+        place = await place_by_code(session, code=B1)
+        assert place is not None
+        chat = await bind_wecom_group(
+            session, place=place, kind=kind, address=address, title="群", ai_bot_chatid=None, now=now()
+        )
+        return chat.platform_chat_id
+
+
+async def test_the_access_token_is_cached_and_refreshed_once_when_wecom_says_it_expired(
+    fake: FakeWeCom, api: WeComApi, sessions: SessionFactory
+) -> None:
+    wecom = transport(api, sessions)
+    assert await wecom.deliver(send("zhangsan", "您好")) == "7"
+    await wecom.deliver(send("zhangsan", "第二条"))
+    assert api.tokens_fetched == 1
+    fake.expire_tokens()
+    await wecom.deliver(send("zhangsan", "第三条"))
+    assert api.tokens_fetched == 2
+    sends = [c.errcode for c in fake.calls if c.path == "/cgi-bin/message/send"]
+    assert sends == [0, 0, 42001, 0]
+    assert [c.content for c in fake.sent("/cgi-bin/message/send")] == ["您好", "第二条", "第三条"]
+
+
+async def test_a_wrong_app_secret_is_a_permanent_failure(fake: FakeWeCom, sessions: SessionFactory) -> None:
+    async with aiohttp.ClientSession() as http:
+        wrong = WeComApi(http, base_url=fake.base_url, corp_id=CORP_ID, secret="not-it", agent_id=AGENT_ID)
+        with pytest.raises(DeliveryError) as caught:
+            await transport(wrong, sessions).deliver(send("zhangsan", "您好"))
+    assert caught.value.failure is Failure.PERMANENT and "40001" in caught.value.reason
+
+
+async def test_a_robot_past_its_limit_is_told_to_wait_and_a_removed_robot_is_gone(
+    fake: FakeWeCom, api: WeComApi, sessions: SessionFactory
+) -> None:
+    chat_id = await bound_group(sessions, ROUTE_ROBOT, webhook_key(fake.robot()))
+    wecom = transport(api, sessions)
+    await wecom.deliver(send(chat_id, "一"))
+    await wecom.deliver(send(chat_id, "二"))
+    with pytest.raises(DeliveryError) as caught:
+        await wecom.deliver(send(chat_id, "三"))
+    assert caught.value.failure is Failure.RETRY_AFTER and caught.value.retry_after == 60.0
+    fake.robots.clear()
+    with pytest.raises(DeliveryError) as gone:
+        await wecom.deliver(send(chat_id, "四"))
+    assert gone.value.failure is Failure.CHAT_GONE
+
+
+async def test_the_response_url_serves_the_first_send_only_then_the_group_route(
+    fake: FakeWeCom, api: WeComApi, sessions: SessionFactory
+) -> None:
+    fake.appchats["wrAppChat1"] = ["zhangsan", "lisi"]
+    chat_id = await bound_group(sessions, ROUTE_APPCHAT, "wrAppChat1")
+    async with unit_of_work(sessions) as session:
+        remember_reply_channel(
+            session,
+            platform="wecom",
+            platform_chat_id=chat_id,
+            url=fake.response_url(),
+            expires_at=now() + timedelta(hours=1),
+        )
+    wecom = transport(api, sessions)
+    await wecom.deliver(send(chat_id, "第一条"))
+    await wecom.deliver(send(chat_id, "第二条"))
+    assert [c.content for c in fake.sent("/cgi-bin/aibot/response")] == ["第一条"]
+    assert [c.content for c in fake.sent("/cgi-bin/appchat/send")] == ["第二条"]
+
+
+async def test_an_unrouted_group_and_an_answer_without_text(
+    fake: FakeWeCom, api: WeComApi, sessions: SessionFactory
+) -> None:
+    wecom = transport(api, sessions)
+    with pytest.raises(DeliveryError) as caught:
+        await wecom.deliver(send("g:unknown", "你好"))
+    assert caught.value.failure is Failure.PERMANENT and "no robot webhook" in caught.value.reason
+    assert await wecom.deliver(Delivery("answer", "g:unknown", {"callback_id": "m1", "text": ""}, None, 8)) is None
+    assert fake.calls == []
+
+
+async def test_an_app_group_chat_is_created_and_bound(fake: FakeWeCom, api: WeComApi, sessions: SessionFactory) -> None:
+    chatid = await api.create_appchat(name="1号楼通知群", owner="zhangsan", userids=["zhangsan", "lisi"])
+    chat_id = await bound_group(sessions, ROUTE_APPCHAT, chatid)
+    await transport(api, sessions).deliver(send(chat_id, "停水通知"))
+    assert fake.appchats[chatid] == ["zhangsan", "lisi"]
+    assert fake.sent("/cgi-bin/appchat/send")[0].body["chatid"] == chatid

@@ -1,0 +1,121 @@
+"""Transcripts on WeCom, where WeCom allows them: @mentions in a group, typed choices instead of buttons, one person
+across Telegram and WeCom, and one announcement reaching both platforms within both sending limits."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import col, select
+
+from bot.db import unit_of_work
+from models.outbox import OutboxMessage, OutboxStatus
+from models.people import Role
+from models.places import place_by_id
+from models.tickets import Ticket
+from tests.features.harness import BotUnderTest, ChatView, Participant
+from tests.features.tickets_world import B1, building
+from tests.features.wecom_world import running_bot_with_wecom
+
+B2 = "阳光社区/第一网格/2号楼"
+
+
+def choice(text: str, label: str) -> str:
+    """The code to type for the typed choice labelled `label` (`12-1  ✅ 确认` → `12-1`)."""
+    match = re.search(rf"^(\d+-\d+)\s+.*{re.escape(label)}", text, re.MULTILINE)
+    assert match, f"no choice {label!r} in:\n{text}"
+    return match.group(1)
+
+
+async def test_an_at_mention_in_a_wecom_group_opens_a_ticket_in_that_groups_building(database_url: str) -> None:
+    async with running_bot_with_wecom(database_url) as (bot, wecom):
+        await building(bot)
+        first = await wecom.group(B1, "1号楼企业微信群")
+        await wecom.group(B2, "2号楼企业微信群")
+        resident, head = wecom.user("wangayi"), wecom.user("lilouzhang")
+        await wecom.grant(head, Role.BUILDING_HEAD, B1)
+
+        response_url = await resident.says_in(first, "3单元电梯又坏了，困人了！")
+        card = await wecom.expect_in(first, "📋 工单 #1 · 报修")
+        assert card.path == "/cgi-bin/aibot/response" and card.query["response_code"] in response_url
+        assert "1号楼 3单元" in card.content and "待楼栋长确认" in card.content
+        assert "✅ 确认" in card.content and "回复编号即可选择" in card.content
+        async with unit_of_work(bot.runtime.sessions) as session:
+            ticket = await session.get(Ticket, 1)
+            assert ticket is not None
+            place = await place_by_id(session, place_id=ticket.building_id)
+            assert place is not None and place.code == B1
+
+        await resident.says_in(first, choice(card.content, "确认"))
+        refused = await wecom.expect_in(first, "没有权限")
+        await head.says_in(first, choice(card.content, "确认"))
+        confirmed = await wecom.expect_in(first, "已确认，待派单")
+        assert confirmed is not refused and "派单" in confirmed.content
+        assert all(len(c.content.encode()) <= 2048 for c in wecom.api.calls if c.body)
+        assert not wecom.api.sent("/cgi-bin/webhook/send", ok=False)
+
+
+async def test_linked_accounts_share_their_tickets_both_ways(database_url: str) -> None:
+    async with running_bot_with_wecom(database_url) as (bot, wecom):
+        w = await building(bot)
+        group = await wecom.group(B1, "1号楼企业微信群")
+        on_wecom = wecom.user("wangxiaoming")
+        await on_wecom.says_in(group, "5单元楼道灯坏了，晚上看不见")
+        await wecom.expect_in(group, "📋 工单 #1")
+
+        telegram = bot.private(w.resident)
+        await tickets_on_telegram(w.resident, telegram, "暂时没有工单")
+        await w.resident.says(telegram, "关联账号")
+        code = re.search(r"关联码：(\d{8})", (await telegram.expect_message("关联码")).text or "")
+        assert code is not None
+        await on_wecom.says_privately(f"关联 {code.group(1)}")
+        await on_wecom.expect_private("关联成功")
+        await on_wecom.says_privately(f"关联 {code.group(1)}")
+        await on_wecom.expect_private("已经用过")
+
+        listing = await tickets_on_telegram(w.resident, telegram, "我的报修（共 1 条）")
+        assert "#1 报修" in listing and "楼道灯坏了" in listing
+        await w.resident.says(telegram, "/report 3单元门口的垃圾没人清理")
+        await telegram.expect_message("已登记工单 #2")
+        await on_wecom.says_privately("我的报修")
+        mine = await on_wecom.expect_private("我的报修（共 2 条）")
+        assert "#1 报修" in mine.content and "#2 环境卫生" in mine.content
+
+
+async def tickets_on_telegram(who: Participant, chat: ChatView, contains: str) -> str:
+    await who.says(chat, "/tickets")
+    return (await chat.expect_message(contains)).text or ""
+
+
+async def test_one_announcement_reaches_a_wecom_robot_group_and_a_telegram_group_within_both_limits(
+    database_url: str,
+) -> None:
+    async with running_bot_with_wecom(database_url, robot_limit=2) as (bot, wecom):
+        w = await building(bot)
+        robot_group = await wecom.group(B1, "1号楼企业微信群")
+        desk = bot.private(w.staff)
+        for number in (1, 2, 3):
+            await announce(bot, w.staff, desk, f"第{number}条通知：周六上午9点小区广场集市")
+            await w.group.expect_message(f"第{number}条通知")
+        await wecom.expect_in(robot_group, "📢 社区通知\n第1条通知")
+        await wecom.expect_in(robot_group, "第2条通知")
+        await bot.settle(quiet=1.0)
+
+        assert [c.content.split("\n")[1][:4] for c in wecom.robot_messages(robot_group)] == ["第1条通", "第2条通"]
+        assert wecom.robot_messages(robot_group, ok=False) == []  # the fake answers 45009 past 2/min: never asked
+        async with unit_of_work(bot.runtime.sessions) as session:
+            waiting = (
+                await session.exec(
+                    select(OutboxMessage).where(OutboxMessage.platform == "wecom").order_by(col(OutboxMessage.id))
+                )
+            ).all()
+        assert [row.status for row in waiting] == [OutboxStatus.SENT, OutboxStatus.SENT, OutboxStatus.PENDING]
+        assert waiting[2].attempts == 0  # held back by the robot's window, not failed
+
+
+async def announce(bot: BotUnderTest, staff: Participant, desk: ChatView, text: str) -> None:
+    await staff.says(desk, "发通知")
+    await staff.presses(desk, await desk.expect_message("选择发送范围"), "1号楼")
+    await staff.presses(desk, await desk.expect_edit("选择发送范围"), "下一步")
+    await staff.says(desk, text)
+    await staff.presses(desk, await desk.expect_message("将发送到 2 个群"), "立即发送")
+    await desk.expect_edit("正在发送到 2 个群")

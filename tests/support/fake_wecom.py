@@ -1,0 +1,242 @@
+"""A local fake of the WeCom HTTP API on 127.0.0.1: tokens, app messages, app group chats, robot webhooks and
+AI bot response_urls, with WeCom's error codes. It records every call, and it can also play WeCom's part in
+callbacks: encrypt a message the way WeCom does and POST it to the bot's callback route.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.wecom_crypto import WeComCrypto
+
+CORP_ID = "wwlinlitest0001"
+AGENT_ID = 1000002
+APP_SECRET = "fake-app-secret-for-tests"
+APP_TOKEN = "linliAppCallbackToken"
+BOT_TOKEN = "linliBotCallbackToken"
+APP_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+BOT_AES_KEY = "GFEDCBA9876543210zyxwvutsrqponmlkjihgfedcba"
+TEXT_LIMIT_BYTES = 2048
+
+
+@dataclass
+class WeComCall:
+    path: str
+    query: dict[str, str]
+    body: dict[str, Any]
+    errcode: int
+
+    @property
+    def ok(self) -> bool:
+        return self.errcode == 0
+
+    @property
+    def content(self) -> str:
+        """The text a person would see: text or markdown content."""
+        kind = self.body.get("msgtype", "text")
+        return str((self.body.get(kind) or {}).get("content", ""))
+
+
+@dataclass
+class FakeWeCom:
+    """The WeCom API as the bot sees it; `robot_limit` messages per robot per `window` seconds, like WeCom's 20/min."""
+
+    token_ttl: int = 7200
+    robot_limit: int = 20
+    window: float = 60.0
+    calls: list[WeComCall] = field(default_factory=list)
+    robots: set[str] = field(default_factory=set)
+    appchats: dict[str, list[str]] = field(default_factory=dict)
+    _tokens: dict[str, float] = field(default_factory=dict)
+    _robot_sends: dict[str, deque[float]] = field(default_factory=dict)
+    _response_codes: set[str] = field(default_factory=set)
+    _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    base_url: str = ""
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/cgi-bin/gettoken", self._gettoken)
+        app.router.add_post("/cgi-bin/message/send", self._message_send)
+        app.router.add_post("/cgi-bin/appchat/create", self._appchat_create)
+        app.router.add_post("/cgi-bin/appchat/send", self._appchat_send)
+        app.router.add_post("/cgi-bin/webhook/send", self._webhook_send)
+        app.router.add_post("/cgi-bin/aibot/response", self._aibot_response)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.base_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # ---- what tests set up and look at ----------------------------------------------------------------------
+
+    def robot(self) -> str:
+        """A new group robot; returns its webhook URL."""
+        key = secrets.token_hex(8)
+        self.robots.add(key)
+        return f"{self.base_url}/cgi-bin/webhook/send?key={key}"
+
+    def response_url(self) -> str:
+        """A one-shot reply URL, as WeCom puts into an AI bot callback."""
+        code = secrets.token_hex(8)
+        self._response_codes.add(code)
+        return f"{self.base_url}/cgi-bin/aibot/response?response_code={code}"
+
+    def expire_tokens(self) -> None:
+        """Every issued access_token is now past its expiry (the next use gets errcode 42001)."""
+        self._tokens = dict.fromkeys(self._tokens, 0.0)
+
+    def sent(self, path: str, *, ok: bool = True) -> list[WeComCall]:
+        return [c for c in self.calls if c.path == path and c.ok == ok]
+
+    async def wait_for(self, predicate: Callable[[WeComCall], bool], timeout: float = 8.0) -> WeComCall:
+        """The first recorded call matching `predicate`, waiting for it if needed."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for call in self.calls:
+                if predicate(call):
+                    return call
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no such WeCom call; calls were: {[(c.path, c.errcode) for c in self.calls]}")
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), remaining)
+            except TimeoutError:
+                continue
+
+    # ---- the API ----------------------------------------------------------------------------------------------
+
+    def _record(self, request: web.Request, body: dict[str, Any], errcode: int, **extra: Any) -> web.Response:
+        self.calls.append(WeComCall(request.path, dict(request.query), body, errcode))
+        self._changed.set()
+        return web.json_response({"errcode": errcode, "errmsg": "ok" if errcode == 0 else "error", **extra})
+
+    async def _body(self, request: web.Request) -> dict[str, Any] | None:
+        try:
+            data = json.loads(await request.read())
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _token_error(self, request: web.Request) -> int:
+        expires = self._tokens.get(request.query.get("access_token", ""))
+        if expires is None:
+            return 40014
+        return 42001 if expires <= time.monotonic() else 0
+
+    async def _gettoken(self, request: web.Request) -> web.Response:
+        if request.query.get("corpid") != CORP_ID or request.query.get("corpsecret") != APP_SECRET:
+            return self._record(request, {}, 40001)
+        token = f"token-{next(self._counter)}"
+        self._tokens[token] = time.monotonic() + self.token_ttl
+        return self._record(request, {}, 0, access_token=token, expires_in=self.token_ttl)
+
+    async def _with_token(self, request: web.Request, check: Callable[[dict[str, Any]], int]) -> web.Response:
+        body = await self._body(request)
+        if body is None:
+            return self._record(request, {}, 44004)
+        errcode = self._token_error(request) or check(body)
+        return self._record(request, body, errcode)
+
+    async def _message_send(self, request: web.Request) -> web.Response:
+        return await self._with_token(request, lambda b: 40056 if b.get("agentid") != AGENT_ID else text_error(b))
+
+    async def _appchat_create(self, request: web.Request) -> web.Response:
+        body = await self._body(request) or {}
+        errcode = self._token_error(request)
+        chatid = str(body.get("chatid") or f"wrAppChat{next(self._counter)}")
+        if errcode == 0:
+            self.appchats[chatid] = list(body.get("userlist") or [])
+        return self._record(request, body, errcode, **({"chatid": chatid} if errcode == 0 else {}))
+
+    async def _appchat_send(self, request: web.Request) -> web.Response:
+        return await self._with_token(
+            request, lambda b: 86003 if b.get("chatid") not in self.appchats else text_error(b)
+        )
+
+    async def _webhook_send(self, request: web.Request) -> web.Response:
+        key = request.query.get("key", "")
+        body = await self._body(request) or {}
+        if key not in self.robots:
+            return self._record(request, body, 93000)
+        sends = self._robot_sends.setdefault(key, deque())
+        now = time.monotonic()
+        while sends and sends[0] <= now - self.window:
+            sends.popleft()
+        if len(sends) >= self.robot_limit:
+            return self._record(request, body, 45009)
+        errcode = text_error(body)
+        if errcode == 0:
+            sends.append(now)
+        return self._record(request, body, errcode)
+
+    async def _aibot_response(self, request: web.Request) -> web.Response:
+        code = request.query.get("response_code", "")
+        body = await self._body(request) or {}
+        if code not in self._response_codes:
+            return self._record(request, body, 40001)
+        self._response_codes.discard(code)
+        return self._record(request, body, 0)
+
+
+def text_error(body: dict[str, Any]) -> int:
+    """40058 (invalid parameter) for a missing or over-long text."""
+    kind = body.get("msgtype")
+    content = (body.get(kind) or {}).get("content") if isinstance(kind, str) else None
+    if not isinstance(content, str) or not content or len(content.encode()) > TEXT_LIMIT_BYTES:
+        return 40058
+    return 0
+
+
+# ---- playing WeCom's part in callbacks ----------------------------------------------------------------------
+
+BOT_CRYPTO = WeComCrypto(BOT_TOKEN, BOT_AES_KEY, "")
+APP_CRYPTO = WeComCrypto(APP_TOKEN, APP_AES_KEY, CORP_ID)
+
+
+def signed_query(crypto: WeComCrypto, encrypt: str, timestamp: int | None = None) -> dict[str, str]:
+    ts, nonce = str(timestamp or int(time.time())), secrets.token_hex(5)
+    return {"msg_signature": crypto.signature(ts, nonce, encrypt), "timestamp": ts, "nonce": nonce}
+
+
+async def post_callback(url: str, crypto: WeComCrypto, plaintext: str, *, xml: bool) -> aiohttp.ClientResponse:
+    """What WeCom does: encrypt, sign, POST to the callback URL (JSON envelope for the AI bot, XML for the app)."""
+    encrypt = crypto.encrypt(plaintext)
+    if xml:
+        body = f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    else:
+        body = json.dumps({"encrypt": encrypt})
+    async with aiohttp.ClientSession() as http, http.post(url, params=signed_query(crypto, encrypt), data=body) as r:
+        await r.read()
+        return r
+
+
+def wecom_settings(api: FakeWeCom, **overrides: Any) -> dict[str, Any]:
+    """Settings that turn on both WeCom callbacks and point the API at the fake."""
+    return {
+        "wecom_corp_id": CORP_ID,
+        "wecom_agent_id": AGENT_ID,
+        "wecom_app_secret": APP_SECRET,
+        "wecom_app_token": APP_TOKEN,
+        "wecom_app_aes_key": APP_AES_KEY,
+        "wecom_bot_token": BOT_TOKEN,
+        "wecom_bot_aes_key": BOT_AES_KEY,
+        "wecom_api_base_url": api.base_url,
+    } | overrides
