@@ -5,11 +5,15 @@ Surfaces (see docs/wecom.md for what each can and cannot do):
 - the self-built app callback: XML, 1:1 messages; the app sends 1:1 (message/send) and to app group chats
   (appchat/send) with an access_token it fetches and caches;
 - group robot webhooks: send-only, one per group, at most 20 messages a minute.
+
+Files (exports) are uploaded first (the app's media/upload, or the robot's webhook/upload_media) and sent as a
+`file` message by the media_id WeCom returns; the AI bot's `response_url` cannot carry a file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import json
 import re
@@ -18,7 +22,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -47,6 +51,7 @@ from models.routes import remember_reply_channel, route_for, set_route, take_rep
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 PLATFORM = "wecom"
 GROUP_PREFIX = "g:"  # WeCom userids never contain ':', so group chat ids cannot collide with private ones
@@ -57,6 +62,8 @@ RESPONSE_URL_TTL = timedelta(hours=1)  # WeCom: a response_url is valid for one 
 MAX_CLOCK_SKEW_SECONDS = 300  # callbacks with an older or newer timestamp are refused (replays)
 TOKEN_MARGIN_SECONDS = 300.0  # refresh an access_token this long before WeCom says it expires
 RATE_LIMIT_WAIT_SECONDS = 60.0  # 45009 on a robot: its one-minute window is full
+FILE_MIN_BYTES = 6  # WeCom: "所有文件size必须大于5个字节" (the robot's upload says 5 B to 20 MB)
+FILE_MAX_BYTES = 20 * 1024 * 1024  # WeCom: an ordinary file (type=file) up to 20 MB
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=10)
 
 ERR_BUSY = -1
@@ -66,6 +73,7 @@ ERR_TOKEN_EXPIRED = 42001
 ERR_ROBOT_GONE = 93000  # the webhook key is invalid or the robot was removed from its group
 TOKEN_ERRORS = (ERR_TOKEN_INVALID, ERR_TOKEN_EXPIRED)
 ROUTE_ROBOT, ROUTE_APPCHAT = "robot_webhook", "appchat"
+TARGET_PERSON = "person"  # a private chat: the app's message/send to that userid
 MENTIONS = re.compile(r"^(?:\s*@\S+)+\s*")
 SLASH_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:\s+(.*))?$", re.DOTALL)
 
@@ -193,6 +201,51 @@ def render(delivery: Delivery, locale: str) -> str:
     return body + choices
 
 
+@dataclass(frozen=True)
+class Document:
+    """A file an outbox row carries (`SendDocument`), decoded."""
+
+    filename: str
+    content: bytes
+
+
+def document_of(payload: dict[str, Any]) -> Document | None:
+    """The row's file, or None for a text row."""
+    document = payload.get("document")
+    if not document:
+        return None
+    return Document(str(document["filename"]), base64.b64decode(document["base64"]))
+
+
+def size_problem(document: Document) -> str | None:
+    """Why WeCom would refuse this file for its size, or None when it fits."""
+    size = len(document.content)
+    if size < FILE_MIN_BYTES:
+        return f"WeCom refuses files of 5 bytes or less ({size} bytes)"
+    if size > FILE_MAX_BYTES:
+        return f"WeCom refuses files over 20 MB ({size} bytes)"
+    return None
+
+
+def text_message(text: str) -> dict[str, Any]:
+    return {"msgtype": "text", "text": {"content": text}}
+
+
+def file_message(media_id: str) -> dict[str, Any]:
+    return {"msgtype": "file", "file": {"media_id": media_id}}
+
+
+def media_form(document: Document) -> aiohttp.MultipartWriter:
+    """The multipart body WeCom's uploads take: one part named `media` with filename and filelength."""
+    form = aiohttp.MultipartWriter("form-data")
+    part = form.append(document.content, {"Content-Type": "application/octet-stream"})
+    # quote_fields=False: the filename goes as UTF-8, as browsers send it, not percent-encoded
+    part.set_content_disposition(
+        "form-data", quote_fields=False, name="media", filename=document.filename, filelength=str(len(document.content))
+    )
+    return form
+
+
 # ---- the WeCom HTTP API -----------------------------------------------------------------------------------------
 
 
@@ -214,6 +267,14 @@ class WeComError(DeliveryError):
     @property
     def bad_token(self) -> bool:
         return self.errcode in TOKEN_ERRORS
+
+
+def checked(data: dict[str, Any]) -> dict[str, Any]:
+    """WeCom's answer, or a WeComError for its non-zero errcode."""
+    errcode = int(data.get("errcode", 0))
+    if errcode != 0:
+        raise WeComError(errcode, str(data.get("errmsg", "")))
+    return data
 
 
 @dataclass
@@ -270,11 +331,14 @@ class WeComApi:
         return data
 
     async def _post(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
-        data = await self._request("POST", url, data=json.dumps(body, ensure_ascii=False).encode())
-        errcode = int(data.get("errcode", 0))
-        if errcode != 0:
-            raise WeComError(errcode, str(data.get("errmsg", "")))
-        return data
+        return checked(await self._request("POST", url, data=json.dumps(body, ensure_ascii=False).encode()))
+
+    async def _upload(self, url: str, document: Document) -> str:
+        """POST the file as multipart; returns the media_id WeCom gives it (valid three days)."""
+        data = checked(await self._request("POST", url, data=media_form(document)))
+        if not data.get("media_id"):
+            raise DeliveryError(Failure.TRANSIENT, "WeCom answered an upload without a media_id")
+        return str(data["media_id"])
 
     async def access_token(self) -> str:
         """The app's access_token, from the cache while it is fresh."""
@@ -299,31 +363,39 @@ class WeComApi:
         if self._token is not None and self._token.value == token:
             self._token = None
 
-    async def _post_with_token(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        """POST with the access_token; an invalid or expired token is refreshed and the call made once more."""
+    async def _with_token(self, path: str, call: Callable[[str], Awaitable[T]]) -> T:
+        """`call(url)` with the access_token in `url`; an invalid or expired token is refreshed and called once more."""
+        separator = "&" if "?" in path else "?"
         token = await self.access_token()
         try:
-            return await self._post(f"{self.base_url}{path}?access_token={token}", body)
+            return await call(f"{self.base_url}{path}{separator}access_token={token}")
         except WeComError as error:
             if not error.bad_token:
                 raise
-            log.info("wecom.token_refresh", path=path, errcode=error.errcode)
+            log.info("wecom.token_refresh", path=path.partition("?")[0], errcode=error.errcode)
             self._forget_token(token)
         token = await self.access_token()
-        return await self._post(f"{self.base_url}{path}?access_token={token}", body)
+        return await call(f"{self.base_url}{path}{separator}access_token={token}")
 
-    async def send_robot(self, key: str, text: str) -> None:
-        await self._post(
-            f"{self.base_url}/cgi-bin/webhook/send?key={key}", {"msgtype": "text", "text": {"content": text}}
-        )
+    async def _post_with_token(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return await self._with_token(path, lambda url: self._post(url, body))
 
-    async def send_appchat(self, chatid: str, text: str) -> None:
-        await self._post_with_token(
-            "/cgi-bin/appchat/send", {"chatid": chatid, "msgtype": "text", "text": {"content": text}, "safe": 0}
-        )
+    async def upload_app_file(self, document: Document) -> str:
+        """Upload a file for the app's messages (1:1 and app group chats); returns its media_id."""
+        return await self._with_token("/cgi-bin/media/upload?type=file", lambda url: self._upload(url, document))
 
-    async def send_private(self, userid: str, text: str) -> None:
-        body = {"touser": userid, "msgtype": "text", "agentid": self._agent_id, "text": {"content": text}, "safe": 0}
+    async def upload_robot_file(self, key: str, document: Document) -> str:
+        """Upload a file for this robot's group (a robot's media_id works only for that robot); returns its media_id."""
+        return await self._upload(f"{self.base_url}/cgi-bin/webhook/upload_media?key={key}&type=file", document)
+
+    async def send_robot(self, key: str, message: dict[str, Any]) -> None:
+        await self._post(f"{self.base_url}/cgi-bin/webhook/send?key={key}", message)
+
+    async def send_appchat(self, chatid: str, message: dict[str, Any]) -> None:
+        await self._post_with_token("/cgi-bin/appchat/send", {"chatid": chatid, **message, "safe": 0})
+
+    async def send_private(self, userid: str, message: dict[str, Any]) -> None:
+        body = {"touser": userid, "agentid": self._agent_id, **message, "safe": 0}
         await self._post_with_token("/cgi-bin/message/send", body)
 
     async def respond(self, response_url: str, text: str) -> None:
@@ -340,8 +412,17 @@ class WeComApi:
 # ---- transport: outbox rows → WeCom -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where a chat's messages go: a person (`TARGET_PERSON`, by the app) or a group's robot or app group chat."""
+
+    kind: str
+    address: str
+
+
 class WeComTransport:
-    """Delivers one row: first through a fresh response_url of that chat, else the group's route or the app."""
+    """Delivers one row: a text first through a fresh response_url of that chat, else the group's route or the app;
+    a file always by the route or the app, uploaded first."""
 
     platform = PLATFORM
 
@@ -350,6 +431,7 @@ class WeComTransport:
     ) -> None:
         self._api, self._sessions, self._clock, self._locale = api, sessions, clock, locale
         self.group_limit_per_minute = group_limit_per_minute
+        self._captioned: set[int | None] = set()  # document rows whose caption went out and whose file has not yet
 
     def is_group(self, chat_id: str) -> bool:
         return chat_id.startswith(GROUP_PREFIX)
@@ -358,33 +440,68 @@ class WeComTransport:
         if delivery.action == "answer":
             text = str(delivery.payload.get("text") or "")
             if text:  # no toasts on WeCom: a non-empty answer becomes a short message in the chat
-                await self._send(delivery.chat_id, text)
+                await self._send_text(delivery.chat_id, text)
             return None
-        await self._send(delivery.chat_id, render(delivery, self._locale))
+        document = document_of(delivery.payload)
+        if document is None:
+            await self._send_text(delivery.chat_id, render(delivery, self._locale))
+        else:
+            await self._send_document(delivery, document)
         return str(delivery.row_id or "")
 
-    async def _send(self, chat_id: str, text: str) -> None:
+    async def _send_text(self, chat_id: str, text: str) -> None:
         response_url = await self._reply_channel(chat_id)
         if response_url is not None:
             await self._api.respond(response_url, text)
-        elif self.is_group(chat_id):
-            await self._send_to_group(chat_id, text)
         else:
-            await self._api.send_private(chat_id, text)
+            await self._send_to(await self._target(chat_id), text_message(text))
+
+    async def _send_document(self, delivery: Delivery, document: Document) -> None:
+        """Upload, then the caption as a text (a WeCom file has none), then the file; a retry skips a caption sent."""
+        problem = size_problem(document)
+        if problem is not None:
+            raise DeliveryError(Failure.PERMANENT, problem)
+        target = await self._target(delivery.chat_id)
+        media_id = await self._upload(target, document)
+        caption = render(delivery, self._locale)
+        if caption and delivery.row_id not in self._captioned:
+            await self._send_to(target, text_message(caption))
+            self._captioned.add(delivery.row_id)
+        await self._send_to(target, file_message(media_id))
+        self._captioned.discard(delivery.row_id)
+
+    async def _upload(self, target: Target, document: Document) -> str:
+        """The media_id for this target; an upload shows nothing in the chat, so an uncertain one is safe to repeat."""
+        try:
+            if target.kind == ROUTE_ROBOT:
+                return await self._api.upload_robot_file(target.address, document)
+            return await self._api.upload_app_file(document)
+        except DeliveryError as error:
+            if error.failure is not Failure.UNCERTAIN:
+                raise
+            raise DeliveryError(Failure.TRANSIENT, error.reason) from error
+
+    async def _send_to(self, target: Target, message: dict[str, Any]) -> None:
+        if target.kind == ROUTE_ROBOT:
+            await self._api.send_robot(target.address, message)
+        elif target.kind == ROUTE_APPCHAT:
+            await self._api.send_appchat(target.address, message)
+        else:
+            await self._api.send_private(target.address, message)
 
     async def _reply_channel(self, chat_id: str) -> str | None:
         async with unit_of_work(self._sessions) as session:
             return await take_reply_channel(session, platform=PLATFORM, platform_chat_id=chat_id, now=self._clock())
 
-    async def _send_to_group(self, chat_id: str, text: str) -> None:
+    async def _target(self, chat_id: str) -> Target:
+        """A person's chat goes by the app; a group by the route bound to it (none: the row fails for good)."""
+        if not self.is_group(chat_id):
+            return Target(TARGET_PERSON, chat_id)
         async with self._sessions() as session:
             route = await route_for(session, platform=PLATFORM, platform_chat_id=chat_id)
         if route is None:
             raise DeliveryError(Failure.PERMANENT, "no robot webhook or app group chat is bound to this WeCom group")
-        if route.kind == ROUTE_ROBOT:
-            await self._api.send_robot(route.address, text)
-        else:
-            await self._api.send_appchat(route.address, text)
+        return Target(route.kind, route.address)
 
 
 async def bind_wecom_group(

@@ -1,5 +1,5 @@
 """The WeCom transport and API client against the local fake WeCom API over HTTP: tokens, limits, error codes,
-the one-shot response_url, and group routes."""
+the one-shot response_url, group routes, and files (exports) uploaded and sent as file messages."""
 
 from __future__ import annotations
 
@@ -11,11 +11,21 @@ import pytest
 
 from bot.db import SessionFactory, unit_of_work
 from bot.outbox_sender import Delivery, DeliveryError, Failure
-from bot.wecom import ROUTE_APPCHAT, ROUTE_ROBOT, WeComApi, WeComTransport, bind_wecom_group, webhook_key
+from bot.wecom import (
+    ROUTE_APPCHAT,
+    ROUTE_ROBOT,
+    WeComApi,
+    WeComError,
+    WeComTransport,
+    bind_wecom_group,
+    file_message,
+    webhook_key,
+)
 from handlers.org_import import import_tree, parse_org_file
+from handlers.outbox import document_payload
 from models.places import place_by_code
 from models.routes import remember_reply_channel
-from tests.support.fake_wecom import AGENT_ID, APP_SECRET, CORP_ID, FakeWeCom
+from tests.support.fake_wecom import AGENT_ID, APP, APP_SECRET, CORP_ID, FakeWeCom, Media, WeComCall
 
 TREE = """communities:
   - name: 阳光社区
@@ -25,6 +35,9 @@ TREE = """communities:
           - {name: 1号楼}
 """
 B1 = "阳光社区/一网格/1号楼"
+CSV = "\ufeff序号,姓名,报名状态\r\n1,王小明,已报名\r\n".encode("utf-8-sig") + bytes(range(256))  # any bytes
+FILENAME = "义诊-报名名单 2025.csv"
+CAPTION = "📎 义诊 报名名单（2 人）"
 
 
 @pytest.fixture
@@ -54,6 +67,23 @@ def transport(api: WeComApi, sessions: SessionFactory) -> WeComTransport:
 
 def send(chat_id: str, text: str, row_id: int = 7) -> Delivery:
     return Delivery("send", chat_id, {"text": text, "buttons": []}, None, row_id)
+
+
+def document(chat_id: str, row_id: int = 9, content: bytes = CSV) -> Delivery:
+    """A row as `SendDocument` writes it: the caption as text, the file in the payload."""
+    return Delivery("send", chat_id, {"text": CAPTION, "document": document_payload(FILENAME, content)}, None, row_id)
+
+
+def contents(fake: FakeWeCom, path: str) -> list[str]:
+    """What a chat shows, in order: the text of each accepted message, or `file:<name>` for a file."""
+    return [
+        f"file:{fake.media[c.body['file']['media_id']].filename}" if c.body.get("msgtype") == "file" else c.content
+        for c in fake.sent(path)
+    ]
+
+
+def calls_to(fake: FakeWeCom, path: str) -> list[WeComCall]:
+    return [c for c in fake.calls if c.path == path]
 
 
 async def bound_group(sessions: SessionFactory, kind: str, address: str) -> str:
@@ -143,3 +173,78 @@ async def test_an_app_group_chat_is_created_and_bound(fake: FakeWeCom, api: WeCo
     await transport(api, sessions).deliver(send(chat_id, "停水通知"))
     assert fake.appchats[chatid] == ["zhangsan", "lisi"]
     assert fake.sent("/cgi-bin/appchat/send")[0].body["chatid"] == chatid
+
+
+async def test_a_document_reaches_a_private_chat_as_its_caption_then_the_uploaded_file(
+    fake: FakeWeCom, api: WeComApi, sessions: SessionFactory
+) -> None:
+    wecom = transport(api, sessions)
+    await wecom.deliver(send("zhangsan", "您好"))
+    fake.expire_tokens()
+    assert await wecom.deliver(document("zhangsan")) == "9"
+    uploads = calls_to(fake, "/cgi-bin/media/upload")
+    assert [c.errcode for c in uploads] == [42001, 0] and uploads[-1].query["type"] == "file"
+    assert contents(fake, "/cgi-bin/message/send") == ["您好", CAPTION, f"file:{FILENAME}"]
+    assert fake.files_sent("/cgi-bin/message/send") == [Media(FILENAME, CSV, APP)]
+
+
+async def test_a_document_reaches_a_robot_group_through_that_robots_own_upload(
+    fake: FakeWeCom, api: WeComApi, sessions: SessionFactory
+) -> None:
+    key = webhook_key(fake.robot())
+    chat_id = await bound_group(sessions, ROUTE_ROBOT, key)
+    await transport(api, sessions).deliver(document(chat_id))
+    assert [c.query["type"] for c in fake.sent("/cgi-bin/webhook/upload_media")] == ["file"]
+    assert contents(fake, "/cgi-bin/webhook/send") == [CAPTION, f"file:{FILENAME}"]
+    assert fake.files_sent("/cgi-bin/webhook/send") == [Media(FILENAME, CSV, key)]
+    assert not calls_to(fake, "/cgi-bin/media/upload")
+
+    other = webhook_key(fake.robot())
+    for media_id in ("no-such-media", fake.sent("/cgi-bin/webhook/send")[-1].body["file"]["media_id"]):
+        with pytest.raises(WeComError) as refused:
+            await api.send_robot(other, file_message(media_id))
+        assert refused.value.errcode == 40007 and refused.value.failure is Failure.PERMANENT
+
+
+async def test_a_document_in_an_app_group_chat_leaves_the_one_shot_reply_to_the_next_text(
+    fake: FakeWeCom, api: WeComApi, sessions: SessionFactory
+) -> None:
+    fake.appchats["wrAppChat1"] = ["zhangsan", "lisi"]
+    chat_id = await bound_group(sessions, ROUTE_APPCHAT, "wrAppChat1")
+    async with unit_of_work(sessions) as session:
+        remember_reply_channel(
+            session,
+            platform="wecom",
+            platform_chat_id=chat_id,
+            url=fake.response_url(),
+            expires_at=now() + timedelta(hours=1),
+        )
+    wecom = transport(api, sessions)
+    await wecom.deliver(document(chat_id))
+    await wecom.deliver(send(chat_id, "之后的文字"))
+    assert contents(fake, "/cgi-bin/appchat/send") == [CAPTION, f"file:{FILENAME}"]
+    assert fake.files_sent("/cgi-bin/appchat/send") == [Media(FILENAME, CSV, APP)]
+    assert contents(fake, "/cgi-bin/aibot/response") == ["之后的文字"]
+
+
+async def test_a_document_retried_after_its_caption_went_out_does_not_repeat_the_caption(
+    fake: FakeWeCom, api: WeComApi, sessions: SessionFactory
+) -> None:
+    chat_id = await bound_group(sessions, ROUTE_ROBOT, webhook_key(fake.robot()))
+    wecom = transport(api, sessions)
+    await wecom.deliver(send(chat_id, "一"))
+    with pytest.raises(DeliveryError) as caught:
+        await wecom.deliver(document(chat_id))  # the caption takes the robot's 2nd message of the minute
+    assert caught.value.failure is Failure.RETRY_AFTER
+    fake.window = 0.0  # the minute has passed
+    await wecom.deliver(document(chat_id))
+    assert contents(fake, "/cgi-bin/webhook/send") == ["一", CAPTION, f"file:{FILENAME}"]
+
+
+async def test_a_file_wecom_would_refuse_for_its_size_fails_for_good_before_any_call(
+    fake: FakeWeCom, api: WeComApi, sessions: SessionFactory
+) -> None:
+    with pytest.raises(DeliveryError) as caught:
+        await transport(api, sessions).deliver(document("zhangsan", content=b"a,b\n\n"))
+    assert caught.value.failure is Failure.PERMANENT and "5 bytes" in caught.value.reason
+    assert fake.calls == []

@@ -1,6 +1,7 @@
-"""A local fake of the WeCom HTTP API on 127.0.0.1: tokens, app messages, app group chats, robot webhooks and
-AI bot response_urls, with WeCom's error codes. It records every call, and it can also play WeCom's part in
-callbacks: encrypt a message the way WeCom does and POST it to the bot's callback route.
+"""A local fake of the WeCom HTTP API on 127.0.0.1: tokens, app messages, app group chats, robot webhooks, file
+uploads (the app's media/upload and a robot's webhook/upload_media) and AI bot response_urls, with WeCom's error
+codes. It records every call, and it can also play WeCom's part in callbacks: encrypt a message the way WeCom does
+and POST it to the bot's callback route.
 """
 
 from __future__ import annotations
@@ -28,6 +29,17 @@ BOT_TOKEN = "linliBotCallbackToken"
 APP_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 BOT_AES_KEY = "GFEDCBA9876543210zyxwvutsrqponmlkjihgfedcba"
 TEXT_LIMIT_BYTES = 2048
+FILE_MIN_BYTES, FILE_MAX_BYTES = 6, 20 * 1024 * 1024  # "larger than 5 bytes", type=file up to 20 MB
+APP = "app"  # who may send a media_id from media/upload: the corp's apps (a robot's media is only that robot's)
+
+
+@dataclass(frozen=True)
+class Media:
+    """An uploaded file: what a chat shows when a `file` message names its media_id."""
+
+    filename: str
+    content: bytes
+    owner: str  # APP, or the webhook key of the robot that uploaded it
 
 
 @dataclass
@@ -58,6 +70,7 @@ class FakeWeCom:
     calls: list[WeComCall] = field(default_factory=list)
     robots: set[str] = field(default_factory=set)
     appchats: dict[str, list[str]] = field(default_factory=dict)
+    media: dict[str, Media] = field(default_factory=dict)
     _tokens: dict[str, float] = field(default_factory=dict)
     _robot_sends: dict[str, deque[float]] = field(default_factory=dict)
     _response_codes: set[str] = field(default_factory=set)
@@ -73,6 +86,8 @@ class FakeWeCom:
         app.router.add_post("/cgi-bin/appchat/create", self._appchat_create)
         app.router.add_post("/cgi-bin/appchat/send", self._appchat_send)
         app.router.add_post("/cgi-bin/webhook/send", self._webhook_send)
+        app.router.add_post("/cgi-bin/media/upload", self._media_upload)
+        app.router.add_post("/cgi-bin/webhook/upload_media", self._webhook_upload)
         app.router.add_post("/cgi-bin/aibot/response", self._aibot_response)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -104,6 +119,10 @@ class FakeWeCom:
 
     def sent(self, path: str, *, ok: bool = True) -> list[WeComCall]:
         return [c for c in self.calls if c.path == path and c.ok == ok]
+
+    def files_sent(self, path: str) -> list[Media]:
+        """The files that reached a chat through `path`, in order: what each accepted `file` message named."""
+        return [self.media[c.body["file"]["media_id"]] for c in self.sent(path) if c.body.get("msgtype") == "file"]
 
     async def wait_for(self, predicate: Callable[[WeComCall], bool], timeout: float = 8.0) -> WeComCall:
         """The first recorded call matching `predicate`, waiting for it if needed."""
@@ -156,7 +175,9 @@ class FakeWeCom:
         return self._record(request, body, errcode)
 
     async def _message_send(self, request: web.Request) -> web.Response:
-        return await self._with_token(request, lambda b: 40056 if b.get("agentid") != AGENT_ID else text_error(b))
+        return await self._with_token(
+            request, lambda b: 40056 if b.get("agentid") != AGENT_ID else self._message_error(b, APP)
+        )
 
     async def _appchat_create(self, request: web.Request) -> web.Response:
         body = await self._body(request) or {}
@@ -168,7 +189,7 @@ class FakeWeCom:
 
     async def _appchat_send(self, request: web.Request) -> web.Response:
         return await self._with_token(
-            request, lambda b: 86003 if b.get("chatid") not in self.appchats else text_error(b)
+            request, lambda b: 86003 if b.get("chatid") not in self.appchats else self._message_error(b, APP)
         )
 
     async def _webhook_send(self, request: web.Request) -> web.Response:
@@ -182,10 +203,35 @@ class FakeWeCom:
             sends.popleft()
         if len(sends) >= self.robot_limit:
             return self._record(request, body, 45009)
-        errcode = text_error(body)
+        errcode = self._message_error(body, key)
         if errcode == 0:
             sends.append(now)
         return self._record(request, body, errcode)
+
+    async def _media_upload(self, request: web.Request) -> web.Response:
+        return await self._upload(request, APP, self._token_error(request))
+
+    async def _webhook_upload(self, request: web.Request) -> web.Response:
+        key = request.query.get("key", "")
+        return await self._upload(request, key, 0 if key in self.robots else 93000)
+
+    async def _upload(self, request: web.Request, owner: str, errcode: int) -> web.Response:
+        """Store the multipart `media` part as `owner`'s file; answer its media_id like WeCom does."""
+        filename, content = await media_part(request)
+        errcode = errcode or upload_error(request.query.get("type", ""), content)
+        body = {"type": request.query.get("type"), "filename": filename, "size": len(content or b"")}
+        if errcode != 0:
+            return self._record(request, body, errcode)
+        media_id = f"media-{next(self._counter)}-{secrets.token_hex(4)}"
+        self.media[media_id] = Media(filename, content or b"", owner)
+        return self._record(request, body, 0, type="file", media_id=media_id, created_at=str(int(time.time())))
+
+    def _message_error(self, body: dict[str, Any], sender: str) -> int:
+        """40007 for a file whose media_id is unknown or not `sender`'s to send; text is checked as text."""
+        if body.get("msgtype") != "file":
+            return text_error(body)
+        media = self.media.get(str((body.get("file") or {}).get("media_id")))
+        return 0 if media is not None and media.owner == sender else 40007
 
     async def _aibot_response(self, request: web.Request) -> web.Response:
         code = request.query.get("response_code", "")
@@ -203,6 +249,26 @@ def text_error(body: dict[str, Any]) -> int:
     if not isinstance(content, str) or not content or len(content.encode()) > TEXT_LIMIT_BYTES:
         return 40058
     return 0
+
+
+async def media_part(request: web.Request) -> tuple[str, bytes | None]:
+    """The filename and bytes of the multipart part named `media`; no bytes when there is none."""
+    if not request.content_type.startswith("multipart/"):
+        return "", None
+    reader = await request.multipart()
+    async for part in reader:
+        if isinstance(part, aiohttp.BodyPartReader) and part.name == "media":
+            return part.filename or "", bytes(await part.read())
+    return "", None
+
+
+def upload_error(kind: str, content: bytes | None) -> int:
+    """40005 for a type other than file, 41005 without a `media` part, 40006 for a size WeCom refuses."""
+    if kind != "file":
+        return 40005
+    if content is None:
+        return 41005
+    return 0 if FILE_MIN_BYTES <= len(content) <= FILE_MAX_BYTES else 40006
 
 
 # ---- playing WeCom's part in callbacks ----------------------------------------------------------------------
