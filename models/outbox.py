@@ -23,6 +23,7 @@ class OutboxStatus(StrEnum):
 
 
 UNFINISHED = (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING)
+SHOWN = (OutboxStatus.SENDING, OutboxStatus.SENT, OutboxStatus.UNCERTAIN)  # may be on the user's screen
 
 
 class OutboxAction(StrEnum):
@@ -129,9 +130,12 @@ async def count_by_status(session: AsyncSession) -> dict[str, int]:
 async def sent_buttons(
     session: AsyncSession, *, row_id: int, platform: str, chat_id: str
 ) -> list[list[dict[str, str]]] | None:
-    """The buttons of a message delivered to this chat (send or edit row), or None if there is no such message."""
+    """The buttons of a message delivered to this chat (send or edit row), or None if there is no such message.
+
+    A row still marked sending counts: the platform may show the message before the sender records it as sent.
+    """
     row = await session.get(OutboxMessage, row_id)
-    if row is None or (row.platform, row.chat_id, row.status) != (platform, chat_id, OutboxStatus.SENT):
+    if row is None or (row.platform, row.chat_id) != (platform, chat_id) or row.status not in SHOWN:
         return None
     buttons = row.payload.get("buttons")
     return buttons if isinstance(buttons, list) and buttons else None
