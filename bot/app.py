@@ -121,6 +121,7 @@ async def start_runtime(
         sla=sla,
         classify=classifier.classify,
         object_words=classifier.rules.term_words(),
+        shop_hold=timedelta(hours=settings.shop_hold_hours),
     )
     dispatcher = Dispatcher(sessions=sessions, router=router, config=config, clock=clock, on_outbox=sender.wake)
     adapter = TelegramAdapter(application, dispatcher.handle)

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     duplicate_window_hours: float = Field(default=72, gt=0)
     sweep_seconds: float = Field(default=30, gt=0)
     working_hours: str = ""
+    shop_hold_hours: float = Field(default=72, gt=0)
 
     @field_validator("working_hours")
     @classmethod

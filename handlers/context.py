@@ -39,6 +39,7 @@ class FeatureConfig:
     sla: Sla = field(default_factory=Sla)
     classify: Callable[[str], Classification] = classify
     object_words: frozenset[str] = frozenset()
+    shop_hold: timedelta = timedelta(hours=72)
 
 
 @dataclass
