@@ -3,17 +3,16 @@ same transaction through one conditional UPDATE, so nothing can overspend even w
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, update
+from sqlalchemy import func, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.passbook import Balance, EntryKind, LedgerEntry
+from models.passbook import Balance, EntryKind, LedgerEntry, earned, lifetime_effect
 
 
 class InsufficientPoints(Exception):
@@ -29,13 +28,6 @@ class Drift:
     stored_lifetime: int
     ledger_spendable: int
     ledger_lifetime: int
-
-
-def lifetime_effect(kind: EntryKind | str, delta: int) -> int:
-    """How an entry moves lifetime points: awards add, reversals of awards (negative) take away, nothing else counts."""
-    if kind == EntryKind.AWARD or (kind == EntryKind.REVERSAL and delta < 0):
-        return delta
-    return 0
 
 
 def check_entry_shape(kind: EntryKind, delta: int) -> None:
@@ -122,7 +114,7 @@ async def move_balance(session: AsyncSession, *, person_id: int, delta: int, lif
         .values(spendable=col(Balance.spendable) + delta, lifetime=col(Balance.lifetime) + lifetime, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    result: CursorResult[tuple[()]] = await session.exec(statement)  # type: ignore[call-overload]
+    result: CursorResult[tuple[()]] = await session.exec(statement)
     if result.rowcount != 1:
         raise InsufficientPoints(f"person {person_id} cannot move {delta} points")
 
@@ -135,20 +127,12 @@ async def balance_of(session: AsyncSession, *, person_id: int) -> Balance:
 
 async def ledger_totals(session: AsyncSession) -> dict[int, tuple[int, int]]:
     """Spendable and lifetime points per person, added up from the ledger alone."""
-    positive = func.sum(case((col(LedgerEntry.delta) > 0, col(LedgerEntry.delta)), else_=0))
-    negative = func.sum(case((col(LedgerEntry.delta) < 0, col(LedgerEntry.delta)), else_=0))
-    query = select(LedgerEntry.person_id, LedgerEntry.kind, positive, negative).group_by(
-        col(LedgerEntry.person_id), col(LedgerEntry.kind)
+    query = select(LedgerEntry.person_id, func.sum(LedgerEntry.delta), func.sum(earned())).group_by(
+        col(LedgerEntry.person_id)
     )
-    totals: dict[int, tuple[int, int]] = defaultdict(lambda: (0, 0))
-    for person_id, kind, gained, lost in (await session.exec(query)).all():
-        spendable, lifetime = totals[person_id]
-        gained, lost = int(gained or 0), int(lost or 0)
-        totals[person_id] = (
-            spendable + gained + lost,
-            lifetime + lifetime_effect(kind, gained) + lifetime_effect(kind, lost),
-        )
-    return dict(totals)
+    return {
+        person_id: (int(spendable), int(lifetime)) for person_id, spendable, lifetime in (await session.exec(query))
+    }
 
 
 async def recompute_drift(session: AsyncSession) -> list[Drift]:

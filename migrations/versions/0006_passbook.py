@@ -58,8 +58,21 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["person_id"], ["person.id"], name=op.f("fk_balance_person_id_person")),
         sa.PrimaryKeyConstraint("person_id", name=op.f("pk_balance")),
     )
+    op.create_table(
+        "award_draft",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("awarder_id", sa.Integer(), nullable=False),
+        sa.Column("recipient_id", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.Integer(), nullable=False),
+        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["awarder_id"], ["person.id"], name=op.f("fk_award_draft_awarder_id_person")),
+        sa.ForeignKeyConstraint(["recipient_id"], ["person.id"], name=op.f("fk_award_draft_recipient_id_person")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_award_draft")),
+        sa.UniqueConstraint("awarder_id", name=op.f("uq_award_draft_awarder_id")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("award_draft")
     op.drop_table("balance")
     op.drop_table("ledger_entry")
