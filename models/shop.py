@@ -159,7 +159,7 @@ async def close_hold(
         .where(col(Redemption.id) == redemption.id, col(Redemption.status) == RedemptionStatus.HELD)
         .values(status=status, closed_at=now, closed_by_id=by_id)
     )
-    result: CursorResult[tuple[()]] = await session.exec(statement)  # type: ignore[call-overload]
+    result: CursorResult[tuple[()]] = await session.exec(statement)
     if result.rowcount != 1:
         return False
     redemption.status, redemption.closed_at, redemption.closed_by_id = status, now, by_id
@@ -173,4 +173,4 @@ async def take_from_stock(session: AsyncSession, *, item_id: int, now: datetime)
         .where(col(RewardItem.id) == item_id, col(RewardItem.stock) > 0)
         .values(stock=col(RewardItem.stock) - 1, updated_at=now)
     )
-    await session.exec(statement)  # type: ignore[call-overload]
+    await session.exec(statement)
