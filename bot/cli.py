@@ -17,8 +17,9 @@ from bot.logs import configure_logging
 from bot.migrate import downgrade_async, upgrade_async
 from bot.sandbox import SANDBOX_BOT_USERNAME, start_sandbox
 from handlers.org_import import OrgFileError, import_tree, parse_org_file
+from handlers.passbook.shop_admin import CatalogueError, import_catalogue
 from models.people import Role, create_invite
-from models.places import place_by_code
+from models.places import PlaceKind, place_by_code
 
 
 def fail(message: str) -> int:
@@ -51,6 +52,29 @@ async def org_import(settings: Settings, file: Path) -> int:
     finally:
         await engine.dispose()
     print(report.summary())
+    return 0
+
+
+async def shop_import(settings: Settings, community_code: str, file: Path) -> int:
+    """Create or update a community's 爱心超市 items from a CSV file: every line or none."""
+    try:
+        text = await asyncio.to_thread(file.read_text, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return fail(f"cannot read {file}: {exc}")
+    engine = create_engine(settings.database_url)
+    try:
+        async with unit_of_work(session_factory(engine)) as session:
+            community = await place_by_code(session, code=community_code)
+            if community is None or community.kind != PlaceKind.COMMUNITY:
+                return fail(
+                    f"no community with code {community_code!r}; import the tree first (python -m bot org import FILE)"
+                )
+            created, updated = await import_catalogue(session, community=community, text=text, now=utc_now())
+    except CatalogueError as exc:
+        return fail(f"{file}: {exc.text('zh')} / {exc.text('en')}")
+    finally:
+        await engine.dispose()
+    print(f"{community.name}: 新增 {created}，更新 {updated} / {created} created, {updated} updated")
     return 0
 
 

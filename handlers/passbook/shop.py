@@ -372,8 +372,12 @@ async def cancel_hold(ctx: Context, community: Place, redemption_id: int, *, fro
 async def handover_command(ctx: Context, message: IncomingMessage) -> None:
     """核销 CODE: hand the item over; 核销 alone lists the holds waiting for pickup, with buttons."""
     code = message.args.strip()
+    community = await kept_community(ctx)
+    if community is None:
+        ctx.reply(ctx.t("shop.keeper_only"), quote=ctx.in_group)
+        return
     if not code:
-        await list_pickups(ctx)
+        await list_pickups(ctx, community)
         return
     redemption = await redemption_by_code(ctx.session, code=code) if code.isdigit() else None
     if redemption is None:
@@ -382,11 +386,7 @@ async def handover_command(ctx: Context, message: IncomingMessage) -> None:
     ctx.reply(await handover_outcome(ctx, redemption), quote=ctx.in_group)
 
 
-async def list_pickups(ctx: Context) -> None:
-    community = await kept_community(ctx)
-    if community is None:
-        ctx.reply(ctx.t("shop.keeper_only"), quote=ctx.in_group)
-        return
+async def list_pickups(ctx: Context, community: Place) -> None:
     pending = await held_redemptions(ctx.session, community_id=community.id or 0)
     if not pending:
         ctx.reply(ctx.t("shop.pickups_empty"))
