@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.passbook.rules import PassbookConfig
 from handlers.texts import translate
 from handlers.tickets.rules import Sla
 from handlers.types import (
@@ -39,6 +40,7 @@ class FeatureConfig:
     sla: Sla = field(default_factory=Sla)
     classify: Callable[[str], Classification] = classify
     object_words: frozenset[str] = frozenset()
+    passbook: PassbookConfig = field(default_factory=PassbookConfig)
     shop_hold: timedelta = timedelta(hours=72)
 
 

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.context import Context
 from handlers.notify import private_message
+from handlers.passbook.earning import award_attendance
 from handlers.router import Command, Router
 from handlers.scopes import PUBLISHERS, chats_in_scope, future_time, scope_keyboard, scope_options
 from handlers.texts import translate
@@ -46,7 +47,7 @@ async def new_event(ctx: Context, message: IncomingMessage) -> None:
     if not await scope_options(ctx):
         ctx.reply(ctx.t("event.refused"))
         return
-    ctx.session.add(Event(author_id=ctx.person.id or 0, created_at=ctx.now))
+    ctx.session.add(Event(author_id=ctx.person.id or 0, created_at=ctx.now, points=ctx.config.passbook.event_points))
     ctx.reply(ctx.t("event.ask_title"))
 
 
@@ -301,6 +302,8 @@ async def check_in(ctx: Context, message: IncomingMessage) -> None:
         return
     first = await record_attendance(ctx.session, occurrence=occurrence, person_id=ctx.person.id or 0, now=ctx.now)
     ctx.reply(ctx.t("event.checked_in" if first else "event.checkin_already", title=event.title), quote=ctx.in_group)
+    if first:
+        await award_attendance(ctx, event, occurrence)
 
 
 # ---- timers: reminders and the next weekly occurrence -------------------------------------------------------

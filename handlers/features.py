@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers import announce, events, groups, onboarding
-from handlers.passbook import exports, shop, shop_admin
+from handlers.passbook import checking, earning, exports, shop, shop_admin
 from handlers.router import Router
 from handlers.texts import translate
 from handlers.tickets import commands as tickets
@@ -11,7 +11,7 @@ from handlers.tickets import commands as tickets
 
 def build_router() -> Router:
     router = Router()
-    for feature in (onboarding, groups, tickets, announce, events, shop, shop_admin, exports):
+    for feature in (onboarding, groups, tickets, announce, events, earning, checking, shop, shop_admin, exports):
         feature.register(router)
     return router
 
