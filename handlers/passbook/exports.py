@@ -12,13 +12,14 @@ from functools import partial
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.context import Context
-from handlers.passbook.ledger import lifetime_effect
+from handlers.passbook.rules import star_level, stars_text
 from handlers.passbook.sheets import Sheet, to_csv, to_xlsx
 from handlers.passbook.shop import SHOP_KEEPERS, kept_community
 from handlers.roles import may_act_on
 from handlers.router import Command, Router
 from handlers.texts import translate
 from handlers.types import Button, IncomingCallback, IncomingMessage, Keyboard, SendDocument
+from models.passbook import lifetime_effect
 from models.places import Place, place_by_id
 from models.reports import balances_of, community_entries, members_of, names_of, people_with_entries
 
@@ -96,23 +97,31 @@ async def ledger_sheet(
     return Sheet(t("export.sheet_ledger"), header, rows, total)
 
 
-async def balances_sheet(session: AsyncSession, *, community: Place, locale: str) -> Sheet:
-    """Everyone of the community who ever had points: spendable and lifetime now, by building then name."""
+async def balances_sheet(session: AsyncSession, *, community: Place, thresholds: tuple[int, ...], locale: str) -> Sheet:
+    """Everyone of the community who ever had points: spendable, lifetime and stars now, by building then name."""
     members = await members_of(session, community=community)
     people = set(members) | await people_with_entries(session, community_id=community.id or 0)
     balances = await balances_of(session, person_ids=people)
     names = await names_of(session, person_ids=people)
     ordered = sorted(balances, key=lambda b: (members.get(b.person_id, ""), names.get(b.person_id, ""), b.person_id))
     t = partial(translate, locale)
-    header = [t(f"export.col_{c}") for c in ("name", "building", "spendable", "lifetime")]
+    header = [t(f"export.col_{c}") for c in ("name", "building", "spendable", "lifetime", "stars")]
     rows: list[list[str | int]] = [
-        [names.get(b.person_id, ""), members.get(b.person_id, ""), b.spendable, b.lifetime] for b in ordered
+        [
+            names.get(b.person_id, ""),
+            members.get(b.person_id, ""),
+            b.spendable,
+            b.lifetime,
+            stars_text(star_level(b.lifetime, thresholds)),
+        ]
+        for b in ordered
     ]
     total: list[str | int] = [
         t("export.total"),
         "",
         sum(b.spendable for b in ordered),
         sum(b.lifetime for b in ordered),
+        "",
     ]
     return Sheet(t("export.sheet_balances"), header, rows, total)
 
@@ -155,11 +164,16 @@ async def year_ranking(session: AsyncSession, *, community: Place, year: int, ti
     return ranked
 
 
-def stars_sheet(ranked: list[Ranked], *, locale: str) -> Sheet:
+def stars_sheet(ranked: list[Ranked], *, thresholds: tuple[int, ...], locale: str) -> Sheet:
+    """Rank, name, building, points earned in the year, lifetime points and star level."""
     t = partial(translate, locale)
-    header = [t(f"export.col_{c}") for c in ("rank", "name", "building", "year_points", "lifetime")]
-    rows: list[list[str | int]] = [[r.rank, r.name, r.building, r.points, r.lifetime] for r in ranked]
-    return Sheet(t("export.sheet_stars"), header, rows, [t("export.total"), "", "", sum(r.points for r in ranked), ""])
+    header = [t(f"export.col_{c}") for c in ("rank", "name", "building", "year_points", "lifetime", "stars")]
+    rows: list[list[str | int]] = [
+        [r.rank, r.name, r.building, r.points, r.lifetime, stars_text(star_level(r.lifetime, thresholds))]
+        for r in ranked
+    ]
+    total: list[str | int] = [t("export.total"), "", "", sum(r.points for r in ranked), "", ""]
+    return Sheet(t("export.sheet_stars"), header, rows, total)
 
 
 # ---- chat: /export and /stars ---------------------------------------------------------------------------------
@@ -216,7 +230,14 @@ async def show_stars(ctx: Context, message: IncomingMessage) -> None:
         ctx.reply(ctx.t("stars.empty", year=period.year))
         return
     lines = [
-        ctx.t("stars.line", rank=r.rank, name=r.name, building=r.building or "-", points=r.points, stars="")
+        ctx.t(
+            "stars.line",
+            rank=r.rank,
+            name=r.name,
+            building=r.building or "-",
+            points=r.points,
+            stars=stars_text(star_level(r.lifetime, ctx.config.passbook.stars)),
+        )
         for r in ranked[:TOP_SHOWN]
     ]
     if len(ranked) > TOP_SHOWN:
@@ -272,7 +293,9 @@ async def build_report(ctx: Context, community: Place, report: str, token: str) 
         )
         return sheet, caption, f"{community.name}_{sheet.title}_{period.token}"
     if report == "balances":
-        sheet = await balances_sheet(ctx.session, community=community, locale=locale)
+        sheet = await balances_sheet(
+            ctx.session, community=community, thresholds=ctx.config.passbook.stars, locale=locale
+        )
         spendable, lifetime = (sheet.total[2], sheet.total[3]) if sheet.total else (0, 0)
         caption = ctx.t(
             "export.caption_balances",
@@ -284,7 +307,7 @@ async def build_report(ctx: Context, community: Place, report: str, token: str) 
         return sheet, caption, f"{community.name}_{sheet.title}_{ctx.now.astimezone(timezone):%Y-%m-%d}"
     if report == "stars" and period is not None:
         ranked = await year_ranking(ctx.session, community=community, year=period.year, timezone=timezone)
-        sheet = stars_sheet(ranked, locale=locale)
+        sheet = stars_sheet(ranked, thresholds=ctx.config.passbook.stars, locale=locale)
         caption = ctx.t("export.caption_stars", community=community.name, year=period.year, count=len(ranked))
         return sheet, caption, f"{community.name}_{sheet.title}_{period.year}"
     return None

@@ -31,8 +31,15 @@ async def person_id(bot: BotUnderTest, who: Participant) -> int:
         return person.id
 
 
-async def award(bot: BotUnderTest, who: Participant, points: int, reason: str, when: datetime | None = None) -> None:
-    """What a manual award or an event check-in does to the ledger (booked to 阳光社区)."""
+async def award(
+    bot: BotUnderTest,
+    who: Participant,
+    points: int,
+    reason: str,
+    when: datetime | None = None,
+    kind: EntryKind = EntryKind.AWARD,
+) -> None:
+    """What a manual award (or, with a negative REVERSAL, its revocation) does to the ledger, booked to 阳光社区."""
     pid = await person_id(bot, who)
     async with unit_of_work(bot.runtime.sessions) as session:
         community = await place_by_code(session, code=COMMUNITY)
@@ -41,7 +48,7 @@ async def award(bot: BotUnderTest, who: Participant, points: int, reason: str, w
             session,
             person_id=pid,
             delta=points,
-            kind=EntryKind.AWARD,
+            kind=kind,
             reason=reason,
             source="manual",
             source_id=None,
