@@ -315,12 +315,13 @@ async def explain_refusal(ctx: Context, refusal: Refusal | None, item: RewardIte
     if refusal == Refusal.DUPLICATE:
         ctx.answer(ctx.t("shop.already"))
         return
-    name = item.name if item else ""
-    if refusal == Refusal.NOT_ENOUGH and item is not None:
+    if item is None:
+        text = ctx.t("shop.unavailable")
+    elif refusal == Refusal.NOT_ENOUGH:
         balance = await balance_of(ctx.session, person_id=ctx.person.id or 0)
-        text = ctx.t("shop.not_enough", name=name, cost=item.cost, spendable=balance.spendable)
+        text = ctx.t("shop.not_enough", name=item.name, cost=item.cost, spendable=balance.spendable)
     else:
-        text = ctx.t(f"shop.refused_{refusal}", name=name)
+        text = ctx.t(f"shop.refused_{refusal}", name=item.name)
     ctx.edit_pressed(text, buttons=((Button(ctx.t("button.shop_back"), "shop:ls"),),))
     ctx.answer()
 

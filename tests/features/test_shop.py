@@ -104,6 +104,17 @@ async def test_cancel_and_expiry_give_the_points_back(database_url: str) -> None
         assert [r.status for r in await redemptions(bot)] == [RedemptionStatus.CANCELLED, RedemptionStatus.EXPIRED]
         assert await stock_of(bot, "电影票") == 5
 
+        _, card, third = await redeem(bot, w.resident, "电影票")
+        await w.resident.says(shop, "爱心超市")
+        listing = await shop.expect_message(f"• 电影票，取货码 {third}")
+        assert "您的可用积分：20" in (listing.text or "")
+        await w.resident.presses(shop, listing, f"取消兑换 {third}")
+        await w.resident.expect_answer("已取消，80 积分已退回")
+        await shop.expect_edit(f"已取消兑换：电影票（取货码 {third}）")
+        relisted = await shop.expect_edit("您的可用积分：100")
+        assert "待领取" not in (relisted.text or "")
+        assert await balance(bot, w.resident) == (100, 100)
+
 
 async def test_refusals_are_polite_and_lose_nothing(database_url: str) -> None:
     async with running_bot(database_url) as bot:
