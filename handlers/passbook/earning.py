@@ -5,6 +5,7 @@ confirmed resident reports. Every award tells the recipient privately and congra
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete
@@ -58,9 +59,26 @@ class Award:
 # ---- posting an award and telling people --------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Posted:
+    """An award just written, with the lifetime points before it (to notice a new star level)."""
+
+    award: Award
+    entry: LedgerEntry
+    lifetime_before: int
+
+
 async def give(ctx: Context, award: Award) -> LedgerEntry | None:
-    """Post the award, tell the recipient privately, congratulate on a new star; None if it was already given."""
-    before = await balance_of(ctx.session, person_id=award.person_id)
+    """Post the award and tell the recipient (and the stars); None if this key was already given."""
+    posted = await post_award(ctx, award)
+    if posted is None:
+        return None
+    await tell_recipient(ctx, posted)
+    return posted.entry
+
+
+async def post_award(ctx: Context, award: Award) -> Posted | None:
+    lifetime_before = (await balance_of(ctx.session, person_id=award.person_id)).lifetime
     entry = await post_entry(
         ctx.session,
         person_id=award.person_id,
@@ -74,8 +92,12 @@ async def give(ctx: Context, award: Award) -> LedgerEntry | None:
         now=ctx.now,
         community_id=award.community_id,
     )
-    if entry is None:
-        return None
+    return None if entry is None else Posted(award, entry, lifetime_before)
+
+
+async def tell_recipient(ctx: Context, posted: Posted) -> None:
+    """The private note with the new balances, then the congratulation if a star threshold was crossed."""
+    award = posted.award
     recipient = await person_by_id(ctx.session, person_id=award.person_id)
     locale = (recipient.locale if recipient else None) or ctx.config.default_locale
     after = await balance_of(ctx.session, person_id=award.person_id)
@@ -91,8 +113,7 @@ async def give(ctx: Context, award: Award) -> LedgerEntry | None:
         lifetime=after.lifetime,
     )
     await tell(ctx, award.person_id, text)
-    await congratulate_new_star(ctx, recipient, before.lifetime, after.lifetime, locale)
-    return entry
+    await congratulate_new_star(ctx, recipient, posted.lifetime_before, after.lifetime, locale)
 
 
 async def tell(ctx: Context, person_id: int, text: str) -> None:
@@ -168,9 +189,10 @@ async def award_refusal(ctx: Context, recipient: Person, places: list[Place], am
 
 
 async def award_manually(
-    ctx: Context, recipient: Person, places: list[Place], amount: int, reason: str, group: Chat | None
-) -> str:
-    """Check and give a manual award; returns what to answer the awarder (a refusal or the confirmation)."""
+    ctx: Context, recipient: Person, places: list[Place], amount: int, reason: str, announce: Callable[[str], None]
+) -> LedgerEntry | str:
+    """Check and give a manual award: `announce` gets the group's line before the recipient hears (and any star);
+    returns the entry, or the polite refusal to show the awarder."""
     refusal = await award_refusal(ctx, recipient, places, amount)
     if refusal is not None:
         return refusal
@@ -184,14 +206,18 @@ async def award_manually(
         key=f"manual:{ctx.incoming.update_key}",
         community_id=community_id_of(places[0] if places else None),
     )
-    entry = await give(ctx, award)
-    if entry is None:
+    posted = await post_award(ctx, award)
+    if posted is None:
         return ctx.t("passbook.already_given")
-    if ctx.config.passbook.award_group_line:
-        line = ctx.t("passbook.award_group", name=recipient.display_name, amount=amount, reason=reason)
-        for chat in [group] if group is not None else await home_groups(ctx, recipient.id or 0):
-            ctx.effects.add(Send(platform=chat.platform, chat_id=chat.platform_chat_id, text=line))
-    return ctx.t("passbook.award_done", name=recipient.display_name, amount=amount, reason=reason, number=entry.id)
+    announce(ctx.t("passbook.award_group", name=recipient.display_name, amount=amount, reason=reason))
+    await tell_recipient(ctx, posted)
+    return posted.entry
+
+
+def award_done(ctx: Context, recipient: Person, entry: LedgerEntry) -> str:
+    return ctx.t(
+        "passbook.award_done", name=recipient.display_name, amount=entry.delta, reason=entry.reason, number=entry.id
+    )
 
 
 async def award_command(ctx: Context, message: IncomingMessage) -> None:
@@ -199,10 +225,15 @@ async def award_command(ctx: Context, message: IncomingMessage) -> None:
     if not {Role(g.role) for g in ctx.grants} & set(AWARDER_ROLES):
         ctx.reply(ctx.t("passbook.award_refused"), quote=ctx.in_group)
         return
-    if not ctx.in_group:
+    if ctx.in_group:
+        await award_by_reply(ctx, message)
+    else:
         await drop_draft(ctx)
         await show_buildings(ctx)
-        return
+
+
+async def award_by_reply(ctx: Context, message: IncomingMessage) -> None:
+    """In a group: the recipient is the author of the message replied to; the group sees one short line."""
     target = message.reply_to_sender
     args = parse_award(message.args)
     if target is None or args is None:
@@ -219,7 +250,17 @@ async def award_command(ctx: Context, message: IncomingMessage) -> None:
         username=target.username,
     )
     places = await home_places(ctx, recipient.id or 0) or ([ctx.place] if ctx.place else [])
-    ctx.reply(await award_manually(ctx, recipient, places, args.amount, args.reason, ctx.chat), quote=True)
+    in_group = ctx.config.passbook.award_group_line
+
+    def announce(line: str) -> None:
+        if in_group:
+            ctx.reply(line, quote=True)
+
+    outcome = await award_manually(ctx, recipient, places, args.amount, args.reason, announce)
+    if isinstance(outcome, str):
+        ctx.reply(outcome, quote=True)
+    elif not in_group:
+        await tell(ctx, ctx.person.id or 0, award_done(ctx, recipient, outcome))
 
 
 # ---- the private picker: building → person → amount → reason -------------------------------------------------
@@ -342,7 +383,14 @@ async def finish_draft(ctx: Context, reason: str, *, edit: bool) -> None:
             ctx.reply(ctx.t("button.stale"))
         return
     places = await home_places(ctx, recipient.id or 0)
-    answer = await award_manually(ctx, recipient, places, draft.amount, reason[:MAX_REASON], None)
+    groups = await home_groups(ctx, recipient.id or 0) if ctx.config.passbook.award_group_line else []
+
+    def announce(line: str) -> None:
+        for chat in groups:
+            ctx.effects.add(Send(platform=chat.platform, chat_id=chat.platform_chat_id, text=line))
+
+    outcome = await award_manually(ctx, recipient, places, draft.amount, reason[:MAX_REASON], announce)
+    answer = outcome if isinstance(outcome, str) else award_done(ctx, recipient, outcome)
     if edit:
         ctx.edit_pressed(answer)
         ctx.answer()
