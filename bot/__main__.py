@@ -1,4 +1,5 @@
-"""`python -m bot run | migrate | sandbox | org import FILE | shop import COMMUNITY FILE | admin invite ROLE NODE`."""
+"""`python -m bot run | migrate | sandbox | org import FILE | shop import COMMUNITY FILE | passbook check |
+admin invite ROLE NODE`."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ def parser() -> argparse.ArgumentParser:
     shop_import.add_argument("community", help="the community's code, e.g. 麟绛社区")
     shop_import.add_argument(
         "file", type=Path, help="CSV with a header: 名称,积分,库存[,上架] (or name,cost,stock,active)"
+    )
+    passbook = commands.add_parser("passbook", help="the 爱心存折 points ledger")
+    passbook.add_subparsers(dest="passbook_command", required=True).add_parser(
+        "check", help="report persons whose stored balances differ from the ledger (exit 1 if any)"
     )
     admin = commands.add_parser("admin", help="administration").add_subparsers(dest="admin_command", required=True)
     invite = admin.add_parser("invite", help="print a one-time invite link granting ROLE on NODE")
@@ -54,6 +59,8 @@ async def dispatch_command(args: argparse.Namespace, settings: Settings) -> int:
         return await cli.org_import(settings, args.file)
     if args.command == "shop":
         return await cli.shop_import(settings, args.community, args.file)
+    if args.command == "passbook":
+        return await cli.passbook_check(settings)
     if args.command == "admin":
         return await cli.admin_invite(settings, args.role, args.node)
     return await cli.run(settings, force_sandbox=args.command == "sandbox")

@@ -7,14 +7,16 @@ import copy
 import itertools
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from bot import cli
 from bot.db import unit_of_work
 from handlers.passbook.ledger import post_entry
 from models.passbook import Balance, EntryKind, LedgerEntry
 from models.people import Person, Role
-from tests.features.harness import BotUnderTest, ChatView, ManualClock, Participant, running_bot
+from tests.features.harness import BotUnderTest, ChatView, ManualClock, Participant, bot_settings, running_bot
 from tests.features.test_events import first_start, publish
 from tests.features.tickets_world import bind, building
 
@@ -302,7 +304,7 @@ async def test_crossing_a_star_threshold_is_congratulated(database_url: str) -> 
         await resident.expect_nothing()
 
 
-async def test_drift_check_reports_a_tampered_balance(database_url: str) -> None:
+async def test_drift_check_reports_a_tampered_balance(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     async with running_bot(database_url) as bot:
         w = await building(bot)
         await award_by_reply(w.head, w.group, w.resident, "加分 10 扫雪")
@@ -310,6 +312,7 @@ async def test_drift_check_reports_a_tampered_balance(database_url: str) -> None
         desk = bot.private(w.staff)
         await w.staff.says(desk, "积分核对")
         await desk.expect_message("所有人的余额与流水一致")
+        assert await cli.passbook_check(bot_settings(database_url)) == 0
 
         async with unit_of_work(bot.runtime.sessions) as session:
             pid = await person_id(bot, w.resident)
@@ -317,6 +320,9 @@ async def test_drift_check_reports_a_tampered_balance(database_url: str) -> None
         await w.staff.says(desk, "/pbcheck")
         report = await desk.expect_message("1 人的余额与流水不一致")
         assert "王小明" in (report.text or "") and "可用 99，流水 10" in (report.text or "")
+        capsys.readouterr()
+        assert await cli.passbook_check(bot_settings(database_url)) == 1
+        assert f"#{pid} 王小明: spendable 99 (ledger 10), lifetime 10 (ledger 10)" in capsys.readouterr().out
         await bot.private(w.resident).expect_message("您获得 10 分")
         await w.resident.says(bot.private(w.resident), "积分核对")
         await bot.private(w.resident).expect_message("只有社区工作人员可以核对积分")
