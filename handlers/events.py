@@ -34,6 +34,7 @@ from nlp.timeparse import add_months
 
 CHECKIN_WINDOW = timedelta(hours=3)
 NO_LIMIT = ("不限", "无限", "不限制", "无", "0")
+POINT_CHOICES = ("0", "5", "10", "20")  # 爱心存折 points per check-in, chosen on the preview
 
 
 # ---- composing ------------------------------------------------------------------------------------------------
@@ -109,15 +110,10 @@ async def on_scope_button(ctx: Context, callback: IncomingCallback, parts: list[
         )
     elif action == "n" and event.scope_ids:
         event.step = EventStep.PREVIEW
-        count = len(await chats_in_scope(ctx.session, event.scope_ids))
-        preview = ctx.t("event.preview", card=card_text(ctx.locale, event, None, [], ctx.config.timezone), count=count)
-        buttons = (
-            (
-                Button(ctx.t("button.publish"), f"evs:pub:{event.id}"),
-                Button(ctx.t("button.cancel_send"), f"evs:x:{event.id}"),
-            ),
-        )
-        ctx.edit_pressed(preview, buttons=buttons)
+        await show_preview(ctx, event)
+    elif action == "pts" and event.step == EventStep.PREVIEW and len(parts) == 3 and parts[2] in POINT_CHOICES:
+        event.points = int(parts[2])
+        await show_preview(ctx, event)
     elif action == "pub" and event.step == EventStep.PREVIEW:
         occurrence = await publish(
             ctx.session, ctx.effects, event, event.first_start or ctx.now, ctx.locale, ctx.config.timezone
@@ -131,6 +127,23 @@ async def on_scope_button(ctx: Context, callback: IncomingCallback, parts: list[
         ctx.answer(ctx.t("announce.need_scope"), alert=True)
         return
     ctx.answer()
+
+
+async def show_preview(ctx: Context, event: Event) -> None:
+    """The card as it will look, the check-in points with buttons to change them, then 发布 / 取消."""
+    count = len(await chats_in_scope(ctx.session, event.scope_ids))
+    preview = ctx.t("event.preview", card=card_text(ctx.locale, event, None, [], ctx.config.timezone), count=count)
+    points = tuple(
+        Button(f"{'✅ ' if int(n) == event.points else ''}{n}", f"evs:pts:{event.id}:{n}") for n in POINT_CHOICES
+    )
+    buttons = (
+        points,
+        (
+            Button(ctx.t("button.publish"), f"evs:pub:{event.id}"),
+            Button(ctx.t("button.cancel_send"), f"evs:x:{event.id}"),
+        ),
+    )
+    ctx.edit_pressed(f"{preview}\n{ctx.t('passbook.event_points', points=event.points)}", buttons=buttons)
 
 
 # ---- cards and sign-ups ---------------------------------------------------------------------------------------

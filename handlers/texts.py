@@ -363,6 +363,7 @@ ZH: dict[str, str] = {
     "passbook.check_refused": "只有社区工作人员可以核对积分。",
     "passbook.check_clean": "✅ 积分核对：所有人的余额与流水一致。",
     "passbook.check_drift": "⚠️ 积分核对：{count} 人的余额与流水不一致：\n{lines}",
+    "passbook.event_points": "签到积分：每人 {points} 分（点下面的数字修改）",
     "passbook.check_line": "{name}（#{person}）：可用 {stored_spendable}，流水 {ledger_spendable}；终身 {stored_lifetime}，流水 {ledger_lifetime}",
 }
 
@@ -725,6 +726,7 @@ EN: dict[str, str] = {
     "passbook.check_refused": "Only community staff can check the balances.",
     "passbook.check_clean": "✅ Balance check: every balance matches the ledger.",
     "passbook.check_drift": "⚠️ Balance check: {count} balance(s) differ from the ledger:\n{lines}",
+    "passbook.event_points": "Check-in points: {points} each (tap a number below to change)",
     "passbook.check_line": "{name} (#{person}): spendable {stored_spendable}, ledger {ledger_spendable}; lifetime {stored_lifetime}, ledger {ledger_lifetime}",
 }
 

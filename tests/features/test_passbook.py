@@ -17,8 +17,8 @@ from handlers.passbook.ledger import post_entry
 from models.passbook import Balance, EntryKind, LedgerEntry
 from models.people import Person, Role
 from tests.features.harness import BotUnderTest, ChatView, ManualClock, Participant, bot_settings, running_bot
-from tests.features.test_events import first_start, publish
-from tests.features.tickets_world import bind, building
+from tests.features.test_events import first_start
+from tests.features.tickets_world import Building, bind, building
 
 B2 = "阳光社区/第一网格/2号楼"
 FRESH_UPDATE_IDS = itertools.count(900_000_001)
@@ -139,16 +139,34 @@ async def test_private_picker_building_person_amount_reason(database_url: str) -
         await resident.expect_message("只有社区工作人员、网格员和楼栋长可以加分")
 
 
+async def publish_with_points(bot: BotUnderTest, w: Building, points: str) -> str:
+    """Staff publish 义诊 tomorrow at 9 to 1号楼, choosing the check-in points on the preview; returns the code."""
+    desk = bot.private(w.staff)
+    await w.staff.says(desk, "活动")
+    await desk.expect_message("请发送活动名称")
+    for line, prompt in (("义诊", "活动时间"), ("明天上午9点", "活动地点"), ("社区活动室", "名额上限")):
+        await w.staff.says(desk, line)
+        await desk.expect_message(prompt)
+    await w.staff.says(desk, "不限")
+    await w.staff.presses(desk, await desk.expect_message("在哪些群发布"), "1号楼")
+    await w.staff.presses(desk, await desk.expect_edit("在哪些群发布"), "下一步")
+    preview = await desk.expect_edit("签到积分：每人 5 分")
+    await w.staff.presses(desk, preview, points)
+    await w.staff.presses(desk, await desk.expect_edit(f"签到积分：每人 {points} 分"), "发布")
+    done = (await desk.expect_edit("活动已发布到 1 个群")).text or ""
+    return done.split("签到码：")[1][:4]
+
+
 async def test_automatic_awards_fire_once_even_when_the_update_comes_twice(database_url: str) -> None:
     clock = ManualClock()
     async with running_bot(database_url, clock=clock) as bot:
         w = await building(bot)
-        _, code = await publish(bot, w, ["义诊", "明天上午9点", "社区活动室", "不限"])
+        code = await publish_with_points(bot, w, "10")
         await w.group.expect_message("🎪 义诊")
         clock.now = await first_start(bot)
         check_in = await w.resident.says(w.group, f"签到 {code}")
         await w.group.expect_message("签到成功：义诊")
-        await bot.private(w.resident).expect_message("您获得 5 分：活动签到：义诊")
+        await bot.private(w.resident).expect_message("您获得 10 分：活动签到：义诊")
         bot.api.inject_raw(redelivered(check_in, fresh_id=False))
         await w.group.expect_nothing()
         bot.api.inject_raw(redelivered(check_in, fresh_id=True))
@@ -177,7 +195,7 @@ async def test_automatic_awards_fire_once_even_when_the_update_comes_twice(datab
         assert len(sent(bot, volunteer, "您获得")) == 1 and len(sent(bot, bot.private(w.neighbour), "您获得")) == 1
         assert len(sent(bot, bot.private(w.resident), "您获得")) == 1
 
-        assert [(e.delta, e.source) for e in await entries(bot, w.resident)] == [(5, "event")]
+        assert [(e.delta, e.source) for e in await entries(bot, w.resident)] == [(10, "event")]
         assert [(e.delta, e.source) for e in await entries(bot, w.neighbour)] == [(2, "report")]
         assert [(e.delta, e.source) for e in await entries(bot, w.volunteer)] == [(10, "ticket")]
 
