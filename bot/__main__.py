@@ -1,4 +1,5 @@
-"""`python -m bot run | migrate | sandbox | org import FILE | admin invite ROLE NODE`."""
+"""`python -m bot run | migrate | sandbox | org import FILE | shop import COMMUNITY FILE | passbook check |
+admin invite ROLE NODE`."""
 
 from __future__ import annotations
 
@@ -20,6 +21,16 @@ def parser() -> argparse.ArgumentParser:
     org = commands.add_parser("org", help="the 社区/网格/楼栋 tree").add_subparsers(dest="org_command", required=True)
     org_import = org.add_parser("import", help="load the tree from a YAML or CSV file")
     org_import.add_argument("file", type=Path)
+    shop = commands.add_parser("shop", help="the 爱心超市 catalogue").add_subparsers(dest="shop_command", required=True)
+    shop_import = shop.add_parser("import", help="create or update a community's items from a CSV file")
+    shop_import.add_argument("community", help="the community's code, e.g. 麟绛社区")
+    shop_import.add_argument(
+        "file", type=Path, help="CSV with a header: 名称,积分,库存[,上架] (or name,cost,stock,active)"
+    )
+    passbook = commands.add_parser("passbook", help="the 爱心存折 points ledger")
+    passbook.add_subparsers(dest="passbook_command", required=True).add_parser(
+        "check", help="report persons whose stored balances differ from the ledger (exit 1 if any)"
+    )
     admin = commands.add_parser("admin", help="administration").add_subparsers(dest="admin_command", required=True)
     invite = admin.add_parser("invite", help="print a one-time invite link granting ROLE on NODE")
     invite.add_argument("role", help="resident, volunteer, building_head, grid_worker, staff or admin")
@@ -65,6 +76,10 @@ async def dispatch_command(args: argparse.Namespace, settings: Settings) -> int:
         return await cli.org_import(settings, args.file)
     if args.command == "wecom":
         return await cli.wecom(settings, args)
+    if args.command == "shop":
+        return await cli.shop_import(settings, args.community, args.file)
+    if args.command == "passbook":
+        return await cli.passbook_check(settings)
     if args.command == "admin":
         return await cli.admin_invite(settings, args.role, args.node)
     return await cli.run(settings, force_sandbox=args.command == "sandbox")

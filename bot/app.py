@@ -23,7 +23,9 @@ from bot.web import WEBHOOK_PATH, Health, add_health_route, build_web_app, start
 from bot.wecom import WeComApi, build_wecom
 from handlers.context import FeatureConfig
 from handlers.features import build_router, menu_entries, merge_steps
+from handlers.passbook.rules import PassbookConfig
 from handlers.tickets.rules import Sla, parse_working_hours
+from models.people import Role
 from models.tickets import Category
 from nlp.classifier import default_classifier
 
@@ -46,6 +48,28 @@ def sla_from(settings: Settings) -> Sla:
         verify_after=timedelta(hours=settings.verify_after_hours),
         duplicate_window=timedelta(hours=settings.duplicate_window_hours),
         working=parse_working_hours(settings.working_hours, settings.tz),
+    )
+
+
+def passbook_from(settings: Settings) -> PassbookConfig:
+    return PassbookConfig(
+        daily_caps={
+            Role.STAFF: settings.passbook_cap_staff,
+            Role.ADMIN: settings.passbook_cap_staff,
+            Role.GRID_WORKER: settings.passbook_cap_grid_worker,
+            Role.BUILDING_HEAD: settings.passbook_cap_building_head,
+        },
+        ticket_points={
+            Category.REPAIR: settings.passbook_ticket_repair_points,
+            Category.SANITATION: settings.passbook_ticket_sanitation_points,
+            Category.DISPUTE: settings.passbook_ticket_dispute_points,
+        },
+        report_points=settings.passbook_report_points,
+        report_daily_cap=settings.passbook_report_daily_cap,
+        event_points=settings.passbook_event_points,
+        stars=settings.star_thresholds,
+        award_group_line=settings.passbook_award_group_line,
+        star_group_line=settings.passbook_star_group_line,
     )
 
 
@@ -131,6 +155,8 @@ async def start_runtime(
         object_words=classifier.rules.term_words(),
         link_code_ttl=timedelta(minutes=settings.link_code_ttl_minutes),
         merge_steps=merge_steps(),
+        shop_hold=timedelta(hours=settings.shop_hold_hours),
+        passbook=passbook_from(settings),
     )
     dispatcher = Dispatcher(sessions=sessions, router=router, config=config, clock=clock, on_outbox=sender.wake)
     adapter = TelegramAdapter(application, dispatcher.handle)

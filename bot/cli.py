@@ -21,8 +21,10 @@ from bot.outbox_sender import DeliveryError
 from bot.sandbox import SANDBOX_BOT_USERNAME, start_sandbox
 from bot.wecom import ROUTE_APPCHAT, ROUTE_ROBOT, WeComApi, bind_wecom_group, webhook_key
 from handlers.org_import import OrgFileError, import_tree, parse_org_file
-from models.people import Role, create_invite
-from models.places import place_by_code
+from handlers.passbook.ledger import recompute_drift
+from handlers.passbook.shop_admin import CatalogueError, import_catalogue
+from models.people import Role, create_invite, person_by_id
+from models.places import PlaceKind, place_by_code
 
 
 def fail(message: str) -> int:
@@ -69,6 +71,52 @@ async def org_import(settings: Settings, file: Path) -> int:
     finally:
         await engine.dispose()
     print(report.summary())
+    return 0
+
+
+async def shop_import(settings: Settings, community_code: str, file: Path) -> int:
+    """Create or update a community's 爱心超市 items from a CSV file: every line or none."""
+    try:
+        text = await asyncio.to_thread(file.read_text, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return fail(f"cannot read {file}: {exc}")
+    engine = create_engine(settings.database_url)
+    try:
+        async with unit_of_work(session_factory(engine)) as session:
+            community = await place_by_code(session, code=community_code)
+            if community is None or community.kind != PlaceKind.COMMUNITY:
+                return fail(
+                    f"no community with code {community_code!r}; import the tree first (python -m bot org import FILE)"
+                )
+            created, updated = await import_catalogue(session, community=community, text=text, now=utc_now())
+    except CatalogueError as exc:
+        return fail(f"{file}: {exc.text('zh')} / {exc.text('en')}")
+    finally:
+        await engine.dispose()
+    print(f"{community.name}: 新增 {created}，更新 {updated} / {created} created, {updated} updated")
+    return 0
+
+
+async def passbook_check(settings: Settings) -> int:
+    """Recompute every balance from the ledger; print the persons whose stored balances differ (exit 1 if any)."""
+    engine = create_engine(settings.database_url)
+    try:
+        async with unit_of_work(session_factory(engine)) as session:
+            drifts = await recompute_drift(session)
+            names = {d.person_id: await person_by_id(session, person_id=d.person_id) for d in drifts}
+    finally:
+        await engine.dispose()
+    for d in drifts:
+        person = names[d.person_id]
+        print(
+            f"#{d.person_id} {person.display_name if person else '?'}: "
+            f"spendable {d.stored_spendable} (ledger {d.ledger_spendable}), "
+            f"lifetime {d.stored_lifetime} (ledger {d.ledger_lifetime})"
+        )
+    if drifts:
+        print(f"{len(drifts)} 人余额与流水不一致 / balance(s) differ from the ledger", file=sys.stderr)
+        return 1
+    print("余额与流水一致 / every balance matches the ledger")
     return 0
 
 

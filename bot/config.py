@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -55,12 +56,34 @@ class Settings(BaseSettings):
     wecom_api_base_url: str = "https://qyapi.weixin.qq.com"
     wecom_robot_per_minute: int = Field(default=20, ge=1, le=20)
     link_code_ttl_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    shop_hold_hours: float = Field(default=72, gt=0)
+    passbook_cap_staff: int = Field(default=200, ge=0)
+    passbook_cap_grid_worker: int = Field(default=100, ge=0)
+    passbook_cap_building_head: int = Field(default=50, ge=0)
+    passbook_ticket_repair_points: int = Field(default=10, ge=0)
+    passbook_ticket_sanitation_points: int = Field(default=5, ge=0)
+    passbook_ticket_dispute_points: int = Field(default=10, ge=0)
+    passbook_report_points: int = Field(default=2, ge=0)
+    passbook_report_daily_cap: int = Field(default=6, ge=0)
+    passbook_event_points: int = Field(default=5, ge=0)
+    passbook_stars: str = "50,150,300,600,1000"
+    passbook_award_group_line: bool = True
+    passbook_star_group_line: bool = False
 
     @field_validator("working_hours")
     @classmethod
     def _working_hours_shape(cls, value: str) -> str:
         if value.strip() and not re.fullmatch(r"\s*\d{2}:\d{2}\s*-\s*\d{2}:\d{2}\s*", value):
             raise ValueError("use HH:MM-HH:MM, e.g. 08:30-17:30, or leave it empty")
+        return value
+
+    @field_validator("passbook_stars")
+    @classmethod
+    def _rising_thresholds(cls, value: str) -> str:
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        numbers = [int(p) for p in parts if p.isdigit() and int(p) > 0]
+        if len(numbers) != len(parts) or any(low >= high for low, high in pairwise(numbers)):
+            raise ValueError("use rising point thresholds separated by commas, e.g. 50,150,300,600,1000")
         return value
 
     @field_validator("timezone")
@@ -142,6 +165,10 @@ class Settings(BaseSettings):
     def sandbox(self) -> bool:
         """No token means the embedded sandbox: a local Bot API server and a chat page."""
         return not self.telegram_bot_token
+
+    @property
+    def star_thresholds(self) -> tuple[int, ...]:
+        return tuple(int(p) for p in self.passbook_stars.split(",") if p.strip())
 
     @property
     def tz(self) -> ZoneInfo:

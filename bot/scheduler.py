@@ -14,6 +14,7 @@ from bot.db import SessionFactory
 from handlers.announce import sweep_announcements
 from handlers.events import sweep_events
 from handlers.outbox import enqueue
+from handlers.passbook.shop import sweep_shop
 from handlers.tickets.rules import Sla
 from handlers.tickets.service import Desk
 from handlers.tickets.timers import sweep
@@ -43,8 +44,8 @@ class Sweeper:
         self._scheduler: AsyncIOScheduler | None = None
 
     async def run_once(self) -> int:
-        """Run every timer now (tickets, scheduled notices and their reports, events); returns how many items
-        needed attention (0 if another worker holds the lock)."""
+        """Run every timer now (tickets, scheduled notices and their reports, events, 爱心超市 holds); returns how
+        many items needed attention (0 if another worker holds the lock)."""
         effects = Effects()
         async with self._sessions() as session, session.begin():
             if self._postgres:
@@ -54,6 +55,7 @@ class Sweeper:
             desk = Desk(session, effects, self._sla, self._clock(), self._locale)
             handled = await sweep(desk) + await sweep_announcements(desk)
             handled += await sweep_events(session, effects, desk.now, self._locale, self._timezone)
+            handled += await sweep_shop(session, effects, desk.now, self._locale, self._timezone)
             await enqueue(session, effects.items)
         if effects.items:
             self._on_outbox()

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.passbook.rules import PassbookConfig
 from handlers.texts import translate
 from handlers.tickets.rules import Sla
 from handlers.types import (
@@ -41,6 +42,8 @@ class FeatureConfig:
     object_words: frozenset[str] = frozenset()
     link_code_ttl: timedelta = timedelta(minutes=10)
     merge_steps: tuple[MergeStep, ...] = ()
+    passbook: PassbookConfig = field(default_factory=PassbookConfig)
+    shop_hold: timedelta = timedelta(hours=72)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from handlers.context import Context
 from handlers.events import CHECKIN_WINDOW, card_text, local_time, record_attendance, refresh_cards
 from handlers.notify import private_message
+from handlers.passbook.earning import award_attendance
 from handlers.router import Command, Router
 from handlers.scopes import PUBLISHERS, chats_in_scope, future_time
 from handlers.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard, Send, SendDocument
@@ -208,6 +209,8 @@ async def mark_present(ctx: Context, event: Event, occurrence: Occurrence, extra
         return
     name = await display_name(ctx, rsvp.person_id)
     first = await record_attendance(ctx.session, occurrence=occurrence, person_id=rsvp.person_id, now=ctx.now)
+    if first:
+        await award_attendance(ctx, event, occurrence, rsvp.person_id)
     text, buttons = await attendance_view(ctx, event, occurrence, extra[1] if len(extra) > 1 else 0)
     ctx.edit_pressed(text, buttons=buttons)
     ctx.answer(ctx.t("attendance.marked" if first else "attendance.already", name=name))

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.context import Context
 from handlers.notify import private_message
+from handlers.passbook.earning import award_attendance
 from handlers.router import Command, Router
 from handlers.scopes import PUBLISHERS, chats_in_scope, future_time, scope_keyboard, scope_options
 from handlers.texts import translate
@@ -92,7 +93,7 @@ def take_capacity(ctx: Context, event: Event, text: str) -> None:
         ctx.reply(ctx.t("event.bad_capacity"))
         return
     event.step = EventStep.POINTS
-    ctx.reply(ctx.t("event.ask_points"))
+    ctx.reply(ctx.t("event.ask_points", suggested=ctx.config.passbook.event_points))
 
 
 async def take_points(ctx: Context, event: Event, text: str) -> None:
@@ -120,15 +121,7 @@ async def on_scope_button(ctx: Context, callback: IncomingCallback, parts: list[
         )
     elif action == "n" and event.scope_ids:
         event.step = EventStep.PREVIEW
-        count = len(await chats_in_scope(ctx.session, event.scope_ids))
-        preview = ctx.t("event.preview", card=card_text(ctx.locale, event, None, [], ctx.config.timezone), count=count)
-        buttons = (
-            (
-                Button(ctx.t("button.publish"), f"evs:pub:{event.id}"),
-                Button(ctx.t("button.cancel_send"), f"evs:x:{event.id}"),
-            ),
-        )
-        ctx.edit_pressed(preview, buttons=buttons)
+        await show_preview(ctx, event)
     elif action == "pub" and event.step == EventStep.PREVIEW:
         occurrence = await publish(
             ctx.session, ctx.effects, event, event.first_start or ctx.now, ctx.locale, ctx.config.timezone
@@ -142,6 +135,19 @@ async def on_scope_button(ctx: Context, callback: IncomingCallback, parts: list[
         ctx.answer(ctx.t("announce.need_scope"), alert=True)
         return
     ctx.answer()
+
+
+async def show_preview(ctx: Context, event: Event) -> None:
+    """The card as it will look (check-in points included), then 发布 / 取消."""
+    count = len(await chats_in_scope(ctx.session, event.scope_ids))
+    preview = ctx.t("event.preview", card=card_text(ctx.locale, event, None, [], ctx.config.timezone), count=count)
+    buttons = (
+        (
+            Button(ctx.t("button.publish"), f"evs:pub:{event.id}"),
+            Button(ctx.t("button.cancel_send"), f"evs:x:{event.id}"),
+        ),
+    )
+    ctx.edit_pressed(preview, buttons=buttons)
 
 
 # ---- cards and sign-ups ---------------------------------------------------------------------------------------
@@ -315,6 +321,8 @@ async def check_in(ctx: Context, message: IncomingMessage) -> None:
         return
     first = await record_attendance(ctx.session, occurrence=occurrence, person_id=ctx.person.id or 0, now=ctx.now)
     ctx.reply(ctx.t("event.checked_in" if first else "event.checkin_already", title=event.title), quote=ctx.in_group)
+    if first:
+        await award_attendance(ctx, event, occurrence, ctx.person.id or 0)
 
 
 # ---- timers: reminders and the next weekly occurrence -------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers import announce, event_manage, events, groups, linking, onboarding
+from handlers.passbook import checking, earning, exports, ledger, shop, shop_admin
 from handlers.router import Router
 from handlers.texts import translate
 from handlers.tickets import commands as tickets
@@ -11,7 +12,8 @@ from models.people import MergeStep
 
 def build_router() -> Router:
     router = Router()
-    for feature in (onboarding, groups, tickets, announce, events, event_manage, linking):
+    features = (onboarding, groups, tickets, announce, events, event_manage, linking)
+    for feature in (*features, earning, checking, shop, shop_admin, exports):
         feature.register(router)
     return router
 
@@ -27,4 +29,4 @@ def merge_steps() -> tuple[MergeStep, ...]:
     Tables whose rows are simply re-pointed need nothing here. A feature with one row per person that must be
     combined rather than dropped (a balance kept next to a ledger) adds its step to this tuple.
     """
-    return ()
+    return (ledger.merge_balances,)

@@ -1,6 +1,19 @@
 """Tables and small keyword-only query functions; every table module is imported here for metadata."""
 
-from models import announcements, chats, events, outbox, people, places, routes, tickets, updates
+from models import announcements, chats, events, outbox, passbook, people, places, routes, shop, tickets, updates
 from models.base import metadata
 
-__all__ = ["announcements", "chats", "events", "metadata", "outbox", "people", "places", "routes", "tickets", "updates"]
+__all__ = [
+    "announcements",
+    "chats",
+    "events",
+    "metadata",
+    "outbox",
+    "passbook",
+    "people",
+    "places",
+    "routes",
+    "shop",
+    "tickets",
+    "updates",
+]

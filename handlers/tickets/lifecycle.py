@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from handlers.context import Context
+from handlers.passbook.earning import award_confirmed_report, award_volunteer_resolution
 from handlers.roles import may_act_on
 from handlers.tickets.cards import STARS, assignee_buttons, rating_buttons, revisit_buttons, short, status_line
 from handlers.tickets.rules import TRANSITIONS, allowed, refresh_timer, start_stage, target
@@ -22,6 +23,7 @@ async def confirm(ctx: Context, desk: Desk, ticket: Ticket, _arg: str | None) ->
     await desk.record(ticket, "confirm", actor_id=ctx.person.id, to_status=target("confirm"), chat_id=ctx.chat.id)
     start_stage(ticket, desk.sla, desk.now)
     await desk.refresh_cards(ticket)
+    await award_confirmed_report(ctx, ticket, await desk.building(ticket))
     ctx.answer("✅")
 
 
@@ -125,6 +127,7 @@ async def resolve(ctx: Context, desk: Desk, ticket: Ticket, _arg: str | None) ->
             person_id, question, revisit_buttons(ctx.locale, ticket), ref_key=f"ticket:{ticket.id}:r:{person_id}"
         )
     await desk.refresh_cards(ticket)
+    await award_volunteer_resolution(ctx, ticket, await desk.building(ticket))
     ctx.answer("👍")
 
 

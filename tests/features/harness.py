@@ -58,15 +58,6 @@ class ChatView:
         assert contains in (message.text or ""), f"expected {contains!r} in bot message:\n{message.text}"
         return message
 
-    async def expect_document(self, caption: str = "", timeout: float = 8.0) -> tuple[StoredMessage, bytes]:
-        """The next file the bot sends here, with its bytes."""
-        call = await self.bot.api.wait_for_call(
-            lambda c: c.method == "sendDocument" and int(c.params.get("chat_id", 0)) == self.id and c.ok, timeout
-        )
-        message = self.bot.api.message(self.id, int(call.result["message_id"]))
-        assert caption in (message.text or ""), f"expected {caption!r} in the caption:\n{message.text}"
-        return message, self.bot.api.file_bytes(message.message["document"]["file_id"])
-
     async def expect_edit(self, contains: str = "", timeout: float = 8.0) -> StoredMessage:
         """The next edit in this chat that makes a message show `contains` (edits are snapshots of state)."""
         call = await self.bot.api.wait_for_call(
@@ -79,6 +70,16 @@ class ChatView:
             timeout,
         )
         return self.bot.api.message(self.id, int(call.params["message_id"]))
+
+    async def expect_document(self, name_contains: str = "", timeout: float = 8.0) -> tuple[StoredMessage, bytes]:
+        """The next file the bot sends in this chat, and its content as the server received it."""
+        call = await self.bot.api.wait_for_call(
+            lambda c: c.method == "sendDocument" and int(c.params.get("chat_id", 0)) == self.id and c.ok, timeout
+        )
+        message = self.bot.api.message(self.id, int(call.result["message_id"]))
+        document = message.message["document"]
+        assert name_contains in document["file_name"], f"expected {name_contains!r} in {document['file_name']!r}"
+        return message, self.bot.api.file_bytes(document["file_id"])
 
     async def expect_nothing(self, quiet: float = 0.6) -> None:
         """The bot stays silent in this chat (no send or edit)."""

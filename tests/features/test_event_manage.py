@@ -60,12 +60,17 @@ async def test_events_list_attendance_and_csv_export(database_url: str) -> None:
         await w.staff.expect_answer("已标记 王小明 到场")
         sheet = await desk.expect_edit("已签到 1 人")
         assert any("✅ 王小明" in label for label, _ in sheet.buttons)
+        await resident_chat.expect_message("您获得 5 分")
         await w.resident.says(w.group, f"签到 {code}")
         await w.group.expect_message("已经签过到了")
+        await w.staff.presses(desk, sheet, "✅ 王小明")
+        await w.staff.expect_answer("王小明 已经签到过了")
+        await resident_chat.expect_nothing()  # one award per person and occurrence, however attendance is taken
 
         await w.staff.presses(desk, sheet, "返回")
         await w.staff.presses(desk, await desk.expect_edit("签到码"), "导出名单")
-        _, data = await desk.expect_document("义诊")
+        exported, data = await desk.expect_document(".csv")
+        assert "义诊" in (exported.text or "")
         rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
         assert rows[0] == ["序号", "姓名", "报名状态", "报名时间", "签到时间"]
         by_name = {row[1]: row for row in rows[1:]}

@@ -38,7 +38,9 @@ async def test_a_broken_lift_becomes_a_ticket_that_is_fixed_reopened_and_verifie
         await w.group.expect_edit("📷 1 张照片")
         await w.volunteer.presses(assigned, job, "已处理")
         reporter = bot.private(w.resident)
+        await reporter.expect_message("您获得 2 分：报告问题 #1 已确认")  # the passbook's confirmed-report award
         question = await reporter.expect_message("修好了吗？")
+        await assigned.expect_message("您获得 10 分：完成工单 #1（报修）")  # the volunteer's award, given once
         await w.group.expect_edit("已处理，等待居民确认")
 
         await w.resident.presses(reporter, question, "没解决")
@@ -195,6 +197,7 @@ async def test_no_answer_to_the_revisit_closes_it_after_48_hours(database_url: s
         await w.head.presses(w.group, await w.group.expect_edit("派给谁"), "陈志愿")
         job = await bot.private(w.volunteer).expect_message("新的派单")
         await w.volunteer.presses(bot.private(w.volunteer), job, "已处理")
+        await bot.private(w.resident).expect_message("您获得 2 分")
         await bot.private(w.resident).expect_message("修好了吗？")
         await bot.settle()
         clock.advance(hours=47)

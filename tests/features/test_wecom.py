@@ -4,12 +4,15 @@ across Telegram and WeCom, and one announcement reaching both platforms within b
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from sqlmodel import col, select
 
 from bot.db import unit_of_work
+from handlers.passbook.ledger import post_entry, recompute_drift
 from models.outbox import OutboxMessage, OutboxStatus
-from models.people import Role
+from models.passbook import EntryKind
+from models.people import PlatformAccount, Role
 from models.places import place_by_id
 from models.tickets import Ticket
 from tests.features.harness import BotUnderTest, ChatView, Participant
@@ -79,6 +82,60 @@ async def test_linked_accounts_share_their_tickets_both_ways(database_url: str) 
         await on_wecom.says_privately("我的报修")
         mine = await on_wecom.expect_private("我的报修（共 2 条）")
         assert "#1 报修" in mine.content and "#2 环境卫生" in mine.content
+
+
+async def test_after_linking_jifen_on_wecom_shows_the_same_points_as_slash_points_on_telegram(
+    database_url: str,
+) -> None:
+    async with running_bot_with_wecom(database_url) as (bot, wecom):
+        w = await building(bot)
+        group = await wecom.group(B1, "1号楼企业微信群")
+        on_wecom = wecom.user("wangxiaoming")
+        await on_wecom.says_in(group, "5单元楼道灯坏了，晚上看不见")
+        await wecom.expect_in(group, "📋 工单 #1")
+        await earn(bot, platform="telegram", user_id=str(w.resident.user.id), points=30, key="tg-snow")
+        await earn(bot, platform="wecom", user_id="wangxiaoming", points=12, key="wecom-clinic")
+        telegram = bot.private(w.resident)
+        await w.resident.says(telegram, "/points")
+        assert "可用积分：30" in ((await telegram.expect_message("爱心存折")).text or "")
+        await on_wecom.says_privately("积分")
+        assert "可用积分：12" in (await on_wecom.expect_private("爱心存折")).content
+
+        await w.resident.says(telegram, "关联账号")
+        code = re.search(r"关联码：(\d{8})", (await telegram.expect_message("关联码")).text or "")
+        assert code is not None
+        await on_wecom.says_privately(f"关联 {code.group(1)}")
+        await on_wecom.expect_private("关联成功")
+
+        await w.resident.says(telegram, "/points")
+        on_telegram = (await telegram.expect_message("爱心存折")).text or ""
+        await on_wecom.says_privately("积分")
+        on_wecom_now = (await on_wecom.expect_private("可用积分：42")).content
+        assert "可用积分：42" in on_telegram and "终身积分：42" in on_telegram
+        assert on_wecom_now.split("\n")[1:3] == on_telegram.split("\n")[1:3]
+        async with bot.runtime.sessions() as session:
+            assert await recompute_drift(session) == []
+
+
+async def earn(bot: BotUnderTest, *, platform: str, user_id: str, points: int, key: str) -> None:
+    """Points earned before the accounts were linked (what an award or a check-in posts)."""
+    async with unit_of_work(bot.runtime.sessions) as session:
+        query = select(PlatformAccount).where(
+            PlatformAccount.platform == platform, PlatformAccount.platform_user_id == user_id
+        )
+        account = (await session.exec(query)).one()
+        await post_entry(
+            session,
+            person_id=account.person_id,
+            delta=points,
+            kind=EntryKind.AWARD,
+            reason="扫雪",
+            source="manual",
+            source_id=None,
+            actor_id=None,
+            idempotency_key=key,
+            now=datetime.now(UTC),
+        )
 
 
 async def tickets_on_telegram(who: Participant, chat: ChatView, contains: str) -> str:

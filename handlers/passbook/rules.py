@@ -1,0 +1,86 @@
+"""The passbook's settings and its pure rules: award caps, star levels, what an award command says, ranking periods."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from enum import StrEnum
+
+from models.people import Role
+
+AWARDER_ROLES = (Role.STAFF, Role.ADMIN, Role.GRID_WORKER, Role.BUILDING_HEAD)
+REVOKER_ROLES = (Role.STAFF, Role.ADMIN)
+VOLUNTEER_ROLES = (Role.VOLUNTEER, Role.BUILDING_HEAD)  # unpaid helpers whose ticket work earns points
+MAX_REASON = 60
+AWARD_ARGS = re.compile(r"^\s*[+＋]?(\d{1,6})\s*分?\s*[,，:：、]?\s*(.*)$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class PassbookConfig:
+    """What the composition root reads from settings for earning and checking points."""
+
+    daily_caps: dict[Role, int] = field(
+        default_factory=lambda: {Role.STAFF: 200, Role.ADMIN: 200, Role.GRID_WORKER: 100, Role.BUILDING_HEAD: 50}
+    )
+    ticket_points: dict[str, int] = field(default_factory=lambda: {"repair": 10, "sanitation": 5, "dispute": 10})
+    report_points: int = 2
+    report_daily_cap: int = 6
+    event_points: int = 5
+    stars: tuple[int, ...] = (50, 150, 300, 600, 1000)
+    award_group_line: bool = True
+    star_group_line: bool = False
+
+
+@dataclass(frozen=True)
+class AwardArgs:
+    amount: int
+    reason: str
+
+
+def parse_award(text: str) -> AwardArgs | None:
+    """`10 扫雪`, `10分 扫雪`, `+10，扫雪`: the amount then the reason (both needed); None if either is missing."""
+    found = AWARD_ARGS.match(unicodedata.normalize("NFKC", text))
+    if found is None:
+        return None
+    amount, reason = int(found.group(1)), " ".join(found.group(2).split())[:MAX_REASON]
+    return AwardArgs(amount, reason) if amount > 0 and reason else None
+
+
+def daily_cap(config: PassbookConfig, roles: set[Role]) -> int:
+    """The largest daily cap among the awarder's roles that may award (0 if none may)."""
+    return max((config.daily_caps.get(role, 0) for role in roles), default=0)
+
+
+def star_level(lifetime: int, thresholds: tuple[int, ...]) -> int:
+    """How many thresholds the lifetime points have reached."""
+    return sum(lifetime >= threshold for threshold in thresholds)
+
+
+def stars_text(level: int) -> str:
+    return "★" * level if level else "☆"
+
+
+def next_threshold(lifetime: int, thresholds: tuple[int, ...]) -> int | None:
+    return next((t for t in sorted(thresholds) if lifetime < t), None)
+
+
+class Period(StrEnum):
+    MONTH = "m"
+    YEAR = "y"
+    ALL = "a"
+
+
+def period_start(period: Period, now: datetime, timezone: tzinfo) -> datetime | None:
+    """Where a ranking period begins in local time (None: all time)."""
+    local = now.astimezone(timezone)
+    if period == Period.MONTH:
+        return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if period == Period.YEAR:
+        return local.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    return None
+
+
+def local_midnight(now: datetime, timezone: tzinfo) -> datetime:
+    return now.astimezone(timezone).replace(hour=0, minute=0, second=0, microsecond=0)

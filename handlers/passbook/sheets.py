@@ -1,0 +1,59 @@
+"""A report table and its two file forms: CSV (UTF-8 with BOM, so Excel shows Chinese) and Excel (openpyxl)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+Cell = str | int
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """Header, rows and an optional bold total line at the bottom."""
+
+    title: str
+    header: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+    total: list[Cell] | None = None
+
+    def lines(self) -> list[list[Cell]]:
+        return [list[Cell](self.header), *self.rows, *([self.total] if self.total is not None else [])]
+
+
+def to_csv(sheet: Sheet) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(sheet.lines())
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(sheet: Sheet) -> bytes:
+    """One worksheet: bold frozen header, numbers as numbers, columns wide enough for Chinese text."""
+    workbook = Workbook()
+    worksheet = workbook.active
+    worksheet.title = sheet.title[:31]
+    for row in sheet.lines():
+        worksheet.append(row)
+    bold = Font(bold=True)
+    for cell in worksheet[1]:
+        cell.font = bold
+    if sheet.total is not None:
+        for cell in worksheet[worksheet.max_row]:
+            cell.font = bold
+    worksheet.freeze_panes = "A2"
+    for index, column in enumerate(zip(*sheet.lines(), strict=True), start=1):
+        widest = max(display_width(str(value)) for value in column)
+        worksheet.column_dimensions[get_column_letter(index)].width = min(60, widest + 2)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def display_width(text: str) -> int:
+    """Chinese characters take two columns."""
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)

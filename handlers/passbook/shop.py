@@ -1,0 +1,476 @@
+"""爱心超市: residents spend points on the community's catalogue. Choosing an item holds the points (a REDEEM
+entry) and sends a pickup code; staff hand the item over by code or button (stock taken, points spent); cancelling
+or letting the hold expire gives the points back (a REVERSAL entry)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from enum import StrEnum
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.context import Context
+from handlers.notify import private_message
+from handlers.passbook.ledger import InsufficientPoints, balance_of, post_entry
+from handlers.roles import may_act_on
+from handlers.router import Command, Router
+from handlers.texts import translate
+from handlers.types import Button, Edit, Effects, IncomingCallback, IncomingMessage, Keyboard
+from models.passbook import EntryKind
+from models.people import Role, person_by_id
+from models.places import Place, PlaceKind, ancestors, place_by_id
+from models.shop import (
+    Redemption,
+    RedemptionStatus,
+    RewardItem,
+    close_hold,
+    expired_holds,
+    held_counts,
+    held_redemptions,
+    items_of,
+    locked_item,
+    new_pickup_code,
+    redemption_by_code,
+    redemption_by_request,
+    take_from_stock,
+)
+
+SHOP_KEEPERS = (Role.STAFF, Role.ADMIN)
+REDEMPTION_SOURCE = "redemption"
+
+
+class Refusal(StrEnum):
+    UNAVAILABLE = "unavailable"  # gone from the shelf or from another community
+    SOLD_OUT = "sold_out"  # every piece is already held or handed over
+    NOT_ENOUGH = "not_enough"  # spendable points below the cost
+    DUPLICATE = "duplicate"  # this confirm button was already pressed
+
+
+@dataclass(frozen=True)
+class Hold:
+    redemption: Redemption | None = None
+    refusal: Refusal | None = None
+
+
+# ---- the rules, without a chat: hold, hand over, give back ---------------------------------------------------
+
+
+async def hold_item(
+    session: AsyncSession,
+    *,
+    person_id: int,
+    item_id: int,
+    community_id: int,
+    request_key: str,
+    now: datetime,
+    hold_for: timedelta,
+    reason: str,
+) -> Hold:
+    """Hold the item's cost from the person's points and reserve one piece, or say why not (nothing changes)."""
+    if await redemption_by_request(session, request_key=request_key) is not None:
+        return Hold(refusal=Refusal.DUPLICATE)
+    item = await locked_item(session, item_id=item_id)
+    if item is None or not item.active or item.community_id != community_id:
+        return Hold(refusal=Refusal.UNAVAILABLE)
+    if item.stock - (await held_counts(session, item_ids=[item_id])).get(item_id, 0) <= 0:
+        return Hold(refusal=Refusal.SOLD_OUT)
+    try:
+        async with session.begin_nested():
+            redemption = await add_redemption(session, item, person_id, request_key, now, hold_for)
+            await post_entry(
+                session,
+                person_id=person_id,
+                delta=-item.cost,
+                kind=EntryKind.REDEEM,
+                reason=reason,
+                source=REDEMPTION_SOURCE,
+                source_id=redemption.id,
+                actor_id=person_id,
+                idempotency_key=f"redemption:{redemption.id}:hold",
+                now=now,
+                community_id=community_id,
+            )
+    except InsufficientPoints:
+        return Hold(refusal=Refusal.NOT_ENOUGH)
+    except IntegrityError:  # the same confirm button pressed twice at once: the other press won
+        return Hold(refusal=Refusal.DUPLICATE)
+    return Hold(redemption=redemption)
+
+
+async def add_redemption(
+    session: AsyncSession, item: RewardItem, person_id: int, request_key: str, now: datetime, hold_for: timedelta
+) -> Redemption:
+    redemption = Redemption(
+        item_id=item.id or 0,
+        person_id=person_id,
+        community_id=item.community_id,
+        item_name=item.name,
+        cost=item.cost,
+        code=await new_pickup_code(session),
+        request_key=request_key,
+        held_at=now,
+        expires_at=now + hold_for,
+    )
+    session.add(redemption)
+    await session.flush()
+    return redemption
+
+
+async def hand_over(session: AsyncSession, *, redemption: Redemption, now: datetime, by_id: int) -> bool:
+    """Staff gave the item: the hold becomes spent and one piece leaves the stock; False if already closed."""
+    if not await close_hold(session, redemption=redemption, status=RedemptionStatus.HANDED_OVER, now=now, by_id=by_id):
+        return False
+    await take_from_stock(session, item_id=redemption.item_id, now=now)
+    return True
+
+
+async def give_back(
+    session: AsyncSession,
+    *,
+    redemption: Redemption,
+    status: RedemptionStatus,
+    now: datetime,
+    by_id: int | None,
+    reason: str,
+) -> bool:
+    """Cancel or expire a hold and return its points (a REVERSAL entry); False if it was already closed."""
+    if not await close_hold(session, redemption=redemption, status=status, now=now, by_id=by_id):
+        return False
+    await post_entry(
+        session,
+        person_id=redemption.person_id,
+        delta=redemption.cost,
+        kind=EntryKind.REVERSAL,
+        reason=reason,
+        source=REDEMPTION_SOURCE,
+        source_id=redemption.id,
+        actor_id=by_id,
+        idempotency_key=f"redemption:{redemption.id}:refund",
+        now=now,
+        community_id=redemption.community_id,
+    )
+    return True
+
+
+# ---- whose shop ----------------------------------------------------------------------------------------------
+
+
+async def community_of(session: AsyncSession, place: Place) -> Place:
+    return (await ancestors(session, place=place))[0]
+
+
+async def home_community(ctx: Context) -> Place | None:
+    """The community whose shop the sender uses: where their first role is (residents have one once they speak)."""
+    for grant in ctx.grants:
+        place = await place_by_id(ctx.session, place_id=grant.place_id)
+        if place is not None:
+            return await community_of(ctx.session, place)
+    return None
+
+
+async def kept_community(ctx: Context) -> Place | None:
+    """The community the sender runs the shop (and the exports) for, as staff or admin."""
+    for grant in ctx.grants:
+        if grant.role in SHOP_KEEPERS:
+            place = await place_by_id(ctx.session, place_id=grant.place_id)
+            if place is not None and place.kind == PlaceKind.COMMUNITY:
+                return place
+    return None
+
+
+def local_time(when: datetime, timezone: tzinfo) -> str:
+    return when.astimezone(timezone).strftime("%m月%d日 %H:%M")
+
+
+def ledger_reason(ctx: Context, key: str, name: str) -> str:
+    """Ledger reasons are records the community office reads: written in the bot's default language."""
+    return translate(ctx.config.default_locale, key, name=name)
+
+
+# ---- residents: /shop, choose, confirm, cancel ----------------------------------------------------------------
+
+
+async def open_shop(ctx: Context, message: IncomingMessage) -> None:
+    """/shop (爱心超市, 兑换): the catalogue with a button per item, in private."""
+    if ctx.in_group:
+        ctx.reply(ctx.t("shop.private_only"), quote=True)
+        return
+    community = await home_community(ctx)
+    if community is None:
+        ctx.reply(ctx.t("shop.no_community"))
+        return
+    text, buttons = await shop_page(ctx, community)
+    ctx.reply(text, buttons=buttons)
+
+
+async def shop_page(ctx: Context, community: Place) -> tuple[str, Keyboard]:
+    """The listing: items with what is left, the sender's points and their holds waiting for pickup."""
+    items = await items_of(ctx.session, community_id=community.id or 0, active_only=True)
+    held = await held_counts(ctx.session, item_ids=[i.id or 0 for i in items])
+    mine = await held_redemptions(ctx.session, person_id=ctx.person.id or 0)
+    balance = await balance_of(ctx.session, person_id=ctx.person.id or 0)
+    lines = [item_line(ctx, item, item.stock - held.get(item.id or 0, 0)) for item in items]
+    text = ctx.t(
+        "shop.list",
+        community=community.name,
+        spendable=balance.spendable,
+        items="\n".join(lines) or ctx.t("shop.empty"),
+    )
+    if mine:
+        pending = [
+            ctx.t(
+                "shop.pending_line", name=r.item_name, code=r.code, until=local_time(r.expires_at, ctx.config.timezone)
+            )
+            for r in mine
+        ]
+        text += "\n\n" + ctx.t("shop.pending", lines="\n".join(pending))
+    rows = [
+        (Button(ctx.t("button.shop_item", name=item.name, cost=item.cost), f"shop:pick:{item.id}"),)
+        for item in items
+        if item.stock - held.get(item.id or 0, 0) > 0
+    ]
+    rows += [(Button(ctx.t("button.shop_cancel_code", code=r.code), f"shop:xl:{r.id}"),) for r in mine]
+    return text, tuple(rows)
+
+
+def item_line(ctx: Context, item: RewardItem, left: int) -> str:
+    stock = ctx.t("shop.left", count=left) if left > 0 else ctx.t("shop.none_left")
+    return ctx.t("shop.item_line", name=item.name, cost=item.cost, stock=stock)
+
+
+async def on_shop_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
+    """shop:ls | shop:pick:<item> | shop:ok:<item>:<nonce> | shop:x:<redemption> | shop:xl:<redemption>."""
+    action, ids = (parts[0], parts[1:]) if parts else ("", [])
+    community = await home_community(ctx)
+    if community is None or (action != "ls" and not (ids and ids[0].isdigit())):
+        ctx.answer(ctx.t("button.stale"))
+        return
+    if action == "ls":
+        await show_listing(ctx, community)
+    elif action == "pick":
+        await show_confirmation(ctx, community, int(ids[0]))
+    elif action == "ok" and len(ids) == 2:
+        await confirm_hold(ctx, community, int(ids[0]), ids[1])
+    elif action in ("x", "xl"):
+        await cancel_hold(ctx, community, int(ids[0]), from_listing=action == "xl")
+    else:
+        ctx.answer(ctx.t("button.stale"))
+
+
+async def show_listing(ctx: Context, community: Place) -> None:
+    text, buttons = await shop_page(ctx, community)
+    ctx.edit_pressed(text, buttons=buttons)
+    ctx.answer()
+
+
+async def show_confirmation(ctx: Context, community: Place, item_id: int) -> None:
+    """Ask before holding anything; the confirm button carries a fresh nonce so a double press holds once."""
+    item = await ctx.session.get(RewardItem, item_id)
+    if item is None or not item.active or item.community_id != community.id:
+        ctx.answer(ctx.t("shop.unavailable"), alert=True)
+        return
+    balance = await balance_of(ctx.session, person_id=ctx.person.id or 0)
+    hours = round(ctx.config.shop_hold.total_seconds() / 3600)
+    text = ctx.t("shop.confirm", name=item.name, cost=item.cost, spendable=balance.spendable, hours=hours)
+    buttons = (
+        (
+            Button(ctx.t("button.shop_confirm"), f"shop:ok:{item.id}:{secrets.token_hex(4)}"),
+            Button(ctx.t("button.shop_back"), "shop:ls"),
+        ),
+    )
+    ctx.edit_pressed(text, buttons=buttons)
+    ctx.answer()
+
+
+async def confirm_hold(ctx: Context, community: Place, item_id: int, nonce: str) -> None:
+    """Hold the points and send the pickup code, or explain politely why not (nothing is lost)."""
+    item = await ctx.session.get(RewardItem, item_id)
+    hold = await hold_item(
+        ctx.session,
+        person_id=ctx.person.id or 0,
+        item_id=item_id,
+        community_id=community.id or 0,
+        request_key=f"shop:{ctx.person.id}:{nonce}",
+        now=ctx.now,
+        hold_for=ctx.config.shop_hold,
+        reason=ledger_reason(ctx, "shop.reason_hold", item.name if item else ""),
+    )
+    if hold.redemption is None:
+        await explain_refusal(ctx, hold.refusal, item)
+        return
+    redemption = hold.redemption
+    ctx.edit_pressed(ctx.t("shop.submitted", name=redemption.item_name))
+    ctx.reply(
+        pickup_card(ctx.locale, redemption, ctx.config.timezone),
+        buttons=((Button(ctx.t("button.shop_cancel"), f"shop:x:{redemption.id}"),),),
+        ref_key=card_ref(redemption),
+    )
+    ctx.answer(ctx.t("shop.held_toast"))
+
+
+async def explain_refusal(ctx: Context, refusal: Refusal | None, item: RewardItem | None) -> None:
+    if refusal == Refusal.DUPLICATE:
+        ctx.answer(ctx.t("shop.already"))
+        return
+    if item is None:
+        text = ctx.t("shop.unavailable")
+    elif refusal == Refusal.NOT_ENOUGH:
+        balance = await balance_of(ctx.session, person_id=ctx.person.id or 0)
+        text = ctx.t("shop.not_enough", name=item.name, cost=item.cost, spendable=balance.spendable)
+    else:
+        text = ctx.t(f"shop.refused_{refusal}", name=item.name)
+    ctx.edit_pressed(text, buttons=((Button(ctx.t("button.shop_back"), "shop:ls"),),))
+    ctx.answer()
+
+
+def card_ref(redemption: Redemption) -> str:
+    return f"redemption:{redemption.id}"
+
+
+def pickup_card(locale: str, redemption: Redemption, timezone: tzinfo) -> str:
+    """The resident's private card: the code while held, the outcome afterwards."""
+    status = RedemptionStatus(redemption.status)
+    return translate(
+        locale,
+        f"shop.card_{status}",
+        name=redemption.item_name,
+        cost=redemption.cost,
+        code=redemption.code,
+        until=local_time(redemption.expires_at, timezone),
+    )
+
+
+async def cancel_hold(ctx: Context, community: Place, redemption_id: int, *, from_listing: bool) -> None:
+    """The resident changed their mind: points back, the card says so."""
+    redemption = await ctx.session.get(Redemption, redemption_id)
+    if redemption is None or redemption.person_id != ctx.person.id:
+        ctx.answer(ctx.t("button.stale"))
+        return
+    reason = ledger_reason(ctx, "shop.reason_cancel", redemption.item_name)
+    returned = await give_back(
+        ctx.session,
+        redemption=redemption,
+        status=RedemptionStatus.CANCELLED,
+        now=ctx.now,
+        by_id=ctx.person.id,
+        reason=reason,
+    )
+    if not returned:
+        ctx.answer(ctx.t(f"shop.closed_{redemption.status}"), alert=True)
+        return
+    ctx.effects.add(Edit(text=pickup_card(ctx.locale, redemption, ctx.config.timezone), ref_key=card_ref(redemption)))
+    if from_listing:
+        await show_listing(ctx, community)
+    ctx.answer(ctx.t("shop.cancelled_toast", cost=redemption.cost))
+
+
+# ---- staff: 核销 by code or button ------------------------------------------------------------------------------
+
+
+async def handover_command(ctx: Context, message: IncomingMessage) -> None:
+    """核销 CODE: hand the item over; 核销 alone lists the holds waiting for pickup, with buttons."""
+    code = message.args.strip()
+    community = await kept_community(ctx)
+    if community is None:
+        ctx.reply(ctx.t("shop.keeper_only"), quote=ctx.in_group)
+        return
+    if not code:
+        await list_pickups(ctx, community)
+        return
+    redemption = await redemption_by_code(ctx.session, code=code) if code.isdigit() else None
+    if redemption is None:
+        ctx.reply(ctx.t("shop.code_unknown", code=code), quote=ctx.in_group)
+        return
+    ctx.reply(await handover_outcome(ctx, redemption), quote=ctx.in_group)
+
+
+async def list_pickups(ctx: Context, community: Place) -> None:
+    pending = await held_redemptions(ctx.session, community_id=community.id or 0)
+    if not pending:
+        ctx.reply(ctx.t("shop.pickups_empty"))
+        return
+    lines, rows = [], []
+    for redemption in pending:
+        person = await person_by_id(ctx.session, person_id=redemption.person_id)
+        who = person.display_name if person else "?"
+        until = local_time(redemption.expires_at, ctx.config.timezone)
+        lines.append(
+            ctx.t("shop.pickup_line", code=redemption.code, person=who, name=redemption.item_name, until=until)
+        )
+        label = ctx.t("button.shop_handover", code=redemption.code, person=who)
+        rows.append((Button(label, f"shoph:{redemption.id}"),))
+    ctx.reply(ctx.t("shop.pickups", count=len(pending), lines="\n".join(lines)), buttons=tuple(rows))
+
+
+async def on_handover_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
+    """shoph:<redemption> from the pickup list."""
+    redemption = await ctx.session.get(Redemption, int(parts[0])) if parts and parts[0].isdigit() else None
+    if redemption is None:
+        ctx.answer(ctx.t("button.stale"))
+        return
+    ctx.answer(await handover_outcome(ctx, redemption), alert=True)
+
+
+async def handover_outcome(ctx: Context, redemption: Redemption) -> str:
+    """Hand over if the sender keeps this community's shop and the hold is open; the sentence to show them."""
+    community = await place_by_id(ctx.session, place_id=redemption.community_id)
+    if community is None or not await may_act_on(ctx, community, SHOP_KEEPERS):
+        return ctx.t("shop.keeper_only")
+    if not await hand_over(ctx.session, redemption=redemption, now=ctx.now, by_id=ctx.person.id or 0):
+        return ctx.t(f"shop.closed_{redemption.status}")
+    await tell_resident(
+        ctx.session, ctx.effects, redemption, ctx.config.default_locale, ctx.config.timezone, "shop.handed_private"
+    )
+    item = await ctx.session.get(RewardItem, redemption.item_id)
+    if item is not None:
+        await ctx.session.refresh(item)
+    person = await person_by_id(ctx.session, person_id=redemption.person_id)
+    return ctx.t(
+        "shop.handed_over",
+        person=person.display_name if person else "?",
+        name=redemption.item_name,
+        code=redemption.code,
+        stock=item.stock if item else 0,
+    )
+
+
+async def tell_resident(
+    session: AsyncSession, effects: Effects, redemption: Redemption, default_locale: str, timezone: tzinfo, key: str
+) -> None:
+    """Update the resident's pickup card and tell them privately what happened, in their language."""
+    person = await person_by_id(session, person_id=redemption.person_id)
+    locale = (person.locale if person else None) or default_locale
+    effects.add(Edit(text=pickup_card(locale, redemption, timezone), ref_key=card_ref(redemption)))
+    text = translate(locale, key, name=redemption.item_name, code=redemption.code, cost=redemption.cost)
+    message = await private_message(session, person_id=redemption.person_id, text=text)
+    if message is not None:
+        effects.add(message)
+
+
+# ---- timer: holds not picked up in time ------------------------------------------------------------------------
+
+
+async def sweep_shop(session: AsyncSession, effects: Effects, now: datetime, locale: str, timezone: tzinfo) -> int:
+    """Expire holds past their pickup time: points back, the resident told. Returns how many expired."""
+    expired = 0
+    for redemption in await expired_holds(session, now=now):
+        reason = translate(locale, "shop.reason_expired", name=redemption.item_name)
+        if await give_back(
+            session, redemption=redemption, status=RedemptionStatus.EXPIRED, now=now, by_id=None, reason=reason
+        ):
+            await tell_resident(session, effects, redemption, locale, timezone, "shop.expired_private")
+            expired += 1
+    return expired
+
+
+def register(router: Router) -> None:
+    router.add_commands(
+        [
+            Command("shop", open_shop, "cmd.shop", aliases=("爱心超市", "兑换")),
+            Command("handover", handover_command, "cmd.handover", aliases=("核销",), roles=frozenset(SHOP_KEEPERS)),
+        ]
+    )
+    router.add_callbacks({"shop": on_shop_button, "shoph": on_handover_button})

@@ -1,0 +1,246 @@
+"""Keeping the 爱心超市 shelf: staff list items with buttons (上架/下架, stock ±1), add or change one with
+「上架 名称 积分 库存」, and import a CSV (pasted after 「导入商品」, or `python -m bot shop import`). An import is
+all or nothing: the first bad line is named and nothing changes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.context import Context
+from handlers.passbook.shop import SHOP_KEEPERS, kept_community
+from handlers.roles import may_act_on
+from handlers.router import Command, Router
+from handlers.texts import translate
+from handlers.types import Button, IncomingCallback, IncomingMessage, Keyboard
+from models.places import Place, place_by_id
+from models.shop import ItemRow, RewardItem, held_counts, items_of, save_items
+
+NAME_MAX = 60
+COLUMNS = {
+    "名称": "name",
+    "物品": "name",
+    "name": "name",
+    "item": "name",
+    "积分": "cost",
+    "cost": "cost",
+    "points": "cost",
+    "库存": "stock",
+    "stock": "stock",
+    "上架": "active",
+    "active": "active",
+}
+REQUIRED = ("name", "cost", "stock")
+YES = {"是", "上架", "1", "yes", "y", "true", ""}
+NO = {"否", "下架", "0", "no", "n", "false"}
+
+
+class CatalogueError(Exception):
+    """A line of a catalogue cannot be used; `text(locale)` says which line and why."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key, self.values = key, values
+
+    def text(self, locale: str) -> str:
+        return translate(locale, f"shopadmin.{self.key}", **self.values)
+
+
+# ---- reading rows ---------------------------------------------------------------------------------------------
+
+
+def parse_whole_number(value: str, *, minimum: int, line: int, key: str) -> int:
+    cleaned = value.strip()
+    if not cleaned.isascii() or not cleaned.isdigit() or int(cleaned) < minimum:
+        raise CatalogueError(key, line=line, value=value.strip())
+    return int(cleaned)
+
+
+def item_row(name: str, cost: str, stock: str, active: str, line: int) -> ItemRow:
+    """One checked row; raises CatalogueError naming the line."""
+    name = name.strip()
+    if not name or len(name) > NAME_MAX:
+        raise CatalogueError("bad_name", line=line, limit=NAME_MAX)
+    flag = active.strip().lower()
+    if flag not in YES | NO:
+        raise CatalogueError("bad_active", line=line, value=active.strip())
+    return ItemRow(
+        name=name,
+        cost=parse_whole_number(cost, minimum=1, line=line, key="bad_cost"),
+        stock=parse_whole_number(stock, minimum=0, line=line, key="bad_stock"),
+        active=flag in YES,
+    )
+
+
+def header_columns(header: list[str]) -> dict[str, int]:
+    """Which position holds name / cost / stock / active; Chinese or English headers, any order."""
+    positions = {COLUMNS.get(cell.strip().lower().lstrip("\ufeff"), ""): i for i, cell in enumerate(header)}
+    if any(column not in positions for column in REQUIRED):
+        raise CatalogueError("bad_header", found=",".join(header))
+    return positions
+
+
+def parse_catalogue(text: str) -> list[ItemRow]:
+    """Every row of a CSV catalogue (a header line first), or CatalogueError for the first bad line."""
+    rows = [(n, r) for n, r in enumerate(csv.reader(io.StringIO(text.lstrip("\ufeff"))), start=1) if any(r)]
+    if len(rows) < 2:
+        raise CatalogueError("empty")
+    positions = header_columns(rows[0][1])
+    width = len(rows[0][1])
+    seen: dict[str, int] = {}
+    parsed = []
+    for line, cells in rows[1:]:
+        if len(cells) != width:
+            raise CatalogueError("bad_width", line=line, expected=width, found=len(cells))
+        active = cells[positions["active"]] if "active" in positions else ""
+        row = item_row(cells[positions["name"]], cells[positions["cost"]], cells[positions["stock"]], active, line)
+        if row.name in seen:
+            raise CatalogueError("duplicate", line=line, name=row.name, first=seen[row.name])
+        seen[row.name] = line
+        parsed.append(row)
+    return parsed
+
+
+def parse_item_words(args: str) -> ItemRow:
+    """「上架 大米 5斤 100 10」: the last two words are points and stock, the rest is the name."""
+    words = args.split()
+    if len(words) < 3:
+        raise CatalogueError("add_usage")
+    return item_row(" ".join(words[:-2]), words[-2], words[-1], "", 1)
+
+
+async def import_catalogue(session: AsyncSession, *, community: Place, text: str, now: datetime) -> tuple[int, int]:
+    """Parse then save every row in the caller's transaction; (created, updated)."""
+    rows = parse_catalogue(text)
+    created = await save_items(session, community_id=community.id or 0, rows=rows, now=now)
+    return created, len(rows) - created
+
+
+# ---- the staff view -------------------------------------------------------------------------------------------
+
+
+async def admin_page(ctx: Context, community: Place) -> tuple[str, Keyboard]:
+    """Every item (on or off the shelf) with stock and open holds; a button row per item."""
+    items = await items_of(ctx.session, community_id=community.id or 0)
+    held = await held_counts(ctx.session, item_ids=[i.id or 0 for i in items])
+    lines = [admin_line(ctx, n, item, held.get(item.id or 0, 0)) for n, item in enumerate(items, start=1)]
+    text = ctx.t("shopadmin.page", community=community.name, items="\n".join(lines) or ctx.t("shopadmin.no_items"))
+    rows = tuple(
+        (
+            Button(
+                ctx.t("button.shopadmin_off" if item.active else "button.shopadmin_on", name=item.name),
+                f"shopa:t:{item.id}",
+            ),
+            Button(ctx.t("button.shopadmin_more"), f"shopa:up:{item.id}"),
+            Button(ctx.t("button.shopadmin_less"), f"shopa:dn:{item.id}"),
+        )
+        for item in items
+    )
+    return text, rows
+
+
+def admin_line(ctx: Context, number: int, item: RewardItem, held: int) -> str:
+    return ctx.t(
+        "shopadmin.line",
+        number=number,
+        name=item.name,
+        cost=item.cost,
+        stock=item.stock,
+        held=ctx.t("shopadmin.held", count=held) if held else "",
+        state=ctx.t("shopadmin.on" if item.active else "shopadmin.off"),
+    )
+
+
+async def keeper_or_refuse(ctx: Context) -> Place | None:
+    """The community the sender keeps the shop for, in a private chat; otherwise a polite refusal."""
+    if ctx.in_group:
+        ctx.reply(ctx.t("shopadmin.private_only"), quote=True)
+        return None
+    community = await kept_community(ctx)
+    if community is None:
+        ctx.reply(ctx.t("shop.keeper_only"))
+    return community
+
+
+async def show_admin(ctx: Context, message: IncomingMessage) -> None:
+    """/shopadmin (超市管理): the shelf with its buttons and how to add or import."""
+    community = await keeper_or_refuse(ctx)
+    if community is not None:
+        text, buttons = await admin_page(ctx, community)
+        ctx.reply(text, buttons=buttons)
+
+
+async def add_item(ctx: Context, message: IncomingMessage) -> None:
+    """上架 名称 积分 库存: a new item, or new cost and stock for an existing one (back on the shelf)."""
+    community = await keeper_or_refuse(ctx)
+    if community is None:
+        return
+    try:
+        row = parse_item_words(message.args)
+    except CatalogueError as error:
+        ctx.reply(
+            error.text(ctx.locale)
+            if error.key == "add_usage"
+            else f"{error.text(ctx.locale)}\n{ctx.t('shopadmin.add_usage')}"
+        )
+        return
+    created = await save_items(ctx.session, community_id=community.id or 0, rows=[row], now=ctx.now)
+    key = "shopadmin.added" if created else "shopadmin.updated"
+    text, buttons = await admin_page(ctx, community)
+    ctx.reply(ctx.t(key, name=row.name, cost=row.cost, stock=row.stock) + "\n\n" + text, buttons=buttons)
+
+
+async def import_items(ctx: Context, message: IncomingMessage) -> None:
+    """导入商品 followed by CSV lines in the same message."""
+    community = await keeper_or_refuse(ctx)
+    if community is None:
+        return
+    if not message.args.strip():
+        ctx.reply(ctx.t("shopadmin.import_usage"))
+        return
+    try:
+        created, updated = await import_catalogue(ctx.session, community=community, text=message.args, now=ctx.now)
+    except CatalogueError as error:
+        ctx.reply(ctx.t("shopadmin.import_failed", error=error.text(ctx.locale)))
+        return
+    text, buttons = await admin_page(ctx, community)
+    done = ctx.t("shopadmin.imported", total=created + updated, created=created, updated=updated)
+    ctx.reply(done + "\n\n" + text, buttons=buttons)
+
+
+async def on_admin_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
+    """shopa:<t|up|dn>:<item> — toggle on/off the shelf, one more or one fewer in stock."""
+    item = await ctx.session.get(RewardItem, int(parts[1])) if len(parts) == 2 and parts[1].isdigit() else None
+    community = await place_by_id(ctx.session, place_id=item.community_id) if item else None
+    if item is None or community is None or parts[0] not in ("t", "up", "dn"):
+        ctx.answer(ctx.t("button.stale"))
+        return
+    if not await may_act_on(ctx, community, SHOP_KEEPERS):
+        ctx.answer(ctx.t("shop.keeper_only"), alert=True)
+        return
+    if parts[0] == "dn" and item.stock == 0:
+        ctx.answer(ctx.t("shopadmin.stock_zero"))
+        return
+    if parts[0] == "t":
+        item.active = not item.active
+    else:
+        item.stock += 1 if parts[0] == "up" else -1
+    item.updated_at = ctx.now
+    text, buttons = await admin_page(ctx, community)
+    ctx.edit_pressed(text, buttons=buttons)
+    ctx.answer()
+
+
+def register(router: Router) -> None:
+    keepers = frozenset(SHOP_KEEPERS)
+    router.add_commands(
+        [
+            Command("shopadmin", show_admin, "cmd.shopadmin", aliases=("超市管理",), roles=keepers),
+            Command("shopadd", add_item, "cmd.shopadd", aliases=("上架",), roles=keepers),
+            Command("shopimport", import_items, "cmd.shopimport", aliases=("导入商品",), roles=keepers),
+        ]
+    )
+    router.add_callbacks({"shopa": on_admin_button})
