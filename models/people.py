@@ -40,6 +40,8 @@ class Person(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     display_name: str = Field(max_length=120)
     locale: str | None = Field(default=None, max_length=8)
+    rank_name: str | None = Field(default=None, max_length=20)  # the name the person chose for leaderboards
+    rank_hidden: bool = False  # shown anonymously on leaderboards
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

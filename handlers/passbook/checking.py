@@ -10,12 +10,15 @@ from handlers.passbook.rules import REVOKER_ROLES, Period, next_threshold, perio
 from handlers.router import Command, Router
 from handlers.types import Button, IncomingCallback, IncomingMessage, Keyboard
 from models.passbook import EntryKind, LedgerEntry, count_entries, entries_of, leaderboard, lifetime_rank
-from models.people import person_by_id
+from models.people import Person, person_by_id
 from models.places import Place, PlaceKind, ancestors, place_by_id
 
 HISTORY_PAGE = 10
 TOP = 10
 MAX_DRIFT_LINES = 20
+RANK_NAME_MAX = 20
+ANONYMOUS_WORDS = ("匿名", "不显示", "隐藏", "anonymous")
+REAL_NAME_WORDS = ("实名", "原名", "真名", "real")
 
 
 # ---- /points ---------------------------------------------------------------------------------------------------
@@ -133,9 +136,32 @@ async def board(ctx: Context, period: Period, scope: Place, base: Place) -> tupl
     since = period_start(period, ctx.now, ctx.config.timezone)
     top = await leaderboard(ctx.session, scope=scope, since=since, limit=TOP)
     title = ctx.t("passbook.rank_title", scope=scope.name, period=ctx.t(f"passbook.period_{period}"))
-    lines = [ctx.t("passbook.rank_entry", place=i, name=p.display_name, points=n) for i, (p, n) in enumerate(top, 1)]
+    lines = [ctx.t("passbook.rank_entry", place=i, name=rank_name(ctx, p), points=n) for i, (p, n) in enumerate(top, 1)]
     text = "\n".join([title, *(lines or [ctx.t("passbook.rank_empty")])])
     return text, await board_buttons(ctx, period, scope, base)
+
+
+def rank_name(ctx: Context, person: Person) -> str:
+    """How the person chose to appear on leaderboards: anonymously, a chosen name, or their display name."""
+    if person.rank_hidden:
+        return ctx.t("passbook.rank_anonymous")
+    return person.rank_name or person.display_name
+
+
+async def rank_name_command(ctx: Context, message: IncomingMessage) -> None:
+    """排行榜名字 [名字|匿名|实名]: choose how one appears on leaderboards; without words, say what it is now."""
+    wanted = message.args.strip()
+    person = ctx.person
+    if wanted in ANONYMOUS_WORDS:
+        person.rank_hidden = True
+    elif wanted in REAL_NAME_WORDS:
+        person.rank_hidden, person.rank_name = False, None
+    elif wanted:
+        if len(wanted) > RANK_NAME_MAX:
+            ctx.reply(ctx.t("passbook.rank_name_too_long", limit=RANK_NAME_MAX), quote=ctx.in_group)
+            return
+        person.rank_hidden, person.rank_name = False, wanted
+    ctx.reply(ctx.t("passbook.rank_name_now", name=rank_name(ctx, person)), quote=ctx.in_group)
 
 
 async def board_buttons(ctx: Context, period: Period, scope: Place, base: Place) -> Keyboard:
@@ -199,6 +225,7 @@ def register(router: Router) -> None:
             Command("points", points_command, "cmd.points", aliases=("我的积分", "积分")),
             Command("passbook", passbook_command, "cmd.passbook", aliases=("积分明细", "爱心存折")),
             Command("rank", rank_command, "cmd.rank", aliases=("排行榜", "积分榜")),
+            Command("rankname", rank_name_command, "cmd.rankname", aliases=("排行榜名字", "排名显示")),
             Command("pbcheck", check_command, "cmd.pbcheck", aliases=("积分核对",), roles=frozenset(REVOKER_ROLES)),
         ]
     )
