@@ -1,4 +1,5 @@
-"""Demo data for the sandbox: one community, a grid, two buildings, a building head and a staff member."""
+"""Demo data for the sandbox: one community, a grid, two buildings, a building head and a staff member, a small
+爱心超市 shelf and some points to spend."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.org_import import Node, import_tree
+from handlers.passbook.ledger import post_entry
 from models.chats import bind_chat, ensure_chat
+from models.passbook import EntryKind
 from models.people import Person, Role, ensure_person, grant_role
 from models.places import Place, PlaceKind, add_place, place_by_code
+from models.shop import ItemRow, items_of, save_items
 
 COMMUNITY = "阳光社区"
 GRID = f"{COMMUNITY}/第一网格"
@@ -39,6 +43,8 @@ DEMO_PEOPLE = (
     DemoPerson("7001004", "赵网格员", Role.GRID_WORKER, GRID),
     DemoPerson("7001005", "张社工", Role.STAFF, COMMUNITY),
 )
+DEMO_SHELF = (ItemRow("理发券", 20, 30), ItemRow("洗衣液一瓶", 30, 20), ItemRow("大米 5 斤", 50, 10))
+DEMO_POINTS = (("7001001", 60, "扫雪志愿服务"), ("7001002", 120, "组织周六小集市"))
 DEMO_CHATS = (
     DemoChat("-1001000000001", "阳光社区1号楼业主群", BUILDINGS[0]),
     DemoChat("-1001000000002", "阳光社区2号楼业主群", None),
@@ -64,6 +70,7 @@ async def seed_demo(session: AsyncSession, *, platform: str, now: datetime) -> N
     staff = await ensure_person(
         session, platform=platform, platform_user_id="7001005", display_name="张社工", username=None
     )
+    await seed_passbook(session, platform=platform, staff=staff, now=now)
     for demo_chat in DEMO_CHATS:
         if demo_chat.bound_to is None:
             continue
@@ -78,6 +85,31 @@ async def seed_demo(session: AsyncSession, *, platform: str, now: datetime) -> N
         building = await place_by_code(session, code=demo_chat.bound_to) if demo_chat.bound_to else None
         if building is not None and chat.place_id is None and staff.id is not None:
             bind_chat(chat, place=building, person_id=staff.id, now=now)
+
+
+async def seed_passbook(session: AsyncSession, *, platform: str, staff: Person, now: datetime) -> None:
+    """A shelf in the demo community's 爱心超市 and points for two residents (once: the entries have keys)."""
+    community = await place_by_code(session, code=COMMUNITY)
+    assert community is not None and community.id is not None
+    if not await items_of(session, community_id=community.id):
+        await save_items(session, community_id=community.id, rows=DEMO_SHELF, now=now)
+    for user_id, points, reason in DEMO_POINTS:
+        person = await ensure_person(
+            session, platform=platform, platform_user_id=user_id, display_name="", username=None
+        )
+        await post_entry(
+            session,
+            person_id=person.id or 0,
+            delta=points,
+            kind=EntryKind.AWARD,
+            reason=reason,
+            source="manual",
+            source_id=None,
+            actor_id=staff.id,
+            idempotency_key=f"demo:{user_id}",
+            now=now,
+            community_id=community.id,
+        )
 
 
 async def seed_bound_buildings(
