@@ -16,11 +16,19 @@ SessionFactory = async_sessionmaker[AsyncSession]
 
 
 def create_engine(database_url: str) -> AsyncEngine:
-    """An async engine for a plain SQLAlchemy URL; SQLite gets WAL, foreign keys and a busy timeout."""
+    """An async engine for a plain SQLAlchemy URL; SQLite gets WAL, foreign keys, a busy timeout and one connection.
+
+    One SQLite connection per process: SQLite has one writer anyway, and tasks of this process then queue in the
+    pool (asyncio-friendly) instead of in SQLite's busy handler, where writers were seen stalling each other for
+    whole busy timeouts. Other processes (the CLI) still meet the busy timeout.
+    """
     path = sqlite_path(database_url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(to_async_url(database_url), pool_pre_ping=path is None)
+    if path is None:
+        engine = create_async_engine(to_async_url(database_url), pool_pre_ping=True)
+    else:
+        engine = create_async_engine(to_async_url(database_url), pool_size=1, max_overflow=0, pool_timeout=60)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
