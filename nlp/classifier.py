@@ -2,39 +2,40 @@
 
 Pipeline (details and reasons in docs/classifier.md):
 
-1. normalise the text (nlp.normalize), keeping a bounded prefix;
-2. pre-check: an Aho-Corasick pass over the category terms; no term → ``none``;
-3. best case: one more pass finds every rule word; if the message cannot reach POSSIBLE even
-   when every candidate term is a real word → ``none``, still without segmentation;
+1. pre-check on the raw text: an Aho-Corasick pass over the category terms. No term, and no
+   character that normalising could turn into part of one → ``none`` (most chatter ends here);
+2. normalise the text (nlp.normalize), keeping a bounded prefix;
+3. bound: one more pass finds every rule word; if the message cannot reach POSSIBLE even
+   when every term is a real word → ``none``, still without segmentation;
 4. word check: a term counts only if it starts and ends on a jieba word boundary (HMM off), so
    电梯 counts in 电梯坏了 but not in 电梯口. jieba's segmentation runs only where the
    dictionary cannot rule out a longer word across a term's edge, on the rest of that clause;
 5. score: per category, evidence of terms and problem cues minus negative cues, as a noisy-OR.
 
-This runs on every chat message, so the hot path avoids work rather than repeating it: bounds
-that need no sorting come first, the automaton payload carries everything precomputed, and
-lookups in jieba's 500,000-entry dictionary (a CPU cache miss each) are made only where small
+This runs on every chat message, so the hot path avoids work rather than repeating it: the
+cheapest exits come first, the automaton payload carries everything precomputed, and lookups
+in jieba's 500,000-entry dictionary (a CPU cache miss each) are made only where small
 precomputed sets cannot settle the question. Every shortcut returns exactly what the full
 procedure would; the tests compare them on every line of the test sets.
 """
 
 from __future__ import annotations
 
-import bisect
 import functools
 import logging
 import math
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import compress
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
 import ahocorasick
 
-from nlp.normalize import normalize
+from nlp.normalize import MAX_RAW_CHARS, normalize, unsettled_by
 from nlp.rules import CATEGORIES, DEFAULT_RULES_PATH, Rule, Rules, load_rules
 
 CONFIDENT = 0.75
@@ -80,27 +81,23 @@ class Classification:
 
 NOTHING = Classification(NONE, 0.0, ())
 
-# Where the loose bounds add a word's evidence: its category, or one of these.
-_SHARED_SLOT = len(CATEGORIES)
-_SURE_NEGATIVE_SLOT = len(CATEGORIES) + 1  # negative cues that no longer rule word contains
-_OTHER_NEGATIVE_SLOT = len(CATEGORIES) + 2  # negative cues a longer hit may absorb (吗 in 有人管吗)
-_SLOTS = len(CATEGORIES) + 3
 
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Word:
-    """Automaton payload: one rule word with everything the hot path needs precomputed."""
+    """Automaton payload: one rule word with everything the hot path needs precomputed.
+
+    Each rule word has one object, compared and hashed by identity. ``bounds.real`` is the
+    evidence of a term or cue (0 for a negative cue); ``bounds.imag`` is the evidence of a
+    negative cue that no longer rule word contains, so that nothing can absorb it (else 0).
+    """
 
     text: str
-    role: str  # "term", "cue" or "negative"
     category: int  # index into CATEGORIES, -1 for shared and negative cues
     evidence: float  # -ln(1 - weight): the noisy-OR becomes a sum
     length: int
     is_term: bool
     is_negative: bool
-    positive: float  # the evidence of a term or cue, 0 for a negative cue
-    sure_penalty: float  # the evidence of a negative cue in _SURE_NEGATIVE_SLOT, else 0
-    slot: int  # where the loose bounds add the evidence
+    bounds: complex  # positive evidence + 1j * sure penalty (below): one sum over the matches gives both
     term_bit: int  # 1 << category for a term, else 0
     crossable_before: frozenset[str]  # for a term: characters before it that may join it into a longer word
     crossable_after: frozenset[str]  # for a term: characters after it that may join it into a longer word
@@ -112,22 +109,15 @@ class _Word:
         evidence = -math.log1p(-rule.weight)
         is_term = rule.role == "term"
         is_negative = rule.role == "negative"
-        sure = is_negative and word not in context.inside_longer_words  # nothing can absorb it
-        if is_negative:
-            slot = _SURE_NEGATIVE_SLOT if sure else _OTHER_NEGATIVE_SLOT
-        else:
-            slot = _SHARED_SLOT if category < 0 else category
+        sure = is_negative and word not in context.inside_longer_words
         return cls(
             text=word,
-            role=rule.role,
             category=category,
             evidence=evidence,
             length=len(word),
             is_term=is_term,
             is_negative=is_negative,
-            positive=0.0 if is_negative else evidence,
-            sure_penalty=evidence if sure else 0.0,
-            slot=slot,
+            bounds=complex(0.0 if is_negative else evidence, evidence if sure else 0.0),
             term_bit=1 << category if is_term else 0,
             crossable_before=context.crossable_before(word) if is_term else frozenset(),
             crossable_after=context.crossable_after(word) if is_term else frozenset(),
@@ -146,15 +136,22 @@ class _WordContext:
         """Characters that, right before ``term``, may put its start inside a jieba word.
 
         A dictionary word across the start contains that character followed by the term's first
-        one; and jieba glues single Latin letters and digits together.
+        one; and jieba glues single Latin letters and digits together. Only block characters
+        qualify: jieba cuts between a block character and any other.
         """
-        chars = self.before_first.get(term[0], frozenset())
-        return chars | _LATIN_OR_DIGIT if term[0] in _LATIN_OR_DIGIT else chars  # terms share the set
+        return _crossable(term[0], self.before_first)
 
     def crossable_after(self, term: str) -> frozenset[str]:
         """Characters that, right after ``term``, may put its end inside a jieba word."""
-        chars = self.after_last.get(term[-1], frozenset())
-        return chars | _LATIN_OR_DIGIT if term[-1] in _LATIN_OR_DIGIT else chars
+        return _crossable(term[-1], self.after_last)
+
+
+def _crossable(edge: str, neighbours: dict[str, frozenset[str]]) -> frozenset[str]:
+    """The block characters that may join ``edge``, a term's first or last character, into a jieba word."""
+    if not _is_block_char(edge):
+        return frozenset()
+    chars = neighbours.get(edge, frozenset())
+    return chars | _LATIN_OR_DIGIT if edge in _LATIN_OR_DIGIT else chars  # terms with the same edge share the set
 
 
 _Hit = tuple[int, int, _Word]
@@ -166,13 +163,7 @@ _WITH_TERMS = tuple(tuple(c for c in _ALL_CATEGORIES if bits >> c & 1) for bits 
 
 _START = itemgetter(0)
 _WORD_OF_MATCH = itemgetter(1)
-_POSITIVE = attrgetter("positive")
-_TEXT = attrgetter("text")
-_SURE_PENALTY = attrgetter("sure_penalty")
-
-
-def _longer_first(hit: _Hit) -> int:
-    return hit[0] - hit[1]
+_BOUNDS = attrgetter("bounds")
 
 
 class Classifier:
@@ -184,14 +175,17 @@ class Classifier:
         """How many messages needed jieba's segmentation; the pre-checks keep this far below the message count."""
         self._tokenizer = tokenizer
         self._frequencies: dict[str, int] = tokenizer.FREQ
-        self._longest_word = max(len(word) for word, freq in self._frequencies.items() if freq)
+        self._longest_word = max(map(len, compress(self._frequencies, self._frequencies.values())))
+        self._log_total = math.log(tokenizer.total)
         self._characters = {word: freq for word, freq in self._frequencies.items() if len(word) == 1}
         """The dictionary's single characters: a small dict that stays in the CPU cache."""
         before_first, after_last = _adjacent_characters(self._frequencies, rules.term_words())
         context = _WordContext(_inside_longer_words(rules.words()), before_first, after_last)
-        self._precheck = _automaton((rule for rule in rules.rules if rule.role == "term"), context)
-        self._automaton = _automaton(rules.rules, context)
+        self._precheck = _automaton((rule for rule in rules.rules if rule.role == "term"), context, str)
+        self._automaton = _automaton(rules.rules, context, _utf8)
         self._first_term = self._precheck.iter
+        self._unsettled = unsettled_by(frozenset("".join(rules.term_words()))).search
+        """Finds raw characters that normalising might turn into part of a term."""
         self._rule_words = self._automaton.iter
 
     @property
@@ -205,42 +199,31 @@ class Classifier:
         A ``none`` result always has confidence 0 and no terms: that is what lets the
         pre-checks stop early without looking closer.
         """
-        normalised = normalize(text)
-        if not normalised or next(self._first_term(normalised), None) is None:
+        if not text:
             return NOTHING
-        matches = list(self._rule_words(normalised))
-        # Bounds looser than _best_case first, before any hit is built or sorted. Repeated words
-        # count again and no cue is absorbed; only negative cues that nothing can absorb are
-        # subtracted, each value once (two cues of equal weight count once: a looser bound).
-        penalty = sum(set(map(_SURE_PENALTY, map(_WORD_OF_MATCH, matches))))
-        if sum(map(_POSITIVE, map(_WORD_OF_MATCH, matches))) - penalty < _LOOSE_CUTOFF:  # all categories at once
+        raw = text[:MAX_RAW_CHARS]  # all that normalize reads
+        if next(self._first_term(raw), None) is not None:
+            normalised = normalize(text)  # should normalising remove the term, the steps below find none
+        elif self._unsettled(raw):
+            normalised = normalize(text)
+            if next(self._first_term(normalised), None) is None:
+                return NOTHING
+        else:
+            return NOTHING  # most chatter: no term in the raw text, and normalising cannot make one
+        utf8 = normalised.encode("utf-8", "surrogatepass")
+        matches = list(self._rule_words(utf8.decode("latin-1")))  # see _utf8
+        # A bound looser than _best_case, before any hit is built: every distinct term counts, no
+        # cue is absorbed, and only negative cues that nothing can absorb are subtracted.
+        bounds = sum(map(_BOUNDS, set(map(_WORD_OF_MATCH, matches))), 0j)
+        if bounds.real - bounds.imag < _LOOSE_CUTOFF:
             return NOTHING
-        evidence = [0.0] * _SLOTS
-        with_terms = 0
-        candidates: list[_Hit] = []
-        cues: list[_Hit] = []
-        for last, word in reversed(matches):  # by end descending
-            evidence[word.slot] += word.evidence
-            with_terms |= word.term_bit
-            if word.is_term:
-                candidates.append((last + 1 - word.length, last + 1, word))
-            else:
-                cues.append((last + 1 - word.length, last + 1, word))
-        best = max([evidence[category] for category in _WITH_TERMS[with_terms]], default=0.0)
-        if best + evidence[_SHARED_SLOT] - penalty < _LOOSE_CUTOFF:  # the best category with a term
-            return NOTHING
-        cues.sort(key=_START)  # stable: by start, longer first
-        # _best_case is tighter only with a repeated word or a negative cue that could be absorbed.
-        repeated = len(set(map(_TEXT, map(_WORD_OF_MATCH, matches)))) < len(matches)
-        exact = repeated or evidence[_OTHER_NEGATIVE_SLOT] > 0.0
-        if exact and _best_case(_hits(matches)) < POSSIBLE:
-            return NOTHING
-        result = self._judge(normalised, candidates, cues)
-        if not result.is_request:
+        hits = _hits(matches, utf8)
+        result = self._judge(normalised, hits)
+        if result.confidence < POSSIBLE:
             return NOTHING
         # The judged confidence never exceeds _best_case (the same evidence or less, the same
-        # negatives or more), so when it was skipped it can only matter at the threshold itself.
-        if not exact and result.confidence < _BEST_CASE_MATTERS_BELOW and _best_case(_hits(matches)) < POSSIBLE:
+        # negatives or more), so the reference's best-case gate can only matter at the threshold.
+        if result.confidence < _BEST_CASE_MATTERS_BELOW and _best_case(hits) < POSSIBLE:
             return NOTHING
         return result
 
@@ -248,10 +231,7 @@ class Classifier:
         """Like ``classify`` without the best-case shortcut: a ``none`` keeps the evidence it had."""
         normalised = normalize(text)
         hits = self._find_hits(normalised)
-        if not hits:
-            return NOTHING
-        candidates = [hit for hit in hits if hit[2].is_term]
-        return self._judge(normalised, candidates, [hit for hit in hits if not hit[2].is_term])
+        return self._judge(normalised, hits) if hits else NOTHING
 
     def mentions_term(self, text: str | None) -> bool:
         """The pre-check alone: does the normalised text contain any category term (as a substring)?"""
@@ -299,7 +279,8 @@ class Classifier:
         characters = self._characters  # small and cache-resident; the full dictionary is not
         get = self._frequencies.get
         log = math.log
-        log_total = log(self._tokenizer.total)
+        log_total = self._log_total
+        latin_or_digit = _LATIN_OR_DIGIT
         dag: list[list[tuple[int, float]]] = []  # per start: (last index, log probability) of each word
         reach = start  # the furthest end of a word starting before `first`
         stop = end
@@ -322,7 +303,7 @@ class Classifier:
             if (
                 first > position
                 and reach <= first < end
-                and not (text[first - 1] in _LATIN_OR_DIGIT and text[first] in _LATIN_OR_DIGIT)
+                and not (text[first - 1] in latin_or_digit and text[first] in latin_or_digit)
             ):
                 stop = first
                 break
@@ -353,7 +334,7 @@ class Classifier:
         glued = False
         while here < stop:
             after = choice[here - start] + 1
-            single_latin = after - here == 1 and text[here] in _LATIN_OR_DIGIT
+            single_latin = after - here == 1 and text[here] in latin_or_digit
             if not (single_latin and glued):  # jieba glues single Latin letters and digits together
                 offsets.add(here)
             glued = single_latin
@@ -365,22 +346,23 @@ class Classifier:
 
         ``position`` must lie strictly inside a block; words are looked for only inside it.
         """
-        frequencies = self._frequencies
+        get = self._frequencies.get
         longest = self._longest_word
         size = len(text)
-        start = position - 1
-        lowest = max(0, position - longest + 1)
-        while start >= lowest and _is_block_char(text[start]):
+        block_ascii = _BLOCK_ASCII
+        for start in range(position - 1, max(-1, position - longest), -1):
+            char = text[start]
+            if not ("\u4e00" <= char <= "\u9fd5" or char in block_ascii):  # _is_block_char, inlined
+                break
             end = position + 1
-            fragment = text[start:end]
-            while fragment in frequencies:  # jieba's dictionary also holds every prefix of its words
-                if frequencies[fragment]:
+            frequency = get(text[start:end])
+            while frequency is not None:  # jieba's dictionary also holds every prefix of its words
+                if frequency:
                     return True
                 if end == size or end - start == longest or not _is_block_char(text[end]):
                     break
                 end += 1
-                fragment = text[start:end]
-            start -= 1
+                frequency = get(text[start:end])
         return False
 
     def _find_hits(self, text: str) -> list[_Hit]:
@@ -391,63 +373,81 @@ class Classifier:
         """
         if not text or next(self._first_term(text), None) is None:
             return []
-        return _hits(list(self._rule_words(text)))
+        utf8 = text.encode("utf-8", "surrogatepass")
+        return _hits(list(self._rule_words(utf8.decode("latin-1"))), utf8)
 
-    def _judge(self, text: str, candidates: list[_Hit], cues: list[_Hit]) -> Classification:
+    def _judge(self, text: str, hits: list[_Hit]) -> Classification:
         """Score the terms that are whole words (the longest of nested ones) and the cues around them.
 
-        ``candidates``: the term hits, in any order; ``cues``: the other hits by start, longer first.
-        """
-        terms = self._whole_word_terms(text, candidates)
-        if not terms:
-            return NOTHING  # cues count only for a category with a term
-        return _score(terms, cues)
-
-    def _whole_word_terms(self, text: str, candidates: list[_Hit]) -> list[_Hit]:
-        """Candidates on jieba word boundaries, longest first so nested ones need no check.
-
-        Nearly every edge is settled by the term's own small sets of characters that could join
-        it into a longer dictionary word; the others go to ``_Boundaries``.
+        ``hits``: every rule word by start, longer first. A cue inside a longer cue or an accepted
+        term does not count (广告 inside 小广告), a term inside a cue does (停水 inside 停水吗), and a
+        word repeated in the message counts once. In this order every hit that could contain
+        another comes before it, so "inside" is a comparison with the furthest end reached so far.
         """
         size = len(text)
         boundaries: _Boundaries | None = None
         settled: list[int] = []  # edges known to be boundaries, where a segmentation may start
-        terms: list[_Hit] = []
-        for hit in sorted(candidates, key=_longer_first) if len(candidates) > 1 else candidates:
+        evidence = [0.0] * len(CATEGORIES)  # of the distinct accepted terms, in text order
+        counted: list[_Hit] = []  # those terms, and the distinct cues inside no longer cue or accepted term
+        seen: set[_Word] = set()
+        term_reach = cue_reach = 0
+        for hit in hits:
             start, end, word = hit
-            for other in terms:
-                if other[0] <= start and end <= other[1]:
-                    break  # inside a longer accepted term (equal spans would be the same word)
+            if not word.is_term:
+                if end > cue_reach:
+                    cue_reach = end
+                    if end > term_reach and word not in seen:
+                        seen.add(word)
+                        counted.append(hit)
+                continue
+            if end <= term_reach:
+                continue
+            if start and text[start - 1] in word.crossable_before:
+                if boundaries is None:
+                    boundaries = _Boundaries(self, text, settled)
+                if not boundaries.is_boundary(start):
+                    continue
             else:
-                if start and text[start - 1] in word.crossable_before:
-                    if boundaries is None:
-                        boundaries = _Boundaries(self, text, settled)
-                    if not boundaries.is_boundary(start):
-                        continue
+                settled.append(start)
+            if end < size and text[end] in word.crossable_after:
+                if boundaries is None:
+                    boundaries = _Boundaries(self, text, settled)
+                if not boundaries.is_boundary(end):
+                    continue
+            else:
+                settled.append(end)
+            term_reach = end
+            if word not in seen:
+                seen.add(word)
+                evidence[word.category] += word.evidence
+                if counted and counted[-1][0] == start:  # a longer cue that starts here: the term goes first
+                    counted.insert(-1, hit)
                 else:
-                    settled.append(start)
-                if end < size and text[end] in word.crossable_after:
-                    if boundaries is None:
-                        boundaries = _Boundaries(self, text, settled)
-                    if not boundaries.is_boundary(end):
-                        continue
-                else:
-                    settled.append(end)
-                terms.append(hit)
+                    counted.append(hit)
         if boundaries is not None and boundaries.segmented:
             self.segmentations += 1
-        if len(terms) > 1:
-            terms.sort(key=_START)
-        return terms
+        return _score(evidence, counted) if any(evidence) else NOTHING  # cues count only for a category with a term
 
 
-def _automaton(rules: Iterable[Rule], context: _WordContext) -> Any:
-    """An Aho-Corasick automaton mapping each rule word to its ``_Word``."""
+def _automaton(rules: Iterable[Rule], context: _WordContext, key: Callable[[str], str]) -> Any:
+    """An Aho-Corasick automaton mapping each rule word, as ``key(word)``, to its ``_Word``."""
     automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
     for rule in rules:
-        automaton.add_word(rule.word, _Word.of(rule, context))
+        automaton.add_word(key(rule.word), _Word.of(rule, context))
     automaton.make_automaton()
     return automaton
+
+
+def _utf8(text: str) -> str:
+    """The UTF-8 bytes of ``text`` as a string of the code points 0-255.
+
+    pyahocorasick looks a character up among a trie node's children one by one, and the full
+    automaton's root has a child for each of ~380 first characters: every character of a
+    message costs that scan. On UTF-8 bytes the root has a dozen children (CJK lead bytes
+    E4-E9, a few ASCII ones) and the deeper nodes at most 64, which halves the scan. UTF-8 is
+    self-synchronising, so the words' bytes match exactly where the words do.
+    """
+    return text.encode("utf-8", "surrogatepass").decode("latin-1")
 
 
 def _inside_longer_words(words: list[str]) -> frozenset[str]:
@@ -481,22 +481,32 @@ def _adjacent_characters(
 
 
 def _neighbours(pairs: list[str]) -> dict[str, frozenset[str]]:
-    """Two-character strings as {first character: the set of second characters}."""
+    """Two-character strings as {first character: the set of second characters that are block
+    characters}; jieba always cuts between a block character and any other."""
     neighbours: dict[str, set[str]] = {}
     for pair in set(pairs):
-        neighbours.setdefault(pair[0], set()).add(sys.intern(pair[1]))  # one object per character
+        if _is_block_char(pair[1]):
+            neighbours.setdefault(pair[0], set()).add(sys.intern(pair[1]))  # one object per character
     return {char: frozenset(chars) for char, chars in neighbours.items()}
 
 
-def _hits(matches: list[tuple[int, _Word]]) -> list[_Hit]:
-    """Automaton matches as hits sorted by start, longer first.
+def _hits(matches: list[tuple[int, _Word]], utf8: bytes) -> list[_Hit]:
+    """Matches of the UTF-8 automaton in ``utf8`` as hits in characters, sorted by start, longer first.
 
     The automaton reports by end, longer first; reversed, that is by end descending, and a
     stable sort by start then leaves hits with equal starts longer first.
     """
-    hits = [(last + 1 - word.length, last + 1, word) for last, word in reversed(matches)]
+    characters_up_to = utf8.translate(_STARTS_A_CHARACTER).count  # (1, 0, i): characters begun in utf8[:i]
+    hits = []
+    for last, word in reversed(matches):
+        end = characters_up_to(1, 0, last + 1)
+        hits.append((end - word.length, end, word))
     hits.sort(key=_START)
     return hits
+
+
+_STARTS_A_CHARACTER = bytes(0 if 0x80 <= byte < 0xC0 else 1 for byte in range(256))
+"""A translation table: 1 for a byte that begins a UTF-8 character, 0 for a continuation byte."""
 
 
 def _is_block_char(char: str) -> bool:
@@ -514,21 +524,19 @@ class _Boundaries:
     that follows. So this equals cutting the whole text.
     """
 
-    __slots__ = ("_blocks", "_checks", "_classifier", "_settled", "_text", "segmented")
+    __slots__ = ("_checks", "_classifier", "_settled", "_text", "segmented")
 
     def __init__(self, classifier: Classifier, text: str, settled: list[int]) -> None:
         self._classifier = classifier
         self._text = text
         self._settled = settled  # shared with the caller, who adds the positions it settles
         self._checks = 0
-        self._blocks: list[tuple[int, int]] | None = None
         self.segmented: dict[tuple[int, int], set[int]] = {}
         """Boundary offsets of each (start, stop) range segmented so far."""
 
     def is_boundary(self, position: int) -> bool:
+        """Whether jieba cuts at ``position``, which lies between two block characters."""
         text = self._text
-        if not (0 < position < len(text) and _is_block_char(text[position - 1]) and _is_block_char(text[position])):
-            return True  # not inside a jieba block
         for (start, end), offsets in self.segmented.items():
             if start < position < end:
                 return position in offsets
@@ -540,12 +548,11 @@ class _Boundaries:
         ):
             self._settled.append(position)
             return True
-        if self._blocks is None:
-            self._blocks = [match.span() for match in _JIEBA_BLOCK.finditer(text)]
-        start, end = self._blocks[bisect.bisect_right(self._blocks, (position, len(text) + 1)) - 1]
+        start = position - _JIEBA_BLOCK.match(text[position - 1 :: -1]).end()  # type: ignore[union-attr]
         for settled in self._settled:  # no word crosses a settled position: start there
             if start < settled < position:
                 start = settled
+        end = _JIEBA_BLOCK.match(text, position).end()  # type: ignore[union-attr]
         stop, offsets = self._classifier._jieba_offsets(text, start, end, position)
         self.segmented[start, stop] = offsets
         return position in offsets
@@ -593,59 +600,59 @@ def _best_case(hits: list[_Hit]) -> float:
     return round(-math.expm1(penalty - best), 3) if best > penalty else 0.0  # rounded like _score
 
 
-def _score(terms: list[_Hit], cues: list[_Hit]) -> Classification:
-    """Pick the category with most evidence and turn it into a confidence in [0, 1].
+def _score(evidence: list[float], counted: list[_Hit]) -> Classification:
+    """Add the cues to the terms' ``evidence``, pick the category with most and turn it into a
+    confidence in [0, 1].
 
-    ``terms``: the accepted terms by start; ``cues``: the other hits by start, longer first. A
-    cue inside a longer cue or accepted term does not count (广告 inside 小广告); a word repeated
-    in the message counts once; a cue adds to a category only if it has a term.
+    A category cue counts only for a category with a term, a shared cue for every such category;
+    negative cues subtract from the balance. ``counted``: the distinct terms and cues by start,
+    a term before a cue that starts with it.
     """
-    evidence = [0.0] * len(CATEGORIES)
-    used: list[list[_Hit]] = [[] for _ in CATEGORIES]
-    seen: set[str] = set()
-    for hit in terms:
-        word = hit[2]
-        if word.text not in seen:
-            seen.add(word.text)
-            evidence[word.category] += word.evidence
-            used[word.category].append(hit)
-    negatives: list[_Hit] = []
     penalty = 0.0
-    reach = -1  # cues by start, longer first: a cue lies inside an earlier one iff it ends by this
-    for hit in cues:
-        start, end, word = hit
-        if end <= reach:
+    for hit in counted:
+        word = hit[2]
+        if word.is_term:
             continue
-        reach = end
-        for term in terms:
-            if term[0] <= start and end <= term[1]:
-                break  # inside an accepted term (equal spans would be the same word, so it is longer)
+        if word.is_negative:
+            penalty += word.evidence
+        elif word.category >= 0:
+            if evidence[word.category]:  # the category has a term
+                evidence[word.category] += word.evidence
         else:
-            if word.text in seen:
-                continue
-            seen.add(word.text)
-            if word.is_negative:
-                negatives.append(hit)
-                penalty += word.evidence
-            elif word.category >= 0:
-                if used[word.category]:
-                    evidence[word.category] += word.evidence
-                    used[word.category].append(hit)
-            else:
-                for category in _ALL_CATEGORIES:
-                    if used[category]:
-                        evidence[category] += word.evidence
-                        used[category].append(hit)
-    best = 0  # the first category with most evidence
-    for category in _ALL_CATEGORIES:
-        if evidence[category] > evidence[best]:
-            best = category
-    if not evidence[best]:
-        return NOTHING
+            for category in _ALL_CATEGORIES:
+                if evidence[category]:
+                    evidence[category] += word.evidence
+    best = evidence.index(max(evidence))  # the first of equals
     balance = evidence[best] - penalty
-    confidence = round(-math.expm1(-balance), 3) if balance > 0 else 0.0
-    words = tuple([hit[2].text for hit in sorted(used[best] + negatives, key=_START)])
-    return Classification(CATEGORIES[best] if confidence >= POSSIBLE else NONE, confidence, words)
+    confidence = _round3(-math.expm1(-balance)) if balance > 0 else 0.0
+    words = tuple([hit[2].text for hit in counted if hit[2].category in (best, -1)])  # shared and negative: -1
+    return _classification(CATEGORIES[best] if confidence >= POSSIBLE else NONE, confidence, words)
+
+
+def _round3(value: float) -> float:
+    """``round(value, 3)`` for values in [0, 1], without its decimal conversion when the third
+    decimal is not a near tie: ``value * 1000`` is then off by < 1e-12, far from a half."""
+    scaled = value * 1000.0
+    nearest = math.floor(scaled + 0.5)
+    if abs(scaled - nearest) < 0.4999:
+        return nearest / 1000.0
+    return round(value, 3)
+
+
+_new_classification = functools.partial(object.__new__, Classification)
+_set_category = vars(Classification)["category"].__set__  # the slots' own descriptors, which frozen does not guard
+_set_confidence = vars(Classification)["confidence"].__set__
+_set_terms = vars(Classification)["terms"].__set__
+
+
+def _classification(category: str, confidence: float, terms: tuple[str, ...]) -> Classification:
+    """``Classification(category, confidence, terms)`` without the frozen dataclass's three
+    ``object.__setattr__`` calls (a third of the time; the same object)."""
+    result = _new_classification()
+    _set_category(result, category)
+    _set_confidence(result, confidence)
+    _set_terms(result, terms)
+    return result
 
 
 def load_classifier(

@@ -7,7 +7,8 @@ patterns below only need to know the plain ones.
 
 This runs on every chat message, so each step is skipped when a cheap test shows it has
 nothing to do, and the common full-width punctuation is folded with ``str.replace`` before
-paying for a full NFKC pass (same result, see ``_nfkc``).
+paying for a full NFKC pass (same result, see ``_nfkc``). ``unsettled_by`` lets a pre-check on
+the raw text skip normalising altogether when that provably cannot create what it looks for.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ MAX_CHARS = 300
 
 _RAW_SLACK = 4
 """Raw text is cut to MAX_CHARS * _RAW_SLACK before clean-up, leaving room for stripped URLs/emoji."""
+MAX_RAW_CHARS = MAX_CHARS * _RAW_SLACK
+"""How much of a message ``normalize`` reads (with the default ``max_chars``)."""
 
 _URL = re.compile(r"(?:https?://|www\.)[a-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 _LATIN_MENTION = re.compile(r"@[a-z0-9_]{1,32}")
@@ -55,9 +58,30 @@ _T2S = str.maketrans({pair[0]: pair[1] for pair in _T2S_PAIRS.split()})
 _TRADITIONAL = re.compile("[" + "".join(pair[0] for pair in _T2S_PAIRS.split()) + "]")
 _EMOJI_OR_TRADITIONAL = re.compile(_EMOJI.pattern.removesuffix("]+") + _TRADITIONAL.pattern[1:])
 """One scan that tells whether the emoji and traditional-character steps have anything to do."""
-_ANYTHING_TO_STRIP = re.compile("[:w@\\[" + _EMOJI_OR_TRADITIONAL.pattern[1:])
-"""One scan that tells whether any step after lower-casing may have something to do: URLs need
-"://" or "www.", mentions "@", emoticons "[", then emoji and traditional characters."""
+_ANYTHING_TO_DO = re.compile("[\\s:w@\\[" + _EMOJI_OR_TRADITIONAL.pattern[1:])
+"""One scan that tells whether any step after lower-casing may have something to do: whitespace
+to collapse, URLs need "://" or "www.", mentions "@", emoticons "[", then emoji and traditional
+characters."""
+
+_EVERYDAY_RANGES = (
+    (0x09, 0x0D),  # tab, line breaks
+    (0x20, 0x7E),  # ASCII
+    (0x2000, 0x206F),  # general punctuation, WeChat's mention space
+    (0x2190, 0x21FF),  # arrows
+    (0x2300, 0x23FF),  # misc technical (emoji)
+    (0x2460, 0x24FF),  # circled numbers and letters
+    (0x25A0, 0x27BF),  # shapes, misc symbols, dingbats (emoji)
+    (0x2B00, 0x2BFF),  # arrows and stars (emoji)
+    (0x3000, 0x303F),  # CJK punctuation
+    (0x3400, 0x4DBF),  # CJK ideographs, extension A
+    (0x4E00, 0x9FFF),  # CJK ideographs
+    (0xFE00, 0xFE0F),  # variation selectors (emoji)
+    (0xFE30, 0xFE4F),  # CJK compatibility forms
+    (0xFF01, 0xFF60),  # full-width ASCII
+    (0xFFE0, 0xFFEE),  # full-width signs
+    (0x1F300, 0x1FAFF),  # emoji
+)
+"""Where the characters of everyday chat text live; ``unsettled_by`` checks each one."""
 
 _COMMON_FULL_WIDTH = (("？", "?"), ("！", "!"), ("：", ":"), ("（", "("), ("）", ")"), ("；", ";"))
 """After the full-width comma, the characters that most often make chat text not NFKC-normal."""
@@ -77,9 +101,7 @@ def _nfkc(text: str) -> str:
     unchanged; when the replacements already give NFKC-normal text, that text is the result.
     """
     is_normalized = unicodedata.is_normalized
-    if is_normalized("NFKC", text):
-        return text
-    text = text.replace("，", ",")
+    text = text.replace("，", ",")  # costs less than a first is_normalized
     if is_normalized("NFKC", text):
         return text
     for full_width, plain in _COMMON_FULL_WIDTH:
@@ -95,8 +117,8 @@ def normalize(text: str | None, max_chars: int = MAX_CHARS) -> str:
     if not text:
         return ""
     text = _nfkc(text[: max_chars * _RAW_SLACK]).lower()
-    if not _ANYTHING_TO_STRIP.search(text):  # most chat: plain Chinese and punctuation
-        return " ".join(text.split())[:max_chars]
+    if not _ANYTHING_TO_DO.search(text):  # most chat: Chinese and punctuation without spaces
+        return text[:max_chars]
     if "://" in text or "www." in text:
         text = _URL.sub(" ", text)
     if "@" in text:
@@ -110,3 +132,64 @@ def normalize(text: str | None, max_chars: int = MAX_CHARS) -> str:
     elif "[" in text:  # nothing else to do: removing emoticons cannot bring in emoji or traditional characters
         text = _BRACKET_EMOTICON.sub(" ", text)
     return " ".join(text.split())[:max_chars]
+
+
+def unsettled_by(characters: frozenset[str]) -> re.Pattern[str]:
+    """A pattern that finds, in raw text, every character that ``normalize`` might turn into one
+    of ``characters`` (and more): everything but the everyday characters shown not to.
+
+    An everyday character passes if its decomposition holds no combining mark and it is one of
+    ``characters`` or normalises, on its own, to none of them. Without combining marks (and the
+    everyday ranges hold no Hangul jamo or other composing characters) nothing composes or
+    reorders, so each step of ``normalize`` maps such text character by character, and the
+    stripping steps put in spaces, never join. Where the pattern finds nothing in a text, each of
+    ``characters`` in ``normalize(text)`` therefore stands for itself in ``text``, between the same
+    neighbours: a word made of ``characters`` occurs in the normalised text only if it occurs in
+    ``text[:MAX_RAW_CHARS]``. So a pre-check for such words can skip normalising. Builds in ~25 ms.
+    """
+    settled: list[str] = []
+    for first, last in _EVERYDAY_RANGES:
+        for start in range(first, last + 1, 256):
+            chunk = "".join(map(chr, range(start, min(start + 256, last + 1))))
+            if _maps_to_itself(chunk):  # most of them: ideographs, emoji
+                settled.append(chunk)
+            else:
+                settled += [char for char in chunk if char in characters or _normalises_clear_of(char, characters)]
+    unsettled = {traditional for traditional, simplified in _T2S.items() if simplified in characters}
+    codes = sorted(set(map(ord, "".join(settled))) - set(unsettled))
+    return re.compile(f"[^{_character_class(codes)}]")
+
+
+def _maps_to_itself(text: str) -> bool:
+    """True if NFKD, NFKC and lower-casing leave ``text`` alone and it holds no combining mark.
+
+    Traditional characters are not checked: ``to_simplified`` maps each to a single character.
+    """
+    return (
+        not any(map(unicodedata.combining, text))
+        and unicodedata.is_normalized("NFKD", text)
+        and unicodedata.is_normalized("NFKC", text)
+        and text.lower() == text
+    )
+
+
+def _normalises_clear_of(char: str, characters: frozenset[str]) -> bool:
+    """True if ``char`` normalises, without combining marks, to text that holds none of ``characters``."""
+    decomposed = unicodedata.normalize("NFKD", char)
+    return (
+        decomposed == unicodedata.normalize("NFKC", char)
+        and not any(map(unicodedata.combining, decomposed))
+        and characters.isdisjoint(to_simplified(decomposed.lower()))
+    )
+
+
+def _character_class(codes: list[int]) -> str:
+    """Sorted code points as the inside of a regular-expression character class, in ranges."""
+    parts: list[str] = []
+    start = previous = codes[0]
+    for code in [*codes[1:], -1]:
+        if code != previous + 1:
+            parts.append(re.escape(chr(start)) + ("" if start == previous else "-" + re.escape(chr(previous))))
+            start = code
+        previous = code
+    return "".join(parts)

@@ -8,12 +8,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from nlp import CONFIDENT, NONE, POSSIBLE, Classification, Classifier, RulesError, classify, load_classifier
-from nlp.classifier import NOTHING, _inside, default_classifier
+from nlp.classifier import NOTHING, default_classifier
 from nlp.evaluate import evaluate
 from nlp.normalize import MAX_CHARS, normalize
 from nlp.rules import DEFAULT_RULES_PATH, load_rules, parse_rules
@@ -209,23 +208,6 @@ def test_nested_terms_count_once_as_the_longer_word(classifier: Classifier) -> N
     result = classifier.classify("垃圾桶满了都溢出来了，没人清运")
     assert "垃圾桶" in result.terms
     assert "垃圾" not in result.terms
-
-
-class WholeTextReference(Classifier):
-    """Reference word check: jieba over the whole text, every candidate tested, nested ones dropped."""
-
-    def _whole_word_terms(self, text: str, candidates: list[Any]) -> list[Any]:
-        boundaries = self.word_boundaries(text)
-        whole = [hit for hit in candidates if hit[0] in boundaries and hit[1] in boundaries]
-        return [hit for hit in whole if not any(_inside(hit, other) for other in whole)]
-
-
-def test_word_check_shortcuts_give_the_same_result_as_segmenting_everything(classifier: Classifier) -> None:
-    reference = WholeTextReference(classifier.rules, classifier._tokenizer)
-    for text, _ in DEV + CHATTER:
-        full = reference.explain(text)
-        assert classifier.explain(text) == full, text
-        assert classifier.classify(text) == (full if full.is_request else NOTHING), text
 
 
 def test_dictionary_certainty_never_contradicts_jieba(classifier: Classifier) -> None:

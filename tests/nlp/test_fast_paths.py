@@ -8,12 +8,15 @@ Three independent checks:
   normalisation, every rule word's hits sorted up front, the best-case gate, jieba over the whole
   text for the word check, the original scoring), compared on the test sets and on thousands of
   generated messages dense in rule words, nesting, repeats, negatives, Latin and digits;
-* each shortcut on its own: the NFKC fast path, the characters that may join a term into a
-  longer word, and the reimplemented and partial jieba segmentation.
+* each shortcut on its own: the NFKC fast path, the raw pre-check's "unsettled" characters, the
+  automaton on UTF-8 bytes, the characters that may join a term into a longer word, the
+  reimplemented and partial jieba segmentation, the rounding and the result's construction.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import math
 import random
@@ -31,6 +34,7 @@ from nlp.classifier import _JIEBA_BLOCK, NOTHING
 from nlp.normalize import (
     _BRACKET_EMOTICON,
     _EMOJI,
+    _EVERYDAY_RANGES,
     _LATIN_MENTION,
     _NAME_MENTION,
     _RAW_SLACK,
@@ -38,6 +42,7 @@ from nlp.normalize import (
     _TRADITIONAL,
     _URL,
     MAX_CHARS,
+    MAX_RAW_CHARS,
     _nfkc,
     normalize,
 )
@@ -297,6 +302,83 @@ def test_normalize_equals_the_reference_normalisation(classifier: Classifier) ->
         assert normalize(text) == reference_normalize(text), text
 
 
+def terms_in(classifier: Classifier, text: str) -> set[str]:
+    """The category terms that occur in ``text`` (as substrings)."""
+    return {word.text for _, word in classifier._precheck.iter(text)}
+
+
+SETTLED_ALPHABET = "电梯坏了灯狗臭吵脏楼道垃圾桶ktv，。！？：；（）、…“”\u3000\u2005 \n@:w[]/abcABC123😀👍\ufe0f"
+UNSETTLED_ALPHABET = "KTV電樓燈ＫｋⓚⅤ⼈㊋\u0301é"
+
+
+def test_where_no_character_is_unsettled_normalising_brings_no_term(classifier: Classifier) -> None:
+    """The raw pre-check may skip normalising: no unsettled character, no term in the raw text, none after."""
+    rng = random.Random(23)
+    samples = [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 14)))
+        for alphabet in (SETTLED_ALPHABET, SETTLED_ALPHABET + UNSETTLED_ALPHABET)
+        for _ in range(10_000)
+    ]
+    skipped = 0
+    for text in [*samples, *CHATTER, *DEV, *generated_messages(classifier, 3000, seed=29)]:
+        raw = text[:MAX_RAW_CHARS]
+        if not classifier._unsettled(raw):
+            skipped += 1
+            assert terms_in(classifier, normalize(text)) <= terms_in(classifier, raw), text
+    assert skipped > 10_000
+
+
+def test_unsettled_characters_are_few_in_chat(classifier: Classifier) -> None:
+    plain = [text for text in CHATTER if not classifier.mentions_term(text)]
+    assert sum(bool(classifier._unsettled(text)) for text in plain) < 0.2 * len(plain)
+    assert all(classifier._unsettled(char) for char in UNSETTLED_ALPHABET)
+    assert not any(classifier._unsettled(char) for char in SETTLED_ALPHABET)
+
+
+def test_everyday_characters_that_pass_normalise_on_their_own_and_clear_of_terms(classifier: Classifier) -> None:
+    """No combining marks, nothing that composes with a neighbour, no term character unless itself."""
+    term_characters = set("".join(classifier.rules.term_words()))
+    neighbours = ["k", "电", "a", "e", "Ａ", "，", "😀", " "]  # everyday characters themselves
+    nfkc = functools.partial(unicodedata.normalize, "NFKC")
+    for first, last in _EVERYDAY_RANGES:
+        for char in map(chr, range(first, last + 1)):
+            if classifier._unsettled(char):
+                continue
+            decomposed = unicodedata.normalize("NFKD", char)
+            assert not any(map(unicodedata.combining, decomposed)), ascii(char)
+            for other in neighbours:
+                assert nfkc(other + char) == nfkc(other) + nfkc(char), ascii(char)
+                assert nfkc(char + other) == nfkc(char) + nfkc(other), ascii(char)
+            if char not in term_characters:
+                assert term_characters.isdisjoint(normalize(char)), ascii(char)
+                assert term_characters.isdisjoint(decomposed.lower().translate(_T2S)), ascii(char)
+
+
+def test_lone_surrogates_and_odd_code_points_give_what_the_slow_reference_gives(classifier: Classifier) -> None:
+    reference = SlowReference(classifier)
+    for text in ["电梯坏了\ud83d", "\udc00楼道灯坏了", "停水了\U0010ffff", "\x00电梯坏了\x00", "楼上装修\ufffd吵死了"]:
+        assert classifier.classify(text) == reference.classify(text), ascii(text)
+        assert classifier.explain(text) == reference.explain(text), ascii(text)
+
+
+def test_round3_equals_round() -> None:
+    rng = random.Random(31)
+    values = [rng.random() for _ in range(200_000)] + [k / 1000 + d for k in range(1001) for d in (0.0, 5e-4, -5e-4)]
+    values += [-math.expm1(-sum(rng.random() for _ in range(rng.randint(1, 5)))) for _ in range(50_000)]
+    for value in values:
+        if 0.0 <= value <= 1.0:
+            assert classifier_module._round3(value) == round(value, 3), value
+
+
+def test_the_cheaper_classification_constructor_builds_the_same_frozen_value() -> None:
+    made = classifier_module._classification("repair", 0.76, ("电梯", "坏了"))
+    assert made == Classification("repair", 0.76, ("电梯", "坏了"))
+    assert hash(made) == hash(Classification("repair", 0.76, ("电梯", "坏了")))
+    assert type(made) is Classification
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.category = "none"  # type: ignore[misc]
+
+
 def test_fast_nfkc_equals_unicodedata() -> None:
     rng = random.Random(5)
     alphabet = "电梯坏了，？！：（）；。、A１ａ\u3000\u2005\u00a0①㎡ﬁé\u0301\u0308e\u1100\u1161\uac00ｶﾞ"
@@ -307,13 +389,12 @@ def test_fast_nfkc_equals_unicodedata() -> None:
 
 def term_edges(classifier: Classifier, text: str) -> Iterator[tuple[int, frozenset[str], int]]:
     """(position, characters that may join the term there, offset of the neighbour) of every term edge."""
-    for end, word in classifier._automaton.iter(text):
+    for start, end, word in classifier._find_hits(text):
         if word.is_term:
-            start = end + 1 - word.length
             if start > 0:
                 yield start, word.crossable_before, start - 1
-            if end + 1 < len(text):
-                yield end + 1, word.crossable_after, end + 1
+            if end < len(text):
+                yield end, word.crossable_after, end
 
 
 def test_term_edges_settled_by_their_neighbour_are_certain_boundaries(classifier: Classifier) -> None:
@@ -325,6 +406,19 @@ def test_term_edges_settled_by_their_neighbour_are_certain_boundaries(classifier
                 settled += 1
                 assert classifier.is_certain_boundary(text, position), (text, position)
     assert settled > 5000
+
+
+def test_hits_on_utf8_bytes_are_the_hits_on_characters(classifier: Classifier) -> None:
+    by_characters = ahocorasick.Automaton()
+    for word in classifier.rules.words():
+        by_characters.add_word(word, word)
+    by_characters.make_automaton()
+    for text in [normalize(text) for text in [*CHATTER, *DEV, *generated_messages(classifier, 2000, seed=19)]]:
+        if classifier.mentions_term(text):
+            expected = sorted((end + 1 - len(word), end + 1, word) for end, word in by_characters.iter(text))
+            hits = classifier._find_hits(text)
+            assert sorted((start, end, word.text) for start, end, word in hits) == expected, text
+            assert hits == sorted(hits, key=lambda hit: (hit[0], -hit[1])), text
 
 
 def blocks(texts: list[str]) -> list[str]:
