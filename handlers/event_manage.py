@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 from handlers.context import Context
-from handlers.events import CHECKIN_WINDOW, card_text, local_time, record_attendance, refresh_cards
+from handlers.events import CHECKIN_WINDOW, card_text, record_attendance, refresh_cards
 from handlers.notify import private_message
 from handlers.passbook.earning import award_attendance
 from handlers.router import Command, Router
 from handlers.scopes import PUBLISHERS, chats_in_scope, future_time
+from handlers.times import local_stamp, local_time
 from handlers.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard, Send, SendDocument
 from models.events import (
     Event,
@@ -231,8 +232,8 @@ async def export_csv(ctx: Context, event: Event, occurrence: Occurrence, _: list
                 number,
                 await display_name(ctx, rsvp.person_id),
                 ctx.t(f"rsvp.{rsvp.status}"),
-                local_time_full(ctx, rsvp.updated_at),
-                local_time_full(ctx, rsvp.checked_in_at) if rsvp.checked_in_at else "",
+                local_stamp(rsvp.updated_at, ctx.config.timezone),
+                local_stamp(rsvp.checked_in_at, ctx.config.timezone) if rsvp.checked_in_at else "",
             ]
         )
     day = occurrence.starts_at.astimezone(ctx.config.timezone).strftime("%Y%m%d")
@@ -247,10 +248,6 @@ async def export_csv(ctx: Context, event: Event, occurrence: Occurrence, _: list
         )
     )
     ctx.answer()
-
-
-def local_time_full(ctx: Context, when: datetime) -> str:
-    return when.astimezone(ctx.config.timezone).strftime("%Y-%m-%d %H:%M")
 
 
 # ---- changing the time or place -------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from handlers.passbook.earning import award_attendance
 from handlers.router import Command, Router
 from handlers.scopes import PUBLISHERS, chats_in_scope, future_time, scope_keyboard, scope_options
 from handlers.texts import translate
+from handlers.times import local_time
 from handlers.types import Button, Edit, Effects, IncomingCallback, IncomingMessage, Keyboard, Send
 from models.events import (
     Event,
@@ -151,10 +152,6 @@ async def show_preview(ctx: Context, event: Event) -> None:
 
 
 # ---- cards and sign-ups ---------------------------------------------------------------------------------------
-
-
-def local_time(when: datetime, timezone: tzinfo) -> str:
-    return when.astimezone(timezone).strftime("%m月%d日 %H:%M")
 
 
 def card_text(locale: str, event: Event, occurrence: Occurrence | None, rsvps: list[Rsvp], timezone: tzinfo) -> str:

@@ -18,6 +18,7 @@ from handlers.passbook.shop import SHOP_KEEPERS, kept_community
 from handlers.roles import may_act_on
 from handlers.router import Command, Router
 from handlers.texts import translate
+from handlers.times import local_stamp
 from handlers.types import Button, IncomingCallback, IncomingMessage, Keyboard, SendDocument
 from models.passbook import lifetime_effect
 from models.places import Place, place_by_id
@@ -82,7 +83,7 @@ async def ledger_sheet(
     rows: list[list[str | int]] = [
         [
             entry.id or 0,
-            entry.created_at.astimezone(timezone).strftime("%Y-%m-%d %H:%M"),
+            local_stamp(entry.created_at, timezone),
             names.get(entry.person_id, ""),
             members.get(entry.person_id, ""),
             t(f"export.kind_{entry.kind}"),

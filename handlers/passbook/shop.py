@@ -18,6 +18,7 @@ from handlers.passbook.ledger import InsufficientPoints, balance_of, post_entry
 from handlers.roles import may_act_on
 from handlers.router import Command, Router
 from handlers.texts import translate
+from handlers.times import local_time
 from handlers.types import Button, Edit, Effects, IncomingCallback, IncomingMessage, Keyboard
 from models.passbook import EntryKind
 from models.people import Role, person_by_id
@@ -179,10 +180,6 @@ async def kept_community(ctx: Context) -> Place | None:
             if place is not None and place.kind == PlaceKind.COMMUNITY:
                 return place
     return None
-
-
-def local_time(when: datetime, timezone: tzinfo) -> str:
-    return when.astimezone(timezone).strftime("%m月%d日 %H:%M")
 
 
 def ledger_reason(ctx: Context, key: str, name: str) -> str:
