@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.context import Context
 from handlers.passbook.rules import star_level, stars_text
 from handlers.passbook.sheets import Sheet, to_csv, to_xlsx
-from handlers.passbook.shop import SHOP_KEEPERS, kept_community
+from handlers.passbook.shop import SHOP_KEEPERS, keeper_in_private
 from handlers.roles import may_act_on
 from handlers.router import Command, Router
 from handlers.texts import translate
@@ -180,16 +180,6 @@ def stars_sheet(ranked: list[Ranked], *, thresholds: tuple[int, ...], locale: st
 # ---- chat: /export and /stars ---------------------------------------------------------------------------------
 
 
-async def keeper_in_private(ctx: Context) -> Place | None:
-    if ctx.in_group:
-        ctx.reply(ctx.t("export.private_only"), quote=True)
-        return None
-    community = await kept_community(ctx)
-    if community is None:
-        ctx.reply(ctx.t("shop.keeper_only"))
-    return community
-
-
 def export_buttons(ctx: Context, community: Place, month_or_year: Period) -> Keyboard:
     """exp:<report>:<format>:<community>:<period>."""
     year = str(month_or_year.year)
@@ -204,28 +194,34 @@ def export_buttons(ctx: Context, community: Place, month_or_year: Period) -> Key
     return tuple(rows)
 
 
-async def export_menu(ctx: Context, message: IncomingMessage) -> None:
-    """/export [2026-10 | 2026] (导出): buttons for the ledger, balances and the year's 星级文明户, CSV or Excel."""
-    community = await keeper_in_private(ctx)
+async def report_request(ctx: Context, message: IncomingMessage) -> tuple[Place, Period] | None:
+    """The keeper's community and the month or year typed after /export or /stars; otherwise a polite answer."""
+    community = await keeper_in_private(ctx, "export.private_only")
     if community is None:
-        return
+        return None
     period = parse_period(message.args, ctx.now.astimezone(ctx.config.timezone))
     if period is None:
         ctx.reply(ctx.t("export.bad_period"))
+        return None
+    return community, period
+
+
+async def export_menu(ctx: Context, message: IncomingMessage) -> None:
+    """/export [2026-10 | 2026] (导出): buttons for the ledger, balances and the year's 星级文明户, CSV or Excel."""
+    asked = await report_request(ctx, message)
+    if asked is None:
         return
+    community, period = asked
     text = ctx.t("export.menu", community=community.name, period=period.label(ctx.locale), year=period.year)
     ctx.reply(text, buttons=export_buttons(ctx, community, period))
 
 
 async def show_stars(ctx: Context, message: IncomingMessage) -> None:
     """/stars [2026] (星级文明户): the year's ranking in the chat, with buttons to export it."""
-    community = await keeper_in_private(ctx)
-    if community is None:
+    asked = await report_request(ctx, message)
+    if asked is None:
         return
-    period = parse_period(message.args, ctx.now.astimezone(ctx.config.timezone))
-    if period is None:
-        ctx.reply(ctx.t("export.bad_period"))
-        return
+    community, period = asked
     ranked = await year_ranking(ctx.session, community=community, year=period.year, timezone=ctx.config.timezone)
     if not ranked:
         ctx.reply(ctx.t("stars.empty", year=period.year))

@@ -172,6 +172,17 @@ async def home_community(ctx: Context) -> Place | None:
     return None
 
 
+async def keeper_in_private(ctx: Context, private_only_key: str) -> Place | None:
+    """The community the sender keeps the shop for, asked in a private chat; otherwise a polite answer saying why."""
+    if ctx.in_group:
+        ctx.reply(ctx.t(private_only_key), quote=True)
+        return None
+    community = await kept_community(ctx)
+    if community is None:
+        ctx.reply(ctx.t("shop.keeper_only"))
+    return community
+
+
 async def kept_community(ctx: Context) -> Place | None:
     """The community the sender runs the shop (and the exports) for, as staff or admin."""
     for grant in ctx.grants:

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.context import Context
-from handlers.passbook.shop import SHOP_KEEPERS, kept_community
+from handlers.passbook.shop import SHOP_KEEPERS, keeper_in_private
 from handlers.roles import may_act_on
 from handlers.router import Command, Router
 from handlers.texts import translate
@@ -154,20 +154,9 @@ def admin_line(ctx: Context, number: int, item: RewardItem, held: int) -> str:
     )
 
 
-async def keeper_or_refuse(ctx: Context) -> Place | None:
-    """The community the sender keeps the shop for, in a private chat; otherwise a polite refusal."""
-    if ctx.in_group:
-        ctx.reply(ctx.t("shopadmin.private_only"), quote=True)
-        return None
-    community = await kept_community(ctx)
-    if community is None:
-        ctx.reply(ctx.t("shop.keeper_only"))
-    return community
-
-
 async def show_admin(ctx: Context, message: IncomingMessage) -> None:
     """/shopadmin (超市管理): the shelf with its buttons and how to add or import."""
-    community = await keeper_or_refuse(ctx)
+    community = await keeper_in_private(ctx, "shopadmin.private_only")
     if community is not None:
         text, buttons = await admin_page(ctx, community)
         ctx.reply(text, buttons=buttons)
@@ -175,7 +164,7 @@ async def show_admin(ctx: Context, message: IncomingMessage) -> None:
 
 async def add_item(ctx: Context, message: IncomingMessage) -> None:
     """上架 名称 积分 库存: a new item, or new cost and stock for an existing one (back on the shelf)."""
-    community = await keeper_or_refuse(ctx)
+    community = await keeper_in_private(ctx, "shopadmin.private_only")
     if community is None:
         return
     try:
@@ -195,7 +184,7 @@ async def add_item(ctx: Context, message: IncomingMessage) -> None:
 
 async def import_items(ctx: Context, message: IncomingMessage) -> None:
     """导入商品 followed by CSV lines in the same message."""
-    community = await keeper_or_refuse(ctx)
+    community = await keeper_in_private(ctx, "shopadmin.private_only")
     if community is None:
         return
     if not message.args.strip():
