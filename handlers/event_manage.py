@@ -8,13 +8,12 @@ import io
 from datetime import UTC, timedelta
 
 from handlers.context import Context
-from handlers.events import CHECKIN_WINDOW, card_text, record_attendance, refresh_cards
-from handlers.notify import private_message
+from handlers.events import CHECKIN_WINDOW, card_text, record_attendance, refresh_cards, tell_signed_up
 from handlers.passbook.earning import award_attendance
 from handlers.router import Command, Router
-from handlers.scopes import PUBLISHERS, chats_in_scope, future_time
+from handlers.scopes import PUBLISHERS, future_time
 from handlers.times import local_stamp, local_time
-from handlers.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard, Send, SendDocument
+from handlers.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard, SendDocument
 from models.events import (
     Event,
     EventStep,
@@ -345,19 +344,8 @@ async def change_place(ctx: Context, event: Event, place: str) -> None:
 
 
 async def tell_everyone(ctx: Context, event: Event, occurrences: list[Occurrence], text: str) -> int:
-    """Privately to everyone going or waiting, and one line in each group in scope; returns the group count."""
-    told: set[int] = set()
-    for occurrence in occurrences:
-        for rsvp in await rsvps_of(ctx.session, occurrence_id=occurrence.id or 0):
-            if rsvp.status in NOTIFIED and rsvp.person_id not in told:
-                told.add(rsvp.person_id)
-                message = await private_message(ctx.session, person_id=rsvp.person_id, text=text)
-                if message is not None:
-                    ctx.effects.add(message)
-    groups = await chats_in_scope(ctx.session, event.scope_ids)
-    for chat in groups:
-        ctx.effects.add(Send(platform=chat.platform, chat_id=chat.platform_chat_id, text=text))
-    return len(groups)
+    """Privately to everyone going or waiting, and the same line in each group in scope; returns the group count."""
+    return await tell_signed_up(ctx.session, ctx.effects, event, occurrences, NOTIFIED, text, text)
 
 
 # ---- cancelling -----------------------------------------------------------------------------------------------

@@ -368,14 +368,33 @@ async def remind(
     """Privately to everyone going, and one short note in each group."""
     when = local_time(occurrence.starts_at, timezone)
     private = translate(locale, "event.reminder_private", title=event.title, time=when, place=event.place)
-    for rsvp in await rsvps_of(session, occurrence_id=occurrence.id or 0):
-        if rsvp.status == RsvpStatus.GOING:
-            message = await private_message(session, person_id=rsvp.person_id, text=private)
-            if message is not None:
-                effects.add(message)
     note = translate(locale, group_key, title=event.title, time=when[-5:], place=event.place)
-    for chat in await chats_in_scope(session, event.scope_ids):
-        effects.add(Send(platform=chat.platform, chat_id=chat.platform_chat_id, text=note))
+    await tell_signed_up(session, effects, event, [occurrence], (RsvpStatus.GOING,), private, note)
+
+
+async def tell_signed_up(
+    session: AsyncSession,
+    effects: Effects,
+    event: Event,
+    occurrences: list[Occurrence],
+    statuses: tuple[RsvpStatus, ...],
+    private_text: str,
+    group_text: str,
+) -> int:
+    """Privately to each person with one of `statuses` in these occurrences (once each), and one line in each
+    group in scope; returns how many groups."""
+    told: set[int] = set()
+    for occurrence in occurrences:
+        for rsvp in await rsvps_of(session, occurrence_id=occurrence.id or 0):
+            if rsvp.status in statuses and rsvp.person_id not in told:
+                told.add(rsvp.person_id)
+                message = await private_message(session, person_id=rsvp.person_id, text=private_text)
+                if message is not None:
+                    effects.add(message)
+    groups = await chats_in_scope(session, event.scope_ids)
+    for chat in groups:
+        effects.add(Send(platform=chat.platform, chat_id=chat.platform_chat_id, text=group_text))
+    return len(groups)
 
 
 def register(router: Router) -> None:
