@@ -13,7 +13,7 @@ from handlers.passbook.earning import award_attendance
 from handlers.router import Command, Router
 from handlers.scopes import PUBLISHERS, future_time
 from handlers.times import local_stamp, local_time
-from handlers.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard, SendDocument
+from handlers.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard, SendDocument, in_pairs
 from models.events import (
     Event,
     EventStep,
@@ -85,7 +85,7 @@ async def list_events(ctx: Context, message: IncomingMessage) -> None:
             manage.append(Button(ctx.t("button.manage", number=number), f"evm:m:{occurrence.id}"))
     if manage:
         lines.append(ctx.t("events.manage_hint"))
-    ctx.reply("\n".join(lines), buttons=pairs(manage), quote=ctx.in_group)
+    ctx.reply("\n".join(lines), buttons=in_pairs(manage), quote=ctx.in_group)
 
 
 async def event_line(ctx: Context, number: int, event: Event, occurrence: Occurrence) -> str:
@@ -100,10 +100,6 @@ async def event_line(ctx: Context, number: int, event: Event, occurrence: Occurr
         going=sum(r.status == RsvpStatus.GOING for r in rsvps),
         capacity=ctx.t("event.capacity", capacity=event.capacity) if event.capacity else "",
     )
-
-
-def pairs(buttons: list[Button]) -> Keyboard:
-    return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
 
 
 # ---- the organiser's buttons ----------------------------------------------------------------------------------
@@ -181,7 +177,7 @@ async def attendance_view(ctx: Context, event: Event, occurrence: Occurrence, pa
         Button(f"{'✅' if r.checked_in_at else '⬜'} {name}", f"evm:p:{occurrence.id}:{r.id}:{page}")
         for r, name in zip(window, names, strict=True)
     ]
-    rows = list(pairs(buttons))
+    rows = list(in_pairs(buttons))
     paging = []
     if page > 0:
         paging.append(Button(ctx.t("button.prev"), f"evm:a:{occurrence.id}:{page - 1}"))

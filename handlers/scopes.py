@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.context import Context
-from handlers.types import Button, Keyboard
+from handlers.types import Button, Keyboard, in_pairs
 from models.chats import Chat, active_chats_in
 from models.people import Role
 from models.places import Place, PlaceKind, place_by_id, places_within
@@ -33,7 +33,7 @@ def scope_keyboard(ctx: Context, prefix: str, item_id: int, chosen: list[int], o
         Button(f"{'✅ ' if p.id in chosen else ''}{INDENT[PlaceKind(p.kind)]}{p.name}", f"{prefix}:t:{item_id}:{p.id}")
         for p in options
     ]
-    rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
+    rows = list(in_pairs(buttons))
     rows.append(
         (
             Button(ctx.t("button.next_step"), f"{prefix}:n:{item_id}"),

@@ -103,6 +103,11 @@ class Button:
 Keyboard = tuple[tuple[Button, ...], ...]
 
 
+def in_pairs(buttons: list[Button]) -> Keyboard:
+    """Two buttons to a row, the way long lists of names and places fit a phone screen."""
+    return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+
+
 @dataclass(frozen=True)
 class Send:
     """Send a new message; `ref_key` names it so later effects can edit it."""

@@ -28,7 +28,7 @@ from handlers.passbook.rules import (
 )
 from handlers.router import Command, Router
 from handlers.texts import translate
-from handlers.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send
+from handlers.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send, in_pairs
 from models.chats import Chat, active_chats_in
 from models.events import Event, Occurrence
 from models.passbook import AwardDraft, EntryKind, LedgerEntry, awarded_since, entry_by_id
@@ -301,9 +301,7 @@ async def people_page(ctx: Context, building: Place, page: int) -> tuple[str, Ke
     if not people:
         return ctx.t("passbook.no_people", building=building.name), (cancel_row(ctx),)
     shown = people[page * PAGE : (page + 1) * PAGE]
-    rows: list[tuple[Button, ...]] = [
-        tuple(Button(p.display_name, f"pba:p:{p.id}") for p in shown[i : i + 2]) for i in range(0, len(shown), 2)
-    ]
+    rows = list(in_pairs([Button(p.display_name, f"pba:p:{p.id}") for p in shown]))
     paging = []
     if page > 0:
         paging.append(Button("‹", f"pba:b:{building.id}:{page - 1}"))
