@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot
 from telegram.error import TelegramError
 
@@ -25,6 +28,17 @@ from handlers.passbook.ledger import recompute_drift
 from handlers.passbook.shop_admin import CatalogueError, import_catalogue
 from models.people import Role, create_invite, person_by_id
 from models.places import PlaceKind, place_by_code
+
+
+@asynccontextmanager
+async def one_transaction(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """One unit of work on a short-lived engine, disposed afterwards: what each database command needs."""
+    engine = create_engine(settings.database_url)
+    try:
+        async with unit_of_work(session_factory(engine)) as session:
+            yield session
+    finally:
+        await engine.dispose()
 
 
 def fail(message: str) -> int:
@@ -61,15 +75,12 @@ async def org_import(settings: Settings, file: Path) -> int:
         text = await asyncio.to_thread(file.read_text, encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return fail(f"cannot read {file}: {exc}")
-    engine = create_engine(settings.database_url)
     try:
         nodes = parse_org_file(file.name, text)
-        async with unit_of_work(session_factory(engine)) as session:
+        async with one_transaction(settings) as session:
             report = await import_tree(session, nodes)
     except OrgFileError as exc:
         return fail(f"{file}: {exc}")
-    finally:
-        await engine.dispose()
     print(report.summary())
     return 0
 
@@ -80,9 +91,8 @@ async def shop_import(settings: Settings, community_code: str, file: Path) -> in
         text = await asyncio.to_thread(file.read_text, encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         return fail(f"cannot read {file}: {exc}")
-    engine = create_engine(settings.database_url)
     try:
-        async with unit_of_work(session_factory(engine)) as session:
+        async with one_transaction(settings) as session:
             community = await place_by_code(session, code=community_code)
             if community is None or community.kind != PlaceKind.COMMUNITY:
                 return fail(
@@ -91,21 +101,15 @@ async def shop_import(settings: Settings, community_code: str, file: Path) -> in
             created, updated = await import_catalogue(session, community=community, text=text, now=utc_now())
     except CatalogueError as exc:
         return fail(f"{file}: {exc.text('zh')} / {exc.text('en')}")
-    finally:
-        await engine.dispose()
     print(f"{community.name}: 新增 {created}，更新 {updated} / {created} created, {updated} updated")
     return 0
 
 
 async def passbook_check(settings: Settings) -> int:
     """Recompute every balance from the ledger; print the persons whose stored balances differ (exit 1 if any)."""
-    engine = create_engine(settings.database_url)
-    try:
-        async with unit_of_work(session_factory(engine)) as session:
-            drifts = await recompute_drift(session)
-            names = {d.person_id: await person_by_id(session, person_id=d.person_id) for d in drifts}
-    finally:
-        await engine.dispose()
+    async with one_transaction(settings) as session:
+        drifts = await recompute_drift(session)
+        names = {d.person_id: await person_by_id(session, person_id=d.person_id) for d in drifts}
     for d in drifts:
         person = names[d.person_id]
         print(
@@ -136,9 +140,8 @@ async def admin_invite(settings: Settings, role_name: str, node: str) -> int:
         username = await bot_username(settings)
     except TelegramError as exc:
         return fail(f"cannot reach Telegram to learn the bot's username: {exc}")
-    engine = create_engine(settings.database_url)
     try:
-        async with unit_of_work(session_factory(engine)) as session:
+        async with one_transaction(settings) as session:
             place = await place_by_code(session, code=node)
             if place is None:
                 return fail(f"no place with code {node!r}; import the tree first (python -m bot org import FILE)")
@@ -151,8 +154,6 @@ async def admin_invite(settings: Settings, role_name: str, node: str) -> int:
             )
     except ValueError as exc:
         return fail(str(exc))
-    finally:
-        await engine.dispose()
     expires = invite.expires_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
     print(f"https://t.me/{username}?start={invite.code}")
     print(f"一次性链接，{expires} 前有效 / single use, valid until {expires} ({settings.timezone})", file=sys.stderr)
@@ -184,23 +185,19 @@ async def wecom(settings: Settings, args: argparse.Namespace) -> int:
             kind, address = ROUTE_APPCHAT, await create_appchat(settings, args)
         except DeliveryError as exc:
             return fail(f"WeCom appchat/create: {exc.reason}")
-    engine = create_engine(settings.database_url)
-    try:
-        async with unit_of_work(session_factory(engine)) as session:
-            place = await place_by_code(session, code=args.node)
-            if place is None:
-                return fail(f"unknown node {args.node!r}")
-            chat = await bind_wecom_group(
-                session,
-                place=place,
-                kind=kind,
-                address=address,
-                title=args.title if hasattr(args, "title") else args.name,
-                ai_bot_chatid=getattr(args, "chat", None),
-                now=utc_now(),
-            )
-    finally:
-        await engine.dispose()
+    async with one_transaction(settings) as session:
+        place = await place_by_code(session, code=args.node)
+        if place is None:
+            return fail(f"unknown node {args.node!r}")
+        chat = await bind_wecom_group(
+            session,
+            place=place,
+            kind=kind,
+            address=address,
+            title=args.title if hasattr(args, "title") else args.name,
+            ai_bot_chatid=getattr(args, "chat", None),
+            now=utc_now(),
+        )
     print(f"已绑定 / bound: {args.node} ← {kind} ({chat.platform_chat_id})")
     return 0
 
