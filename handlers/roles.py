@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from handlers.context import Context
 from models.people import Role, has_role_over
-from models.places import Place, place_by_id, place_label
+from models.places import Place, PlaceKind, place_by_id, place_label
 
 
 def role_names(ctx: Context) -> set[Role]:
@@ -17,6 +17,18 @@ async def may_act_on(ctx: Context, place: Place, roles: Iterable[Role]) -> bool:
     """True if the sender holds one of `roles` on `place` or above it."""
     assert ctx.person.id is not None
     return await has_role_over(ctx.session, person_id=ctx.person.id, place=place, roles=roles)
+
+
+async def home_building(ctx: Context) -> Place | None:
+    """The building the sender belongs to: this group's, or the one they hold a role in (resident, building head,
+    volunteer — the roles a building can carry)."""
+    if ctx.place is not None and ctx.place.kind == PlaceKind.BUILDING:
+        return ctx.place
+    for grant in ctx.grants:
+        place = await place_by_id(ctx.session, place_id=grant.place_id)
+        if place is not None and place.kind == PlaceKind.BUILDING:
+            return place
+    return None
 
 
 async def describe_grants(ctx: Context) -> list[str]:

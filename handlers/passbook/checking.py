@@ -4,14 +4,14 @@ period and scope, and the staff's drift check (积分核对) of balances against
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.passbook.earning import home_places
 from handlers.passbook.ledger import Drift, balance_of, recompute_drift
 from handlers.passbook.rules import REVOKER_ROLES, Period, next_threshold, period_start, star_level, stars_text
+from handlers.roles import home_building
 from handlers.router import Command, Router
 from handlers.types import Button, IncomingCallback, IncomingMessage, Keyboard
 from models.passbook import EntryKind, LedgerEntry, count_entries, entries_of, leaderboard, lifetime_rank
 from models.people import Person, person_by_id
-from models.places import Place, PlaceKind, ancestors, place_by_id
+from models.places import Place, ancestors, place_by_id
 
 HISTORY_PAGE = 10
 TOP = 10
@@ -45,14 +45,6 @@ async def points_command(ctx: Context, message: IncomingMessage) -> None:
         ranks=await rank_lines(ctx, balance.lifetime),
     )
     ctx.reply(text, quote=ctx.in_group)
-
-
-async def home_building(ctx: Context) -> Place | None:
-    """The building the sender belongs to (or the building of this group)."""
-    if ctx.place is not None and ctx.place.kind == PlaceKind.BUILDING:
-        return ctx.place
-    buildings = [p for p in await home_places(ctx, ctx.person.id or 0) if p.kind == PlaceKind.BUILDING]
-    return buildings[0] if buildings else None
 
 
 async def rank_lines(ctx: Context, lifetime: int) -> str:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from handlers.context import Context
+from handlers.roles import home_building
 from handlers.tickets.cards import short
 from handlers.tickets.service import Report, desk_for, open_ticket
 from handlers.types import Button, IncomingCallback, IncomingMessage
-from models.people import Role
 from models.places import Place, PlaceKind, place_by_id
 from models.tickets import Category, IntakeOffer, Ticket, add_affected, affected_people, recent_open_tickets
 from nlp import CONFIDENT, POSSIBLE, Classification
@@ -50,18 +50,6 @@ async def find_duplicate(ctx: Context, building: Place, category: str, text: str
     for ticket in await recent_open_tickets(ctx.session, building_id=building.id or 0, category=category, since=since):
         if similar(ctx.config.object_words, mine, text, ctx.config.classify(ticket.text), ticket.text):
             return ticket
-    return None
-
-
-async def home_building(ctx: Context) -> Place | None:
-    """The building this person belongs to: the chat's, or the one they hold a building role in."""
-    if ctx.place is not None and ctx.place.kind == PlaceKind.BUILDING:
-        return ctx.place
-    for grant in ctx.grants:
-        if grant.role in (Role.RESIDENT, Role.BUILDING_HEAD, Role.VOLUNTEER):
-            place = await place_by_id(ctx.session, place_id=grant.place_id)
-            if place is not None and place.kind == PlaceKind.BUILDING:
-                return place
     return None
 
 
