@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test lint bench venv clean
 
-$(STAMP): pyproject.toml
+# Installing also compiles the classifier's hot path with mypyc (setup.py), so its sources are prerequisites.
+$(STAMP): pyproject.toml setup.py nlp/classifier.py nlp/normalize.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
@@ -31,4 +32,5 @@ bench: venv
 	$(PY) benchmarks/classify.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build
+	find . -path ./$(VENV) -prune -o -name '*.so' -print -delete

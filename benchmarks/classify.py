@@ -160,7 +160,11 @@ def main() -> None:
     rss_growth = int(run_fresh(RSS_SNIPPET))
     traced = int(run_fresh(TRACEMALLOC_SNIPPET))
 
+    import nlp.classifier
+
+    build = "Python source" if nlp.classifier.__file__.endswith(".py") else "compiled by mypyc"
     mean_chars = sum(len(message) for message in mix) / len(mix)
+    print(f"classifier: {build} ({Path(nlp.classifier.__file__).name})")
     print(f"mix: {len(mix)} messages, {CHATTER_SHARE:.0%} chatter, mean {mean_chars:.1f} characters")
     print(f"  pass the pre-check (contain a rule term):  {1 - len(plain) / len(mix):6.1%}")
     print(f"  needed jieba (an uncertain word edge):     {segmented / len(mix):6.1%}")

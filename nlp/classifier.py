@@ -13,10 +13,12 @@ Pipeline (details and reasons in docs/classifier.md):
 5. score: per category, evidence of terms and problem cues minus negative cues, as a noisy-OR.
 
 This runs on every chat message, so the hot path avoids work rather than repeating it: the
-cheapest exits come first, the automaton payload carries everything precomputed, and lookups
+cheapest exits come first, each rule word carries everything precomputed, and lookups
 in jieba's 500,000-entry dictionary (a CPU cache miss each) are made only where small
 precomputed sets cannot settle the question. Every shortcut returns exactly what the full
-procedure would; the tests compare them on every line of the test sets.
+procedure would; the tests compare them on every line of the test sets. The module is
+compiled by mypyc when the project is installed (setup.py, docs/decisions/0008), so plain
+typed loops beat interpreter tricks here; the source runs unchanged as Python.
 """
 
 from __future__ import annotations
@@ -26,42 +28,41 @@ import logging
 import math
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import compress
-from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-import ahocorasick
+import ahocorasick_rs
 
 from nlp.normalize import MAX_RAW_CHARS, normalize, unsettled_by
 from nlp.rules import CATEGORIES, DEFAULT_RULES_PATH, Rule, Rules, load_rules
 
-CONFIDENT = 0.75
+CONFIDENT: Final = 0.75
 """At or above: the bot opens a ticket card straight away."""
-POSSIBLE = 0.45
+POSSIBLE: Final = 0.45
 """At or above (and below CONFIDENT): the bot asks the sender 需要帮您登记报修吗?"""
-NONE = "none"
+NONE: Final = "none"
 """Category of every message that is not a request."""
 
 DOMAIN_DICT_PATH = Path(__file__).parent / "data" / "domain_dict.txt"
 
-_JIEBA_BLOCK = re.compile(r"[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-]+")
+_JIEBA_BLOCK: Final = re.compile(r"[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-]+")
 """jieba's own re_han_default: it segments each such run of characters independently."""
-_BLOCK_ASCII = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+#&._%-")
+_BLOCK_ASCII: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+#&._%-")
 """The ASCII characters of _JIEBA_BLOCK; the others are U+4E00..U+9FD5."""
-_LATIN_OR_DIGIT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_LATIN_OR_DIGIT: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 """jieba's re_eng: single characters of this set that it cuts apart are glued back into one word."""
-_DICTIONARY_CHECKS_PER_TEXT = 16
+_DICTIONARY_CHECKS_PER_TEXT: Final = 16
 """After this many dictionary checks in one text, segmenting a block is cheaper (long term-dense text)."""
 
-_LOOSE_CUTOFF = -math.log1p(-(POSSIBLE - 0.001))
+_LOOSE_CUTOFF: Final = -math.log1p(-(POSSIBLE - 0.001))
 """Evidence below which a message cannot reach POSSIBLE: its confidence stays below 0.449, a
 margin ~10^12 times the rounding error of adding the same evidence in another order."""
-_CLOSE_CALL = 1e-6
+_CLOSE_CALL: Final = 1e-6
 """jieba route values closer than this are decided by cutting the whole rest of the block."""
-_BEST_CASE_MATTERS_BELOW = POSSIBLE + 0.002
+_BEST_CASE_MATTERS_BELOW: Final = POSSIBLE + 0.002
 """A judged confidence (rounded) from here up implies a best case of at least POSSIBLE + 0.001."""
 
 
@@ -79,25 +80,24 @@ class Classification:
         return self.category != NONE
 
 
-NOTHING = Classification(NONE, 0.0, ())
+NOTHING: Final = Classification(NONE, 0.0, ())
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class _Word:
-    """Automaton payload: one rule word with everything the hot path needs precomputed.
+    """One rule word with everything the hot path needs precomputed.
 
-    Each rule word has one object, compared and hashed by identity. ``bounds.real`` is the
-    evidence of a term or cue (0 for a negative cue); ``bounds.imag`` is the evidence of a
-    negative cue that no longer rule word contains, so that nothing can absorb it (else 0).
+    Each rule word has one object, compared and hashed by identity. ``loose`` is what the word
+    adds to the loose bound: the evidence of a term or cue, minus that of a negative cue that no
+    longer rule word contains, so that nothing can absorb it (else 0).
     """
 
     text: str
     category: int  # index into CATEGORIES, -1 for shared and negative cues
     evidence: float  # -ln(1 - weight): the noisy-OR becomes a sum
-    length: int
     is_term: bool
     is_negative: bool
-    bounds: complex  # positive evidence + 1j * sure penalty (below): one sum over the matches gives both
+    loose: float
     term_bit: int  # 1 << category for a term, else 0
     crossable_before: frozenset[str]  # for a term: characters before it that may join it into a longer word
     crossable_after: frozenset[str]  # for a term: characters after it that may join it into a longer word
@@ -114,10 +114,9 @@ class _Word:
             text=word,
             category=category,
             evidence=evidence,
-            length=len(word),
             is_term=is_term,
             is_negative=is_negative,
-            bounds=complex(0.0 if is_negative else evidence, evidence if sure else 0.0),
+            loose=-evidence if sure else 0.0 if is_negative else evidence,
             term_bit=1 << category if is_term else 0,
             crossable_before=context.crossable_before(word) if is_term else frozenset(),
             crossable_after=context.crossable_after(word) if is_term else frozenset(),
@@ -156,14 +155,15 @@ def _crossable(edge: str, neighbours: dict[str, frozenset[str]]) -> frozenset[st
 
 _Hit = tuple[int, int, _Word]
 """(start, end, word): one occurrence of a rule word in the normalised text."""
+_Match = tuple[int, int, int]
+"""(index, start, end): one occurrence of the rule word ``Classifier._words[index]``."""
+_DFA: Final = ahocorasick_rs.Implementation.DFA
+"""The automata are small (~800 words), so the fastest kind to search costs little memory."""
+_SURROGATE: Final = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")  # mypyc takes no surrogates in literals
 
-_ALL_CATEGORIES = tuple(range(len(CATEGORIES)))
-_WITH_TERMS = tuple(tuple(c for c in _ALL_CATEGORIES if bits >> c & 1) for bits in range(1 << len(CATEGORIES)))
+_ALL_CATEGORIES: Final = tuple(range(len(CATEGORIES)))
+_WITH_TERMS: Final = tuple(tuple(c for c in _ALL_CATEGORIES if bits >> c & 1) for bits in range(1 << len(CATEGORIES)))
 """For each set of categories as bits (bit c: category c has a term), those categories."""
-
-_START = itemgetter(0)
-_WORD_OF_MATCH = itemgetter(1)
-_BOUNDS = attrgetter("bounds")
 
 
 class Classifier:
@@ -181,12 +181,12 @@ class Classifier:
         """The dictionary's single characters: a small dict that stays in the CPU cache."""
         before_first, after_last = _adjacent_characters(self._frequencies, rules.term_words())
         context = _WordContext(_inside_longer_words(rules.words()), before_first, after_last)
-        self._precheck = _automaton((rule for rule in rules.rules if rule.role == "term"), context, str)
-        self._automaton = _automaton(rules.rules, context, _utf8)
-        self._first_term = self._precheck.iter
+        self._terms = ahocorasick_rs.AhoCorasick(rules.term_words(), implementation=_DFA)
+        self._words = [_Word.of(rule, context) for rule in rules.rules]
+        """The payload of each rule word, by its index in ``rules.rules`` and in ``_automaton``."""
+        self._automaton = ahocorasick_rs.AhoCorasick([rule.word for rule in rules.rules], implementation=_DFA)
         self._unsettled = unsettled_by(frozenset("".join(rules.term_words()))).search
         """Finds raw characters that normalising might turn into part of a term."""
-        self._rule_words = self._automaton.iter
 
     @property
     def version(self) -> str:
@@ -202,22 +202,20 @@ class Classifier:
         if not text:
             return NOTHING
         raw = text[:MAX_RAW_CHARS]  # all that normalize reads
-        if next(self._first_term(raw), None) is not None:
+        if self._has_term(raw):
             normalised = normalize(text)  # should normalising remove the term, the steps below find none
         elif self._unsettled(raw):
             normalised = normalize(text)
-            if next(self._first_term(normalised), None) is None:
+            if not self._has_term(normalised):
                 return NOTHING
         else:
             return NOTHING  # most chatter: no term in the raw text, and normalising cannot make one
-        utf8 = normalised.encode("utf-8", "surrogatepass")
-        matches = list(self._rule_words(utf8.decode("latin-1")))  # see _utf8
+        matches = self._rule_words(normalised)
         # A bound looser than _best_case, before any hit is built: every distinct term counts, no
         # cue is absorbed, and only negative cues that nothing can absorb are subtracted.
-        bounds = sum(map(_BOUNDS, set(map(_WORD_OF_MATCH, matches))), 0j)
-        if bounds.real - bounds.imag < _LOOSE_CUTOFF:
+        if self._loose_bound(matches) < _LOOSE_CUTOFF:
             return NOTHING
-        hits = _hits(matches, utf8)
+        hits = self._hits(matches)
         result = self._judge(normalised, hits)
         if result.confidence < POSSIBLE:
             return NOTHING
@@ -236,7 +234,7 @@ class Classifier:
     def mentions_term(self, text: str | None) -> bool:
         """The pre-check alone: does the normalised text contain any category term (as a substring)?"""
         normalised = normalize(text)
-        return bool(normalised) and next(self._first_term(normalised), None) is not None
+        return bool(normalised) and self._has_term(normalised)
 
     def segment(self, text: str) -> list[str]:
         """jieba words of already-normalised text, HMM off (what the word check relies on)."""
@@ -277,25 +275,23 @@ class Classifier:
         in which case the whole rest of the block is cut instead. Tests compare both with jieba.
         """
         characters = self._characters  # small and cache-resident; the full dictionary is not
-        get = self._frequencies.get
-        log = math.log
+        frequencies = self._frequencies
         log_total = self._log_total
-        latin_or_digit = _LATIN_OR_DIGIT
         dag: list[list[tuple[int, float]]] = []  # per start: (last index, log probability) of each word
         reach = start  # the furthest end of a word starting before `first`
         stop = end
         first = start
         while first < end:
-            words = []
+            words: list[tuple[int, float]] = []
             frequency = characters.get(text[first])
             last = first
             while frequency is not None:  # the dictionary holds every prefix of its words (frequency 0)
                 if frequency:
-                    words.append((last, log(frequency) - log_total))
+                    words.append((last, math.log(frequency) - log_total))
                 last += 1
                 if last == end:
                     break
-                frequency = get(text[first : last + 1])
+                frequency = frequencies.get(text[first : last + 1])
             dag.append(words)
             if words and words[-1][0] >= reach:
                 reach = words[-1][0] + 1
@@ -303,7 +299,7 @@ class Classifier:
             if (
                 first > position
                 and reach <= first < end
-                and not (text[first - 1] in latin_or_digit and text[first] in latin_or_digit)
+                and not (text[first - 1] in _LATIN_OR_DIGIT and text[first] in _LATIN_OR_DIGIT)
             ):
                 stop = first
                 break
@@ -334,7 +330,7 @@ class Classifier:
         glued = False
         while here < stop:
             after = choice[here - start] + 1
-            single_latin = after - here == 1 and text[here] in latin_or_digit
+            single_latin = after - here == 1 and text[here] in _LATIN_OR_DIGIT
             if not (single_latin and glued):  # jieba glues single Latin letters and digits together
                 offsets.add(here)
             glued = single_latin
@@ -346,35 +342,58 @@ class Classifier:
 
         ``position`` must lie strictly inside a block; words are looked for only inside it.
         """
-        get = self._frequencies.get
+        frequencies = self._frequencies
         longest = self._longest_word
         size = len(text)
-        block_ascii = _BLOCK_ASCII
         for start in range(position - 1, max(-1, position - longest), -1):
-            char = text[start]
-            if not ("\u4e00" <= char <= "\u9fd5" or char in block_ascii):  # _is_block_char, inlined
+            if not _is_block_char(text[start]):
                 break
             end = position + 1
-            frequency = get(text[start:end])
+            frequency = frequencies.get(text[start:end])
             while frequency is not None:  # jieba's dictionary also holds every prefix of its words
                 if frequency:
                     return True
                 if end == size or end - start == longest or not _is_block_char(text[end]):
                     break
                 end += 1
-                frequency = get(text[start:end])
+                frequency = frequencies.get(text[start:end])
         return False
 
     def _find_hits(self, text: str) -> list[_Hit]:
         """Every rule word in ``text``, by position (longer first); [] when no category term occurs.
 
-        Cues alone never make a request, so the pre-check automaton holds only the terms and
-        stops at the first one; most chatter ends here.
+        Cues alone never make a request, so a pass of the smaller automaton over the terms comes
+        first; most chatter ends there.
         """
-        if not text or next(self._first_term(text), None) is None:
+        if not text or not self._has_term(text):
             return []
-        utf8 = text.encode("utf-8", "surrogatepass")
-        return _hits(list(self._rule_words(utf8.decode("latin-1"))), utf8)
+        return self._hits(self._rule_words(text))
+
+    def _has_term(self, text: str) -> bool:
+        """Whether a category term occurs in ``text`` (as a substring)."""
+        return bool(_scan(self._terms, text, overlapping=False))
+
+    def _rule_words(self, text: str) -> list[_Match]:
+        """Every occurrence of every rule word in ``text``, by end."""
+        return _scan(self._automaton, text, overlapping=True)
+
+    def _loose_bound(self, matches: list[_Match]) -> float:
+        """The evidence of the distinct rule words matched, minus the negative cues nothing can absorb."""
+        words = self._words
+        seen: set[int] = set()
+        bound = 0.0
+        for index, _, _ in matches:
+            if index not in seen:
+                seen.add(index)
+                bound += words[index].loose
+        return bound
+
+    def _hits(self, matches: list[_Match]) -> list[_Hit]:
+        """``matches`` as hits, sorted by start, longer first."""
+        words = self._words
+        hits = [(start, end, words[index]) for index, start, end in matches]
+        hits.sort(key=_by_start_longer_first)
+        return hits
 
     def _judge(self, text: str, hits: list[_Hit]) -> Classification:
         """Score the terms that are whole words (the longest of nested ones) and the cues around them.
@@ -429,34 +448,15 @@ class Classifier:
         return _score(evidence, counted) if any(evidence) else NOTHING  # cues count only for a category with a term
 
 
-def _automaton(rules: Iterable[Rule], context: _WordContext, key: Callable[[str], str]) -> Any:
-    """An Aho-Corasick automaton mapping each rule word, as ``key(word)``, to its ``_Word``."""
-    automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
-    for rule in rules:
-        automaton.add_word(key(rule.word), _Word.of(rule, context))
-    automaton.make_automaton()
-    return automaton
-
-
-def _utf8(text: str) -> str:
-    """The UTF-8 bytes of ``text`` as a string of the code points 0-255.
-
-    pyahocorasick looks a character up among a trie node's children one by one, and the full
-    automaton's root has a child for each of ~380 first characters: every character of a
-    message costs that scan. On UTF-8 bytes the root has a dozen children (CJK lead bytes
-    E4-E9, a few ASCII ones) and the deeper nodes at most 64, which halves the scan. UTF-8 is
-    self-synchronising, so the words' bytes match exactly where the words do.
-    """
-    return text.encode("utf-8", "surrogatepass").decode("latin-1")
-
-
 def _inside_longer_words(words: list[str]) -> frozenset[str]:
     """The words that occur inside another, longer one of ``words`` (吗 inside 停水吗)."""
-    automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
-    for word in words:
-        automaton.add_word(word, word)
-    automaton.make_automaton()
-    return frozenset(inner for word in words for _, inner in automaton.iter(word) if inner != word)
+    automaton = ahocorasick_rs.AhoCorasick(words)
+    found = (
+        (word, words[index])
+        for word in words
+        for index, _, _ in automaton.find_matches_as_indexes(word, overlapping=True)
+    )
+    return frozenset(inner for word, inner in found if inner != word)
 
 
 def _adjacent_characters(
@@ -490,23 +490,19 @@ def _neighbours(pairs: list[str]) -> dict[str, frozenset[str]]:
     return {char: frozenset(chars) for char, chars in neighbours.items()}
 
 
-def _hits(matches: list[tuple[int, _Word]], utf8: bytes) -> list[_Hit]:
-    """Matches of the UTF-8 automaton in ``utf8`` as hits in characters, sorted by start, longer first.
-
-    The automaton reports by end, longer first; reversed, that is by end descending, and a
-    stable sort by start then leaves hits with equal starts longer first.
-    """
-    characters_up_to = utf8.translate(_STARTS_A_CHARACTER).count  # (1, 0, i): characters begun in utf8[:i]
-    hits = []
-    for last, word in reversed(matches):
-        end = characters_up_to(1, 0, last + 1)
-        hits.append((end - word.length, end, word))
-    hits.sort(key=_START)
-    return hits
+def _scan(automaton: Any, text: str, overlapping: bool) -> list[_Match]:
+    """``automaton``'s matches in ``text``. Lone surrogates (which Telegram's JSON may carry) are
+    not UTF-8, so the automaton is shown U+FFFD in their place: the same length, and no rule word
+    holds either character."""
+    try:
+        matches: list[_Match] = automaton.find_matches_as_indexes(text, overlapping=overlapping)
+    except UnicodeEncodeError:
+        matches = automaton.find_matches_as_indexes(_SURROGATE.sub("\ufffd", text), overlapping=overlapping)
+    return matches
 
 
-_STARTS_A_CHARACTER = bytes(0 if 0x80 <= byte < 0xC0 else 1 for byte in range(256))
-"""A translation table: 1 for a byte that begins a UTF-8 character, 0 for a continuation byte."""
+def _by_start_longer_first(hit: _Hit) -> tuple[int, int]:
+    return hit[0], -hit[1]
 
 
 def _is_block_char(char: str) -> bool:
@@ -626,7 +622,7 @@ def _score(evidence: list[float], counted: list[_Hit]) -> Classification:
     balance = evidence[best] - penalty
     confidence = _round3(-math.expm1(-balance)) if balance > 0 else 0.0
     words = tuple([hit[2].text for hit in counted if hit[2].category in (best, -1)])  # shared and negative: -1
-    return _classification(CATEGORIES[best] if confidence >= POSSIBLE else NONE, confidence, words)
+    return Classification(CATEGORIES[best] if confidence >= POSSIBLE else NONE, confidence, words)
 
 
 def _round3(value: float) -> float:
@@ -637,22 +633,6 @@ def _round3(value: float) -> float:
     if abs(scaled - nearest) < 0.4999:
         return nearest / 1000.0
     return round(value, 3)
-
-
-_new_classification = functools.partial(object.__new__, Classification)
-_set_category = vars(Classification)["category"].__set__  # the slots' own descriptors, which frozen does not guard
-_set_confidence = vars(Classification)["confidence"].__set__
-_set_terms = vars(Classification)["terms"].__set__
-
-
-def _classification(category: str, confidence: float, terms: tuple[str, ...]) -> Classification:
-    """``Classification(category, confidence, terms)`` without the frozen dataclass's three
-    ``object.__setattr__`` calls (a third of the time; the same object)."""
-    result = _new_classification()
-    _set_category(result, category)
-    _set_confidence(result, confidence)
-    _set_terms(result, terms)
-    return result
 
 
 def load_classifier(

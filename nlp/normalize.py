@@ -15,19 +15,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Final
 
-MAX_CHARS = 300
+MAX_CHARS: Final = 300
 """Only this many characters of a message are classified (after clean-up)."""
 
-_RAW_SLACK = 4
+_RAW_SLACK: Final = 4
 """Raw text is cut to MAX_CHARS * _RAW_SLACK before clean-up, leaving room for stripped URLs/emoji."""
-MAX_RAW_CHARS = MAX_CHARS * _RAW_SLACK
+MAX_RAW_CHARS: Final = MAX_CHARS * _RAW_SLACK
 """How much of a message ``normalize`` reads (with the default ``max_chars``)."""
 
-_URL = re.compile(r"(?:https?://|www\.)[a-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
-_LATIN_MENTION = re.compile(r"@[a-z0-9_]{1,32}")
-_NAME_MENTION = re.compile(r"@[^\s@]{1,16}\s")
-_EMOJI = re.compile(
+_URL: Final = re.compile(r"(?:https?://|www\.)[a-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+_LATIN_MENTION: Final = re.compile(r"@[a-z0-9_]{1,32}")
+_NAME_MENTION: Final = re.compile(r"@[^\s@]{1,16}\s")
+_EMOJI: Final = re.compile(
     "["
     "\U0001f000-\U0001faff"  # pictographs, emoticons, transport, supplemental symbols
     "\U00002600-\U000027bf"  # misc symbols and dingbats
@@ -37,7 +38,7 @@ _EMOJI = re.compile(
     "\U0000200d\U000020e3"  # zero-width joiner, keycap
     "]+"
 )
-_BRACKET_EMOTICON = re.compile(r"\[[\u4e00-\u9fffa-z]{1,4}\]")
+_BRACKET_EMOTICON: Final = re.compile(r"\[[\u4e00-\u9fffa-z]{1,4}\]")
 """WeChat-style text emoticons such as [微笑] [强] [捂脸], pasted into chats as text."""
 
 # Traditional -> simplified for characters that occur in the rule vocabulary and in the
@@ -54,11 +55,11 @@ _T2S_PAIRS = (
     "計计 劃划 歲岁 際际 孫孙 錢钱 圖图 飛飞 麗丽 媽妈 爺爷 寶宝 紅红 藍蓝 黃黄 絲丝 網网 趕赶 緊紧 "
     "產产 閘闸 漲涨 辦办 喚唤 嗎吗 嘔呕 噁恶 惡恶 燒烧 煙烟 塵尘 揚扬 殘残 濾滤"
 )
-_T2S = str.maketrans({pair[0]: pair[1] for pair in _T2S_PAIRS.split()})
-_TRADITIONAL = re.compile("[" + "".join(pair[0] for pair in _T2S_PAIRS.split()) + "]")
-_EMOJI_OR_TRADITIONAL = re.compile(_EMOJI.pattern.removesuffix("]+") + _TRADITIONAL.pattern[1:])
+_T2S: Final = str.maketrans({pair[0]: pair[1] for pair in _T2S_PAIRS.split()})
+_TRADITIONAL: Final = re.compile("[" + "".join(pair[0] for pair in _T2S_PAIRS.split()) + "]")
+_EMOJI_OR_TRADITIONAL: Final = re.compile(_EMOJI.pattern.removesuffix("]+") + _TRADITIONAL.pattern[1:])
 """One scan that tells whether the emoji and traditional-character steps have anything to do."""
-_ANYTHING_TO_DO = re.compile("[\\s:w@\\[" + _EMOJI_OR_TRADITIONAL.pattern[1:])
+_ANYTHING_TO_DO: Final = re.compile("[\\s:w@\\[" + _EMOJI_OR_TRADITIONAL.pattern[1:])
 """One scan that tells whether any step after lower-casing may have something to do: whitespace
 to collapse, URLs need "://" or "www.", mentions "@", emoticons "[", then emoji and traditional
 characters."""
@@ -83,7 +84,7 @@ _EVERYDAY_RANGES = (
 )
 """Where the characters of everyday chat text live; ``unsettled_by`` checks each one."""
 
-_COMMON_FULL_WIDTH = (("？", "?"), ("！", "!"), ("：", ":"), ("（", "("), ("）", ")"), ("；", ";"))
+_COMMON_FULL_WIDTH: Final = (("？", "?"), ("！", "!"), ("：", ":"), ("（", "("), ("）", ")"), ("；", ";"))
 """After the full-width comma, the characters that most often make chat text not NFKC-normal."""
 
 

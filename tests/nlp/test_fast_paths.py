@@ -9,27 +9,33 @@ Three independent checks:
   text for the word check, the original scoring), compared on the test sets and on thousands of
   generated messages dense in rule words, nesting, repeats, negatives, Latin and digits;
 * each shortcut on its own: the NFKC fast path, the raw pre-check's "unsettled" characters, the
-  automaton on UTF-8 bytes, the characters that may join a term into a longer word, the
-  reimplemented and partial jieba segmentation, the rounding and the result's construction.
+  automaton's hits, the characters that may join a term into a longer word, the reimplemented
+  and partial jieba segmentation, the rounding.
+
+The suite runs on the modules as mypyc compiled them; the last tests check that they are
+compiled, and that their Python source, run as Python, gives the same results.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
+import importlib.util
 import json
 import math
+import os
 import random
+import sys
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-import ahocorasick
 import pytest
 
 from nlp import POSSIBLE, Classification, Classifier, load_classifier
 from nlp import classifier as classifier_module
+from nlp import normalize as normalize_module
 from nlp.classifier import _JIEBA_BLOCK, NOTHING
 from nlp.normalize import (
     _BRACKET_EMOTICON,
@@ -109,21 +115,25 @@ RefWord = tuple[str, str, int, float]  # text, role, category (-1: shared or neg
 RefHit = tuple[int, int, RefWord]
 
 
+def occurrences(word: str, text: str) -> list[int]:
+    """Every start of ``word`` in ``text``, overlapping ones included."""
+    starts = []
+    start = text.find(word)
+    while start >= 0:
+        starts.append(start)
+        start = text.find(word, start + 1)
+    return starts
+
+
 class SlowReference:
-    """The classifier's algorithm before the speed-ups, as plain code (its own automata and jieba)."""
+    """The classifier's algorithm before the speed-ups, as plain code (substring search and jieba)."""
 
     def __init__(self, fast: Classifier) -> None:
         self.segment = fast.segment
-        self.automaton = ahocorasick.Automaton()
-        self.terms = ahocorasick.Automaton()
+        self.words: list[RefWord] = []
         for rule in fast.rules.rules:
             category = CATEGORIES.index(rule.category) if rule.category else -1
-            word = (rule.word, rule.role, category, -math.log1p(-rule.weight))
-            self.automaton.add_word(rule.word, word)
-            if rule.role == "term":
-                self.terms.add_word(rule.word, word)
-        self.automaton.make_automaton()
-        self.terms.make_automaton()
+            self.words.append((rule.word, rule.role, category, -math.log1p(-rule.weight)))
 
     def classify(self, text: str | None) -> Classification:
         normalised = reference_normalize(text)
@@ -139,9 +149,9 @@ class SlowReference:
         return self.judge(normalised, hits) if hits else NOTHING
 
     def hits(self, text: str) -> list[RefHit]:
-        if not text or next(self.terms.iter(text), None) is None:
+        if not text or not any(word[1] == "term" and word[0] in text for word in self.words):
             return []
-        hits = [(end + 1 - len(word[0]), end + 1, word) for end, word in self.automaton.iter(text)]
+        hits = [(start, start + len(word[0]), word) for word in self.words for start in occurrences(word[0], text)]
         return sorted(hits, key=lambda hit: (hit[0], -hit[1]))
 
     def judge(self, text: str, hits: list[RefHit]) -> Classification:
@@ -304,7 +314,7 @@ def test_normalize_equals_the_reference_normalisation(classifier: Classifier) ->
 
 def terms_in(classifier: Classifier, text: str) -> set[str]:
     """The category terms that occur in ``text`` (as substrings)."""
-    return {word.text for _, word in classifier._precheck.iter(text)}
+    return {term for term in classifier.rules.term_words() if term in text}
 
 
 SETTLED_ALPHABET = "电梯坏了灯狗臭吵脏楼道垃圾桶ktv，。！？：；（）、…“”\u3000\u2005 \n@:w[]/abcABC123😀👍\ufe0f"
@@ -370,15 +380,6 @@ def test_round3_equals_round() -> None:
             assert classifier_module._round3(value) == round(value, 3), value
 
 
-def test_the_cheaper_classification_constructor_builds_the_same_frozen_value() -> None:
-    made = classifier_module._classification("repair", 0.76, ("电梯", "坏了"))
-    assert made == Classification("repair", 0.76, ("电梯", "坏了"))
-    assert hash(made) == hash(Classification("repair", 0.76, ("电梯", "坏了")))
-    assert type(made) is Classification
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        made.category = "none"  # type: ignore[misc]
-
-
 def test_fast_nfkc_equals_unicodedata() -> None:
     rng = random.Random(5)
     alphabet = "电梯坏了，？！：（）；。、A１ａ\u3000\u2005\u00a0①㎡ﬁé\u0301\u0308e\u1100\u1161\uac00ｶﾞ"
@@ -408,17 +409,22 @@ def test_term_edges_settled_by_their_neighbour_are_certain_boundaries(classifier
     assert settled > 5000
 
 
-def test_hits_on_utf8_bytes_are_the_hits_on_characters(classifier: Classifier) -> None:
-    by_characters = ahocorasick.Automaton()
-    for word in classifier.rules.words():
-        by_characters.add_word(word, word)
-    by_characters.make_automaton()
+def test_hits_are_every_occurrence_of_every_rule_word_by_start_longer_first(classifier: Classifier) -> None:
+    words = classifier.rules.words()
     for text in [normalize(text) for text in [*CHATTER, *DEV, *generated_messages(classifier, 2000, seed=19)]]:
         if classifier.mentions_term(text):
-            expected = sorted((end + 1 - len(word), end + 1, word) for end, word in by_characters.iter(text))
+            expected = sorted((start, start + len(word), word) for word in words for start in occurrences(word, text))
             hits = classifier._find_hits(text)
             assert sorted((start, end, word.text) for start, end, word in hits) == expected, text
             assert hits == sorted(hits, key=lambda hit: (hit[0], -hit[1])), text
+
+
+def test_lone_surrogates_are_scanned_around(classifier: Classifier) -> None:
+    text = "电梯\ud83d坏了"
+    assert [(start, end, word.text) for start, end, word in classifier._find_hits(text)] == [
+        (0, 2, "电梯"),
+        (3, 5, "坏了"),
+    ]
 
 
 def blocks(texts: list[str]) -> list[str]:
@@ -470,3 +476,42 @@ def test_exact_ties_go_to_the_longer_word_as_in_jieba(classifier: Classifier, tm
         for position in range(1, len(block)):
             stop, offsets = tiny._jieba_offsets(block, 0, len(block), position)
             assert offsets == {offset for offset in full if offset <= stop}, (block, position)
+
+
+# ---------------------------------------------------------------- the compiled modules and their source
+
+
+def from_source(module: ModuleType) -> ModuleType:
+    """``module`` loaded afresh from its Python source, under another name, beside the compiled one."""
+    name = module.__name__.rpartition(".")[2]
+    spec = importlib.util.spec_from_file_location(f"{name}_from_source", Path(module.__file__).with_name(f"{name}.py"))
+    assert spec is not None and spec.loader is not None
+    loaded = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = loaded  # dataclasses look their module up while the classes are made
+    try:
+        spec.loader.exec_module(loaded)
+    finally:
+        del sys.modules[spec.name]
+    return loaded
+
+
+@pytest.mark.skipif(bool(os.environ.get("LINLI_PURE_PYTHON")), reason="installed without compiling (LINLI_PURE_PYTHON)")
+def test_the_hot_path_runs_compiled() -> None:
+    for module in (classifier_module, normalize_module):
+        assert not module.__file__.endswith(".py"), f"{module.__name__} is not compiled: run `make venv`"
+
+
+def test_the_python_source_classifies_as_the_compiled_module(classifier: Classifier) -> None:
+    source = from_source(classifier_module).load_classifier()
+    for text in [*CHATTER, *DEV, *generated_messages(classifier, 2000, seed=37), "电梯\ud83d坏了"]:
+        for compiled, interpreted in [
+            (classifier.classify(text), source.classify(text)),
+            (classifier.explain(text), source.explain(text)),
+        ]:
+            assert as_record(compiled) == as_record(interpreted), text
+
+
+def test_the_python_source_normalises_as_the_compiled_module(classifier: Classifier) -> None:
+    source = from_source(normalize_module)
+    for text in [*CHATTER, *DEV, *generated_messages(classifier, 2000, seed=41)]:
+        assert source.normalize(text) == normalize(text), text
