@@ -14,6 +14,7 @@ from handlers.texts import translate
 from handlers.tickets.rules import Sla
 from handlers.types import (
     AnswerCallback,
+    Button,
     ChatKind,
     Edit,
     Effects,
@@ -72,6 +73,16 @@ class Context:
 
     def t(self, key: str, **values: object) -> str:
         return translate(self.locale, key, **values)
+
+    def paging_row(self, *, page: int, more: bool, data: str) -> Keyboard:
+        """A ◀ 上一页 / 下一页 ▶ row under page ``page`` of a list (none when it all fits on one):
+        the buttons send ``{data}:{page}`` for the page they lead to."""
+        buttons = []
+        if page > 0:
+            buttons.append(Button(self.t("button.prev"), f"{data}:{page - 1}"))
+        if more:
+            buttons.append(Button(self.t("button.next"), f"{data}:{page + 1}"))
+        return (tuple(buttons),) if buttons else ()
 
     def reply(self, text: str, *, buttons: Keyboard = (), ref_key: str | None = None, quote: bool = False) -> None:
         """Answer in the chat the incoming item came from."""

@@ -178,13 +178,7 @@ async def attendance_view(ctx: Context, event: Event, occurrence: Occurrence, pa
         for r, name in zip(window, names, strict=True)
     ]
     rows = list(in_pairs(buttons))
-    paging = []
-    if page > 0:
-        paging.append(Button(ctx.t("button.prev"), f"evm:a:{occurrence.id}:{page - 1}"))
-    if (page + 1) * ATTENDANCE_PAGE < len(rsvps):
-        paging.append(Button(ctx.t("button.next"), f"evm:a:{occurrence.id}:{page + 1}"))
-    if paging:
-        rows.append(tuple(paging))
+    rows += ctx.paging_row(page=page, more=(page + 1) * ATTENDANCE_PAGE < len(rsvps), data=f"evm:a:{occurrence.id}")
     rows.append(back_row(ctx, occurrence))
     return header, tuple(rows)
 

@@ -61,13 +61,7 @@ def bind_keyboard(ctx: Context, buildings: list[Place], page: int) -> Keyboard:
     rows: list[tuple[Button, ...]] = [
         (Button(b.name, f"bind:{b.id}"),) for b in buildings[start : start + BIND_PAGE_SIZE]
     ]
-    paging: list[Button] = []
-    if page > 0:
-        paging.append(Button(ctx.t("button.prev"), f"bindp:{page - 1}"))
-    if start + BIND_PAGE_SIZE < len(buildings):
-        paging.append(Button(ctx.t("button.next"), f"bindp:{page + 1}"))
-    if paging:
-        rows.append(tuple(paging))
+    rows += ctx.paging_row(page=page, more=start + BIND_PAGE_SIZE < len(buildings), data="bindp")
     return tuple(rows)
 
 

@@ -76,12 +76,7 @@ async def history_page(ctx: Context, person_id: int, page: int) -> tuple[str, Ke
     entries = await entries_of(ctx.session, person_id=person_id, limit=HISTORY_PAGE, offset=page * HISTORY_PAGE)
     lines = [ctx.t("passbook.history_title", page=page + 1, pages=pages)]
     lines += [await history_line(ctx, entry) for entry in entries]
-    paging = []
-    if page > 0:
-        paging.append(Button(ctx.t("button.prev"), f"pbl:{person_id}:{page - 1}"))
-    if page + 1 < pages:
-        paging.append(Button(ctx.t("button.next"), f"pbl:{person_id}:{page + 1}"))
-    return "\n".join(lines), ((tuple(paging),) if paging else ())
+    return "\n".join(lines), ctx.paging_row(page=page, more=page + 1 < pages, data=f"pbl:{person_id}")
 
 
 async def history_line(ctx: Context, entry: LedgerEntry) -> str:

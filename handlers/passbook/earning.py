@@ -302,13 +302,7 @@ async def people_page(ctx: Context, building: Place, page: int) -> tuple[str, Ke
         return ctx.t("passbook.no_people", building=building.name), (cancel_row(ctx),)
     shown = people[page * PAGE : (page + 1) * PAGE]
     rows = list(in_pairs([Button(p.display_name, f"pba:p:{p.id}") for p in shown]))
-    paging = []
-    if page > 0:
-        paging.append(Button("‹", f"pba:b:{building.id}:{page - 1}"))
-    if (page + 1) * PAGE < len(people):
-        paging.append(Button("›", f"pba:b:{building.id}:{page + 1}"))
-    if paging:
-        rows.append(tuple(paging))
+    rows += ctx.paging_row(page=page, more=(page + 1) * PAGE < len(people), data=f"pba:b:{building.id}")
     rows.append(cancel_row(ctx))
     return ctx.t("passbook.pick_person", building=building.name), tuple(rows)
 

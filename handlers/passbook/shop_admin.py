@@ -16,10 +16,12 @@ from handlers.roles import may_act_on
 from handlers.router import Command, Router
 from handlers.texts import translate
 from handlers.types import Button, IncomingCallback, IncomingMessage, Keyboard
-from models.places import Place, place_by_id
+from models.places import Place, PlaceKind, place_by_id
 from models.shop import ItemRow, RewardItem, held_counts, items_of, save_items
 
 NAME_MAX = 60
+ADMIN_PAGE = 8
+"""Items per page of the staff view: three buttons each keeps a page well inside Telegram's keyboard limits."""
 COLUMNS = {
     "名称": "name",
     "物品": "name",
@@ -122,24 +124,33 @@ async def import_catalogue(session: AsyncSession, *, community: Place, text: str
 # ---- the staff view -------------------------------------------------------------------------------------------
 
 
-async def admin_page(ctx: Context, community: Place) -> tuple[str, Keyboard]:
-    """Every item (on or off the shelf) with stock and open holds; a button row per item."""
+async def admin_page(ctx: Context, community: Place, page: int = 0, *, showing: str = "") -> tuple[str, Keyboard]:
+    """One page of the items (on or off the shelf) with stock and open holds, a button row per item; with
+    ``showing``, the page that holds the item of that name."""
     items = await items_of(ctx.session, community_id=community.id or 0)
-    held = await held_counts(ctx.session, item_ids=[i.id or 0 for i in items])
-    lines = [admin_line(ctx, n, item, held.get(item.id or 0, 0)) for n, item in enumerate(items, start=1)]
+    pages = max(1, -(-len(items) // ADMIN_PAGE))
+    if showing:
+        page = next((n for n, item in enumerate(items) if item.name == showing), 0) // ADMIN_PAGE
+    page = min(max(page, 0), pages - 1)
+    first = page * ADMIN_PAGE
+    shown = items[first : first + ADMIN_PAGE]
+    held = await held_counts(ctx.session, item_ids=[i.id or 0 for i in shown])
+    lines = [admin_line(ctx, n, item, held.get(item.id or 0, 0)) for n, item in enumerate(shown, start=first + 1)]
+    if pages > 1:
+        lines.append(ctx.t("shopadmin.page_of", page=page + 1, pages=pages, count=len(items)))
     text = ctx.t("shopadmin.page", community=community.name, items="\n".join(lines) or ctx.t("shopadmin.no_items"))
     rows = tuple(
         (
             Button(
                 ctx.t("button.shopadmin_off" if item.active else "button.shopadmin_on", name=item.name),
-                f"shopa:t:{item.id}",
+                f"shopa:t:{item.id}:{page}",
             ),
-            Button(ctx.t("button.shopadmin_more"), f"shopa:up:{item.id}"),
-            Button(ctx.t("button.shopadmin_less"), f"shopa:dn:{item.id}"),
+            Button(ctx.t("button.shopadmin_more"), f"shopa:up:{item.id}:{page}"),
+            Button(ctx.t("button.shopadmin_less"), f"shopa:dn:{item.id}:{page}"),
         )
-        for item in items
+        for item in shown
     )
-    return text, rows
+    return text, rows + ctx.paging_row(page=page, more=page + 1 < pages, data=f"shopa:p:{community.id}")
 
 
 def admin_line(ctx: Context, number: int, item: RewardItem, held: int) -> str:
@@ -178,7 +189,7 @@ async def add_item(ctx: Context, message: IncomingMessage) -> None:
         return
     created = await save_items(ctx.session, community_id=community.id or 0, rows=[row], now=ctx.now)
     key = "shopadmin.added" if created else "shopadmin.updated"
-    text, buttons = await admin_page(ctx, community)
+    text, buttons = await admin_page(ctx, community, showing=row.name)
     ctx.reply(ctx.t(key, name=row.name, cost=row.cost, stock=row.stock) + "\n\n" + text, buttons=buttons)
 
 
@@ -201,26 +212,43 @@ async def import_items(ctx: Context, message: IncomingMessage) -> None:
 
 
 async def on_admin_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
-    """shopa:<t|up|dn>:<item> — toggle on/off the shelf, one more or one fewer in stock."""
-    item = await ctx.session.get(RewardItem, int(parts[1])) if len(parts) == 2 and parts[1].isdigit() else None
-    community = await place_by_id(ctx.session, place_id=item.community_id) if item else None
-    if item is None or community is None or parts[0] not in ("t", "up", "dn"):
+    """shopa:<t|up|dn>:<item>:<page> — toggle on/off the shelf, one more or one fewer in stock, staying on the
+    page; shopa:p:<community>:<page> — another page. (Cards from before paging carry no page: the first.)"""
+    action, numbers = (parts[0], parts[1:]) if parts else ("", [])
+    if action not in ("t", "up", "dn", "p") or not 1 <= len(numbers) <= 2 or not all(map(str.isdigit, numbers)):
+        ctx.answer(ctx.t("button.stale"))
+        return
+    page = int(numbers[1]) if len(numbers) == 2 else 0
+    if action == "p":
+        item, community_id = None, int(numbers[0])
+    else:
+        item = await ctx.session.get(RewardItem, int(numbers[0]))
+        community_id = item.community_id if item else 0
+    community = await place_by_id(ctx.session, place_id=community_id)
+    if community is None or community.kind != PlaceKind.COMMUNITY:
         ctx.answer(ctx.t("button.stale"))
         return
     if not await may_act_on(ctx, community, SHOP_KEEPERS):
         ctx.answer(ctx.t("shop.keeper_only"), alert=True)
         return
-    if parts[0] == "dn" and item.stock == 0:
-        ctx.answer(ctx.t("shopadmin.stock_zero"))
+    if item is not None and not change_item(ctx, item, action):
         return
-    if parts[0] == "t":
-        item.active = not item.active
-    else:
-        item.stock += 1 if parts[0] == "up" else -1
-    item.updated_at = ctx.now
-    text, buttons = await admin_page(ctx, community)
+    text, buttons = await admin_page(ctx, community, page)
     ctx.edit_pressed(text, buttons=buttons)
     ctx.answer()
+
+
+def change_item(ctx: Context, item: RewardItem, action: str) -> bool:
+    """Toggle ``item`` on or off the shelf (t), or one more (up) or fewer (dn) in stock; False if it cannot."""
+    if action == "dn" and item.stock == 0:
+        ctx.answer(ctx.t("shopadmin.stock_zero"))
+        return False
+    if action == "t":
+        item.active = not item.active
+    else:
+        item.stock += 1 if action == "up" else -1
+    item.updated_at = ctx.now
+    return True
 
 
 def register(router: Router) -> None:

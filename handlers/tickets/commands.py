@@ -8,7 +8,7 @@ from handlers.tickets.cards import short, status_line
 from handlers.tickets.intake import on_chat_message, on_offer, report_command
 from handlers.tickets.lifecycle import on_assignee_photo, on_ticket_button
 from handlers.tickets.service import MANAGERS, desk_for
-from handlers.types import Button, IncomingCallback, IncomingMessage, Keyboard
+from handlers.types import IncomingCallback, IncomingMessage, Keyboard
 from models.places import PlaceKind, place_by_id, places_within
 from models.tickets import (
     Ticket,
@@ -45,15 +45,6 @@ def line(ctx: Context, ticket: Ticket) -> str:
     )
 
 
-def pager(ctx: Context, page: int, total: int) -> Keyboard:
-    buttons = []
-    if page > 0:
-        buttons.append(Button(ctx.t("button.prev"), f"tl:{page - 1}"))
-    if (page + 1) * PAGE < total:
-        buttons.append(Button(ctx.t("button.next"), f"tl:{page + 1}"))
-    return (tuple(buttons),) if buttons else ()
-
-
 async def ticket_list(ctx: Context, page: int) -> tuple[str, Keyboard]:
     """A manager sees open tickets in their scope; everyone else their own reports."""
     buildings = await managed_buildings(ctx)
@@ -68,7 +59,8 @@ async def ticket_list(ctx: Context, page: int) -> tuple[str, Keyboard]:
         header = ctx.t("tickets.mine_header", total=total)
     if not tickets:
         return ctx.t("tickets.none"), ()
-    return "\n".join([header, *(line(ctx, t) for t in tickets)]), pager(ctx, page, total)
+    paging = ctx.paging_row(page=page, more=(page + 1) * PAGE < total, data="tl")
+    return "\n".join([header, *(line(ctx, t) for t in tickets)]), paging
 
 
 def _top_role(ctx: Context) -> str:

@@ -236,3 +236,37 @@ async def test_catalogue_import_is_all_or_nothing_from_the_command_line_and_the_
         bot.api.inject_callback(shop.chat, w.resident.user, listing.message_id, forged, check_button=False)
         await w.resident.expect_answer("只有本社区的工作人员可以")
         assert await stock_of(bot, "Rice") == 9
+
+
+async def test_a_long_shelf_is_shown_a_page_at_a_time_and_buttons_keep_their_page(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        desk = bot.private(w.staff)
+        catalogue = "\n".join(f"物品{n:02d},{n},5,是" for n in range(1, 21))  # sorted by cost: 物品01 … 物品20
+        await w.staff.says(desk, f"导入商品\n名称,积分,库存,上架\n{catalogue}")
+        first = await desk.expect_message("已导入 20 件物品")
+        assert "1. 物品01" in (first.text or "") and "8. 物品08" in (first.text or "")
+        assert "物品09" not in (first.text or "") and "第 1/3 页，共 20 件" in (first.text or "")
+        assert len(first.inline_keyboard) == 9 and [b["text"] for b in first.inline_keyboard[-1]] == ["下一页 ▶"]
+
+        await w.staff.presses(desk, first, "下一页")
+        second = await desk.expect_edit("第 2/3 页")
+        assert "9. 物品09" in (second.text or "") and "物品08" not in (second.text or "")
+        await w.staff.presses(desk, second, "下架 物品10")
+        toggled = await desk.expect_edit("10. 物品10 — 10 积分 · 库存 5 · 已下架")
+        assert "第 2/3 页" in (toggled.text or "")
+        await w.staff.presses(desk, toggled, "下一页")
+        last = await desk.expect_edit("第 3/3 页")
+        assert [b["text"] for b in last.inline_keyboard[-1]] == ["◀ 上一页"] and len(last.inline_keyboard) == 5
+
+        await w.staff.says(desk, "上架 物品99 99 1")
+        added = await desk.expect_message("已上架：物品99")
+        assert "21. 物品99 — 99 积分 · 库存 1 · 上架中" in (added.text or "") and "第 3/3 页" in (added.text or "")
+
+        resident = bot.private(w.resident)
+        await w.resident.says(resident, "兑换")
+        listing = await resident.expect_message("爱心超市")
+        forged = last.inline_keyboard[-1][0]["callback_data"]  # a staff page button, pressed by a resident
+        bot.api.inject_callback(resident.chat, w.resident.user, listing.message_id, forged, check_button=False)
+        await w.resident.expect_answer("只有本社区的工作人员可以")
+        assert await stock_of(bot, "物品10") == 5
