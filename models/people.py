@@ -215,6 +215,12 @@ async def accounts_of(session: AsyncSession, *, person_id: int) -> list[Platform
     return list((await session.exec(query)).all())
 
 
+async def lock_person(session: AsyncSession, *, person_id: int) -> None:
+    """Lock the person's row until this transaction ends (PostgreSQL; SQLite already serialises writers), so that
+    a rule read and then acted on for that person, such as a daily cap, holds across workers."""
+    await session.exec(select(Person.id).where(Person.id == person_id).with_for_update())
+
+
 async def person_by_id(session: AsyncSession, *, person_id: int) -> Person | None:
     return await session.get(Person, person_id)
 

@@ -32,7 +32,16 @@ from handlers.types import Button, IncomingCallback, IncomingMessage, Keyboard, 
 from models.chats import Chat, active_chats_in
 from models.events import Event, Occurrence
 from models.passbook import AwardDraft, EntryKind, LedgerEntry, awarded_since, entry_by_id
-from models.people import Person, Role, active_grants, ensure_person, has_role_over, holders, person_by_id
+from models.people import (
+    Person,
+    Role,
+    active_grants,
+    ensure_person,
+    has_role_over,
+    holders,
+    lock_person,
+    person_by_id,
+)
 from models.places import Place, PlaceKind, place_by_id, places_within
 from models.tickets import Ticket
 
@@ -182,6 +191,7 @@ async def award_refusal(ctx: Context, recipient: Person, places: list[Place], am
         return ctx.t("passbook.out_of_scope", name=recipient.display_name)
     cap = daily_cap(ctx.config.passbook, roles)
     since = local_midnight(ctx.now, ctx.config.timezone)
+    await lock_person(ctx.session, person_id=ctx.person.id or 0)  # held until the award is posted
     given = await awarded_since(ctx.session, since=since, source=MANUAL, actor_id=ctx.person.id)
     if given + amount > cap:
         return ctx.t("passbook.over_cap", cap=cap, given=given, left=max(cap - given, 0))
@@ -510,6 +520,7 @@ async def award_confirmed_report(ctx: Context, ticket: Ticket, building: Place) 
     if points <= 0 or ticket.reporter_id == ctx.person.id:
         return
     since = local_midnight(ctx.now, ctx.config.timezone)
+    await lock_person(ctx.session, person_id=ticket.reporter_id)  # held until the award is posted
     if await awarded_since(ctx.session, since=since, source=REPORT, person_id=ticket.reporter_id) + points > cap:
         return
     reason = translate(ctx.config.default_locale, "passbook.reason_report", number=ticket.id)

@@ -12,8 +12,8 @@ from sqlmodel import select
 from bot.db import SessionFactory, unit_of_work
 from handlers.passbook.ledger import InsufficientPoints, balance_of, post_entry, recompute_drift
 from handlers.passbook.shop import Hold, Refusal, hold_item
-from models.passbook import EntryKind, LedgerEntry
-from models.people import Person
+from models.passbook import EntryKind, LedgerEntry, awarded_since
+from models.people import Person, lock_person
 from models.places import PlaceKind, add_place
 from models.shop import Redemption, RewardItem
 
@@ -149,3 +149,35 @@ async def test_concurrent_ledger_redeems_cannot_overspend(sessions: SessionFacto
     async with sessions() as session:
         assert (await balance_of(session, person_id=person_id)).spendable == 10
         assert await recompute_drift(session) == []
+
+
+async def test_racing_awards_by_one_awarder_stay_under_the_daily_cap(sessions: SessionFactory) -> None:
+    """What the /award handler does, in eight transactions at once: lock the awarder's row, read what they gave
+    today, post if it still fits. Without the lock, every racer reads 0 on PostgreSQL and all eight fit."""
+    awarder = await person_with_points(sessions, "李楼长", 1)
+    recipient = await person_with_points(sessions, "王小明", 1)
+    since = NOW - timedelta(hours=1)
+
+    async def award(n: int) -> bool:
+        async with unit_of_work(sessions) as session:
+            await lock_person(session, person_id=awarder)
+            given = await awarded_since(session, since=since, source="manual", actor_id=awarder)
+            if given + 20 > 50:
+                return False
+            await post_entry(
+                session,
+                person_id=recipient,
+                delta=20,
+                kind=EntryKind.AWARD,
+                reason="扫雪",
+                source="manual",
+                source_id=None,
+                actor_id=awarder,
+                idempotency_key=f"manual:{n}",
+                now=NOW,
+            )
+            return True
+
+    assert sum(await asyncio.gather(*(award(n) for n in range(RACERS)))) == 2
+    async with sessions() as session:
+        assert (await balance_of(session, person_id=recipient)).spendable == 1 + 40
