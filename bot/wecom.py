@@ -58,6 +58,8 @@ GROUP_PREFIX = "g:"  # WeCom userids never contain ':', so group chat ids cannot
 APP_CALLBACK_PATH = "/wecom/app/callback"
 BOT_CALLBACK_PATH = "/wecom/bot/callback"
 TEXT_LIMIT_BYTES = 2048  # robot webhook, appchat/send and message/send text content
+PART_MARK_ROOM = 32
+"""Bytes kept free in each part of a long text for its （2/3） mark."""
 RESPONSE_URL_TTL = timedelta(hours=1)  # WeCom: a response_url is valid for one hour and one call
 MAX_CLOCK_SKEW_SECONDS = 300  # callbacks with an older or newer timestamp are refused (replays)
 TOKEN_MARGIN_SECONDS = 300.0  # refresh an access_token this long before WeCom says it expires
@@ -191,14 +193,38 @@ def fit_bytes(text: str, limit: int, note: str) -> str:
     return cut + note
 
 
+def split_bytes(text: str, limit: int) -> list[str]:
+    """`text` in pieces of at most `limit` UTF-8 bytes, each cut after the last line break that fits (else on a
+    character boundary); the line breaks cut at are dropped."""
+    pieces = []
+    while len(text.encode()) > limit:
+        head = text.encode()[:limit].decode("utf-8", "ignore")
+        cut = head.rfind("\n")
+        pieces.append(head[:cut] if cut > 0 else head)
+        text = text[cut + 1 :] if cut > 0 else text[len(head) :]
+    return [*pieces, text]
+
+
+def choices_of(delivery: Delivery, locale: str) -> str:
+    """The typed-choice lines for the row's buttons ("" without buttons); numbered with the row id."""
+    return with_choices(locale, "", str(delivery.row_id or 0), delivery.payload.get("buttons") or [])
+
+
 def render(delivery: Delivery, locale: str) -> str:
-    """The text WeCom shows for a send or an edit (an edit arrives as a new message): buttons as typed choices."""
-    payload = delivery.payload
-    tag = str(delivery.row_id or 0)
-    choices = with_choices(locale, "", tag, payload.get("buttons") or [])
+    """A send or an edit (an edit arrives as a new message) as one WeCom text: buttons as typed choices after the
+    text, which is cut short, with a note, should both not fit in one message."""
+    choices = choices_of(delivery, locale)
     note = translate(locale, "wecom.truncated")
-    body = fit_bytes(payload.get("text", ""), TEXT_LIMIT_BYTES - len(choices.encode()), note)
-    return body + choices
+    return fit_bytes(delivery.payload.get("text", ""), TEXT_LIMIT_BYTES - len(choices.encode()), note) + choices
+
+
+def render_parts(delivery: Delivery, locale: str) -> list[str]:
+    """A send or an edit as as many WeCom texts as it takes, each marked （2/3） when there are several."""
+    text = delivery.payload.get("text", "") + choices_of(delivery, locale)
+    if len(text.encode()) <= TEXT_LIMIT_BYTES:
+        return [text]
+    parts = split_bytes(text, TEXT_LIMIT_BYTES - PART_MARK_ROOM)
+    return [part + translate(locale, "wecom.part", n=n, total=len(parts)) for n, part in enumerate(parts, start=1)]
 
 
 @dataclass(frozen=True)
@@ -432,6 +458,7 @@ class WeComTransport:
         self._api, self._sessions, self._clock, self._locale = api, sessions, clock, locale
         self.group_limit_per_minute = group_limit_per_minute
         self._captioned: set[int | None] = set()  # document rows whose caption went out and whose file has not yet
+        self._parts_sent: dict[int | None, int] = {}  # long text rows: how many of their parts went out
 
     def is_group(self, chat_id: str) -> bool:
         return chat_id.startswith(GROUP_PREFIX)
@@ -444,10 +471,26 @@ class WeComTransport:
             return None
         document = document_of(delivery.payload)
         if document is None:
-            await self._send_text(delivery.chat_id, render(delivery, self._locale))
+            await self._send_parts(delivery)
         else:
             await self._send_document(delivery, document)
         return str(delivery.row_id or "")
+
+    async def _send_parts(self, delivery: Delivery) -> None:
+        """A long text as several messages, in order; a retry goes on from the first part not yet sent. A group
+        reached only by its one-shot reply gets one message, cut short."""
+        parts = render_parts(delivery, self._locale)
+        if len(parts) > 1 and await self._route(delivery.chat_id) is None:
+            parts = [render(delivery, self._locale)]
+        for index in range(self._parts_sent.get(delivery.row_id, 0), len(parts)):
+            try:
+                await self._send_text(delivery.chat_id, parts[index])
+            except DeliveryError as error:
+                if error.failure is Failure.PERMANENT:  # no retry will come for the rest
+                    self._parts_sent.pop(delivery.row_id, None)
+                raise
+            self._parts_sent[delivery.row_id] = index + 1
+        self._parts_sent.pop(delivery.row_id, None)
 
     async def _send_text(self, chat_id: str, text: str) -> None:
         response_url = await self._reply_channel(chat_id)
@@ -493,15 +536,20 @@ class WeComTransport:
         async with unit_of_work(self._sessions) as session:
             return await take_reply_channel(session, platform=PLATFORM, platform_chat_id=chat_id, now=self._clock())
 
-    async def _target(self, chat_id: str) -> Target:
-        """A person's chat goes by the app; a group by the route bound to it (none: the row fails for good)."""
+    async def _route(self, chat_id: str) -> Target | None:
+        """A person's chat goes by the app; a group by the route bound to it, if any."""
         if not self.is_group(chat_id):
             return Target(TARGET_PERSON, chat_id)
         async with self._sessions() as session:
             route = await route_for(session, platform=PLATFORM, platform_chat_id=chat_id)
-        if route is None:
+        return Target(route.kind, route.address) if route else None
+
+    async def _target(self, chat_id: str) -> Target:
+        """Where the chat's messages go beyond a one-shot reply (none: the row fails for good)."""
+        target = await self._route(chat_id)
+        if target is None:
             raise DeliveryError(Failure.PERMANENT, "no robot webhook or app group chat is bound to this WeCom group")
-        return Target(route.kind, route.address)
+        return target
 
 
 async def bind_wecom_group(

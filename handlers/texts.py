@@ -247,6 +247,7 @@ ZH: dict[str, str] = {
     "link.done": "✅ 关联成功！{name}，您在企业微信和 Telegram 上的报修、积分和身份现在是同一个了。",
     "choices.hint": "回复编号即可选择（在群里请先 @我）：",
     "wecom.truncated": "……（消息过长，已截断）",
+    "wecom.part": "\n（{n}/{total}）",
     # passbook shop
     "cmd.shop": "爱心超市：用积分兑换物品",
     "cmd.handover": "核销取货码（社区工作人员）",
@@ -671,6 +672,7 @@ EN: dict[str, str] = {
     "link.done": "✅ Linked! {name}, your reports, points and roles on WeCom and Telegram are now one.",
     "choices.hint": "Reply with a number to choose (in a group, @mention me first):",
     "wecom.truncated": "… (message too long, cut here)",
+    "wecom.part": "\n({n}/{total})",
     # passbook shop
     "cmd.shop": "Love shop: spend your points",
     "cmd.handover": "Hand over by pickup code (community staff)",

@@ -16,7 +16,9 @@ from bot.wecom import (
     as_choice,
     fit_bytes,
     render,
+    render_parts,
     robot_chat_id,
+    split_bytes,
     webhook_key,
 )
 from handlers.types import ChatKind, IncomingCallback, IncomingMessage
@@ -101,6 +103,19 @@ def test_buttons_render_as_typed_choices_and_long_text_is_cut_to_2048_bytes() ->
         and long.endswith("41-1  ✅ 确认\n说明：https://example.invalid/a")
     )
     assert fit_bytes("短", 2048, "…") == "短"
+
+
+def test_long_text_splits_into_marked_parts_after_line_breaks() -> None:
+    lines = [f"{n}. 周六上午9点在小区广场举行义诊活动，请居民带好医保卡" for n in range(1, 121)]
+    buttons = [[{"text": "✅ 报名", "data": "ev:go:1"}]]
+    parts = render_parts(Delivery("send", "g:x", {"text": "\n".join(lines), "buttons": buttons}, None, 41), "zh")
+    assert len(parts) == 5 and all(len(part.encode()) <= 2048 for part in parts)  # 9,731 bytes
+    assert [part.rsplit("\n", 1)[1] for part in parts] == [f"（{n}/5）" for n in range(1, 6)]
+    bodies = [part.rsplit("\n", 1)[0] for part in parts]
+    assert "\n".join(bodies).split("\n\n回复编号即可选择")[0] == "\n".join(lines)  # nothing lost, lines whole
+    assert "41-1  ✅ 报名" in parts[-1]
+    assert render_parts(Delivery("send", "g:x", {"text": "短消息", "buttons": []}, None, 41), "zh") == ["短消息"]
+    assert split_bytes("电" * 1000, 2000) == ["电" * 666, "电" * 334]  # no line break: cut between characters
 
 
 def test_webhook_keys_and_robot_chat_ids() -> None:

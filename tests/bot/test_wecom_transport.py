@@ -156,6 +156,38 @@ async def test_the_response_url_serves_the_first_send_only_then_the_group_route(
     assert [c.content for c in fake.sent("/cgi-bin/appchat/send")] == ["第二条"]
 
 
+async def test_a_long_text_goes_out_in_parts_and_a_retry_does_not_repeat_the_parts_sent(
+    fake: FakeWeCom, api: WeComApi, sessions: SessionFactory
+) -> None:
+    chat_id = await bound_group(sessions, ROUTE_ROBOT, webhook_key(fake.robot()))  # 2 messages a minute here
+    wecom = transport(api, sessions)
+    notice = "\n".join(f"{n}. 本周六上午扫雪，请各楼栋志愿者到物业门口领取工具" for n in range(1, 81))
+    with pytest.raises(DeliveryError) as caught:
+        await wecom.deliver(send(chat_id, notice))
+    assert caught.value.failure is Failure.RETRY_AFTER  # the third part meets the robot's limit
+    fake.window = 0.0  # the minute has passed
+    await wecom.deliver(send(chat_id, notice))
+    shown = contents(fake, "/cgi-bin/webhook/send")
+    assert [part.rsplit("\n", 1)[1] for part in shown] == [f"（{n}/4）" for n in range(1, 5)]  # 6,150 bytes
+    assert "\n".join(part.rsplit("\n", 1)[0] for part in shown) == notice
+
+
+async def test_a_long_text_to_a_group_reached_only_by_its_one_shot_reply_is_cut_short(
+    fake: FakeWeCom, api: WeComApi, sessions: SessionFactory
+) -> None:
+    async with unit_of_work(sessions) as session:
+        remember_reply_channel(
+            session,
+            platform="wecom",
+            platform_chat_id="g:aibot1",
+            url=fake.response_url(),
+            expires_at=now() + timedelta(hours=1),
+        )
+    await transport(api, sessions).deliver(send("g:aibot1", "电梯" * 2000))
+    (reply,) = [c.content for c in fake.sent("/cgi-bin/aibot/response")]
+    assert len(reply.encode()) <= 2048 and reply.endswith("……（消息过长，已截断）")
+
+
 async def test_an_unrouted_group_and_an_answer_without_text(
     fake: FakeWeCom, api: WeComApi, sessions: SessionFactory
 ) -> None:
