@@ -22,6 +22,10 @@ from models.chats import Chat
 from models.outbox import UNFINISHED, OutboxStatus
 
 S = AnnouncementStatus
+MAX_TEXT = 3500
+"""Characters of a notice: with the header and the preview's frame it stays inside one Telegram message (4096)."""
+MAX_CAPTION = 900
+"""Characters of a notice with a photo: a photo's caption holds at most 1024."""
 
 
 async def announce(ctx: Context, message: IncomingMessage) -> None:
@@ -133,10 +137,17 @@ async def on_private_text(ctx: Context, message: IncomingMessage) -> bool:
 
 
 async def take_text(ctx: Context, message: IncomingMessage, draft: Announcement) -> None:
-    if not message.text.strip():
+    text, photo = message.text.strip(), (message.photos or (None,))[0]
+    if not text:
         ctx.reply(ctx.t("announce.write"))
         return
-    draft.text, draft.photo, draft.status = message.text.strip()[:4000], (message.photos or (None,))[0], S.PREVIEW
+    limit = MAX_CAPTION if photo else MAX_TEXT
+    if len(text) > limit:  # the draft keeps waiting for a shorter text; the author's message is still in the chat
+        ctx.reply(
+            ctx.t("announce.too_long", count=len(text), limit=limit, caption_limit=MAX_CAPTION, text_limit=MAX_TEXT)
+        )
+        return
+    draft.text, draft.photo, draft.status = text, photo, S.PREVIEW
     count = len(await chats_in_scope(ctx.session, draft.scope_ids))
     scope = await scope_names(ctx.session, draft.scope_ids)
     ctx.reply(

@@ -8,7 +8,7 @@ import io
 from datetime import UTC, timedelta
 
 from handlers.context import Context
-from handlers.events import CHECKIN_WINDOW, card_text, record_attendance, refresh_cards, tell_signed_up
+from handlers.events import CHECKIN_WINDOW, card_text, record_attendance, refresh_cards, tell_signed_up, too_long
 from handlers.passbook.earning import award_attendance
 from handlers.router import Command, Router
 from handlers.scopes import PUBLISHERS, future_time
@@ -293,7 +293,7 @@ async def on_private_text(ctx: Context, message: IncomingMessage) -> bool:
         ctx.reply(ctx.t("edit.dropped"))
         return True
     if what == "place":
-        if text:
+        if text and not too_long(ctx, "place", text):
             await change_place(ctx, event, text)
     else:
         await change_time(ctx, event, occurrence, text, series=what == "time-series")
@@ -322,7 +322,7 @@ async def change_time(ctx: Context, event: Event, occurrence: Occurrence, text: 
 
 async def change_place(ctx: Context, event: Event, place: str) -> None:
     """The place belongs to the event: every occurrence still to come moves."""
-    event.place, event.pending_edit, event.pending_editor_id = place[:200], None, None
+    event.place, event.pending_edit, event.pending_editor_id = place, None, None
     coming = await future_occurrences(ctx.session, event_id=event.id or 0, after=ctx.now)
     when = "、".join(local_time(o.starts_at, ctx.config.timezone) for o in coming)
     groups = await tell_everyone(

@@ -36,6 +36,8 @@ from nlp.timeparse import add_months
 CHECKIN_WINDOW = timedelta(hours=3)
 NO_LIMIT = ("不限", "无限", "不限制", "无", "0")
 MAX_EVENT_POINTS = 100
+FIELD_LIMITS = {"title": 120, "description": 1000, "place": 200}
+"""Characters each text of an event holds (the columns' lengths); longer answers are asked again, not cut."""
 
 
 # ---- composing ------------------------------------------------------------------------------------------------
@@ -63,17 +65,27 @@ async def on_private_text(ctx: Context, message: IncomingMessage) -> bool:
     text = message.text.strip()
     if event.step == EventStep.TITLE and text:
         title, _, description = text.partition("\n")
-        event.title, event.description, event.step = title[:120], description.strip()[:1000], EventStep.TIME
-        ctx.reply(ctx.t("event.ask_time"))
+        if not (too_long(ctx, "title", title) or too_long(ctx, "description", description.strip())):
+            event.title, event.description, event.step = title, description.strip(), EventStep.TIME
+            ctx.reply(ctx.t("event.ask_time"))
     elif event.step == EventStep.TIME:
         await take_time(ctx, event, text)
-    elif event.step == EventStep.PLACE and text:
-        event.place, event.step = text[:200], EventStep.CAPACITY
+    elif event.step == EventStep.PLACE and text and not too_long(ctx, "place", text):
+        event.place, event.step = text, EventStep.CAPACITY
         ctx.reply(ctx.t("event.ask_capacity"))
     elif event.step == EventStep.CAPACITY:
         take_capacity(ctx, event, text)
     elif event.step == EventStep.POINTS:
         await take_points(ctx, event, text)
+    return True
+
+
+def too_long(ctx: Context, field: str, text: str) -> bool:
+    """Tell the author when ``text`` is longer than the event's ``field`` holds; the wizard then waits for another."""
+    limit = FIELD_LIMITS[field]
+    if len(text) <= limit:
+        return False
+    ctx.reply(ctx.t("event.too_long", field=ctx.t(f"event.field_{field}"), limit=limit, count=len(text)))
     return True
 
 

@@ -104,3 +104,22 @@ async def test_a_scheduled_announcement_fires_after_a_restart(database_url: str)
             assert await bot.sweep() == 1
             await desk.expect_message("1/1 个群已送达")
             assert await bot.sweep() == 0
+
+
+async def test_a_notice_too_long_for_one_message_is_asked_again_not_cut(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        desk = bot.private(w.staff)
+        await w.staff.says(desk, "发通知")
+        choose = await desk.expect_message("选择发送范围")
+        await w.staff.presses(desk, choose, "阳光社区")
+        await w.staff.presses(desk, await desk.expect_edit("选择发送范围"), "下一步")
+        await w.staff.says(desk, "停水通知。" * 701)
+        await desk.expect_message("这条通知有 3505 个字，超过了 3500 字的上限")
+        await w.staff.says(desk, "", photo=True, caption="停水通知。" * 181)
+        await desk.expect_message("这条通知有 905 个字，超过了 900 字的上限（纯文字最多 3500 字，带图片最多 900 字）")
+        notice = "停水通知。" * 700
+        await w.staff.says(desk, notice)
+        await w.staff.presses(desk, await desk.expect_message("将发送到 1 个群"), "立即发送")
+        shown = await w.group.expect_message("📢 社区通知")
+        assert shown.text == f"📢 社区通知\n{notice}"
