@@ -1,7 +1,7 @@
 """Build step beside pyproject.toml: compile the classifier's hot path with mypyc.
 
 ``nlp/classifier.py`` and ``nlp/normalize.py`` run on every chat message; mypyc turns these typed
-modules into C extensions (about 1.5x faster, identical results; docs/decisions/0008). The Python
+modules into C extensions (about 1.7x faster, identical results; docs/decisions/0008). The Python
 sources stay the single source of truth. Set LINLI_PURE_PYTHON=1 to install without a C compiler:
 everything works the same, only the classifier is slower.
 """
