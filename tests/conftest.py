@@ -18,17 +18,16 @@ from bot.migrate import upgrade
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgres")
-COMPILED_SOURCES = ("nlp/classifier.py", "nlp/normalize.py")
-"""Compiled by mypyc at install (setup.py): an edit takes effect only after `make venv`."""
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Refuse to test a compiled module older than its source: the edit would go untested."""
+    """Refuse to test a compiled module (mypyc, at install: setup.py) older than its source: the edit would go
+    untested until `make venv` compiles it again."""
     root = Path(__file__).resolve().parent.parent
-    for source in map(root.joinpath, COMPILED_SOURCES):
-        for compiled in source.parent.glob(f"{source.stem}.*.so"):
-            if source.stat().st_mtime > compiled.stat().st_mtime:
-                pytest.exit(f"{source.relative_to(root)} changed after it was compiled: run `make venv`", returncode=2)
+    for compiled in root.glob("*/*.so"):
+        source = compiled.with_name(compiled.name.partition(".")[0] + ".py")
+        if source.is_file() and source.stat().st_mtime > compiled.stat().st_mtime:
+            pytest.exit(f"{source.relative_to(root)} changed after it was compiled: run `make venv`", returncode=2)
 
 
 @pytest.fixture(scope="session")

@@ -97,6 +97,18 @@ async def bound_group(sessions: SessionFactory, kind: str, address: str) -> str:
         return chat.platform_chat_id
 
 
+async def fresh_reply_channel(sessions: SessionFactory, fake: FakeWeCom, chat_id: str) -> None:
+    """The chat's one-shot response_url, as an AI-bot callback leaves it: unused, valid for an hour."""
+    async with unit_of_work(sessions) as session:
+        remember_reply_channel(
+            session,
+            platform="wecom",
+            platform_chat_id=chat_id,
+            url=fake.response_url(),
+            expires_at=now() + timedelta(hours=1),
+        )
+
+
 async def test_the_access_token_is_cached_and_refreshed_once_when_wecom_says_it_expired(
     fake: FakeWeCom, api: WeComApi, sessions: SessionFactory
 ) -> None:
@@ -141,14 +153,7 @@ async def test_the_response_url_serves_the_first_send_only_then_the_group_route(
 ) -> None:
     fake.appchats["wrAppChat1"] = ["zhangsan", "lisi"]
     chat_id = await bound_group(sessions, ROUTE_APPCHAT, "wrAppChat1")
-    async with unit_of_work(sessions) as session:
-        remember_reply_channel(
-            session,
-            platform="wecom",
-            platform_chat_id=chat_id,
-            url=fake.response_url(),
-            expires_at=now() + timedelta(hours=1),
-        )
+    await fresh_reply_channel(sessions, fake, chat_id)
     wecom = transport(api, sessions)
     await wecom.deliver(send(chat_id, "第一条"))
     await wecom.deliver(send(chat_id, "第二条"))
@@ -175,14 +180,7 @@ async def test_a_long_text_goes_out_in_parts_and_a_retry_does_not_repeat_the_par
 async def test_a_long_text_to_a_group_reached_only_by_its_one_shot_reply_is_cut_short(
     fake: FakeWeCom, api: WeComApi, sessions: SessionFactory
 ) -> None:
-    async with unit_of_work(sessions) as session:
-        remember_reply_channel(
-            session,
-            platform="wecom",
-            platform_chat_id="g:aibot1",
-            url=fake.response_url(),
-            expires_at=now() + timedelta(hours=1),
-        )
+    await fresh_reply_channel(sessions, fake, "g:aibot1")
     await transport(api, sessions).deliver(send("g:aibot1", "电梯" * 2000))
     (reply,) = [c.content for c in fake.sent("/cgi-bin/aibot/response")]
     assert len(reply.encode()) <= 2048 and reply.endswith("……（消息过长，已截断）")
@@ -243,14 +241,7 @@ async def test_a_document_in_an_app_group_chat_leaves_the_one_shot_reply_to_the_
 ) -> None:
     fake.appchats["wrAppChat1"] = ["zhangsan", "lisi"]
     chat_id = await bound_group(sessions, ROUTE_APPCHAT, "wrAppChat1")
-    async with unit_of_work(sessions) as session:
-        remember_reply_channel(
-            session,
-            platform="wecom",
-            platform_chat_id=chat_id,
-            url=fake.response_url(),
-            expires_at=now() + timedelta(hours=1),
-        )
+    await fresh_reply_channel(sessions, fake, chat_id)
     wecom = transport(api, sessions)
     await wecom.deliver(document(chat_id))
     await wecom.deliver(send(chat_id, "之后的文字"))
