@@ -17,17 +17,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import models
 from bot.db import create_engine, session_factory, unit_of_work
-from bot.localapi import LocalBotApi
 from bot.outbox_sender import OutboxSender
 from bot.telegram import TelegramTransport, build_application
 from handlers.announce import dispatch
-from handlers.demo import seed_bound_buildings
 from handlers.outbox import enqueue
 from handlers.tickets.rules import Sla
 from handlers.tickets.service import Desk
 from handlers.types import Effects
 from models.announcements import Announcement
 from models.outbox import OutboxStatus, count_by_status
+from sandbox.demo import seed_bound_buildings
+from sandbox.server import LocalBotApi
 
 TOKEN = "1:broadcast-bench"
 BOT_RATE = 30.0

@@ -21,11 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import models
 from bot.db import create_engine, session_factory
 from bot.dispatcher import Dispatcher
-from bot.localapi import LocalBotApi
 from bot.telegram import TelegramAdapter
 from handlers.context import Context, FeatureConfig
 from handlers.router import Router
 from handlers.types import IncomingMessage
+from sandbox.server import LocalBotApi
 
 TOKEN = "1:bench"
 

@@ -21,7 +21,6 @@ from bot.db import create_engine, session_factory, unit_of_work
 from bot.logs import configure_logging
 from bot.migrate import downgrade_async, upgrade_async
 from bot.outbox_sender import DeliveryError
-from bot.sandbox import SANDBOX_BOT_USERNAME, start_sandbox
 from bot.wecom import ROUTE_APPCHAT, ROUTE_ROBOT, WeComApi, bind_wecom_group, webhook_key
 from handlers.org_import import OrgFileError, import_tree, parse_org_file
 from handlers.passbook.ledger import recompute_drift
@@ -126,6 +125,8 @@ async def passbook_check(settings: Settings) -> int:
 
 async def bot_username(settings: Settings) -> str:
     if settings.sandbox:
+        from sandbox.app import SANDBOX_BOT_USERNAME  # the sandbox is no part of the runtime: loaded only for it
+
         return SANDBOX_BOT_USERNAME
     async with Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url) as bot:
         return bot.username
@@ -163,6 +164,8 @@ async def admin_invite(settings: Settings, role_name: str, node: str) -> int:
 async def run(settings: Settings, *, force_sandbox: bool) -> int:
     configure_logging(settings.log_level, secrets_of(settings))
     if settings.sandbox or force_sandbox:
+        from sandbox.app import start_sandbox  # the sandbox is no part of the runtime: loaded only to run it
+
         runtime = await start_sandbox(settings, clock=utc_now)
         print(f"邻里 sandbox ready: http://{settings.web_host}:{runtime.web_port}/", flush=True)
     else:

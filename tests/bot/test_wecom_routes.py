@@ -22,7 +22,7 @@ from bot.wecom import APP_CALLBACK_PATH, BOT_CALLBACK_PATH, WeComAdapter
 from bot.wecom_crypto import MAX_BODY_BYTES, WeComCrypto
 from handlers.types import Incoming, IncomingMessage
 from models.routes import take_reply_channel
-from tests.support.fake_wecom import APP_CRYPTO, APP_TOKEN, BOT_AES_KEY, BOT_CRYPTO, BOT_TOKEN, CORP_ID, signed_query
+from sandbox.wecom import APP_CRYPTO, APP_TOKEN, BOT_AES_KEY, BOT_CRYPTO, BOT_TOKEN, CORP_ID, signed_query
 
 VECTORS = json.loads((Path(__file__).resolve().parents[2].parent / "shared/data/wecom/vectors.json").read_text())
 API_BASE = "http://127.0.0.1:9"

@@ -25,7 +25,7 @@ from handlers.org_import import import_tree, parse_org_file
 from handlers.outbox import document_payload
 from models.places import place_by_code
 from models.routes import remember_reply_channel
-from tests.support.fake_wecom import AGENT_ID, APP, APP_SECRET, CORP_ID, FakeWeCom, Media, WeComCall
+from sandbox.wecom import AGENT_ID, APP, APP_SECRET, CORP_ID, FakeWeCom, Media, WeComCall
 
 TREE = """communities:
   - name: 阳光社区

@@ -11,9 +11,9 @@ from typing import Any
 from bot.app import Runtime, start_runtime
 from bot.config import Settings
 from bot.db import unit_of_work
-from bot.localapi import FakeChat, FakeUser, LocalBotApi, RecordedCall, StoredMessage
 from models.people import Role, ensure_person, grant_role
 from models.places import place_by_code
+from sandbox.server import FakeChat, FakeUser, LocalBotApi, RecordedCall, StoredMessage
 from tests.support.botapi_schema import assert_calls_valid
 
 TOKEN = "123456:TEST-token-for-the-local-server"

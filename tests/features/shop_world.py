@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from sqlmodel import col, select
 
 from bot.db import unit_of_work
-from bot.localapi import StoredMessage
 from handlers.passbook.ledger import balance_of, post_entry, recompute_drift
 from models.passbook import EntryKind, LedgerEntry
 from models.people import ensure_person
 from models.places import place_by_code
 from models.shop import Redemption, RewardItem
+from sandbox.server import StoredMessage
 from tests.features.harness import BotUnderTest, ChatView, Participant
 from tests.features.tickets_world import COMMUNITY
 

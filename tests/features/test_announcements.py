@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.localapi import LocalBotApi
+from sandbox.server import LocalBotApi
 from tests.features.harness import TOKEN, ManualClock, running_bot
 from tests.features.tickets_world import bind, building
 

@@ -7,10 +7,10 @@ import pytest
 from sqlmodel import select
 
 from bot import cli
-from bot.localapi import LocalBotApi
 from handlers.org_import import import_tree, parse_org_file
 from models.chats import Chat
 from models.people import Role
+from sandbox.server import LocalBotApi
 from tests.features.harness import TOKEN, BotUnderTest, bot_settings, running_bot
 from tests.features.tickets_world import B1, COMMUNITY, TREE
 

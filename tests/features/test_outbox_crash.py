@@ -13,9 +13,7 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from bot.db import SessionFactory, unit_of_work
-from bot.localapi import LocalBotApi
 from handlers.announce import dispatch
-from handlers.demo import seed_bound_buildings
 from handlers.outbox import enqueue
 from handlers.tickets.rules import Sla
 from handlers.tickets.service import Desk
@@ -23,6 +21,8 @@ from handlers.types import Edit, Effects, Send
 from models.announcements import Announcement
 from models.base import utcnow
 from models.outbox import UNFINISHED, OutboxMessage, OutboxStatus
+from sandbox.demo import seed_bound_buildings
+from sandbox.server import LocalBotApi
 from tests.features.harness import TOKEN, running_bot
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from bot.localapi import StoredMessage
 from models.shop import RedemptionStatus
+from sandbox.server import StoredMessage
 from tests.features.harness import ManualClock, bot_settings, running_bot
 from tests.features.shop_world import award, balance, entries_of, redeem, redemptions, stock_of
 from tests.features.tickets_world import COMMUNITY, building

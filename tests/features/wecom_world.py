@@ -15,8 +15,7 @@ from bot.db import unit_of_work
 from bot.wecom import APP_CALLBACK_PATH, BOT_CALLBACK_PATH, ROUTE_ROBOT, bind_wecom_group, webhook_key
 from models.people import Role, ensure_person, grant_role
 from models.places import place_by_code
-from tests.features.harness import BotUnderTest, running_bot
-from tests.support.fake_wecom import (
+from sandbox.wecom import (
     APP_CRYPTO,
     BOT_CRYPTO,
     CORP_ID,
@@ -25,6 +24,7 @@ from tests.support.fake_wecom import (
     post_callback,
     wecom_settings,
 )
+from tests.features.harness import BotUnderTest, running_bot
 
 _msgids = itertools.count(1)
 

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bot.localapi import (
+from sandbox.server import (
     MAX_CALLBACK_DATA_BYTES,
     EntityParseError,
     RecordedCall,

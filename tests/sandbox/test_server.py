@@ -24,8 +24,8 @@ from telegram import (
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.localapi import LocalBotApi, RecordedCall, parse_formatted
-from bot.sandbox_web import Persona, SandboxChat, mount_sandbox
+from sandbox.server import LocalBotApi, RecordedCall, parse_formatted
+from sandbox.web import Persona, SandboxChat, mount_sandbox
 from tests.support.botapi_schema import SCHEMA_PATH, assert_calls_valid, load_schema, validate_call
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")

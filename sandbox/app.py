@@ -5,12 +5,12 @@ from __future__ import annotations
 from bot.app import Clock, Runtime, start_runtime
 from bot.config import Settings
 from bot.db import create_engine, session_factory, unit_of_work
-from bot.localapi import LocalBotApi
 from bot.migrate import upgrade_async
-from bot.sandbox_web import Persona, SandboxChat, mount_sandbox
 from bot.web import build_web_app
-from handlers.demo import DEMO_CHATS, DEMO_PEOPLE, seed_demo
 from handlers.texts import translate
+from sandbox.demo import DEMO_CHATS, DEMO_PEOPLE, seed_demo
+from sandbox.server import LocalBotApi
+from sandbox.web import Persona, SandboxChat, mount_sandbox
 
 SANDBOX_TOKEN = "100000001:SANDBOX-local-only-token-not-secret"
 SANDBOX_BOT_USERNAME = "linli_sandbox_bot"

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.localapi import FakeChat, FakeUser, JsonDict, LocalBotApi, StoredMessage
+from sandbox.server import FakeChat, FakeUser, JsonDict, LocalBotApi, StoredMessage
 
 PAGE_PATH = Path(__file__).parent / "static" / "sandbox.html"
 API_BASE_PLACEHOLDER = "__API_BASE__"
