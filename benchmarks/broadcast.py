@@ -19,11 +19,11 @@ import models
 from bot.db import create_engine, session_factory, unit_of_work
 from bot.outbox_sender import OutboxSender
 from bot.telegram import TelegramTransport, build_application
-from handlers.announce import dispatch
-from handlers.outbox import enqueue
+from handlers.announce.compose import dispatch
+from handlers.core.outbox import enqueue
+from handlers.core.types import Effects
 from handlers.tickets.rules import Sla
 from handlers.tickets.service import Desk
-from handlers.types import Effects
 from models.announcements import Announcement
 from models.outbox import OutboxStatus, count_by_status
 from sandbox.demo import seed_bound_buildings

@@ -22,9 +22,9 @@ import models
 from bot.db import create_engine, session_factory
 from bot.dispatcher import Dispatcher
 from bot.telegram import TelegramAdapter
-from handlers.context import Context, FeatureConfig
-from handlers.router import Router
-from handlers.types import IncomingMessage
+from handlers.core.context import Context, FeatureConfig
+from handlers.core.router import Router
+from handlers.core.types import IncomingMessage
 from sandbox.server import LocalBotApi
 
 TOKEN = "1:bench"

@@ -21,7 +21,7 @@ from bot.scheduler import Sweeper
 from bot.telegram import ALLOWED_UPDATES, TelegramAdapter, TelegramTransport, build_application
 from bot.web import WEBHOOK_PATH, Health, add_health_route, build_web_app, start_site, webhook_handler
 from bot.wecom import WeComApi, build_wecom
-from handlers.context import FeatureConfig
+from handlers.core.context import FeatureConfig
 from handlers.features import build_router, menu_entries, merge_steps
 from handlers.passbook.rules import PassbookConfig
 from handlers.tickets.rules import Sla, parse_working_hours

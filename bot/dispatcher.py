@@ -10,11 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory
-from handlers.context import Context, FeatureConfig
-from handlers.outbox import enqueue
-from handlers.router import Router
-from handlers.texts import translate
-from handlers.types import ChatKind, Incoming, IncomingCallback, Send, sender_of
+from handlers.core.context import Context, FeatureConfig
+from handlers.core.outbox import enqueue
+from handlers.core.router import Router
+from handlers.core.texts import translate
+from handlers.core.types import ChatKind, Incoming, IncomingCallback, Send, sender_of
 from models.chats import ensure_chat
 from models.people import active_grants, ensure_person
 from models.places import place_by_id

@@ -11,14 +11,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import text
 
 from bot.db import SessionFactory
-from handlers.announce import sweep_announcements
-from handlers.events import sweep_events
-from handlers.outbox import enqueue
+from handlers.announce.compose import sweep_announcements
+from handlers.core.outbox import enqueue
+from handlers.core.types import Effects
+from handlers.events.wizard import sweep_events
 from handlers.passbook.shop import sweep_shop
 from handlers.tickets.rules import Sla
 from handlers.tickets.service import Desk
 from handlers.tickets.timers import sweep
-from handlers.types import Effects
 
 log = structlog.get_logger(__name__)
 SWEEP_LOCK = 4_201_000  # PostgreSQL advisory lock: one worker sweeps at a time

@@ -27,7 +27,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.outbox_sender import Delivery, DeliveryError, Failure, NotModified
-from handlers.types import (
+from handlers.core.types import (
     BotMembership,
     ChatKind,
     ChatMoved,

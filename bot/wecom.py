@@ -41,9 +41,9 @@ from bot.wecom_crypto import (
     extract_encrypt_from_json,
     extract_encrypt_from_xml,
 )
-from handlers.choices import chosen_data, parse_choice, with_choices
-from handlers.texts import translate
-from handlers.types import ChatKind, ChatRef, Incoming, IncomingCallback, IncomingMessage, Sender
+from handlers.common.choices import chosen_data, parse_choice, with_choices
+from handlers.core.texts import translate
+from handlers.core.types import ChatKind, ChatRef, Incoming, IncomingCallback, IncomingMessage, Sender
 from models.chats import Chat, bind_chat, ensure_chat
 from models.outbox import sent_buttons
 from models.places import Place

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from handlers import announce, event_manage, events, groups, linking, onboarding
+from handlers.announce import compose as announce
+from handlers.core.router import Router
+from handlers.core.texts import translate
+from handlers.events import manage as event_manage
+from handlers.events import wizard as events
+from handlers.groups import membership as groups
+from handlers.linking import codes as linking
+from handlers.onboarding import commands as onboarding
 from handlers.passbook import checking, earning, exports, ledger, shop, shop_admin
-from handlers.router import Router
-from handlers.texts import translate
 from handlers.tickets import commands as tickets
 from models.people import MergeStep
 

@@ -7,7 +7,7 @@ from bot.config import Settings
 from bot.db import create_engine, session_factory, unit_of_work
 from bot.migrate import upgrade_async
 from bot.web import build_web_app
-from handlers.texts import translate
+from handlers.core.texts import translate
 from sandbox.demo import DEMO_CHATS, DEMO_PEOPLE, seed_demo
 from sandbox.server import LocalBotApi
 from sandbox.web import Persona, SandboxChat, mount_sandbox

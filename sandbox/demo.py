@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.org_import import Node, import_tree
+from handlers.common.org_import import Node, import_tree
 from handlers.passbook.ledger import post_entry
 from models.chats import bind_chat, ensure_chat
 from models.passbook import EntryKind

@@ -12,8 +12,11 @@ from sqlalchemy import delete
 from sqlalchemy.engine import CursorResult
 from sqlmodel import col, select
 
-from handlers.context import Context
-from handlers.notify import private_message
+from handlers.common.notify import private_message
+from handlers.core.context import Context
+from handlers.core.router import Command, Router
+from handlers.core.texts import translate
+from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send, in_pairs
 from handlers.passbook.ledger import InsufficientPoints, balance_of, post_entry
 from handlers.passbook.rules import (
     AWARDER_ROLES,
@@ -26,9 +29,6 @@ from handlers.passbook.rules import (
     star_level,
     stars_text,
 )
-from handlers.router import Command, Router
-from handlers.texts import translate
-from handlers.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send, in_pairs
 from models.chats import Chat, active_chats_in
 from models.events import Event, Occurrence
 from models.passbook import AwardDraft, EntryKind, LedgerEntry, awarded_since, entry_by_id

@@ -11,15 +11,15 @@ from functools import partial
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.context import Context
+from handlers.common.roles import may_act_on
+from handlers.common.times import local_stamp
+from handlers.core.context import Context
+from handlers.core.router import Command, Router
+from handlers.core.texts import translate
+from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard, SendDocument
 from handlers.passbook.rules import star_level, stars_text
 from handlers.passbook.sheets import Sheet, to_csv, to_xlsx
 from handlers.passbook.shop import SHOP_KEEPERS, keeper_in_private
-from handlers.roles import may_act_on
-from handlers.router import Command, Router
-from handlers.texts import translate
-from handlers.times import local_stamp
-from handlers.types import Button, IncomingCallback, IncomingMessage, Keyboard, SendDocument
 from models.passbook import lifetime_effect
 from models.places import Place, place_by_id
 from models.reports import balances_of, community_entries, members_of, names_of, people_with_entries

@@ -12,14 +12,14 @@ from enum import StrEnum
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.context import Context
-from handlers.notify import private_message
+from handlers.common.notify import private_message
+from handlers.common.roles import may_act_on
+from handlers.common.times import local_time
+from handlers.core.context import Context
+from handlers.core.router import Command, Router
+from handlers.core.texts import translate
+from handlers.core.types import Button, Edit, Effects, IncomingCallback, IncomingMessage, Keyboard
 from handlers.passbook.ledger import InsufficientPoints, balance_of, post_entry
-from handlers.roles import may_act_on
-from handlers.router import Command, Router
-from handlers.texts import translate
-from handlers.times import local_time
-from handlers.types import Button, Edit, Effects, IncomingCallback, IncomingMessage, Keyboard
 from models.passbook import EntryKind
 from models.people import Role, person_by_id
 from models.places import Place, PlaceKind, ancestors, place_by_id

@@ -10,12 +10,12 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.context import Context
+from handlers.common.roles import may_act_on
+from handlers.core.context import Context
+from handlers.core.router import Command, Router
+from handlers.core.texts import translate
+from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard
 from handlers.passbook.shop import SHOP_KEEPERS, keeper_in_private
-from handlers.roles import may_act_on
-from handlers.router import Command, Router
-from handlers.texts import translate
-from handlers.types import Button, IncomingCallback, IncomingMessage, Keyboard
 from models.places import Place, PlaceKind, place_by_id
 from models.shop import ItemRow, RewardItem, held_counts, items_of, save_items
 

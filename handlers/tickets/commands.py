@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from handlers.context import Context
-from handlers.router import Command, Router
+from handlers.core.context import Context
+from handlers.core.router import Command, Router
+from handlers.core.types import IncomingCallback, IncomingMessage, Keyboard
 from handlers.tickets.cards import short, status_line
 from handlers.tickets.intake import on_chat_message, on_offer, report_command
 from handlers.tickets.lifecycle import on_assignee_photo, on_ticket_button
 from handlers.tickets.service import MANAGERS, desk_for
-from handlers.types import IncomingCallback, IncomingMessage, Keyboard
 from models.places import PlaceKind, place_by_id, places_within
 from models.tickets import (
     Ticket,

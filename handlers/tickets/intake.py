@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from handlers.context import Context
-from handlers.roles import home_building
+from handlers.common.roles import home_building
+from handlers.core.context import Context
+from handlers.core.types import Button, IncomingCallback, IncomingMessage
 from handlers.tickets.cards import short
 from handlers.tickets.service import Report, desk_for, open_ticket
-from handlers.types import Button, IncomingCallback, IncomingMessage
 from models.places import Place, PlaceKind, place_by_id
 from models.tickets import Category, IntakeOffer, Ticket, add_affected, affected_people, recent_open_tickets
 from nlp import CONFIDENT, POSSIBLE, Classification

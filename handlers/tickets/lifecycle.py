@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from handlers.context import Context
+from handlers.common.roles import may_act_on
+from handlers.core.context import Context
+from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard
 from handlers.passbook.earning import award_confirmed_report, award_volunteer_resolution
-from handlers.roles import may_act_on
 from handlers.tickets.cards import STARS, assignee_buttons, rating_buttons, revisit_buttons, short, status_line
 from handlers.tickets.rules import TRANSITIONS, allowed, refresh_timer, start_stage, target
 from handlers.tickets.service import MANAGERS, Desk, desk_for, notify_assignee
-from handlers.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard
 from models.people import Role, holders_over
 from models.tickets import Ticket, TicketStatus, add_affected, affected_people, newest_assigned_to, open_tickets_in
 

@@ -7,9 +7,10 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.context import Context
-from handlers.notify import private_message
-from handlers.texts import translate
+from handlers.common.notify import private_message
+from handlers.core.context import Context
+from handlers.core.texts import translate
+from handlers.core.types import Edit, Effects, Keyboard, Send
 from handlers.tickets.cards import (
     assignee_buttons,
     card_text,
@@ -17,7 +18,6 @@ from handlers.tickets.cards import (
     public_dispute_text,
 )
 from handlers.tickets.rules import Sla, start_stage
-from handlers.types import Edit, Effects, Keyboard, Send
 from models.chats import Chat, active_chats_in
 from models.people import Person, Role, holders, holders_over, person_by_id
 from models.places import Place, PlaceKind, ancestors, place_by_id, place_label

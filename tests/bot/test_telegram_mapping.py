@@ -10,7 +10,7 @@ import pytest
 from telegram import Bot, Update
 
 from bot.telegram import display_name, update_to_incoming
-from handlers.types import BotMembership, ChatKind, ChatMoved, IncomingCallback, IncomingMessage, MembershipStatus
+from handlers.core.types import BotMembership, ChatKind, ChatMoved, IncomingCallback, IncomingMessage, MembershipStatus
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "telegram" / "update_samples.json"
 BOT_USERNAME, BOT_ID = "community_helper_bot", 8000000001

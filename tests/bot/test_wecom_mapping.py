@@ -21,7 +21,7 @@ from bot.wecom import (
     split_bytes,
     webhook_key,
 )
-from handlers.types import ChatKind, IncomingCallback, IncomingMessage
+from handlers.core.types import ChatKind, IncomingCallback, IncomingMessage
 
 # The AI bot "接收消息" text example (developer.work.weixin.qq.com/document/path/100719), ids kept as documented.
 AIBOT_GROUP_TEXT: dict[str, Any] = {

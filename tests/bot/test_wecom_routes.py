@@ -20,7 +20,7 @@ from aiohttp import web
 from bot.db import SessionFactory
 from bot.wecom import APP_CALLBACK_PATH, BOT_CALLBACK_PATH, WeComAdapter
 from bot.wecom_crypto import MAX_BODY_BYTES, WeComCrypto
-from handlers.types import Incoming, IncomingMessage
+from handlers.core.types import Incoming, IncomingMessage
 from models.routes import take_reply_channel
 from sandbox.wecom import APP_CRYPTO, APP_TOKEN, BOT_AES_KEY, BOT_CRYPTO, BOT_TOKEN, CORP_ID, signed_query
 

@@ -21,8 +21,8 @@ from bot.wecom import (
     file_message,
     webhook_key,
 )
-from handlers.org_import import import_tree, parse_org_file
-from handlers.outbox import document_payload
+from handlers.common.org_import import import_tree, parse_org_file
+from handlers.core.outbox import document_payload
 from models.places import place_by_code
 from models.routes import remember_reply_channel
 from sandbox.wecom import AGENT_ID, APP, APP_SECRET, CORP_ID, FakeWeCom, Media, WeComCall

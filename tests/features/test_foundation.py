@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 
 from bot import cli
-from handlers.org_import import import_tree, parse_org_file
+from handlers.common.org_import import import_tree, parse_org_file
 from models.chats import Chat
 from models.people import Role
 from sandbox.server import LocalBotApi

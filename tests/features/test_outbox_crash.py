@@ -13,11 +13,11 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from bot.db import SessionFactory, unit_of_work
-from handlers.announce import dispatch
-from handlers.outbox import enqueue
+from handlers.announce.compose import dispatch
+from handlers.core.outbox import enqueue
+from handlers.core.types import Edit, Effects, Send
 from handlers.tickets.rules import Sla
 from handlers.tickets.service import Desk
-from handlers.types import Edit, Effects, Send
 from models.announcements import Announcement
 from models.base import utcnow
 from models.outbox import UNFINISHED, OutboxMessage, OutboxStatus

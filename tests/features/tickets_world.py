@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.db import unit_of_work
-from handlers.org_import import import_tree, parse_org_file
+from handlers.common.org_import import import_tree, parse_org_file
 from models.chats import bind_chat, ensure_chat
 from models.people import Role
 from models.places import place_by_code

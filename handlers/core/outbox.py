@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.types import AnswerCallback, Edit, Effect, Keyboard, Send, SendDocument
+from handlers.core.types import AnswerCallback, Edit, Effect, Keyboard, Send, SendDocument
 from models.outbox import OutboxAction, OutboxMessage, sent_message_id
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.org_import import OrgFileError, import_tree, parse_org_file
+from handlers.common.org_import import OrgFileError, import_tree, parse_org_file
 from models.places import PlaceKind, place_by_code, places_within
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"

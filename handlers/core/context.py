@@ -9,10 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.passbook.rules import PassbookConfig
-from handlers.texts import translate
-from handlers.tickets.rules import Sla
-from handlers.types import (
+from handlers.core.texts import translate
+from handlers.core.types import (
     AnswerCallback,
     Button,
     ChatKind,
@@ -24,6 +22,8 @@ from handlers.types import (
     Keyboard,
     Send,
 )
+from handlers.passbook.rules import PassbookConfig
+from handlers.tickets.rules import Sla
 from models.chats import Chat
 from models.people import MergeStep, Person, RoleGrant
 from models.places import Place

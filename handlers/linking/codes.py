@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers.context import Context
-from handlers.router import Command, Router
-from handlers.types import IncomingMessage
+from handlers.core.context import Context
+from handlers.core.router import Command, Router
+from handlers.core.types import IncomingMessage
 from models.people import LinkProblem, create_link_code, merge_people, person_by_id, redeem_link_code
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from string import Formatter
 
-from handlers.texts import CATALOG, ZH
+from handlers.core.texts import CATALOG, ZH
 
 
 def placeholders(template: str) -> set[str]:

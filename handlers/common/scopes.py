@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.context import Context
-from handlers.types import Button, Keyboard, in_pairs
+from handlers.core.context import Context
+from handlers.core.types import Button, Keyboard, in_pairs
 from models.chats import Chat, active_chats_in
 from models.people import Role
 from models.places import Place, PlaceKind, place_by_id, places_within

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from handlers.context import Context
-from handlers.router import Command, Router
-from handlers.scopes import PUBLISHERS, chats_in_scope, future_time, scope_keyboard, scope_names, scope_options
+from handlers.common.scopes import PUBLISHERS, chats_in_scope, future_time, scope_keyboard, scope_names, scope_options
+from handlers.core.context import Context
+from handlers.core.router import Command, Router
+from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send
 from handlers.tickets.service import Desk, desk_for
-from handlers.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send
 from models.announcements import (
     Announcement,
     AnnouncementStatus,

@@ -6,8 +6,8 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from handlers.context import Context
-from handlers.types import BotMembership, ChatMoved, IncomingCallback, IncomingMessage
+from handlers.core.context import Context
+from handlers.core.types import BotMembership, ChatMoved, IncomingCallback, IncomingMessage
 from models.people import Role
 
 CommandHandler = Callable[[Context, IncomingMessage], Awaitable[None]]

@@ -7,13 +7,13 @@ import csv
 import io
 from datetime import UTC, timedelta
 
-from handlers.context import Context
-from handlers.events import CHECKIN_WINDOW, card_text, record_attendance, refresh_cards, tell_signed_up, too_long
+from handlers.common.scopes import PUBLISHERS, future_time
+from handlers.common.times import local_stamp, local_time
+from handlers.core.context import Context
+from handlers.core.router import Command, Router
+from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard, SendDocument, in_pairs
+from handlers.events.wizard import CHECKIN_WINDOW, card_text, record_attendance, refresh_cards, tell_signed_up, too_long
 from handlers.passbook.earning import award_attendance
-from handlers.router import Command, Router
-from handlers.scopes import PUBLISHERS, future_time
-from handlers.times import local_stamp, local_time
-from handlers.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard, SendDocument, in_pairs
 from models.events import (
     Event,
     EventStep,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.types import Keyboard, Send
+from handlers.core.types import Keyboard, Send
 from models.people import accounts_of
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from handlers.context import Context
-from handlers.roles import may_act_on
-from handlers.router import Command, Router
-from handlers.types import (
+from handlers.common.roles import may_act_on
+from handlers.core.context import Context
+from handlers.core.router import Command, Router
+from handlers.core.types import (
     BotMembership,
     Button,
     ChatMoved,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from handlers.texts import translate
+from handlers.core.texts import translate
 
 CHOICE = re.compile(r"^\s*(\d{1,12})\s*-\s*(\d{1,2})\s*$")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from handlers.context import Context
+from handlers.core.context import Context
 from models.people import Role, has_role_over
 from models.places import Place, PlaceKind, place_by_id, place_label
 

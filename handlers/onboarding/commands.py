@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from handlers.context import Context
-from handlers.roles import describe_grants, role_names
-from handlers.router import Command, Router
-from handlers.types import IncomingMessage
+from handlers.common.roles import describe_grants, role_names
+from handlers.core.context import Context
+from handlers.core.router import Command, Router
+from handlers.core.types import IncomingMessage
 from models.people import InviteProblem, Role, redeem_invite
 from models.places import place_by_id, place_label
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from handlers.context import Context
-from handlers.router import Command, Router
-from handlers.types import ChatKind, ChatRef, IncomingMessage, Sender
+from handlers.core.context import Context
+from handlers.core.router import Command, Router
+from handlers.core.types import ChatKind, ChatRef, IncomingMessage, Sender
 
 
 async def nothing(ctx: Context, message: IncomingMessage) -> None:

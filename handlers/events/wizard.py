@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.context import Context
-from handlers.notify import private_message
+from handlers.common.notify import private_message
+from handlers.common.scopes import PUBLISHERS, chats_in_scope, future_time, scope_keyboard, scope_options
+from handlers.common.times import local_time
+from handlers.core.context import Context
+from handlers.core.router import Command, Router
+from handlers.core.texts import translate
+from handlers.core.types import Button, Edit, Effects, IncomingCallback, IncomingMessage, Keyboard, Send
 from handlers.passbook.earning import award_attendance
-from handlers.router import Command, Router
-from handlers.scopes import PUBLISHERS, chats_in_scope, future_time, scope_keyboard, scope_options
-from handlers.texts import translate
-from handlers.times import local_time
-from handlers.types import Button, Edit, Effects, IncomingCallback, IncomingMessage, Keyboard, Send
 from models.events import (
     Event,
     EventStep,

@@ -1,0 +1,2 @@
+"""Helpers features share (roles, private messages, scopes, times, typed choices, the place tree import); they know
+no feature either."""

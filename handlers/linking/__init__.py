@@ -1,0 +1,1 @@
+"""关联账号: one person on Telegram and WeCom."""

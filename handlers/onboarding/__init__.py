@@ -1,0 +1,1 @@
+"""/start, /help that fits the sender's roles, /me."""
