@@ -23,8 +23,8 @@ from bot.migrate import downgrade_async, upgrade_async
 from bot.outbox_sender import DeliveryError
 from bot.wecom import ROUTE_APPCHAT, ROUTE_ROBOT, WeComApi, bind_wecom_group, webhook_key
 from handlers.common.org_import import OrgFileError, import_tree, parse_org_file
-from handlers.passbook.ledger import recompute_drift
 from handlers.passbook.shop_admin import CatalogueError, import_catalogue
+from models.ledger import recompute_drift
 from models.people import Role, create_invite, person_by_id
 from models.places import PlaceKind, place_by_code
 

@@ -10,8 +10,9 @@ from handlers.events import wizard as events
 from handlers.groups import membership as groups
 from handlers.linking import codes as linking
 from handlers.onboarding import commands as onboarding
-from handlers.passbook import checking, earning, exports, ledger, shop, shop_admin
+from handlers.passbook import checking, earning, exports, shop, shop_admin
 from handlers.tickets import commands as tickets
+from models import ledger
 from models.people import MergeStep
 
 

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.common.org_import import Node, import_tree
-from handlers.passbook.ledger import post_entry
 from models.chats import bind_chat, ensure_chat
+from models.ledger import post_entry
 from models.passbook import EntryKind
 from models.people import Person, Role, ensure_person, grant_role
 from models.places import Place, PlaceKind, add_place, place_by_code

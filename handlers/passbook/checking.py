@@ -7,8 +7,8 @@ from handlers.common.roles import home_building
 from handlers.core.context import Context
 from handlers.core.router import Command, Router
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard
-from handlers.passbook.ledger import Drift, balance_of, recompute_drift
 from handlers.passbook.rules import REVOKER_ROLES, Period, next_threshold, period_start, star_level, stars_text
+from models.ledger import Drift, balance_of, recompute_drift
 from models.passbook import EntryKind, LedgerEntry, count_entries, entries_of, leaderboard, lifetime_rank
 from models.people import Person, person_by_id
 from models.places import Place, ancestors, place_by_id

@@ -17,7 +17,6 @@ from handlers.core.context import Context
 from handlers.core.router import Command, Router
 from handlers.core.texts import translate
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send, in_pairs
-from handlers.passbook.ledger import InsufficientPoints, balance_of, post_entry
 from handlers.passbook.rules import (
     AWARDER_ROLES,
     MAX_REASON,
@@ -31,6 +30,7 @@ from handlers.passbook.rules import (
 )
 from models.chats import Chat, active_chats_in
 from models.events import Event, Occurrence
+from models.ledger import InsufficientPoints, balance_of, post_entry
 from models.passbook import AwardDraft, EntryKind, LedgerEntry, awarded_since, entry_by_id
 from models.people import (
     Person,

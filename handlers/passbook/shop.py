@@ -19,7 +19,7 @@ from handlers.core.context import Context
 from handlers.core.router import Command, Router
 from handlers.core.texts import translate
 from handlers.core.types import Button, Edit, Effects, IncomingCallback, IncomingMessage, Keyboard
-from handlers.passbook.ledger import InsufficientPoints, balance_of, post_entry
+from models.ledger import InsufficientPoints, balance_of, post_entry
 from models.passbook import EntryKind
 from models.people import Role, person_by_id
 from models.places import Place, PlaceKind, ancestors, place_by_id

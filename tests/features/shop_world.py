@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlmodel import col, select
 
 from bot.db import unit_of_work
-from handlers.passbook.ledger import balance_of, post_entry, recompute_drift
+from models.ledger import balance_of, post_entry, recompute_drift
 from models.passbook import EntryKind, LedgerEntry
 from models.people import ensure_person
 from models.places import place_by_code

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from bot import cli
 from bot.db import unit_of_work
-from handlers.passbook.ledger import post_entry
+from models.ledger import post_entry
 from models.passbook import Balance, EntryKind, LedgerEntry
 from models.people import Person, Role
 from tests.features.harness import BotUnderTest, ChatView, ManualClock, Participant, bot_settings, running_bot

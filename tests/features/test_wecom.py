@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlmodel import col, select
 
 from bot.db import unit_of_work
-from handlers.passbook.ledger import post_entry, recompute_drift
+from models.ledger import post_entry, recompute_drift
 from models.outbox import OutboxMessage, OutboxStatus
 from models.passbook import EntryKind
 from models.people import PlatformAccount, Role

@@ -12,7 +12,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory
-from handlers.passbook.ledger import (
+from models.ledger import (
     Drift,
     InsufficientPoints,
     balance_of,
