@@ -19,11 +19,9 @@ import models
 from bot.db import create_engine, session_factory, unit_of_work
 from bot.outbox_sender import OutboxSender
 from bot.telegram import TelegramTransport, build_application
-from handlers.announce.compose import dispatch
+from handlers.announce.delivery import dispatch
+from handlers.core.context import FeatureConfig, Work
 from handlers.core.outbox import enqueue
-from handlers.core.types import Effects
-from handlers.tickets.rules import Sla
-from handlers.tickets.service import Desk
 from models.announcements import Announcement
 from models.outbox import OutboxStatus, count_by_status
 from sandbox.demo import seed_bound_buildings
@@ -78,12 +76,12 @@ async def broadcast(database_url: str, api: LocalBotApi, announcement_id: int, g
     )
     await sender.start()
     start = time.perf_counter()
-    effects = Effects()
     async with unit_of_work(sessions) as session:
         draft = await session.get(Announcement, announcement_id)
         assert draft is not None
-        await dispatch(Desk(session, effects, Sla(), now(), "zh"), draft)
-        await enqueue(session, effects.items)
+        work = Work(session=session, config=FeatureConfig(bot_username=""), now=now())
+        await dispatch(work, draft)
+        await enqueue(session, work.effects.items)
     queued = time.perf_counter() - start
     sender.wake()
     while True:

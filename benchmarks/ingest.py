@@ -23,6 +23,7 @@ from bot.db import create_engine, session_factory
 from bot.dispatcher import Dispatcher
 from bot.telegram import TelegramAdapter
 from handlers.core.context import Context, FeatureConfig
+from handlers.core.feature import TextStep
 from handlers.core.router import Router
 from handlers.core.types import IncomingMessage
 from sandbox.server import LocalBotApi
@@ -78,7 +79,7 @@ async def through_dispatcher(updates: list[Update], database_url: str, base_url:
     async def trivial(_ctx: Context, _message: IncomingMessage) -> bool:
         return True
 
-    router.text.append(trivial)
+    router.add_text_steps([TextStep(0, trivial)])
     dispatcher = Dispatcher(
         sessions=session_factory(engine),
         router=router,

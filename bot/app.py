@@ -6,7 +6,7 @@ import asyncio
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -21,12 +21,10 @@ from bot.scheduler import Sweeper
 from bot.telegram import ALLOWED_UPDATES, TelegramAdapter, TelegramTransport, build_application
 from bot.web import WEBHOOK_PATH, Health, add_health_route, build_web_app, start_site, webhook_handler
 from bot.wecom import WeComApi, build_wecom
+from handlers.core.assembly import assemble, menu_entries
 from handlers.core.context import FeatureConfig
-from handlers.features import build_router, menu_entries, merge_steps
-from handlers.passbook.rules import PassbookConfig
-from handlers.tickets.rules import Sla, parse_working_hours
-from models.people import Role
-from models.tickets import Category
+from handlers.core.feature import Feature
+from handlers.features import FEATURES
 from nlp.classifier import default_classifier
 
 log = structlog.get_logger(__name__)
@@ -35,42 +33,6 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def sla_from(settings: Settings) -> Sla:
-    return Sla(
-        confirm=timedelta(hours=settings.sla_confirm_hours),
-        resolve={
-            Category.REPAIR: timedelta(hours=settings.sla_repair_hours),
-            Category.SANITATION: timedelta(hours=settings.sla_sanitation_hours),
-            Category.DISPUTE: timedelta(hours=settings.sla_dispute_hours),
-        },
-        verify_after=timedelta(hours=settings.verify_after_hours),
-        duplicate_window=timedelta(hours=settings.duplicate_window_hours),
-        working=parse_working_hours(settings.working_hours, settings.tz),
-    )
-
-
-def passbook_from(settings: Settings) -> PassbookConfig:
-    return PassbookConfig(
-        daily_caps={
-            Role.STAFF: settings.passbook_cap_staff,
-            Role.ADMIN: settings.passbook_cap_staff,
-            Role.GRID_WORKER: settings.passbook_cap_grid_worker,
-            Role.BUILDING_HEAD: settings.passbook_cap_building_head,
-        },
-        ticket_points={
-            Category.REPAIR: settings.passbook_ticket_repair_points,
-            Category.SANITATION: settings.passbook_ticket_sanitation_points,
-            Category.DISPUTE: settings.passbook_ticket_dispute_points,
-        },
-        report_points=settings.passbook_report_points,
-        report_daily_cap=settings.passbook_report_daily_cap,
-        event_points=settings.passbook_event_points,
-        stars=settings.star_thresholds,
-        award_group_line=settings.passbook_award_group_line,
-        star_group_line=settings.passbook_star_group_line,
-    )
 
 
 @dataclass
@@ -117,6 +79,7 @@ async def start_runtime(
     extras: list[Any] | None = None,
     poll_seconds: float = 1.0,
     sweep: bool = True,
+    features: tuple[Feature, ...] = FEATURES,
 ) -> Runtime:
     """Start the bot against the Bot API at `base_url` (the sandbox and tests pass their local server)."""
     engine = create_engine(settings.database_url)
@@ -129,7 +92,6 @@ async def start_runtime(
     )
     await application.initialize()
     me = application.bot.bot
-    router = build_router()
     transports: dict[str, Transport] = {"telegram": TelegramTransport(application.bot, settings.group_rate_per_minute)}
     wecom = build_wecom(settings, sessions, clock=utc_now) if settings.wecom_enabled else None
     if wecom is not None:
@@ -143,31 +105,26 @@ async def start_runtime(
         lock_rows=engine.dialect.name == "postgresql",
         poll_seconds=poll_seconds,
     )
-    sla = sla_from(settings)
     classifier = default_classifier()
-    config = FeatureConfig(
+    base = FeatureConfig(
         bot_username=me.username or "",
         default_locale=settings.locale,
         timezone=settings.tz,
-        invite_ttl=timedelta(hours=settings.invite_ttl_hours),
-        sla=sla,
         classify=classifier.classify,
         object_words=classifier.rules.term_words(),
-        link_code_ttl=timedelta(minutes=settings.link_code_ttl_minutes),
-        merge_steps=merge_steps(),
-        shop_hold=timedelta(hours=settings.shop_hold_hours),
-        passbook=passbook_from(settings),
     )
-    dispatcher = Dispatcher(sessions=sessions, router=router, config=config, clock=clock, on_outbox=sender.wake)
+    assembly = assemble(features, base=base, env=settings)
+    dispatcher = Dispatcher(
+        sessions=sessions, router=assembly.router, config=assembly.config, clock=clock, on_outbox=sender.wake
+    )
     adapter = TelegramAdapter(application, dispatcher.handle)
-    await adapter.set_commands(menu_entries(router))
+    await adapter.set_commands(menu_entries(assembly.router))
     await sender.start()
     sweeper = Sweeper(
         sessions=sessions,
-        sla=sla,
+        sweeps=assembly.sweeps,
+        config=assembly.config,
         clock=clock,
-        locale=settings.locale,
-        timezone=settings.tz,
         on_outbox=sender.wake,
         postgres=engine.dialect.name == "postgresql",
     )

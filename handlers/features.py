@@ -1,38 +1,16 @@
-"""The one table of features: the composition root builds the router from it."""
+"""The one ordered tuple of features. The composition root (`bot/app.py`) builds the router, the command menu and
+/help, the hooks, the timers, the merge steps and the settings from it; the order is the order of the menu and of
+the timers. A new feature is a package under handlers/ with a `feature.py` declaring its `Feature`, added here."""
 
 from __future__ import annotations
 
-from handlers.announce import compose as announce
-from handlers.core.router import Router
-from handlers.core.texts import translate
-from handlers.events import manage as event_manage
-from handlers.events import wizard as events
-from handlers.groups import membership as groups
-from handlers.linking import codes as linking
-from handlers.onboarding import commands as onboarding
-from handlers.passbook import checking, earning, exports, shop, shop_admin
-from handlers.tickets import commands as tickets
-from models import ledger
-from models.people import MergeStep
+from handlers.announce.feature import FEATURE as ANNOUNCE
+from handlers.core.feature import Feature
+from handlers.events.feature import FEATURE as EVENTS
+from handlers.groups.feature import FEATURE as GROUPS
+from handlers.linking.feature import FEATURE as LINKING
+from handlers.onboarding.feature import FEATURE as ONBOARDING
+from handlers.passbook.feature import FEATURE as PASSBOOK
+from handlers.tickets.feature import FEATURE as TICKETS
 
-
-def build_router() -> Router:
-    router = Router()
-    features = (onboarding, groups, tickets, announce, events, event_manage, linking)
-    for feature in (*features, earning, checking, shop, shop_admin, exports):
-        feature.register(router)
-    return router
-
-
-def menu_entries(router: Router) -> list[tuple[str, str, str]]:
-    """(command, Chinese description, English description) for the platform's command menu."""
-    return [(c.name, translate("zh", c.description_key), translate("en", c.description_key)) for c in router.menu()]
-
-
-def merge_steps() -> tuple[MergeStep, ...]:
-    """What features do when two people become one (关联账号), before every person reference is re-pointed.
-
-    Tables whose rows are simply re-pointed need nothing here. A feature with one row per person that must be
-    combined rather than dropped (a balance kept next to a ledger) adds its step to this tuple.
-    """
-    return (ledger.merge_balances,)
+FEATURES: tuple[Feature, ...] = (ONBOARDING, GROUPS, TICKETS, ANNOUNCE, EVENTS, LINKING, PASSBOOK)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ColumnElement, UniqueConstraint, and_, case, func
+from sqlalchemy import CheckConstraint, ColumnElement, UniqueConstraint, and_, case, delete, func
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -66,6 +67,21 @@ class AwardDraft(SQLModel, table=True):
     recipient_id: int = Field(foreign_key="person.id")
     amount: int
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+async def award_draft_of(session: AsyncSession, *, awarder_id: int) -> AwardDraft | None:
+    return (await session.exec(select(AwardDraft).where(AwardDraft.awarder_id == awarder_id))).first()
+
+
+async def claim_award_draft(session: AsyncSession, *, draft_id: int | None) -> bool:
+    """Delete the draft with one conditional DELETE; False if a concurrent press already took it."""
+    statement = delete(AwardDraft).where(col(AwardDraft.id) == draft_id)
+    result: CursorResult[tuple[()]] = await session.exec(statement)
+    return result.rowcount == 1
+
+
+async def drop_award_drafts(session: AsyncSession, *, awarder_id: int) -> None:
+    await session.exec(delete(AwardDraft).where(col(AwardDraft.awarder_id) == awarder_id))
 
 
 def lifetime_effect(kind: str, delta: int) -> int:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, UniqueConstraint, func, update
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import UTCDateTime, utcnow
+from models.ledger import InsufficientPoints, post_entry
+from models.passbook import EntryKind
 
 CODE_DIGITS = 6
 
@@ -174,3 +177,122 @@ async def take_from_stock(session: AsyncSession, *, item_id: int, now: datetime)
         .values(stock=col(RewardItem.stock) - 1, updated_at=now)
     )
     await session.exec(statement)
+
+
+# ---- the rules, without a chat: hold, hand over, give back ---------------------------------------------------
+
+
+REDEMPTION_SOURCE = "redemption"
+
+
+class Refusal(StrEnum):
+    UNAVAILABLE = "unavailable"  # gone from the shelf or from another community
+    SOLD_OUT = "sold_out"  # every piece is already held or handed over
+    NOT_ENOUGH = "not_enough"  # spendable points below the cost
+    DUPLICATE = "duplicate"  # this confirm button was already pressed
+
+
+@dataclass(frozen=True)
+class Hold:
+    redemption: Redemption | None = None
+    refusal: Refusal | None = None
+
+
+# ---- the rules, without a chat: hold, hand over, give back ---------------------------------------------------
+
+
+async def hold_item(
+    session: AsyncSession,
+    *,
+    person_id: int,
+    item_id: int,
+    community_id: int,
+    request_key: str,
+    now: datetime,
+    hold_for: timedelta,
+    reason: str,
+) -> Hold:
+    """Hold the item's cost from the person's points and reserve one piece, or say why not (nothing changes)."""
+    if await redemption_by_request(session, request_key=request_key) is not None:
+        return Hold(refusal=Refusal.DUPLICATE)
+    item = await locked_item(session, item_id=item_id)
+    if item is None or not item.active or item.community_id != community_id:
+        return Hold(refusal=Refusal.UNAVAILABLE)
+    if item.stock - (await held_counts(session, item_ids=[item_id])).get(item_id, 0) <= 0:
+        return Hold(refusal=Refusal.SOLD_OUT)
+    try:
+        async with session.begin_nested():
+            redemption = await add_redemption(session, item, person_id, request_key, now, hold_for)
+            await post_entry(
+                session,
+                person_id=person_id,
+                delta=-item.cost,
+                kind=EntryKind.REDEEM,
+                reason=reason,
+                source=REDEMPTION_SOURCE,
+                source_id=redemption.id,
+                actor_id=person_id,
+                idempotency_key=f"redemption:{redemption.id}:hold",
+                now=now,
+                community_id=community_id,
+            )
+    except InsufficientPoints:
+        return Hold(refusal=Refusal.NOT_ENOUGH)
+    except IntegrityError:  # the same confirm button pressed twice at once: the other press won
+        return Hold(refusal=Refusal.DUPLICATE)
+    return Hold(redemption=redemption)
+
+
+async def add_redemption(
+    session: AsyncSession, item: RewardItem, person_id: int, request_key: str, now: datetime, hold_for: timedelta
+) -> Redemption:
+    redemption = Redemption(
+        item_id=item.id or 0,
+        person_id=person_id,
+        community_id=item.community_id,
+        item_name=item.name,
+        cost=item.cost,
+        code=await new_pickup_code(session),
+        request_key=request_key,
+        held_at=now,
+        expires_at=now + hold_for,
+    )
+    session.add(redemption)
+    await session.flush()
+    return redemption
+
+
+async def hand_over(session: AsyncSession, *, redemption: Redemption, now: datetime, by_id: int) -> bool:
+    """Staff gave the item: the hold becomes spent and one piece leaves the stock; False if already closed."""
+    if not await close_hold(session, redemption=redemption, status=RedemptionStatus.HANDED_OVER, now=now, by_id=by_id):
+        return False
+    await take_from_stock(session, item_id=redemption.item_id, now=now)
+    return True
+
+
+async def give_back(
+    session: AsyncSession,
+    *,
+    redemption: Redemption,
+    status: RedemptionStatus,
+    now: datetime,
+    by_id: int | None,
+    reason: str,
+) -> bool:
+    """Cancel or expire a hold and return its points (a REVERSAL entry); False if it was already closed."""
+    if not await close_hold(session, redemption=redemption, status=status, now=now, by_id=by_id):
+        return False
+    await post_entry(
+        session,
+        person_id=redemption.person_id,
+        delta=redemption.cost,
+        kind=EntryKind.REVERSAL,
+        reason=reason,
+        source=REDEMPTION_SOURCE,
+        source_id=redemption.id,
+        actor_id=by_id,
+        idempotency_key=f"redemption:{redemption.id}:refund",
+        now=now,
+        community_id=redemption.community_id,
+    )
+    return True

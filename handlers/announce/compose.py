@@ -4,22 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from handlers.common.scopes import PUBLISHERS, chats_in_scope, future_time, scope_keyboard, scope_names, scope_options
+from handlers.announce.delivery import dispatch
+from handlers.common.scopes import chats_in_scope, future_time, scope_keyboard, scope_names, scope_options
 from handlers.core.context import Context
-from handlers.core.router import Command, Router
-from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send
-from handlers.tickets.service import Desk, desk_for
+from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard
 from models.announcements import (
     Announcement,
     AnnouncementStatus,
-    awaiting_report,
-    delivery_key,
-    delivery_rows,
     draft_of,
-    due_announcements,
 )
-from models.chats import Chat
-from models.outbox import UNFINISHED, OutboxStatus
 
 S = AnnouncementStatus
 MAX_TEXT = 3500
@@ -29,10 +22,7 @@ MAX_CAPTION = 900
 
 
 async def announce(ctx: Context, message: IncomingMessage) -> None:
-    """Start a notice: in private, for staff and grid workers only."""
-    if ctx.in_group:
-        ctx.reply(ctx.t("announce.private_only"), quote=True)
-        return
+    """Start a notice (the router let only staff and grid workers in, in private): choose where it goes first."""
     options = await scope_options(ctx)
     if not options:
         ctx.reply(ctx.t("announce.refused"))
@@ -46,24 +36,6 @@ async def announce(ctx: Context, message: IncomingMessage) -> None:
     ctx.session.add(draft)
     await ctx.session.flush()
     ctx.reply(ctx.t("announce.choose"), buttons=scope_keyboard(ctx, "an", draft.id or 0, draft.scope_ids, options))
-
-
-async def dispatch(desk: Desk, draft: Announcement) -> int:
-    """Hand one copy per group to the outbox (dedupe keys: never twice), and remember how many."""
-    chats = await chats_in_scope(desk.session, draft.scope_ids)
-    text = f"{desk.t('announce.header')}\n{draft.text}"
-    for chat in chats:
-        desk.effects.add(
-            Send(
-                platform=chat.platform,
-                chat_id=chat.platform_chat_id,
-                text=text,
-                photo=draft.photo,
-                dedupe_key=delivery_key(draft.id or 0, chat.id or 0),
-            )
-        )
-    draft.status, draft.sent_at, draft.targets = S.SENT, desk.now, len(chats)
-    return len(chats)
 
 
 def preview_keyboard(ctx: Context, draft: Announcement) -> Keyboard:
@@ -88,7 +60,7 @@ async def on_button(ctx: Context, callback: IncomingCallback, parts: list[str]) 
     elif action == "n":
         await scope_chosen(ctx, draft)
     elif action == "now":
-        count = await dispatch(desk_for(ctx), draft)
+        count = await dispatch(ctx, draft)
         ctx.edit_pressed(ctx.t("announce.sending", count=count))
     elif action == "later":
         draft.status = S.TIMING
@@ -163,45 +135,3 @@ async def take_time(ctx: Context, message: IncomingMessage, draft: Announcement)
     draft.send_at, draft.status = when.astimezone(UTC), S.SCHEDULED
     count = len(await chats_in_scope(ctx.session, draft.scope_ids))
     ctx.reply(ctx.t("announce.scheduled", time=when.strftime("%Y-%m-%d %H:%M"), count=count))
-
-
-async def sweep_announcements(desk: Desk) -> int:
-    """Send what is due; report deliveries once every copy has a final outcome."""
-    handled = 0
-    for draft in await due_announcements(desk.session, now=desk.now):
-        await dispatch(desk, draft)
-        handled += 1
-    for draft in await awaiting_report(desk.session):
-        if await report(desk, draft):
-            handled += 1
-    return handled
-
-
-async def report(desk: Desk, draft: Announcement) -> bool:
-    rows = await delivery_rows(desk.session, announcement_id=draft.id or 0)
-    if len(rows) < draft.targets or any(r.status in UNFINISHED for r in rows):
-        return False
-    delivered = sum(r.status == OutboxStatus.SENT for r in rows)
-    lines = [desk.t("announce.report", number=draft.id, delivered=delivered, total=draft.targets)]
-    for row in rows:
-        if row.status != OutboxStatus.SENT:
-            chat_id = int((row.dedupe_key or "::0").rsplit(":", 1)[1])
-            chat = await desk.session.get(Chat, chat_id)
-            lines.append(
-                desk.t(
-                    "announce.report_failure",
-                    chat=chat.title if chat else row.chat_id,
-                    reason=row.last_error or row.status,
-                )
-            )
-    desk.effects.add(Send(platform=draft.author_platform, chat_id=draft.author_chat_id, text="\n".join(lines)))
-    draft.status = S.REPORTED
-    return True
-
-
-def register(router: Router) -> None:
-    router.add_commands(
-        [Command("announce", announce, "cmd.announce", aliases=("通知", "发通知"), roles=frozenset(PUBLISHERS))]
-    )
-    router.add_callbacks({"an": on_button})
-    router.text.insert(0, on_private_text)

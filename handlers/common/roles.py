@@ -9,10 +9,6 @@ from models.people import Role, has_role_over
 from models.places import Place, PlaceKind, place_by_id, place_label
 
 
-def role_names(ctx: Context) -> set[Role]:
-    return {Role(g.role) for g in ctx.grants}
-
-
 async def may_act_on(ctx: Context, place: Place, roles: Iterable[Role]) -> bool:
     """True if the sender holds one of `roles` on `place` or above it."""
     assert ctx.person.id is not None

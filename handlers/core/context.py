@@ -1,14 +1,18 @@
-"""What a feature gets for one incoming item: the session, who and where, and a place to put effects."""
+"""The unit of work: one session and transaction, the moment it happens at, and where its effects go. A job (a
+timer sweep) works on a `Work`; a feature handling an incoming item gets a `Context`, the same plus who and where."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.core.hooks import Hooks
+from handlers.core.notify import private_message
 from handlers.core.texts import translate
 from handlers.core.types import (
     AnswerCallback,
@@ -22,42 +26,97 @@ from handlers.core.types import (
     Keyboard,
     Send,
 )
-from handlers.passbook.rules import PassbookConfig
-from handlers.tickets.rules import Sla
 from models.chats import Chat
-from models.people import MergeStep, Person, RoleGrant
+from models.people import MergeStep, Person, Role, RoleGrant
 from models.places import Place
 from nlp import Classification, classify
+
+if TYPE_CHECKING:
+    from handlers.core.feature import Command
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class FeatureConfig:
-    """The settings features need, handed down by the composition root."""
+    """What features get from the composition root: the runtime's own settings, and what it assembled from the
+    features (their settings by type, their hooks, the command menu, the merge steps)."""
 
     bot_username: str
     default_locale: str = "zh"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
-    invite_ttl: timedelta = timedelta(hours=72)
-    sla: Sla = field(default_factory=Sla)
     classify: Callable[[str], Classification] = classify
     object_words: frozenset[str] = frozenset()
-    link_code_ttl: timedelta = timedelta(minutes=10)
+    settings: Mapping[type, object] = field(default_factory=dict)
+    hooks: Hooks = field(default_factory=Hooks)
+    menu: tuple[Command, ...] = ()
     merge_steps: tuple[MergeStep, ...] = ()
-    passbook: PassbookConfig = field(default_factory=PassbookConfig)
-    shop_hold: timedelta = timedelta(hours=72)
 
 
-@dataclass
-class Context:
+@dataclass(kw_only=True)
+class Work:
+    """One unit of work, for a job or (as a `Context`) for an incoming item."""
+
     session: AsyncSession
     config: FeatureConfig
     now: datetime
+    effects: Effects = field(default_factory=Effects)
+
+    @property
+    def locale(self) -> str:
+        return self.config.default_locale
+
+    def t(self, key: str, **values: object) -> str:
+        return translate(self.locale, key, **values)
+
+    def setting(self, kind: type[T]) -> T:
+        """The settings a feature declared, by their type."""
+        found = self.config.settings.get(kind)
+        if not isinstance(found, kind):
+            raise LookupError(f"no feature declares settings of type {kind.__name__}")
+        return found
+
+    async def tell(
+        self,
+        person_id: int,
+        text: str,
+        buttons: Keyboard = (),
+        ref_key: str | None = None,
+        *,
+        prefer_platform: str | None = None,
+    ) -> None:
+        """A private message to the person on the platform they use (nothing if we know no account of theirs)."""
+        message = await private_message(
+            self.session,
+            person_id=person_id,
+            text=text,
+            buttons=buttons,
+            ref_key=ref_key,
+            prefer_platform=prefer_platform,
+        )
+        if message is not None:
+            self.effects.add(message)
+
+    def paging_row(self, *, page: int, more: bool, data: str) -> Keyboard:
+        """A ◀ 上一页 / 下一页 ▶ row under page ``page`` of a list (none when it all fits on one):
+        the buttons send ``{data}:{page}`` for the page they lead to."""
+        buttons = []
+        if page > 0:
+            buttons.append(Button(self.t("button.prev"), f"{data}:{page - 1}"))
+        if more:
+            buttons.append(Button(self.t("button.next"), f"{data}:{page + 1}"))
+        return (tuple(buttons),) if buttons else ()
+
+
+@dataclass(kw_only=True)
+class Context(Work):
+    """The unit of work for one incoming item: who sent it, in which chat, bound to which place, with which roles."""
+
     incoming: Incoming
     person: Person
     chat: Chat
     place: Place | None
     grants: list[RoleGrant]
-    effects: Effects = field(default_factory=Effects)
 
     @property
     def platform(self) -> str:
@@ -71,18 +130,14 @@ class Context:
     def in_group(self) -> bool:
         return self.incoming.chat.kind == ChatKind.GROUP
 
-    def t(self, key: str, **values: object) -> str:
-        return translate(self.locale, key, **values)
+    @property
+    def roles(self) -> set[Role]:
+        """Every role the sender holds, wherever."""
+        return {Role(g.role) for g in self.grants}
 
-    def paging_row(self, *, page: int, more: bool, data: str) -> Keyboard:
-        """A ◀ 上一页 / 下一页 ▶ row under page ``page`` of a list (none when it all fits on one):
-        the buttons send ``{data}:{page}`` for the page they lead to."""
-        buttons = []
-        if page > 0:
-            buttons.append(Button(self.t("button.prev"), f"{data}:{page - 1}"))
-        if more:
-            buttons.append(Button(self.t("button.next"), f"{data}:{page + 1}"))
-        return (tuple(buttons),) if buttons else ()
+    async def emit(self, hook: object) -> None:
+        """Tell the features that listen for this hook (ticket resolved, attended …), in this transaction."""
+        await self.config.hooks.emit(self, hook)
 
     def reply(self, text: str, *, buttons: Keyboard = (), ref_key: str | None = None, quote: bool = False) -> None:
         """Answer in the chat the incoming item came from."""

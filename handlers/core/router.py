@@ -1,34 +1,25 @@
-"""The routing tables: commands (with Chinese plain-word aliases), button prefixes, membership and text."""
+"""The routing tables, built from the features: commands (with Chinese plain-word aliases, checked for the kind of
+chat and the sender's roles before the handler runs), button prefixes, membership changes and text steps."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from handlers.core.context import Context
+from handlers.core.feature import (
+    CallbackHandler,
+    Command,
+    CommandHandler,
+    Feature,
+    MembershipHandler,
+    MovedHandler,
+    TextStep,
+)
 from handlers.core.types import BotMembership, ChatMoved, IncomingCallback, IncomingMessage
-from models.people import Role
-
-CommandHandler = Callable[[Context, IncomingMessage], Awaitable[None]]
-CallbackHandler = Callable[[Context, IncomingCallback, list[str]], Awaitable[None]]
-MembershipHandler = Callable[[Context, BotMembership], Awaitable[None]]
-MovedHandler = Callable[[Context, ChatMoved], Awaitable[None]]
-TextHandler = Callable[[Context, IncomingMessage], Awaitable[bool]]
 
 ALIAS_SEPARATORS = re.compile(r"^[\s:：,，、]+")
-
-
-@dataclass(frozen=True)
-class Command:
-    """A slash command; `aliases` are the Chinese words people type instead; `roles` limit who sees it."""
-
-    name: str
-    handler: CommandHandler
-    description_key: str
-    aliases: tuple[str, ...] = ()
-    roles: frozenset[Role] | None = None
-    menu: bool = True
 
 
 @dataclass
@@ -37,8 +28,21 @@ class Router:
     callbacks: dict[str, CallbackHandler] = field(default_factory=dict)
     membership: list[MembershipHandler] = field(default_factory=list)
     moved: list[MovedHandler] = field(default_factory=list)
-    text: list[TextHandler] = field(default_factory=list)
+    text: list[TextStep] = field(default_factory=list)
     before_message: list[CommandHandler] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, features: Iterable[Feature]) -> Router:
+        """The router for these features, in their order."""
+        router = cls()
+        for feature in features:
+            router.add_commands(feature.commands)
+            router.add_callbacks(feature.callbacks)
+            router.add_text_steps(feature.text)
+            router.before_message += feature.before_message
+            router.membership += feature.membership
+            router.moved += feature.moved
+        return router
 
     def add_commands(self, commands: Iterable[Command]) -> None:
         for command in commands:
@@ -46,11 +50,18 @@ class Router:
                 raise ValueError(f"command /{command.name} registered twice")
             self.commands[command.name] = command
 
-    def add_callbacks(self, callbacks: dict[str, CallbackHandler]) -> None:
+    def add_callbacks(self, callbacks: Mapping[str, CallbackHandler]) -> None:
         for prefix, handler in callbacks.items():
             if prefix in self.callbacks or ":" in prefix:
                 raise ValueError(f"bad or duplicate callback prefix {prefix!r}")
             self.callbacks[prefix] = handler
+
+    def add_text_steps(self, steps: Iterable[TextStep]) -> None:
+        for step in steps:
+            if any(s.order == step.order for s in self.text):
+                raise ValueError(f"two text steps in order {step.order}: give each its own place")
+            self.text.append(step)
+        self.text.sort(key=lambda s: s.order)
 
     def match_alias(self, text: str) -> tuple[Command, str] | None:
         """A command typed as a plain Chinese word: the whole message, or the word then a space/colon."""
@@ -102,16 +113,31 @@ class Router:
         found = self.resolve_command(message)
         if found is not None:
             command, args = found
-            await command.handler(ctx, _with_args(message, command.name, args))
+            refusal = refusal_for(ctx, command)
+            if refusal is not None:
+                ctx.reply(ctx.t(refusal), quote=ctx.in_group)
+            else:
+                await command.handler(ctx, _with_args(message, command.name, args))
             return
         if message.command is not None:
             return
-        for text_handler in self.text:
-            if await text_handler(ctx, message):
+        for step in self.text:
+            if await step.handler(ctx, message):
                 return
 
     def menu(self) -> list[Command]:
         return [c for c in self.commands.values() if c.menu]
+
+
+def refusal_for(ctx: Context, command: Command) -> str | None:
+    """The text key of the answer when this sender may not use this command here, or None when they may."""
+    if command.private_only and ctx.in_group:
+        return command.private_only
+    if command.group_only and not ctx.in_group:
+        return command.group_only
+    if command.roles is not None and not command.roles & ctx.roles:
+        return command.refusal
+    return None
 
 
 def _with_args(message: IncomingMessage, name: str, args: str) -> IncomingMessage:

@@ -10,10 +10,11 @@ from datetime import UTC, timedelta
 from handlers.common.scopes import PUBLISHERS, future_time
 from handlers.common.times import local_stamp, local_time
 from handlers.core.context import Context
-from handlers.core.router import Command, Router
+from handlers.core.hooks import Attended
 from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard, SendDocument, in_pairs
-from handlers.events.wizard import CHECKIN_WINDOW, card_text, record_attendance, refresh_cards, tell_signed_up, too_long
-from handlers.passbook.earning import award_attendance
+from handlers.events.cards import card_text, refresh_cards, tell_signed_up
+from handlers.events.signups import CHECKIN_WINDOW, record_attendance
+from handlers.events.wizard import too_long
 from models.events import (
     Event,
     EventStep,
@@ -200,7 +201,7 @@ async def mark_present(ctx: Context, event: Event, occurrence: Occurrence, extra
     name = await display_name(ctx, rsvp.person_id)
     first = await record_attendance(ctx.session, occurrence=occurrence, person_id=rsvp.person_id, now=ctx.now)
     if first:
-        await award_attendance(ctx, event, occurrence, rsvp.person_id)
+        await ctx.emit(Attended(event, occurrence, rsvp.person_id))
     text, buttons = await attendance_view(ctx, event, occurrence, extra[1] if len(extra) > 1 else 0)
     ctx.edit_pressed(text, buttons=buttons)
     ctx.answer(ctx.t("attendance.marked" if first else "attendance.already", name=name))
@@ -335,7 +336,7 @@ async def change_place(ctx: Context, event: Event, place: str) -> None:
 
 async def tell_everyone(ctx: Context, event: Event, occurrences: list[Occurrence], text: str) -> int:
     """Privately to everyone going or waiting, and the same line in each group in scope; returns the group count."""
-    return await tell_signed_up(ctx.session, ctx.effects, event, occurrences, NOTIFIED, text, text)
+    return await tell_signed_up(ctx, event, occurrences, NOTIFIED, text, text)
 
 
 # ---- cancelling -----------------------------------------------------------------------------------------------
@@ -396,9 +397,3 @@ MANAGE_ACTIONS = {
     "xok": cancel_occurrence,
     "xsok": cancel_series,
 }
-
-
-def register(router: Router) -> None:
-    router.add_commands([Command("events", list_events, "cmd.events", aliases=("近期活动", "活动列表", "有什么活动"))])
-    router.add_callbacks({"evm": on_manage_button})
-    router.text.insert(0, on_private_text)

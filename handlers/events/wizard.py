@@ -1,53 +1,36 @@
-"""活动: staff publish an event (once or weekly) to groups; residents 报名 with capacity and waiting list,
-get reminders, and check in with a short code (the passbook's attendance hook)."""
+"""Composing an event in private, step by step: title (and description), time (once, weekly or monthly), place,
+capacity, check-in points, the groups in scope, a preview, then 发布."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import UTC, datetime, timedelta, tzinfo
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from handlers.common.notify import private_message
-from handlers.common.scopes import PUBLISHERS, chats_in_scope, future_time, scope_keyboard, scope_options
-from handlers.common.times import local_time
+from handlers.common.scopes import chats_in_scope, future_time, scope_keyboard, scope_options
 from handlers.core.context import Context
-from handlers.core.router import Command, Router
-from handlers.core.texts import translate
-from handlers.core.types import Button, Edit, Effects, IncomingCallback, IncomingMessage, Keyboard, Send
-from handlers.passbook.earning import award_attendance
-from models.events import (
-    Event,
-    EventStep,
-    Occurrence,
-    Recurrence,
-    Rsvp,
-    RsvpStatus,
-    event_in_wizard,
-    latest_occurrence,
-    occurrence_by_code,
-    recurring_events,
-    rsvp_of,
-    rsvps_of,
-    upcoming_occurrences,
-)
-from nlp.timeparse import add_months
+from handlers.core.types import Button, IncomingCallback, IncomingMessage
+from handlers.events.cards import card_text, publish
+from models.events import Event, EventStep, event_in_wizard
 
-CHECKIN_WINDOW = timedelta(hours=3)
 NO_LIMIT = ("不限", "无限", "不限制", "无", "0")
 MAX_EVENT_POINTS = 100
 FIELD_LIMITS = {"title": 120, "description": 1000, "place": 200}
 """Characters each text of an event holds (the columns' lengths); longer answers are asked again, not cut."""
 
 
-# ---- composing ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EventSettings:
+    suggested_points: int
+    """The check-in points the wizard suggests (PASSBOOK_EVENT_POINTS)."""
+
+
+def event_settings(env: Any) -> EventSettings:
+    return EventSettings(suggested_points=env.passbook_event_points)
 
 
 async def new_event(ctx: Context, message: IncomingMessage) -> None:
-    """Start the event wizard: in private, for staff and grid workers."""
-    if ctx.in_group:
-        ctx.reply(ctx.t("event.private_only"), quote=True)
-        return
+    """Start the event wizard (the router let only staff and grid workers in, in private)."""
     if not await scope_options(ctx):
         ctx.reply(ctx.t("event.refused"))
         return
@@ -106,7 +89,7 @@ def take_capacity(ctx: Context, event: Event, text: str) -> None:
         ctx.reply(ctx.t("event.bad_capacity"))
         return
     event.step = EventStep.POINTS
-    ctx.reply(ctx.t("event.ask_points", suggested=ctx.config.passbook.event_points))
+    ctx.reply(ctx.t("event.ask_points", suggested=ctx.setting(EventSettings).suggested_points))
 
 
 async def take_points(ctx: Context, event: Event, text: str) -> None:
@@ -136,9 +119,7 @@ async def on_scope_button(ctx: Context, callback: IncomingCallback, parts: list[
         event.step = EventStep.PREVIEW
         await show_preview(ctx, event)
     elif action == "pub" and event.step == EventStep.PREVIEW:
-        occurrence = await publish(
-            ctx.session, ctx.effects, event, event.first_start or ctx.now, ctx.locale, ctx.config.timezone
-        )
+        occurrence = await publish(ctx, event, event.first_start or ctx.now)
         count = len(occurrence.card_refs)
         ctx.edit_pressed(ctx.t("event.published", count=count, code=occurrence.checkin_code))
     elif action == "x":
@@ -161,260 +142,3 @@ async def show_preview(ctx: Context, event: Event) -> None:
         ),
     )
     ctx.edit_pressed(preview, buttons=buttons)
-
-
-# ---- cards and sign-ups ---------------------------------------------------------------------------------------
-
-
-def card_text(locale: str, event: Event, occurrence: Occurrence | None, rsvps: list[Rsvp], timezone: tzinfo) -> str:
-    starts = occurrence.starts_at if occurrence else event.first_start
-    going = sum(r.status == RsvpStatus.GOING for r in rsvps)
-    waiting = sum(r.status == RsvpStatus.WAITLIST for r in rsvps)
-    return translate(
-        locale,
-        "event.card",
-        title=event.title,
-        time=local_time(starts, timezone) if starts else "?",
-        repeat=translate(locale, f"event.repeat_{event.recurrence}"),
-        place=event.place,
-        description=f"\n{event.description}" if event.description else "",
-        going=going,
-        capacity=translate(locale, "event.capacity", capacity=event.capacity) if event.capacity else "",
-        waitlist=translate(locale, "event.waitlist", count=waiting) if waiting else "",
-        points=translate(locale, "event.points", points=event.points) if event.points else "",
-    )
-
-
-def rsvp_buttons(locale: str, occurrence: Occurrence) -> Keyboard:
-    return (
-        (
-            Button(translate(locale, "button.rsvp"), f"ev:go:{occurrence.id}"),
-            Button(translate(locale, "button.rsvp_cancel"), f"ev:no:{occurrence.id}"),
-        ),
-    )
-
-
-async def publish(
-    session: AsyncSession, effects: Effects, event: Event, starts_at: datetime, locale: str, timezone: tzinfo
-) -> Occurrence:
-    """Create an occurrence and post its card, with 报名 buttons, in every group in scope."""
-    occurrence = Occurrence(
-        event_id=event.id or 0, starts_at=starts_at, checkin_code=f"{secrets.randbelow(9000) + 1000}"
-    )
-    session.add(occurrence)
-    await session.flush()
-    event.step = EventStep.PUBLISHED
-    text = card_text(locale, event, occurrence, [], timezone)
-    refs = []
-    for chat in await chats_in_scope(session, event.scope_ids):
-        ref = f"occ:{occurrence.id}:g:{chat.id}"
-        effects.add(
-            Send(
-                platform=chat.platform,
-                chat_id=chat.platform_chat_id,
-                text=text,
-                buttons=rsvp_buttons(locale, occurrence),
-                ref_key=ref,
-            )
-        )
-        refs.append(ref)
-    occurrence.card_refs = refs
-    return occurrence
-
-
-async def refresh_cards(ctx: Context, event: Event, occurrence: Occurrence) -> None:
-    """Edit every card of the occurrence to the live count (the outbox keeps only the newest queued edit)."""
-    rsvps = await rsvps_of(ctx.session, occurrence_id=occurrence.id or 0)
-    text = card_text(ctx.locale, event, occurrence, rsvps, ctx.config.timezone)
-    for ref in occurrence.card_refs:
-        ctx.effects.add(Edit(text=text, buttons=rsvp_buttons(ctx.locale, occurrence), ref_key=ref))
-
-
-async def on_rsvp(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
-    """ev:go / ev:no on an occurrence card."""
-    occurrence = await ctx.session.get(Occurrence, int(parts[1])) if len(parts) == 2 and parts[1].isdigit() else None
-    event = await ctx.session.get(Event, occurrence.event_id) if occurrence else None
-    if occurrence is None or event is None:
-        ctx.answer(ctx.t("button.stale"))
-        return
-    if occurrence.cancelled or occurrence.starts_at <= ctx.now:
-        ctx.answer(ctx.t("event.over"), alert=True)
-        return
-    if parts[0] == "go":
-        await sign_up(ctx, event, occurrence)
-    else:
-        await cancel_sign_up(ctx, event, occurrence)
-    await refresh_cards(ctx, event, occurrence)
-
-
-async def sign_up(ctx: Context, event: Event, occurrence: Occurrence) -> None:
-    person_id = ctx.person.id or 0
-    mine = await rsvp_of(ctx.session, occurrence_id=occurrence.id or 0, person_id=person_id)
-    if mine is not None and mine.status != RsvpStatus.CANCELLED:
-        ctx.answer(ctx.t("event.already"))
-        return
-    rsvps = await rsvps_of(ctx.session, occurrence_id=occurrence.id or 0)
-    going = sum(r.status == RsvpStatus.GOING for r in rsvps)
-    status = RsvpStatus.GOING if event.capacity is None or going < event.capacity else RsvpStatus.WAITLIST
-    if mine is None:
-        mine = Rsvp(occurrence_id=occurrence.id or 0, person_id=person_id)
-        ctx.session.add(mine)
-    mine.status, mine.updated_at = status, ctx.now
-    await ctx.session.flush()
-    if status == RsvpStatus.GOING:
-        ctx.answer(ctx.t("event.going"))
-    else:
-        waiting = await waiting_list(ctx.session, occurrence)
-        ctx.answer(ctx.t("event.waitlisted", position=len(waiting)), alert=True)
-
-
-async def cancel_sign_up(ctx: Context, event: Event, occurrence: Occurrence) -> None:
-    mine = await rsvp_of(ctx.session, occurrence_id=occurrence.id or 0, person_id=ctx.person.id or 0)
-    if mine is None or mine.status == RsvpStatus.CANCELLED:
-        ctx.answer(ctx.t("event.not_signed"))
-        return
-    freed = mine.status == RsvpStatus.GOING
-    mine.status, mine.updated_at = RsvpStatus.CANCELLED, ctx.now
-    await ctx.session.flush()
-    ctx.answer(ctx.t("event.cancelled_rsvp"))
-    if freed:
-        await promote_first_waiting(ctx, event, occurrence)
-
-
-async def waiting_list(session: AsyncSession, occurrence: Occurrence) -> list[Rsvp]:
-    """The waiting list in the order people joined it."""
-    return [r for r in await rsvps_of(session, occurrence_id=occurrence.id or 0) if r.status == RsvpStatus.WAITLIST]
-
-
-async def promote_first_waiting(ctx: Context, event: Event, occurrence: Occurrence) -> None:
-    """A place freed up: the first on the waiting list goes, and is told privately."""
-    waiting = await waiting_list(ctx.session, occurrence)
-    if not waiting:
-        return
-    first = waiting[0]
-    first.status = RsvpStatus.GOING
-    text = ctx.t("event.promoted", title=event.title, time=local_time(occurrence.starts_at, ctx.config.timezone))
-    message = await private_message(ctx.session, person_id=first.person_id, text=text)
-    if message is not None:
-        ctx.effects.add(message)
-
-
-# ---- check-in (the passbook's attendance hook) ---------------------------------------------------------------
-
-
-async def record_attendance(session: AsyncSession, *, occurrence: Occurrence, person_id: int, now: datetime) -> bool:
-    """Mark a person present; True only the first time (what a points award keys on: one per person and occurrence)."""
-    rsvp = await rsvp_of(session, occurrence_id=occurrence.id or 0, person_id=person_id)
-    if rsvp is None:
-        rsvp = Rsvp(occurrence_id=occurrence.id or 0, person_id=person_id, status=RsvpStatus.GOING, updated_at=now)
-        session.add(rsvp)
-    if rsvp.checked_in_at is not None:
-        return False
-    rsvp.checked_in_at = now
-    await session.flush()
-    return True
-
-
-async def check_in(ctx: Context, message: IncomingMessage) -> None:
-    """签到 CODE: check in to an occurrence starting within three hours of now."""
-    code = message.args.strip()
-    if not code.isdigit():
-        ctx.reply(ctx.t("event.checkin_usage"), quote=ctx.in_group)
-        return
-    occurrence = await occurrence_by_code(
-        ctx.session, code=code, after=ctx.now - CHECKIN_WINDOW, before=ctx.now + CHECKIN_WINDOW
-    )
-    event = await ctx.session.get(Event, occurrence.event_id) if occurrence else None
-    if occurrence is None or event is None:
-        ctx.reply(ctx.t("event.checkin_unknown"), quote=ctx.in_group)
-        return
-    first = await record_attendance(ctx.session, occurrence=occurrence, person_id=ctx.person.id or 0, now=ctx.now)
-    ctx.reply(ctx.t("event.checked_in" if first else "event.checkin_already", title=event.title), quote=ctx.in_group)
-    if first:
-        await award_attendance(ctx, event, occurrence, ctx.person.id or 0)
-
-
-# ---- timers: reminders and the next weekly occurrence -------------------------------------------------------
-
-
-async def sweep_events(session: AsyncSession, effects: Effects, now: datetime, locale: str, timezone: tzinfo) -> int:
-    handled = 0
-    for occurrence in await upcoming_occurrences(session, after=now, before=now + timedelta(days=1)):
-        event = await session.get(Event, occurrence.event_id)
-        if event is None:
-            continue
-        if not occurrence.reminded_day and occurrence.starts_at - now > timedelta(hours=1):
-            occurrence.reminded_day = True
-            await remind(session, effects, event, occurrence, locale, timezone, "event.reminder_group_day")
-            handled += 1
-        elif not occurrence.reminded_hour and occurrence.starts_at - now <= timedelta(hours=1):
-            occurrence.reminded_day = occurrence.reminded_hour = True
-            await remind(session, effects, event, occurrence, locale, timezone, "event.reminder_group_hour")
-            handled += 1
-    for event in await recurring_events(session):
-        latest = await latest_occurrence(session, event_id=event.id or 0)
-        if latest is not None and latest.starts_at <= now:
-            slot = latest.slot_at or latest.starts_at
-            await publish(session, effects, event, next_start(event, slot, timezone), locale, timezone)
-            handled += 1
-    return handled
-
-
-def next_start(event: Event, previous: datetime, timezone: tzinfo) -> datetime:
-    """The next occurrence of a recurring event, on the same local wall-clock time."""
-    local = previous.astimezone(timezone)
-    if event.recurrence == Recurrence.MONTHLY:
-        return add_months(local, 1).astimezone(UTC)
-    return (local + timedelta(weeks=1)).astimezone(UTC)
-
-
-async def remind(
-    session: AsyncSession,
-    effects: Effects,
-    event: Event,
-    occurrence: Occurrence,
-    locale: str,
-    timezone: tzinfo,
-    group_key: str,
-) -> None:
-    """Privately to everyone going, and one short note in each group."""
-    when = local_time(occurrence.starts_at, timezone)
-    private = translate(locale, "event.reminder_private", title=event.title, time=when, place=event.place)
-    note = translate(locale, group_key, title=event.title, time=when[-5:], place=event.place)
-    await tell_signed_up(session, effects, event, [occurrence], (RsvpStatus.GOING,), private, note)
-
-
-async def tell_signed_up(
-    session: AsyncSession,
-    effects: Effects,
-    event: Event,
-    occurrences: list[Occurrence],
-    statuses: tuple[RsvpStatus, ...],
-    private_text: str,
-    group_text: str,
-) -> int:
-    """Privately to each person with one of `statuses` in these occurrences (once each), and one line in each
-    group in scope; returns how many groups."""
-    told: set[int] = set()
-    for occurrence in occurrences:
-        for rsvp in await rsvps_of(session, occurrence_id=occurrence.id or 0):
-            if rsvp.status in statuses and rsvp.person_id not in told:
-                told.add(rsvp.person_id)
-                message = await private_message(session, person_id=rsvp.person_id, text=private_text)
-                if message is not None:
-                    effects.add(message)
-    groups = await chats_in_scope(session, event.scope_ids)
-    for chat in groups:
-        effects.add(Send(platform=chat.platform, chat_id=chat.platform_chat_id, text=group_text))
-    return len(groups)
-
-
-def register(router: Router) -> None:
-    router.add_commands(
-        [
-            Command("event", new_event, "cmd.event", aliases=("活动", "发活动"), roles=frozenset(PUBLISHERS)),
-            Command("checkin", check_in, "cmd.checkin", aliases=("签到",)),
-        ]
-    )
-    router.add_callbacks({"ev": on_rsvp, "evs": on_scope_button})
-    router.text.insert(0, on_private_text)

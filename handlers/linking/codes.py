@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from handlers.core.context import Context
-from handlers.core.router import Command, Router
 from handlers.core.types import IncomingMessage
 from models.people import LinkProblem, create_link_code, merge_people, person_by_id, redeem_link_code
 
 
+@dataclass(frozen=True)
+class LinkSettings:
+    code_ttl: timedelta = timedelta(minutes=10)
+
+
+def link_settings(env: Any) -> LinkSettings:
+    return LinkSettings(code_ttl=timedelta(minutes=env.link_code_ttl_minutes))
+
+
 async def link(ctx: Context, message: IncomingMessage) -> None:
     """Without a code: show one. With a code from the other platform: make both accounts one person."""
-    if ctx.in_group:
-        ctx.reply(ctx.t("link.private_only"), quote=True)
-        return
     code = message.args.strip()
     if not code:
         await show_code(ctx)
@@ -23,7 +30,7 @@ async def link(ctx: Context, message: IncomingMessage) -> None:
 
 
 async def show_code(ctx: Context) -> None:
-    ttl = ctx.config.link_code_ttl
+    ttl = ctx.setting(LinkSettings).code_ttl
     made = await create_link_code(
         ctx.session, person_id=ctx.person.id or 0, platform=ctx.platform, now=ctx.now, ttl=ttl
     )
@@ -41,7 +48,3 @@ async def use_code(ctx: Context, code: str) -> None:
     await merge_people(ctx.session, keep_id=keep, drop_id=drop, steps=ctx.config.merge_steps)
     person = await person_by_id(ctx.session, person_id=keep)
     ctx.reply(ctx.t("link.done", name=person.display_name if person else ""))
-
-
-def register(router: Router) -> None:
-    router.add_commands([Command("link", link, "cmd.link", aliases=("关联账号", "账号关联", "关联"))])

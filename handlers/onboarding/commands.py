@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from handlers.common.roles import describe_grants, role_names
+from collections.abc import Iterable
+
+from handlers.common.roles import describe_grants
 from handlers.core.context import Context
-from handlers.core.router import Command, Router
+from handlers.core.feature import Command
 from handlers.core.types import IncomingMessage
 from models.people import InviteProblem, Role, redeem_invite
 from models.places import place_by_id, place_label
@@ -27,14 +29,14 @@ async def start(ctx: Context, message: IncomingMessage) -> None:
     ctx.reply(ctx.t("start.invite_ok", place=label, role=ctx.t(f"role.{grant.role}")))
 
 
-def visible_commands(router: Router, roles: set[Role]) -> list[Command]:
+def visible_commands(menu: Iterable[Command], roles: set[Role]) -> list[Command]:
     """Commands this person may use: open ones plus those of any role they hold."""
-    return [c for c in router.menu() if c.roles is None or c.roles & roles]
+    return [c for c in menu if c.roles is None or c.roles & roles]
 
 
-def help_text(ctx: Context, router: Router) -> str:
-    roles = role_names(ctx)
-    commands = visible_commands(router, roles)
+def help_text(ctx: Context) -> str:
+    roles = ctx.roles
+    commands = visible_commands(ctx.config.menu, roles)
     lines = [ctx.t("help.header")]
     lines += [f"/{c.name} — {ctx.t(c.description_key)}" for c in commands]
     words = [c.aliases[0] for c in commands if c.aliases]
@@ -45,12 +47,9 @@ def help_text(ctx: Context, router: Router) -> str:
     return "\n".join(lines)
 
 
-def make_help(router: Router) -> Command:
-    async def show_help(ctx: Context, message: IncomingMessage) -> None:
-        """List what the sender can do."""
-        ctx.reply(help_text(ctx, router))
-
-    return Command("help", show_help, "cmd.help", aliases=("帮助", "help", "菜单"))
+async def show_help(ctx: Context, message: IncomingMessage) -> None:
+    """List what the sender can do (the menu every feature's commands make up)."""
+    ctx.reply(help_text(ctx))
 
 
 async def me(ctx: Context, message: IncomingMessage) -> None:
@@ -60,13 +59,3 @@ async def me(ctx: Context, message: IncomingMessage) -> None:
         ctx.reply(ctx.t("me.none"))
         return
     ctx.reply(ctx.t("me.list", name=ctx.person.display_name, roles="\n".join(lines)))
-
-
-def register(router: Router) -> None:
-    router.add_commands(
-        [
-            Command("start", start, "cmd.start", menu=False),
-            make_help(router),
-            Command("me", me, "cmd.me", aliases=("我的身份",)),
-        ]
-    )

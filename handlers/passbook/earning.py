@@ -8,13 +8,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import delete
-from sqlalchemy.engine import CursorResult
-from sqlmodel import col, select
-
-from handlers.common.notify import private_message
 from handlers.core.context import Context
-from handlers.core.router import Command, Router
+from handlers.core.hooks import Attended, ReportConfirmed, TicketResolved
 from handlers.core.texts import translate
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send, in_pairs
 from handlers.passbook.rules import (
@@ -22,6 +17,7 @@ from handlers.passbook.rules import (
     MAX_REASON,
     REVOKER_ROLES,
     VOLUNTEER_ROLES,
+    PassbookConfig,
     daily_cap,
     local_midnight,
     parse_award,
@@ -29,9 +25,17 @@ from handlers.passbook.rules import (
     stars_text,
 )
 from models.chats import Chat, active_chats_in
-from models.events import Event, Occurrence
 from models.ledger import InsufficientPoints, balance_of, post_entry
-from models.passbook import AwardDraft, EntryKind, LedgerEntry, awarded_since, entry_by_id
+from models.passbook import (
+    AwardDraft,
+    EntryKind,
+    LedgerEntry,
+    award_draft_of,
+    awarded_since,
+    claim_award_draft,
+    drop_award_drafts,
+    entry_by_id,
+)
 from models.people import (
     Person,
     Role,
@@ -43,7 +47,6 @@ from models.people import (
     person_by_id,
 )
 from models.places import Place, PlaceKind, place_by_id, places_within
-from models.tickets import Ticket
 
 MANUAL, REPORT, TICKET, EVENT, ENTRY = "manual", "report", "ticket", "event", "entry"
 AMOUNT_CHOICES = (5, 10, 20, 50)
@@ -126,20 +129,18 @@ async def tell_recipient(ctx: Context, posted: Posted) -> None:
 
 
 async def tell(ctx: Context, person_id: int, text: str) -> None:
-    message = await private_message(ctx.session, person_id=person_id, text=text, prefer_platform=ctx.platform)
-    if message is not None:
-        ctx.effects.add(message)
+    await ctx.tell(person_id, text, prefer_platform=ctx.platform)
 
 
 async def congratulate_new_star(ctx: Context, person: Person | None, before: int, after: int, locale: str) -> None:
     """Crossing a star threshold: a private congratulation and, if configured, one line in the home groups."""
-    thresholds = ctx.config.passbook.stars
+    thresholds = ctx.setting(PassbookConfig).stars
     level = star_level(after, thresholds)
     if person is None or person.id is None or level <= star_level(before, thresholds):
         return
     stars = stars_text(level)
     await tell(ctx, person.id, translate(locale, "passbook.star_private", stars=stars, lifetime=after))
-    if ctx.config.passbook.star_group_line:
+    if ctx.setting(PassbookConfig).star_group_line:
         line = ctx.t("passbook.star_group", name=person.display_name, stars=stars)
         for chat in await home_groups(ctx, person.id):
             ctx.effects.add(Send(platform=chat.platform, chat_id=chat.platform_chat_id, text=line))
@@ -189,7 +190,7 @@ async def award_refusal(ctx: Context, recipient: Person, places: list[Place], am
     roles = await covering_roles(ctx, places, AWARDER_ROLES)
     if not roles:
         return ctx.t("passbook.out_of_scope", name=recipient.display_name)
-    cap = daily_cap(ctx.config.passbook, roles)
+    cap = daily_cap(ctx.setting(PassbookConfig), roles)
     since = local_midnight(ctx.now, ctx.config.timezone)
     await lock_person(ctx.session, person_id=ctx.person.id or 0)  # held until the award is posted
     given = await awarded_since(ctx.session, since=since, source=MANUAL, actor_id=ctx.person.id)
@@ -232,9 +233,6 @@ def award_done(ctx: Context, recipient: Person, entry: LedgerEntry) -> str:
 
 async def award_command(ctx: Context, message: IncomingMessage) -> None:
     """/award 10 扫雪 (加分) as a reply in a group; /award alone in private opens the picker."""
-    if not {Role(g.role) for g in ctx.grants} & set(AWARDER_ROLES):
-        ctx.reply(ctx.t("passbook.award_refused"), quote=ctx.in_group)
-        return
     if ctx.in_group:
         await award_by_reply(ctx, message)
     else:
@@ -260,7 +258,7 @@ async def award_by_reply(ctx: Context, message: IncomingMessage) -> None:
         username=target.username,
     )
     places = await home_places(ctx, recipient.id or 0) or ([ctx.place] if ctx.place else [])
-    in_group = ctx.config.passbook.award_group_line
+    in_group = ctx.setting(PassbookConfig).award_group_line
 
     def announce(line: str) -> None:
         if in_group:
@@ -385,7 +383,7 @@ async def finish_draft(ctx: Context, reason: str, *, edit: bool) -> None:
             ctx.reply(ctx.t("button.stale"))
         return
     places = await home_places(ctx, recipient.id or 0)
-    groups = await home_groups(ctx, recipient.id or 0) if ctx.config.passbook.award_group_line else []
+    groups = await home_groups(ctx, recipient.id or 0) if ctx.setting(PassbookConfig).award_group_line else []
 
     def announce(line: str) -> None:
         for chat in groups:
@@ -401,18 +399,16 @@ async def finish_draft(ctx: Context, reason: str, *, edit: bool) -> None:
 
 
 async def draft_of(ctx: Context) -> AwardDraft | None:
-    return (await ctx.session.exec(select(AwardDraft).where(AwardDraft.awarder_id == ctx.person.id))).first()
+    return await award_draft_of(ctx.session, awarder_id=ctx.person.id or 0)
 
 
 async def claim(ctx: Context, draft: AwardDraft) -> bool:
-    """Delete the draft with one conditional DELETE; False if a concurrent press already took it."""
-    statement = delete(AwardDraft).where(col(AwardDraft.id) == draft.id)
-    result: CursorResult[tuple[()]] = await ctx.session.exec(statement)
-    return result.rowcount == 1
+    """Take the draft (a double press awards once); False if a concurrent press already took it."""
+    return await claim_award_draft(ctx.session, draft_id=draft.id)
 
 
 async def drop_draft(ctx: Context) -> None:
-    await ctx.session.exec(delete(AwardDraft).where(col(AwardDraft.awarder_id) == ctx.person.id))
+    await drop_award_drafts(ctx.session, awarder_id=ctx.person.id or 0)
 
 
 async def on_private_text(ctx: Context, message: IncomingMessage) -> bool:
@@ -484,12 +480,13 @@ async def reverse(ctx: Context, entry: LedgerEntry, reason: str) -> str:
     return ctx.t("passbook.revoke_done", number=entry.id, name=name, amount=entry.delta, reason=reason)
 
 
-# ---- automatic awards (hooks called by events and tickets) ---------------------------------------------------
+# ---- automatic awards (listening to the events' and the tickets' hooks) --------------------------------------
 
 
-async def award_attendance(ctx: Context, event: Event, occurrence: Occurrence, person_id: int) -> None:
+async def award_attendance(ctx: Context, hook: Attended) -> None:
     """A first check-in (by code, or marked by an organiser, who is then the actor) earns the event's points, once
     per person and occurrence."""
+    event, occurrence, person_id = hook.event, hook.occurrence, hook.person_id
     if event.points <= 0:
         return
     scope = await place_by_id(ctx.session, place_id=event.scope_ids[0]) if event.scope_ids else None
@@ -500,9 +497,10 @@ async def award_attendance(ctx: Context, event: Event, occurrence: Occurrence, p
     await give(ctx, award)
 
 
-async def award_volunteer_resolution(ctx: Context, ticket: Ticket, building: Place) -> None:
+async def award_volunteer_resolution(ctx: Context, hook: TicketResolved) -> None:
     """A volunteer (or building head) who resolves a ticket earns the category's points, once per ticket."""
-    points = ctx.config.passbook.ticket_points.get(ticket.category, 0)
+    ticket, building = hook.ticket, hook.building
+    points = ctx.setting(PassbookConfig).ticket_points.get(ticket.category, 0)
     volunteer = ticket.assignee_id
     if points <= 0 or volunteer is None:
         return
@@ -514,9 +512,10 @@ async def award_volunteer_resolution(ctx: Context, ticket: Ticket, building: Pla
     await give(ctx, Award(volunteer, points, reason, TICKET, ticket.id, None, key, community_id_of(building)))
 
 
-async def award_confirmed_report(ctx: Context, ticket: Ticket, building: Place) -> None:
+async def award_confirmed_report(ctx: Context, hook: ReportConfirmed) -> None:
     """A resident's report confirmed by someone else earns a little, up to a daily cap, once per ticket."""
-    points, cap = ctx.config.passbook.report_points, ctx.config.passbook.report_daily_cap
+    ticket, building = hook.ticket, hook.building
+    points, cap = ctx.setting(PassbookConfig).report_points, ctx.setting(PassbookConfig).report_daily_cap
     if points <= 0 or ticket.reporter_id == ctx.person.id:
         return
     since = local_midnight(ctx.now, ctx.config.timezone)
@@ -526,17 +525,3 @@ async def award_confirmed_report(ctx: Context, ticket: Ticket, building: Place) 
     reason = translate(ctx.config.default_locale, "passbook.reason_report", number=ticket.id)
     key = f"report:{ticket.id}"
     await give(ctx, Award(ticket.reporter_id, points, reason, REPORT, ticket.id, None, key, community_id_of(building)))
-
-
-def register(router: Router) -> None:
-    awarders = frozenset(AWARDER_ROLES)
-    router.add_commands(
-        [
-            Command("award", award_command, "cmd.award", aliases=("加分",), roles=awarders),
-            Command(
-                "revoke", revoke_command, "cmd.revoke", aliases=("撤销积分", "撤销加分"), roles=frozenset(REVOKER_ROLES)
-            ),
-        ]
-    )
-    router.add_callbacks({"pba": on_picker_button})
-    router.text.insert(0, on_private_text)

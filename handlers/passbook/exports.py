@@ -14,12 +14,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.common.roles import may_act_on
 from handlers.common.times import local_stamp
 from handlers.core.context import Context
-from handlers.core.router import Command, Router
 from handlers.core.texts import translate
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard, SendDocument
-from handlers.passbook.rules import star_level, stars_text
+from handlers.passbook.keepers import SHOP_KEEPERS, keeper_community
+from handlers.passbook.rules import PassbookConfig, star_level, stars_text
 from handlers.passbook.sheets import Sheet, to_csv, to_xlsx
-from handlers.passbook.shop import SHOP_KEEPERS, keeper_in_private
 from models.passbook import lifetime_effect
 from models.places import Place, place_by_id
 from models.reports import balances_of, community_entries, members_of, names_of, people_with_entries
@@ -196,7 +195,7 @@ def export_buttons(ctx: Context, community: Place, month_or_year: Period) -> Key
 
 async def report_request(ctx: Context, message: IncomingMessage) -> tuple[Place, Period] | None:
     """The keeper's community and the month or year typed after /export or /stars; otherwise a polite answer."""
-    community = await keeper_in_private(ctx, "export.private_only")
+    community = await keeper_community(ctx)
     if community is None:
         return None
     period = parse_period(message.args, ctx.now.astimezone(ctx.config.timezone))
@@ -233,7 +232,7 @@ async def show_stars(ctx: Context, message: IncomingMessage) -> None:
             name=r.name,
             building=r.building or "-",
             points=r.points,
-            stars=stars_text(star_level(r.lifetime, ctx.config.passbook.stars)),
+            stars=stars_text(star_level(r.lifetime, ctx.setting(PassbookConfig).stars)),
         )
         for r in ranked[:TOP_SHOWN]
     ]
@@ -291,7 +290,7 @@ async def build_report(ctx: Context, community: Place, report: str, token: str) 
         return sheet, caption, f"{community.name}_{sheet.title}_{period.token}"
     if report == "balances":
         sheet = await balances_sheet(
-            ctx.session, community=community, thresholds=ctx.config.passbook.stars, locale=locale
+            ctx.session, community=community, thresholds=ctx.setting(PassbookConfig).stars, locale=locale
         )
         spendable, lifetime = (sheet.total[2], sheet.total[3]) if sheet.total else (0, 0)
         caption = ctx.t(
@@ -304,18 +303,7 @@ async def build_report(ctx: Context, community: Place, report: str, token: str) 
         return sheet, caption, f"{community.name}_{sheet.title}_{ctx.now.astimezone(timezone):%Y-%m-%d}"
     if report == "stars" and period is not None:
         ranked = await year_ranking(ctx.session, community=community, year=period.year, timezone=timezone)
-        sheet = stars_sheet(ranked, thresholds=ctx.config.passbook.stars, locale=locale)
+        sheet = stars_sheet(ranked, thresholds=ctx.setting(PassbookConfig).stars, locale=locale)
         caption = ctx.t("export.caption_stars", community=community.name, year=period.year, count=len(ranked))
         return sheet, caption, f"{community.name}_{sheet.title}_{period.year}"
     return None
-
-
-def register(router: Router) -> None:
-    keepers = frozenset(SHOP_KEEPERS)
-    router.add_commands(
-        [
-            Command("export", export_menu, "cmd.export", aliases=("导出", "导出报表"), roles=keepers),
-            Command("stars", show_stars, "cmd.stars", aliases=("星级文明户",), roles=keepers),
-        ]
-    )
-    router.add_callbacks({"exp": on_export_button})

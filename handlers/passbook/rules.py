@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
+from typing import Any
 
 from models.people import Role
+from models.tickets import Category
 
 AWARDER_ROLES = (Role.STAFF, Role.ADMIN, Role.GRID_WORKER, Role.BUILDING_HEAD)
 REVOKER_ROLES = (Role.STAFF, Role.ADMIN)
@@ -19,7 +21,7 @@ AWARD_ARGS = re.compile(r"^\s*[+＋]?(\d{1,6})\s*分?\s*[,，:：、]?\s*(.*)$",
 
 @dataclass(frozen=True)
 class PassbookConfig:
-    """What the composition root reads from settings for earning and checking points."""
+    """The passbook's settings: earning and checking points, and how long the 爱心超市 holds an item."""
 
     daily_caps: dict[Role, int] = field(
         default_factory=lambda: {Role.STAFF: 200, Role.ADMIN: 200, Role.GRID_WORKER: 100, Role.BUILDING_HEAD: 50}
@@ -27,10 +29,33 @@ class PassbookConfig:
     ticket_points: dict[str, int] = field(default_factory=lambda: {"repair": 10, "sanitation": 5, "dispute": 10})
     report_points: int = 2
     report_daily_cap: int = 6
-    event_points: int = 5
     stars: tuple[int, ...] = (50, 150, 300, 600, 1000)
     award_group_line: bool = True
     star_group_line: bool = False
+    shop_hold: timedelta = timedelta(hours=72)
+
+
+def passbook_from(env: Any) -> PassbookConfig:
+    """The passbook's settings, from the runtime's."""
+    return PassbookConfig(
+        daily_caps={
+            Role.STAFF: env.passbook_cap_staff,
+            Role.ADMIN: env.passbook_cap_staff,
+            Role.GRID_WORKER: env.passbook_cap_grid_worker,
+            Role.BUILDING_HEAD: env.passbook_cap_building_head,
+        },
+        ticket_points={
+            Category.REPAIR: env.passbook_ticket_repair_points,
+            Category.SANITATION: env.passbook_ticket_sanitation_points,
+            Category.DISPUTE: env.passbook_ticket_dispute_points,
+        },
+        report_points=env.passbook_report_points,
+        report_daily_cap=env.passbook_report_daily_cap,
+        stars=env.star_thresholds,
+        award_group_line=env.passbook_award_group_line,
+        star_group_line=env.passbook_star_group_line,
+        shop_hold=timedelta(hours=env.shop_hold_hours),
+    )
 
 
 @dataclass(frozen=True)

@@ -5,156 +5,34 @@ or letting the hold expire gives the points back (a REVERSAL entry)."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
-from enum import StrEnum
+from datetime import tzinfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.common.notify import private_message
 from handlers.common.roles import may_act_on
 from handlers.common.times import local_time
-from handlers.core.context import Context
-from handlers.core.router import Command, Router
+from handlers.core.context import Context, Work
 from handlers.core.texts import translate
-from handlers.core.types import Button, Edit, Effects, IncomingCallback, IncomingMessage, Keyboard
-from models.ledger import InsufficientPoints, balance_of, post_entry
-from models.passbook import EntryKind
-from models.people import Role, person_by_id
-from models.places import Place, PlaceKind, ancestors, place_by_id
+from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard
+from handlers.passbook.keepers import SHOP_KEEPERS, kept_community
+from handlers.passbook.rules import PassbookConfig
+from models.ledger import balance_of
+from models.people import person_by_id
+from models.places import Place, ancestors, place_by_id
 from models.shop import (
     Redemption,
     RedemptionStatus,
+    Refusal,
     RewardItem,
-    close_hold,
     expired_holds,
+    give_back,
+    hand_over,
     held_counts,
     held_redemptions,
+    hold_item,
     items_of,
-    locked_item,
-    new_pickup_code,
     redemption_by_code,
-    redemption_by_request,
-    take_from_stock,
 )
-
-SHOP_KEEPERS = (Role.STAFF, Role.ADMIN)
-REDEMPTION_SOURCE = "redemption"
-
-
-class Refusal(StrEnum):
-    UNAVAILABLE = "unavailable"  # gone from the shelf or from another community
-    SOLD_OUT = "sold_out"  # every piece is already held or handed over
-    NOT_ENOUGH = "not_enough"  # spendable points below the cost
-    DUPLICATE = "duplicate"  # this confirm button was already pressed
-
-
-@dataclass(frozen=True)
-class Hold:
-    redemption: Redemption | None = None
-    refusal: Refusal | None = None
-
-
-# ---- the rules, without a chat: hold, hand over, give back ---------------------------------------------------
-
-
-async def hold_item(
-    session: AsyncSession,
-    *,
-    person_id: int,
-    item_id: int,
-    community_id: int,
-    request_key: str,
-    now: datetime,
-    hold_for: timedelta,
-    reason: str,
-) -> Hold:
-    """Hold the item's cost from the person's points and reserve one piece, or say why not (nothing changes)."""
-    if await redemption_by_request(session, request_key=request_key) is not None:
-        return Hold(refusal=Refusal.DUPLICATE)
-    item = await locked_item(session, item_id=item_id)
-    if item is None or not item.active or item.community_id != community_id:
-        return Hold(refusal=Refusal.UNAVAILABLE)
-    if item.stock - (await held_counts(session, item_ids=[item_id])).get(item_id, 0) <= 0:
-        return Hold(refusal=Refusal.SOLD_OUT)
-    try:
-        async with session.begin_nested():
-            redemption = await add_redemption(session, item, person_id, request_key, now, hold_for)
-            await post_entry(
-                session,
-                person_id=person_id,
-                delta=-item.cost,
-                kind=EntryKind.REDEEM,
-                reason=reason,
-                source=REDEMPTION_SOURCE,
-                source_id=redemption.id,
-                actor_id=person_id,
-                idempotency_key=f"redemption:{redemption.id}:hold",
-                now=now,
-                community_id=community_id,
-            )
-    except InsufficientPoints:
-        return Hold(refusal=Refusal.NOT_ENOUGH)
-    except IntegrityError:  # the same confirm button pressed twice at once: the other press won
-        return Hold(refusal=Refusal.DUPLICATE)
-    return Hold(redemption=redemption)
-
-
-async def add_redemption(
-    session: AsyncSession, item: RewardItem, person_id: int, request_key: str, now: datetime, hold_for: timedelta
-) -> Redemption:
-    redemption = Redemption(
-        item_id=item.id or 0,
-        person_id=person_id,
-        community_id=item.community_id,
-        item_name=item.name,
-        cost=item.cost,
-        code=await new_pickup_code(session),
-        request_key=request_key,
-        held_at=now,
-        expires_at=now + hold_for,
-    )
-    session.add(redemption)
-    await session.flush()
-    return redemption
-
-
-async def hand_over(session: AsyncSession, *, redemption: Redemption, now: datetime, by_id: int) -> bool:
-    """Staff gave the item: the hold becomes spent and one piece leaves the stock; False if already closed."""
-    if not await close_hold(session, redemption=redemption, status=RedemptionStatus.HANDED_OVER, now=now, by_id=by_id):
-        return False
-    await take_from_stock(session, item_id=redemption.item_id, now=now)
-    return True
-
-
-async def give_back(
-    session: AsyncSession,
-    *,
-    redemption: Redemption,
-    status: RedemptionStatus,
-    now: datetime,
-    by_id: int | None,
-    reason: str,
-) -> bool:
-    """Cancel or expire a hold and return its points (a REVERSAL entry); False if it was already closed."""
-    if not await close_hold(session, redemption=redemption, status=status, now=now, by_id=by_id):
-        return False
-    await post_entry(
-        session,
-        person_id=redemption.person_id,
-        delta=redemption.cost,
-        kind=EntryKind.REVERSAL,
-        reason=reason,
-        source=REDEMPTION_SOURCE,
-        source_id=redemption.id,
-        actor_id=by_id,
-        idempotency_key=f"redemption:{redemption.id}:refund",
-        now=now,
-        community_id=redemption.community_id,
-    )
-    return True
-
 
 # ---- whose shop ----------------------------------------------------------------------------------------------
 
@@ -172,27 +50,6 @@ async def home_community(ctx: Context) -> Place | None:
     return None
 
 
-async def keeper_in_private(ctx: Context, private_only_key: str) -> Place | None:
-    """The community the sender keeps the shop for, asked in a private chat; otherwise a polite answer saying why."""
-    if ctx.in_group:
-        ctx.reply(ctx.t(private_only_key), quote=True)
-        return None
-    community = await kept_community(ctx)
-    if community is None:
-        ctx.reply(ctx.t("shop.keeper_only"))
-    return community
-
-
-async def kept_community(ctx: Context) -> Place | None:
-    """The community the sender runs the shop (and the exports) for, as staff or admin."""
-    for grant in ctx.grants:
-        if grant.role in SHOP_KEEPERS:
-            place = await place_by_id(ctx.session, place_id=grant.place_id)
-            if place is not None and place.kind == PlaceKind.COMMUNITY:
-                return place
-    return None
-
-
 def ledger_reason(ctx: Context, key: str, name: str) -> str:
     """Ledger reasons are records the community office reads: written in the bot's default language."""
     return translate(ctx.config.default_locale, key, name=name)
@@ -203,9 +60,6 @@ def ledger_reason(ctx: Context, key: str, name: str) -> str:
 
 async def open_shop(ctx: Context, message: IncomingMessage) -> None:
     """/shop (爱心超市, 兑换): the catalogue with a button per item, in private."""
-    if ctx.in_group:
-        ctx.reply(ctx.t("shop.private_only"), quote=True)
-        return
     community = await home_community(ctx)
     if community is None:
         ctx.reply(ctx.t("shop.no_community"))
@@ -281,7 +135,7 @@ async def show_confirmation(ctx: Context, community: Place, item_id: int) -> Non
         ctx.answer(ctx.t("shop.unavailable"), alert=True)
         return
     balance = await balance_of(ctx.session, person_id=ctx.person.id or 0)
-    hours = round(ctx.config.shop_hold.total_seconds() / 3600)
+    hours = round(ctx.setting(PassbookConfig).shop_hold.total_seconds() / 3600)
     text = ctx.t("shop.confirm", name=item.name, cost=item.cost, spendable=balance.spendable, hours=hours)
     buttons = (
         (
@@ -303,7 +157,7 @@ async def confirm_hold(ctx: Context, community: Place, item_id: int, nonce: str)
         community_id=community.id or 0,
         request_key=f"shop:{ctx.person.id}:{nonce}",
         now=ctx.now,
-        hold_for=ctx.config.shop_hold,
+        hold_for=ctx.setting(PassbookConfig).shop_hold,
         reason=ledger_reason(ctx, "shop.reason_hold", item.name if item else ""),
     )
     if hold.redemption is None:
@@ -429,9 +283,7 @@ async def handover_outcome(ctx: Context, redemption: Redemption) -> str:
         return ctx.t("shop.keeper_only")
     if not await hand_over(ctx.session, redemption=redemption, now=ctx.now, by_id=ctx.person.id or 0):
         return ctx.t(f"shop.closed_{redemption.status}")
-    await tell_resident(
-        ctx.session, ctx.effects, redemption, ctx.config.default_locale, ctx.config.timezone, "shop.handed_private"
-    )
+    await tell_resident(ctx, redemption, "shop.handed_private")
     item = await ctx.session.get(RewardItem, redemption.item_id)
     if item is not None:
         await ctx.session.refresh(item)
@@ -445,40 +297,31 @@ async def handover_outcome(ctx: Context, redemption: Redemption) -> str:
     )
 
 
-async def tell_resident(
-    session: AsyncSession, effects: Effects, redemption: Redemption, default_locale: str, timezone: tzinfo, key: str
-) -> None:
+async def tell_resident(work: Work, redemption: Redemption, key: str) -> None:
     """Update the resident's pickup card and tell them privately what happened, in their language."""
-    person = await person_by_id(session, person_id=redemption.person_id)
-    locale = (person.locale if person else None) or default_locale
-    effects.add(Edit(text=pickup_card(locale, redemption, timezone), ref_key=card_ref(redemption)))
+    person = await person_by_id(work.session, person_id=redemption.person_id)
+    locale = (person.locale if person else None) or work.config.default_locale
+    work.effects.add(Edit(text=pickup_card(locale, redemption, work.config.timezone), ref_key=card_ref(redemption)))
     text = translate(locale, key, name=redemption.item_name, code=redemption.code, cost=redemption.cost)
-    message = await private_message(session, person_id=redemption.person_id, text=text)
-    if message is not None:
-        effects.add(message)
+    await work.tell(redemption.person_id, text)
 
 
 # ---- timer: holds not picked up in time ------------------------------------------------------------------------
 
 
-async def sweep_shop(session: AsyncSession, effects: Effects, now: datetime, locale: str, timezone: tzinfo) -> int:
+async def sweep_shop(work: Work) -> int:
     """Expire holds past their pickup time: points back, the resident told. Returns how many expired."""
     expired = 0
-    for redemption in await expired_holds(session, now=now):
-        reason = translate(locale, "shop.reason_expired", name=redemption.item_name)
+    for redemption in await expired_holds(work.session, now=work.now):
+        reason = work.t("shop.reason_expired", name=redemption.item_name)
         if await give_back(
-            session, redemption=redemption, status=RedemptionStatus.EXPIRED, now=now, by_id=None, reason=reason
+            work.session,
+            redemption=redemption,
+            status=RedemptionStatus.EXPIRED,
+            now=work.now,
+            by_id=None,
+            reason=reason,
         ):
-            await tell_resident(session, effects, redemption, locale, timezone, "shop.expired_private")
+            await tell_resident(work, redemption, "shop.expired_private")
             expired += 1
     return expired
-
-
-def register(router: Router) -> None:
-    router.add_commands(
-        [
-            Command("shop", open_shop, "cmd.shop", aliases=("爱心超市", "兑换")),
-            Command("handover", handover_command, "cmd.handover", aliases=("核销",), roles=frozenset(SHOP_KEEPERS)),
-        ]
-    )
-    router.add_callbacks({"shop": on_shop_button, "shoph": on_handover_button})

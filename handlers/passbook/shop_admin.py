@@ -12,10 +12,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.common.roles import may_act_on
 from handlers.core.context import Context
-from handlers.core.router import Command, Router
 from handlers.core.texts import translate
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard
-from handlers.passbook.shop import SHOP_KEEPERS, keeper_in_private
+from handlers.passbook.keepers import SHOP_KEEPERS, keeper_community
 from models.places import Place, PlaceKind, place_by_id
 from models.shop import ItemRow, RewardItem, held_counts, items_of, save_items
 
@@ -167,7 +166,7 @@ def admin_line(ctx: Context, number: int, item: RewardItem, held: int) -> str:
 
 async def show_admin(ctx: Context, message: IncomingMessage) -> None:
     """/shopadmin (超市管理): the shelf with its buttons and how to add or import."""
-    community = await keeper_in_private(ctx, "shopadmin.private_only")
+    community = await keeper_community(ctx)
     if community is not None:
         text, buttons = await admin_page(ctx, community)
         ctx.reply(text, buttons=buttons)
@@ -175,7 +174,7 @@ async def show_admin(ctx: Context, message: IncomingMessage) -> None:
 
 async def add_item(ctx: Context, message: IncomingMessage) -> None:
     """上架 名称 积分 库存: a new item, or new cost and stock for an existing one (back on the shelf)."""
-    community = await keeper_in_private(ctx, "shopadmin.private_only")
+    community = await keeper_community(ctx)
     if community is None:
         return
     try:
@@ -195,7 +194,7 @@ async def add_item(ctx: Context, message: IncomingMessage) -> None:
 
 async def import_items(ctx: Context, message: IncomingMessage) -> None:
     """导入商品 followed by CSV lines in the same message."""
-    community = await keeper_in_private(ctx, "shopadmin.private_only")
+    community = await keeper_community(ctx)
     if community is None:
         return
     if not message.args.strip():
@@ -249,15 +248,3 @@ def change_item(ctx: Context, item: RewardItem, action: str) -> bool:
         item.stock += 1 if action == "up" else -1
     item.updated_at = ctx.now
     return True
-
-
-def register(router: Router) -> None:
-    keepers = frozenset(SHOP_KEEPERS)
-    router.add_commands(
-        [
-            Command("shopadmin", show_admin, "cmd.shopadmin", aliases=("超市管理",), roles=keepers),
-            Command("shopadd", add_item, "cmd.shopadd", aliases=("上架",), roles=keepers),
-            Command("shopimport", import_items, "cmd.shopimport", aliases=("导入商品",), roles=keepers),
-        ]
-    )
-    router.add_callbacks({"shopa": on_admin_button})

@@ -1,14 +1,11 @@
-"""/tickets (我的报修) and /ticket N (详情), scoped to what the asker may see; and the feature's registration."""
+"""/tickets (我的报修) and /ticket N (详情), scoped to what the asker may see."""
 
 from __future__ import annotations
 
 from handlers.core.context import Context
-from handlers.core.router import Command, Router
 from handlers.core.types import IncomingCallback, IncomingMessage, Keyboard
 from handlers.tickets.cards import short, status_line
-from handlers.tickets.intake import on_chat_message, on_offer, report_command
-from handlers.tickets.lifecycle import on_assignee_photo, on_ticket_button
-from handlers.tickets.service import MANAGERS, desk_for
+from handlers.tickets.service import MANAGERS, full_card, name_of
 from models.places import PlaceKind, place_by_id, places_within
 from models.tickets import (
     Ticket,
@@ -99,23 +96,9 @@ async def ticket_detail(ctx: Context, message: IncomingMessage) -> None:
     if ticket is None or not await may_see(ctx, ticket):
         ctx.reply(ctx.t("ticket.not_found", number=number))
         return
-    desk = desk_for(ctx)
-    lines = [await desk.full_card(ticket), "", ctx.t("ticket.history")]
+    lines = [await full_card(ctx, ticket), "", ctx.t("ticket.history")]
     for event in await events_of(ctx.session, ticket_id=ticket.id or 0):
-        who = await desk.name_of(event.actor_id) or ctx.t("system")
+        who = await name_of(ctx, event.actor_id) or ctx.t("system")
         when = event.created_at.astimezone(ctx.config.timezone).strftime("%m-%d %H:%M")
         lines.append(ctx.t("ticket.event", time=when, who=who, action=ctx.t(f"action.{event.action}")))
     ctx.reply("\n".join(lines))
-
-
-def register(router: Router) -> None:
-    router.add_commands(
-        [
-            Command("report", report_command, "cmd.report", aliases=("报修", "投诉", "随手拍")),
-            Command("tickets", tickets, "cmd.tickets", aliases=("我的报修", "工单")),
-            Command("ticket", ticket_detail, "cmd.ticket", aliases=("工单详情",)),
-        ]
-    )
-    router.add_callbacks({"t": on_ticket_button, "i": on_offer, "tl": tickets_page})
-    router.text.append(on_assignee_photo)
-    router.text.append(on_chat_message)

@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from handlers.common.roles import home_building
 from handlers.core.context import Context
 from handlers.core.types import Button, IncomingCallback, IncomingMessage
 from handlers.tickets.cards import short
-from handlers.tickets.service import Report, desk_for, open_ticket
+from handlers.tickets.rules import Sla
+from handlers.tickets.service import Report, open_ticket, record, refresh_cards
 from models.places import Place, PlaceKind, place_by_id
 from models.tickets import Category, IntakeOffer, Ticket, add_affected, affected_people, recent_open_tickets
 from nlp import CONFIDENT, POSSIBLE, Classification
 
-UNIT = re.compile(r"([0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*单元")
-CHINESE_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
 SIMILAR_TEXT = 0.75
 EXPLICIT_DEFAULT = {"投诉": Category.DISPUTE}
-
-
-def unit_of(text: str) -> str | None:
-    """3单元 / 三单元 → "3"."""
-    match = UNIT.search(text)
-    if match is None:
-        return None
-    raw = match.group(1)
-    if raw.isdigit():
-        return str(int(raw))
-    if raw == "十":
-        return "10"
-    tens, _, ones = raw.partition("十")
-    if "十" not in raw:
-        return str(CHINESE_DIGITS.get(raw, 0)) if len(raw) == 1 else None
-    return str(CHINESE_DIGITS.get(tens, 1) * 10 + CHINESE_DIGITS.get(ones, 0))
 
 
 def similar(objects: frozenset[str], a: Classification, a_text: str, b: Classification, b_text: str) -> bool:
@@ -44,49 +25,41 @@ def similar(objects: frozenset[str], a: Classification, a_text: str, b: Classifi
     return SequenceMatcher(None, a_text, b_text).ratio() >= SIMILAR_TEXT
 
 
-async def find_duplicate(ctx: Context, building: Place, category: str, text: str) -> Ticket | None:
-    since = ctx.now - ctx.config.sla.duplicate_window
-    mine = ctx.config.classify(text)
-    for ticket in await recent_open_tickets(ctx.session, building_id=building.id or 0, category=category, since=since):
-        if similar(ctx.config.object_words, mine, text, ctx.config.classify(ticket.text), ticket.text):
+async def find_duplicate(ctx: Context, report: Report) -> Ticket | None:
+    since = ctx.now - ctx.setting(Sla).duplicate_window
+    mine = report.verdict or ctx.config.classify(report.text)
+    building_id = report.building.id or 0
+    for ticket in await recent_open_tickets(
+        ctx.session, building_id=building_id, category=report.category, since=since
+    ):
+        if similar(ctx.config.object_words, mine, report.text, ctx.config.classify(ticket.text), ticket.text):
             return ticket
     return None
 
 
-@dataclass(frozen=True)
-class Draft:
-    """What a ticket would be opened from."""
-
-    building: Place
-    category: str
-    text: str
-    photos: tuple[str, ...] = ()
-    source_message_id: str | None = None
-
-
-def new_offer(ctx: Context, draft: Draft, kind: str, candidate: int | None = None) -> IntakeOffer:
+def new_offer(ctx: Context, report: Report, kind: str, candidate: int | None = None) -> IntakeOffer:
     return IntakeOffer(
         kind=kind,
-        person_id=ctx.person.id or 0,
+        person_id=report.reporter_id,
         chat_id=ctx.chat.id or 0,
-        building_id=draft.building.id or 0,
-        category=draft.category,
-        unit=unit_of(draft.text),
-        text=draft.text[:1000],
-        photos=list(draft.photos),
-        source_message_id=draft.source_message_id,
+        building_id=report.building.id or 0,
+        category=report.category,
+        unit=report.unit,
+        text=report.text[:1000],
+        photos=list(report.photos),
+        source_message_id=report.source_message_id,
         candidate_ticket_id=candidate,
         created_at=ctx.now,
     )
 
 
-async def propose(ctx: Context, draft: Draft) -> None:
+async def propose(ctx: Context, report: Report) -> None:
     """Open the ticket, unless a similar open one exists: then ask whether it is the same problem."""
-    duplicate = await find_duplicate(ctx, draft.building, draft.category, draft.text)
+    duplicate = await find_duplicate(ctx, report)
     if duplicate is None:
-        await open_from(ctx, draft)
+        await open_from(ctx, report)
         return
-    offer = new_offer(ctx, draft, "duplicate", duplicate.id)
+    offer = new_offer(ctx, report, "duplicate", duplicate.id)
     ctx.session.add(offer)
     await ctx.session.flush()
     buttons = (
@@ -96,25 +69,33 @@ async def propose(ctx: Context, draft: Draft) -> None:
     ctx.reply(ctx.t("intake.duplicate", number=duplicate.id, text=shown), buttons=buttons, quote=True)
 
 
-async def open_from(ctx: Context, draft: Draft) -> Ticket:
-    report = Report(
-        reporter_id=ctx.person.id or 0,
-        building=draft.building,
-        category=Category(draft.category),
-        text=draft.text,
-        unit=unit_of(draft.text),
-        photos=draft.photos,
-        chat=ctx.chat if ctx.in_group else None,
-        source_message_id=draft.source_message_id,
-    )
-    ticket = await open_ticket(desk_for(ctx), report)
+async def open_from(ctx: Context, report: Report) -> Ticket:
+    ticket = await open_ticket(ctx, report)
     if not ctx.in_group:
-        ctx.reply(ctx.t("intake.opened_private", number=ticket.id, category=ctx.t(f"category.{draft.category}")))
+        ctx.reply(ctx.t("intake.opened_private", number=ticket.id, category=ctx.t(f"category.{report.category}")))
     return ticket
 
 
-def draft_of(message: IncomingMessage, building: Place, category: str, text: str) -> Draft:
-    return Draft(building, category, text, message.photos, message.message_id)
+def report_of(
+    ctx: Context,
+    building: Place,
+    category: str,
+    text: str,
+    photos: tuple[str, ...],
+    source_message_id: str | None,
+    verdict: Classification | None = None,
+) -> Report:
+    """The sender's report about `building`, from this chat when it is a group."""
+    return Report(
+        reporter_id=ctx.person.id or 0,
+        building=building,
+        category=Category(category),
+        text=text,
+        photos=photos,
+        chat=ctx.chat if ctx.in_group else None,
+        source_message_id=source_message_id,
+        verdict=verdict,
+    )
 
 
 async def on_chat_message(ctx: Context, message: IncomingMessage) -> bool:
@@ -124,11 +105,11 @@ async def on_chat_message(ctx: Context, message: IncomingMessage) -> bool:
     verdict = ctx.config.classify(message.text)
     if not verdict.is_request or verdict.confidence < POSSIBLE:
         return False
-    draft = draft_of(message, ctx.place, verdict.category, message.text)
+    report = report_of(ctx, ctx.place, verdict.category, message.text, message.photos, message.message_id, verdict)
     if verdict.confidence >= CONFIDENT:
-        await propose(ctx, draft)
+        await propose(ctx, report)
         return True
-    offer = new_offer(ctx, draft, "confirm")
+    offer = new_offer(ctx, report, "confirm")
     ctx.session.add(offer)
     await ctx.session.flush()
     buttons = ((Button(ctx.t("button.yes"), f"i:yes:{offer.id}"), Button(ctx.t("button.no"), f"i:no:{offer.id}")),)
@@ -154,7 +135,7 @@ async def report_command(ctx: Context, message: IncomingMessage) -> None:
     verdict = ctx.config.classify(text)
     word = message.text.strip()[:2]
     category = verdict.category if verdict.is_request else EXPLICIT_DEFAULT.get(word, Category.REPAIR)
-    await propose(ctx, draft_of(message, building, str(category), text))
+    await propose(ctx, report_of(ctx, building, category, text, message.photos, message.message_id, verdict))
 
 
 async def on_offer(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
@@ -169,16 +150,16 @@ async def on_offer(ctx: Context, callback: IncomingCallback, parts: list[str]) -
     offer.answered = True
     building = await place_by_id(ctx.session, place_id=offer.building_id)
     assert building is not None
-    draft = Draft(building, offer.category, offer.text, tuple(offer.photos), offer.source_message_id)
+    report = report_of(ctx, building, offer.category, offer.text, tuple(offer.photos), offer.source_message_id)
     answer = parts[0]
     if answer == "same" and offer.candidate_ticket_id is not None:
         await plus_one(ctx, offer.candidate_ticket_id)
     elif answer == "yes":
         ctx.edit_pressed(ctx.t("intake.ask_accepted"))
-        await propose(ctx, draft)
+        await propose(ctx, report)
     elif answer == "new":
         ctx.edit_pressed(ctx.t("intake.ask_accepted"))
-        await open_from(ctx, draft)
+        await open_from(ctx, report)
     else:
         ctx.edit_pressed(ctx.t("intake.ask_declined"))
     ctx.answer()
@@ -188,13 +169,12 @@ async def plus_one(ctx: Context, ticket_id: int) -> None:
     assert ctx.person.id is not None
     ticket = await ctx.session.get(Ticket, ticket_id)
     assert ticket is not None
-    desk = desk_for(ctx)
     if ticket.reporter_id == ctx.person.id or not await add_affected(
         ctx.session, ticket_id=ticket_id, person_id=ctx.person.id, now=ctx.now
     ):
         ctx.edit_pressed(ctx.t("intake.already_counted"))
         return
-    await desk.record(ticket, "plus_one", actor_id=ctx.person.id, chat_id=ctx.chat.id)
+    await record(ctx, ticket, "plus_one", actor_id=ctx.person.id, chat_id=ctx.chat.id)
     count = len(await affected_people(ctx.session, ticket_id=ticket_id)) + 1
     ctx.edit_pressed(ctx.t("intake.plus_one", number=ticket.id, count=count))
-    await desk.refresh_cards(ticket)
+    await refresh_cards(ctx, ticket)

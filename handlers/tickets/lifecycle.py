@@ -6,35 +6,42 @@ from collections.abc import Awaitable, Callable
 
 from handlers.common.roles import may_act_on
 from handlers.core.context import Context
+from handlers.core.hooks import ReportConfirmed, TicketResolved
 from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard
-from handlers.passbook.earning import award_confirmed_report, award_volunteer_resolution
 from handlers.tickets.cards import STARS, assignee_buttons, rating_buttons, revisit_buttons, short, status_line
-from handlers.tickets.rules import TRANSITIONS, allowed, refresh_timer, start_stage, target
-from handlers.tickets.service import MANAGERS, Desk, desk_for, notify_assignee
+from handlers.tickets.rules import TRANSITIONS, Sla, allowed, refresh_timer, start_stage, target
+from handlers.tickets.service import (
+    MANAGERS,
+    building_of,
+    notify_assignee,
+    people_for_tier,
+    record,
+    refresh_cards,
+)
 from models.people import Role, holders_over
 from models.tickets import Ticket, TicketStatus, add_affected, affected_people, newest_assigned_to, open_tickets_in
 
 ASSIGNABLE = (Role.GRID_WORKER, Role.VOLUNTEER, Role.BUILDING_HEAD)
 MAX_CHOICES = 8
-Action = Callable[[Context, Desk, Ticket, str | None], Awaitable[None]]
+Action = Callable[[Context, Ticket, str | None], Awaitable[None]]
 
 
-async def confirm(ctx: Context, desk: Desk, ticket: Ticket, _arg: str | None) -> None:
-    await desk.record(ticket, "confirm", actor_id=ctx.person.id, to_status=target("confirm"), chat_id=ctx.chat.id)
-    start_stage(ticket, desk.sla, desk.now)
-    await desk.refresh_cards(ticket)
-    await award_confirmed_report(ctx, ticket, await desk.building(ticket))
+async def confirm(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
+    await record(ctx, ticket, "confirm", actor_id=ctx.person.id, to_status=target("confirm"), chat_id=ctx.chat.id)
+    start_stage(ticket, ctx.setting(Sla), ctx.now)
+    await refresh_cards(ctx, ticket)
+    await ctx.emit(ReportConfirmed(ticket, await building_of(ctx, ticket)))
     ctx.answer("✅")
 
 
-async def reject(ctx: Context, desk: Desk, ticket: Ticket, _arg: str | None) -> None:
-    await desk.record(ticket, "reject", actor_id=ctx.person.id, to_status=target("reject"), chat_id=ctx.chat.id)
-    ticket.closed_at, ticket.next_timer_at = desk.now, None
-    await desk.refresh_cards(ticket)
+async def reject(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
+    await record(ctx, ticket, "reject", actor_id=ctx.person.id, to_status=target("reject"), chat_id=ctx.chat.id)
+    ticket.closed_at, ticket.next_timer_at = ctx.now, None
+    await refresh_cards(ctx, ticket)
     ctx.answer()
 
 
-async def merge(ctx: Context, desk: Desk, ticket: Ticket, arg: str | None) -> None:
+async def merge(ctx: Context, ticket: Ticket, arg: str | None) -> None:
     """Without a target: offer the building's other open tickets. With one: fold this ticket into it."""
     if arg is None:
         others = [
@@ -55,15 +62,15 @@ async def merge(ctx: Context, desk: Desk, ticket: Ticket, arg: str | None) -> No
     if into is None or into.id == ticket.id or into.building_id != ticket.building_id or not into.is_open:
         ctx.answer(ctx.t("button.stale"))
         return
-    ticket.merged_into_id, ticket.closed_at, ticket.next_timer_at = into.id, desk.now, None
-    await desk.record(
-        ticket, "merge", actor_id=ctx.person.id, to_status=target("merge"), note=f"#{into.id}", chat_id=ctx.chat.id
+    ticket.merged_into_id, ticket.closed_at, ticket.next_timer_at = into.id, ctx.now, None
+    await record(
+        ctx, ticket, "merge", actor_id=ctx.person.id, to_status=target("merge"), note=f"#{into.id}", chat_id=ctx.chat.id
     )
     for person_id in [ticket.reporter_id, *await affected_people(ctx.session, ticket_id=ticket.id or 0)]:
         if person_id != into.reporter_id:
-            await add_affected(ctx.session, ticket_id=into.id or 0, person_id=person_id, now=desk.now)
-    await desk.refresh_cards(ticket)
-    await desk.refresh_cards(into)
+            await add_affected(ctx.session, ticket_id=into.id or 0, person_id=person_id, now=ctx.now)
+    await refresh_cards(ctx, ticket)
+    await refresh_cards(ctx, into)
     ctx.answer()
 
 
@@ -71,9 +78,9 @@ def back(ctx: Context, ticket: Ticket) -> tuple[Button, ...]:
     return (Button(ctx.t("button.cancel"), f"t:back:{ticket.id}"),)
 
 
-async def assign(ctx: Context, desk: Desk, ticket: Ticket, arg: str | None) -> None:
+async def assign(ctx: Context, ticket: Ticket, arg: str | None) -> None:
     """Without a person: offer those with a role in scope. With one: dispatch to them privately."""
-    building = await desk.building(ticket)
+    building = await building_of(ctx, ticket)
     candidates = await holders_over(ctx.session, place=building, roles=ASSIGNABLE)
     if arg is None:
         if not candidates:
@@ -88,7 +95,8 @@ async def assign(ctx: Context, desk: Desk, ticket: Ticket, arg: str | None) -> N
         ctx.answer(ctx.t("button.stale"))
         return
     ticket.assignee_id = chosen.id
-    await desk.record(
+    await record(
+        ctx,
         ticket,
         "assign",
         actor_id=ctx.person.id,
@@ -96,48 +104,48 @@ async def assign(ctx: Context, desk: Desk, ticket: Ticket, arg: str | None) -> N
         note=chosen.display_name,
         chat_id=ctx.chat.id,
     )
-    refresh_timer(ticket, desk.sla)
-    await notify_assignee(desk, ticket)
-    await desk.refresh_cards(ticket)
+    refresh_timer(ticket, ctx.setting(Sla))
+    await notify_assignee(ctx, ticket)
+    await refresh_cards(ctx, ticket)
     ctx.answer("👷")
 
 
-async def back_to_card(ctx: Context, desk: Desk, ticket: Ticket, _arg: str | None) -> None:
-    await desk.refresh_cards(ticket)
+async def back_to_card(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
+    await refresh_cards(ctx, ticket)
     ctx.answer()
 
 
-async def start(ctx: Context, desk: Desk, ticket: Ticket, _arg: str | None) -> None:
-    await desk.record(ticket, "start", actor_id=ctx.person.id, to_status=target("start"), chat_id=ctx.chat.id)
-    refresh_timer(ticket, desk.sla)
+async def start(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
+    await record(ctx, ticket, "start", actor_id=ctx.person.id, to_status=target("start"), chat_id=ctx.chat.id)
+    refresh_timer(ticket, ctx.setting(Sla))
     ctx.edit_pressed(ctx.t("ticket.started_private", number=ticket.id), buttons=assignee_buttons(ctx.locale, ticket))
-    await desk.refresh_cards(ticket)
+    await refresh_cards(ctx, ticket)
     ctx.answer()
 
 
-async def resolve(ctx: Context, desk: Desk, ticket: Ticket, _arg: str | None) -> None:
+async def resolve(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
     """回: the handler says it is done; the reporter and every +1 are asked 修好了吗？"""
-    await desk.record(ticket, "resolve", actor_id=ctx.person.id, to_status=target("resolve"), chat_id=ctx.chat.id)
-    ticket.resolved_at = desk.now
-    refresh_timer(ticket, desk.sla)
+    await record(ctx, ticket, "resolve", actor_id=ctx.person.id, to_status=target("resolve"), chat_id=ctx.chat.id)
+    ticket.resolved_at = ctx.now
+    refresh_timer(ticket, ctx.setting(Sla))
     ctx.edit_pressed(ctx.t("ticket.done_private", number=ticket.id))
     question = ctx.t("ticket.revisit", number=ticket.id, text=short(ticket.text))
     for person_id in [ticket.reporter_id, *await affected_people(ctx.session, ticket_id=ticket.id or 0)]:
-        await desk.tell(
+        await ctx.tell(
             person_id, question, revisit_buttons(ctx.locale, ticket), ref_key=f"ticket:{ticket.id}:r:{person_id}"
         )
-    await desk.refresh_cards(ticket)
-    await award_volunteer_resolution(ctx, ticket, await desk.building(ticket))
+    await refresh_cards(ctx, ticket)
+    await ctx.emit(TicketResolved(ticket, await building_of(ctx, ticket)))
     ctx.answer("👍")
 
 
-async def verify(ctx: Context, desk: Desk, ticket: Ticket, _arg: str | None) -> None:
+async def verify(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
     """访: the resident says it is fixed; ask for a rating."""
-    await desk.record(ticket, "verify", actor_id=ctx.person.id, to_status=target("verify"), chat_id=ctx.chat.id)
-    ticket.closed_at, ticket.next_timer_at = desk.now, None
+    await record(ctx, ticket, "verify", actor_id=ctx.person.id, to_status=target("verify"), chat_id=ctx.chat.id)
+    ticket.closed_at, ticket.next_timer_at = ctx.now, None
     ctx.edit_pressed(ctx.t("ticket.rate"), buttons=rating_buttons(ticket))
     await close_other_revisits(ctx, ticket)
-    await desk.refresh_cards(ticket)
+    await refresh_cards(ctx, ticket)
     ctx.answer("🎉")
 
 
@@ -147,30 +155,30 @@ async def close_other_revisits(ctx: Context, ticket: Ticket) -> None:
             ctx.effects.add(Edit(text=ctx.t("status.verified"), ref_key=f"ticket:{ticket.id}:r:{person_id}"))
 
 
-async def reopen(ctx: Context, desk: Desk, ticket: Ticket, _arg: str | None) -> None:
+async def reopen(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
     """没解决: back to work, and the assignee and building head hear about it."""
-    await desk.record(ticket, "reopen", actor_id=ctx.person.id, to_status=target("reopen"), chat_id=ctx.chat.id)
+    await record(ctx, ticket, "reopen", actor_id=ctx.person.id, to_status=target("reopen"), chat_id=ctx.chat.id)
     ticket.resolved_at = None
-    start_stage(ticket, desk.sla, desk.now)
+    start_stage(ticket, ctx.setting(Sla), ctx.now)
     text = ctx.t("ticket.reopened_private", number=ticket.id, text=short(ticket.text))
-    told = {p.id for p in await desk.people_for_tier(ticket, "building")}
+    told = {p.id for p in await people_for_tier(ctx, ticket, "building")}
     for person_id in {ticket.assignee_id, *told} - {None}:
         buttons: Keyboard = assignee_buttons(ctx.locale, ticket) if person_id == ticket.assignee_id else ()
-        await desk.tell(int(person_id or 0), text, buttons)
+        await ctx.tell(int(person_id or 0), text, buttons)
     ctx.edit_pressed(ctx.t("ticket.reopened_reply", number=ticket.id))
-    await desk.refresh_cards(ticket)
+    await refresh_cards(ctx, ticket)
     ctx.answer()
 
 
-async def rate(ctx: Context, desk: Desk, ticket: Ticket, arg: str | None) -> None:
+async def rate(ctx: Context, ticket: Ticket, arg: str | None) -> None:
     stars = int(arg) if arg and arg.isdigit() and 1 <= int(arg) <= 5 else None
     if stars is None or ticket.status != TicketStatus.VERIFIED:
         ctx.answer(ctx.t("button.stale"))
         return
     ticket.rating = stars
-    await desk.record(ticket, "rate", actor_id=ctx.person.id, note=str(stars), chat_id=ctx.chat.id)
+    await record(ctx, ticket, "rate", actor_id=ctx.person.id, note=str(stars), chat_id=ctx.chat.id)
     ctx.edit_pressed(ctx.t("ticket.rated", stars=STARS * stars))
-    await desk.refresh_cards(ticket)
+    await refresh_cards(ctx, ticket)
     ctx.answer()
 
 
@@ -182,10 +190,9 @@ async def on_assignee_photo(ctx: Context, message: IncomingMessage) -> bool:
     if ticket is None:
         return False
     ticket.photos = [*ticket.photos, *message.photos]
-    desk = desk_for(ctx)
-    await desk.record(ticket, "photo", actor_id=ctx.person.id, note=message.text or None, chat_id=ctx.chat.id)
+    await record(ctx, ticket, "photo", actor_id=ctx.person.id, note=message.text or None, chat_id=ctx.chat.id)
     ctx.reply(ctx.t("ticket.photo_added", number=ticket.id), buttons=assignee_buttons(ctx.locale, ticket))
-    await desk.refresh_cards(ticket)
+    await refresh_cards(ctx, ticket)
     return True
 
 
@@ -200,10 +207,10 @@ ASSIGNEE_ACTIONS: dict[str, Action] = {"start": start, "resolve": resolve}
 RESIDENT_ACTIONS: dict[str, Action] = {"verify": verify, "reopen": reopen, "rate": rate}
 
 
-async def may_press(ctx: Context, desk: Desk, ticket: Ticket, action: str) -> str | None:
+async def may_press(ctx: Context, ticket: Ticket, action: str) -> str | None:
     """None if the presser may do `action`, otherwise the text of the polite refusal."""
     if action in MANAGER_ACTIONS:
-        return None if await may_act_on(ctx, await desk.building(ticket), MANAGERS) else ctx.t("button.refused")
+        return None if await may_act_on(ctx, await building_of(ctx, ticket), MANAGERS) else ctx.t("button.refused")
     if action in ASSIGNEE_ACTIONS:
         return None if ticket.assignee_id == ctx.person.id else ctx.t("ticket.not_assignee")
     residents = [ticket.reporter_id, *await affected_people(ctx.session, ticket_id=ticket.id or 0)]
@@ -218,12 +225,11 @@ async def on_ticket_button(ctx: Context, callback: IncomingCallback, parts: list
     if handler is None or ticket is None:
         ctx.answer(ctx.t("button.stale"))
         return
-    desk = desk_for(ctx)
-    refusal = await may_press(ctx, desk, ticket, action)
+    refusal = await may_press(ctx, ticket, action)
     if refusal is not None:
         ctx.answer(refusal, alert=True)
         return
     if action in TRANSITIONS and not allowed(action, ticket.status):
         ctx.answer(ctx.t("ticket.wrong_state", status=status_line(ctx.locale, ticket, None)))
         return
-    await handler(ctx, desk, ticket, parts[2] if len(parts) > 2 else None)
+    await handler(ctx, ticket, parts[2] if len(parts) > 2 else None)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from models.tickets import OPEN_STATUSES, Category, Ticket, TicketStatus, Tier
@@ -20,6 +22,8 @@ TRANSITIONS: dict[str, tuple[frozenset[TicketStatus], TicketStatus]] = {
     "reopen": (frozenset({S.RESOLVED}), S.REOPENED),
 }
 NEXT_TIER = {Tier.BUILDING: Tier.GRID, Tier.GRID: Tier.COMMUNITY}
+UNIT = re.compile(r"([0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*单元")
+CHINESE_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
 
 
 def allowed(action: str, status: str) -> bool:
@@ -29,6 +33,22 @@ def allowed(action: str, status: str) -> bool:
 
 def target(action: str) -> TicketStatus:
     return TRANSITIONS[action][1]
+
+
+def unit_of(text: str) -> str | None:
+    """3单元 / 三单元 → "3"."""
+    match = UNIT.search(text)
+    if match is None:
+        return None
+    raw = match.group(1)
+    if raw.isdigit():
+        return str(int(raw))
+    if raw == "十":
+        return "10"
+    tens, _, ones = raw.partition("十")
+    if "十" not in raw:
+        return str(CHINESE_DIGITS.get(raw, 0)) if len(raw) == 1 else None
+    return str(CHINESE_DIGITS.get(tens, 1) * 10 + CHINESE_DIGITS.get(ones, 0))
 
 
 @dataclass(frozen=True)
@@ -95,6 +115,21 @@ class Sla:
         if ticket.status in OPEN_STATUSES:
             return self.resolve[ticket.category]
         return None
+
+
+def sla_from(env: Any) -> Sla:
+    """The tickets feature's settings, from the runtime's (hours in configuration)."""
+    return Sla(
+        confirm=timedelta(hours=env.sla_confirm_hours),
+        resolve={
+            Category.REPAIR: timedelta(hours=env.sla_repair_hours),
+            Category.SANITATION: timedelta(hours=env.sla_sanitation_hours),
+            Category.DISPUTE: timedelta(hours=env.sla_dispute_hours),
+        },
+        verify_after=timedelta(hours=env.verify_after_hours),
+        duplicate_window=timedelta(hours=env.duplicate_window_hours),
+        working=parse_working_hours(env.working_hours, env.tz),
+    )
 
 
 def deadline(ticket: Ticket, sla: Sla) -> datetime | None:

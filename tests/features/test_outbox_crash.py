@@ -13,11 +13,10 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from bot.db import SessionFactory, unit_of_work
-from handlers.announce.compose import dispatch
+from handlers.announce.delivery import dispatch
+from handlers.core.context import FeatureConfig, Work
 from handlers.core.outbox import enqueue
-from handlers.core.types import Edit, Effects, Send
-from handlers.tickets.rules import Sla
-from handlers.tickets.service import Desk
+from handlers.core.types import Edit, Send
 from models.announcements import Announcement
 from models.base import utcnow
 from models.outbox import UNFINISHED, OutboxMessage, OutboxStatus
@@ -140,9 +139,9 @@ async def queue_announcement(sessions: SessionFactory, api: LocalBotApi) -> None
         )
         session.add(draft)
         await session.flush()
-        effects = Effects()
-        await dispatch(Desk(session, effects, Sla(), utcnow(), "zh"), draft)
-        await enqueue(session, effects.items)
+        work = Work(session=session, config=FeatureConfig(bot_username=""), now=utcnow())
+        await dispatch(work, draft)
+        await enqueue(session, work.effects.items)
 
 
 async def test_kill_mid_broadcast_then_restart_every_group_gets_it_exactly_once(

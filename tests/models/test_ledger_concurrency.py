@@ -10,12 +10,11 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from bot.db import SessionFactory, unit_of_work
-from handlers.passbook.shop import Hold, Refusal, hold_item
 from models.ledger import InsufficientPoints, balance_of, post_entry, recompute_drift
 from models.passbook import EntryKind, LedgerEntry, awarded_since
 from models.people import Person, lock_person
 from models.places import PlaceKind, add_place
-from models.shop import Redemption, RewardItem
+from models.shop import Hold, Redemption, Refusal, RewardItem, hold_item
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 RACERS = 8

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.common.org_import import OrgFileError, import_tree, parse_org_file
 from models.places import PlaceKind, place_by_code, places_within
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "docs" / "examples"
 
 
 @pytest.mark.parametrize("name", ["tunliu.yaml", "tunliu.csv"])

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from handlers.core.context import Context
-from handlers.core.router import Command, Router
+from handlers.core.feature import Command
+from handlers.core.router import Router
 from handlers.core.types import ChatKind, ChatRef, IncomingMessage, Sender
 
 

@@ -1,0 +1,26 @@
+"""The announce feature: 通知 composed in private, sent to the groups in scope now or at a time, with a report."""
+
+from __future__ import annotations
+
+from handlers.announce.compose import announce, on_button, on_private_text
+from handlers.announce.delivery import sweep_announcements
+from handlers.common.scopes import PUBLISHERS
+from handlers.core.feature import Command, Feature, TextStep
+
+FEATURE = Feature(
+    name="announce",
+    commands=(
+        Command(
+            "announce",
+            announce,
+            "cmd.announce",
+            aliases=("通知", "发通知"),
+            roles=frozenset(PUBLISHERS),
+            refusal="announce.refused",
+            private_only="announce.private_only",
+        ),
+    ),
+    callbacks={"an": on_button},
+    text=(TextStep(40, on_private_text),),  # the author's next private message: the notice, or when to send it
+    sweeps=(sweep_announcements,),
+)

@@ -1,0 +1,65 @@
+"""How features talk to each other without importing each other: one feature emits a hook (a small fact about what
+just happened), the features that declared a listener for its type act on it in the same transaction.
+
+The hooks are facts of the domain, named here so that neither side needs the other."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from models.events import Event, Occurrence
+from models.places import Place
+from models.tickets import Ticket
+
+if TYPE_CHECKING:
+    from handlers.core.context import Context
+
+Listener = Callable[["Context", Any], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ReportConfirmed:
+    """Someone who manages the building confirmed a resident's report (the ticket is now confirmed)."""
+
+    ticket: Ticket
+    building: Place
+
+
+@dataclass(frozen=True)
+class TicketResolved:
+    """The ticket's assignee said it is done."""
+
+    ticket: Ticket
+    building: Place
+
+
+@dataclass(frozen=True)
+class Attended:
+    """A person checked in to an occurrence of an event for the first time (by code, or marked by an organiser)."""
+
+    event: Event
+    occurrence: Occurrence
+    person_id: int
+
+
+@dataclass(frozen=True)
+class Listen:
+    """A feature's listener for one type of hook."""
+
+    hook: type
+    handler: Listener
+
+
+class Hooks:
+    """The listeners of every feature, by hook type, in the order the features are listed."""
+
+    def __init__(self, listens: Iterable[Listen] = ()) -> None:
+        self._listeners: dict[type, list[Listener]] = {}
+        for listen in listens:
+            self._listeners.setdefault(listen.hook, []).append(listen.handler)
+
+    async def emit(self, ctx: Context, hook: object) -> None:
+        for listener in self._listeners.get(type(hook), []):
+            await listener(ctx, hook)

@@ -1,0 +1,118 @@
+"""报名 on an occurrence card, with capacity and a waiting list, and 签到 with the occurrence's short code."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.common.times import local_time
+from handlers.core.context import Context
+from handlers.core.hooks import Attended
+from handlers.core.types import IncomingCallback, IncomingMessage
+from handlers.events.cards import refresh_cards
+from models.events import Event, Occurrence, Rsvp, RsvpStatus, occurrence_by_code, rsvp_of, rsvps_of
+
+CHECKIN_WINDOW = timedelta(hours=3)
+
+
+async def on_rsvp(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
+    """ev:go / ev:no on an occurrence card."""
+    occurrence = await ctx.session.get(Occurrence, int(parts[1])) if len(parts) == 2 and parts[1].isdigit() else None
+    event = await ctx.session.get(Event, occurrence.event_id) if occurrence else None
+    if occurrence is None or event is None:
+        ctx.answer(ctx.t("button.stale"))
+        return
+    if occurrence.cancelled or occurrence.starts_at <= ctx.now:
+        ctx.answer(ctx.t("event.over"), alert=True)
+        return
+    if parts[0] == "go":
+        await sign_up(ctx, event, occurrence)
+    else:
+        await cancel_sign_up(ctx, event, occurrence)
+    await refresh_cards(ctx, event, occurrence)
+
+
+async def sign_up(ctx: Context, event: Event, occurrence: Occurrence) -> None:
+    person_id = ctx.person.id or 0
+    mine = await rsvp_of(ctx.session, occurrence_id=occurrence.id or 0, person_id=person_id)
+    if mine is not None and mine.status != RsvpStatus.CANCELLED:
+        ctx.answer(ctx.t("event.already"))
+        return
+    rsvps = await rsvps_of(ctx.session, occurrence_id=occurrence.id or 0)
+    going = sum(r.status == RsvpStatus.GOING for r in rsvps)
+    status = RsvpStatus.GOING if event.capacity is None or going < event.capacity else RsvpStatus.WAITLIST
+    if mine is None:
+        mine = Rsvp(occurrence_id=occurrence.id or 0, person_id=person_id)
+        ctx.session.add(mine)
+    mine.status, mine.updated_at = status, ctx.now
+    await ctx.session.flush()
+    if status == RsvpStatus.GOING:
+        ctx.answer(ctx.t("event.going"))
+    else:
+        waiting = await waiting_list(ctx.session, occurrence)
+        ctx.answer(ctx.t("event.waitlisted", position=len(waiting)), alert=True)
+
+
+async def cancel_sign_up(ctx: Context, event: Event, occurrence: Occurrence) -> None:
+    mine = await rsvp_of(ctx.session, occurrence_id=occurrence.id or 0, person_id=ctx.person.id or 0)
+    if mine is None or mine.status == RsvpStatus.CANCELLED:
+        ctx.answer(ctx.t("event.not_signed"))
+        return
+    freed = mine.status == RsvpStatus.GOING
+    mine.status, mine.updated_at = RsvpStatus.CANCELLED, ctx.now
+    await ctx.session.flush()
+    ctx.answer(ctx.t("event.cancelled_rsvp"))
+    if freed:
+        await promote_first_waiting(ctx, event, occurrence)
+
+
+async def waiting_list(session: AsyncSession, occurrence: Occurrence) -> list[Rsvp]:
+    """The waiting list in the order people joined it."""
+    return [r for r in await rsvps_of(session, occurrence_id=occurrence.id or 0) if r.status == RsvpStatus.WAITLIST]
+
+
+async def promote_first_waiting(ctx: Context, event: Event, occurrence: Occurrence) -> None:
+    """A place freed up: the first on the waiting list goes, and is told privately."""
+    waiting = await waiting_list(ctx.session, occurrence)
+    if not waiting:
+        return
+    first = waiting[0]
+    first.status = RsvpStatus.GOING
+    text = ctx.t("event.promoted", title=event.title, time=local_time(occurrence.starts_at, ctx.config.timezone))
+    await ctx.tell(first.person_id, text)
+
+
+# ---- check-in ------------------------------------------------------------------------------------------------
+
+
+async def record_attendance(session: AsyncSession, *, occurrence: Occurrence, person_id: int, now: datetime) -> bool:
+    """Mark a person present; True only the first time (what a points award keys on: one per person and occurrence)."""
+    rsvp = await rsvp_of(session, occurrence_id=occurrence.id or 0, person_id=person_id)
+    if rsvp is None:
+        rsvp = Rsvp(occurrence_id=occurrence.id or 0, person_id=person_id, status=RsvpStatus.GOING, updated_at=now)
+        session.add(rsvp)
+    if rsvp.checked_in_at is not None:
+        return False
+    rsvp.checked_in_at = now
+    await session.flush()
+    return True
+
+
+async def check_in(ctx: Context, message: IncomingMessage) -> None:
+    """签到 CODE: check in to an occurrence starting within three hours of now."""
+    code = message.args.strip()
+    if not code.isdigit():
+        ctx.reply(ctx.t("event.checkin_usage"), quote=ctx.in_group)
+        return
+    occurrence = await occurrence_by_code(
+        ctx.session, code=code, after=ctx.now - CHECKIN_WINDOW, before=ctx.now + CHECKIN_WINDOW
+    )
+    event = await ctx.session.get(Event, occurrence.event_id) if occurrence else None
+    if occurrence is None or event is None:
+        ctx.reply(ctx.t("event.checkin_unknown"), quote=ctx.in_group)
+        return
+    first = await record_attendance(ctx.session, occurrence=occurrence, person_id=ctx.person.id or 0, now=ctx.now)
+    ctx.reply(ctx.t("event.checked_in" if first else "event.checkin_already", title=event.title), quote=ctx.in_group)
+    if first:
+        await ctx.emit(Attended(event, occurrence, ctx.person.id or 0))

@@ -1,0 +1,14 @@
+"""The linking feature: 关联账号 makes a Telegram and a WeCom account one person."""
+
+from __future__ import annotations
+
+from handlers.core.feature import Command, Feature
+from handlers.linking.codes import link, link_settings
+
+FEATURE = Feature(
+    name="linking",
+    commands=(
+        Command("link", link, "cmd.link", aliases=("关联账号", "账号关联", "关联"), private_only="link.private_only"),
+    ),
+    settings=link_settings,
+)

@@ -1,0 +1,15 @@
+"""The onboarding feature: /start with invite links, /help, /me."""
+
+from __future__ import annotations
+
+from handlers.core.feature import Command, Feature
+from handlers.onboarding.commands import me, show_help, start
+
+FEATURE = Feature(
+    name="onboarding",
+    commands=(
+        Command("start", start, "cmd.start", menu=False),
+        Command("help", show_help, "cmd.help", aliases=("帮助", "help", "菜单")),
+        Command("me", me, "cmd.me", aliases=("我的身份",)),
+    ),
+)

@@ -1,0 +1,26 @@
+"""The tickets feature: requests from chat to a confirmed, escalated, fixed and verified ticket."""
+
+from __future__ import annotations
+
+from handlers.core.feature import Command, Feature, TextStep
+from handlers.tickets.commands import ticket_detail, tickets, tickets_page
+from handlers.tickets.intake import on_chat_message, on_offer, report_command
+from handlers.tickets.lifecycle import on_assignee_photo, on_ticket_button
+from handlers.tickets.rules import sla_from
+from handlers.tickets.timers import sweep
+
+FEATURE = Feature(
+    name="tickets",
+    commands=(
+        Command("report", report_command, "cmd.report", aliases=("报修", "投诉", "随手拍")),
+        Command("tickets", tickets, "cmd.tickets", aliases=("我的报修", "工单")),
+        Command("ticket", ticket_detail, "cmd.ticket", aliases=("工单详情",)),
+    ),
+    callbacks={"t": on_ticket_button, "i": on_offer, "tl": tickets_page},
+    text=(
+        TextStep(80, on_assignee_photo),  # a photo the assignee sends privately, before the passive intake
+        TextStep(90, on_chat_message),  # last of all: group chatter that may be a request
+    ),
+    sweeps=(sweep,),
+    settings=sla_from,
+)
