@@ -1,4 +1,5 @@
-"""Shared table helpers: naming convention, UTC time, JSON columns."""
+"""Shared table helpers: naming convention, UTC time, JSON columns, and the session type (handlers/ take it from
+here and never import the ORM)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, MetaData
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession as AsyncSession  # the session type handlers name from here
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

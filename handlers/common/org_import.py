@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.base import AsyncSession
 from models.places import Place, PlaceKind, add_place, place_by_code
 
 CSV_COLUMNS = ("community", "grid", "building", "units")

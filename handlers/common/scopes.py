@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from handlers.core.context import Context
 from handlers.core.types import Button, Keyboard, in_pairs
+from models.base import AsyncSession
 from models.chats import Chat, active_chats_in
 from models.people import Role
 from models.places import Place, PlaceKind, place_by_id, places_within

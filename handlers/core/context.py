@@ -9,8 +9,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from handlers.core.hooks import Hooks
 from handlers.core.notify import private_message
 from handlers.core.texts import translate
@@ -26,6 +24,7 @@ from handlers.core.types import (
     Keyboard,
     Send,
 )
+from models.base import AsyncSession
 from models.chats import Chat
 from models.people import MergeStep, Person, Role, RoleGrant
 from models.places import Place

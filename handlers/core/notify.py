@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from handlers.core.types import Keyboard, Send
+from models.base import AsyncSession
 from models.people import accounts_of
 
 

@@ -6,9 +6,8 @@ import base64
 from collections.abc import Iterable
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from handlers.core.types import AnswerCallback, Edit, Effect, Keyboard, Send, SendDocument
+from models.base import AsyncSession
 from models.outbox import OutboxAction, OutboxMessage, sent_message_id
 
 

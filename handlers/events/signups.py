@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from handlers.common.times import local_time
 from handlers.core.context import Context
 from handlers.core.hooks import Attended
 from handlers.core.types import IncomingCallback, IncomingMessage
 from handlers.events.cards import refresh_cards
+from models.base import AsyncSession
 from models.events import Event, Occurrence, Rsvp, RsvpStatus, occurrence_by_code, rsvp_of, rsvps_of
 
 CHECKIN_WINDOW = timedelta(hours=3)

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import partial
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from handlers.common.roles import may_act_on
 from handlers.common.times import local_stamp
 from handlers.core.context import Context
@@ -19,6 +17,7 @@ from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keybo
 from handlers.passbook.keepers import SHOP_KEEPERS, keeper_community
 from handlers.passbook.rules import PassbookConfig, star_level, stars_text
 from handlers.passbook.sheets import Sheet, to_csv, to_xlsx
+from models.base import AsyncSession
 from models.passbook import lifetime_effect
 from models.places import Place, place_by_id
 from models.reports import balances_of, community_entries, members_of, names_of, people_with_entries

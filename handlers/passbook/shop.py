@@ -7,8 +7,6 @@ from __future__ import annotations
 import secrets
 from datetime import tzinfo
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from handlers.common.roles import may_act_on
 from handlers.common.times import local_time
 from handlers.core.context import Context, Work
@@ -16,6 +14,7 @@ from handlers.core.texts import translate
 from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard
 from handlers.passbook.keepers import SHOP_KEEPERS, kept_community
 from handlers.passbook.rules import PassbookConfig
+from models.base import AsyncSession
 from models.ledger import balance_of
 from models.people import person_by_id
 from models.places import Place, ancestors, place_by_id

@@ -8,13 +8,12 @@ import csv
 import io
 from datetime import datetime
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from handlers.common.roles import may_act_on
 from handlers.core.context import Context
 from handlers.core.texts import translate
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard
 from handlers.passbook.keepers import SHOP_KEEPERS, keeper_community
+from models.base import AsyncSession
 from models.places import Place, PlaceKind, place_by_id
 from models.shop import ItemRow, RewardItem, held_counts, items_of, save_items
 
