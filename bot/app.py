@@ -118,7 +118,7 @@ async def start_runtime(
         sessions=sessions, router=assembly.router, config=assembly.config, clock=clock, on_outbox=sender.wake
     )
     adapter = TelegramAdapter(application, dispatcher.handle)
-    await adapter.set_commands(menu_entries(assembly.router))
+    await adapter.set_commands(menu_entries(assembly))
     await sender.start()
     sweeper = Sweeper(
         sessions=sessions,

@@ -67,7 +67,7 @@ async def on_button(ctx: Context, callback: IncomingCallback, parts: list[str]) 
         ctx.edit_pressed(ctx.t("announce.when"))
     elif action == "x":
         draft.status = S.CANCELLED
-        ctx.edit_pressed(ctx.t("announce.cancelled"))
+        ctx.edit_pressed(ctx.t("common.cancelled"))
     ctx.answer()
 
 
@@ -84,7 +84,7 @@ async def toggle_scope(ctx: Context, draft: Announcement, place_id: int) -> None
 
 async def scope_chosen(ctx: Context, draft: Announcement) -> None:
     if not draft.scope_ids:
-        ctx.answer(ctx.t("announce.need_scope"), alert=True)
+        ctx.answer(ctx.t("scope.need_one"), alert=True)
         return
     if not await chats_in_scope(ctx.session, draft.scope_ids):
         ctx.edit_pressed(ctx.t("announce.no_groups"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.announce.texts import translate
 from handlers.common.scopes import chats_in_scope
 from handlers.core.context import Work
 from handlers.core.types import Send
@@ -22,7 +23,7 @@ S = AnnouncementStatus
 async def dispatch(work: Work, draft: Announcement) -> int:
     """Hand one copy per group to the outbox (dedupe keys: never twice), and remember how many."""
     chats = await chats_in_scope(work.session, draft.scope_ids)
-    text = f"{work.t('announce.header')}\n{draft.text}"
+    text = f"{translate(work.locale, 'announce.header')}\n{draft.text}"
     for chat in chats:
         work.effects.add(
             Send(
@@ -54,13 +55,14 @@ async def report(work: Work, draft: Announcement) -> bool:
     if len(rows) < draft.targets or any(r.status in UNFINISHED for r in rows):
         return False
     delivered = sum(r.status == OutboxStatus.SENT for r in rows)
-    lines = [work.t("announce.report", number=draft.id, delivered=delivered, total=draft.targets)]
+    lines = [translate(work.locale, "announce.report", number=draft.id, delivered=delivered, total=draft.targets)]
     for row in rows:
         if row.status != OutboxStatus.SENT:
             chat_id = int((row.dedupe_key or "::0").rsplit(":", 1)[1])
             chat = await work.session.get(Chat, chat_id)
             lines.append(
-                work.t(
+                translate(
+                    work.locale,
                     "announce.report_failure",
                     chat=chat.title if chat else row.chat_id,
                     reason=row.last_error or row.status,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.announce.compose import announce, on_button, on_private_text
 from handlers.announce.delivery import sweep_announcements
+from handlers.announce.texts import CATALOGUE
 from handlers.common.scopes import PUBLISHERS
 from handlers.core.feature import Command, Feature, TextStep
 
@@ -23,4 +24,5 @@ FEATURE = Feature(
     callbacks={"an": on_button},
     text=(TextStep(40, on_private_text),),  # the author's next private message: the notice, or when to send it
     sweeps=(sweep_announcements,),
+    texts=CATALOGUE,
 )

@@ -63,9 +63,9 @@ def future_time(ctx: Context, text: str) -> ParsedTime | None:
     try:
         parsed = parse_time(text, now=local_now)
     except TimeParseError:
-        ctx.reply(ctx.t("announce.bad_time"))
+        ctx.reply(ctx.t("scope.bad_time"))
         return None
     if parsed.at <= local_now:
-        ctx.reply(ctx.t("announce.past_time"))
+        ctx.reply(ctx.t("scope.past_time"))
         return None
     return parsed

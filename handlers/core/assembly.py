@@ -1,5 +1,6 @@
 """Everything built from the ordered tuple of features, once, by the composition root: the router (and with it the
-command menu and /help), the listeners of every hook, the timers, the merge steps and every feature's settings."""
+command menu and /help), the listeners of every hook, the timers, the merge steps, every feature's settings and
+one table of every feature's texts."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from handlers.core.context import FeatureConfig
 from handlers.core.feature import Feature, Sweep
 from handlers.core.hooks import Hooks
 from handlers.core.router import Router
-from handlers.core.texts import translate
+from handlers.core.texts import CORE, Texts
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,15 @@ def assemble(features: Sequence[Feature], *, base: FeatureConfig, env: Any) -> A
         hooks=Hooks(listen for f in features for listen in f.listens),
         menu=tuple(router.menu()),
         merge_steps=tuple(step for f in features for step in f.merge_steps),
+        texts=Texts((CORE, *(f.texts for f in features if f.texts is not None))),
     )
     return Assembly(tuple(features), router, config, tuple(sweep for f in features for sweep in f.sweeps))
 
 
-def menu_entries(router: Router) -> list[tuple[str, str, str]]:
+def menu_entries(assembly: Assembly) -> list[tuple[str, str, str]]:
     """(command, Chinese description, English description) for the platform's command menu."""
-    return [(c.name, translate("zh", c.description_key), translate("en", c.description_key)) for c in router.menu()]
+    texts = assembly.config.texts
+    return [
+        (c.name, texts.translate("zh", c.description_key), texts.translate("en", c.description_key))
+        for c in assembly.config.menu
+    ]

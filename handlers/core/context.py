@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.core.hooks import Hooks
 from handlers.core.notify import private_message
-from handlers.core.texts import translate
+from handlers.core.texts import CORE, Texts
 from handlers.core.types import (
     AnswerCallback,
     Button,
@@ -39,7 +39,7 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class FeatureConfig:
     """What features get from the composition root: the runtime's own settings, and what it assembled from the
-    features (their settings by type, their hooks, the command menu, the merge steps)."""
+    features (their settings by type, their hooks, the command menu, the merge steps, every catalogue of texts)."""
 
     bot_username: str
     default_locale: str = "zh"
@@ -50,6 +50,7 @@ class FeatureConfig:
     hooks: Hooks = field(default_factory=Hooks)
     menu: tuple[Command, ...] = ()
     merge_steps: tuple[MergeStep, ...] = ()
+    texts: Texts = field(default_factory=lambda: Texts((CORE,)))
 
 
 @dataclass(kw_only=True)
@@ -66,7 +67,7 @@ class Work:
         return self.config.default_locale
 
     def t(self, key: str, **values: object) -> str:
-        return translate(self.locale, key, **values)
+        return self.config.texts.translate(self.locale, key, **values)
 
     def setting(self, kind: type[T]) -> T:
         """The settings a feature declared, by their type."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from handlers.core.context import Context, Work
 from handlers.core.hooks import Listen
+from handlers.core.texts import Catalogue
 from handlers.core.types import BotMembership, ChatMoved, IncomingCallback, IncomingMessage
 from models.people import MergeStep, Role
 
@@ -77,3 +78,5 @@ class Feature:
     rows per person that must be combined rather than dropped (a balance kept next to a ledger)."""
     listens: tuple[Listen, ...] = ()
     settings: SettingsLoader | None = None
+    texts: Catalogue | None = None
+    """Every sentence the feature says, Chinese and English; the core's sentences are shared by all."""

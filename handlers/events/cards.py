@@ -9,8 +9,8 @@ from datetime import datetime, tzinfo
 from handlers.common.scopes import chats_in_scope
 from handlers.common.times import local_time
 from handlers.core.context import Context, Work
-from handlers.core.texts import translate
 from handlers.core.types import Button, Edit, Keyboard, Send
+from handlers.events.texts import translate
 from models.events import Event, EventStep, Occurrence, Rsvp, RsvpStatus, rsvps_of
 
 

@@ -7,6 +7,7 @@ from handlers.common.scopes import PUBLISHERS
 from handlers.core.feature import Command, Feature, TextStep
 from handlers.events import manage, wizard
 from handlers.events.signups import check_in, on_rsvp
+from handlers.events.texts import CATALOGUE
 from handlers.events.timers import sweep_events
 
 FEATURE = Feature(
@@ -31,4 +32,5 @@ FEATURE = Feature(
     ),
     sweeps=(sweep_events,),
     settings=wizard.event_settings,
+    texts=CATALOGUE,
 )

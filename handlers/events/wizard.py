@@ -124,9 +124,9 @@ async def on_scope_button(ctx: Context, callback: IncomingCallback, parts: list[
         ctx.edit_pressed(ctx.t("event.published", count=count, code=occurrence.checkin_code))
     elif action == "x":
         event.step = EventStep.CANCELLED
-        ctx.edit_pressed(ctx.t("announce.cancelled"))
+        ctx.edit_pressed(ctx.t("common.cancelled"))
     else:
-        ctx.answer(ctx.t("announce.need_scope"), alert=True)
+        ctx.answer(ctx.t("scope.need_one"), alert=True)
         return
     ctx.answer()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.core.feature import Command, Feature
 from handlers.groups.binding import BIND_ROLES, bind, bind_chosen, bind_page
 from handlers.groups.membership import on_membership, on_moved, register_resident
+from handlers.groups.texts import CATALOGUE
 
 FEATURE = Feature(
     name="groups",
@@ -23,4 +24,5 @@ FEATURE = Feature(
     before_message=(register_resident,),
     membership=(on_membership,),
     moved=(on_moved,),
+    texts=CATALOGUE,
 )

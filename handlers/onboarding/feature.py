@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.core.feature import Command, Feature
 from handlers.onboarding.commands import me, show_help, start
+from handlers.onboarding.texts import CATALOGUE
 
 FEATURE = Feature(
     name="onboarding",
@@ -12,4 +13,5 @@ FEATURE = Feature(
         Command("help", show_help, "cmd.help", aliases=("帮助", "help", "菜单")),
         Command("me", me, "cmd.me", aliases=("我的身份",)),
     ),
+    texts=CATALOGUE,
 )

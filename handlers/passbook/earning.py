@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from handlers.core.context import Context
 from handlers.core.hooks import Attended, ReportConfirmed, TicketResolved
-from handlers.core.texts import translate
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send, in_pairs
 from handlers.passbook.rules import (
     AWARDER_ROLES,
@@ -24,6 +23,7 @@ from handlers.passbook.rules import (
     star_level,
     stars_text,
 )
+from handlers.passbook.texts import translate
 from models.chats import Chat, active_chats_in
 from models.ledger import InsufficientPoints, balance_of, post_entry
 from models.passbook import (
@@ -320,7 +320,7 @@ async def on_picker_button(ctx: Context, callback: IncomingCallback, parts: list
     action, numbers = (parts[0] if parts else ""), [int(p) for p in parts[1:] if p.isdigit()]
     if action == "x":
         await drop_draft(ctx)
-        ctx.edit_pressed(ctx.t("announce.cancelled"))
+        ctx.edit_pressed(ctx.t("common.cancelled"))
     elif action == "b" and len(numbers) == 2:
         building = await place_by_id(ctx.session, place_id=numbers[0])
         if building is None or building.id not in {b.id for b in await scope_buildings(ctx)}:

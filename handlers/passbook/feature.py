@@ -8,6 +8,7 @@ from handlers.core.hooks import Attended, Listen, ReportConfirmed, TicketResolve
 from handlers.passbook import checking, earning, exports, shop, shop_admin
 from handlers.passbook.keepers import SHOP_KEEPERS
 from handlers.passbook.rules import AWARDER_ROLES, REVOKER_ROLES, passbook_from
+from handlers.passbook.texts import CATALOGUE
 from models.ledger import merge_balances
 
 KEEPERS = frozenset(SHOP_KEEPERS)
@@ -15,13 +16,13 @@ STAFF = frozenset(REVOKER_ROLES)
 
 
 def keepers_only(
-    name: str, handler: CommandHandler, aliases: tuple[str, ...], private_only: str | None = None
+    name: str, handler: CommandHandler, description_key: str, aliases: tuple[str, ...], private_only: str | None = None
 ) -> Command:
     """A command for the community's shop keepers (staff and admins)."""
     return Command(
         name,
         handler,
-        f"cmd.{name}",
+        description_key,
         aliases=aliases,
         roles=KEEPERS,
         refusal="shop.keeper_only",
@@ -61,12 +62,12 @@ FEATURE = Feature(
             refusal="passbook.check_refused",
         ),
         Command("shop", shop.open_shop, "cmd.shop", aliases=("爱心超市", "兑换"), private_only="shop.private_only"),
-        keepers_only("handover", shop.handover_command, ("核销",)),
-        keepers_only("shopadmin", shop_admin.show_admin, ("超市管理",), "shopadmin.private_only"),
-        keepers_only("shopadd", shop_admin.add_item, ("上架",), "shopadmin.private_only"),
-        keepers_only("shopimport", shop_admin.import_items, ("导入商品",), "shopadmin.private_only"),
-        keepers_only("export", exports.export_menu, ("导出", "导出报表"), "export.private_only"),
-        keepers_only("stars", exports.show_stars, ("星级文明户",), "export.private_only"),
+        keepers_only("handover", shop.handover_command, "cmd.handover", ("核销",)),
+        keepers_only("shopadmin", shop_admin.show_admin, "cmd.shopadmin", ("超市管理",), "shopadmin.private_only"),
+        keepers_only("shopadd", shop_admin.add_item, "cmd.shopadd", ("上架",), "shopadmin.private_only"),
+        keepers_only("shopimport", shop_admin.import_items, "cmd.shopimport", ("导入商品",), "shopadmin.private_only"),
+        keepers_only("export", exports.export_menu, "cmd.export", ("导出", "导出报表"), "export.private_only"),
+        keepers_only("stars", exports.show_stars, "cmd.stars", ("星级文明户",), "export.private_only"),
     ),
     callbacks={
         "pba": earning.on_picker_button,
@@ -86,4 +87,5 @@ FEATURE = Feature(
         Listen(Attended, earning.award_attendance),
     ),
     settings=passbook_from,
+    texts=CATALOGUE,
 )

@@ -10,10 +10,10 @@ from datetime import tzinfo
 from handlers.common.roles import may_act_on
 from handlers.common.times import local_time
 from handlers.core.context import Context, Work
-from handlers.core.texts import translate
 from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard
 from handlers.passbook.keepers import SHOP_KEEPERS, kept_community
 from handlers.passbook.rules import PassbookConfig
+from handlers.passbook.texts import translate
 from models.base import AsyncSession
 from models.ledger import balance_of
 from models.people import person_by_id

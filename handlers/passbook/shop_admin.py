@@ -10,9 +10,9 @@ from datetime import datetime
 
 from handlers.common.roles import may_act_on
 from handlers.core.context import Context
-from handlers.core.texts import translate
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard
 from handlers.passbook.keepers import SHOP_KEEPERS, keeper_community
+from handlers.passbook.texts import translate
 from models.base import AsyncSession
 from models.places import Place, PlaceKind, place_by_id
 from models.shop import ItemRow, RewardItem, held_counts, items_of, save_items
@@ -46,7 +46,7 @@ class CatalogueError(Exception):
         self.key, self.values = key, values
 
     def text(self, locale: str) -> str:
-        return translate(locale, f"shopadmin.{self.key}", **self.values)
+        return translate(locale, self.key, **self.values)
 
 
 # ---- reading rows ---------------------------------------------------------------------------------------------
@@ -63,14 +63,14 @@ def item_row(name: str, cost: str, stock: str, active: str, line: int) -> ItemRo
     """One checked row; raises CatalogueError naming the line."""
     name = name.strip()
     if not name or len(name) > NAME_MAX:
-        raise CatalogueError("bad_name", line=line, limit=NAME_MAX)
+        raise CatalogueError("shopadmin.bad_name", line=line, limit=NAME_MAX)
     flag = active.strip().lower()
     if flag not in YES | NO:
-        raise CatalogueError("bad_active", line=line, value=active.strip())
+        raise CatalogueError("shopadmin.bad_active", line=line, value=active.strip())
     return ItemRow(
         name=name,
-        cost=parse_whole_number(cost, minimum=1, line=line, key="bad_cost"),
-        stock=parse_whole_number(stock, minimum=0, line=line, key="bad_stock"),
+        cost=parse_whole_number(cost, minimum=1, line=line, key="shopadmin.bad_cost"),
+        stock=parse_whole_number(stock, minimum=0, line=line, key="shopadmin.bad_stock"),
         active=flag in YES,
     )
 
@@ -79,7 +79,7 @@ def header_columns(header: list[str]) -> dict[str, int]:
     """Which position holds name / cost / stock / active; Chinese or English headers, any order."""
     positions = {COLUMNS.get(cell.strip().lower().lstrip("\ufeff"), ""): i for i, cell in enumerate(header)}
     if any(column not in positions for column in REQUIRED):
-        raise CatalogueError("bad_header", found=",".join(header))
+        raise CatalogueError("shopadmin.bad_header", found=",".join(header))
     return positions
 
 
@@ -87,18 +87,18 @@ def parse_catalogue(text: str) -> list[ItemRow]:
     """Every row of a CSV catalogue (a header line first), or CatalogueError for the first bad line."""
     rows = [(n, r) for n, r in enumerate(csv.reader(io.StringIO(text.lstrip("\ufeff"))), start=1) if any(r)]
     if len(rows) < 2:
-        raise CatalogueError("empty")
+        raise CatalogueError("shopadmin.empty")
     positions = header_columns(rows[0][1])
     width = len(rows[0][1])
     seen: dict[str, int] = {}
     parsed = []
     for line, cells in rows[1:]:
         if len(cells) != width:
-            raise CatalogueError("bad_width", line=line, expected=width, found=len(cells))
+            raise CatalogueError("shopadmin.bad_width", line=line, expected=width, found=len(cells))
         active = cells[positions["active"]] if "active" in positions else ""
         row = item_row(cells[positions["name"]], cells[positions["cost"]], cells[positions["stock"]], active, line)
         if row.name in seen:
-            raise CatalogueError("duplicate", line=line, name=row.name, first=seen[row.name])
+            raise CatalogueError("shopadmin.duplicate", line=line, name=row.name, first=seen[row.name])
         seen[row.name] = line
         parsed.append(row)
     return parsed
@@ -108,7 +108,7 @@ def parse_item_words(args: str) -> ItemRow:
     """「上架 大米 5斤 100 10」: the last two words are points and stock, the rest is the name."""
     words = args.split()
     if len(words) < 3:
-        raise CatalogueError("add_usage")
+        raise CatalogueError("shopadmin.add_usage")
     return item_row(" ".join(words[:-2]), words[-2], words[-1], "", 1)
 
 
@@ -181,7 +181,7 @@ async def add_item(ctx: Context, message: IncomingMessage) -> None:
     except CatalogueError as error:
         ctx.reply(
             error.text(ctx.locale)
-            if error.key == "add_usage"
+            if error.key == "shopadmin.add_usage"
             else f"{error.text(ctx.locale)}\n{ctx.t('shopadmin.add_usage')}"
         )
         return

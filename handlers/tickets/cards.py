@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.core.texts import translate
 from handlers.core.types import Button, Keyboard
+from handlers.tickets.texts import translate
 from models.tickets import Ticket, TicketStatus, Tier
 
 CARD_TEXT_LIMIT = 300

@@ -98,7 +98,7 @@ async def ticket_detail(ctx: Context, message: IncomingMessage) -> None:
         return
     lines = [await full_card(ctx, ticket), "", ctx.t("ticket.history")]
     for event in await events_of(ctx.session, ticket_id=ticket.id or 0):
-        who = await name_of(ctx, event.actor_id) or ctx.t("system")
+        who = await name_of(ctx, event.actor_id) or ctx.t("ticket.system")
         when = event.created_at.astimezone(ctx.config.timezone).strftime("%m-%d %H:%M")
         lines.append(ctx.t("ticket.event", time=when, who=who, action=ctx.t(f"action.{event.action}")))
     ctx.reply("\n".join(lines))

@@ -7,6 +7,7 @@ from handlers.tickets.commands import ticket_detail, tickets, tickets_page
 from handlers.tickets.intake import on_chat_message, on_offer, report_command
 from handlers.tickets.lifecycle import on_assignee_photo, on_ticket_button
 from handlers.tickets.rules import sla_from
+from handlers.tickets.texts import CATALOGUE
 from handlers.tickets.timers import sweep
 
 FEATURE = Feature(
@@ -23,4 +24,5 @@ FEATURE = Feature(
     ),
     sweeps=(sweep,),
     settings=sla_from,
+    texts=CATALOGUE,
 )

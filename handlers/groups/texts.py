@@ -1,0 +1,35 @@
+"""The groups feature's sentences: Chinese first, English second."""
+
+from __future__ import annotations
+
+from handlers.core.texts import CORE, Catalogue, Texts
+
+ZH: dict[str, str] = {
+    "cmd.bind": "把本群绑定到楼栋（楼栋长/社区）",
+    "group.greeting": "大家好，我是「邻里」小助手 👋\n请楼栋长或社区工作人员在群里发送 /bind（或「绑定」），选择本群对应的楼栋。绑定后，我会帮大家登记报修、转达社区通知。",
+    "group.privacy": "⚠️ 我现在只能看到命令和@我的消息，无法识别大家说的报修。请任选其一：\n1. 把我设为本群管理员（不需要任何管理权限）；或\n2. 机器人管理员在 @BotFather 发送 /setprivacy，选择本机器人并设为 Disable，然后把我移出群再重新拉进来。",
+    "group.promoted": "谢谢！我现在可以看到群里的消息了。",
+    "bind.only_group": "请在需要绑定的楼栋群里发送 /bind。",
+    "bind.refused": "抱歉，只有本楼的楼栋长、网格员或社区工作人员可以绑定群。如需帮助请联系社区。",
+    "bind.choose": "请选择本群对应的楼栋：",
+    "bind.no_buildings": "您管辖的范围里还没有楼栋，请先由社区导入楼栋信息。",
+    "bind.done": "✅ 本群已绑定到「{place}」。\n从现在起我会：\n• 识别群里的报修、纠纷和环境卫生问题，请楼栋长确认后登记；\n• 转达社区通知和活动；\n• 记录志愿服务积分（爱心存折）。\n发送 /help 查看全部功能。",
+    "bind.rebound": "本群原绑定「{old}」，现已改为「{place}」。",
+}
+
+EN: dict[str, str] = {
+    "cmd.bind": "Bind this group to a building (building head/staff)",
+    "group.greeting": "Hello everyone, I am Linli 👋\nThe building head or community staff: send /bind in this group and pick the building it belongs to. Once bound I help with repair requests and community notices.",
+    "group.privacy": "⚠️ I can only see commands and messages that mention me, so I cannot notice repair requests. Either:\n1. make me an administrator of this group (no admin rights needed), or\n2. the bot owner sends /setprivacy to @BotFather, picks this bot, chooses Disable, then removes me and adds me again.",
+    "group.promoted": "Thank you! I can now read the messages in this group.",
+    "bind.only_group": "Please send /bind inside the building group you want to bind.",
+    "bind.refused": "Sorry, only this building's head, the grid worker or community staff can bind a group.",
+    "bind.choose": "Which building is this group for?",
+    "bind.no_buildings": "There are no buildings in your area yet; the community office has to import them first.",
+    "bind.done": "✅ This group is now bound to {place}.\nFrom now on I will:\n• notice repair, dispute and sanitation requests for the building head to confirm;\n• pass on community notices and events;\n• record volunteer points (love passbook).\nSend /help to see everything.",
+    "bind.rebound": "This group was bound to {old}; it is now bound to {place}.",
+}
+
+CATALOGUE = Catalogue("groups", ZH, EN, families=())
+translate = Texts((CORE, CATALOGUE)).translate
+"""This feature's sentences and the core's, for code with no unit of work at hand (cards, files, ledger reasons)."""
