@@ -9,7 +9,6 @@ import json
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -22,9 +21,10 @@ from bot.wecom import APP_CALLBACK_PATH, BOT_CALLBACK_PATH, WeComAdapter
 from bot.wecom_crypto import MAX_BODY_BYTES, WeComCrypto
 from handlers.types import Incoming, IncomingMessage
 from models.routes import take_reply_channel
+from tests.fixtures import WECOM_VECTORS
 from tests.support.fake_wecom import APP_CRYPTO, APP_TOKEN, BOT_AES_KEY, BOT_CRYPTO, BOT_TOKEN, CORP_ID, signed_query
 
-VECTORS = json.loads((Path(__file__).resolve().parents[2].parent / "shared/data/wecom/vectors.json").read_text())
+VECTORS = json.loads(WECOM_VECTORS.read_text(encoding="utf-8"))
 API_BASE = "http://127.0.0.1:9"
 AIBOT_MESSAGE = {
     "msgid": "m-1",
