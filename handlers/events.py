@@ -14,7 +14,7 @@ from handlers.passbook.earning import award_attendance
 from handlers.router import Command, Router
 from handlers.scopes import PUBLISHERS, chats_in_scope, future_time, scope_keyboard, scope_options
 from handlers.texts import translate
-from handlers.times import local_time
+from handlers.times import local_time, minutes_until, spoken_time
 from handlers.types import Button, Edit, Effects, IncomingCallback, IncomingMessage, Keyboard, Send
 from models.events import (
     Event,
@@ -293,7 +293,8 @@ async def promote_first_waiting(ctx: Context, event: Event, occurrence: Occurren
         return
     first = waiting[0]
     first.status = RsvpStatus.GOING
-    text = ctx.t("event.promoted", title=event.title, time=local_time(occurrence.starts_at, ctx.config.timezone))
+    when = spoken_time(occurrence.starts_at, now=ctx.now, timezone=ctx.config.timezone, locale=ctx.locale)
+    text = ctx.t("event.promoted", title=event.title, time=when)
     message = await private_message(ctx.session, person_id=first.person_id, text=text)
     if message is not None:
         ctx.effects.add(message)
@@ -345,11 +346,11 @@ async def sweep_events(session: AsyncSession, effects: Effects, now: datetime, l
             continue
         if not occurrence.reminded_day and occurrence.starts_at - now > timedelta(hours=1):
             occurrence.reminded_day = True
-            await remind(session, effects, event, occurrence, locale, timezone, "event.reminder_group_day")
+            await remind(session, effects, event, occurrence, now, locale, timezone, "event.reminder_group_day")
             handled += 1
         elif not occurrence.reminded_hour and occurrence.starts_at - now <= timedelta(hours=1):
             occurrence.reminded_day = occurrence.reminded_hour = True
-            await remind(session, effects, event, occurrence, locale, timezone, "event.reminder_group_hour")
+            await remind(session, effects, event, occurrence, now, locale, timezone, "event.reminder_group_hour")
             handled += 1
     for event in await recurring_events(session):
         latest = await latest_occurrence(session, event_id=event.id or 0)
@@ -373,14 +374,16 @@ async def remind(
     effects: Effects,
     event: Event,
     occurrence: Occurrence,
+    now: datetime,
     locale: str,
     timezone: tzinfo,
     group_key: str,
 ) -> None:
-    """Privately to everyone going, and one short note in each group."""
-    when = local_time(occurrence.starts_at, timezone)
+    """Privately to everyone going, and one short note in each group; the day is named as of `now`."""
+    when = spoken_time(occurrence.starts_at, now=now, timezone=timezone, locale=locale)
     private = translate(locale, "event.reminder_private", title=event.title, time=when, place=event.place)
-    note = translate(locale, group_key, title=event.title, time=when[-5:], place=event.place)
+    minutes = minutes_until(occurrence.starts_at, now=now)
+    note = translate(locale, group_key, title=event.title, time=when, minutes=minutes, place=event.place)
     await tell_signed_up(session, effects, event, [occurrence], (RsvpStatus.GOING,), private, note)
 
 

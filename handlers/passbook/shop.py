@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +18,7 @@ from handlers.passbook.ledger import InsufficientPoints, balance_of, post_entry
 from handlers.roles import may_act_on
 from handlers.router import Command, Router
 from handlers.texts import translate
-from handlers.times import local_time
+from handlers.times import end_of_local_day, local_time
 from handlers.types import Button, Edit, Effects, IncomingCallback, IncomingMessage, Keyboard
 from models.passbook import EntryKind
 from models.people import Role, person_by_id
@@ -67,7 +67,7 @@ async def hold_item(
     community_id: int,
     request_key: str,
     now: datetime,
-    hold_for: timedelta,
+    expires_at: datetime,
     reason: str,
 ) -> Hold:
     """Hold the item's cost from the person's points and reserve one piece, or say why not (nothing changes)."""
@@ -80,7 +80,7 @@ async def hold_item(
         return Hold(refusal=Refusal.SOLD_OUT)
     try:
         async with session.begin_nested():
-            redemption = await add_redemption(session, item, person_id, request_key, now, hold_for)
+            redemption = await add_redemption(session, item, person_id, request_key, now, expires_at)
             await post_entry(
                 session,
                 person_id=person_id,
@@ -102,7 +102,7 @@ async def hold_item(
 
 
 async def add_redemption(
-    session: AsyncSession, item: RewardItem, person_id: int, request_key: str, now: datetime, hold_for: timedelta
+    session: AsyncSession, item: RewardItem, person_id: int, request_key: str, now: datetime, expires_at: datetime
 ) -> Redemption:
     redemption = Redemption(
         item_id=item.id or 0,
@@ -113,7 +113,7 @@ async def add_redemption(
         code=await new_pickup_code(session),
         request_key=request_key,
         held_at=now,
-        expires_at=now + hold_for,
+        expires_at=expires_at,
     )
     session.add(redemption)
     await session.flush()
@@ -281,8 +281,8 @@ async def show_confirmation(ctx: Context, community: Place, item_id: int) -> Non
         ctx.answer(ctx.t("shop.unavailable"), alert=True)
         return
     balance = await balance_of(ctx.session, person_id=ctx.person.id or 0)
-    hours = round(ctx.config.shop_hold.total_seconds() / 3600)
-    text = ctx.t("shop.confirm", name=item.name, cost=item.cost, spendable=balance.spendable, hours=hours)
+    until = local_time(pickup_deadline(ctx), ctx.config.timezone)
+    text = ctx.t("shop.confirm", name=item.name, cost=item.cost, spendable=balance.spendable, until=until)
     buttons = (
         (
             Button(ctx.t("button.shop_confirm"), f"shop:ok:{item.id}:{secrets.token_hex(4)}"),
@@ -291,6 +291,11 @@ async def show_confirmation(ctx: Context, community: Place, item_id: int) -> Non
     )
     ctx.edit_pressed(text, buttons=buttons)
     ctx.answer()
+
+
+def pickup_deadline(ctx: Context) -> datetime:
+    """At least SHOP_HOLD_HOURS from now, to the end of that local day (no pickup deadline at 03:36 at night)."""
+    return end_of_local_day(ctx.now + ctx.config.shop_hold, ctx.config.timezone)
 
 
 async def confirm_hold(ctx: Context, community: Place, item_id: int, nonce: str) -> None:
@@ -303,7 +308,7 @@ async def confirm_hold(ctx: Context, community: Place, item_id: int, nonce: str)
         community_id=community.id or 0,
         request_key=f"shop:{ctx.person.id}:{nonce}",
         now=ctx.now,
-        hold_for=ctx.config.shop_hold,
+        expires_at=pickup_deadline(ctx),
         reason=ledger_reason(ctx, "shop.reason_hold", item.name if item else ""),
     )
     if hold.redemption is None:
