@@ -7,13 +7,15 @@ from bot.config import Settings
 from bot.db import create_engine, session_factory, unit_of_work
 from bot.localapi import LocalBotApi
 from bot.migrate import upgrade_async
-from bot.sandbox_web import Persona, SandboxChat, mount_sandbox
+from bot.sandbox_web import MAX_PHOTO_BYTES, Persona, SandboxChat, mount_sandbox
+from bot.sandbox_world import SandboxWorld, world_path_for
 from bot.web import build_web_app
 from handlers.demo import DEMO_CHATS, DEMO_PEOPLE, seed_demo
 from handlers.texts import translate
 
 SANDBOX_TOKEN = "100000001:SANDBOX-local-only-token-not-secret"
 SANDBOX_BOT_USERNAME = "linli_sandbox_bot"
+SANDBOX_MAX_BODY_BYTES = MAX_PHOTO_BYTES + 64 * 1024  # a photo from the page, with its form fields
 
 
 def personas(locale: str) -> list[Persona]:
@@ -39,11 +41,15 @@ async def seed(settings: Settings, clock: Clock) -> None:
 
 
 async def start_sandbox(settings: Settings, *, clock: Clock) -> Runtime:
+    """The sandbox on the configured database; its chats and messages go on from the last run (sandbox_world)."""
     await seed(settings, clock)
     api = LocalBotApi(token=SANDBOX_TOKEN, bot_username=SANDBOX_BOT_USERNAME, can_read_all_group_messages=True)
+    world = SandboxWorld(world_path_for(settings.database_url))
+    world.load_into(api)
     await api.start()
-    web_app = build_web_app()
+    web_app = build_web_app(max_body_bytes=SANDBOX_MAX_BODY_BYTES)
     mount_sandbox(web_app, api, personas(settings.locale), sandbox_chats())
+    world.keep(api)
     return await start_runtime(
         settings, clock=clock, token=SANDBOX_TOKEN, base_url=api.base_url, web_app=web_app, extras=[api]
     )
