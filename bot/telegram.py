@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -100,6 +100,18 @@ def mentions(message: Message, bot_username: str, bot_id: int) -> bool:
     return bool(replied and replied.from_user and replied.from_user.id == bot_id)
 
 
+def timestamp(when: datetime | None) -> int:
+    return int(when.timestamp()) if when is not None else 0
+
+
+def message_key(bot_id: int, message: Message) -> str:
+    """What a message is, whichever update brings it: the bot, the chat and the message id (plus the edit time
+    for an edit). Update ids are no identity: Telegram restarts them after a quiet week, and another bot sharing
+    the database, or a sandbox started again, counts from the same numbers."""
+    key = f"{bot_id}:msg:{message.chat.id}:{message.message_id}"
+    return f"{key}:edit:{timestamp(message.edit_date)}" if message.edit_date is not None else key
+
+
 def message_to_incoming(update: Update, message: Message, bot_username: str, bot_id: int) -> IncomingMessage | None:
     if message.from_user is None or message.from_user.is_bot:
         return None
@@ -111,7 +123,7 @@ def message_to_incoming(update: Update, message: Message, bot_username: str, bot
         return None
     replied = message.reply_to_message
     return IncomingMessage(
-        update_key=str(update.update_id),
+        update_key=message_key(bot_id, message),
         chat=chat,
         sender=to_sender(message.from_user),
         message_id=str(message.message_id),
@@ -127,14 +139,14 @@ def message_to_incoming(update: Update, message: Message, bot_username: str, bot
     )
 
 
-def callback_to_incoming(update: Update, query: CallbackQuery) -> IncomingCallback | None:
+def callback_to_incoming(query: CallbackQuery, bot_id: int) -> IncomingCallback | None:
     if query.message is None:
         return None
     chat = to_chat_ref(query.message.chat)
     if chat is None:
         return None
     return IncomingCallback(
-        update_key=str(update.update_id),
+        update_key=f"{bot_id}:callback:{query.id}",
         chat=chat,
         sender=to_sender(query.from_user),
         callback_id=query.id,
@@ -143,7 +155,7 @@ def callback_to_incoming(update: Update, query: CallbackQuery) -> IncomingCallba
     )
 
 
-def membership_to_incoming(update: Update, change: ChatMemberUpdated, bot_can_read_all: bool) -> BotMembership | None:
+def membership_to_incoming(change: ChatMemberUpdated, bot_id: int, bot_can_read_all: bool) -> BotMembership | None:
     chat = to_chat_ref(change.chat)
     if chat is None or chat.kind != ChatKind.GROUP:
         return None
@@ -156,7 +168,7 @@ def membership_to_incoming(update: Update, change: ChatMemberUpdated, bot_can_re
         status = MembershipStatus.PROMOTED
     is_admin = new in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
     return BotMembership(
-        update_key=str(update.update_id),
+        update_key=f"{bot_id}:member:{chat.platform_chat_id}:{timestamp(change.date)}:{old}:{new}",
         chat=chat,
         actor=to_sender(change.from_user),
         status=status,
@@ -164,24 +176,24 @@ def membership_to_incoming(update: Update, change: ChatMemberUpdated, bot_can_re
     )
 
 
-def chat_moved(update: Update, message: Message) -> ChatMoved | None:
+def chat_moved(message: Message, bot_id: int) -> ChatMoved | None:
     chat = to_chat_ref(message.chat)
     if chat is None or message.from_user is None:
         return None
-    return ChatMoved(str(update.update_id), chat, to_sender(message.from_user), str(message.migrate_to_chat_id))
+    return ChatMoved(message_key(bot_id, message), chat, to_sender(message.from_user), str(message.migrate_to_chat_id))
 
 
 def update_to_incoming(update: Update, *, bot_username: str, bot_id: int, bot_can_read_all: bool) -> Incoming | None:
     """The neutral item for a Telegram update, or None for updates Linli ignores."""
     message = update.message or update.edited_message
     if message is not None and message.migrate_to_chat_id is not None:
-        return chat_moved(update, message)
+        return chat_moved(message, bot_id)
     if message is not None and not message.new_chat_members and not message.left_chat_member:
         return message_to_incoming(update, message, bot_username, bot_id)
     if update.callback_query is not None:
-        return callback_to_incoming(update, update.callback_query)
+        return callback_to_incoming(update.callback_query, bot_id)
     if update.my_chat_member is not None:
-        return membership_to_incoming(update, update.my_chat_member, bot_can_read_all)
+        return membership_to_incoming(update.my_chat_member, bot_id, bot_can_read_all)
     return None
 
 

@@ -81,8 +81,8 @@ def webhook_handler(
     return telegram_webhook
 
 
-def build_web_app() -> web.Application:
-    return web.Application(client_max_size=MAX_BODY_BYTES)
+def build_web_app(max_body_bytes: int = MAX_BODY_BYTES) -> web.Application:
+    return web.Application(client_max_size=max_body_bytes)
 
 
 def add_health_route(app: web.Application, health: Health) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, UniqueConstraint, func, update
@@ -209,7 +209,7 @@ async def hold_item(
     community_id: int,
     request_key: str,
     now: datetime,
-    hold_for: timedelta,
+    expires_at: datetime,
     reason: str,
 ) -> Hold:
     """Hold the item's cost from the person's points and reserve one piece, or say why not (nothing changes)."""
@@ -222,7 +222,7 @@ async def hold_item(
         return Hold(refusal=Refusal.SOLD_OUT)
     try:
         async with session.begin_nested():
-            redemption = await add_redemption(session, item, person_id, request_key, now, hold_for)
+            redemption = await add_redemption(session, item, person_id, request_key, now, expires_at)
             await post_entry(
                 session,
                 person_id=person_id,
@@ -244,7 +244,7 @@ async def hold_item(
 
 
 async def add_redemption(
-    session: AsyncSession, item: RewardItem, person_id: int, request_key: str, now: datetime, hold_for: timedelta
+    session: AsyncSession, item: RewardItem, person_id: int, request_key: str, now: datetime, expires_at: datetime
 ) -> Redemption:
     redemption = Redemption(
         item_id=item.id or 0,
@@ -255,7 +255,7 @@ async def add_redemption(
         code=await new_pickup_code(session),
         request_key=request_key,
         held_at=now,
-        expires_at=now + hold_for,
+        expires_at=expires_at,
     )
     session.add(redemption)
     await session.flush()

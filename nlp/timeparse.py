@@ -64,14 +64,21 @@ def parse_clock(text: str) -> time:
 
 
 def parse_time(text: str, *, now: datetime) -> ParsedTime:
-    """A local time for `text`, relative to `now` (a naive or aware local datetime; the result matches it)."""
+    """A local time for `text`, relative to `now` (a naive or aware local datetime; the result matches it).
+
+    A weekday or a day of every month names the next one to come: 「周六 9:00」 typed on a Saturday at 10:00 is
+    next Saturday, 「每月5日 9:00」 typed on the 5th at noon starts next month. An explicit date or 今天/明天 is
+    taken as written (a time already past is the caller's to refuse)."""
     cleaned = " ".join(text.replace("：", ":").split())
     if not cleaned:
         raise TimeParseError("empty")
     tz = now.tzinfo
     day, rest, repeat = parse_day(cleaned, now.date())
     clock = parse_clock(rest) if rest else time(9, 0)
-    return ParsedTime(datetime.combine(day, clock, tzinfo=tz), repeat)
+    at = datetime.combine(day, clock, tzinfo=tz)
+    if at <= now and (repeat == "monthly" or WEEKDAY.match(cleaned)):
+        at = add_months(at, 1) if repeat == "monthly" else at + timedelta(weeks=1)
+    return ParsedTime(at, repeat)
 
 
 def parse_day(text: str, today: date) -> tuple[date, str, str]:

@@ -10,10 +10,12 @@ from bot.web import build_web_app
 from handlers.core.texts import translate
 from sandbox.demo import DEMO_CHATS, DEMO_PEOPLE, seed_demo
 from sandbox.server import LocalBotApi
-from sandbox.web import Persona, SandboxChat, mount_sandbox
+from sandbox.web import MAX_PHOTO_BYTES, Persona, SandboxChat, mount_sandbox
+from sandbox.world import SandboxWorld, world_path_for
 
 SANDBOX_TOKEN = "100000001:SANDBOX-local-only-token-not-secret"
 SANDBOX_BOT_USERNAME = "linli_sandbox_bot"
+SANDBOX_MAX_BODY_BYTES = MAX_PHOTO_BYTES + 64 * 1024  # a photo from the page, with its form fields
 
 
 def personas(locale: str) -> list[Persona]:
@@ -39,11 +41,15 @@ async def seed(settings: Settings, clock: Clock) -> None:
 
 
 async def start_sandbox(settings: Settings, *, clock: Clock) -> Runtime:
+    """The sandbox on the configured database; its chats and messages go on from the last run (sandbox/world.py)."""
     await seed(settings, clock)
     api = LocalBotApi(token=SANDBOX_TOKEN, bot_username=SANDBOX_BOT_USERNAME, can_read_all_group_messages=True)
+    world = SandboxWorld(world_path_for(settings.database_url))
+    world.load_into(api)
     await api.start()
-    web_app = build_web_app()
+    web_app = build_web_app(max_body_bytes=SANDBOX_MAX_BODY_BYTES)
     mount_sandbox(web_app, api, personas(settings.locale), sandbox_chats())
+    world.keep(api)
     return await start_runtime(
         settings, clock=clock, token=SANDBOX_TOKEN, base_url=api.base_url, web_app=web_app, extras=[api]
     )

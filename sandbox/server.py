@@ -25,7 +25,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Literal
 
@@ -95,6 +95,7 @@ RESTRICTED_DEFAULTS: JsonDict = {
     "can_manage_topics": False, "until_date": 0,
 }  # fmt: skip
 #: A 1x1 PNG used as the content of photos that tests inject without bytes of their own.
+WORLD_FORMAT = 1
 TINY_PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
     "0000000d49444154789c6360f8cfc0f01f0005000201e221bc330000000049454e44ae426082"
@@ -832,9 +833,10 @@ class LocalBotApi:
         self._members: dict[tuple[int, int], JsonDict] = {}
         self._reply_keyboards: dict[int, JsonDict | None] = {}
         self._files: dict[str, StoredFile] = {}
-        self._file_counter = itertools.count(1)
-        self._update_ids = itertools.count(first_update_id)
-        self._callback_ids = itertools.count(4382000000000000001)
+        self._next_file_number = 1
+        self._next_update_id = first_update_id
+        self._next_callback_id = 4382000000000000001
+        self.on_change: Callable[[], None] | None = None
         self._pending: list[_PendingUpdate] = []
         self._allowed_updates: list[str] = []
         self._webhook: JsonDict = {}
@@ -1202,7 +1204,7 @@ class LocalBotApi:
                 "date": _unix(),
             }
         message = self._store_new_message(chat, user.to_dict(), content, reply_to_message_id)
-        update = {"update_id": next(self._update_ids), "message": message}
+        update = {"update_id": self._take_update_id(), "message": message}
         if self._bot_receives(chat, message):
             self._enqueue(update)
         return update
@@ -1253,7 +1255,8 @@ class LocalBotApi:
             raise ValueError(f"no message {message_id} in chat {chat.id}")
         if check_button and data not in {d for _, d in stored.buttons if d is not None}:
             raise ValueError(f"message {message_id} has no button with callback_data {data!r}")
-        query_id = str(next(self._callback_ids))
+        query_id = str(self._next_callback_id)
+        self._next_callback_id += 1
         self._open_callbacks[query_id] = CallbackAnswer(query_id, chat.id, user.id, message_id, None, False, None, 0)
         callback = {
             "id": query_id,
@@ -1262,7 +1265,7 @@ class LocalBotApi:
             "chat_instance": _chat_instance(chat.id),
             "data": data,
         }
-        update = {"update_id": next(self._update_ids), "callback_query": callback}
+        update = {"update_id": self._take_update_id(), "callback_query": callback}
         self._enqueue(update)
         return update
 
@@ -1290,7 +1293,7 @@ class LocalBotApi:
             "new_chat_member": member_dict(member.to_dict(), new_status),
         }
         update = {
-            "update_id": next(self._update_ids),
+            "update_id": self._take_update_id(),
             ("my_chat_member" if for_bot else "chat_member"): change,
         }
         self._enqueue(update)
@@ -1305,7 +1308,7 @@ class LocalBotApi:
             bot = self.bot.to_dict()
             service = {"new_chat_participant": bot, "new_chat_member": bot, "new_chat_members": [bot]}
             message = self._store_new_message(chat, actor.to_dict(), service, None)
-            update = {"update_id": next(self._update_ids), "message": message}
+            update = {"update_id": self._take_update_id(), "message": message}
             self._enqueue(update)
             updates.append(update)
         return updates
@@ -1322,7 +1325,7 @@ class LocalBotApi:
             ("entities" if key == "text" else "caption_entities"): entities or None,
         }
         self._apply_edit(stored, changes)
-        update = {"update_id": next(self._update_ids), "edited_message": _copy(stored.message)}
+        update = {"update_id": self._take_update_id(), "edited_message": _copy(stored.message)}
         if self._bot_receives(chat, stored.message):
             self._enqueue(update)
         return update
@@ -1335,6 +1338,16 @@ class LocalBotApi:
     def _enqueue(self, update: JsonDict) -> None:
         self._pending.append(_PendingUpdate(update))
         self._wake(self._updates_changed)
+        self._changed()
+
+    def _take_update_id(self) -> int:
+        taken, self._next_update_id = self._next_update_id, self._next_update_id + 1
+        return taken
+
+    def _changed(self) -> None:
+        """Tell whoever keeps the world (the sandbox saves it) that it changed."""
+        if self.on_change is not None:
+            self.on_change()
 
     # ----------------------------------------------------------------------------- message store
 
@@ -1378,9 +1391,11 @@ class LocalBotApi:
         self.version += 1
         if stored is not None:
             stored.version = self.version
+        self._changed()
 
     def _store_file(self, data: bytes, folder: str, suffix: str) -> StoredFile:
-        number = next(self._file_counter)
+        number = self._next_file_number
+        self._next_file_number += 1
         file_id = f"AgACAgUAAxkBAAI{number:08d}"
         stored = StoredFile(file_id, f"AQAD{number:08d}", f"{folder}/file_{number}{suffix}", data)
         self._files[file_id] = stored
@@ -1392,6 +1407,52 @@ class LocalBotApi:
             {**_file_ref(thumb), "width": 90, "height": 90},
             {**_file_ref(full), "width": 800, "height": 800},
         ]
+
+    # ------------------------------------------------------------------------------- the world kept
+
+    def world_state(self) -> JsonDict:
+        """Everything a restart must keep: users, chats, members, messages, counters and unconfirmed updates
+        (file contents are not in it: ``file_bytes`` gives them). Update, message and file numbers go on from
+        here after ``restore_world``, as they do on Telegram."""
+        return {
+            "format": WORLD_FORMAT,
+            "version": self.version,
+            "next_update_id": self._next_update_id,
+            "next_callback_id": self._next_callback_id,
+            "next_file_number": self._next_file_number,
+            "users": [asdict(u) for u in self._users.values() if u.id != self.bot.id],
+            "chats": [_chat_state(c) for c in self._chats.values()],
+            "members": [[chat, user, status] for (chat, user), status in self._members.items()],
+            "removed_chats": sorted(self.removed_chats),
+            "next_message_id": {str(chat): n for chat, n in self._next_message_id.items()},
+            "messages": [asdict(m) for chat in self._messages.values() for m in chat.values()],
+            "files": [{k: v for k, v in asdict(f).items() if k != "data"} for f in self._files.values()],
+            "pending": [p.update for p in self._pending],
+        }
+
+    def restore_world(self, state: JsonDict, file_data: Callable[[str], bytes]) -> None:
+        """Take up a world saved by ``world_state``; ``file_data`` reads a file's content by its id."""
+        if state.get("format") != WORLD_FORMAT:
+            raise ValueError(f"unknown world format {state.get('format')!r}")
+        self.version = int(state["version"])
+        self._next_update_id = int(state["next_update_id"])
+        self._next_callback_id = int(state["next_callback_id"])
+        self._next_file_number = int(state["next_file_number"])
+        for user in state["users"]:
+            self._users[int(user["id"])] = FakeUser(**user)
+        for chat in state["chats"]:
+            owner = self._users.get(chat["user_id"]) if chat["user_id"] is not None else None
+            self._chats[int(chat["id"])] = FakeChat(chat["id"], chat["type"], chat["title"], owner, chat["username"])
+        self._members = {(int(chat), int(user)): dict(status) for chat, user, status in state["members"]}
+        self.removed_chats = {int(chat) for chat in state["removed_chats"]}
+        self._next_message_id = {int(chat): int(n) for chat, n in state["next_message_id"].items()}
+        self._messages = {chat: {} for chat in self._chats}
+        for message in state["messages"]:
+            stored = StoredMessage(**message)
+            self._messages.setdefault(stored.chat_id, {})[stored.message_id] = stored
+        for meta in state["files"]:
+            self._files[meta["file_id"]] = StoredFile(**meta, data=file_data(meta["file_id"]))
+        self._pending = [_PendingUpdate(update) for update in state["pending"]]
 
     # --------------------------------------------------------------------- failures and flood limits
 
@@ -1552,11 +1613,14 @@ class LocalBotApi:
             await _wait_event(self._updates_changed, remaining)
 
     def _confirm_updates(self, offset: int) -> None:
+        before = len(self._pending)
         if offset < 0:
             keep = self._pending[offset:]
             self._pending = keep
         elif offset > 0:
             self._pending = [p for p in self._pending if not (p.handed_out and p.update_id < offset)]
+        if len(self._pending) != before:
+            self._changed()
 
     def _drop_disallowed_updates(self) -> None:
         """Telegram never delivers update kinds the bot did not ask for."""
@@ -1913,6 +1977,16 @@ class LocalBotApi:
 
 
 # --------------------------------------------------------------------------------- module helpers
+
+
+def _chat_state(chat: FakeChat) -> JsonDict:
+    return {
+        "id": chat.id,
+        "type": chat.type,
+        "title": chat.title,
+        "user_id": chat.user.id if chat.user else None,
+        "username": chat.username,
+    }
 
 
 def _dumps(data: Any) -> str:

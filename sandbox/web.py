@@ -19,6 +19,8 @@ from sandbox.server import FakeChat, FakeUser, JsonDict, LocalBotApi, StoredMess
 PAGE_PATH = Path(__file__).parent / "static" / "sandbox.html"
 API_BASE_PLACEHOLDER = "__API_BASE__"
 MAX_SAY_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ def sandbox_routes(
     sub.router.add_get("/", _page, name="sandbox_page")
     sub.router.add_get("/api/state", _state, name="sandbox_state")
     sub.router.add_post("/api/say", _say)
+    sub.router.add_post("/api/photo", _photo)
     sub.router.add_post("/api/press", _press)
     sub.router.add_post("/api/join", _join)
     sub.router.add_get("/api/file/{file_id}", _file)
@@ -129,10 +132,15 @@ def mount_sandbox(
 
 
 def _register_chats(context: SandboxContext) -> None:
+    """Declare the personas' private chats and the groups; a group a restored world knows keeps its state."""
     api = context.api
+    known = {chat.id for chat in api.chats}
     for persona in context.personas.values():
-        api.private_chat(api.user(persona.user_id, persona.name, language_code="zh-hans"))
+        if persona.user_id not in known:
+            api.private_chat(api.user(persona.user_id, persona.name, language_code="zh-hans"))
     for chat in context.groups.values():
+        if chat.chat_id in known:
+            continue
         api.group(chat.chat_id, chat.title, chat.type)
         if not chat.bot_joined:
             api.set_member_status(chat.chat_id, api.bot.id, "left")
@@ -161,13 +169,53 @@ async def _state(request: web.Request) -> web.Response:
 
 
 async def _say(request: web.Request) -> web.Response:
+    """Say something, optionally as a reply (``reply_to_message_id``: how 加分 by reply is done)."""
+
     async def act(context: SandboxContext, body: JsonDict) -> JsonDict:
         chat, user = context.speaker_in(_int_field(body, "chat_id"), _int_field(body, "user_id"))
         text = _text_field(body, "text")
-        update = context.api.inject_message(chat, user, text)
+        reply_to = _reply_target(context, chat, body.get("reply_to_message_id"))
+        update = context.api.inject_message(chat, user, text, reply_to_message_id=reply_to)
         return {"message_id": update["message"]["message_id"]}
 
     return await _handle_action(request, act)
+
+
+async def _photo(request: web.Request) -> web.Response:
+    """Send a photo with an optional caption (随手拍), as multipart form data: chat_id, user_id, photo, caption,
+    reply_to_message_id."""
+    context = request.app[API_KEY]
+    try:
+        form = await request.post()
+    except (ValueError, web.HTTPRequestEntityTooLarge):
+        return _bad_input(f"图片太大（最多 {MAX_PHOTO_BYTES // 1024 // 1024} MB）")
+    try:
+        chat, user = context.speaker_in(_int_field(dict(form), "chat_id"), _int_field(dict(form), "user_id"))
+        photo = form.get("photo")
+        if not isinstance(photo, web.FileField):
+            raise SandboxInputError("请选择一张图片")
+        data = photo.file.read(MAX_PHOTO_BYTES + 1)
+        if not data or len(data) > MAX_PHOTO_BYTES:
+            raise SandboxInputError(f"图片不能为空，最多 {MAX_PHOTO_BYTES // 1024 // 1024} MB")
+        caption = str(form.get("caption") or "")
+        if len(caption) > MAX_CAPTION_LENGTH:
+            raise SandboxInputError(f"图片说明最多 {MAX_CAPTION_LENGTH} 字")
+        reply_to = _reply_target(context, chat, form.get("reply_to_message_id") or None)
+        update = context.api.inject_message(chat, user, photo=data, caption=caption, reply_to_message_id=reply_to)
+    except SandboxInputError as exc:
+        return _bad_input(str(exc))
+    return web.json_response({"ok": True, "message_id": update["message"]["message_id"]})
+
+
+def _reply_target(context: SandboxContext, chat: FakeChat, value: Any) -> int | None:
+    """The message replied to, which must be one shown in this chat."""
+    if value is None:
+        return None
+    message_id = _int_value("reply_to_message_id", value)
+    shown = {m.message_id for m in context.api.messages(chat.id)}
+    if message_id not in shown:
+        raise SandboxInputError("要回复的消息不在这个聊天里")
+    return message_id
 
 
 async def _press(request: web.Request) -> web.Response:

@@ -16,6 +16,8 @@ import models
 from bot.db import SessionFactory, create_engine, session_factory
 from bot.migrate import upgrade
 
+pytest_plugins = ["tests.support.browser"]  # the `browser` fixture for the web pages
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgres")
 

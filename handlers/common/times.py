@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
+
+from handlers.core.texts import translate
 
 
 def local_time(when: datetime, timezone: tzinfo) -> str:
@@ -13,3 +15,29 @@ def local_time(when: datetime, timezone: tzinfo) -> str:
 def local_stamp(when: datetime, timezone: tzinfo) -> str:
     """2026-11-30 09:00 — in exported files."""
     return when.astimezone(timezone).strftime("%Y-%m-%d %H:%M")
+
+
+def spoken_time(when: datetime, *, now: datetime, timezone: tzinfo, locale: str) -> str:
+    """今天 05:00 / 明天 09:00 / 周六 12月5日 09:00 — a time named from the moment the message goes out, the way
+    a neighbour would say it (reminders are sent at any hour, so 'tomorrow' must be worked out, not assumed)."""
+    local, today = when.astimezone(timezone), now.astimezone(timezone).date()
+    clock = local.strftime("%H:%M")
+    days = (local.date() - today).days
+    if days == 0:
+        return translate(locale, "time.today", time=clock)
+    if days == 1:
+        return translate(locale, "time.tomorrow", time=clock)
+    weekday = translate(locale, "time.weekdays").split(",")[local.weekday()]
+    month = translate(locale, "time.months").split(",")[local.month - 1]
+    return translate(locale, "time.day", weekday=weekday, month=month, day=local.day, time=clock)
+
+
+def minutes_until(when: datetime, *, now: datetime) -> int:
+    """Whole minutes from now to `when`, rounded up (a reminder never promises more time than is left)."""
+    return max(0, -(-int((when - now).total_seconds()) // 60))
+
+
+def end_of_local_day(when: datetime, timezone: tzinfo) -> datetime:
+    """23:59 local time on the day `when` falls: deadlines people are given end with a day, not at 03:36."""
+    local = when.astimezone(timezone)
+    return datetime.combine(local.date(), time(23, 59), tzinfo=timezone) + timedelta(seconds=59)

@@ -21,7 +21,7 @@ class Family:
     template: str
     members: tuple[str | tuple[str, ...], ...]
 
-    def keys(self) -> list[str]:
+    def expand(self) -> list[str]:
         return [self.template.format(*m) if isinstance(m, tuple) else self.template.format(m) for m in self.members]
 
 
@@ -82,6 +82,11 @@ ZH: dict[str, str] = {
     "choices.hint": "回复编号即可选择（在群里请先 @我）：",
     "wecom.truncated": "……（消息过长，已截断）",
     "wecom.part": "\n（{n}/{total}）",
+    "time.today": "今天 {time}",
+    "time.tomorrow": "明天 {time}",
+    "time.day": "{weekday} {month}{day}日 {time}",
+    "time.weekdays": "周一,周二,周三,周四,周五,周六,周日",
+    "time.months": "1月,2月,3月,4月,5月,6月,7月,8月,9月,10月,11月,12月",
 }
 
 EN: dict[str, str] = {
@@ -108,6 +113,11 @@ EN: dict[str, str] = {
     "choices.hint": "Reply with a number to choose (in a group, @mention me first):",
     "wecom.truncated": "… (message too long, cut here)",
     "wecom.part": "\n({n}/{total})",
+    "time.today": "today {time}",
+    "time.tomorrow": "tomorrow {time}",
+    "time.day": "{weekday} {day} {month} {time}",
+    "time.weekdays": "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
+    "time.months": "Jan,Feb,Mar,Apr,May,Jun,Jul,Aug,Sep,Oct,Nov,Dec",
 }
 
 CORE = Catalogue("core", ZH, EN, families=(Family("role.{}", tuple(Role)), Family("category.{}", tuple(Category))))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from handlers.common.times import local_time
+from handlers.common.times import spoken_time
 from handlers.core.context import Context
 from handlers.core.hooks import Attended
 from handlers.core.types import IncomingCallback, IncomingMessage
@@ -78,7 +78,8 @@ async def promote_first_waiting(ctx: Context, event: Event, occurrence: Occurren
         return
     first = waiting[0]
     first.status = RsvpStatus.GOING
-    text = ctx.t("event.promoted", title=event.title, time=local_time(occurrence.starts_at, ctx.config.timezone))
+    when = spoken_time(occurrence.starts_at, now=ctx.now, timezone=ctx.config.timezone, locale=ctx.locale)
+    text = ctx.t("event.promoted", title=event.title, time=when)
     await ctx.tell(first.person_id, text)
 
 

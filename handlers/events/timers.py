@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from handlers.common.times import local_time
+from handlers.common.times import minutes_until, spoken_time
 from handlers.core.context import Work
 from handlers.events.cards import publish, tell_signed_up
 from models.events import (
@@ -53,8 +53,9 @@ def next_start(event: Event, previous: datetime, timezone: tzinfo) -> datetime:
 
 
 async def remind(work: Work, event: Event, occurrence: Occurrence, group_key: str) -> None:
-    """Privately to everyone going, and one short note in each group."""
-    when = local_time(occurrence.starts_at, work.config.timezone)
+    """Privately to everyone going, and one short note in each group; the day is named as of `work.now`."""
+    when = spoken_time(occurrence.starts_at, now=work.now, timezone=work.config.timezone, locale=work.locale)
     private = work.t("event.reminder_private", title=event.title, time=when, place=event.place)
-    note = work.t(group_key, title=event.title, time=when[-5:], place=event.place)
+    minutes = minutes_until(occurrence.starts_at, now=work.now)
+    note = work.t(group_key, title=event.title, time=when, minutes=minutes, place=event.place)
     await tell_signed_up(work, event, [occurrence], (RsvpStatus.GOING,), private, note)

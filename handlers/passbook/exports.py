@@ -274,7 +274,7 @@ async def on_export_button(ctx: Context, callback: IncomingCallback, parts: list
 
 async def build_report(ctx: Context, community: Place, report: str, token: str) -> tuple[Sheet, str, str] | None:
     """(sheet, caption, file name without extension) for a report button, or None for an unknown one."""
-    period = parse_period(token, ctx.now) if token != "now" else None
+    period = parse_period(token, ctx.now.astimezone(ctx.config.timezone)) if token != "now" else None
     timezone, locale = ctx.config.timezone, ctx.locale
     if report == "ledger" and period is not None:
         sheet = await ledger_sheet(ctx.session, community=community, period=period, timezone=timezone, locale=locale)

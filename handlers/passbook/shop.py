@@ -5,10 +5,10 @@ or letting the hold expire gives the points back (a REVERSAL entry)."""
 from __future__ import annotations
 
 import secrets
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 
 from handlers.common.roles import may_act_on
-from handlers.common.times import local_time
+from handlers.common.times import end_of_local_day, local_time
 from handlers.core.context import Context, Work
 from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard
 from handlers.passbook.keepers import SHOP_KEEPERS, kept_community
@@ -134,8 +134,8 @@ async def show_confirmation(ctx: Context, community: Place, item_id: int) -> Non
         ctx.answer(ctx.t("shop.unavailable"), alert=True)
         return
     balance = await balance_of(ctx.session, person_id=ctx.person.id or 0)
-    hours = round(ctx.setting(PassbookConfig).shop_hold.total_seconds() / 3600)
-    text = ctx.t("shop.confirm", name=item.name, cost=item.cost, spendable=balance.spendable, hours=hours)
+    until = local_time(pickup_deadline(ctx), ctx.config.timezone)
+    text = ctx.t("shop.confirm", name=item.name, cost=item.cost, spendable=balance.spendable, until=until)
     buttons = (
         (
             Button(ctx.t("button.shop_confirm"), f"shop:ok:{item.id}:{secrets.token_hex(4)}"),
@@ -144,6 +144,11 @@ async def show_confirmation(ctx: Context, community: Place, item_id: int) -> Non
     )
     ctx.edit_pressed(text, buttons=buttons)
     ctx.answer()
+
+
+def pickup_deadline(ctx: Context) -> datetime:
+    """At least SHOP_HOLD_HOURS from now, to the end of that local day (no pickup deadline at 03:36 at night)."""
+    return end_of_local_day(ctx.now + ctx.setting(PassbookConfig).shop_hold, ctx.config.timezone)
 
 
 async def confirm_hold(ctx: Context, community: Place, item_id: int, nonce: str) -> None:
@@ -156,7 +161,7 @@ async def confirm_hold(ctx: Context, community: Place, item_id: int, nonce: str)
         community_id=community.id or 0,
         request_key=f"shop:{ctx.person.id}:{nonce}",
         now=ctx.now,
-        hold_for=ctx.setting(PassbookConfig).shop_hold,
+        expires_at=pickup_deadline(ctx),
         reason=ledger_reason(ctx, "shop.reason_hold", item.name if item else ""),
     )
     if hold.redemption is None:

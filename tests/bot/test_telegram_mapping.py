@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,15 +11,14 @@ from telegram import Bot, Update
 
 from bot.telegram import display_name, update_to_incoming
 from handlers.core.types import BotMembership, ChatKind, ChatMoved, IncomingCallback, IncomingMessage, MembershipStatus
+from tests.fixtures import TELEGRAM_UPDATE_SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "telegram" / "update_samples.json"
+SAMPLES = TELEGRAM_UPDATE_SAMPLES
 BOT_USERNAME, BOT_ID = "community_helper_bot", 8000000001
 
 
 @pytest.fixture(scope="module")
 def samples() -> dict[str, Any]:
-    if not SAMPLES.exists():
-        pytest.skip(f"recorded payloads not found at {SAMPLES}")
     return json.loads(SAMPLES.read_text(encoding="utf-8"))
 
 
@@ -33,7 +32,7 @@ def test_group_text_mentioning_the_bot(samples: dict[str, Any]) -> None:
     assert isinstance(item, IncomingMessage)
     assert item.chat.kind is ChatKind.GROUP and item.chat.platform_chat_id == "-1001987654321"
     assert item.sender.display_name == "王小明" and item.mentions_bot and item.command is None
-    assert item.update_key == "500000001"
+    assert item.update_key == "8000000001:msg:-1001987654321:120"
 
 
 def test_command_addressed_to_this_bot(samples: dict[str, Any]) -> None:
@@ -76,6 +75,48 @@ def test_service_messages_are_not_chat(samples: dict[str, Any]) -> None:
 def test_group_upgraded_to_supergroup(samples: dict[str, Any]) -> None:
     moved = mapped(samples, "group_migrated_to_supergroup")
     assert isinstance(moved, ChatMoved) and moved.new_chat_id == "-1002222222222"
+
+
+def keys_of(samples: dict[str, Any], name: str, **changes: Any) -> tuple[str, str]:
+    """The dedupe key of a sample as recorded, and of the same sample with `changes` to its update."""
+    changed = copy.deepcopy(samples[name]) | changes
+    first, second = (
+        mapped(samples, name),
+        update_to_incoming(
+            Update.de_json(changed, Bot("1:x")), bot_username=BOT_USERNAME, bot_id=BOT_ID, bot_can_read_all=False
+        ),
+    )
+    assert first is not None and second is not None
+    return first.update_key, second.update_key
+
+
+@pytest.mark.parametrize(
+    "name", ["group_text_with_mention", "callback_query_in_group", "my_chat_member_bot_added_to_basic_group"]
+)
+def test_the_dedupe_key_is_what_the_update_carries_not_its_update_id(samples: dict[str, Any], name: str) -> None:
+    """Telegram restarts update ids (after a quiet week; a second sandbox start counts from the same number):
+    the same message under another update id is still the same message, a new one never looks processed."""
+    recorded, renumbered = keys_of(samples, name, update_id=1)
+    assert recorded == renumbered and str(samples[name]["update_id"]) not in recorded
+
+
+def test_dedupe_keys_differ_per_bot_per_message_and_per_edit(samples: dict[str, Any]) -> None:
+    raw = samples["group_text_with_mention"]
+    message = mapped(samples, "group_text_with_mention")
+    other_bot = update_to_incoming(Update.de_json(raw, Bot("1:x")), bot_username="x", bot_id=1, bot_can_read_all=False)
+    later = copy.deepcopy(raw)
+    later["message"]["message_id"] += 1
+    edited = {"update_id": raw["update_id"] + 1, "edited_message": raw["message"] | {"edit_date": 1735000100}}
+    edit = update_to_incoming(
+        Update.de_json(edited, Bot("1:x")), bot_username=BOT_USERNAME, bot_id=BOT_ID, bot_can_read_all=False
+    )
+    keys = {
+        message.update_key if message else "",
+        other_bot.update_key if other_bot else "",
+        keys_of(samples, "group_text_with_mention", message=later["message"])[1],
+        edit.update_key if edit else "",
+    }
+    assert len(keys) == 4 and "" not in keys
 
 
 def test_every_sample_parses_and_maps_without_error(samples: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""Tests for bot.wecom_crypto: public vectors (shared/data/wecom/vectors.json) plus properties."""
+"""Tests for bot.wecom_crypto: the official public vectors (tests/fixtures/wecom/vectors.json) plus properties."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import hashlib
 import json
 import random
 import urllib.parse
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,10 +20,10 @@ from bot.wecom_crypto import (
     extract_encrypt_from_json,
     extract_encrypt_from_xml,
 )
+from tests.fixtures import WECOM_VECTORS
 
-VECTORS_PATH = Path(__file__).resolve().parents[2].parent / "shared/data/wecom/vectors.json"
-_DATA: dict[str, Any] | None = json.loads(VECTORS_PATH.read_text("utf-8")) if VECTORS_PATH.is_file() else None
-_MISSING = pytest.mark.skip(reason=f"WeCom test vectors not found at {VECTORS_PATH}")
+VECTORS_PATH = WECOM_VECTORS
+_DATA: dict[str, Any] = json.loads(VECTORS_PATH.read_text("utf-8"))
 
 KNOWN_KINDS = {"verify_url_get", "decrypt_post_xml", "decrypt_post_json", "encrypt_reply_xml"}
 # Free-text "expect" values used by negative cases -> the official error code they mean.
@@ -37,26 +36,21 @@ EXPECT_TEXT_TO_CODE = {
     "bad base64": ErrorCode.DECODE_BASE64,
 }
 
-# Test-only configuration (not from the vectors, so these tests run without the file).
+# Test-only configuration for the property tests (not from the vectors).
 TOKEN = "linliUnitTestToken42"
 KEY = base64.b64encode(bytes(range(32))).decode("ascii").rstrip("=")
 RECEIVE_ID = "ww0123456789abcdef"
 
 
 def _vectors(*kinds: str) -> list[Any]:
-    if _DATA is None:
-        return [pytest.param(None, id="vectors-missing", marks=_MISSING)]
     return [pytest.param(v, id=v["id"]) for v in _DATA["vectors"] if v["kind"] in kinds]
 
 
 def _negative_vectors() -> list[Any]:
-    if _DATA is None:
-        return [pytest.param(None, id="vectors-missing", marks=_MISSING)]
     return [pytest.param(v, id=f"{v['id']}-negative") for v in _DATA["vectors"] if "negative_case" in v]
 
 
 def _crypto_for(vector: dict[str, Any]) -> WeComCrypto:
-    assert _DATA is not None
     config = _DATA["configs"][vector["config"]]
     return WeComCrypto(config["token"], config["encoding_aes_key"], config["receive_id"])
 
@@ -78,9 +72,7 @@ def crypto() -> WeComCrypto:
 # -- the vectors file ----------------------------------------------------------------------
 
 
-@pytest.mark.skipif(_DATA is None, reason=f"WeCom test vectors not found at {VECTORS_PATH}")
 def test_vectors_file_is_fully_understood() -> None:
-    assert _DATA is not None
     kinds = {v["kind"] for v in _DATA["vectors"]}
     assert kinds <= KNOWN_KINDS, f"unhandled vector kinds: {kinds - KNOWN_KINDS}"
     assert {v["id"] for v in _DATA["vectors"]} and len({v["id"] for v in _DATA["vectors"]}) == len(_DATA["vectors"])

@@ -9,7 +9,6 @@ import json
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -23,8 +22,9 @@ from bot.wecom_crypto import MAX_BODY_BYTES, WeComCrypto
 from handlers.core.types import Incoming, IncomingMessage
 from models.routes import take_reply_channel
 from sandbox.wecom import APP_CRYPTO, APP_TOKEN, BOT_AES_KEY, BOT_CRYPTO, BOT_TOKEN, CORP_ID, signed_query
+from tests.fixtures import WECOM_VECTORS
 
-VECTORS = json.loads((Path(__file__).resolve().parents[2].parent / "shared/data/wecom/vectors.json").read_text())
+VECTORS = json.loads(WECOM_VECTORS.read_text(encoding="utf-8"))
 API_BASE = "http://127.0.0.1:9"
 AIBOT_MESSAGE = {
     "msgid": "m-1",

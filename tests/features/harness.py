@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from bot.app import Runtime, start_runtime
 from bot.config import Settings
@@ -21,11 +24,42 @@ SEND_METHODS = ("sendMessage", "sendPhoto")
 EDIT_METHODS = ("editMessageText", "editMessageCaption", "editMessageReplyMarkup")
 
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def shanghai(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    """An instant given as wall-clock time in the community's time zone (the bot's default, Asia/Shanghai)."""
+    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+DEFAULT_START = shanghai(2026, 12, 2, 10, 0)
+"""Where every test's clock starts unless it says otherwise: a Wednesday morning, not the wall clock."""
+
+LOCAL_TIME_EDGES = {
+    "wed-10:00": DEFAULT_START,
+    "00:30": shanghai(2026, 12, 3, 0, 30),
+    "23:30": shanghai(2026, 12, 2, 23, 30),
+    "sat-10:00": shanghai(2026, 12, 5, 10, 0),
+    "month-end-23:30": shanghai(2026, 11, 30, 23, 30),
+    "year-end-23:30": shanghai(2026, 12, 31, 23, 30),
+}
+"""Instants for tests about local time (明天, 周六, the day before, midnight, month and year ends): the suite runs
+them at each, so the code is shown right at every hour of the day, not only at the hour CI happens to run."""
+
+at_local_time_edges = pytest.mark.parametrize("start", LOCAL_TIME_EDGES.values(), ids=LOCAL_TIME_EDGES.keys())
+
+
+def local_day_at(now: datetime, days_ahead: int, hour: int, minute: int = 0) -> datetime:
+    """The instant that is `hour:minute` in Shanghai, `days_ahead` calendar days after `now`'s local date."""
+    day = now.astimezone(SHANGHAI).date() + timedelta(days=days_ahead)
+    return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI).astimezone(UTC)
+
+
 class ManualClock:
     """A clock the test moves by hand; the bot's domain time (tickets, timers) follows it."""
 
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
+    def __init__(self, start: datetime = DEFAULT_START) -> None:
+        self.now = start
 
     def __call__(self) -> datetime:
         return self.now

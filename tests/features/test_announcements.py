@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sandbox.server import LocalBotApi
-from tests.features.harness import TOKEN, ManualClock, running_bot
+from tests.features.harness import TOKEN, ManualClock, at_local_time_edges, local_day_at, running_bot
 from tests.features.tickets_world import bind, building
 
 B2 = "阳光社区/第一网格/2号楼"
@@ -77,8 +79,9 @@ async def test_grid_worker_can_pick_one_building_and_residents_are_refused(datab
         await w.group.expect_message("请在和我的私聊中发送")
 
 
-async def test_a_scheduled_announcement_fires_after_a_restart(database_url: str) -> None:
-    clock = ManualClock()
+@at_local_time_edges
+async def test_a_scheduled_announcement_fires_after_a_restart(database_url: str, start: datetime) -> None:
+    clock = ManualClock(start)
     async with LocalBotApi(token=TOKEN) as api:
         async with running_bot(database_url, api=api, clock=clock) as bot:
             w = await building(bot)
@@ -96,7 +99,9 @@ async def test_a_scheduled_announcement_fires_after_a_restart(database_url: str)
             await w.staff.says(desk, "明天上午9点")
             await desk.expect_message("已定时")
             assert await bot.sweep() == 0
-        clock.advance(days=1, hours=1)
+            clock.now = local_day_at(start, 1, 9) - timedelta(minutes=1)
+            assert await bot.sweep() == 0  # tomorrow at 9 by the local calendar, whatever hour it was typed at
+        clock.now = local_day_at(start, 1, 9) + timedelta(hours=1)
         async with running_bot(database_url, api=api, clock=clock) as bot:
             assert await bot.sweep() == 1
             await w.group.expect_message("明晚7点物业开会")

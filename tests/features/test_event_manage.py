@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
 from models.events import Occurrence
 from models.people import Role
-from tests.features.harness import BotUnderTest, ManualClock, running_bot
+from tests.features.harness import BotUnderTest, ManualClock, at_local_time_edges, running_bot, shanghai
 from tests.features.test_events import first_start, publish
 from tests.features.tickets_world import building
 
@@ -91,8 +91,11 @@ async def test_only_organisers_get_manage_buttons(database_url: str) -> None:
         assert (await grid_chat.expect_message("扫雪")).buttons  # the grid covers 1号楼, the event's scope
 
 
-async def test_moving_one_occurrence_keeps_the_series_slot_and_cancelling_tells_everyone(database_url: str) -> None:
-    clock = ManualClock()
+@at_local_time_edges
+async def test_moving_one_occurrence_keeps_the_series_slot_and_cancelling_tells_everyone(
+    database_url: str, start: datetime
+) -> None:
+    clock = ManualClock(start)
     async with running_bot(database_url, clock=clock) as bot:
         w = await building(bot)
         desk, _ = await publish(bot, w, ["周六小集市", "每周六 9:00", "小区广场", "不限"])
@@ -172,8 +175,9 @@ async def test_changing_the_place_moves_the_card_and_tells_those_going(database_
         await desk.expect_message("已放弃修改")
 
 
-async def test_monthly_event_recurs_on_the_same_day_next_month(database_url: str) -> None:
-    clock = ManualClock()
+@at_local_time_edges
+async def test_monthly_event_recurs_on_the_same_day_next_month(database_url: str, start: datetime) -> None:
+    clock = ManualClock(start)
     async with running_bot(database_url, clock=clock) as bot:
         w = await building(bot)
         await publish(bot, w, ["党员志愿服务日", "每月5日 9:00", "社区广场", "不限"])
@@ -185,3 +189,25 @@ async def test_monthly_event_recurs_on_the_same_day_next_month(database_url: str
         one, two = (o.starts_at.astimezone(SHANGHAI) for o in await occurrence_starts(bot))
         assert (two.day, two.hour, two.minute) == (5, 9, 0)
         assert (two.year * 12 + two.month) - (one.year * 12 + one.month) == 1
+
+
+async def test_an_event_moved_to_early_today_is_reminded_as_today(database_url: str) -> None:
+    """Seen in the sandbox: moved to 05:00 today, the group was told 「明天 05:00」."""
+    clock = ManualClock(shanghai(2026, 12, 3, 0, 30))
+    async with running_bot(database_url, clock=clock) as bot:
+        w = await building(bot)
+        desk, _ = await publish(bot, w, ["扫雪", "明天早上7点", "各单元门口", "不限"])
+        card = await w.group.expect_message("🎪 扫雪")
+        await w.resident.presses(w.group, card, "报名")
+        await w.group.expect_edit("已报名 1")
+        await w.staff.says(desk, "/events")
+        await w.staff.presses(desk, await desk.expect_message("扫雪"), "管理 1")
+        await w.staff.presses(desk, await desk.expect_edit("签到码"), "改时间")
+        await w.staff.says(desk, "今天早上5点")
+        await desk.expect_message("已修改")
+        await w.group.expect_message("活动时间变更：「扫雪」改到 12月03日 05:00")
+        assert await bot.sweep() == 1
+        await w.group.expect_message("⏰ 今天 05:00：「扫雪」")
+        resident = bot.private(w.resident)
+        await resident.expect_message("活动时间变更")
+        await resident.expect_message("将于 今天 05:00 开始")

@@ -5,10 +5,20 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+import pytest
 from sqlmodel import col, select
 
 from models.events import Occurrence
-from tests.features.harness import BotUnderTest, ChatView, ManualClock, running_bot
+from tests.features.harness import (
+    SHANGHAI,
+    BotUnderTest,
+    ChatView,
+    ManualClock,
+    at_local_time_edges,
+    local_day_at,
+    running_bot,
+    shanghai,
+)
 from tests.features.tickets_world import Building, building
 
 
@@ -33,8 +43,9 @@ async def publish(bot: BotUnderTest, w: Building, lines: list[str]) -> tuple[Cha
     return desk, code.group(1)
 
 
-async def test_capacity_waiting_list_promotion_reminders_and_check_in(database_url: str) -> None:
-    clock = ManualClock()
+@at_local_time_edges
+async def test_capacity_waiting_list_promotion_reminders_and_check_in(database_url: str, start: datetime) -> None:
+    clock = ManualClock(start)
     async with running_bot(database_url, clock=clock) as bot:
         w = await building(bot)
         _, code = await publish(bot, w, ["义诊\n社区医院医生免费量血压", "明天上午9点", "社区活动室", "2"])
@@ -58,17 +69,19 @@ async def test_capacity_waiting_list_promotion_reminders_and_check_in(database_u
         final = await w.group.expect_edit("已报名 2 / 2")
         assert "候补" not in (final.text or "")
 
+        starts = await first_start(bot)
+        assert starts == local_day_at(start, 1, 9)
+        clock.now = starts - timedelta(hours=20)  # the day before, 13:00
         assert await bot.sweep() == 1
-        await bot.private(w.resident).expect_message("您报名的「义诊」")
+        await bot.private(w.resident).expect_message("您报名的「义诊」将于 明天 09:00 开始")
         await bot.private(w.head).expect_message("您报名的「义诊」")
-        await w.group.expect_message("明天 09:00：「义诊」")
+        await w.group.expect_message("⏰ 明天 09:00：「义诊」")
         assert await bot.sweep() == 0
-        start = await first_start(bot)
-        clock.now = start - timedelta(minutes=30)
+        clock.now = starts - timedelta(minutes=30)
         assert await bot.sweep() == 1
-        await w.group.expect_message("一小时后开始")
+        await w.group.expect_message("「义诊」还有 30 分钟开始（今天 09:00）")
 
-        clock.now = start
+        clock.now = starts
         await w.neighbour.says(w.group, f"签到 {code}")
         await w.group.expect_message("签到成功：义诊")
         await w.neighbour.says(w.group, f"签到 {code}")
@@ -86,8 +99,9 @@ async def first_start(bot: BotUnderTest) -> datetime:
     return occurrence.starts_at
 
 
-async def test_weekly_event_gets_a_new_occurrence_with_its_own_sign_ups(database_url: str) -> None:
-    clock = ManualClock()
+@at_local_time_edges
+async def test_weekly_event_gets_a_new_occurrence_with_its_own_sign_ups(database_url: str, start: datetime) -> None:
+    clock = ManualClock(start)
     async with running_bot(database_url, clock=clock) as bot:
         w = await building(bot)
         await publish(bot, w, ["周六小集市", "每周六 9:00", "小区广场", "不限"])
@@ -131,3 +145,29 @@ async def test_residents_cannot_publish_and_times_are_checked(database_url: str)
         await desk.expect_message("名额上限")
         await w.staff.says(desk, "很多")
         await desk.expect_message("请发一个数字")
+
+
+@pytest.mark.parametrize(
+    ("start", "named"),
+    [
+        (shanghai(2026, 12, 3, 0, 30), "今天 03:30"),
+        (shanghai(2026, 12, 2, 10, 0), "今天 13:00"),
+        (shanghai(2026, 12, 2, 23, 30), "明天 02:30"),
+        (shanghai(2026, 11, 30, 23, 30), "明天 02:30"),
+        (shanghai(2026, 12, 31, 23, 30), "明天 02:30"),
+    ],
+    ids=["00:30", "10:00", "23:30", "month-end", "year-end"],
+)
+async def test_a_reminder_names_the_day_as_of_when_it_is_sent(database_url: str, start: datetime, named: str) -> None:
+    """An event three hours ahead gets its reminder at once: 今天 or 明天 by the local calendar, never assumed."""
+    clock = ManualClock(start)
+    async with running_bot(database_url, clock=clock) as bot:
+        w = await building(bot)
+        at = (start + timedelta(hours=3)).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        await publish(bot, w, ["夜间巡逻", at, "小区门口", "不限"])
+        card = await w.group.expect_message("🎪 夜间巡逻")
+        await w.resident.presses(w.group, card, "报名")
+        await w.group.expect_edit("已报名 1")
+        assert await bot.sweep() == 1
+        await w.group.expect_message(f"⏰ {named}：「夜间巡逻」")
+        await bot.private(w.resident).expect_message(f"将于 {named} 开始")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -16,7 +17,15 @@ from bot.db import unit_of_work
 from models.ledger import post_entry
 from models.passbook import Balance, EntryKind, LedgerEntry
 from models.people import Person, Role
-from tests.features.harness import BotUnderTest, ChatView, ManualClock, Participant, bot_settings, running_bot
+from tests.features.harness import (
+    BotUnderTest,
+    ChatView,
+    ManualClock,
+    Participant,
+    bot_settings,
+    running_bot,
+    shanghai,
+)
 from tests.features.test_events import first_start, publish
 from tests.features.tickets_world import Building, bind, building
 
@@ -157,8 +166,8 @@ async def test_automatic_awards_fire_once_even_when_the_update_comes_twice(datab
         await bot.private(w.resident).expect_message("您获得 10 分：活动签到：义诊")
         bot.api.inject_raw(redelivered(check_in, fresh_id=False))
         await w.group.expect_nothing()
-        bot.api.inject_raw(redelivered(check_in, fresh_id=True))
-        await w.group.expect_message("已经签过到了")
+        bot.api.inject_raw(redelivered(check_in, fresh_id=True))  # the same message is the same message
+        await w.group.expect_nothing()
         await bot.private(w.resident).expect_nothing()
 
         await w.neighbour.says(w.group, "2单元楼道灯坏了，晚上很黑")
@@ -346,3 +355,27 @@ async def test_drift_check_reports_a_tampered_balance(database_url: str, capsys:
         await bot.private(w.resident).expect_message("您获得 10 分")
         await w.resident.says(bot.private(w.resident), "积分核对")
         await bot.private(w.resident).expect_message("只有社区工作人员可以核对积分")
+
+
+@pytest.mark.parametrize(
+    "start", [shanghai(2026, 11, 30, 23, 30), shanghai(2026, 12, 31, 23, 30)], ids=["month-end", "year-end"]
+)
+async def test_daily_caps_and_this_months_ranking_turn_over_at_local_midnight(
+    database_url: str, start: datetime
+) -> None:
+    """Shanghai's midnight is 16:00 UTC: a cap or a month counted in UTC would still be yesterday's at 00:30."""
+    clock = ManualClock(start)
+    async with running_bot(database_url, clock=clock) as bot:
+        w = await building(bot)
+        await award_by_reply(w.head, w.group, w.resident, "加分 50 扫雪")
+        await w.group.expect_message("👏 王小明 +50 分：扫雪")
+        await award_by_reply(w.head, w.group, w.resident, "加分 5 扫雪")
+        await w.group.expect_message("超过今日加分上限：您每天最多可加 50 分，今天已加 50 分")
+        clock.advance(hours=1)  # 00:30 the next day, the first day of a month
+        await award_by_reply(w.head, w.group, w.resident, "加分 5 扫雪")
+        await w.group.expect_message("👏 王小明 +5 分：扫雪")
+        await w.resident.says(w.group, "排行榜")
+        board = await w.group.expect_message("🏆 1号楼 · 本月排行榜")
+        assert "1. 王小明 5 分" in (board.text or "")
+        await w.resident.presses(w.group, board, "总")
+        assert "1. 王小明 55 分" in ((await w.group.expect_edit("🏆 1号楼 · 总排行榜")).text or "")

@@ -3,6 +3,7 @@ cancel or let a hold expire (points back), and every refusal leaves points and s
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,14 @@ import pytest
 from bot import cli
 from models.shop import RedemptionStatus
 from sandbox.server import StoredMessage
-from tests.features.harness import ManualClock, bot_settings, running_bot
+from tests.features.harness import (
+    SHANGHAI,
+    ManualClock,
+    at_local_time_edges,
+    bot_settings,
+    local_day_at,
+    running_bot,
+)
 from tests.features.shop_world import award, balance, entries_of, redeem, redemptions, stock_of
 from tests.features.tickets_world import COMMUNITY, building
 
@@ -62,8 +70,9 @@ async def test_redeem_then_staff_hand_over_by_code_and_by_button(database_url: s
         assert [r.status for r in await redemptions(bot)] == [RedemptionStatus.HANDED_OVER] * 2
 
 
-async def test_cancel_and_expiry_give_the_points_back(database_url: str) -> None:
-    clock = ManualClock()
+@at_local_time_edges
+async def test_cancel_and_expiry_give_the_points_back(database_url: str, start: datetime) -> None:
+    clock = ManualClock(start)
     async with running_bot(database_url, clock=clock, shop_hold_hours=48) as bot:
         w = await building(bot)
         desk = bot.private(w.staff)
@@ -83,10 +92,12 @@ async def test_cancel_and_expiry_give_the_points_back(database_url: str) -> None
         await w.resident.expect_answer("这个兑换已经取消了")
         assert await balance(bot, w.resident) == (100, 100)
 
-        _, _, code = await redeem(bot, w.resident, "电影票")
-        clock.advance(hours=47)
+        _, card, code = await redeem(bot, w.resident, "电影票")
+        deadline = local_day_at(start, 2, 23, 59)
+        assert deadline.astimezone(SHANGHAI).strftime("%m月%d日 23:59") in (card.text or "")  # 48 h, to the day's end
+        clock.now = deadline
         assert await bot.sweep() == 0
-        clock.advance(hours=2)
+        clock.now = deadline + timedelta(minutes=1)
         assert await bot.sweep() == 1
         await shop.expect_message(f"您兑换的「电影票」（取货码 {code}）超过领取期限，已自动取消，80 积分已退回")
         await shop.expect_edit("已过期：电影票")

@@ -62,7 +62,7 @@ async def hold_in_own_session(
             community_id=community_id,
             request_key=key,
             now=NOW,
-            hold_for=timedelta(hours=72),
+            expires_at=NOW + timedelta(hours=72),
             reason="兑换：大米",
         )
 

@@ -45,3 +45,36 @@ def test_unreadable_times_raise(text: str) -> None:
 def test_months_roll_over_the_year() -> None:
     december = datetime(2026, 12, 20, 10, 0, tzinfo=SHANGHAI)
     assert parse_time("每月5日 9:00", now=december).at == datetime(2027, 1, 5, 9, 0, tzinfo=SHANGHAI)
+
+
+SATURDAY_NOON = datetime(2026, 11, 28, 12, 0, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "repeat"),
+    [
+        ("周六上午9点", datetime(2026, 12, 5, 9, 0), "once"),  # this Saturday's 9:00 is gone: the next one
+        ("每周六 9:00", datetime(2026, 12, 5, 9, 0), "weekly"),
+        ("周六下午3点", datetime(2026, 11, 28, 15, 0), "once"),  # still to come today
+        ("每月28号上午9点", datetime(2026, 12, 28, 9, 0), "monthly"),
+        ("今天上午9点", datetime(2026, 11, 28, 9, 0), "once"),  # said outright: the caller refuses the past
+        ("11月28日 9:00", datetime(2026, 11, 28, 9, 0), "once"),
+    ],
+)
+def test_a_weekday_or_day_of_the_month_already_past_today_means_the_next_one(
+    text: str, expected: datetime, repeat: str
+) -> None:
+    parsed = parse_time(text, now=SATURDAY_NOON)
+    assert parsed.at == expected.replace(tzinfo=SHANGHAI) and parsed.repeat == repeat
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (datetime(2026, 11, 30, 23, 30), datetime(2026, 12, 1, 9, 0)),  # across a month end
+        (datetime(2026, 12, 31, 23, 30), datetime(2027, 1, 1, 9, 0)),  # across a year end
+        (datetime(2026, 12, 1, 0, 30), datetime(2026, 12, 2, 9, 0)),  # just after midnight: the calendar's tomorrow
+    ],
+)
+def test_tomorrow_is_the_next_local_calendar_day_at_any_hour(now: datetime, expected: datetime) -> None:
+    assert parse_time("明天上午9点", now=now.replace(tzinfo=SHANGHAI)).at == expected.replace(tzinfo=SHANGHAI)

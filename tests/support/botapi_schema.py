@@ -1,4 +1,4 @@
-"""Check recorded Bot API calls against the published Bot API description (shared/data/telegram).
+"""Check recorded Bot API calls against the published Bot API description (tests/fixtures/telegram).
 
 Lengths are counted like Telegram does: in UTF-16 code units, after ``parse_mode`` entity parsing
 (``text`` 1-4096, ``caption`` at most 1024); ``callback_data`` in UTF-8 bytes (1-64).
@@ -22,8 +22,9 @@ from sandbox.server import (
     parse_formatted,
     utf16_len,
 )
+from tests.fixtures import BOT_API_SPEC
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2].parent / "shared/data/telegram/bot_api_10.0.json"
+SCHEMA_PATH = BOT_API_SPEC
 TEXT_LIMITS = {"text": (1, 4096), "caption": (0, 1024)}
 #: InlineKeyboardButton fields that are not actions ("exactly one of the other fields must be used").
 BUTTON_NON_ACTIONS = frozenset({"text", "icon_custom_emoji_id", "style"})

@@ -66,3 +66,19 @@ def test_parse_working_hours() -> None:
     assert parse_working_hours("08:30-17:30", SHANGHAI) == WorkingHours(time(8, 30), time(17, 30), SHANGHAI)
     with pytest.raises(ValueError, match="start before"):
         parse_working_hours("18:00-08:00", SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    ("reported", "due"),
+    [
+        (datetime(2026, 12, 2, 23, 30, tzinfo=SHANGHAI), datetime(2026, 12, 3, 10, 30, tzinfo=SHANGHAI)),
+        (datetime(2026, 12, 3, 0, 30, tzinfo=SHANGHAI), datetime(2026, 12, 3, 10, 30, tzinfo=SHANGHAI)),
+        (datetime(2026, 11, 30, 17, 0, tzinfo=SHANGHAI), datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)),
+        (datetime(2026, 12, 31, 23, 30, tzinfo=SHANGHAI), datetime(2027, 1, 1, 10, 30, tzinfo=SHANGHAI)),
+    ],
+    ids=["23:30", "00:30", "month-end-17:00", "year-end-23:30"],
+)
+def test_working_hours_around_midnight_and_month_ends(reported: datetime, due: datetime) -> None:
+    """Reported at night (in UTC that is still the previous afternoon): the two hours start at 08:30 local."""
+    hours = WorkingHours(time(8, 30), time(17, 30), SHANGHAI)
+    assert hours.add(reported.astimezone(UTC), timedelta(hours=2)) == due
