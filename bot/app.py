@@ -20,7 +20,8 @@ from bot.outbox_sender import OutboxSender, Transport
 from bot.scheduler import Sweeper
 from bot.telegram import ALLOWED_UPDATES, TelegramAdapter, TelegramTransport, build_application
 from bot.web import WEBHOOK_PATH, Health, add_health_route, build_web_app, start_site, webhook_handler
-from bot.wecom import WeComApi, build_wecom
+from bot.wecom.api import WeComApi
+from bot.wecom.app import build_wecom
 from handlers.core.assembly import assemble, menu_entries
 from handlers.core.context import FeatureConfig
 from handlers.core.feature import Feature

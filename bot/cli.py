@@ -21,7 +21,9 @@ from bot.db import create_engine, session_factory, unit_of_work
 from bot.logs import configure_logging
 from bot.migrate import downgrade_async, upgrade_async
 from bot.outbox_sender import DeliveryError
-from bot.wecom import ROUTE_APPCHAT, ROUTE_ROBOT, WeComApi, bind_wecom_group, webhook_key
+from bot.wecom.api import WeComApi
+from bot.wecom.mapping import webhook_key
+from bot.wecom.transport import ROUTE_APPCHAT, ROUTE_ROBOT, bind_wecom_group
 from handlers.common.org_import import OrgFileError, import_tree, parse_org_file
 from handlers.passbook.shop_admin import CatalogueError, import_catalogue
 from models.ledger import recompute_drift

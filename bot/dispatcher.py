@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import structlog
@@ -22,6 +22,10 @@ from models.updates import record_processed
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
+Prepare = Callable[[AsyncSession], Awaitable[Incoming]]
+"""An adapter's own steps for one update, run in the dispatcher's transaction before routing; they return the item
+to route (WeCom keeps the reply channel and reads a typed choice as a button press)."""
+PreparedSink = Callable[[Incoming, Prepare], Awaitable[bool]]
 
 
 class AlreadyProcessed(Exception):
@@ -53,14 +57,16 @@ class Dispatcher:
         self._clock, self._on_outbox = clock, on_outbox
         self.last_update_at: datetime | None = None
 
-    async def handle(self, incoming: Incoming) -> bool:
-        """Process once; False when this update was already processed."""
+    async def handle(self, incoming: Incoming, prepare: Prepare | None = None) -> bool:
+        """Process once, in one transaction (with the adapter's `prepare` steps); False when this update was already
+        processed."""
         platform = incoming.chat.platform
         self.last_update_at = self._clock()
         try:
             async with self._sessions() as session, session.begin():
                 await claim_update(session, platform=platform, update_key=incoming.update_key)
-                ctx = await self._context(session, incoming)
+                item = await prepare(session) if prepare is not None else incoming
+                ctx = await self._context(session, item)
                 await self._router.route(ctx)
                 await enqueue(session, ctx.effects.items)
         except AlreadyProcessed:
@@ -68,7 +74,7 @@ class Dispatcher:
             return False
         except Exception:
             log.exception("update.failed", platform=platform, update=incoming.update_key)
-            await self._apologise(incoming)
+            await self._apologise(incoming, prepare)
             return True
         self._on_outbox()
         return True
@@ -102,12 +108,15 @@ class Dispatcher:
             grants=await active_grants(session, person_id=person.id),
         )
 
-    async def _apologise(self, incoming: Incoming) -> None:
-        """Mark a failing update processed (so it is not retried forever) and tell the sender politely."""
+    async def _apologise(self, incoming: Incoming, prepare: Prepare | None) -> None:
+        """Mark a failing update processed (so it is not retried forever) and tell the sender politely (the
+        adapter's steps run again: the apology may need the reply channel they keep)."""
         platform = incoming.chat.platform
         try:
             async with self._sessions() as session, session.begin():
                 record_processed(session, platform=platform, update_key=incoming.update_key)
+                if prepare is not None:
+                    incoming = await prepare(session)
                 if incoming.chat.kind == ChatKind.PRIVATE or not isinstance(incoming, IncomingCallback):
                     text = translate(self._config.default_locale, "error.generic")
                     apology = Send(platform=platform, chat_id=incoming.chat.platform_chat_id, text=text)

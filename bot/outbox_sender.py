@@ -26,6 +26,7 @@ from models.outbox import (
     sent_message_id,
     superseded,
 )
+from models.payloads import EditPayload, Payload, decode
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
@@ -55,13 +56,21 @@ class NotModified(Exception):
 
 @dataclass(frozen=True)
 class Delivery:
-    """One outbox row as a transport sees it; `row_id` lets a platform without message ids name the message."""
+    """One outbox row as a transport sees it: its typed payload; `message_id` is the message an edit changes, and
+    `row_id` lets a platform without message ids name the message (and keep its progress on the row)."""
 
     action: str
     chat_id: str
-    payload: dict[str, Any]
+    payload: Payload
     message_id: str | None
     row_id: int | None = None
+
+    @classmethod
+    def stored(
+        cls, action: str, chat_id: str, payload: dict[str, Any], message_id: str | None, row_id: int | None = None
+    ) -> Delivery:
+        """The delivery of a row that stores `payload` (read through the one codec)."""
+        return cls(action, chat_id, decode(action, payload), message_id, row_id)
 
 
 class Transport(Protocol):
@@ -262,7 +271,7 @@ class OutboxSender:
             await self._pacers[row.platform].wait()
             self._windows[row.platform].record(row.chat_id, transport.is_group(row.chat_id), time.monotonic())
         await self._set_status(row, OutboxStatus.SENDING)
-        delivery = Delivery(row.action, row.chat_id, row.payload, message_id, row.id)
+        delivery = Delivery(row.action, row.chat_id, row.content, message_id, row.id)
         try:
             sent_id = await transport.deliver(delivery)
         except NotModified:
@@ -287,12 +296,13 @@ class OutboxSender:
             stored.status = status
 
     async def _target_message_id(self, row: OutboxMessage) -> str | None:
-        if row.action != OutboxAction.EDIT:
+        content = row.content
+        if not isinstance(content, EditPayload):
             return None
-        if "message_id" in row.payload:
-            return str(row.payload["message_id"])
+        if content.ref_key is None:
+            return content.message_id
         async with self._sessions() as session:
-            target = await sent_message_id(session, ref_key=row.payload["ref_key"])
+            target = await sent_message_id(session, ref_key=content.ref_key)
         return None if target is None else target[1]
 
     async def _failed(self, row: OutboxMessage, transport: Transport, error: DeliveryError) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -38,6 +37,7 @@ from handlers.core.types import (
     MembershipStatus,
     Sender,
 )
+from models.payloads import AnswerPayload, EditPayload, StoredKeyboard
 
 log = structlog.get_logger(__name__)
 PLATFORM = "telegram"
@@ -200,15 +200,13 @@ def update_to_incoming(update: Update, *, bot_username: str, bot_id: int, bot_ca
 # ---- transport: outbox rows → Bot API calls ----------------------------------------------------------------
 
 
-def to_markup(buttons: list[list[dict[str, str]]]) -> InlineKeyboardMarkup | None:
+def to_markup(buttons: StoredKeyboard) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(b["text"], url=b["url"])
-                if b.get("url")
-                else InlineKeyboardButton(b["text"], callback_data=b.get("data", ""))
+                InlineKeyboardButton(b.text, url=b.url) if b.url else InlineKeyboardButton(b.text, callback_data=b.data)
                 for b in row
             ]
             for row in buttons
@@ -255,38 +253,29 @@ class TelegramTransport:
 
     async def _call(self, delivery: Delivery) -> str | None:
         payload, chat_id = delivery.payload, int(delivery.chat_id)
-        markup = to_markup(payload.get("buttons", []))
-        if delivery.action == "answer":
+        if isinstance(payload, AnswerPayload):
             await self._bot.answer_callback_query(
-                payload["callback_id"], text=payload.get("text") or None, show_alert=bool(payload.get("alert"))
+                payload.callback_id, text=payload.text or None, show_alert=payload.alert
             )
             return None
-        if delivery.action == "edit":
-            await self._edit(chat_id, int(delivery.message_id or 0), payload["text"], markup)
+        markup = to_markup(payload.buttons)
+        if isinstance(payload, EditPayload):
+            await self._edit(chat_id, int(delivery.message_id or 0), payload.text, markup)
             return None
-        reply = (
-            ReplyParameters(int(payload["reply_to"]), allow_sending_without_reply=True)
-            if payload.get("reply_to")
-            else None
-        )
-        if payload.get("document"):
-            document = payload["document"]
+        reply = ReplyParameters(int(payload.reply_to), allow_sending_without_reply=True) if payload.reply_to else None
+        if payload.document is not None:
             sent = await self._bot.send_document(
                 chat_id,
-                InputFile(base64.b64decode(document["base64"]), filename=document["filename"]),
-                caption=payload["text"][:1024] or None,
+                InputFile(payload.document.content, filename=payload.document.filename),
+                caption=payload.text[:1024] or None,
                 reply_parameters=reply,
             )
-        elif payload.get("photo"):
+        elif payload.photo:
             sent = await self._bot.send_photo(
-                chat_id,
-                payload["photo"],
-                caption=payload["text"][:1024],
-                reply_markup=markup,
-                reply_parameters=reply,
+                chat_id, payload.photo, caption=payload.text[:1024], reply_markup=markup, reply_parameters=reply
             )
         else:
-            sent = await self._bot.send_message(chat_id, payload["text"], reply_markup=markup, reply_parameters=reply)
+            sent = await self._bot.send_message(chat_id, payload.text, reply_markup=markup, reply_parameters=reply)
         return str(sent.message_id)
 
     async def _edit(self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:

@@ -11,6 +11,7 @@ from sqlmodel import JSON, Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import UTCDateTime, utcnow
+from models.payloads import EditPayload, Payload, SendPayload, StoredKeyboard, action_of, decode, encode
 
 
 class OutboxStatus(StrEnum):
@@ -53,8 +54,28 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # None: as soon as possible
     last_error: str | None = Field(default=None, max_length=500)
     platform_message_id: str | None = Field(default=None, max_length=64)
+    parts_sent: int = 0  # how many parts of the row the platform already has (WeCom splits long texts, files)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @classmethod
+    def of(
+        cls, *, platform: str, chat_id: str, content: Payload, ref_key: str | None = None, dedupe_key: str | None = None
+    ) -> OutboxMessage:
+        """The row that delivers `content` (its action follows from the payload's kind)."""
+        return cls(
+            platform=platform,
+            chat_id=chat_id,
+            action=action_of(content),
+            payload=encode(content),
+            ref_key=ref_key,
+            dedupe_key=dedupe_key,
+        )
+
+    @property
+    def content(self) -> Payload:
+        """The typed payload (the one reading of the stored JSON)."""
+        return decode(self.action, self.payload)
 
 
 async def due_rows(session: AsyncSession, *, now: datetime, limit: int, lock: bool) -> list[OutboxMessage]:
@@ -86,9 +107,8 @@ async def sent_message_id(session: AsyncSession, *, ref_key: str) -> tuple[str, 
 
 def edit_target(row: OutboxMessage) -> tuple[str, str] | None:
     """What an edit row changes: the named message or the chat's message id (None for other rows)."""
-    if row.action != OutboxAction.EDIT:
-        return None
-    return (row.chat_id, str(row.payload.get("ref_key") or row.payload.get("message_id")))
+    content = row.content
+    return (row.chat_id, content.target) if isinstance(content, EditPayload) else None
 
 
 async def superseded(session: AsyncSession, *, row: OutboxMessage) -> bool:
@@ -127,9 +147,7 @@ async def count_by_status(session: AsyncSession) -> dict[str, int]:
     return dict((await session.exec(query)).all())
 
 
-async def sent_buttons(
-    session: AsyncSession, *, row_id: int, platform: str, chat_id: str
-) -> list[list[dict[str, str]]] | None:
+async def sent_buttons(session: AsyncSession, *, row_id: int, platform: str, chat_id: str) -> StoredKeyboard | None:
     """The buttons of a message delivered to this chat (send or edit row), or None if there is no such message.
 
     A row still marked sending counts: the platform may show the message before the sender records it as sent.
@@ -137,5 +155,18 @@ async def sent_buttons(
     row = await session.get(OutboxMessage, row_id)
     if row is None or (row.platform, row.chat_id) != (platform, chat_id) or row.status not in SHOWN:
         return None
-    buttons = row.payload.get("buttons")
-    return buttons if isinstance(buttons, list) and buttons else None
+    content = row.content
+    buttons = content.buttons if isinstance(content, SendPayload | EditPayload) else ()
+    return buttons or None
+
+
+async def parts_sent_of(session: AsyncSession, *, row_id: int) -> int:
+    """How many parts of this row a platform was already given (0 for a row it never saw)."""
+    row = await session.get(OutboxMessage, row_id)
+    return row.parts_sent if row is not None else 0
+
+
+async def record_parts_sent(session: AsyncSession, *, row_id: int, parts: int) -> None:
+    """Remember, before the next part is tried, that `parts` parts of this row went out: a retry after a crash or
+    on another worker goes on from there instead of repeating them."""
+    await session.exec(update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(parts_sent=parts))

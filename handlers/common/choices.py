@@ -9,28 +9,28 @@ message makes a choice unambiguous even when several cards are open in one group
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from handlers.core.texts import translate
+from models.payloads import StoredKeyboard
 
 CHOICE = re.compile(r"^\s*(\d{1,12})\s*-\s*(\d{1,2})\s*$")
 
 
-def choice_lines(locale: str, tag: str, buttons: list[list[dict[str, Any]]]) -> list[str]:
+def choice_lines(locale: str, tag: str, buttons: StoredKeyboard) -> list[str]:
     """One line per button: links as label + address, the others as the code to type."""
     lines = [translate(locale, "choices.hint")]
     number = 0
     for row in buttons:
         for button in row:
-            if button.get("url"):
-                lines.append(f"{button['text']}：{button['url']}")
-            elif button.get("data"):
+            if button.url:
+                lines.append(f"{button.text}：{button.url}")
+            elif button.data:
                 number += 1
-                lines.append(f"{tag}-{number}  {button['text']}")
+                lines.append(f"{tag}-{number}  {button.text}")
     return lines if len(lines) > 1 else []
 
 
-def with_choices(locale: str, text: str, tag: str, buttons: list[list[dict[str, Any]]]) -> str:
+def with_choices(locale: str, text: str, tag: str, buttons: StoredKeyboard) -> str:
     """The message text followed by its buttons as typed choices (unchanged when there are none)."""
     lines = choice_lines(locale, tag, buttons)
     return text if not lines else text + "\n\n" + "\n".join(lines)
@@ -42,7 +42,7 @@ def parse_choice(text: str) -> tuple[int, int] | None:
     return None if match is None else (int(match.group(1)), int(match.group(2)))
 
 
-def chosen_data(buttons: list[list[dict[str, Any]]], number: int) -> str | None:
+def chosen_data(buttons: StoredKeyboard, number: int) -> str | None:
     """The callback data of the `number`-th (1-based) non-link button."""
-    pressable = [b for row in buttons for b in row if not b.get("url") and b.get("data")]
-    return pressable[number - 1]["data"] if 1 <= number <= len(pressable) else None
+    pressable = [b for row in buttons for b in row if not b.url and b.data]
+    return pressable[number - 1].data if 1 <= number <= len(pressable) else None

@@ -1,71 +1,57 @@
-"""Turn neutral effects into outbox rows inside the caller's transaction."""
+"""Turn neutral effects into outbox rows inside the caller's transaction: each effect becomes its typed payload
+(models/payloads.py), the one form every transport reads."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable
-from typing import Any
 
 from handlers.core.types import AnswerCallback, Edit, Effect, Keyboard, Send, SendDocument
 from models.base import AsyncSession
-from models.outbox import OutboxAction, OutboxMessage, sent_message_id
+from models.outbox import OutboxMessage, sent_message_id
+from models.payloads import AnswerPayload, Attachment, EditPayload, SendPayload, StoredButton, StoredKeyboard
 
 
-def keyboard_payload(buttons: Keyboard) -> list[list[dict[str, str]]]:
-    return [
-        [{k: v for k, v in (("text", b.text), ("data", b.data), ("url", b.url)) if v} for b in row] for row in buttons
-    ]
-
-
-def document_payload(filename: str, content: bytes) -> dict[str, str]:
-    return {"filename": filename, "base64": base64.b64encode(content).decode("ascii")}
+def stored_keyboard(buttons: Keyboard) -> StoredKeyboard:
+    return tuple(tuple(StoredButton(b.text, b.data, b.url) for b in row) for row in buttons)
 
 
 async def outbox_row(session: AsyncSession, effect: Effect) -> OutboxMessage | None:
     """The row for one effect; an edit of an unknown message yields nothing."""
-    payload: dict[str, Any]
     if isinstance(effect, Send):
-        payload = {"text": effect.text, "buttons": keyboard_payload(effect.buttons)}
-        if effect.reply_to_message_id:
-            payload["reply_to"] = effect.reply_to_message_id
-        if effect.photo:
-            payload["photo"] = effect.photo
-        return OutboxMessage(
+        content = SendPayload(
+            effect.text, stored_keyboard(effect.buttons), effect.reply_to_message_id or None, effect.photo or None
+        )
+        return OutboxMessage.of(
             platform=effect.platform,
             chat_id=effect.chat_id,
-            action=OutboxAction.SEND,
-            payload=payload,
+            content=content,
             ref_key=effect.ref_key,
             dedupe_key=effect.dedupe_key,
         )
     if isinstance(effect, SendDocument):
-        return OutboxMessage(
-            platform=effect.platform,
-            chat_id=effect.chat_id,
-            action=OutboxAction.SEND,
-            payload={"text": effect.caption, "document": document_payload(effect.filename, effect.content)},
-            dedupe_key=effect.dedupe_key,
+        document = SendPayload(effect.caption, document=Attachment(effect.filename, effect.content))
+        return OutboxMessage.of(
+            platform=effect.platform, chat_id=effect.chat_id, content=document, dedupe_key=effect.dedupe_key
         )
     if isinstance(effect, Edit):
-        payload = {"text": effect.text, "buttons": keyboard_payload(effect.buttons)}
-        chat_id, platform = effect.chat_id, effect.platform
-        if effect.ref_key is not None:
-            target = await sent_message_id(session, ref_key=effect.ref_key)
-            if target is None:
-                return None
-            chat_id, platform, payload["ref_key"] = target[0], target[2], effect.ref_key
-        else:
-            payload["message_id"] = effect.message_id
-        assert chat_id is not None
-        return OutboxMessage(platform=platform, chat_id=chat_id, action=OutboxAction.EDIT, payload=payload)
+        return await edit_row(session, effect)
     assert isinstance(effect, AnswerCallback)
-    payload = {"callback_id": effect.callback_id, "text": effect.text, "alert": effect.alert}
-    return OutboxMessage(
-        platform=effect.platform,
-        chat_id=effect.chat_id,
-        action=OutboxAction.ANSWER,
-        payload=payload,
-    )
+    answer = AnswerPayload(effect.callback_id, effect.text, effect.alert)
+    return OutboxMessage.of(platform=effect.platform, chat_id=effect.chat_id, content=answer)
+
+
+async def edit_row(session: AsyncSession, edit: Edit) -> OutboxMessage | None:
+    """An edit by `ref_key` goes to the chat and platform of the send row so named (nothing if there is none)."""
+    buttons = stored_keyboard(edit.buttons)
+    if edit.ref_key is None:
+        assert edit.chat_id is not None
+        content = EditPayload(edit.text, buttons, message_id=edit.message_id)
+        return OutboxMessage.of(platform=edit.platform, chat_id=edit.chat_id, content=content)
+    target = await sent_message_id(session, ref_key=edit.ref_key)
+    if target is None:
+        return None
+    chat_id, _, platform = target
+    return OutboxMessage.of(platform=platform, chat_id=chat_id, content=EditPayload(edit.text, buttons, edit.ref_key))
 
 
 async def enqueue(session: AsyncSession, effects: Iterable[Effect]) -> int:

@@ -8,20 +8,11 @@ from typing import Any
 import pytest
 
 from bot.outbox_sender import Delivery, DeliveryError, Failure
-from bot.wecom import (
-    RATE_LIMIT_WAIT_SECONDS,
-    WeComError,
-    aibot_to_incoming,
-    app_to_incoming,
-    as_choice,
-    fit_bytes,
-    render,
-    render_parts,
-    robot_chat_id,
-    split_bytes,
-    webhook_key,
-)
+from bot.wecom.api import RATE_LIMIT_WAIT_SECONDS, WeComError
+from bot.wecom.mapping import aibot_to_incoming, app_to_incoming, as_choice, robot_chat_id, webhook_key
+from bot.wecom.transport import fit_bytes, render, render_parts, split_bytes
 from handlers.core.types import ChatKind, IncomingCallback, IncomingMessage
+from models.payloads import keyboard_of
 
 # The AI bot "接收消息" text example (developer.work.weixin.qq.com/document/path/100719), ids kept as documented.
 AIBOT_GROUP_TEXT: dict[str, Any] = {
@@ -84,19 +75,19 @@ def test_a_typed_choice_of_a_buttoned_message_becomes_that_button_press() -> Non
     incoming = aibot_to_incoming(AIBOT_GROUP_TEXT | {"text": {"content": "@邻里 12-2"}})
     assert isinstance(incoming, IncomingMessage)
     buttons = [[{"text": "✅ 确认", "data": "t:confirm:1"}, {"text": "不是问题", "data": "t:reject:1"}]]
-    pressed = as_choice(incoming, buttons, 12, 2)
+    pressed = as_choice(incoming, keyboard_of(buttons), 12, 2)
     assert isinstance(pressed, IncomingCallback)
     assert (pressed.data, pressed.message_id, pressed.chat) == ("t:reject:1", "12", incoming.chat)
-    assert as_choice(incoming, buttons, 12, 3) is incoming
+    assert as_choice(incoming, keyboard_of(buttons), 12, 3) is incoming
     assert as_choice(incoming, None, 12, 1) is incoming
 
 
 def test_buttons_render_as_typed_choices_and_long_text_is_cut_to_2048_bytes() -> None:
     buttons = [[{"text": "✅ 确认", "data": "t:confirm:1"}], [{"text": "说明", "url": "https://example.invalid/a"}]]
-    shown = render(Delivery("send", "g:x", {"text": "工单 #1", "buttons": buttons}, None, 41), "zh")
+    shown = render(Delivery.stored("send", "g:x", {"text": "工单 #1", "buttons": buttons}, None, 41), "zh")
     assert shown.startswith("工单 #1\n\n回复编号即可选择") and "41-1  ✅ 确认" in shown
     assert "说明：https://example.invalid/a" in shown
-    long = render(Delivery("send", "g:x", {"text": "电梯" * 2000, "buttons": buttons}, None, 41), "zh")
+    long = render(Delivery.stored("send", "g:x", {"text": "电梯" * 2000, "buttons": buttons}, None, 41), "zh")
     assert (
         len(long.encode()) <= 2048
         and "已截断" in long
@@ -108,13 +99,13 @@ def test_buttons_render_as_typed_choices_and_long_text_is_cut_to_2048_bytes() ->
 def test_long_text_splits_into_marked_parts_after_line_breaks() -> None:
     lines = [f"{n}. 周六上午9点在小区广场举行义诊活动，请居民带好医保卡" for n in range(1, 121)]
     buttons = [[{"text": "✅ 报名", "data": "ev:go:1"}]]
-    parts = render_parts(Delivery("send", "g:x", {"text": "\n".join(lines), "buttons": buttons}, None, 41), "zh")
+    parts = render_parts(Delivery.stored("send", "g:x", {"text": "\n".join(lines), "buttons": buttons}, None, 41), "zh")
     assert len(parts) == 5 and all(len(part.encode()) <= 2048 for part in parts)  # 9,731 bytes
     assert [part.rsplit("\n", 1)[1] for part in parts] == [f"（{n}/5）" for n in range(1, 6)]
     bodies = [part.rsplit("\n", 1)[0] for part in parts]
     assert "\n".join(bodies).split("\n\n回复编号即可选择")[0] == "\n".join(lines)  # nothing lost, lines whole
     assert "41-1  ✅ 报名" in parts[-1]
-    assert render_parts(Delivery("send", "g:x", {"text": "短消息", "buttons": []}, None, 41), "zh") == ["短消息"]
+    assert render_parts(Delivery.stored("send", "g:x", {"text": "短消息", "buttons": []}, None, 41), "zh") == ["短消息"]
     assert split_bytes("电" * 1000, 2000) == ["电" * 666, "电" * 334]  # no line break: cut between characters
 
 

@@ -16,8 +16,9 @@ import pytest
 import structlog
 from aiohttp import web
 
-from bot.db import SessionFactory
-from bot.wecom import APP_CALLBACK_PATH, BOT_CALLBACK_PATH, WeComAdapter
+from bot.db import SessionFactory, unit_of_work
+from bot.dispatcher import Prepare
+from bot.wecom.callbacks import APP_CALLBACK_PATH, BOT_CALLBACK_PATH, WeComAdapter
 from bot.wecom_crypto import MAX_BODY_BYTES, WeComCrypto
 from handlers.core.types import Incoming, IncomingMessage
 from models.routes import take_reply_channel
@@ -54,13 +55,14 @@ class Server:
 async def serve(sessions: SessionFactory, app_crypto: WeComCrypto, bot_crypto: WeComCrypto) -> AsyncIterator[Server]:
     received: list[Incoming] = []
 
-    async def sink(item: Incoming) -> bool:
-        received.append(item)
+    async def sink(item: Incoming, prepare: Prepare) -> bool:
+        """The dispatcher's part: the adapter's steps in its transaction, then the item they give is routed."""
+        async with unit_of_work(sessions) as session:
+            received.append(await prepare(session))
         return True
 
     adapter = WeComAdapter(
         sink,
-        sessions,
         app_crypto=app_crypto,
         bot_crypto=bot_crypto,
         api_base_url=API_BASE,

@@ -4,6 +4,7 @@ the one-shot response_url, group routes, and files (exports) uploaded and sent a
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
@@ -11,18 +12,12 @@ import pytest
 
 from bot.db import SessionFactory, unit_of_work
 from bot.outbox_sender import Delivery, DeliveryError, Failure
-from bot.wecom import (
-    ROUTE_APPCHAT,
-    ROUTE_ROBOT,
-    WeComApi,
-    WeComError,
-    WeComTransport,
-    bind_wecom_group,
-    file_message,
-    webhook_key,
-)
+from bot.wecom.api import WeComApi, WeComError, file_message
+from bot.wecom.mapping import webhook_key
+from bot.wecom.transport import ROUTE_APPCHAT, ROUTE_ROBOT, WeComTransport, bind_wecom_group
 from handlers.common.org_import import import_tree, parse_org_file
-from handlers.core.outbox import document_payload
+from models.outbox import OutboxMessage
+from models.payloads import document_payload
 from models.places import place_by_code
 from models.routes import remember_reply_channel
 from sandbox.wecom import AGENT_ID, APP, APP_SECRET, CORP_ID, FakeWeCom, Media, WeComCall
@@ -66,12 +61,22 @@ def transport(api: WeComApi, sessions: SessionFactory) -> WeComTransport:
 
 
 def send(chat_id: str, text: str, row_id: int = 7) -> Delivery:
-    return Delivery("send", chat_id, {"text": text, "buttons": []}, None, row_id)
+    return Delivery.stored("send", chat_id, {"text": text, "buttons": []}, None, row_id)
 
 
 def document(chat_id: str, row_id: int = 9, content: bytes = CSV) -> Delivery:
     """A row as `SendDocument` writes it: the caption as text, the file in the payload."""
-    return Delivery("send", chat_id, {"text": CAPTION, "document": document_payload(FILENAME, content)}, None, row_id)
+    return Delivery.stored(
+        "send", chat_id, {"text": CAPTION, "document": document_payload(FILENAME, content)}, None, row_id
+    )
+
+
+async def on_a_row(sessions: SessionFactory, delivery: Delivery) -> Delivery:
+    """The same delivery for a real outbox row: the transport keeps how many parts went out on it."""
+    row = OutboxMessage.of(platform="wecom", chat_id=delivery.chat_id, content=delivery.payload)
+    async with unit_of_work(sessions) as session:
+        session.add(row)
+    return replace(delivery, row_id=row.id)
 
 
 def contents(fake: FakeWeCom, path: str) -> list[str]:
@@ -167,14 +172,33 @@ async def test_a_long_text_goes_out_in_parts_and_a_retry_does_not_repeat_the_par
     chat_id = await bound_group(sessions, ROUTE_ROBOT, webhook_key(fake.robot()))  # 2 messages a minute here
     wecom = transport(api, sessions)
     notice = "\n".join(f"{n}. 本周六上午扫雪，请各楼栋志愿者到物业门口领取工具" for n in range(1, 81))
+    delivery = await on_a_row(sessions, send(chat_id, notice))
     with pytest.raises(DeliveryError) as caught:
-        await wecom.deliver(send(chat_id, notice))
+        await wecom.deliver(delivery)
     assert caught.value.failure is Failure.RETRY_AFTER  # the third part meets the robot's limit
     fake.window = 0.0  # the minute has passed
-    await wecom.deliver(send(chat_id, notice))
+    await wecom.deliver(delivery)
     shown = contents(fake, "/cgi-bin/webhook/send")
     assert [part.rsplit("\n", 1)[1] for part in shown] == [f"（{n}/4）" for n in range(1, 5)]  # 6,150 bytes
     assert "\n".join(part.rsplit("\n", 1)[0] for part in shown) == notice
+
+
+async def test_another_worker_retrying_a_long_text_goes_on_from_the_parts_its_row_records(
+    fake: FakeWeCom, api: WeComApi, sessions: SessionFactory
+) -> None:
+    chat_id = await bound_group(sessions, ROUTE_ROBOT, webhook_key(fake.robot()))  # 2 messages a minute here
+    notice = "\n".join(f"{n}. 本周六上午扫雪，请各楼栋志愿者到物业门口领取工具" for n in range(1, 81))
+    delivery = await on_a_row(sessions, send(chat_id, notice))
+    with pytest.raises(DeliveryError):
+        await transport(api, sessions).deliver(delivery)  # two parts out, then the robot's limit
+    async with sessions() as session:
+        row = await session.get(OutboxMessage, delivery.row_id)
+        assert row is not None and row.parts_sent == 2
+    fake.window = 0.0
+    await transport(api, sessions).deliver(delivery)  # a fresh transport: nothing in memory
+    assert [part.rsplit("\n", 1)[1] for part in contents(fake, "/cgi-bin/webhook/send")] == [
+        f"（{n}/4）" for n in range(1, 5)
+    ]
 
 
 async def test_a_long_text_to_a_group_reached_only_by_its_one_shot_reply_is_cut_short(
@@ -193,7 +217,9 @@ async def test_an_unrouted_group_and_an_answer_without_text(
     with pytest.raises(DeliveryError) as caught:
         await wecom.deliver(send("g:unknown", "你好"))
     assert caught.value.failure is Failure.PERMANENT and "no robot webhook" in caught.value.reason
-    assert await wecom.deliver(Delivery("answer", "g:unknown", {"callback_id": "m1", "text": ""}, None, 8)) is None
+    assert (
+        await wecom.deliver(Delivery.stored("answer", "g:unknown", {"callback_id": "m1", "text": ""}, None, 8)) is None
+    )
     assert fake.calls == []
 
 
@@ -256,11 +282,12 @@ async def test_a_document_retried_after_its_caption_went_out_does_not_repeat_the
     chat_id = await bound_group(sessions, ROUTE_ROBOT, webhook_key(fake.robot()))
     wecom = transport(api, sessions)
     await wecom.deliver(send(chat_id, "一"))
+    delivery = await on_a_row(sessions, document(chat_id))
     with pytest.raises(DeliveryError) as caught:
-        await wecom.deliver(document(chat_id))  # the caption takes the robot's 2nd message of the minute
+        await wecom.deliver(delivery)  # the caption takes the robot's 2nd message of the minute
     assert caught.value.failure is Failure.RETRY_AFTER
     fake.window = 0.0  # the minute has passed
-    await wecom.deliver(document(chat_id))
+    await wecom.deliver(delivery)
     assert contents(fake, "/cgi-bin/webhook/send") == ["一", CAPTION, f"file:{FILENAME}"]
 
 

@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.db import unit_of_work
-from bot.wecom import APP_CALLBACK_PATH, BOT_CALLBACK_PATH, ROUTE_ROBOT, bind_wecom_group, webhook_key
+from bot.wecom.callbacks import APP_CALLBACK_PATH, BOT_CALLBACK_PATH
+from bot.wecom.mapping import webhook_key
+from bot.wecom.transport import ROUTE_ROBOT, bind_wecom_group
 from models.people import Role, ensure_person, grant_role
 from models.places import place_by_code
 from sandbox.wecom import (

@@ -1,0 +1,167 @@
+"""Callbacks: the two aiohttp routes WeCom calls (the AI bot's JSON, the self-built app's XML), checked and
+decrypted with bot/wecom_crypto.py, mapped to neutral items and handed to the dispatcher with the steps it runs in
+its own transaction."""
+
+from __future__ import annotations
+
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from bot.dispatcher import PreparedSink
+from bot.wecom.mapping import (
+    PLATFORM,
+    aibot_response_url,
+    as_choice,
+    no_response_url,
+    parse_aibot,
+    parse_app,
+)
+from bot.wecom_crypto import (
+    MAX_BODY_BYTES,
+    ErrorCode,
+    WeComCrypto,
+    WeComCryptoError,
+    extract_encrypt_from_json,
+    extract_encrypt_from_xml,
+)
+from handlers.common.choices import parse_choice
+from handlers.core.types import Incoming, IncomingMessage
+from models.base import AsyncSession
+from models.outbox import sent_buttons
+from models.routes import remember_reply_channel
+
+log = structlog.get_logger(__name__)
+Clock = Callable[[], datetime]
+APP_CALLBACK_PATH = "/wecom/app/callback"
+BOT_CALLBACK_PATH = "/wecom/bot/callback"
+RESPONSE_URL_TTL = timedelta(hours=1)  # WeCom: a response_url is valid for one hour and one call
+MAX_CLOCK_SKEW_SECONDS = 300  # callbacks with an older or newer timestamp are refused (replays)
+REFUSED = {
+    ErrorCode.VALIDATE_SIGNATURE,
+    ErrorCode.VALIDATE_RECEIVE_ID,
+    ErrorCode.ILLEGAL_BUFFER,
+    ErrorCode.DECRYPT_AES,
+    ErrorCode.DECODE_BASE64,
+}
+
+
+@dataclass(frozen=True)
+class Surface:
+    """One callback kind: its name in logs, its crypto, how its body carries the ciphertext and the message."""
+
+    name: str
+    crypto: WeComCrypto
+    extract: Callable[[bytes], str]
+    to_incoming: Callable[[str], IncomingMessage | None]
+    response_url: Callable[[str], str | None]
+
+
+def fresh(timestamp: str, now: float) -> bool:
+    return timestamp.isdigit() and abs(now - int(timestamp)) <= MAX_CLOCK_SKEW_SECONDS
+
+
+class WeComAdapter:
+    """Checks, decrypts and maps callbacks, then hands them to the dispatcher; replies go through the outbox."""
+
+    def __init__(
+        self,
+        sink: PreparedSink,
+        *,
+        app_crypto: WeComCrypto | None,
+        bot_crypto: WeComCrypto | None,
+        api_base_url: str,
+        clock: Clock,
+    ) -> None:
+        self._sink, self._clock, self._api_base_url = sink, clock, api_base_url
+        self.surfaces: dict[str, Surface] = {}
+        if app_crypto is not None:
+            self.surfaces[APP_CALLBACK_PATH] = Surface(
+                "app", app_crypto, extract_encrypt_from_xml, parse_app, no_response_url
+            )
+        if bot_crypto is not None:
+            self.surfaces[BOT_CALLBACK_PATH] = Surface(
+                "bot", bot_crypto, extract_encrypt_from_json, parse_aibot, aibot_response_url
+            )
+
+    def add_routes(self, app: web.Application) -> None:
+        for path in self.surfaces:
+            app.router.add_get(path, self._verify_url)
+            app.router.add_post(path, self._callback)
+
+    def _refuse(self, surface: Surface, status: int, why: str, **fields: Any) -> web.Response:
+        log.warning("wecom.callback_refused", surface=surface.name, status=status, why=why, **fields)
+        return web.Response(status=status, text="forbidden" if status == 403 else "bad request")
+
+    def _signed(self, request: web.Request) -> tuple[str, str, str] | None:
+        query = request.query
+        values = (query.get("msg_signature", ""), query.get("timestamp", ""), query.get("nonce", ""))
+        return values if all(values) else None
+
+    async def _verify_url(self, request: web.Request) -> web.Response:
+        """GET with echostr when the callback URL is saved in the admin console: answer its plaintext."""
+        surface = self.surfaces[request.path]
+        signed, echostr = self._signed(request), request.query.get("echostr", "")
+        if signed is None or not echostr:
+            return self._refuse(surface, 400, "missing query parameters")
+        try:
+            plaintext = surface.crypto.verify_url(*signed, echostr)
+        except WeComCryptoError as error:
+            return self._refuse(surface, 403, "echostr check failed", code=int(error.code))
+        return web.Response(text=plaintext)
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        surface = self.surfaces[request.path]
+        signed = self._signed(request)
+        if signed is None:
+            return self._refuse(surface, 400, "missing query parameters")
+        if not fresh(signed[1], time.time()):
+            return self._refuse(surface, 403, "stale timestamp")
+        body = await request.content.read(MAX_BODY_BYTES + 1)
+        try:
+            plaintext = surface.crypto.decrypt_message(*signed, surface.extract(body))
+        except WeComCryptoError as error:
+            status = 403 if error.code in REFUSED else 400
+            return self._refuse(surface, status, "envelope check failed", code=int(error.code))
+        try:
+            incoming = surface.to_incoming(plaintext)
+            response_url = surface.response_url(plaintext)
+        except (ValueError, ET.ParseError, AttributeError):
+            return self._refuse(surface, 400, "decrypted message is malformed")
+        if incoming is not None:
+            await self._handle(incoming, response_url)
+        return web.Response(text="")
+
+    async def _handle(self, incoming: IncomingMessage, response_url: str | None) -> None:
+        """Hand the message to the dispatcher with this callback's own steps, which it runs in its transaction."""
+        log.info("wecom.callback", chat=incoming.chat.platform_chat_id, update=incoming.update_key)
+
+        async def prepare(session: AsyncSession) -> Incoming:
+            """Keep the one-shot reply channel (an answer goes back through it), then read a typed choice as the
+            press of the button it names."""
+            if response_url is not None and response_url.startswith(self._api_base_url + "/"):
+                remember_reply_channel(
+                    session,
+                    platform=PLATFORM,
+                    platform_chat_id=incoming.chat.platform_chat_id,
+                    url=response_url,
+                    expires_at=self._clock() + RESPONSE_URL_TTL,
+                )
+            return await typed_choice(session, incoming)
+
+        await self._sink(incoming, prepare)
+
+
+async def typed_choice(session: AsyncSession, incoming: IncomingMessage) -> Incoming:
+    """`12-1` typed in a chat where row 12 showed buttons: the press of its first button; anything else unchanged."""
+    choice = parse_choice(incoming.text)
+    if choice is None:
+        return incoming
+    buttons = await sent_buttons(session, row_id=choice[0], platform=PLATFORM, chat_id=incoming.chat.platform_chat_id)
+    return as_choice(incoming, buttons, *choice)

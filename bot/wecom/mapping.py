@@ -1,0 +1,137 @@
+"""Mapping: pure functions from decrypted WeCom callbacks to neutral items, and the ids WeCom chats get."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from handlers.common.choices import chosen_data
+from handlers.core.types import ChatKind, ChatRef, Incoming, IncomingCallback, IncomingMessage, Sender
+from models.payloads import StoredKeyboard
+
+PLATFORM = "wecom"
+GROUP_PREFIX = "g:"  # WeCom userids never contain ':', so group chat ids cannot collide with private ones
+MENTIONS = re.compile(r"^(?:\s*@\S+)+\s*")
+SLASH_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:\s+(.*))?$", re.DOTALL)
+
+
+def group_chat_id(chatid: str) -> str:
+    return GROUP_PREFIX + chatid
+
+
+def robot_chat_id(webhook_key: str) -> str:
+    """A stable chat id for a robot-only group that does not reveal the webhook key."""
+    return GROUP_PREFIX + "robot-" + hashlib.sha256(webhook_key.encode()).hexdigest()[:16]
+
+
+def webhook_key(url_or_key: str) -> str:
+    """The `key` of a robot webhook URL (…/cgi-bin/webhook/send?key=KEY), or the key itself."""
+    if "://" not in url_or_key:
+        return url_or_key.strip()
+    keys = parse_qs(urlsplit(url_or_key.strip()).query).get("key", [])
+    if not keys or not keys[0]:
+        raise ValueError("a robot webhook URL ends in ?key=…")
+    return keys[0]
+
+
+def command_of(text: str) -> tuple[str | None, str]:
+    """('tickets', 'args') for '/tickets args'; (None, '') otherwise."""
+    match = SLASH_COMMAND.match(text)
+    return (None, "") if match is None else (match.group(1).lower(), (match.group(2) or "").strip())
+
+
+def message(
+    update_key: str, chat: ChatRef, userid: str, message_id: str, text: str, mentioned: bool
+) -> IncomingMessage:
+    """WeCom gives a userid but no display name: the name stays what the person is known by elsewhere."""
+    command, args = command_of(text)
+    return IncomingMessage(
+        update_key=update_key,
+        chat=chat,
+        sender=Sender(platform_user_id=userid, display_name="", username=userid),
+        message_id=message_id,
+        text=text,
+        command=command,
+        args=args,
+        mentions_bot=mentioned,
+    )
+
+
+def aibot_text(payload: dict[str, Any]) -> str | None:
+    """The text of an AI bot message: `text`, or the text items of a `mixed` message."""
+    if payload.get("msgtype") == "text":
+        content = (payload.get("text") or {}).get("content")
+        return content if isinstance(content, str) else None
+    if payload.get("msgtype") == "mixed":
+        items = (payload.get("mixed") or {}).get("msg_item") or []
+        parts = [(i.get("text") or {}).get("content", "") for i in items if i.get("msgtype") == "text"]
+        return " ".join(p for p in parts if p) or None
+    return None
+
+
+def aibot_to_incoming(payload: dict[str, Any]) -> IncomingMessage | None:
+    """An AI bot callback (decrypted JSON) as a neutral message; events and media map to nothing."""
+    userid = (payload.get("from") or {}).get("userid")
+    msgid = payload.get("msgid")
+    text = aibot_text(payload)
+    if not isinstance(userid, str) or not userid or not isinstance(msgid, str) or text is None:
+        return None
+    if payload.get("chattype") == "group":
+        chatid = payload.get("chatid")
+        if not isinstance(chatid, str) or not chatid:
+            return None
+        chat = ChatRef(PLATFORM, group_chat_id(chatid), ChatKind.GROUP)
+    else:
+        chat = ChatRef(PLATFORM, userid, ChatKind.PRIVATE)
+    stripped = MENTIONS.sub("", text).strip()
+    return message(f"bot:{msgid}", chat, userid, msgid, stripped, chat.kind == ChatKind.GROUP)
+
+
+def app_to_incoming(root: ET.Element) -> IncomingMessage | None:
+    """A self-built app callback (decrypted XML): only 1:1 text messages; events map to nothing."""
+    if root.findtext("MsgType") != "text":
+        return None
+    userid, msgid, text = root.findtext("FromUserName"), root.findtext("MsgId"), root.findtext("Content")
+    if not userid or not msgid or text is None:
+        return None
+    chat = ChatRef(PLATFORM, userid, ChatKind.PRIVATE)
+    return message(f"app:{msgid}", chat, userid, msgid, text.strip(), False)
+
+
+def as_choice(incoming: IncomingMessage, buttons: StoredKeyboard | None, tag: int, number: int) -> Incoming:
+    """A typed choice (`12-1`) of a message that had buttons becomes the press of that button."""
+    data = chosen_data(buttons or (), number)
+    if data is None:
+        return incoming
+    return IncomingCallback(
+        update_key=incoming.update_key,
+        chat=incoming.chat,
+        sender=incoming.sender,
+        callback_id=incoming.message_id,
+        data=data,
+        message_id=str(tag),
+    )
+
+
+def parse_aibot(plaintext: str) -> IncomingMessage | None:
+    """A decrypted AI bot callback (JSON) as a neutral message, or None."""
+    data = json.loads(plaintext)
+    return aibot_to_incoming(data) if isinstance(data, dict) else None
+
+
+def aibot_response_url(plaintext: str) -> str | None:
+    url = json.loads(plaintext).get("response_url")
+    return url if isinstance(url, str) and url else None
+
+
+def parse_app(plaintext: str) -> IncomingMessage | None:
+    """A decrypted self-built app callback (XML) as a neutral message, or None."""
+    return app_to_incoming(ET.fromstring(plaintext))
+
+
+def no_response_url(_plaintext: str) -> str | None:
+    return None
