@@ -14,7 +14,8 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from sandbox.server import FakeChat, FakeUser, JsonDict, LocalBotApi, StoredMessage
+from sandbox.server import LocalBotApi
+from sandbox.state import FakeChat, FakeUser, JsonDict, StoredMessage
 
 PAGE_PATH = Path(__file__).parent / "static" / "sandbox.html"
 API_BASE_PLACEHOLDER = "__API_BASE__"

@@ -16,7 +16,8 @@ from bot.config import Settings
 from bot.db import unit_of_work
 from models.people import Role, ensure_person, grant_role
 from models.places import place_by_code
-from sandbox.server import FakeChat, FakeUser, LocalBotApi, RecordedCall, StoredMessage
+from sandbox.server import LocalBotApi, RecordedCall
+from sandbox.state import FakeChat, FakeUser, StoredMessage
 from tests.support.botapi_schema import assert_calls_valid
 
 TOKEN = "123456:TEST-token-for-the-local-server"

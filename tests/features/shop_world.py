@@ -13,7 +13,7 @@ from models.passbook import EntryKind, LedgerEntry
 from models.people import ensure_person
 from models.places import place_by_code
 from models.shop import Redemption, RewardItem
-from sandbox.server import StoredMessage
+from sandbox.state import StoredMessage
 from tests.features.harness import BotUnderTest, ChatView, Participant
 from tests.features.tickets_world import COMMUNITY
 

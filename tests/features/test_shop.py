@@ -10,7 +10,7 @@ import pytest
 
 from bot import cli
 from models.shop import RedemptionStatus
-from sandbox.server import StoredMessage
+from sandbox.state import StoredMessage
 from tests.features.harness import (
     SHANGHAI,
     ManualClock,

@@ -47,4 +47,3 @@ def test_the_stored_form_is_the_one_older_rows_have() -> None:
     assert encode(EditPayload("新", ref_key="r")) == {"text": "新", "buttons": [], "ref_key": "r"}
     assert encode(AnswerPayload("cb", "")) == {"callback_id": "cb", "text": "", "alert": False}
     assert decode("send", {"text": "旧行", "buttons": []}) == SendPayload("旧行")
-

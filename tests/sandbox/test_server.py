@@ -24,7 +24,7 @@ from telegram import (
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from sandbox.server import LocalBotApi, RecordedCall, parse_formatted
+from sandbox.server import LocalBotApi, RecordedCall
 from sandbox.web import Persona, SandboxChat, mount_sandbox
 from tests.support.botapi_schema import SCHEMA_PATH, assert_calls_valid, load_schema, validate_call
 
@@ -405,23 +405,6 @@ async def test_webhook_mode_posts_updates_with_the_secret_header(resident: Any) 
 
 
 # ------------------------------------------------------------------------------------ text parsing
-
-
-@pytest.mark.parametrize(
-    ("source", "mode", "text", "entities"),
-    [
-        ("<b>a</b><i>b</i>", "HTML", "ab", [("bold", 0, 1), ("italic", 1, 1)]),
-        ('<a href="https://x.cn">链接</a>', "HTML", "链接", [("text_link", 0, 2)]),
-        ("*粗体* _斜体_ \\.", "MarkdownV2", "粗体 斜体 .", [("bold", 0, 2), ("italic", 3, 2)]),
-        ("`code` ||秘||", "MarkdownV2", "code 秘", [("code", 0, 4), ("spoiler", 5, 1)]),
-        ("*bold* 1.5", "Markdown", "bold 1.5", [("bold", 0, 4)]),
-    ],
-)
-def test_parse_modes(source: str, mode: str, text: str, entities: list[tuple[str, int, int]]) -> None:
-    parsed_text, parsed_entities = parse_formatted(source, mode)
-
-    assert parsed_text == text
-    assert [(e["type"], e["offset"], e["length"]) for e in parsed_entities] == entities
 
 
 async def test_unescaped_markdown_v2_character_is_refused(api: LocalBotApi, bot: Bot, group: Any) -> None:

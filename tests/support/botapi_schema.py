@@ -14,14 +14,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sandbox.server import (
-    MAX_CALLBACK_DATA_BYTES,
-    EntityParseError,
-    RecordedCall,
-    UploadedFile,
-    parse_formatted,
-    utf16_len,
-)
+from sandbox.entities import EntityParseError, parse_formatted, utf16_len
+from sandbox.limits import MAX_CALLBACK_DATA_BYTES
+from sandbox.server import RecordedCall
+from sandbox.state import UploadedFile
 from tests.fixtures import BOT_API_SPEC
 
 SCHEMA_PATH = BOT_API_SPEC
