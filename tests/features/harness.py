@@ -14,6 +14,8 @@ import pytest
 from bot.app import Runtime, start_runtime
 from bot.config import Settings
 from bot.db import unit_of_work
+from handlers.core.feature import Feature
+from handlers.features import FEATURES
 from models.people import Role, ensure_person, grant_role
 from models.places import place_by_code
 from sandbox.server import LocalBotApi, RecordedCall
@@ -201,9 +203,14 @@ class BotUnderTest:
 
 @asynccontextmanager
 async def running_bot(
-    database_url: str, api: LocalBotApi | None = None, clock: ManualClock | None = None, **overrides: Any
+    database_url: str,
+    api: LocalBotApi | None = None,
+    clock: ManualClock | None = None,
+    features: tuple[Feature, ...] = FEATURES,
+    **overrides: Any,
 ) -> AsyncIterator[BotUnderTest]:
-    """The whole bot against a local Bot API server; every call it made is checked against the spec.
+    """The whole bot (with these features) against a local Bot API server; every call it made is checked against
+    the spec.
 
     A server passed in is started and stopped by the caller (so it can outlive a restart of the bot).
     Timers run only when the test calls `bot.sweep()`, at the ManualClock's time.
@@ -218,6 +225,7 @@ async def running_bot(
         poll_seconds=0.1,
         clock=clock or ManualClock(),
         sweep=False,
+        features=features,
     )
     try:
         yield BotUnderTest(server, runtime)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from handlers.core.context import Context
-from handlers.core.feature import Command
-from handlers.core.router import Router
+from datetime import UTC, datetime
+
+import pytest
+
+from handlers.core.context import Context, FeatureConfig
+from handlers.core.feature import Command, Feature, TextStep
+from handlers.core.router import Router, refusal_for
 from handlers.core.types import ChatKind, ChatRef, IncomingMessage, Sender
+from models.chats import Chat
+from models.people import Person, Role, RoleGrant
 
 
 async def nothing(ctx: Context, message: IncomingMessage) -> None:
@@ -53,3 +59,59 @@ def test_registering_a_name_twice_is_a_bug() -> None:
         assert "twice" in str(exc)
     else:
         raise AssertionError("duplicate command accepted")
+
+
+def context_for(message: IncomingMessage, *roles: Role) -> Context:
+    """A context with only what the router's checks read (no database)."""
+    grants = [RoleGrant(person_id=1, role=role, place_id=1) for role in roles]
+    return Context(
+        session=None,  # type: ignore[arg-type]
+        config=FeatureConfig(bot_username="bot"),
+        now=datetime(2026, 12, 2, 2, 0, tzinfo=UTC),
+        incoming=message,
+        person=Person(id=1, display_name="王"),
+        chat=Chat(id=1, platform="telegram", platform_chat_id="-1", kind="group"),
+        place=None,
+        grants=grants,
+    )
+
+
+STAFF_ONLY = Command(
+    "announce", nothing, "cmd.help", roles=frozenset({Role.STAFF}), refusal="r.roles", private_only="r.private"
+)
+
+
+def test_the_router_checks_the_kind_of_chat_then_the_roles_before_any_handler() -> None:
+    in_group, in_private = message("/announce", "announce"), private_message("/announce", "announce")
+    assert refusal_for(context_for(in_group, Role.STAFF), STAFF_ONLY) == "r.private"
+    assert refusal_for(context_for(in_private, Role.RESIDENT), STAFF_ONLY) == "r.roles"
+    assert refusal_for(context_for(in_private, Role.STAFF), STAFF_ONLY) is None
+    with pytest.raises(ValueError, match="refusal"):
+        Command("x", nothing, "cmd.help", roles=frozenset({Role.STAFF}))
+
+
+async def test_text_steps_run_in_their_declared_order_until_one_takes_the_message() -> None:
+    seen: list[str] = []
+
+    def step(name: str, takes: bool) -> TextStep:
+        async def handler(ctx: Context, message: IncomingMessage) -> bool:
+            seen.append(name)
+            return takes
+
+        return TextStep({"wizard": 10, "photo": 80, "intake": 90, "never": 95}[name], handler)
+
+    r = Router.of(
+        [
+            Feature("b", text=(step("intake", True), step("never", True))),
+            Feature("a", text=(step("photo", False), step("wizard", False))),
+        ]
+    )
+    await r.route(context_for(message("电梯坏了")))
+    assert seen == ["wizard", "photo", "intake"]
+    with pytest.raises(ValueError, match="order 10"):
+        r.add_text_steps([step("wizard", True)])
+
+
+def private_message(text: str, command: str | None = None) -> IncomingMessage:
+    chat = ChatRef("telegram", "1", ChatKind.PRIVATE)
+    return IncomingMessage("2", chat, Sender("1", "王"), "1", text=text, command=command)
