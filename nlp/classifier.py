@@ -10,7 +10,10 @@ Pipeline (details and reasons in docs/classifier.md):
 4. word check: a term counts only if it starts and ends on a jieba word boundary (HMM off), so
    电梯 counts in 电梯坏了 but not in 电梯口. jieba's segmentation runs only where the
    dictionary cannot rule out a longer word across a term's edge, on the rest of that clause;
-5. score: per category, evidence of terms and problem cues minus negative cues, as a noisy-OR.
+5. patterns: a predicate of a pattern (卡住, 关不上, 没人扫) makes the jieba word just before it a
+   term when that word ends in one of the pattern's characters (卷帘门, 显示屏, 鸽子|屎);
+6. score: per category, evidence of terms and problem cues minus negative cues, as a noisy-OR;
+7. a request is also told whether it is urgent, what kind of problem it is and where (nlp.place).
 
 This runs on every chat message, so the hot path avoids work rather than repeating it: the
 cheapest exits come first, each rule word carries everything precomputed, and lookups
@@ -37,7 +40,8 @@ from typing import Any, Final
 import ahocorasick_rs
 
 from nlp.normalize import MAX_RAW_CHARS, normalize, unsettled_by
-from nlp.rules import CATEGORIES, DEFAULT_RULES_PATH, Rule, Rules, load_rules
+from nlp.place import Location, extract_place
+from nlp.rules import CATEGORIES, DEFAULT_RULES_PATH, PATTERN_GAP, Pattern, Rule, Rules, load_rules
 
 CONFIDENT: Final = 0.75
 """At or above: the bot opens a ticket card straight away."""
@@ -68,11 +72,21 @@ _BEST_CASE_MATTERS_BELOW: Final = POSSIBLE + 0.002
 
 @dataclass(frozen=True, slots=True)
 class Classification:
-    """The verdict on one message. ``terms``: the rule words behind it, in text order."""
+    """The verdict on one message. ``terms``: the rule words behind it, in text order.
+
+    The last three fields are set for requests only (a ``none`` is always NOTHING).
+    """
 
     category: str
     confidence: float
     terms: tuple[str, ...] = ()
+    urgent: bool = False
+    """Danger to people now (trapped in a lift, gas, fire or smoke, flooding, live wires, a fall)."""
+    subkind: str | None = None
+    """The kind of problem where the rule words make it obvious: lift, water, power, gas, heating,
+    door_access (``Classifier.subkind_names`` gives 电梯, 水 ...)."""
+    place: Location | None = None
+    """Where the message says it is: 3号楼2单元501, 5楼, 东门, 地库."""
 
     @property
     def is_request(self) -> bool:
@@ -81,6 +95,27 @@ class Classification:
 
 
 NOTHING: Final = Classification(NONE, 0.0, ())
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    """A rules-file pattern as the hot path needs it: its bit, category index and evidence."""
+
+    bit: int  # 1 << its index among the patterns
+    category: int
+    evidence: float
+    suffixes: frozenset[str]
+    excluded: frozenset[str]  # its exceptions and every category term (those count as terms already)
+
+    @classmethod
+    def of(cls, index: int, pattern: Pattern, terms: frozenset[str]) -> _Pattern:
+        return cls(
+            bit=1 << index,
+            category=CATEGORIES.index(pattern.category),
+            evidence=-math.log1p(-pattern.weight),
+            suffixes=pattern.suffixes,
+            excluded=pattern.exceptions | terms,
+        )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -101,25 +136,44 @@ class _Word:
     term_bit: int  # 1 << category for a term, else 0
     crossable_before: frozenset[str]  # for a term: characters before it that may join it into a longer word
     crossable_after: frozenset[str]  # for a term: characters after it that may join it into a longer word
+    anchors: tuple[_Pattern, ...]  # for a cue: the patterns it is a predicate of
 
     @classmethod
-    def of(cls, rule: Rule, context: _WordContext) -> _Word:
+    def of(cls, rule: Rule, context: _WordContext, anchors: tuple[_Pattern, ...]) -> _Word:
         word = rule.word
         category = CATEGORIES.index(rule.category) if rule.category else -1
         evidence = -math.log1p(-rule.weight)
         is_term = rule.role == "term"
         is_negative = rule.role == "negative"
         sure = is_negative and word not in context.inside_longer_words
+        objects = sum(pattern.evidence for pattern in anchors)  # the terms its patterns may find
         return cls(
             text=word,
             category=category,
             evidence=evidence,
             is_term=is_term,
             is_negative=is_negative,
-            loose=-evidence if sure else 0.0 if is_negative else evidence,
+            loose=-evidence if sure else 0.0 if is_negative else evidence + objects,
             term_bit=1 << category if is_term else 0,
             crossable_before=context.crossable_before(word) if is_term else frozenset(),
             crossable_after=context.crossable_after(word) if is_term else frozenset(),
+            anchors=anchors,
+        )
+
+    @classmethod
+    def found_by(cls, pattern: _Pattern, text: str) -> _Word:
+        """The object a pattern found (卷帘门): a term of the pattern's category for this message."""
+        return cls(
+            text=text,
+            category=pattern.category,
+            evidence=pattern.evidence,
+            is_term=True,
+            is_negative=False,
+            loose=0.0,
+            term_bit=1 << pattern.category,
+            crossable_before=frozenset(),
+            crossable_after=frozenset(),
+            anchors=(),
         )
 
 
@@ -179,14 +233,28 @@ class Classifier:
         self._log_total = math.log(tokenizer.total)
         self._characters = {word: freq for word, freq in self._frequencies.items() if len(word) == 1}
         """The dictionary's single characters: a small dict that stays in the CPU cache."""
-        before_first, after_last = _adjacent_characters(self._frequencies, rules.term_words())
+        terms = rules.term_words()
+        before_first, after_last = _adjacent_characters(self._frequencies, terms)
         context = _WordContext(_inside_longer_words(rules.words()), before_first, after_last)
-        self._terms = ahocorasick_rs.AhoCorasick(rules.term_words(), implementation=_DFA)
-        self._words = [_Word.of(rule, context) for rule in rules.rules]
+        patterns = [_Pattern.of(index, pattern, terms) for index, pattern in enumerate(rules.patterns)]
+        anchored: dict[str, tuple[_Pattern, ...]] = {}
+        for pattern, source in zip(patterns, rules.patterns, strict=True):
+            for predicate in source.predicates:
+                anchored[predicate] = (*anchored.get(predicate, ()), pattern)
+        anchors = terms | frozenset(anchored)
+        """What can make a request: terms, and the predicates of patterns (they may find a term)."""
+        self._terms = ahocorasick_rs.AhoCorasick(anchors, implementation=_DFA)
+        self._words = [_Word.of(rule, context, anchored.get(rule.word, ())) for rule in rules.rules]
         """The payload of each rule word, by its index in ``rules.rules`` and in ``_automaton``."""
         self._automaton = ahocorasick_rs.AhoCorasick([rule.word for rule in rules.rules], implementation=_DFA)
-        self._unsettled = unsettled_by(frozenset("".join(rules.term_words()))).search
-        """Finds raw characters that normalising might turn into part of a term."""
+        self._unsettled = unsettled_by(frozenset("".join(anchors))).search
+        """Finds raw characters that normalising might turn into part of a term or predicate."""
+        self._signals = len(rules.urgent_signals)
+        self._urgency = ahocorasick_rs.AhoCorasick([*rules.urgent_signals, *rules.calm], implementation=_DFA)
+        """Urgent signals (indexes below ``_signals``), then the calm words that take them back."""
+        self._subkind_of = {word: subkind.key for subkind in rules.subkinds for word in subkind.words}
+        self.subkind_names = {subkind.key: subkind.name for subkind in rules.subkinds}
+        """Chinese name of each subkind: {"lift": "电梯", "water": "水", ...}."""
 
     @property
     def version(self) -> str:
@@ -223,7 +291,35 @@ class Classifier:
         # negatives or more), so the reference's best-case gate can only matter at the threshold.
         if result.confidence < _BEST_CASE_MATTERS_BELOW and _best_case(hits) < POSSIBLE:
             return NOTHING
-        return result
+        return self._described(normalised, result)
+
+    def is_urgent(self, text: str | None) -> bool:
+        """Whether ``text`` tells of danger to people now: an urgent signal and no calm word.
+
+        ``classify`` sets ``urgent`` this way for requests; this answers for any text.
+        """
+        return self._urgent(normalize(text))
+
+    def _urgent(self, normalised: str) -> bool:
+        signal = False
+        for index, _, _ in _scan(self._urgency, normalised, overlapping=True):
+            if index >= self._signals:
+                return False  # 演练, 救出来了, 万一 ...
+            signal = True
+        return signal
+
+    def _described(self, normalised: str, result: Classification) -> Classification:
+        """``result`` with urgency, subkind and place, as far as the message tells them."""
+        urgent = self._urgent(normalised)
+        subkind: str | None = None
+        for term in result.terms:
+            subkind = self._subkind_of.get(term)
+            if subkind is not None:
+                break
+        place = extract_place(normalised)
+        if not urgent and subkind is None and place is None:
+            return result
+        return Classification(result.category, result.confidence, result.terms, urgent, subkind, place)
 
     def explain(self, text: str | None) -> Classification:
         """Like ``classify`` without the best-case shortcut: a ``none`` keeps the evidence it had."""
@@ -232,7 +328,8 @@ class Classifier:
         return self._judge(normalised, hits) if hits else NOTHING
 
     def mentions_term(self, text: str | None) -> bool:
-        """The pre-check alone: does the normalised text contain any category term (as a substring)?"""
+        """The pre-check alone: does the normalised text contain a category term or a pattern's
+        predicate (as a substring)?"""
         normalised = normalize(text)
         return bool(normalised) and self._has_term(normalised)
 
@@ -408,6 +505,8 @@ class Classifier:
         settled: list[int] = []  # edges known to be boundaries, where a segmentation may start
         evidence = [0.0] * len(CATEGORIES)  # of the distinct accepted terms, in text order
         counted: list[_Hit] = []  # those terms, and the distinct cues inside no longer cue or accepted term
+        anchors: list[_Hit] = []  # every occurrence of a pattern's predicate that counts as a cue
+        accepted: list[_Hit] = []  # every occurrence of an accepted term: no pattern object overlaps one
         seen: set[_Word] = set()
         term_reach = cue_reach = 0
         for hit in hits:
@@ -415,9 +514,12 @@ class Classifier:
             if not word.is_term:
                 if end > cue_reach:
                     cue_reach = end
-                    if end > term_reach and word not in seen:
-                        seen.add(word)
-                        counted.append(hit)
+                    if end > term_reach:
+                        if word.anchors:
+                            anchors.append(hit)
+                        if word not in seen:
+                            seen.add(word)
+                            counted.append(hit)
                 continue
             if end <= term_reach:
                 continue
@@ -436,6 +538,7 @@ class Classifier:
             else:
                 settled.append(end)
             term_reach = end
+            accepted.append(hit)
             if word not in seen:
                 seen.add(word)
                 evidence[word.category] += word.evidence
@@ -443,9 +546,63 @@ class Classifier:
                     counted.insert(-1, hit)
                 else:
                     counted.append(hit)
-        if boundaries is not None and boundaries.segmented:
+        segmented = boundaries is not None and bool(boundaries.segmented)
+        if anchors and self._find_objects(text, anchors, accepted, evidence, counted):
+            segmented = True
+        if segmented:
             self.segmentations += 1
         return _score(evidence, counted) if any(evidence) else NOTHING  # cues count only for a category with a term
+
+    def _find_objects(
+        self, text: str, anchors: list[_Hit], accepted: list[_Hit], evidence: list[float], counted: list[_Hit]
+    ) -> bool:
+        """Let each pattern find its object before the first of its predicates that has one.
+
+        An object overlapping an accepted term is part of that term (东门|道|闸 holds 道闸), not
+        another object. The object's evidence goes to the pattern's category once, and the
+        object joins ``counted`` as a term. Returns whether any jieba block had to be segmented.
+        """
+        blocks: dict[int, set[int]] = {}  # jieba boundaries of the blocks segmented, by block start
+        found = 0  # bits of the patterns that found an object
+        for start, _, word in anchors:
+            for pattern in word.anchors:
+                if found & pattern.bit:
+                    continue
+                span = self._object_before(text, start, pattern, blocks)
+                if span is not None and not _overlaps_any(span, accepted):
+                    found |= pattern.bit
+                    evidence[pattern.category] += pattern.evidence
+                    _insert_term(counted, (span[0], span[1], _Word.found_by(pattern, text[span[0] : span[1]])))
+        return bool(blocks)
+
+    def _object_before(
+        self, text: str, start: int, pattern: _Pattern, blocks: dict[int, set[int]]
+    ) -> tuple[int, int] | None:
+        """The nearest jieba word ending in one of ``pattern``'s suffixes at most PATTERN_GAP
+        block characters before ``start``, unless it is an exception or a term."""
+        suffixes = pattern.suffixes
+        end = start
+        while end > 0 and start - end <= PATTERN_GAP:
+            if end < start and not _is_block_char(text[end]):
+                return None  # the gap runs across punctuation or a space
+            if text[end - 1] in suffixes:
+                offsets = self._block_offsets(text, end - 1, blocks)
+                if end in offsets:
+                    begin = max([offset for offset in offsets if offset < end])
+                    if text[begin:end] not in pattern.excluded:
+                        return begin, end
+            end -= 1
+        return None
+
+    def _block_offsets(self, text: str, position: int, blocks: dict[int, set[int]]) -> set[int]:
+        """jieba's word boundaries (HMM off) in the block around ``position``, a block character."""
+        start = position + 1 - _JIEBA_BLOCK.match(text[position::-1]).end()  # type: ignore[union-attr]
+        offsets = blocks.get(start)
+        if offsets is None:
+            end = _JIEBA_BLOCK.match(text, position).end()  # type: ignore[union-attr]
+            offsets = self._jieba_offsets(text, start, end, end)[1]
+            blocks[start] = offsets
+        return offsets
 
 
 def _inside_longer_words(words: list[str]) -> frozenset[str]:
@@ -499,6 +656,25 @@ def _scan(automaton: Any, text: str, overlapping: bool) -> list[_Match]:
     except UnicodeEncodeError:
         matches = automaton.find_matches_as_indexes(_SURROGATE.sub("\ufffd", text), overlapping=overlapping)
     return matches
+
+
+def _overlaps_any(span: tuple[int, int], hits: list[_Hit]) -> bool:
+    """Whether ``span`` shares a character with any of ``hits``."""
+    begin, end = span
+    return any(start < end and begin < stop for start, stop, _ in hits)
+
+
+def _insert_term(counted: list[_Hit], hit: _Hit) -> None:
+    """Put a found object into ``counted`` in text order: after the terms that start where it
+    does, before the cues."""
+    start = hit[0]
+    index = len(counted)
+    while index:
+        before, _, word = counted[index - 1]
+        if before < start or (before == start and word.is_term):
+            break
+        index -= 1
+    counted.insert(index, hit)
 
 
 def _by_start_longer_first(hit: _Hit) -> tuple[int, int]:
@@ -576,6 +752,7 @@ def _best_case(hits: list[_Hit]) -> float:
     shared = 0.0
     seen: set[str] = set()
     negatives: list[float] = []  # evidence of each distinct negative cue outside every longer hit
+    found = 0  # bits of the patterns whose object is counted as found
     reach = -1
     for _, end, word in hits:
         if word.is_negative:
@@ -589,6 +766,11 @@ def _best_case(hits: list[_Hit]) -> float:
             else:
                 evidence[word.category] += word.evidence
                 with_terms |= word.term_bit
+            for pattern in word.anchors:  # every pattern with a predicate here may find its object
+                if not found & pattern.bit:
+                    found |= pattern.bit
+                    evidence[pattern.category] += pattern.evidence
+                    with_terms |= 1 << pattern.category
         if end > reach:
             reach = end
     best = max(evidence[category] for category in _WITH_TERMS[with_terms]) + shared
