@@ -13,7 +13,7 @@ Pipeline (details and reasons in docs/classifier.md):
 5. patterns: a predicate of a pattern (卡住, 关不上, 没人扫) makes the jieba word just before it a
    term when that word ends in one of the pattern's characters (卷帘门, 显示屏, 鸽子|屎);
 6. score: per category, evidence of terms and problem cues minus negative cues, as a noisy-OR;
-7. a request is also told whether it is urgent, what kind of problem it is and where (nlp.place).
+7. a request is also told whether it is urgent and, where obvious, what kind of problem it is.
 
 This runs on every chat message, so the hot path avoids work rather than repeating it: the
 cheapest exits come first, each rule word carries everything precomputed, and lookups
@@ -40,7 +40,6 @@ from typing import Any, Final
 import ahocorasick_rs
 
 from nlp.normalize import MAX_RAW_CHARS, normalize, unsettled_by
-from nlp.place import Location, extract_place
 from nlp.rules import CATEGORIES, DEFAULT_RULES_PATH, PATTERN_GAP, Pattern, Rule, Rules, load_rules
 
 CONFIDENT: Final = 0.75
@@ -74,7 +73,8 @@ _BEST_CASE_MATTERS_BELOW: Final = POSSIBLE + 0.002
 class Classification:
     """The verdict on one message. ``terms``: the rule words behind it, in text order.
 
-    The last three fields are set for requests only (a ``none`` is always NOTHING).
+    ``urgent`` and ``subkind`` are set for requests only (a ``none`` is always NOTHING). Where
+    the problem is comes from ``nlp.place.extract_place``, asked only when a ticket is made.
     """
 
     category: str
@@ -85,8 +85,6 @@ class Classification:
     subkind: str | None = None
     """The kind of problem where the rule words make it obvious: lift, water, power, gas, heating,
     door_access (``Classifier.subkind_names`` gives 电梯, 水 ...)."""
-    place: Location | None = None
-    """Where the message says it is: 3号楼2单元501, 5楼, 东门, 地库."""
 
     @property
     def is_request(self) -> bool:
@@ -124,7 +122,8 @@ class _Word:
 
     Each rule word has one object, compared and hashed by identity. ``loose`` is what the word
     adds to the loose bound: the evidence of a term or cue, minus that of a negative cue that no
-    longer rule word contains, so that nothing can absorb it (else 0).
+    longer rule word contains, so that nothing can absorb it (else 0). A predicate adds
+    ``objects`` too, where one of ``object_ends`` stands close enough before it.
     """
 
     text: str
@@ -133,6 +132,8 @@ class _Word:
     is_term: bool
     is_negative: bool
     loose: float
+    objects: float  # for a predicate: the evidence of the objects its patterns may find
+    object_ends: frozenset[str]  # for a predicate: the suffixes of its patterns
     term_bit: int  # 1 << category for a term, else 0
     crossable_before: frozenset[str]  # for a term: characters before it that may join it into a longer word
     crossable_after: frozenset[str]  # for a term: characters after it that may join it into a longer word
@@ -146,14 +147,15 @@ class _Word:
         is_term = rule.role == "term"
         is_negative = rule.role == "negative"
         sure = is_negative and word not in context.inside_longer_words
-        objects = sum(pattern.evidence for pattern in anchors)  # the terms its patterns may find
         return cls(
             text=word,
             category=category,
             evidence=evidence,
             is_term=is_term,
             is_negative=is_negative,
-            loose=-evidence if sure else 0.0 if is_negative else evidence + objects,
+            loose=-evidence if sure else 0.0 if is_negative else evidence,
+            objects=sum(pattern.evidence for pattern in anchors),  # the terms its patterns may find
+            object_ends=frozenset().union(*(pattern.suffixes for pattern in anchors)),
             term_bit=1 << category if is_term else 0,
             crossable_before=context.crossable_before(word) if is_term else frozenset(),
             crossable_after=context.crossable_after(word) if is_term else frozenset(),
@@ -170,6 +172,8 @@ class _Word:
             is_term=True,
             is_negative=False,
             loose=0.0,
+            objects=0.0,
+            object_ends=frozenset(),
             term_bit=1 << pattern.category,
             crossable_before=frozenset(),
             crossable_after=frozenset(),
@@ -209,6 +213,9 @@ def _crossable(edge: str, neighbours: dict[str, frozenset[str]]) -> frozenset[st
 
 _Hit = tuple[int, int, _Word]
 """(start, end, word): one occurrence of a rule word in the normalised text."""
+_Verdict = tuple[int, float, list[_Hit]]
+"""(category index, confidence, counted hits) of a judged message; category -1: no evidence."""
+_NO_VERDICT: Final[_Verdict] = (-1, 0.0, [])
 _Match = tuple[int, int, int]
 """(index, start, end): one occurrence of the rule word ``Classifier._words[index]``."""
 _DFA: Final = ahocorasick_rs.Implementation.DFA
@@ -241,14 +248,20 @@ class Classifier:
         for pattern, source in zip(patterns, rules.patterns, strict=True):
             for predicate in source.predicates:
                 anchored[predicate] = (*anchored.get(predicate, ()), pattern)
-        anchors = terms | frozenset(anchored)
+        anchors = sorted(terms | frozenset(anchored))
         """What can make a request: terms, and the predicates of patterns (they may find a term)."""
         self._terms = ahocorasick_rs.AhoCorasick(anchors, implementation=_DFA)
+        self._object_ends: list[frozenset[str] | None] = [
+            None if word in terms else frozenset().union(*(pattern.suffixes for pattern in anchored[word]))
+            for word in anchors
+        ]
+        """For each word of ``_terms``: None for a term, else the suffixes of the predicate's patterns."""
         self._words = [_Word.of(rule, context, anchored.get(rule.word, ())) for rule in rules.rules]
         """The payload of each rule word, by its index in ``rules.rules`` and in ``_automaton``."""
         self._automaton = ahocorasick_rs.AhoCorasick([rule.word for rule in rules.rules], implementation=_DFA)
-        self._unsettled = unsettled_by(frozenset("".join(anchors))).search
-        """Finds raw characters that normalising might turn into part of a term or predicate."""
+        suffixes = "".join("".join(pattern.suffixes) for pattern in rules.patterns)
+        self._unsettled = unsettled_by(frozenset("".join(anchors) + suffixes)).search
+        """Finds raw characters that normalising might turn into part of a term, a predicate or a suffix."""
         self._signals = len(rules.urgent_signals)
         self._urgency = ahocorasick_rs.AhoCorasick([*rules.urgent_signals, *rules.calm], implementation=_DFA)
         """Urgent signals (indexes below ``_signals``), then the calm words that take them back."""
@@ -270,28 +283,30 @@ class Classifier:
         if not text:
             return NOTHING
         raw = text[:MAX_RAW_CHARS]  # all that normalize reads
-        if self._has_term(raw):
+        if self._may_request(raw):
             normalised = normalize(text)  # should normalising remove the term, the steps below find none
         elif self._unsettled(raw):
             normalised = normalize(text)
-            if not self._has_term(normalised):
+            if not self._may_request(normalised):
                 return NOTHING
         else:
             return NOTHING  # most chatter: no term in the raw text, and normalising cannot make one
         matches = self._rule_words(normalised)
         # A bound looser than _best_case, before any hit is built: every distinct term counts, no
         # cue is absorbed, and only negative cues that nothing can absorb are subtracted.
-        if self._loose_bound(matches) < _LOOSE_CUTOFF:
+        if self._loose_bound(normalised, matches) < _LOOSE_CUTOFF:
             return NOTHING
         hits = self._hits(matches)
-        result = self._judge(normalised, hits)
-        if result.confidence < POSSIBLE:
+        best, confidence, counted = self._judge(normalised, hits)
+        if confidence < POSSIBLE:
             return NOTHING
         # The judged confidence never exceeds _best_case (the same evidence or less, the same
         # negatives or more), so the reference's best-case gate can only matter at the threshold.
-        if result.confidence < _BEST_CASE_MATTERS_BELOW and _best_case(hits) < POSSIBLE:
+        if confidence < _BEST_CASE_MATTERS_BELOW and _best_case(hits) < POSSIBLE:
             return NOTHING
-        return self._described(normalised, result)
+        words = _words_of(best, counted)
+        urgent, subkind = self.details(normalised, words)
+        return Classification(CATEGORIES[best], confidence, words, urgent, subkind)
 
     def is_urgent(self, text: str | None) -> bool:
         """Whether ``text`` tells of danger to people now: an urgent signal and no calm word.
@@ -308,24 +323,28 @@ class Classifier:
             signal = True
         return signal
 
-    def _described(self, normalised: str, result: Classification) -> Classification:
-        """``result`` with urgency, subkind and place, as far as the message tells them."""
-        urgent = self._urgent(normalised)
+    def details(self, normalised: str, words: tuple[str, ...]) -> tuple[bool, str | None]:
+        """Urgency and subkind of a request: its normalised text and the rule words of its verdict."""
         subkind: str | None = None
-        for term in result.terms:
-            subkind = self._subkind_of.get(term)
+        for word in words:
+            subkind = self._subkind_of.get(word)
             if subkind is not None:
                 break
-        place = extract_place(normalised)
-        if not urgent and subkind is None and place is None:
-            return result
-        return Classification(result.category, result.confidence, result.terms, urgent, subkind, place)
+        return self._urgent(normalised), subkind
 
     def explain(self, text: str | None) -> Classification:
-        """Like ``classify`` without the best-case shortcut: a ``none`` keeps the evidence it had."""
+        """Like ``classify`` without the best-case shortcut: a ``none`` keeps the evidence it had
+        (urgency and subkind are left out: they describe requests)."""
         normalised = normalize(text)
         hits = self._find_hits(normalised)
-        return self._judge(normalised, hits) if hits else NOTHING
+        if not hits:
+            return NOTHING
+        best, confidence, counted = self._judge(normalised, hits)
+        if best < 0:
+            return NOTHING
+        return Classification(
+            CATEGORIES[best] if confidence >= POSSIBLE else NONE, confidence, _words_of(best, counted)
+        )
 
     def mentions_term(self, text: str | None) -> bool:
         """The pre-check alone: does the normalised text contain a category term or a pattern's
@@ -466,6 +485,25 @@ class Classifier:
             return []
         return self._hits(self._rule_words(text))
 
+    def _may_request(self, text: str) -> bool:
+        """Whether ``text`` holds a term, or a predicate with one of its suffixes close before it.
+
+        Where no character is unsettled, normalising only puts spaces in and collapses them, and
+        a space ends a pattern's gap: so this on the raw text answers for the normalised one.
+        """
+        matches = _scan(self._terms, text, overlapping=False)
+        if not matches:
+            return False
+        ends = self._object_ends
+        for index, _, _ in matches:
+            if ends[index] is None:
+                return True
+        for index, start, _ in _scan(self._terms, text, overlapping=True):  # rare: predicates only
+            suffixes = ends[index]
+            if suffixes is None or _suffix_before(text, start, suffixes):
+                return True
+        return False
+
     def _has_term(self, text: str) -> bool:
         """Whether a category term occurs in ``text`` (as a substring)."""
         return bool(_scan(self._terms, text, overlapping=False))
@@ -474,16 +512,28 @@ class Classifier:
         """Every occurrence of every rule word in ``text``, by end."""
         return _scan(self._automaton, text, overlapping=True)
 
-    def _loose_bound(self, matches: list[_Match]) -> float:
-        """The evidence of the distinct rule words matched, minus the negative cues nothing can absorb."""
+    def _loose_bound(self, text: str, matches: list[_Match]) -> float:
+        """The evidence of the distinct rule words matched (and of the objects their patterns may
+        find), minus the negative cues nothing can absorb; 0 when there is no term and no
+        predicate with one of its suffixes close before it (cues alone never make a request)."""
         words = self._words
         seen: set[int] = set()
         bound = 0.0
+        terms = False
         for index, _, _ in matches:
             if index not in seen:
                 seen.add(index)
-                bound += words[index].loose
-        return bound
+                word = words[index]
+                bound += word.loose + word.objects
+                if word.is_term:
+                    terms = True
+        if terms:
+            return bound
+        for index, start, _ in matches:  # without a term only an object found by a pattern can count
+            word = words[index]
+            if word.objects and _suffix_before(text, start, word.object_ends):
+                return bound
+        return 0.0
 
     def _hits(self, matches: list[_Match]) -> list[_Hit]:
         """``matches`` as hits, sorted by start, longer first."""
@@ -492,7 +542,7 @@ class Classifier:
         hits.sort(key=_by_start_longer_first)
         return hits
 
-    def _judge(self, text: str, hits: list[_Hit]) -> Classification:
+    def _judge(self, text: str, hits: list[_Hit]) -> _Verdict:
         """Score the terms that are whole words (the longest of nested ones) and the cues around them.
 
         ``hits``: every rule word by start, longer first. A cue inside a longer cue or an accepted
@@ -551,58 +601,90 @@ class Classifier:
             segmented = True
         if segmented:
             self.segmentations += 1
-        return _score(evidence, counted) if any(evidence) else NOTHING  # cues count only for a category with a term
+        return _score(evidence, counted) if any(evidence) else _NO_VERDICT  # cues count only for a category with a term
 
     def _find_objects(
         self, text: str, anchors: list[_Hit], accepted: list[_Hit], evidence: list[float], counted: list[_Hit]
     ) -> bool:
         """Let each pattern find its object before the first of its predicates that has one.
 
-        An object overlapping an accepted term is part of that term (东门|道|闸 holds 道闸), not
-        another object. The object's evidence goes to the pattern's category once, and the
-        object joins ``counted`` as a term. Returns whether any jieba block had to be segmented.
+        The object's evidence goes to the pattern's category once, and the object joins
+        ``counted`` as a term. Returns whether jieba's segmentation had to run.
         """
-        blocks: dict[int, set[int]] = {}  # jieba boundaries of the blocks segmented, by block start
+        words = _Words(self, text, accepted)
         found = 0  # bits of the patterns that found an object
         for start, _, word in anchors:
             for pattern in word.anchors:
                 if found & pattern.bit:
                     continue
-                span = self._object_before(text, start, pattern, blocks)
-                if span is not None and not _overlaps_any(span, accepted):
+                span = words.object_before(start, pattern)
+                if span is not None:
                     found |= pattern.bit
                     evidence[pattern.category] += pattern.evidence
                     _insert_term(counted, (span[0], span[1], _Word.found_by(pattern, text[span[0] : span[1]])))
-        return bool(blocks)
+        return words.segmented
 
-    def _object_before(
-        self, text: str, start: int, pattern: _Pattern, blocks: dict[int, set[int]]
-    ) -> tuple[int, int] | None:
+
+class _Words:
+    """The jieba words (HMM off) that end before a predicate in one text, found lazily.
+
+    A word's end is settled without jieba where no dictionary word crosses it; a one-character
+    word where that holds on both sides. Otherwise jieba's segmentation runs from the nearest
+    position before that no dictionary word crosses, as in ``_Boundaries``.
+    """
+
+    __slots__ = ("_accepted", "_classifier", "_text", "segmented")
+
+    def __init__(self, classifier: Classifier, text: str, accepted: list[_Hit]) -> None:
+        self._classifier = classifier
+        self._text = text
+        self._accepted = accepted
+        self.segmented = False
+
+    def object_before(self, start: int, pattern: _Pattern) -> tuple[int, int] | None:
         """The nearest jieba word ending in one of ``pattern``'s suffixes at most PATTERN_GAP
-        block characters before ``start``, unless it is an exception or a term."""
+        block characters before ``start``, unless it is an exception or a term; none when an
+        accepted term comes first (the term names that thing: 东门道闸坏了 is about 道闸) or the
+        word overlaps one."""
+        text = self._text
         suffixes = pattern.suffixes
         end = start
         while end > 0 and start - end <= PATTERN_GAP:
             if end < start and not _is_block_char(text[end]):
                 return None  # the gap runs across punctuation or a space
+            if _covers(self._accepted, end - 1):
+                return None  # the nearest thing before the predicate is a term that counts
             if text[end - 1] in suffixes:
-                offsets = self._block_offsets(text, end - 1, blocks)
-                if end in offsets:
-                    begin = max([offset for offset in offsets if offset < end])
-                    if text[begin:end] not in pattern.excluded:
-                        return begin, end
+                begin = self._word_ending_at(end)
+                if begin >= 0 and text[begin:end] not in pattern.excluded:
+                    return None if _overlaps_any((begin, end), self._accepted) else (begin, end)
             end -= 1
         return None
 
-    def _block_offsets(self, text: str, position: int, blocks: dict[int, set[int]]) -> set[int]:
-        """jieba's word boundaries (HMM off) in the block around ``position``, a block character."""
-        start = position + 1 - _JIEBA_BLOCK.match(text[position::-1]).end()  # type: ignore[union-attr]
-        offsets = blocks.get(start)
-        if offsets is None:
-            end = _JIEBA_BLOCK.match(text, position).end()  # type: ignore[union-attr]
-            offsets = self._jieba_offsets(text, start, end, end)[1]
-            blocks[start] = offsets
-        return offsets
+    def _word_ending_at(self, end: int) -> int:
+        """The start of the jieba word that ends at ``end`` (after a block character), or -1 if
+        jieba puts no boundary there."""
+        classifier = self._classifier
+        text = self._text
+        if classifier.is_certain_boundary(text, end) and classifier.is_certain_boundary(text, end - 1):
+            return end - 1
+        begin = end - 1  # back to a position no dictionary word crosses: jieba's route from there is exact
+        while not classifier.is_certain_boundary(text, begin):
+            begin -= 1
+        block_end = _JIEBA_BLOCK.match(text, end - 1).end()  # type: ignore[union-attr]
+        offsets = classifier._jieba_offsets(text, begin, block_end, end)[1]
+        self.segmented = True
+        if end not in offsets:
+            return -1
+        return max([offset for offset in offsets if offset < end])
+
+
+def _covers(hits: list[_Hit], position: int) -> bool:
+    """Whether one of ``hits`` holds the character at ``position``."""
+    for start, end, _ in hits:  # noqa: SIM110 (no generator object)
+        if start <= position < end:
+            return True
+    return False
 
 
 def _inside_longer_words(words: list[str]) -> frozenset[str]:
@@ -656,6 +738,14 @@ def _scan(automaton: Any, text: str, overlapping: bool) -> list[_Match]:
     except UnicodeEncodeError:
         matches = automaton.find_matches_as_indexes(_SURROGATE.sub("\ufffd", text), overlapping=overlapping)
     return matches
+
+
+def _suffix_before(text: str, start: int, suffixes: frozenset[str]) -> bool:
+    """Whether one of ``suffixes`` stands where a pattern's object before ``start`` could end."""
+    for position in range(max(0, start - PATTERN_GAP - 1), start):  # noqa: SIM110 (no generator object)
+        if text[position] in suffixes:
+            return True
+    return False
 
 
 def _overlaps_any(span: tuple[int, int], hits: list[_Hit]) -> bool:
@@ -778,7 +868,7 @@ def _best_case(hits: list[_Hit]) -> float:
     return round(-math.expm1(penalty - best), 3) if best > penalty else 0.0  # rounded like _score
 
 
-def _score(evidence: list[float], counted: list[_Hit]) -> Classification:
+def _score(evidence: list[float], counted: list[_Hit]) -> _Verdict:
     """Add the cues to the terms' ``evidence``, pick the category with most and turn it into a
     confidence in [0, 1].
 
@@ -803,8 +893,12 @@ def _score(evidence: list[float], counted: list[_Hit]) -> Classification:
     best = evidence.index(max(evidence))  # the first of equals
     balance = evidence[best] - penalty
     confidence = _round3(-math.expm1(-balance)) if balance > 0 else 0.0
-    words = tuple([hit[2].text for hit in counted if hit[2].category in (best, -1)])  # shared and negative: -1
-    return Classification(CATEGORIES[best] if confidence >= POSSIBLE else NONE, confidence, words)
+    return best, confidence, counted
+
+
+def _words_of(best: int, counted: list[_Hit]) -> tuple[str, ...]:
+    """The rule words behind a verdict for category ``best``, in text order (shared and negative cues: -1)."""
+    return tuple([hit[2].text for hit in counted if hit[2].category in (best, -1)])
 
 
 def _round3(value: float) -> float:

@@ -14,6 +14,7 @@ or 5-1202 (building-flat). 110 / 119 / 120 / 12345 and numbers with a unit after
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from typing import Final
 _CHINESE_DIGITS: Final = "零〇一二两三四五六七八九十"
 _NUMBER: Final = rf"(?:\d{{1,3}}|[{_CHINESE_DIGITS}]{{1,4}})"
 
+_DIGIT: Final = re.compile(r"\d")
+_BUILDING_MARKER: Final = re.compile("[楼栋幢座院#]")
 _BUILDING: Final = re.compile(
     rf"(?<![\da-z])(?:([a-z]?\d{{1,3}})\s*(?:号楼|号栋|栋|幢|座|号院|#楼?)|([{_CHINESE_DIGITS}]{{1,4}})(?:号楼|栋|幢))"
 )
@@ -47,6 +50,8 @@ SPOTS: Final = (
     "车棚", "自行车棚", "电动车棚", "消防通道",
 )  # fmt: skip
 """Named places of an estate, found as written (the longest at the earliest position)."""
+_SPOT_CHARACTER: Final = re.compile("[" + "".join(sorted({spot[-1] for spot in SPOTS})) + "门]")
+"""The last characters of the spots: a cheap scan before the alternation of all of them."""
 _SPOT: Final = re.compile("|".join(sorted(map(re.escape, SPOTS), key=len, reverse=True)) + r"|\d{1,2}号门")
 
 
@@ -81,34 +86,42 @@ def extract_place(text: str | None) -> Location | None:
     """The building, unit, floor, flat and named spot a message mentions, or None if it names none."""
     if not text:
         return None
-    text = unicodedata.normalize("NFKC", text[:1200]).lower()
+    return place_in(unicodedata.normalize("NFKC", text[:1200]).lower())
+
+
+def place_in(text: str) -> Location | None:
+    """``extract_place`` of text already NFKC-normalised and lower-cased (what the classifier holds).
+
+    Each search runs only when the words it needs occur (most requests name no place).
+    """
     building = unit = floor = room = None
-    dashed = _DASHED.search(text)
-    if dashed:
+    digits = _DIGIT.search(text) is not None
+    if digits and "-" in text and (dashed := _DASHED.search(text)):
         building, unit, room = dashed.group(1), dashed.group(2), dashed.group(3)
-    if building is None and (match := _BUILDING.search(text)):
+    markers = _BUILDING_MARKER.search(text) is not None
+    if building is None and markers and (match := _BUILDING.search(text)):
         building = _number(match.group(1) or match.group(2))
-    if unit is None and (match := _UNIT.search(text)):
+    if unit is None and "单元" in text and (match := _UNIT.search(text)):
         unit = _number(match.group(1))
-    if match := _FLOOR.search(text):
+    if ("楼" in text or "层" in text or (digits and "f" in text)) and (match := _FLOOR.search(text)):
         value = _number(match.group(2) or match.group(3))
         floor = f"-{value}" if match.group(1) and value else value
-    elif match := _BASEMENT.search(text):
+    elif digits and "b" in text and (match := _BASEMENT.search(text)):
         floor = f"-{match.group(1)}"
-    if room is None:
-        room = _room(text)
+    if room is None and digits:
+        room = _room(text, markers or "单元" in text)
     if floor is None and room is not None:
         floor = str(int(room[:-2]))
-    spot_match = _SPOT.search(text)
+    spot_match = _SPOT.search(text) if _SPOT_CHARACTER.search(text) else None
     spot = spot_match.group() if spot_match else None
     if not (building or unit or floor or room or spot):
         return None
     return Location(building=building, unit=unit, floor=floor, room=room, spot=spot)
 
 
-def _room(text: str) -> str | None:
+def _room(text: str, markers: bool) -> str | None:
     """The first number that reads as a flat: after a building or unit, or on its own as floor + door."""
-    if match := _ROOM_AFTER_MARKER.search(text):
+    if markers and (match := _ROOM_AFTER_MARKER.search(text)):
         return match.group(1) if _plausible_room(match.group(1)) else None
     for match in _BARE_NUMBER.finditer(text):
         number = match.group(1)
@@ -128,6 +141,7 @@ def _plausible_room(number: str) -> bool:
     return 1 <= floor <= 60 and 1 <= door <= 40
 
 
+@functools.lru_cache(maxsize=512)  # a handful of numerals recur; cn2an takes ~50 us each time
 def _number(written: str) -> str | None:
     """3 → "3", 三 → "3", 十二 → "12", a3 → "a3"; None for what is no number (十几)."""
     if written[-1].isdigit():

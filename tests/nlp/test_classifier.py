@@ -381,17 +381,9 @@ def test_subkinds_have_chinese_names(classifier: Classifier) -> None:
     assert set(classifier.subkind_names) == {"lift", "water", "power", "gas", "heating", "door_access"}
 
 
-def test_a_request_carries_its_place(classifier: Classifier) -> None:
-    result = classifier.classify("3号楼2单元501漏水了")
-    assert result.place is not None
-    assert result.place.label == "3号楼2单元501"
-    assert classifier.classify("东门道闸坏了").place.label == "东门"  # type: ignore[union-attr]
-    assert classifier.classify("电梯又坏了").place is None
-
-
 def test_the_new_fields_default_so_old_callers_keep_working() -> None:
     result = Classification("repair", 0.76, ("电梯", "坏了"))
-    assert (result.urgent, result.subkind, result.place) == (False, None, None)
+    assert (result.urgent, result.subkind) == (False, None)
 
 
 # ---------------------------------------------------------------- purity

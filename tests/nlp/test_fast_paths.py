@@ -79,8 +79,8 @@ def as_record(result: Classification) -> list[Any]:
 
 
 def details(result: Classification) -> list[Any]:
-    """What a request says beyond its category: urgent, subkind and place (as its label)."""
-    return [result.urgent, result.subkind, result.place.label if result.place else None]
+    """What a request says beyond its category: urgent and subkind."""
+    return [result.urgent, result.subkind]
 
 
 # ---------------------------------------------------------------- the stored results from before
@@ -138,7 +138,7 @@ class SlowReference:
 
     def __init__(self, fast: Classifier) -> None:
         self.segment = fast.segment
-        self.described = fast._described  # urgency, subkind and place: not what the speed-ups changed
+        self.details = fast.details  # urgency and subkind: not what the speed-ups changed
         self.words: list[RefWord] = []
         for rule in fast.rules.rules:
             category = CATEGORIES.index(rule.category) if rule.category else -1
@@ -153,7 +153,10 @@ class SlowReference:
         if not hits or self.best_case(hits) < POSSIBLE:
             return NOTHING
         result = self.judge(normalised, hits)
-        return self.described(normalised, result) if result.is_request else NOTHING
+        if not result.is_request:
+            return NOTHING
+        urgent, subkind = self.details(normalised, result.terms)
+        return Classification(result.category, result.confidence, result.terms, urgent, subkind)
 
     def explain(self, text: str | None) -> Classification:
         normalised = reference_normalize(text)
@@ -183,8 +186,8 @@ class SlowReference:
 
     def objects(self, text: str, words_at: dict[int, str], terms: list[RefHit], cues: list[RefHit]) -> list[RefHit]:
         """For each pattern, the word before the first of its predicates (as cues, in text order)
-        that ends in one of its suffixes at most PATTERN_GAP block characters before it, unless
-        that word overlaps a term that counts."""
+        that ends in one of its suffixes at most PATTERN_GAP block characters before it, none
+        for that predicate if a term that counts comes first or the word overlaps one."""
         found: list[RefHit] = []
         done: set[int] = set()
         for start, _, (predicate, _, _, _) in cues:
@@ -194,6 +197,8 @@ class SlowReference:
                 for end in range(start, max(0, start - PATTERN_GAP - 1), -1):
                     if end == 0 or not _JIEBA_BLOCK.fullmatch(text[end:start] or "x"):
                         break
+                    if any(first <= end - 1 < last for first, last, _ in terms):
+                        break  # a term that counts comes first
                     word = words_at.get(end, "")
                     if word[-1:] in pattern.suffixes and word not in pattern.exceptions | self.term_words:
                         begin = end - len(word)
