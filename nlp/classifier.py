@@ -10,7 +10,10 @@ Pipeline (details and reasons in docs/classifier.md):
 4. word check: a term counts only if it starts and ends on a jieba word boundary (HMM off), so
    电梯 counts in 电梯坏了 but not in 电梯口. jieba's segmentation runs only where the
    dictionary cannot rule out a longer word across a term's edge, on the rest of that clause;
-5. score: per category, evidence of terms and problem cues minus negative cues, as a noisy-OR.
+5. patterns: a predicate of a pattern (卡住, 关不上, 没人扫) makes the jieba word just before it a
+   term when that word ends in one of the pattern's characters (卷帘门, 显示屏, 鸽子|屎);
+6. score: per category, evidence of terms and problem cues minus negative cues, as a noisy-OR;
+7. a request is also told whether it is urgent and, where obvious, what kind of problem it is.
 
 This runs on every chat message, so the hot path avoids work rather than repeating it: the
 cheapest exits come first, each rule word carries everything precomputed, and lookups
@@ -37,7 +40,7 @@ from typing import Any, Final
 import ahocorasick_rs
 
 from nlp.normalize import MAX_RAW_CHARS, normalize, unsettled_by
-from nlp.rules import CATEGORIES, DEFAULT_RULES_PATH, Rule, Rules, load_rules
+from nlp.rules import CATEGORIES, DEFAULT_RULES_PATH, PATTERN_GAP, Pattern, Rule, Rules, load_rules
 
 CONFIDENT: Final = 0.75
 """At or above: the bot opens a ticket card straight away."""
@@ -68,11 +71,20 @@ _BEST_CASE_MATTERS_BELOW: Final = POSSIBLE + 0.002
 
 @dataclass(frozen=True, slots=True)
 class Classification:
-    """The verdict on one message. ``terms``: the rule words behind it, in text order."""
+    """The verdict on one message. ``terms``: the rule words behind it, in text order.
+
+    ``urgent`` and ``subkind`` are set for requests only (a ``none`` is always NOTHING). Where
+    the problem is comes from ``nlp.place.extract_place``, asked only when a ticket is made.
+    """
 
     category: str
     confidence: float
     terms: tuple[str, ...] = ()
+    urgent: bool = False
+    """Danger to people now (trapped in a lift, gas, fire or smoke, flooding, live wires, a fall)."""
+    subkind: str | None = None
+    """The kind of problem where the rule words make it obvious: lift, water, power, gas, heating,
+    door_access (``Classifier.subkind_names`` gives 电梯, 水 ...)."""
 
     @property
     def is_request(self) -> bool:
@@ -83,13 +95,35 @@ class Classification:
 NOTHING: Final = Classification(NONE, 0.0, ())
 
 
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    """A rules-file pattern as the hot path needs it: its bit, category index and evidence."""
+
+    bit: int  # 1 << its index among the patterns
+    category: int
+    evidence: float
+    suffixes: frozenset[str]
+    excluded: frozenset[str]  # its exceptions and every category term (those count as terms already)
+
+    @classmethod
+    def of(cls, index: int, pattern: Pattern, terms: frozenset[str]) -> _Pattern:
+        return cls(
+            bit=1 << index,
+            category=CATEGORIES.index(pattern.category),
+            evidence=-math.log1p(-pattern.weight),
+            suffixes=pattern.suffixes,
+            excluded=pattern.exceptions | terms,
+        )
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class _Word:
     """One rule word with everything the hot path needs precomputed.
 
     Each rule word has one object, compared and hashed by identity. ``loose`` is what the word
     adds to the loose bound: the evidence of a term or cue, minus that of a negative cue that no
-    longer rule word contains, so that nothing can absorb it (else 0).
+    longer rule word contains, so that nothing can absorb it (else 0). A predicate adds
+    ``objects`` too, where one of ``object_ends`` stands close enough before it.
     """
 
     text: str
@@ -98,12 +132,15 @@ class _Word:
     is_term: bool
     is_negative: bool
     loose: float
+    objects: float  # for a predicate: the evidence of the objects its patterns may find
+    object_ends: frozenset[str]  # for a predicate: the suffixes of its patterns
     term_bit: int  # 1 << category for a term, else 0
     crossable_before: frozenset[str]  # for a term: characters before it that may join it into a longer word
     crossable_after: frozenset[str]  # for a term: characters after it that may join it into a longer word
+    anchors: tuple[_Pattern, ...]  # for a cue: the patterns it is a predicate of
 
     @classmethod
-    def of(cls, rule: Rule, context: _WordContext) -> _Word:
+    def of(cls, rule: Rule, context: _WordContext, anchors: tuple[_Pattern, ...]) -> _Word:
         word = rule.word
         category = CATEGORIES.index(rule.category) if rule.category else -1
         evidence = -math.log1p(-rule.weight)
@@ -117,9 +154,30 @@ class _Word:
             is_term=is_term,
             is_negative=is_negative,
             loose=-evidence if sure else 0.0 if is_negative else evidence,
+            objects=sum(pattern.evidence for pattern in anchors),  # the terms its patterns may find
+            object_ends=frozenset().union(*(pattern.suffixes for pattern in anchors)),
             term_bit=1 << category if is_term else 0,
             crossable_before=context.crossable_before(word) if is_term else frozenset(),
             crossable_after=context.crossable_after(word) if is_term else frozenset(),
+            anchors=anchors,
+        )
+
+    @classmethod
+    def found_by(cls, pattern: _Pattern, text: str) -> _Word:
+        """The object a pattern found (卷帘门): a term of the pattern's category for this message."""
+        return cls(
+            text=text,
+            category=pattern.category,
+            evidence=pattern.evidence,
+            is_term=True,
+            is_negative=False,
+            loose=0.0,
+            objects=0.0,
+            object_ends=frozenset(),
+            term_bit=1 << pattern.category,
+            crossable_before=frozenset(),
+            crossable_after=frozenset(),
+            anchors=(),
         )
 
 
@@ -155,6 +213,9 @@ def _crossable(edge: str, neighbours: dict[str, frozenset[str]]) -> frozenset[st
 
 _Hit = tuple[int, int, _Word]
 """(start, end, word): one occurrence of a rule word in the normalised text."""
+_Verdict = tuple[int, float, list[_Hit]]
+"""(category index, confidence, counted hits) of a judged message; category -1: no evidence."""
+_NO_VERDICT: Final[_Verdict] = (-1, 0.0, [])
 _Match = tuple[int, int, int]
 """(index, start, end): one occurrence of the rule word ``Classifier._words[index]``."""
 _DFA: Final = ahocorasick_rs.Implementation.DFA
@@ -179,14 +240,34 @@ class Classifier:
         self._log_total = math.log(tokenizer.total)
         self._characters = {word: freq for word, freq in self._frequencies.items() if len(word) == 1}
         """The dictionary's single characters: a small dict that stays in the CPU cache."""
-        before_first, after_last = _adjacent_characters(self._frequencies, rules.term_words())
+        terms = rules.term_words()
+        before_first, after_last = _adjacent_characters(self._frequencies, terms)
         context = _WordContext(_inside_longer_words(rules.words()), before_first, after_last)
-        self._terms = ahocorasick_rs.AhoCorasick(rules.term_words(), implementation=_DFA)
-        self._words = [_Word.of(rule, context) for rule in rules.rules]
+        patterns = [_Pattern.of(index, pattern, terms) for index, pattern in enumerate(rules.patterns)]
+        anchored: dict[str, tuple[_Pattern, ...]] = {}
+        for pattern, source in zip(patterns, rules.patterns, strict=True):
+            for predicate in source.predicates:
+                anchored[predicate] = (*anchored.get(predicate, ()), pattern)
+        anchors = sorted(terms | frozenset(anchored))
+        """What can make a request: terms, and the predicates of patterns (they may find a term)."""
+        self._terms = ahocorasick_rs.AhoCorasick(anchors, implementation=_DFA)
+        self._object_ends: list[frozenset[str] | None] = [
+            None if word in terms else frozenset().union(*(pattern.suffixes for pattern in anchored[word]))
+            for word in anchors
+        ]
+        """For each word of ``_terms``: None for a term, else the suffixes of the predicate's patterns."""
+        self._words = [_Word.of(rule, context, anchored.get(rule.word, ())) for rule in rules.rules]
         """The payload of each rule word, by its index in ``rules.rules`` and in ``_automaton``."""
         self._automaton = ahocorasick_rs.AhoCorasick([rule.word for rule in rules.rules], implementation=_DFA)
-        self._unsettled = unsettled_by(frozenset("".join(rules.term_words()))).search
-        """Finds raw characters that normalising might turn into part of a term."""
+        suffixes = "".join("".join(pattern.suffixes) for pattern in rules.patterns)
+        self._unsettled = unsettled_by(frozenset("".join(anchors) + suffixes)).search
+        """Finds raw characters that normalising might turn into part of a term, a predicate or a suffix."""
+        self._signals = len(rules.urgent_signals)
+        self._urgency = ahocorasick_rs.AhoCorasick([*rules.urgent_signals, *rules.calm], implementation=_DFA)
+        """Urgent signals (indexes below ``_signals``), then the calm words that take them back."""
+        self._subkind_of = {word: subkind.key for subkind in rules.subkinds for word in subkind.words}
+        self.subkind_names = {subkind.key: subkind.name for subkind in rules.subkinds}
+        """Chinese name of each subkind: {"lift": "电梯", "water": "水", ...}."""
 
     @property
     def version(self) -> str:
@@ -202,37 +283,72 @@ class Classifier:
         if not text:
             return NOTHING
         raw = text[:MAX_RAW_CHARS]  # all that normalize reads
-        if self._has_term(raw):
+        if self._may_request(raw):
             normalised = normalize(text)  # should normalising remove the term, the steps below find none
         elif self._unsettled(raw):
             normalised = normalize(text)
-            if not self._has_term(normalised):
+            if not self._may_request(normalised):
                 return NOTHING
         else:
             return NOTHING  # most chatter: no term in the raw text, and normalising cannot make one
         matches = self._rule_words(normalised)
         # A bound looser than _best_case, before any hit is built: every distinct term counts, no
         # cue is absorbed, and only negative cues that nothing can absorb are subtracted.
-        if self._loose_bound(matches) < _LOOSE_CUTOFF:
+        if self._loose_bound(normalised, matches) < _LOOSE_CUTOFF:
             return NOTHING
         hits = self._hits(matches)
-        result = self._judge(normalised, hits)
-        if result.confidence < POSSIBLE:
+        best, confidence, counted = self._judge(normalised, hits)
+        if confidence < POSSIBLE:
             return NOTHING
         # The judged confidence never exceeds _best_case (the same evidence or less, the same
         # negatives or more), so the reference's best-case gate can only matter at the threshold.
-        if result.confidence < _BEST_CASE_MATTERS_BELOW and _best_case(hits) < POSSIBLE:
+        if confidence < _BEST_CASE_MATTERS_BELOW and _best_case(hits) < POSSIBLE:
             return NOTHING
-        return result
+        words = _words_of(best, counted)
+        urgent, subkind = self.details(normalised, words)
+        return Classification(CATEGORIES[best], confidence, words, urgent, subkind)
+
+    def is_urgent(self, text: str | None) -> bool:
+        """Whether ``text`` tells of danger to people now: an urgent signal and no calm word.
+
+        ``classify`` sets ``urgent`` this way for requests; this answers for any text.
+        """
+        return self._urgent(normalize(text))
+
+    def _urgent(self, normalised: str) -> bool:
+        signal = False
+        for index, _, _ in _scan(self._urgency, normalised, overlapping=True):
+            if index >= self._signals:
+                return False  # 演练, 救出来了, 万一 ...
+            signal = True
+        return signal
+
+    def details(self, normalised: str, words: tuple[str, ...]) -> tuple[bool, str | None]:
+        """Urgency and subkind of a request: its normalised text and the rule words of its verdict."""
+        subkind: str | None = None
+        for word in words:
+            subkind = self._subkind_of.get(word)
+            if subkind is not None:
+                break
+        return self._urgent(normalised), subkind
 
     def explain(self, text: str | None) -> Classification:
-        """Like ``classify`` without the best-case shortcut: a ``none`` keeps the evidence it had."""
+        """Like ``classify`` without the best-case shortcut: a ``none`` keeps the evidence it had
+        (urgency and subkind are left out: they describe requests)."""
         normalised = normalize(text)
         hits = self._find_hits(normalised)
-        return self._judge(normalised, hits) if hits else NOTHING
+        if not hits:
+            return NOTHING
+        best, confidence, counted = self._judge(normalised, hits)
+        if best < 0:
+            return NOTHING
+        return Classification(
+            CATEGORIES[best] if confidence >= POSSIBLE else NONE, confidence, _words_of(best, counted)
+        )
 
     def mentions_term(self, text: str | None) -> bool:
-        """The pre-check alone: does the normalised text contain any category term (as a substring)?"""
+        """The pre-check alone: does the normalised text contain a category term or a pattern's
+        predicate (as a substring)?"""
         normalised = normalize(text)
         return bool(normalised) and self._has_term(normalised)
 
@@ -369,6 +485,25 @@ class Classifier:
             return []
         return self._hits(self._rule_words(text))
 
+    def _may_request(self, text: str) -> bool:
+        """Whether ``text`` holds a term, or a predicate with one of its suffixes close before it.
+
+        Where no character is unsettled, normalising only puts spaces in and collapses them, and
+        a space ends a pattern's gap: so this on the raw text answers for the normalised one.
+        """
+        matches = _scan(self._terms, text, overlapping=False)
+        if not matches:
+            return False
+        ends = self._object_ends
+        for index, _, _ in matches:
+            if ends[index] is None:
+                return True
+        for index, start, _ in _scan(self._terms, text, overlapping=True):  # rare: predicates only
+            suffixes = ends[index]
+            if suffixes is None or _suffix_before(text, start, suffixes):
+                return True
+        return False
+
     def _has_term(self, text: str) -> bool:
         """Whether a category term occurs in ``text`` (as a substring)."""
         return bool(_scan(self._terms, text, overlapping=False))
@@ -377,16 +512,28 @@ class Classifier:
         """Every occurrence of every rule word in ``text``, by end."""
         return _scan(self._automaton, text, overlapping=True)
 
-    def _loose_bound(self, matches: list[_Match]) -> float:
-        """The evidence of the distinct rule words matched, minus the negative cues nothing can absorb."""
+    def _loose_bound(self, text: str, matches: list[_Match]) -> float:
+        """The evidence of the distinct rule words matched (and of the objects their patterns may
+        find), minus the negative cues nothing can absorb; 0 when there is no term and no
+        predicate with one of its suffixes close before it (cues alone never make a request)."""
         words = self._words
         seen: set[int] = set()
         bound = 0.0
+        terms = False
         for index, _, _ in matches:
             if index not in seen:
                 seen.add(index)
-                bound += words[index].loose
-        return bound
+                word = words[index]
+                bound += word.loose + word.objects
+                if word.is_term:
+                    terms = True
+        if terms:
+            return bound
+        for index, start, _ in matches:  # without a term only an object found by a pattern can count
+            word = words[index]
+            if word.objects and _suffix_before(text, start, word.object_ends):
+                return bound
+        return 0.0
 
     def _hits(self, matches: list[_Match]) -> list[_Hit]:
         """``matches`` as hits, sorted by start, longer first."""
@@ -395,7 +542,7 @@ class Classifier:
         hits.sort(key=_by_start_longer_first)
         return hits
 
-    def _judge(self, text: str, hits: list[_Hit]) -> Classification:
+    def _judge(self, text: str, hits: list[_Hit]) -> _Verdict:
         """Score the terms that are whole words (the longest of nested ones) and the cues around them.
 
         ``hits``: every rule word by start, longer first. A cue inside a longer cue or an accepted
@@ -408,6 +555,8 @@ class Classifier:
         settled: list[int] = []  # edges known to be boundaries, where a segmentation may start
         evidence = [0.0] * len(CATEGORIES)  # of the distinct accepted terms, in text order
         counted: list[_Hit] = []  # those terms, and the distinct cues inside no longer cue or accepted term
+        anchors: list[_Hit] = []  # every occurrence of a pattern's predicate that counts as a cue
+        accepted: list[_Hit] = []  # every occurrence of an accepted term: no pattern object overlaps one
         seen: set[_Word] = set()
         term_reach = cue_reach = 0
         for hit in hits:
@@ -415,9 +564,12 @@ class Classifier:
             if not word.is_term:
                 if end > cue_reach:
                     cue_reach = end
-                    if end > term_reach and word not in seen:
-                        seen.add(word)
-                        counted.append(hit)
+                    if end > term_reach:
+                        if word.anchors:
+                            anchors.append(hit)
+                        if word not in seen:
+                            seen.add(word)
+                            counted.append(hit)
                 continue
             if end <= term_reach:
                 continue
@@ -436,6 +588,7 @@ class Classifier:
             else:
                 settled.append(end)
             term_reach = end
+            accepted.append(hit)
             if word not in seen:
                 seen.add(word)
                 evidence[word.category] += word.evidence
@@ -443,9 +596,95 @@ class Classifier:
                     counted.insert(-1, hit)
                 else:
                     counted.append(hit)
-        if boundaries is not None and boundaries.segmented:
+        segmented = boundaries is not None and bool(boundaries.segmented)
+        if anchors and self._find_objects(text, anchors, accepted, evidence, counted):
+            segmented = True
+        if segmented:
             self.segmentations += 1
-        return _score(evidence, counted) if any(evidence) else NOTHING  # cues count only for a category with a term
+        return _score(evidence, counted) if any(evidence) else _NO_VERDICT  # cues count only for a category with a term
+
+    def _find_objects(
+        self, text: str, anchors: list[_Hit], accepted: list[_Hit], evidence: list[float], counted: list[_Hit]
+    ) -> bool:
+        """Let each pattern find its object before the first of its predicates that has one.
+
+        The object's evidence goes to the pattern's category once, and the object joins
+        ``counted`` as a term. Returns whether jieba's segmentation had to run.
+        """
+        words = _Words(self, text, accepted)
+        found = 0  # bits of the patterns that found an object
+        for start, _, word in anchors:
+            for pattern in word.anchors:
+                if found & pattern.bit:
+                    continue
+                span = words.object_before(start, pattern)
+                if span is not None:
+                    found |= pattern.bit
+                    evidence[pattern.category] += pattern.evidence
+                    _insert_term(counted, (span[0], span[1], _Word.found_by(pattern, text[span[0] : span[1]])))
+        return words.segmented
+
+
+class _Words:
+    """The jieba words (HMM off) that end before a predicate in one text, found lazily.
+
+    A word's end is settled without jieba where no dictionary word crosses it; a one-character
+    word where that holds on both sides. Otherwise jieba's segmentation runs from the nearest
+    position before that no dictionary word crosses, as in ``_Boundaries``.
+    """
+
+    __slots__ = ("_accepted", "_classifier", "_text", "segmented")
+
+    def __init__(self, classifier: Classifier, text: str, accepted: list[_Hit]) -> None:
+        self._classifier = classifier
+        self._text = text
+        self._accepted = accepted
+        self.segmented = False
+
+    def object_before(self, start: int, pattern: _Pattern) -> tuple[int, int] | None:
+        """The nearest jieba word ending in one of ``pattern``'s suffixes at most PATTERN_GAP
+        block characters before ``start``, unless it is an exception or a term; none when an
+        accepted term comes first (the term names that thing: 东门道闸坏了 is about 道闸) or the
+        word overlaps one."""
+        text = self._text
+        suffixes = pattern.suffixes
+        end = start
+        while end > 0 and start - end <= PATTERN_GAP:
+            if end < start and not _is_block_char(text[end]):
+                return None  # the gap runs across punctuation or a space
+            if _covers(self._accepted, end - 1):
+                return None  # the nearest thing before the predicate is a term that counts
+            if text[end - 1] in suffixes:
+                begin = self._word_ending_at(end)
+                if begin >= 0 and text[begin:end] not in pattern.excluded:
+                    return None if _overlaps_any((begin, end), self._accepted) else (begin, end)
+            end -= 1
+        return None
+
+    def _word_ending_at(self, end: int) -> int:
+        """The start of the jieba word that ends at ``end`` (after a block character), or -1 if
+        jieba puts no boundary there."""
+        classifier = self._classifier
+        text = self._text
+        if classifier.is_certain_boundary(text, end) and classifier.is_certain_boundary(text, end - 1):
+            return end - 1
+        begin = end - 1  # back to a position no dictionary word crosses: jieba's route from there is exact
+        while not classifier.is_certain_boundary(text, begin):
+            begin -= 1
+        block_end = _JIEBA_BLOCK.match(text, end - 1).end()  # type: ignore[union-attr]
+        offsets = classifier._jieba_offsets(text, begin, block_end, end)[1]
+        self.segmented = True
+        if end not in offsets:
+            return -1
+        return max([offset for offset in offsets if offset < end])
+
+
+def _covers(hits: list[_Hit], position: int) -> bool:
+    """Whether one of ``hits`` holds the character at ``position``."""
+    for start, end, _ in hits:  # noqa: SIM110 (no generator object)
+        if start <= position < end:
+            return True
+    return False
 
 
 def _inside_longer_words(words: list[str]) -> frozenset[str]:
@@ -499,6 +738,33 @@ def _scan(automaton: Any, text: str, overlapping: bool) -> list[_Match]:
     except UnicodeEncodeError:
         matches = automaton.find_matches_as_indexes(_SURROGATE.sub("\ufffd", text), overlapping=overlapping)
     return matches
+
+
+def _suffix_before(text: str, start: int, suffixes: frozenset[str]) -> bool:
+    """Whether one of ``suffixes`` stands where a pattern's object before ``start`` could end."""
+    for position in range(max(0, start - PATTERN_GAP - 1), start):  # noqa: SIM110 (no generator object)
+        if text[position] in suffixes:
+            return True
+    return False
+
+
+def _overlaps_any(span: tuple[int, int], hits: list[_Hit]) -> bool:
+    """Whether ``span`` shares a character with any of ``hits``."""
+    begin, end = span
+    return any(start < end and begin < stop for start, stop, _ in hits)
+
+
+def _insert_term(counted: list[_Hit], hit: _Hit) -> None:
+    """Put a found object into ``counted`` in text order: after the terms that start where it
+    does, before the cues."""
+    start = hit[0]
+    index = len(counted)
+    while index:
+        before, _, word = counted[index - 1]
+        if before < start or (before == start and word.is_term):
+            break
+        index -= 1
+    counted.insert(index, hit)
 
 
 def _by_start_longer_first(hit: _Hit) -> tuple[int, int]:
@@ -576,6 +842,7 @@ def _best_case(hits: list[_Hit]) -> float:
     shared = 0.0
     seen: set[str] = set()
     negatives: list[float] = []  # evidence of each distinct negative cue outside every longer hit
+    found = 0  # bits of the patterns whose object is counted as found
     reach = -1
     for _, end, word in hits:
         if word.is_negative:
@@ -589,6 +856,11 @@ def _best_case(hits: list[_Hit]) -> float:
             else:
                 evidence[word.category] += word.evidence
                 with_terms |= word.term_bit
+            for pattern in word.anchors:  # every pattern with a predicate here may find its object
+                if not found & pattern.bit:
+                    found |= pattern.bit
+                    evidence[pattern.category] += pattern.evidence
+                    with_terms |= 1 << pattern.category
         if end > reach:
             reach = end
     best = max(evidence[category] for category in _WITH_TERMS[with_terms]) + shared
@@ -596,7 +868,7 @@ def _best_case(hits: list[_Hit]) -> float:
     return round(-math.expm1(penalty - best), 3) if best > penalty else 0.0  # rounded like _score
 
 
-def _score(evidence: list[float], counted: list[_Hit]) -> Classification:
+def _score(evidence: list[float], counted: list[_Hit]) -> _Verdict:
     """Add the cues to the terms' ``evidence``, pick the category with most and turn it into a
     confidence in [0, 1].
 
@@ -621,8 +893,12 @@ def _score(evidence: list[float], counted: list[_Hit]) -> Classification:
     best = evidence.index(max(evidence))  # the first of equals
     balance = evidence[best] - penalty
     confidence = _round3(-math.expm1(-balance)) if balance > 0 else 0.0
-    words = tuple([hit[2].text for hit in counted if hit[2].category in (best, -1)])  # shared and negative: -1
-    return Classification(CATEGORIES[best] if confidence >= POSSIBLE else NONE, confidence, words)
+    return best, confidence, counted
+
+
+def _words_of(best: int, counted: list[_Hit]) -> tuple[str, ...]:
+    """The rule words behind a verdict for category ``best``, in text order (shared and negative cues: -1)."""
+    return tuple([hit[2].text for hit in counted if hit[2].category in (best, -1)])
 
 
 def _round3(value: float) -> float:

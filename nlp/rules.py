@@ -9,6 +9,16 @@ The rules are data, not code. Four kinds of weighted words exist, each with one 
 * **shared cues** (``[[shared_cues]]``): category-neutral problem phrases (又, 一直, 没人管);
 * **negative** cues (``[[negative]]``): signs that a message is not a request (修好了, 通知, 团购).
 
+A category may also have **patterns** (``[[repair.patterns]]``): an open class of objects named by
+the last character of a jieba word (…门 …灯 …管 …箱 …屏 …梯), which counts as a term of that
+category when one of the pattern's predicates (cues of the category or shared cues: 卡住, 关不上,
+乱码) follows it in the same run of characters. So 卷帘门卡住了 is a repair request although
+卷帘门 is in no word list.
+
+Two more sections describe a request once it is one: ``[urgent]`` (signals of danger to people
+now, and calm words that take it back: 演练, 救出来了) and ``[subkinds.KEY]`` (rule words that
+make the kind of problem obvious, for routing: 电梯 → lift, 停水 → water).
+
 Cues are matched as substrings of the normalised text. Every weight is a probability-like
 number in the open interval (0, 1); see ``docs/classifier.md`` for how they combine.
 """
@@ -26,9 +36,14 @@ from nlp.normalize import normalize
 CATEGORIES: tuple[str, ...] = ("repair", "dispute", "sanitation")
 DEFAULT_RULES_PATH = Path(__file__).parent / "data" / "rules.toml"
 
-_TOP_LEVEL_KEYS = frozenset({"version", "shared_cues", "negative", *CATEGORIES})
-_CATEGORY_KEYS = frozenset({"terms", "cues"})
+_TOP_LEVEL_KEYS = frozenset({"version", "shared_cues", "negative", "urgent", "subkinds", *CATEGORIES})
+_CATEGORY_KEYS = frozenset({"terms", "cues", "patterns"})
 _GROUP_KEYS = frozenset({"weight", "words", "note"})
+_PATTERN_KEYS = frozenset({"weight", "note", "suffixes", "exceptions", "predicates"})
+_URGENT_KEYS = frozenset({"note", "signals", "calm"})
+_SUBKIND_KEYS = frozenset({"name", "note", "words"})
+PATTERN_GAP = 4
+"""At most this many characters (all inside one jieba block) between a pattern's object and its predicate."""
 
 
 class RulesError(ValueError):
@@ -46,11 +61,40 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class Pattern:
+    """An object class × predicate rule: a jieba word ending in one of ``suffixes`` (and not one of
+    ``exceptions`` or a term) followed within PATTERN_GAP characters by one of ``predicates``
+    counts as a term of ``category`` with ``weight``."""
+
+    category: str
+    weight: float
+    suffixes: frozenset[str]
+    exceptions: frozenset[str]
+    predicates: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Subkind:
+    """A kind of problem for routing (``key`` lift, water, power ...; ``name`` 电梯, 水, 电 ...),
+    obvious from any of ``words``, which are rule words."""
+
+    key: str
+    name: str
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Rules:
     """A validated rules file: every word appears exactly once."""
 
     version: str
     rules: tuple[Rule, ...]
+    patterns: tuple[Pattern, ...] = ()
+    urgent_signals: tuple[str, ...] = ()
+    """Substrings that tell of danger to people now: 困人, 煤气味, 着火, 水漫, 冒火花, 摔倒."""
+    calm: tuple[str, ...] = ()
+    """Substrings that take an urgent signal back: 演练, 救出来了, 万一."""
+    subkinds: tuple[Subkind, ...] = ()
 
     def words(self) -> list[str]:
         """Every rule word, in file order."""
@@ -92,7 +136,65 @@ def parse_rules(data: Mapping[str, Any], source: str = "rules") -> Rules:
     rules += _parse_groups(data.get("shared_cues", []), "cue", None, f"{source}: shared_cues")
     rules += _parse_groups(data.get("negative", []), "negative", None, f"{source}: negative")
     _reject_duplicates(rules, source)
-    return Rules(version=version.strip(), rules=tuple(rules))
+    patterns = [
+        _parse_pattern(group, category, rules, f"{source}: [{category}].patterns group {index}")
+        for category in CATEGORIES
+        for index, group in enumerate(_pattern_groups(data[category], category, source), start=1)
+    ]
+    signals, calm = _parse_urgent(data.get("urgent", {}), f"{source}: [urgent]")
+    subkinds = _parse_subkinds(data.get("subkinds", {}), rules, f"{source}: [subkinds]")
+    return Rules(
+        version=version.strip(),
+        rules=tuple(rules),
+        patterns=tuple(patterns),
+        urgent_signals=signals,
+        calm=calm,
+        subkinds=subkinds,
+    )
+
+
+def _parse_urgent(table: Any, where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The [urgent] table: signals, and calm words; neither list may hold a word twice."""
+    if not isinstance(table, Mapping):
+        raise RulesError(f"{where}: expected a table with 'signals' and 'calm'")
+    if not table:
+        return (), ()
+    unknown = sorted(set(table) - _URGENT_KEYS)
+    if unknown:
+        raise RulesError(f"{where}: unknown key {unknown[0]!r}; expected signals, calm, note")
+    signals = _parse_words(table.get("signals"), f"{where} signals")
+    calm = _parse_words(table.get("calm"), f"{where} calm") if "calm" in table else []
+    twice = sorted({word for word in signals + calm if (signals + calm).count(word) > 1})
+    if twice:
+        raise RulesError(f"{where}: word {twice[0]!r} appears twice")
+    return tuple(signals), tuple(calm)
+
+
+def _parse_subkinds(table: Any, rules: list[Rule], where: str) -> tuple[Subkind, ...]:
+    """[subkinds.KEY] tables: a Chinese name and rule words, each word in one subkind only."""
+    if not isinstance(table, Mapping):
+        raise RulesError(f"{where}: expected tables [subkinds.KEY]")
+    known = {rule.word for rule in rules if rule.role != "negative"}
+    owner: dict[str, str] = {}
+    subkinds: list[Subkind] = []
+    for key, group in table.items():
+        place = f"{where}.{key}"
+        if not isinstance(group, Mapping):
+            raise RulesError(f"{place}: expected a table with 'name' and 'words'")
+        unknown = sorted(set(group) - _SUBKIND_KEYS)
+        if unknown:
+            raise RulesError(f"{place}: unknown key {unknown[0]!r}; expected name, words, note")
+        name = group.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise RulesError(f"{place}: missing 'name'")
+        words = _parse_words(group.get("words"), place)
+        for word in words:
+            if word not in known:
+                raise RulesError(f"{place}: {word!r} is not a term or cue of the rules")
+            if owner.setdefault(word, key) != key:
+                raise RulesError(f"{place}: {word!r} is already in subkind {owner[word]!r}")
+        subkinds.append(Subkind(key, name.strip(), tuple(words)))
+    return tuple(subkinds)
 
 
 def _parse_category(table: Any, category: str, source: str) -> list[Rule]:
@@ -107,6 +209,33 @@ def _parse_category(table: Any, category: str, source: str) -> list[Rule]:
     terms = _parse_groups(table["terms"], "term", category, f"{where}.terms")
     cues = _parse_groups(table.get("cues", []), "cue", category, f"{where}.cues")
     return terms + cues
+
+
+def _pattern_groups(table: Mapping[str, Any], category: str, source: str) -> list[Any]:
+    groups = table.get("patterns", [])
+    if not isinstance(groups, list):
+        raise RulesError(f"{source}: [{category}].patterns: expected an array of tables ([[...]])")
+    return groups
+
+
+def _parse_pattern(group: Any, category: str, rules: list[Rule], place: str) -> Pattern:
+    """One [[category.patterns]] group; its predicates must be cues of the category or shared cues."""
+    if not isinstance(group, Mapping):
+        raise RulesError(f"{place}: expected a table with 'weight', 'suffixes' and 'predicates'")
+    unknown = sorted(set(group) - _PATTERN_KEYS)
+    if unknown:
+        raise RulesError(f"{place}: unknown key {unknown[0]!r}; expected {', '.join(sorted(_PATTERN_KEYS))}")
+    weight = _parse_weight(group.get("weight"), place)
+    suffixes = _parse_words(group.get("suffixes"), f"{place} suffixes")
+    if any(len(suffix) != 1 for suffix in suffixes):
+        raise RulesError(f"{place}: every suffix must be one character")
+    exceptions = _parse_words(group["exceptions"], f"{place} exceptions") if "exceptions" in group else []
+    predicates = _parse_words(group.get("predicates"), f"{place} predicates")
+    cues = {rule.word for rule in rules if rule.role == "cue" and rule.category in (category, None)}
+    for predicate in predicates:
+        if predicate not in cues:
+            raise RulesError(f"{place}: predicate {predicate!r} is not a {category} cue or a shared cue")
+    return Pattern(category, weight, frozenset(suffixes), frozenset(exceptions), tuple(predicates))
 
 
 def _parse_groups(groups: Any, role: str, category: str | None, where: str) -> list[Rule]:
