@@ -128,8 +128,3 @@ def keyboard_of(rows: list[list[dict[str, str]]]) -> StoredKeyboard:
 
 def document_json(document: Attachment) -> dict[str, str]:
     return {"filename": document.filename, "base64": base64.b64encode(document.content).decode("ascii")}
-
-
-def document_payload(filename: str, content: bytes) -> dict[str, str]:
-    """A file as a row stores it."""
-    return document_json(Attachment(filename, content))

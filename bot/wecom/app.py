@@ -26,7 +26,6 @@ class WeComParts:
     api: WeComApi
     transport: WeComTransport
     settings: Settings
-    sessions: SessionFactory
     clock: Clock
 
     def adapter(self, sink: PreparedSink) -> WeComAdapter:
@@ -57,4 +56,4 @@ def build_wecom(settings: Settings, sessions: SessionFactory, *, clock: Clock) -
     transport = WeComTransport(
         api, sessions, clock=clock, locale=settings.locale, group_limit_per_minute=settings.wecom_robot_per_minute
     )
-    return WeComParts(api, transport, settings, sessions, clock)
+    return WeComParts(api, transport, settings, clock)

@@ -17,7 +17,6 @@ from handlers.core.texts import CORE, Texts
 
 @dataclass(frozen=True)
 class Assembly:
-    features: tuple[Feature, ...]
     router: Router
     config: FeatureConfig
     sweeps: tuple[Sweep, ...]
@@ -45,7 +44,7 @@ def assemble(features: Sequence[Feature], *, base: FeatureConfig, env: Any) -> A
         merge_steps=tuple(step for f in features for step in f.merge_steps),
         texts=Texts((CORE, *(f.texts for f in features if f.texts is not None))),
     )
-    return Assembly(tuple(features), router, config, tuple(sweep for f in features for sweep in f.sweeps))
+    return Assembly(router, config, tuple(sweep for f in features for sweep in f.sweeps))
 
 
 def menu_entries(assembly: Assembly) -> list[tuple[str, str, str]]:

@@ -42,9 +42,8 @@ class Texts:
     """Several catalogues as one table; a key belongs to exactly one of them."""
 
     def __init__(self, catalogues: Iterable[Catalogue]) -> None:
-        self.catalogues = tuple(catalogues)
         self._tables: dict[str, dict[str, str]] = {locale: {} for locale in SUPPORTED_LOCALES}
-        for catalogue in self.catalogues:
+        for catalogue in catalogues:
             for locale, table in catalogue.by_locale().items():
                 clash = self._tables[locale].keys() & table.keys()
                 if clash:

@@ -13,7 +13,7 @@ from models.people import LinkProblem, create_link_code, merge_people, person_by
 
 @dataclass(frozen=True)
 class LinkSettings:
-    code_ttl: timedelta = timedelta(minutes=10)
+    code_ttl: timedelta
 
 
 def link_settings(env: Any) -> LinkSettings:

@@ -17,7 +17,7 @@ from bot.wecom.mapping import webhook_key
 from bot.wecom.transport import ROUTE_APPCHAT, ROUTE_ROBOT, WeComTransport, bind_wecom_group
 from handlers.common.org_import import import_tree, parse_org_file
 from models.outbox import OutboxMessage
-from models.payloads import document_payload
+from models.payloads import Attachment, document_json
 from models.places import place_by_code
 from models.routes import remember_reply_channel
 from sandbox.wecom import AGENT_ID, APP, APP_SECRET, CORP_ID, FakeWeCom, Media, WeComCall
@@ -67,7 +67,7 @@ def send(chat_id: str, text: str, row_id: int = 7) -> Delivery:
 def document(chat_id: str, row_id: int = 9, content: bytes = CSV) -> Delivery:
     """A row as `SendDocument` writes it: the caption as text, the file in the payload."""
     return Delivery.stored(
-        "send", chat_id, {"text": CAPTION, "document": document_payload(FILENAME, content)}, None, row_id
+        "send", chat_id, {"text": CAPTION, "document": document_json(Attachment(FILENAME, content))}, None, row_id
     )
 
 
