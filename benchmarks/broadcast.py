@@ -65,7 +65,7 @@ async def broadcast(database_url: str, api: LocalBotApi, announcement_id: int, g
     """Seconds until the announcement was queued, and until every group had it."""
     engine = create_engine(database_url)
     sessions = session_factory(engine)
-    application = build_application(token=TOKEN, base_url=api.base_url, polling=False)
+    application = build_application(token=TOKEN, base_url=api.base_url)
     await application.initialize()
     sender = OutboxSender(
         sessions=sessions,

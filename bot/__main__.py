@@ -1,5 +1,5 @@
 """`python -m bot run | migrate | sandbox | org import FILE | shop import COMMUNITY FILE | passbook check |
-admin invite ROLE NODE`."""
+admin invite ROLE NODE | inbox list | inbox retry ID`."""
 
 from __future__ import annotations
 
@@ -31,6 +31,12 @@ def parser() -> argparse.ArgumentParser:
     passbook.add_subparsers(dest="passbook_command", required=True).add_parser(
         "check", help="report persons whose stored balances differ from the ledger (exit 1 if any)"
     )
+    inbox = commands.add_parser("inbox", help="updates received but set aside").add_subparsers(
+        dest="inbox_command", required=True
+    )
+    inbox.add_parser("list", help="list the updates set aside (unreadable, or failed too often) with their reasons")
+    retry = inbox.add_parser("retry", help="process a set-aside update again (after a fix)")
+    retry.add_argument("id", type=int, help="the number `inbox list` shows, e.g. 12 for #12")
     admin = commands.add_parser("admin", help="administration").add_subparsers(dest="admin_command", required=True)
     invite = admin.add_parser("invite", help="print a one-time invite link granting ROLE on NODE")
     invite.add_argument("role", help="resident, volunteer, building_head, grid_worker, staff or admin")
@@ -80,6 +86,10 @@ async def dispatch_command(args: argparse.Namespace, settings: Settings) -> int:
         return await cli.shop_import(settings, args.community, args.file)
     if args.command == "passbook":
         return await cli.passbook_check(settings)
+    if args.command == "inbox":
+        return (
+            await cli.inbox_list(settings) if args.inbox_command == "list" else await cli.inbox_retry(settings, args.id)
+        )
     if args.command == "admin":
         return await cli.admin_invite(settings, args.role, args.node)
     return await cli.run(settings, force_sandbox=args.command == "sandbox")

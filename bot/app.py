@@ -16,7 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import Settings
 from bot.db import SessionFactory, create_engine, session_factory
 from bot.dispatcher import Dispatcher
+from bot.inbox import InboxProcessor
+from bot.intake import arrival_of_body
+from bot.logs import RefusalCounter
 from bot.outbox_sender import OutboxSender, Transport
+from bot.polling import Poller
 from bot.scheduler import Sweeper
 from bot.telegram import ALLOWED_UPDATES, TelegramAdapter, TelegramTransport, build_application
 from bot.web import WEBHOOK_PATH, Health, add_health_route, build_web_app, start_site, webhook_handler
@@ -49,14 +53,19 @@ class Runtime:
     web_runner: web.AppRunner
     web_port: int
     sweeper: Sweeper
+    inbox: InboxProcessor
+    refusals: RefusalCounter
+    poller: Poller | None = None
     extras: list[Any] = field(default_factory=list)
     wecom: WeComApi | None = None
 
     async def stop(self) -> None:
         app = self.adapter.application
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
+        if self.poller is not None:
+            await self.poller.stop()
         await self.web_runner.cleanup()
+        self.refusals.close()
+        await self.inbox.stop()
         self.sweeper.stop()
         if app.running:
             await app.stop()
@@ -89,7 +98,6 @@ async def start_runtime(
     application = build_application(
         token=token or settings.telegram_bot_token,
         base_url=base_url or settings.telegram_api_base_url,
-        polling=not webhook,
     )
     await application.initialize()
     me = application.bot.bot
@@ -118,7 +126,16 @@ async def start_runtime(
     dispatcher = Dispatcher(
         sessions=sessions, router=assembly.router, config=assembly.config, clock=clock, on_outbox=sender.wake
     )
-    adapter = TelegramAdapter(application, dispatcher.handle)
+    adapter = TelegramAdapter(application)
+    inbox = InboxProcessor(
+        sessions=sessions,
+        dispatcher=dispatcher,
+        read=adapter.read,
+        clock=utc_now,
+        max_attempts=settings.inbox_max_attempts,
+        poll_seconds=poll_seconds,
+        postgres=engine.dialect.name == "postgresql",
+    )
     await adapter.set_commands(menu_entries(assembly))
     await sender.start()
     sweeper = Sweeper(
@@ -132,11 +149,18 @@ async def start_runtime(
     if sweep:
         sweeper.start(settings.sweep_seconds)
 
+    inbox.start()
+
     health = Health(sessions, lambda: sender.alive, lambda: dispatcher.last_update_at, clock)
     app = web_app or build_web_app()
     add_health_route(app, health)
+    refusals = RefusalCounter("webhook.refused")
     if webhook:
-        app.router.add_post(WEBHOOK_PATH, webhook_handler(settings.telegram_webhook_secret, adapter.process_json))
+
+        async def accept(body: bytes) -> None:
+            await inbox.store([arrival_of_body(me.id, body, utc_now())])
+
+        app.router.add_post(WEBHOOK_PATH, webhook_handler(settings.telegram_webhook_secret, accept, refusals))
     if wecom is not None:
         wecom.adapter(dispatcher.handle).add_routes(app)
     web_runner, web_port = await start_site(app, settings.web_host, settings.web_port)
@@ -147,10 +171,17 @@ async def start_runtime(
             secret_token=settings.telegram_webhook_secret,
             allowed_updates=ALLOWED_UPDATES,
         )
+        poller = None
     else:
-        assert application.updater is not None
         await application.bot.delete_webhook()
-        await application.updater.start_polling(poll_interval=0.0, timeout=10, allowed_updates=ALLOWED_UPDATES)
+        poller = Poller(
+            api_url=application.bot.base_url,
+            bot_id=me.id,
+            store=inbox.store,
+            clock=utc_now,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+        poller.start()
     await application.start()
     log.info("linli.started", bot=me.username, mode="webhook" if webhook else "polling", web_port=web_port)
     return Runtime(
@@ -163,6 +194,9 @@ async def start_runtime(
         web_runner,
         web_port,
         sweeper,
+        inbox,
+        refusals,
+        poller,
         extras or [],
         wecom.api if wecom is not None else None,
     )

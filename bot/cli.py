@@ -26,6 +26,7 @@ from bot.wecom.mapping import webhook_key
 from bot.wecom.transport import ROUTE_APPCHAT, ROUTE_ROBOT, bind_wecom_group
 from handlers.common.org_import import OrgFileError, import_tree, parse_org_file
 from handlers.passbook.shop_admin import CatalogueError, import_catalogue
+from models.inbox import InboxStatus, inbox_update, set_aside_updates
 from models.ledger import recompute_drift
 from models.people import Role, create_invite, person_by_id
 from models.places import PlaceKind, place_by_code
@@ -122,6 +123,28 @@ async def passbook_check(settings: Settings) -> int:
         print(f"{len(drifts)} 人余额与流水不一致 / balance(s) differ from the ledger", file=sys.stderr)
         return 1
     print("余额与流水一致 / every balance matches the ledger")
+    return 0
+
+
+async def inbox_list(settings: Settings) -> int:
+    """Print the updates set aside (newest first): id, when, the platform's delivery key, attempts and the reason."""
+    async with one_transaction(settings) as session:
+        rows = await set_aside_updates(session)
+    for row in rows:
+        received = row.received_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M:%S")
+        print(f"#{row.id} {received} {row.platform} {row.delivery_key} attempts={row.attempts} {row.reason}")
+    print(f"{len(rows)} 条更新被搁置 / update(s) set aside", file=sys.stderr)
+    return 0
+
+
+async def inbox_retry(settings: Settings, row_id: int) -> int:
+    """Put a set-aside update back in line (after a fix): it is processed again, in its chat's order."""
+    async with one_transaction(settings) as session:
+        row = await inbox_update(session, update_id=row_id)
+        if row is None or row.status != InboxStatus.SET_ASIDE:
+            return fail(f"no set-aside update #{row_id}")
+        row.status, row.attempts, row.next_attempt_at, row.finished_at = InboxStatus.PENDING, 0, None, None
+    print(f"#{row_id} 已重新排队 / queued again")
     return 0
 
 

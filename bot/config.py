@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     invite_ttl_hours: int = Field(default=72, ge=1, le=24 * 90)
     outbox_max_attempts: int = Field(default=8, ge=1, le=100)
+    inbox_max_attempts: int = Field(default=3, ge=1, le=20)
     bot_rate_per_second: float = Field(default=30.0, gt=0)
     group_rate_per_minute: int = Field(default=20, ge=1)
     sla_confirm_hours: float = Field(default=2, gt=0)

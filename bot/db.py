@@ -20,15 +20,18 @@ def create_engine(database_url: str) -> AsyncEngine:
 
     One SQLite connection per process: SQLite has one writer anyway, and tasks of this process then queue in the
     pool (asyncio-friendly) instead of in SQLite's busy handler, where writers were seen stalling each other for
-    whole busy timeouts. Other processes (the CLI) still meet the busy timeout.
+    whole busy timeouts. Other processes (the CLI) still meet the busy timeout. Errors never show the statement's
+    parameters (residents' names, phones and text): `hide_parameters`.
     """
     path = sqlite_path(database_url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     if path is None:
-        engine = create_async_engine(to_async_url(database_url), pool_pre_ping=True)
+        engine = create_async_engine(to_async_url(database_url), pool_pre_ping=True, hide_parameters=True)
     else:
-        engine = create_async_engine(to_async_url(database_url), pool_size=1, max_overflow=0, pool_timeout=60)
+        engine = create_async_engine(
+            to_async_url(database_url), pool_size=1, max_overflow=0, pool_timeout=60, hide_parameters=True
+        )
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)

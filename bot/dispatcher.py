@@ -10,12 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory
+from bot.logs import failure
 from handlers.core.context import Context, FeatureConfig
 from handlers.core.outbox import enqueue
 from handlers.core.router import Router
 from handlers.core.texts import translate
 from handlers.core.types import ChatKind, Incoming, IncomingCallback, Send, sender_of
 from models.chats import ensure_chat
+from models.inbox import may_reply_error
 from models.people import active_grants, ensure_person
 from models.places import place_by_id
 from models.updates import record_processed
@@ -58,8 +60,17 @@ class Dispatcher:
         self.last_update_at: datetime | None = None
 
     async def handle(self, incoming: Incoming, prepare: Prepare | None = None) -> bool:
+        """Process once (see `process`); a failure is logged by kind, the update is given up and the sender told."""
+        try:
+            return await self.process(incoming, prepare)
+        except Exception as error:
+            log.error("update.failed", platform=incoming.chat.platform, update=incoming.update_key, **failure(error))
+            await self.give_up(incoming, prepare)
+            return True
+
+    async def process(self, incoming: Incoming, prepare: Prepare | None = None) -> bool:
         """Process once, in one transaction (with the adapter's `prepare` steps); False when this update was already
-        processed."""
+        processed. What a feature raises rolls everything back and reaches the caller."""
         platform = incoming.chat.platform
         self.last_update_at = self._clock()
         try:
@@ -72,10 +83,6 @@ class Dispatcher:
         except AlreadyProcessed:
             log.info("update.duplicate", platform=platform, update=incoming.update_key)
             return False
-        except Exception:
-            log.exception("update.failed", platform=platform, update=incoming.update_key)
-            await self._apologise(incoming, prepare)
-            return True
         self._on_outbox()
         return True
 
@@ -108,19 +115,27 @@ class Dispatcher:
             grants=await active_grants(session, person_id=person.id),
         )
 
-    async def _apologise(self, incoming: Incoming, prepare: Prepare | None) -> None:
-        """Mark a failing update processed (so it is not retried forever) and tell the sender politely (the
-        adapter's steps run again: the apology may need the reply channel they keep)."""
+    async def give_up(self, incoming: Incoming, prepare: Prepare | None = None, *, record: bool = True) -> None:
+        """Tell the sender of a failing update politely, at most once a minute per chat, and (with `record`) mark it
+        processed so a redelivery is not tried again; the inbox keeps its own record instead, so an operator can
+        retry it after a fix. The adapter's steps run again: the apology may need the reply channel they keep."""
         platform = incoming.chat.platform
         try:
             async with self._sessions() as session, session.begin():
-                record_processed(session, platform=platform, update_key=incoming.update_key)
+                if record:
+                    record_processed(session, platform=platform, update_key=incoming.update_key)
                 if prepare is not None:
                     incoming = await prepare(session)
-                if incoming.chat.kind == ChatKind.PRIVATE or not isinstance(incoming, IncomingCallback):
+                if await self._may_apologise(session, incoming):
                     text = translate(self._config.default_locale, "error.generic")
                     apology = Send(platform=platform, chat_id=incoming.chat.platform_chat_id, text=text)
                     await enqueue(session, [apology])
         except IntegrityError:
             return
         self._on_outbox()
+
+    async def _may_apologise(self, session: AsyncSession, incoming: Incoming) -> bool:
+        if incoming.chat.kind != ChatKind.PRIVATE and isinstance(incoming, IncomingCallback):
+            return False  # a button pressed in a group: the apology would go to everyone
+        chat_id = incoming.chat.platform_chat_id
+        return await may_reply_error(session, platform=incoming.chat.platform, chat_id=chat_id, now=self._clock())

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sys
+import traceback
+from collections import Counter
 from collections.abc import Iterable, MutableMapping
+from pathlib import Path
 from typing import Any
 
 import structlog
 
+log = structlog.get_logger(__name__)
+ROOT = str(Path(__file__).resolve().parents[1])
 TOKEN_PATTERN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
-QUIET_LIBRARIES = ("httpx", "httpcore", "apscheduler", "aiohttp.access", "telegram.ext.Updater", "jieba")
+QUIET_LIBRARIES = (
+    "httpx",
+    "httpcore",
+    "apscheduler",
+    "aiohttp.access",
+    "telegram.ext.Updater",
+    "jieba",
+    "telegram._bot",  # at DEBUG these print call arguments and result rows: residents' text and names
+    "sqlalchemy",
+    "aiosqlite",
+    "asyncpg",
+)
 
 
 class Redactor:
@@ -38,6 +55,43 @@ class RedactingFilter(logging.Filter):
         record.msg = self._redactor.scrub(record.getMessage())
         record.args = ()
         return True
+
+
+def failure(error: BaseException) -> dict[str, str]:
+    """What a log line may say about an exception: its kind and where it was raised, never its message (which can
+    carry SQL parameters, message text or names)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    ours = [f for f in frames if ROOT in f.filename and "/.venv/" not in f.filename] or frames
+    where = f"{Path(ours[-1].filename).name}:{ours[-1].lineno}" if ours else "?"
+    return {"error": type(error).__name__, "where": where}
+
+
+class RefusalCounter:
+    """Counts refusals of one kind (forged webhook requests, bad signatures) and logs them as one line per minute:
+    the first right away, the rest summed at the end of the minute."""
+
+    def __init__(self, event: str, window_seconds: float = 60.0) -> None:
+        self._event, self._window = event, window_seconds
+        self._counts: Counter[str] = Counter()
+        self._flush: asyncio.TimerHandle | None = None
+
+    def refuse(self, reason: str) -> None:
+        if self._flush is None:
+            log.warning(self._event, reason=reason, count=1, window_seconds=self._window)
+            self._flush = asyncio.get_running_loop().call_later(self._window, self.flush)
+            return
+        self._counts[reason] += 1
+
+    def flush(self) -> None:
+        self._flush = None
+        for reason, count in sorted(self._counts.items()):
+            log.warning(self._event, reason=reason, count=count, window_seconds=self._window)
+        self._counts.clear()
+
+    def close(self) -> None:
+        if self._flush is not None:
+            self._flush.cancel()
+        self.flush()
 
 
 def configure_logging(level: str, secrets: Iterable[str]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,8 +22,9 @@ from telegram import (
 )
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
+from bot.logs import failure
 from bot.outbox_sender import Delivery, DeliveryError, Failure, NotModified
 from handlers.core.types import (
     BotMembership,
@@ -291,15 +291,12 @@ class TelegramTransport:
 
 # ---- application ----------------------------------------------------------------------------------------------
 
-UpdateSink = Callable[[Incoming], Awaitable[bool]]
 
-
-def build_application(*, token: str, base_url: str, polling: bool) -> Application:
-    """The PTB Application, built once by the composition root."""
+def build_application(*, token: str, base_url: str) -> Application:
+    """The PTB Application, built once by the composition root, without PTB's updater: updates come in through the
+    inbox (`bot/polling.py`, the webhook), which acknowledges them only once they are stored."""
     builder = ApplicationBuilder().token(token).base_url(base_url).base_file_url(file_url_for(base_url))
-    if not polling:
-        builder = builder.updater(None)
-    return builder.build()
+    return builder.updater(None).build()
 
 
 def file_url_for(base_url: str) -> str:
@@ -308,32 +305,33 @@ def file_url_for(base_url: str) -> str:
 
 
 class TelegramAdapter:
-    """Feeds the dispatcher from PTB and knows the bot's own identity."""
+    """Reads stored updates for the inbox and knows the bot's own identity."""
 
-    def __init__(self, application: Application, sink: UpdateSink) -> None:
-        self.application, self._sink = application, sink
-        application.add_handler(TypeHandler(Update, self._on_update))
+    def __init__(self, application: Application) -> None:
+        self.application = application
+        application.add_error_handler(log_error)
 
     @property
     def bot(self) -> TelegramBot:
         return self.application.bot
 
-    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    def read(self, data: dict[str, Any]) -> Incoming | None:
+        """The neutral item for a stored update (checked at arrival: `bot/intake.py`); raises if PTB cannot read it."""
         me = self.bot.bot
-        incoming = update_to_incoming(
-            update,
+        return update_to_incoming(
+            Update.de_json(data, self.bot),
             bot_username=me.username or "",
             bot_id=me.id,
             bot_can_read_all=bool(me.can_read_all_group_messages),
         )
-        if incoming is not None:
-            await self._sink(incoming)
 
     async def set_commands(self, commands: list[tuple[str, str, str]]) -> None:
         """Publish the command menu: (name, Chinese description, English description)."""
         await self.bot.set_my_commands([BotCommand(n, zh) for n, zh, _ in commands])
         await self.bot.set_my_commands([BotCommand(n, en) for n, _, en in commands], language_code="en")
 
-    async def process_json(self, data: dict[str, Any]) -> None:
-        """Process one webhook update body."""
-        await self.application.process_update(Update.de_json(data, self.bot))
+
+async def log_error(_update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """PTB's error handler: the kind of error and where, never the update that caused it."""
+    if context.error is not None:
+        log.error("telegram.error", **failure(context.error))

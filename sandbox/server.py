@@ -162,6 +162,8 @@ class LocalBotApi(BotApiMethods):
         self.calls: list[RecordedCall] = []
         self.throttled = 0
         self.webhook_deliveries: list[WebhookDelivery] = []
+        self.webhook_redirect = ""  # post webhook updates here instead (a bot on 127.0.0.1 behind an https URL)
+        self.webhook_retry_seconds = 0.5
         self._clock = clock
         self._requested_port = port
         self._port: int | None = None
@@ -407,23 +409,28 @@ class LocalBotApi(BotApiMethods):
     # ---- webhook posting ------------------------------------------------------------------------------------------
 
     async def _webhook_worker(self) -> None:
+        """Post pending updates one at a time; like Telegram, an update the webhook did not take (no 2xx, or no
+        answer) is posted again after a pause."""
         while not self._closing:
-            url = self.webhook_url
+            url = self.webhook_redirect or self.webhook_url if self.webhook_url else ""
             if url:
                 self._drop_disallowed_updates()
             pending = self._pending[0] if self._pending else None
             if not url or pending is None:
                 await wait_event(self._updates_changed, 1.0)
                 continue
-            self._pending.remove(pending)
             self._posting = True
             try:
-                await self._post_update(url, pending.update)
+                taken = await self._post_update(url, pending.update)
             finally:
                 self._posting = False
+            if taken and pending in self._pending:
+                self._pending.remove(pending)
                 self._touch()
+            else:
+                await asyncio.sleep(self.webhook_retry_seconds)
 
-    async def _post_update(self, url: str, update: JsonDict) -> None:
+    async def _post_update(self, url: str, update: JsonDict) -> bool:
         assert self._session is not None
         headers = {"Content-Type": "application/json"}
         secret = self._webhook.get("secret_token")
@@ -440,10 +447,17 @@ class LocalBotApi(BotApiMethods):
             self._last_webhook_error = (unix_now(), error)
             logger.warning("webhook delivery of update %s failed: %s", update.get("update_id"), error)
         self.webhook_deliveries.append(WebhookDelivery(update, url, status, error))
+        return error is None
 
 
 def dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False)
+    """JSON as Telegram writes it: UTF-8, with a lone surrogate (a name cut in the middle of an emoji) escaped."""
+    text = json.dumps(data, ensure_ascii=False)
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(data)
+    return text
 
 
 def form_value(value: Any) -> Any:

@@ -1,0 +1,128 @@
+"""The raw-update inbox: every platform update is written here before the platform is told it arrived, then
+processed from here in per-chat order; an update that keeps failing is set aside with its reason."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import Index, Text, UniqueConstraint, delete, func, text
+from sqlmodel import Column, Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import UTCDateTime, utcnow
+
+
+class InboxStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    SET_ASIDE = "set_aside"  # unparseable, or failed too often: kept for the operator (`python -m bot inbox list`)
+
+
+class InboxUpdate(SQLModel, table=True):
+    """One update as it arrived (JSON text, ASCII-escaped); `chat_key` orders the updates of one chat."""
+
+    __tablename__ = "inbox_update"
+    __table_args__ = (
+        UniqueConstraint("platform", "delivery_key"),
+        Index("ix_inbox_update_due", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    delivery_key: str = Field(max_length=64)  # the platform's id of this delivery (bot + update id)
+    chat_key: str = Field(default="", max_length=64)
+    raw: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default=InboxStatus.PENDING, max_length=12)
+    attempts: int = 0
+    reason: str | None = Field(default=None, max_length=200)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ErrorReply(SQLModel, table=True):
+    """When a chat last got the bot's apology, so a chat hears it at most once a minute."""
+
+    __tablename__ = "error_reply"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    chat_id: str = Field(primary_key=True, max_length=64)
+    sent_at: datetime = Field(sa_type=UTCDateTime)
+
+
+async def add_to_inbox(session: AsyncSession, rows: Sequence[InboxUpdate]) -> int:
+    """Add the rows whose delivery is not in the inbox yet (a platform redelivers); returns how many were new."""
+    if not rows:
+        return 0
+    platform = rows[0].platform
+    keys = [row.delivery_key for row in rows]
+    query = select(InboxUpdate.delivery_key).where(
+        InboxUpdate.platform == platform, col(InboxUpdate.delivery_key).in_(keys)
+    )
+    known = set((await session.exec(query)).all())
+    fresh = {row.delivery_key: row for row in rows if row.delivery_key not in known}
+    session.add_all(fresh.values())
+    return len(fresh)
+
+
+async def due_updates(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[InboxUpdate]:
+    """Pending updates in arrival order, leaving out every chat whose oldest pending update waits for a retry."""
+    waiting = select(InboxUpdate.chat_key).where(
+        InboxUpdate.status == InboxStatus.PENDING, col(InboxUpdate.next_attempt_at) > now
+    )
+    query = (
+        select(InboxUpdate)
+        .where(InboxUpdate.status == InboxStatus.PENDING, col(InboxUpdate.chat_key).not_in(waiting))
+        .order_by(col(InboxUpdate.id))
+        .limit(limit)
+    )
+    return (await session.exec(query)).all()
+
+
+async def inbox_update(session: AsyncSession, *, update_id: int) -> InboxUpdate | None:
+    return await session.get(InboxUpdate, update_id)
+
+
+async def set_aside_updates(session: AsyncSession, *, limit: int = 100) -> Sequence[InboxUpdate]:
+    query = (
+        select(InboxUpdate)
+        .where(InboxUpdate.status == InboxStatus.SET_ASIDE)
+        .order_by(col(InboxUpdate.id).desc())
+        .limit(limit)
+    )
+    return (await session.exec(query)).all()
+
+
+async def count_inbox(session: AsyncSession) -> dict[str, int]:
+    query = select(InboxUpdate.status, func.count()).group_by(col(InboxUpdate.status))
+    return dict((await session.exec(query)).all())
+
+
+async def forget_done(session: AsyncSession, *, before: datetime) -> None:
+    """Processed updates are kept a while (for an operator's questions), then dropped: they hold residents' text."""
+    await session.exec(
+        delete(InboxUpdate).where(col(InboxUpdate.status) == InboxStatus.DONE, col(InboxUpdate.finished_at) < before)
+    )
+
+
+INBOX_LOCK = 4_201_013  # PostgreSQL advisory lock: one worker processes the inbox, so each chat keeps its order
+
+
+async def take_inbox_turn(session: AsyncSession) -> bool:
+    """On PostgreSQL, hold the inbox lock for this transaction (False if another worker holds it)."""
+    locked = await session.exec(text(f"SELECT pg_try_advisory_xact_lock({INBOX_LOCK})"))  # type: ignore[call-overload]
+    return bool(locked.scalar())
+
+
+async def may_reply_error(session: AsyncSession, *, platform: str, chat_id: str, now: datetime) -> bool:
+    """True (and noted) if this chat has not had an apology in the last minute."""
+    row = await session.get(ErrorReply, (platform, chat_id))
+    if row is None:
+        session.add(ErrorReply(platform=platform, chat_id=chat_id, sent_at=now))
+        return True
+    if now - row.sent_at < timedelta(minutes=1):
+        return False
+    row.sent_at = now
+    return True
