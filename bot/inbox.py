@@ -61,11 +61,11 @@ class InboxProcessor:
         """Write these arrivals durably (before the platform hears they arrived); returns how many were new."""
         async with unit_of_work(self._sessions) as session:
             added = await add_to_inbox(session, rows)
-        for row in rows:
+        for row in added:
             if row.status == InboxStatus.SET_ASIDE:
                 log.warning("inbox.unparseable", update=row.delivery_key, reason=row.reason)
         self._wake.set()
-        return added
+        return len(added)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="inbox")

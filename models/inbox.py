@@ -52,10 +52,10 @@ class ErrorReply(SQLModel, table=True):
     sent_at: datetime = Field(sa_type=UTCDateTime)
 
 
-async def add_to_inbox(session: AsyncSession, rows: Sequence[InboxUpdate]) -> int:
-    """Add the rows whose delivery is not in the inbox yet (a platform redelivers); returns how many were new."""
+async def add_to_inbox(session: AsyncSession, rows: Sequence[InboxUpdate]) -> list[InboxUpdate]:
+    """Add the rows whose delivery is not in the inbox yet (a platform redelivers); returns those."""
     if not rows:
-        return 0
+        return []
     platform = rows[0].platform
     keys = [row.delivery_key for row in rows]
     query = select(InboxUpdate.delivery_key).where(
@@ -64,7 +64,7 @@ async def add_to_inbox(session: AsyncSession, rows: Sequence[InboxUpdate]) -> in
     known = set((await session.exec(query)).all())
     fresh = {row.delivery_key: row for row in rows if row.delivery_key not in known}
     session.add_all(fresh.values())
-    return len(fresh)
+    return list(fresh.values())
 
 
 async def due_updates(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[InboxUpdate]:
