@@ -54,7 +54,21 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = self._redactor.scrub(record.getMessage())
         record.args = ()
+        if record.exc_info and record.exc_info[1] is not None:  # a library's traceback: its kind and place only
+            summary = failure(record.exc_info[1])
+            record.msg += f" error={summary['error']} where={summary['where']}"
+            record.exc_info, record.exc_text = None, None
         return True
+
+
+def exception_summary(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """`log.exception(…)` anywhere logs the exception's kind and place, never its message or traceback text (an
+    IntegrityError's DETAIL names the values, a feature's message may quote a resident)."""
+    exc_info = event.pop("exc_info", None)
+    error = exc_info if isinstance(exc_info, BaseException) else sys.exc_info()[1] if exc_info else None
+    if error is not None:
+        event.update(failure(error))
+    return event
 
 
 def failure(error: BaseException) -> dict[str, str]:
@@ -67,25 +81,26 @@ def failure(error: BaseException) -> dict[str, str]:
 
 
 class RefusalCounter:
-    """Counts refusals of one kind (forged webhook requests, bad signatures) and logs them as one line per minute:
-    the first right away, the rest summed at the end of the minute."""
+    """Counts refusals (forged webhook requests, bad signatures) and logs them as counts, one line per kind a
+    minute: the first refusal of a minute right away, the rest summed when the minute is over."""
 
     def __init__(self, event: str, window_seconds: float = 60.0) -> None:
         self._event, self._window = event, window_seconds
-        self._counts: Counter[str] = Counter()
+        self._counts: Counter[tuple[tuple[str, Any], ...]] = Counter()
         self._flush: asyncio.TimerHandle | None = None
 
-    def refuse(self, reason: str) -> None:
+    def refuse(self, **fields: Any) -> None:
+        """One refusal; `fields` say what kind (never what was sent)."""
         if self._flush is None:
-            log.warning(self._event, reason=reason, count=1, window_seconds=self._window)
+            log.warning(self._event, count=1, window_seconds=self._window, **fields)
             self._flush = asyncio.get_running_loop().call_later(self._window, self.flush)
             return
-        self._counts[reason] += 1
+        self._counts[tuple(sorted(fields.items()))] += 1
 
     def flush(self) -> None:
         self._flush = None
-        for reason, count in sorted(self._counts.items()):
-            log.warning(self._event, reason=reason, count=count, window_seconds=self._window)
+        for kind, count in self._counts.items():
+            log.warning(self._event, count=count, window_seconds=self._window, **dict(kind))
         self._counts.clear()
 
     def close(self) -> None:
@@ -109,7 +124,7 @@ def configure_logging(level: str, secrets: Iterable[str]) -> None:
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
+            exception_summary,
             redactor,
             structlog.processors.KeyValueRenderer(key_order=["timestamp", "level", "event"], sort_keys=False),
         ],

@@ -81,7 +81,7 @@ def webhook_handler(
 
     async def telegram_webhook(request: web.Request) -> web.Response:
         if not secret_matches(request.headers.get(SECRET_HEADER, ""), secret):
-            refusals.refuse("bad secret")
+            refusals.refuse(reason="bad secret")
             return web.Response(status=403, text="forbidden")
         body = await request.read()
         try:

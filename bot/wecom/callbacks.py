@@ -15,6 +15,7 @@ import structlog
 from aiohttp import web
 
 from bot.dispatcher import PreparedSink
+from bot.logs import RefusalCounter
 from bot.wecom.mapping import (
     PLATFORM,
     aibot_response_url,
@@ -81,6 +82,7 @@ class WeComAdapter:
     ) -> None:
         self._sink, self._clock, self._api_base_url = sink, clock, api_base_url
         self.surfaces: dict[str, Surface] = {}
+        self.refusals = RefusalCounter("wecom.callback_refused")
         if app_crypto is not None:
             self.surfaces[APP_CALLBACK_PATH] = Surface(
                 "app", app_crypto, extract_encrypt_from_xml, parse_app, no_response_url
@@ -96,7 +98,8 @@ class WeComAdapter:
             app.router.add_post(path, self._callback)
 
     def _refuse(self, surface: Surface, status: int, why: str, **fields: Any) -> web.Response:
-        log.warning("wecom.callback_refused", surface=surface.name, status=status, why=why, **fields)
+        """Refused requests are logged as counts a minute (forgers send thousands), never with what they sent."""
+        self.refusals.refuse(surface=surface.name, status=status, why=why, **fields)
         return web.Response(status=status, text="forbidden" if status == 403 else "bad request")
 
     def _signed(self, request: web.Request) -> tuple[str, str, str] | None:

@@ -30,3 +30,20 @@ def test_library_and_structlog_lines_are_scrubbed(capsys: pytest.CaptureFixture[
         structlog.reset_defaults()
     assert TOKEN not in err and "s3cret-webhook-value" not in err
     assert "request to bot*** failed" in err and "secret='***'" in err
+
+
+def test_exceptions_are_logged_by_kind_and_place_never_by_message(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("DEBUG", [])
+    try:
+        try:
+            raise ValueError("王小明 13812345678")
+        except ValueError:
+            structlog.get_logger("test").exception("outbox.deliver_crashed", row=7)
+            logging.getLogger("aiohttp.server").exception("Error handling request")
+        err = capsys.readouterr().err
+    finally:
+        logging.getLogger().handlers.clear()
+        structlog.reset_defaults()
+    assert "13812345678" not in err and "王小明" not in err and "Traceback" not in err
+    assert "row=7 error='ValueError' where='test_logs.py:" in err
+    assert "Error handling request error=ValueError where=test_logs.py:" in err

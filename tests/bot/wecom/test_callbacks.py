@@ -164,6 +164,17 @@ async def test_refused_callbacks_process_nothing_and_log_no_secret(
         assert secret not in flat
 
 
+async def test_a_flood_of_forged_signatures_is_logged_as_one_count(server: Server) -> None:
+    params, body = json_body(BOT_CRYPTO, AIBOT_MESSAGE)
+    with structlog.testing.capture_logs() as logs:
+        for _ in range(50):
+            assert await server.post(BOT_CALLBACK_PATH, params | {"msg_signature": "0" * 40}, body) == 403
+        server.adapter.refusals.flush()  # the end of the minute
+    lines = [entry for entry in logs if entry["event"] == "wecom.callback_refused"]
+    assert [line["count"] for line in lines] == [1, 49]
+    assert server.received == []
+
+
 async def test_an_app_callback_in_xml_is_dispatched(server: Server) -> None:
     plaintext = (
         f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><FromUserName><![CDATA[lisi]]></FromUserName>"
