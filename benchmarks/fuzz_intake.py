@@ -228,11 +228,11 @@ async def help_latency(api: LocalBotApi) -> float:
 
 async def apologies_per_chat_minute(runtime: Runtime) -> int:
     async with runtime.sessions() as session:
-        rows = (await session.exec(select(OutboxMessage.chat_id, OutboxMessage.created_at))).all()
-        texts = (await session.exec(select(OutboxMessage.payload).order_by(col(OutboxMessage.id)))).all()
+        query = select(OutboxMessage.chat_id, OutboxMessage.created_at, OutboxMessage.payload)
+        rows = (await session.exec(query)).all()
     buckets = Counter(
         (chat_id, created.replace(second=0, microsecond=0))
-        for (chat_id, created), payload in zip(rows, texts, strict=True)
+        for chat_id, created, payload in rows
         if payload.get("text") == APOLOGY
     )
     return max(buckets.values(), default=0)
