@@ -280,7 +280,7 @@ class OutboxSender:
             await self._failed(row, transport, error)
         else:
             self.delivered += 1
-            await self._finish(row, status=OutboxStatus.SENT, message_id=sent_id)
+            await self._finish(row, status=OutboxStatus.SENT, message_id=sent_id or message_id)
 
     async def _superseded(self, row: OutboxMessage) -> bool:
         if row.action != OutboxAction.EDIT:

@@ -40,6 +40,7 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("dedupe_key"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_shown", "platform", "chat_id", "platform_message_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -54,6 +55,7 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # None: as soon as possible
     last_error: str | None = Field(default=None, max_length=500)
     platform_message_id: str | None = Field(default=None, max_length=64)
+    """The message the row put on the screen: the one it sent, or (an edit) the one it changed."""
     parts_sent: int = 0  # how many parts of the row the platform already has (WeCom splits long texts, files)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -158,6 +160,26 @@ async def sent_buttons(session: AsyncSession, *, row_id: int, platform: str, cha
     content = row.content
     buttons = content.buttons if isinstance(content, SendPayload | EditPayload) else ()
     return buttons or None
+
+
+async def issued_callback_data(session: AsyncSession, *, platform: str, chat_id: str, message_id: str) -> set[str]:
+    """Every callback data the bot put on this message in this chat (its send and edits), plus the buttons of rows
+    on the wire there (the platform may show them before the sender records the message id). A press carrying any
+    other data was not issued here: forged, or replayed from another message."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.platform == platform,
+        OutboxMessage.chat_id == chat_id,
+        or_(
+            (col(OutboxMessage.platform_message_id) == message_id) & col(OutboxMessage.status).in_(SHOWN),
+            col(OutboxMessage.status) == OutboxStatus.SENDING,
+        ),
+    )
+    issued: set[str] = set()
+    for row in (await session.exec(query)).all():
+        content = row.content
+        if isinstance(content, SendPayload | EditPayload):
+            issued |= {b.data for line in content.buttons for b in line if b.data}
+    return issued
 
 
 async def parts_sent_of(session: AsyncSession, *, row_id: int) -> int:

@@ -7,6 +7,7 @@ from handlers.announce.delivery import sweep_announcements
 from handlers.announce.texts import CATALOGUE
 from handlers.common.scopes import PUBLISHERS
 from handlers.core.feature import Command, Feature, TextStep
+from handlers.core.types import ChatKind
 
 FEATURE = Feature(
     name="announce",
@@ -22,6 +23,7 @@ FEATURE = Feature(
         ),
     ),
     callbacks={"an": on_button},
+    button_chats={"an": ChatKind.PRIVATE},
     text=(TextStep(40, on_private_text),),  # the author's next private message: the notice, or when to send it
     sweeps=(sweep_announcements,),
     texts=CATALOGUE,

@@ -11,7 +11,7 @@ from typing import Any
 from handlers.core.context import Context, Work
 from handlers.core.hooks import Listen
 from handlers.core.texts import Catalogue
-from handlers.core.types import BotMembership, ChatMoved, IncomingCallback, IncomingMessage
+from handlers.core.types import BotMembership, ChatKind, ChatMoved, IncomingCallback, IncomingMessage
 from models.people import MergeStep, Role
 
 CommandHandler = Callable[[Context, IncomingMessage], Awaitable[None]]
@@ -68,6 +68,9 @@ class Feature:
     name: str
     commands: tuple[Command, ...] = ()
     callbacks: Mapping[str, CallbackHandler] = field(default_factory=dict)
+    button_chats: Mapping[str, ChatKind] = field(default_factory=dict)
+    """The one kind of chat where the buttons of a prefix work (the router refuses a press anywhere else), for the
+    buttons of private-only or group-only commands."""
     text: tuple[TextStep, ...] = ()
     before_message: tuple[CommandHandler, ...] = ()
     membership: tuple[MembershipHandler, ...] = ()

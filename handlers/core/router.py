@@ -17,15 +17,19 @@ from handlers.core.feature import (
     MovedHandler,
     TextStep,
 )
-from handlers.core.types import BotMembership, ChatMoved, IncomingCallback, IncomingMessage
+from handlers.core.types import BotMembership, ChatKind, ChatMoved, IncomingCallback, IncomingMessage
+from models.outbox import issued_callback_data
 
 ALIAS_SEPARATORS = re.compile(r"^[\s:：,，、]+")
+CALLBACK_DATA = re.compile(r"[a-z]{1,8}(:[A-Za-z0-9_.-]{1,24})*")
+MAX_NUMBER_PART = 2**31 - 1  # the largest id a table holds (PostgreSQL integer)
 
 
 @dataclass
 class Router:
     commands: dict[str, Command] = field(default_factory=dict)
     callbacks: dict[str, CallbackHandler] = field(default_factory=dict)
+    button_chats: dict[str, ChatKind] = field(default_factory=dict)
     membership: list[MembershipHandler] = field(default_factory=list)
     moved: list[MovedHandler] = field(default_factory=list)
     text: list[TextStep] = field(default_factory=list)
@@ -38,6 +42,7 @@ class Router:
         for feature in features:
             router.add_commands(feature.commands)
             router.add_callbacks(feature.callbacks)
+            router.button_chats |= feature.button_chats
             router.add_text_steps(feature.text)
             router.before_message += feature.before_message
             router.membership += feature.membership
@@ -98,10 +103,16 @@ class Router:
             await self._route_message(ctx, incoming)
 
     async def _route_callback(self, ctx: Context, callback: IncomingCallback) -> None:
+        """A press reaches its handler only with data of the strict form, issued on this very message, in the kind
+        of chat its buttons belong to; the handler then checks role and scope as for a command."""
         prefix, *parts = callback.data.split(":")
         handler = self.callbacks.get(prefix)
-        if handler is None:
+        if handler is None or not well_formed(callback.data) or not await issued_here(ctx, callback):
             ctx.answer(ctx.t("button.stale"))
+            return
+        kind = self.button_chats.get(prefix)
+        if kind is not None and kind != callback.chat.kind:
+            ctx.answer(ctx.t("button.private_only" if kind == ChatKind.PRIVATE else "button.group_only"), alert=True)
             return
         await handler(ctx, callback, parts)
 
@@ -138,6 +149,24 @@ def refusal_for(ctx: Context, command: Command) -> str | None:
     if command.roles is not None and not command.roles & ctx.roles:
         return command.refusal
     return None
+
+
+def well_formed(data: str) -> bool:
+    """Callback data as the bot writes it: a prefix and short ASCII parts, numbers no larger than an id."""
+    if len(data.encode()) > 64 or not CALLBACK_DATA.fullmatch(data):
+        return False
+    return all(int(part) <= MAX_NUMBER_PART for part in data.split(":") if part.isdigit())
+
+
+async def issued_here(ctx: Context, callback: IncomingCallback) -> bool:
+    """True if the bot put a button with this data on the message that was pressed."""
+    issued = await issued_callback_data(
+        ctx.session,
+        platform=callback.chat.platform,
+        chat_id=callback.chat.platform_chat_id,
+        message_id=callback.message_id,
+    )
+    return callback.data in issued
 
 
 def _with_args(message: IncomingMessage, name: str, args: str) -> IncomingMessage:

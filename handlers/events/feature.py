@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from handlers.common.scopes import PUBLISHERS
 from handlers.core.feature import Command, Feature, TextStep
+from handlers.core.types import ChatKind
 from handlers.events import manage, wizard
 from handlers.events.signups import check_in, on_rsvp
 from handlers.events.texts import CATALOGUE
@@ -26,6 +27,7 @@ FEATURE = Feature(
         Command("events", manage.list_events, "cmd.events", aliases=("近期活动", "活动列表", "有什么活动")),
     ),
     callbacks={"ev": on_rsvp, "evs": wizard.on_scope_button, "evm": manage.on_manage_button},
+    button_chats={"evs": ChatKind.PRIVATE},
     text=(
         TextStep(20, manage.on_private_text),  # an organiser's answer to 改时间 / 改地点
         TextStep(30, wizard.on_private_text),  # the author's next answer in the event wizard

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from handlers.core.feature import Command, Feature
-from handlers.groups.binding import BIND_ROLES, bind, bind_chosen, bind_page
+from handlers.core.types import ChatKind
+from handlers.groups.binding import BIND_ROLES, bind, bind_chosen, bind_page, rebind_confirmed
 from handlers.groups.membership import on_membership, on_moved, register_resident
 from handlers.groups.texts import CATALOGUE
 
@@ -20,7 +21,8 @@ FEATURE = Feature(
             group_only="bind.only_group",
         ),
     ),
-    callbacks={"bind": bind_chosen, "bindp": bind_page},
+    callbacks={"bind": bind_chosen, "bindp": bind_page, "bindc": rebind_confirmed},
+    button_chats={"bind": ChatKind.GROUP, "bindp": ChatKind.GROUP, "bindc": ChatKind.GROUP},
     before_message=(register_resident,),
     membership=(on_membership,),
     moved=(on_moved,),

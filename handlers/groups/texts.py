@@ -15,6 +15,12 @@ ZH: dict[str, str] = {
     "bind.no_buildings": "您管辖的范围里还没有楼栋，请先由社区导入楼栋信息。",
     "bind.done": "✅ 本群已绑定到「{place}」。\n从现在起我会：\n• 识别群里的报修、纠纷和环境卫生问题，请楼栋长确认后登记；\n• 转达社区通知和活动；\n• 记录志愿服务积分（爱心存折）。\n发送 /help 查看全部功能。",
     "bind.rebound": "本群原绑定「{old}」，现已改为「{place}」。",
+    "bind.rebind_refused": "本群已绑定到「{place}」。只有管辖这栋楼的楼栋长、网格员或社区工作人员可以更改绑定。",
+    "bind.confirm_rebind": "本群现在绑定的是「{old}」。确定改为「{place}」吗？改后群里的新报修都会归到新楼栋。",
+    "bind.rebind_kept": "好的，本群仍绑定在原来的楼栋，没有更改。",
+    "bind.moved_notice": "提醒：群「{group}」原绑定「{old}」，已由{who}改为「{place}」。如有疑问请联系社区。",
+    "button.rebind_yes": "✅ 确定更改",
+    "button.rebind_no": "取消",
 }
 
 EN: dict[str, str] = {
@@ -28,6 +34,12 @@ EN: dict[str, str] = {
     "bind.no_buildings": "There are no buildings in your area yet; the community office has to import them first.",
     "bind.done": "✅ This group is now bound to {place}.\nFrom now on I will:\n• notice repair, dispute and sanitation requests for the building head to confirm;\n• pass on community notices and events;\n• record volunteer points (love passbook).\nSend /help to see everything.",
     "bind.rebound": "This group was bound to {old}; it is now bound to {place}.",
+    "bind.rebind_refused": "This group is bound to {place}. Only that building's head, its grid worker or community staff can change it.",
+    "bind.confirm_rebind": "This group is bound to {old}. Change it to {place}? New reports from the group will go to the new building.",
+    "bind.rebind_kept": "OK, the group stays bound to its building; nothing changed.",
+    "bind.moved_notice": "Note: the group “{group}” was bound to {old}; {who} changed it to {place}. Please contact the community office if this looks wrong.",
+    "button.rebind_yes": "✅ Change it",
+    "button.rebind_no": "Cancel",
 }
 
 CATALOGUE = Catalogue("groups", ZH, EN, families=())

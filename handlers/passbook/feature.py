@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from handlers.core.feature import Command, CommandHandler, Feature, TextStep
 from handlers.core.hooks import Attended, Listen, ReportConfirmed, TicketResolved
+from handlers.core.types import ChatKind
 from handlers.passbook import checking, earning, exports, shop, shop_admin
 from handlers.passbook.keepers import SHOP_KEEPERS
 from handlers.passbook.rules import AWARDER_ROLES, REVOKER_ROLES, passbook_from
@@ -78,6 +79,7 @@ FEATURE = Feature(
         "shopa": shop_admin.on_admin_button,
         "exp": exports.on_export_button,
     },
+    button_chats={"shop": ChatKind.PRIVATE, "shopa": ChatKind.PRIVATE, "exp": ChatKind.PRIVATE},
     text=(TextStep(10, earning.on_private_text),),  # a typed reason for the awarder's draft
     sweeps=(shop.sweep_shop,),
     merge_steps=(merge_balances,),
