@@ -109,6 +109,7 @@ async def start_runtime(
     classifier = default_classifier()
     base = FeatureConfig(
         bot_username=me.username or "",
+        reads_all_group_messages=bool(me.can_read_all_group_messages),
         default_locale=settings.locale,
         timezone=settings.tz,
         classify=classifier.classify,
@@ -132,7 +133,13 @@ async def start_runtime(
     if sweep:
         sweeper.start(settings.sweep_seconds)
 
-    health = Health(sessions, lambda: sender.alive, lambda: dispatcher.last_update_at, clock)
+    health = Health(
+        sessions,
+        lambda: sender.alive,
+        lambda: dispatcher.last_update_at,
+        clock,
+        reads_all_group_messages=bool(me.can_read_all_group_messages),
+    )
     app = web_app or build_web_app()
     add_health_route(app, health)
     if webhook:

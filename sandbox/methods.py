@@ -240,7 +240,7 @@ class BotApiMethods(BotState):
             return chat
         if chat_id in self._chats:
             return self._chats[chat_id]
-        if self.strict_chats:
+        if self.strict_chats and not (chat_id > 0 and chat_id in self._users):  # a known user has a private chat
             raise bad_request("chat not found")
         if chat_id < 0:
             return self._add_chat(FakeChat(chat_id, "supergroup", title=f"Chat {chat_id}"))

@@ -38,6 +38,8 @@ def bind_keyboard(ctx: Context, buildings: list[Place], page: int) -> Keyboard:
 
 async def bind(ctx: Context, message: IncomingMessage) -> None:
     """Offer the buildings the sender may bind this group to (the router already checked the chat and the role)."""
+    if not ctx.config.reads_all_group_messages and not ctx.chat.can_read_all:
+        ctx.reply(ctx.t("group.privacy"))
     buildings = await bindable_buildings(ctx)
     if not buildings:
         ctx.reply(ctx.t("bind.no_buildings"), quote=True)
