@@ -17,7 +17,9 @@ from models.reach import PrivateChat
 from sandbox.server import LocalBotApi
 from sandbox.state import StoredMessage
 from tests.features.harness import TOKEN, BotUnderTest, ChatView, Participant, running_bot
+from tests.features.test_wecom import choice
 from tests.features.tickets_world import B1, COMMUNITY, TREE, Building, building
+from tests.features.wecom_world import running_bot_with_wecom
 
 NEVER_STARTED = "Forbidden: bot can't initiate conversation with a user"
 
@@ -173,3 +175,25 @@ async def test_with_privacy_mode_off_bind_and_healthz_say_nothing_of_it(database
         async with aiohttp.ClientSession() as http, http.get(url) as response:
             body = await response.json()
         assert body["can_read_all_group_messages"] is True and "warnings" not in body
+
+
+async def test_on_wecom_a_resident_outside_the_corp_gets_the_award_note_in_the_group(database_url: str) -> None:
+    async with running_bot_with_wecom(database_url) as (bot, wecom):
+        await building(bot)
+        group = await wecom.group(B1, "1号楼企业微信群")
+        neighbour, head = wecom.user("wangayi"), wecom.user("lilouzhang")
+        wecom.api.outsiders.add("wangayi")  # a resident with personal WeChat only: not a member of the corp
+        await wecom.grant(neighbour, Role.RESIDENT, B1)
+        await wecom.grant(head, Role.BUILDING_HEAD, B1)
+        await neighbour.says_in(group, "3单元电梯又坏了，困人了！")
+        card = await wecom.expect_in(group, "📋 工单 #1 · 报修")
+        await head.says_in(group, choice(card.content, "确认"))
+        line = await wecom.expect_in(group, "获得 2 分：报告问题 #1 已确认")
+        assert line.path == "/cgi-bin/webhook/send"  # the group robot: the app's 1:1 send was refused
+        refused = [
+            c for c in wecom.api.calls if c.path == "/cgi-bin/message/send" and c.body.get("touser") == "wangayi"
+        ]
+        assert refused and all(not c.ok for c in refused)
+        async with unit_of_work(bot.runtime.sessions) as session:
+            query = select(PlatformAccount).where(PlatformAccount.platform_user_id == "wangayi")
+            assert (await session.exec(query)).one().private_chat == PrivateChat.CLOSED
