@@ -117,6 +117,7 @@ async def start_runtime(
     classifier = default_classifier()
     base = FeatureConfig(
         bot_username=me.username or "",
+        reads_all_group_messages=bool(me.can_read_all_group_messages),
         default_locale=settings.locale,
         timezone=settings.tz,
         classify=classifier.classify,
@@ -151,7 +152,13 @@ async def start_runtime(
 
     inbox.start()
 
-    health = Health(sessions, lambda: sender.alive, lambda: dispatcher.last_update_at, clock)
+    health = Health(
+        sessions,
+        lambda: sender.alive,
+        lambda: dispatcher.last_update_at,
+        clock,
+        reads_all_group_messages=bool(me.can_read_all_group_messages),
+    )
     app = web_app or build_web_app()
     add_health_route(app, health)
     refusals = RefusalCounter("webhook.refused")

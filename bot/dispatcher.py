@@ -15,11 +15,20 @@ from handlers.core.context import Context, FeatureConfig
 from handlers.core.outbox import enqueue
 from handlers.core.router import Router
 from handlers.core.texts import translate
-from handlers.core.types import ChatKind, Incoming, IncomingCallback, Send, sender_of
+from handlers.core.types import (
+    BotMembership,
+    ChatKind,
+    Incoming,
+    IncomingCallback,
+    MembershipStatus,
+    Send,
+    sender_of,
+)
 from models.chats import ensure_chat
 from models.inbox import may_reply_error
 from models.people import active_grants, ensure_person
 from models.places import place_by_id
+from models.reach import PrivateChat, set_private_chat
 from models.updates import record_processed
 
 log = structlog.get_logger(__name__)
@@ -41,6 +50,16 @@ async def claim_update(session: AsyncSession, *, platform: str, update_key: str)
         await session.flush()
     except IntegrityError:
         raise AlreadyProcessed from None
+
+
+def private_chat_news(incoming: Incoming) -> PrivateChat | None:
+    """What an item tells about the sender's private chat with the bot: open when they write or press there,
+    closed when they block the bot (nothing for a group item)."""
+    if incoming.chat.kind != ChatKind.PRIVATE:
+        return None
+    if isinstance(incoming, BotMembership) and incoming.status == MembershipStatus.REMOVED:
+        return PrivateChat.CLOSED
+    return PrivateChat.OPEN
 
 
 class Dispatcher:
@@ -78,7 +97,13 @@ class Dispatcher:
                 await claim_update(session, platform=platform, update_key=incoming.update_key)
                 item = await prepare(session) if prepare is not None else incoming
                 ctx = await self._context(session, item)
-                await self._router.route(ctx)
+                news = private_chat_news(item)
+                if news is not None:
+                    await set_private_chat(
+                        session, platform=platform, platform_user_id=sender_of(item).platform_user_id, state=news
+                    )
+                if not isinstance(item, BotMembership) or item.chat.kind != ChatKind.PRIVATE:
+                    await self._router.route(ctx)
                 await enqueue(session, ctx.effects.items)
         except AlreadyProcessed:
             log.info("update.duplicate", platform=platform, update=incoming.update_key)

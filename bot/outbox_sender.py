@@ -27,6 +27,7 @@ from models.outbox import (
     superseded,
 )
 from models.payloads import EditPayload, Payload, decode
+from models.reach import PrivateChat, refused_privately, set_private_chat
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
@@ -280,7 +281,8 @@ class OutboxSender:
             await self._failed(row, transport, error)
         else:
             self.delivered += 1
-            await self._finish(row, status=OutboxStatus.SENT, message_id=sent_id or message_id)
+            opened = row.action == OutboxAction.SEND and not transport.is_group(row.chat_id)
+            await self._finish(row, status=OutboxStatus.SENT, message_id=sent_id or message_id, private_opened=opened)
 
     async def _superseded(self, row: OutboxMessage) -> bool:
         if row.action != OutboxAction.EDIT:
@@ -323,6 +325,9 @@ class OutboxSender:
                 )
         elif error.failure is Failure.UNCERTAIN:
             await self._finish(row, status=OutboxStatus.UNCERTAIN, error=error.reason)
+        elif error.failure is Failure.CHAT_GONE and not transport.is_group(row.chat_id):
+            reason = f"refused privately, sent to the group route if the row has one: {error.reason}"
+            await self._finish(row, status=OutboxStatus.FAILED, error=reason, private_refused=True)
         else:
             await self._finish(
                 row, status=OutboxStatus.FAILED, error=error.reason, chat_gone=error.failure is Failure.CHAT_GONE
@@ -338,8 +343,11 @@ class OutboxSender:
         attempts: int | None = None,
         delay: float = 0.0,
         chat_gone: bool = False,
+        private_opened: bool = False,
+        private_refused: bool = False,
     ) -> None:
-        """Record the outcome of one delivery in its own transaction."""
+        """Record the outcome of one delivery in its own transaction; what a private send taught about the
+        person's private chat, and the group route of a refused one (models/reach.py), go in the same one."""
         now = self._clock()
         async with self._sessions() as session, session.begin():
             stored = await session.get(OutboxMessage, row.id)
@@ -354,6 +362,12 @@ class OutboxSender:
                 stored.next_attempt_at = now + timedelta(seconds=delay)
             if chat_gone:
                 await deactivate_chat(session, platform=row.platform, platform_chat_id=row.chat_id)
+            if private_opened:
+                await set_private_chat(
+                    session, platform=row.platform, platform_user_id=row.chat_id, state=PrivateChat.OPEN
+                )
+            if private_refused and await refused_privately(session, row=stored) is not None:
+                log.info("outbox.private_refused_fallback", row=row.id)
 
 
 def backoff(attempts: int) -> float:

@@ -157,7 +157,7 @@ def callback_to_incoming(query: CallbackQuery, bot_id: int) -> IncomingCallback 
 
 def membership_to_incoming(change: ChatMemberUpdated, bot_id: int, bot_can_read_all: bool) -> BotMembership | None:
     chat = to_chat_ref(change.chat)
-    if chat is None or chat.kind != ChatKind.GROUP:
+    if chat is None:
         return None
     old, new = change.old_chat_member.status, change.new_chat_member.status
     if new not in PRESENT:
@@ -166,7 +166,7 @@ def membership_to_incoming(change: ChatMemberUpdated, bot_id: int, bot_can_read_
         status = MembershipStatus.ADDED
     else:
         status = MembershipStatus.PROMOTED
-    is_admin = new in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+    is_admin = chat.kind == ChatKind.GROUP and new in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
     return BotMembership(
         update_key=f"{bot_id}:member:{chat.platform_chat_id}:{timestamp(change.date)}:{old}:{new}",
         chat=chat,

@@ -21,6 +21,11 @@ log = structlog.get_logger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/telegram/webhook"
 MAX_BODY_BYTES = 1024 * 1024
+PRIVACY_MODE_FIX = (
+    "privacy mode is on: the bot sees only commands and mentions in groups, so passive intake cannot work. "
+    "Fix: send /setprivacy to @BotFather, choose this bot, choose Disable, then remove the bot from each group "
+    "and add it again (or make it an administrator there)."
+)
 
 
 @dataclass
@@ -29,6 +34,7 @@ class Health:
     sender_alive: Callable[[], bool]
     last_update_at: Callable[[], datetime | None]
     clock: Callable[[], datetime]
+    reads_all_group_messages: bool = True  # getMe's can_read_all_group_messages
 
     async def report(self) -> tuple[bool, dict[str, Any]]:
         database_ok, outbox, inbox = True, {}, {}
@@ -43,14 +49,17 @@ class Health:
         last = self.last_update_at()
         age = None if last is None else round((self.clock() - last).total_seconds(), 1)
         ok = database_ok and self.sender_alive()
-        body = {
+        body: dict[str, Any] = {
             "status": "ok" if ok else "unhealthy",
             "database": database_ok,
             "sender_alive": self.sender_alive(),
             "last_update_age_seconds": age,
             "outbox": outbox,
             "inbox": inbox,
+            "can_read_all_group_messages": self.reads_all_group_messages,
         }
+        if not self.reads_all_group_messages:
+            body["warnings"] = [PRIVACY_MODE_FIX]
         return ok, body
 
 

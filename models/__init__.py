@@ -1,6 +1,20 @@
 """Tables and small keyword-only query functions; every table module is imported here for metadata."""
 
-from models import announcements, chats, events, inbox, outbox, passbook, people, places, routes, shop, tickets, updates
+from models import (
+    announcements,
+    chats,
+    events,
+    inbox,
+    outbox,
+    passbook,
+    people,
+    places,
+    reach,
+    routes,
+    shop,
+    tickets,
+    updates,
+)
 from models.base import metadata
 
 __all__ = [
@@ -13,6 +27,7 @@ __all__ = [
     "passbook",
     "people",
     "places",
+    "reach",
     "routes",
     "shop",
     "tickets",

@@ -36,12 +36,26 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class FallbackPayload:
+    """Where a private send goes when the platform refuses it (the person never opened the chat): a group message."""
+
+    chat_id: str
+    text: str
+    buttons: StoredKeyboard = ()
+    reply_to: str | None = None
+
+    def as_send(self) -> SendPayload:
+        return SendPayload(self.text, self.buttons, self.reply_to)
+
+
+@dataclass(frozen=True)
 class SendPayload:
     text: str
     buttons: StoredKeyboard = ()
     reply_to: str | None = None
     photo: str | None = None
     document: Attachment | None = None
+    fallback: FallbackPayload | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +97,8 @@ def encode(payload: Payload) -> dict[str, Any]:
     stored: dict[str, Any] = {"text": payload.text, "buttons": keyboard_json(payload.buttons)}
     if isinstance(payload, SendPayload):
         stored |= {k: v for k, v in (("reply_to", payload.reply_to), ("photo", payload.photo)) if v}
+        if payload.fallback is not None:
+            stored["fallback"] = fallback_json(payload.fallback)
     elif payload.ref_key is not None:
         stored["ref_key"] = payload.ref_key
     else:
@@ -103,13 +119,32 @@ def decode(action: str, stored: dict[str, Any]) -> Payload:
             str(ref_key) if ref_key is not None else None,
             str(message_id) if message_id is not None else None,
         )
-    document = stored.get("document")
+    document, fallback = stored.get("document"), stored.get("fallback")
     return SendPayload(
         str(stored.get("text", "")),
         buttons,
         str(stored["reply_to"]) if stored.get("reply_to") else None,
         str(stored["photo"]) if stored.get("photo") else None,
         Attachment(str(document["filename"]), base64.b64decode(document["base64"])) if document else None,
+        fallback_of(fallback) if fallback else None,
+    )
+
+
+def fallback_json(fallback: FallbackPayload) -> dict[str, Any]:
+    stored: dict[str, Any] = {
+        "chat_id": fallback.chat_id,
+        "text": fallback.text,
+        "buttons": keyboard_json(fallback.buttons),
+    }
+    return stored | ({"reply_to": fallback.reply_to} if fallback.reply_to else {})
+
+
+def fallback_of(stored: dict[str, Any]) -> FallbackPayload:
+    return FallbackPayload(
+        str(stored["chat_id"]),
+        str(stored.get("text", "")),
+        keyboard_of(stored.get("buttons") or []),
+        str(stored["reply_to"]) if stored.get("reply_to") else None,
     )
 
 

@@ -55,6 +55,7 @@ class PlatformAccount(SQLModel, table=True):
     platform_user_id: str = Field(max_length=64)
     username: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    private_chat: str | None = Field(default=None, max_length=8)  # models/reach.py: open, closed, or not known
 
 
 class RoleGrant(SQLModel, table=True):

@@ -20,7 +20,12 @@ SANDBOX_MAX_BODY_BYTES = MAX_PHOTO_BYTES + 64 * 1024  # a photo from the page, w
 
 def personas(locale: str) -> list[Persona]:
     return [
-        Persona(int(p.platform_user_id), p.name, translate(locale, f"role.{p.role}") if p.role else "")
+        Persona(
+            int(p.platform_user_id),
+            p.name,
+            translate(locale, f"role.{p.role}") if p.role else "",
+            started_bot=p.started_bot,
+        )
         for p in DEMO_PEOPLE
     ]
 

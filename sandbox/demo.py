@@ -27,6 +27,7 @@ class DemoPerson:
     name: str
     role: Role | None
     place_code: str | None
+    started_bot: bool = True  # opened the private chat with the bot; 刘阿姨 has not, to show what reaches her
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class DemoChat:
 
 DEMO_PEOPLE = (
     DemoPerson("7001001", "王小明", Role.RESIDENT, BUILDINGS[0]),
-    DemoPerson("7001002", "刘阿姨", Role.RESIDENT, BUILDINGS[0]),
+    DemoPerson("7001002", "刘阿姨", Role.RESIDENT, BUILDINGS[0], started_bot=False),
     DemoPerson("7001003", "李楼长", Role.BUILDING_HEAD, BUILDINGS[0]),
     DemoPerson("7001004", "赵网格员", Role.GRID_WORKER, GRID),
     DemoPerson("7001005", "张社工", Role.STAFF, COMMUNITY),

@@ -240,7 +240,7 @@ class BotApiMethods(BotState):
             return chat
         if chat_id in self._chats:
             return self._chats[chat_id]
-        if self.strict_chats:
+        if self.strict_chats and not (chat_id > 0 and chat_id in self._users):  # a known user has a private chat
             raise bad_request("chat not found")
         if chat_id < 0:
             return self._add_chat(FakeChat(chat_id, "supergroup", title=f"Chat {chat_id}"))
@@ -299,7 +299,17 @@ class BotApiMethods(BotState):
         legacy = params.get("reply_to_message_id")
         return int(legacy) if legacy is not None else None
 
+    def _check_may_write(self, chat: FakeChat) -> None:
+        """Telegram refuses a private message to a user who never started the bot, or who blocked it."""
+        if chat.type != "private":
+            return
+        if chat.id in self.removed_chats:
+            raise BotApiError(403, "Forbidden: bot was blocked by the user")
+        if chat.id not in self.started_users:
+            raise BotApiError(403, "Forbidden: bot can't initiate conversation with a user")
+
     def _send_bot_message(self, chat: FakeChat, params: JsonDict, content: JsonDict) -> JsonDict:
+        self._check_may_write(chat)
         content["reply_markup"] = self._markup_for_message(chat, params)
         return self._store_new_message(chat, self.bot.to_dict(), content, self._reply_to(chat, params))
 
@@ -450,6 +460,7 @@ class BotApiMethods(BotState):
 
     async def _send_chat_action(self, params: JsonDict) -> bool:
         chat = self._target_chat(params)
+        self._check_may_write(chat)
         action = str(params.get("action") or "")
         if action not in CHAT_ACTIONS:
             raise bad_request("wrong parameter action in request")

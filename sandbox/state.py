@@ -251,6 +251,7 @@ class BotState:
         self.strict_chats = strict_chats
         self.deliver_mode: DeliverMode = deliver_mode
         self.removed_chats: set[int] = set()
+        self.started_users: set[int] = set()  # users who opened their private chat with the bot (/start or a message)
         self.callback_answers: list[CallbackAnswer] = []
         self.chat_actions: list[tuple[int, str]] = []
         self.version = 0
@@ -374,6 +375,22 @@ class BotState:
         self._users.setdefault(user.id, user)
         return self._add_chat(FakeChat(user.id, "private", user=user))
 
+    def start_bot(self, user: FakeUser) -> FakeChat:
+        """The user opened the private chat with the bot earlier (pressed Start): the bot may write to them."""
+        chat = self.private_chat(user)
+        self.started_users.add(user.id)
+        self._changed()
+        return chat
+
+    def has_started_bot(self, user_id: int) -> bool:
+        """Whether the user opened the private chat with the bot (and has not blocked it since)."""
+        return user_id in self.started_users and user_id not in self.removed_chats
+
+    def inject_block(self, user: FakeUser) -> JsonDict:
+        """The user blocks the bot: Telegram tells the bot with ``my_chat_member`` (kicked) in the private chat."""
+        chat = self.private_chat(user)
+        return self.inject_member_change(chat, user, "kicked", "member")
+
     def _add_chat(self, chat: FakeChat) -> FakeChat:
         self._chats[chat.id] = chat
         self._messages.setdefault(chat.id, {})
@@ -415,8 +432,11 @@ class BotState:
         caption: str | None = None,
         forward_from: FakeUser | None = None,
     ) -> JsonDict:
-        """A user writes in a chat: store the message and queue a ``message`` update."""
+        """A user writes in a chat: store the message and queue a ``message`` update (writing privately opens the
+        private chat, and unblocks the bot first if the user had blocked it, as Telegram's clients do)."""
         self._know(chat, user)
+        if chat.type == "private":
+            self._user_opens_private_chat(chat, user)
         content = self._user_content(text, photo, caption)
         if forward_from is not None:
             content["forward_origin"] = {
@@ -429,6 +449,11 @@ class BotState:
         if self._bot_receives(chat, message):
             self._enqueue(update)
         return update
+
+    def _user_opens_private_chat(self, chat: FakeChat, user: FakeUser) -> None:
+        if chat.id in self.removed_chats:
+            self.inject_member_change(chat, user, "member", "kicked")
+        self.started_users.add(user.id)
 
     def _user_content(self, text: str, photo: bool | bytes, caption: str | None) -> JsonDict:
         if not photo:
@@ -645,6 +670,7 @@ class BotState:
             "chats": [chat_state(c) for c in self._chats.values()],
             "members": [[chat, user, status] for (chat, user), status in self._members.items()],
             "removed_chats": sorted(self.removed_chats),
+            "started_users": sorted(self.started_users),
             "next_message_id": {str(chat): n for chat, n in self._next_message_id.items()},
             "messages": [asdict(m) for chat in self._messages.values() for m in chat.values()],
             "files": [{k: v for k, v in asdict(f).items() if k != "data"} for f in self._files.values()],
@@ -666,6 +692,8 @@ class BotState:
             self._chats[int(chat["id"])] = FakeChat(chat["id"], chat["type"], chat["title"], owner, chat["username"])
         self._members = {(int(chat), int(user)): dict(status) for chat, user, status in state["members"]}
         self.removed_chats = {int(chat) for chat in state["removed_chats"]}
+        private_chats = [chat["id"] for chat in state["chats"] if chat["type"] == "private"]
+        self.started_users = {int(user) for user in state.get("started_users", private_chats)}
         self._next_message_id = {int(chat): int(n) for chat, n in state["next_message_id"].items()}
         self._messages = {chat: {} for chat in self._chats}
         for message in state["messages"]:

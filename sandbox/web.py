@@ -31,6 +31,7 @@ class Persona:
     user_id: int
     name: str
     role_label: str
+    started_bot: bool = True  # opened the private chat with the bot before the sandbox starts
 
     @property
     def label(self) -> str:
@@ -138,7 +139,11 @@ def _register_chats(context: SandboxContext) -> None:
     known = {chat.id for chat in api.chats}
     for persona in context.personas.values():
         if persona.user_id not in known:
-            api.private_chat(api.user(persona.user_id, persona.name, language_code="zh-hans"))
+            user = api.user(persona.user_id, persona.name, language_code="zh-hans")
+            if persona.started_bot:
+                api.start_bot(user)
+            else:
+                api.private_chat(user)
     for chat in context.groups.values():
         if chat.chat_id in known:
             continue

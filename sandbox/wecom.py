@@ -69,6 +69,7 @@ class FakeWeCom:
     window: float = 60.0
     calls: list[WeComCall] = field(default_factory=list)
     robots: set[str] = field(default_factory=set)
+    outsiders: set[str] = field(default_factory=set)  # userids not in the corp: the app cannot message them 1:1
     appchats: dict[str, list[str]] = field(default_factory=dict)
     media: dict[str, Media] = field(default_factory=dict)
     _tokens: dict[str, float] = field(default_factory=dict)
@@ -176,8 +177,14 @@ class FakeWeCom:
 
     async def _message_send(self, request: web.Request) -> web.Response:
         return await self._with_token(
-            request, lambda b: 40056 if b.get("agentid") != AGENT_ID else self._message_error(b, APP)
+            request,
+            lambda b: 40056 if b.get("agentid") != AGENT_ID else self._person_error(b) or self._message_error(b, APP),
         )
+
+    def _person_error(self, body: dict[str, Any]) -> int:
+        """81013 when every addressee is outside the corp (WeCom's "user & party & tag all invalid")."""
+        users = [u for u in str(body.get("touser") or "").split("|") if u]
+        return 81013 if users and all(u in self.outsiders for u in users) else 0
 
     async def _appchat_create(self, request: web.Request) -> web.Response:
         body = await self._body(request) or {}

@@ -31,6 +31,9 @@ ERR_TOKEN_INVALID = 40014
 ERR_TOKEN_EXPIRED = 42001
 ERR_ROBOT_GONE = 93000  # the webhook key is invalid or the robot was removed from its group
 TOKEN_ERRORS = (ERR_TOKEN_INVALID, ERR_TOKEN_EXPIRED)
+ERR_ALL_INVALID = 81013  # message/send: "user & party & tag all invalid" (not a member the app may reach)
+ERR_USER_NOT_FOUND = 60111  # no such userid in the corp
+NOT_REACHABLE = (ERR_ALL_INVALID, ERR_USER_NOT_FOUND)
 
 
 def text_message(text: str) -> dict[str, Any]:
@@ -71,7 +74,7 @@ class WeComError(DeliveryError):
             super().__init__(Failure.RETRY_AFTER, reason, RATE_LIMIT_WAIT_SECONDS)
         elif errcode in (ERR_BUSY, *TOKEN_ERRORS):  # a token error left after one refresh: try again later
             super().__init__(Failure.TRANSIENT, reason)
-        elif errcode == ERR_ROBOT_GONE:
+        elif errcode == ERR_ROBOT_GONE or errcode in NOT_REACHABLE:  # a person the app cannot reach: its group route
             super().__init__(Failure.CHAT_GONE, reason)
         else:
             super().__init__(Failure.PERMANENT, reason)

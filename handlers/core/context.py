@@ -4,13 +4,21 @@ timer sweep) works on a `Work`; a feature handling an incoming item gets a `Cont
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from handlers.core.hooks import Hooks
-from handlers.core.notify import private_message
+from handlers.core.notify import (
+    DEEP_LINK_PLATFORM,
+    deep_link,
+    is_unreachable,
+    private_account,
+    private_send,
+    stored_buttons,
+    with_link,
+)
 from handlers.core.texts import CORE, Texts
 from handlers.core.types import (
     AnswerCallback,
@@ -28,6 +36,7 @@ from models.base import AsyncSession
 from models.chats import Chat
 from models.people import MergeStep, Person, Role, RoleGrant
 from models.places import Place
+from models.reach import hold_message
 from nlp import Classification, classify
 
 if TYPE_CHECKING:
@@ -43,6 +52,7 @@ class FeatureConfig:
 
     bot_username: str
     default_locale: str = "zh"
+    reads_all_group_messages: bool = True  # getMe: False while BotFather's privacy mode is on
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     classify: Callable[[str], Classification] = classify
     object_words: frozenset[str] = frozenset()
@@ -84,18 +94,51 @@ class Work:
         ref_key: str | None = None,
         *,
         prefer_platform: str | None = None,
+        fallback: Send | None = None,
     ) -> None:
-        """A private message to the person on the platform they use (nothing if we know no account of theirs)."""
-        message = await private_message(
+        """A private message to the person on the platform they use. `fallback` is the flow's group message for
+        when the bot may not write to them privately: sent at once when that is known, else kept on the private
+        send for the outbox to send if the platform refuses it (docs/reach.md). Without one, nothing is sent to
+        someone the bot knows it cannot reach."""
+        account = await private_account(self.session, person_id=person_id, prefer_platform=prefer_platform)
+        if fallback is not None:
+            fallback = self._linked(fallback, person_id, text, buttons)
+        if is_unreachable(account):
+            if fallback is not None:
+                self.effects.add(fallback)
+            return
+        assert account is not None
+        private = private_send(account, text, buttons, ref_key)
+        self.effects.add(replace(private, fallback=fallback))
+
+    async def knock(self, chat: Chat | None, person_id: int, *, reply_to: str | None = None) -> Send | None:
+        """The group message for someone the bot may not write to privately when what it says is theirs alone: their
+        name and the link that opens the private chat (none outside an active group)."""
+        if chat is None or chat.kind != ChatKind.GROUP or not chat.active:
+            return None
+        person = await self.session.get(Person, person_id)
+        name = person.display_name if person is not None else ""
+        key = "reach.knock" if chat.platform == DEEP_LINK_PLATFORM else "reach.knock_no_link"
+        return Send(
+            platform=chat.platform,
+            chat_id=chat.platform_chat_id,
+            text=self.t(key, name=name),
+            reply_to_message_id=reply_to,
+        )
+
+    def _linked(self, fallback: Send, person_id: int, text: str, buttons: Keyboard) -> Send:
+        """On Telegram the group message gets the deep link that brings this private message once opened."""
+        if fallback.platform != DEEP_LINK_PLATFORM or not self.config.bot_username:
+            return fallback
+        held = hold_message(
             self.session,
             person_id=person_id,
+            platform=fallback.platform,
             text=text,
-            buttons=buttons,
-            ref_key=ref_key,
-            prefer_platform=prefer_platform,
+            buttons=stored_buttons(buttons),
+            now=self.now,
         )
-        if message is not None:
-            self.effects.add(message)
+        return with_link(fallback, self.t("reach.open_private"), deep_link(self.config.bot_username, held.token))
 
     def paging_row(self, *, page: int, more: bool, data: str) -> Keyboard:
         """A ◀ 上一页 / 下一页 ▶ row under page ``page`` of a list (none when it all fits on one):

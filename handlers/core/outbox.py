@@ -8,18 +8,37 @@ from collections.abc import Iterable
 from handlers.core.types import AnswerCallback, Edit, Effect, Keyboard, Send, SendDocument
 from models.base import AsyncSession
 from models.outbox import OutboxMessage, sent_message_id
-from models.payloads import AnswerPayload, Attachment, EditPayload, SendPayload, StoredButton, StoredKeyboard
+from models.payloads import (
+    AnswerPayload,
+    Attachment,
+    EditPayload,
+    FallbackPayload,
+    SendPayload,
+    StoredButton,
+    StoredKeyboard,
+)
 
 
 def stored_keyboard(buttons: Keyboard) -> StoredKeyboard:
     return tuple(tuple(StoredButton(b.text, b.data, b.url) for b in row) for row in buttons)
 
 
+def fallback_payload(fallback: Send | None) -> FallbackPayload | None:
+    if fallback is None:
+        return None
+    buttons = stored_keyboard(fallback.buttons)
+    return FallbackPayload(fallback.chat_id, fallback.text, buttons, fallback.reply_to_message_id or None)
+
+
 async def outbox_row(session: AsyncSession, effect: Effect) -> OutboxMessage | None:
     """The row for one effect; an edit of an unknown message yields nothing."""
     if isinstance(effect, Send):
         content = SendPayload(
-            effect.text, stored_keyboard(effect.buttons), effect.reply_to_message_id or None, effect.photo or None
+            effect.text,
+            stored_keyboard(effect.buttons),
+            effect.reply_to_message_id or None,
+            effect.photo or None,
+            fallback=fallback_payload(effect.fallback),
         )
         return OutboxMessage.of(
             platform=effect.platform,

@@ -59,6 +59,10 @@ class Texts:
 
 ZH: dict[str, str] = {
     "error.generic": "抱歉，刚才处理您的消息时出了点问题，已记录下来，请稍后再试。",
+    "reach.open_private": "私聊机器人查看",
+    "reach.not_yours": "这个链接是给另一位邻居的，您可以在群里直接和我说话。",
+    "reach.knock": "{name}，有一条给您的消息，我没法先私信您：请点下面的按钮打开和我的私聊查看。",
+    "reach.knock_no_link": "{name}，有一条给您的消息，我没法私信您：请在这里 @ 我，或请社区工作人员把您加入企业微信。",
     "button.refused": "抱歉，您没有权限进行这个操作。",
     "button.stale": "这个按钮已失效。",
     "button.private_only": "这个按钮只能在和我的私聊中使用。",
@@ -92,6 +96,10 @@ ZH: dict[str, str] = {
 
 EN: dict[str, str] = {
     "error.generic": "Sorry, something went wrong while handling your message. It has been logged; please try again later.",
+    "reach.open_private": "Open in a private chat",
+    "reach.not_yours": "This link is meant for another neighbour; you can talk to me in the group.",
+    "reach.knock": "{name}, there is a message for you, and I cannot write to you first: press the button below to open a private chat with me and read it.",
+    "reach.knock_no_link": "{name}, there is a message for you, and I cannot write to you privately: mention me here, or ask the community staff to add you to WeCom.",
     "button.refused": "Sorry, you are not allowed to do that.",
     "button.stale": "This button is no longer valid.",
     "button.private_only": "This button only works in a private chat with me.",

@@ -120,6 +120,7 @@ class Send:
     photo: str | None = None
     ref_key: str | None = None
     dedupe_key: str | None = None
+    fallback: Send | None = None  # a private send the platform refuses goes to this group message instead
 
 
 @dataclass(frozen=True)

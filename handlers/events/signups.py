@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from handlers.common.reach import home_group
 from handlers.common.times import spoken_time
 from handlers.core.context import Context
 from handlers.core.hooks import Attended
@@ -80,7 +81,8 @@ async def promote_first_waiting(ctx: Context, event: Event, occurrence: Occurren
     first.status = RsvpStatus.GOING
     when = spoken_time(occurrence.starts_at, now=ctx.now, timezone=ctx.config.timezone, locale=ctx.locale)
     text = ctx.t("event.promoted", title=event.title, time=when)
-    await ctx.tell(first.person_id, text)
+    chat = ctx.chat if ctx.in_group else await home_group(ctx, first.person_id)
+    await ctx.tell(first.person_id, text, fallback=await ctx.knock(chat, first.person_id))
 
 
 # ---- check-in ------------------------------------------------------------------------------------------------

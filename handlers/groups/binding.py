@@ -45,6 +45,8 @@ async def bind(ctx: Context, message: IncomingMessage) -> None:
         label = await place_label(ctx.session, place=ctx.place)
         ctx.reply(ctx.t("bind.rebind_refused", place=label), quote=True)
         return
+    if not ctx.config.reads_all_group_messages and not ctx.chat.can_read_all:
+        ctx.reply(ctx.t("group.privacy"))
     buildings = await bindable_buildings(ctx)
     if not buildings:
         ctx.reply(ctx.t("bind.no_buildings"), quote=True)

@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from handlers.common.roles import describe_grants
 from handlers.core.context import Context
 from handlers.core.feature import Command
+from handlers.core.notify import find_held, held_keyboard
 from handlers.core.types import IncomingMessage
 from models.people import InviteProblem, Role, redeem_invite
 from models.places import place_by_id, place_label
+from models.reach import HeldMessage
 
 
 async def start(ctx: Context, message: IncomingMessage) -> None:
@@ -17,6 +19,10 @@ async def start(ctx: Context, message: IncomingMessage) -> None:
     code = message.args.strip()
     if not code:
         ctx.reply(ctx.t("start.hello", name=ctx.person.display_name))
+        return
+    held = await find_held(ctx.session, code)
+    if held is not None:
+        bring_held(ctx, held)
         return
     assert ctx.person.id is not None
     grant, problem = await redeem_invite(ctx.session, code=code, person_id=ctx.person.id, now=ctx.now)
@@ -27,6 +33,15 @@ async def start(ctx: Context, message: IncomingMessage) -> None:
     place = await place_by_id(ctx.session, place_id=grant.place_id)
     label = await place_label(ctx.session, place=place) if place else ""
     ctx.reply(ctx.t("start.invite_ok", place=label, role=ctx.t(f"role.{grant.role}")))
+
+
+def bring_held(ctx: Context, held: HeldMessage) -> None:
+    """The deep link from a group message opened the private chat: show the message kept for that step."""
+    if held.person_id != ctx.person.id:
+        ctx.reply(ctx.t("reach.not_yours"))
+        return
+    held.delivered_at = held.delivered_at or ctx.now
+    ctx.reply(held.text, buttons=held_keyboard(held))
 
 
 def visible_commands(menu: Iterable[Command], roles: set[Role]) -> list[Command]:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from handlers.common.reach import home_group
 from handlers.core.context import Context
 from handlers.core.hooks import Attended, ReportConfirmed, TicketResolved
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send, in_pairs
@@ -124,8 +125,21 @@ async def tell_recipient(ctx: Context, posted: Posted) -> None:
         spendable=after.spendable,
         lifetime=after.lifetime,
     )
-    await tell(ctx, award.person_id, text)
+    await ctx.tell(award.person_id, text, prefer_platform=ctx.platform, fallback=await award_line(ctx, award))
     await congratulate_new_star(ctx, recipient, posted.lifetime_before, after.lifetime, locale)
+
+
+async def award_line(ctx: Context, award: Award) -> Send | None:
+    """The group line for an award note that cannot go privately: in the group it was given in (as a reply), else
+    in the recipient's building group; the link brings the private note with the balances."""
+    quoted = ctx.incoming.message_id if ctx.in_group and isinstance(ctx.incoming, IncomingMessage) else None
+    chat = ctx.chat if ctx.in_group and ctx.chat.active else await home_group(ctx, award.person_id)
+    if chat is None:
+        return None
+    recipient = await person_by_id(ctx.session, person_id=award.person_id)
+    name = recipient.display_name if recipient else ""
+    line = ctx.t("passbook.awarded_group", name=name, amount=award.amount, reason=award.reason)
+    return Send(platform=chat.platform, chat_id=chat.platform_chat_id, text=line, reply_to_message_id=quoted)
 
 
 async def tell(ctx: Context, person_id: int, text: str) -> None:

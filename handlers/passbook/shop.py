@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, tzinfo
 
+from handlers.common.reach import knock_at_home
 from handlers.common.roles import may_act_on
 from handlers.common.times import end_of_local_day, local_time
 from handlers.core.context import Context, Work
@@ -307,7 +308,7 @@ async def tell_resident(work: Work, redemption: Redemption, key: str) -> None:
     locale = (person.locale if person else None) or work.config.default_locale
     work.effects.add(Edit(text=pickup_card(locale, redemption, work.config.timezone), ref_key=card_ref(redemption)))
     text = translate(locale, key, name=redemption.item_name, code=redemption.code, cost=redemption.cost)
-    await work.tell(redemption.person_id, text)
+    await work.tell(redemption.person_id, text, fallback=await knock_at_home(work, redemption.person_id))
 
 
 # ---- timer: holds not picked up in time ------------------------------------------------------------------------

@@ -13,10 +13,12 @@ from handlers.tickets.rules import TRANSITIONS, Sla, allowed, refresh_timer, sta
 from handlers.tickets.service import (
     MANAGERS,
     building_of,
+    knock_for,
     notify_assignee,
     people_for_tier,
     record,
     refresh_cards,
+    revisit_in_group,
 )
 from models.people import Role, holders_over
 from models.tickets import Ticket, TicketStatus, add_affected, affected_people, newest_assigned_to, open_tickets_in
@@ -130,9 +132,14 @@ async def resolve(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
     refresh_timer(ticket, ctx.setting(Sla))
     ctx.edit_pressed(ctx.t("ticket.done_private", number=ticket.id))
     question = ctx.t("ticket.revisit", number=ticket.id, text=short(ticket.text))
+    buttons = revisit_buttons(ctx.locale, ticket)
     for person_id in [ticket.reporter_id, *await affected_people(ctx.session, ticket_id=ticket.id or 0)]:
         await ctx.tell(
-            person_id, question, revisit_buttons(ctx.locale, ticket), ref_key=f"ticket:{ticket.id}:r:{person_id}"
+            person_id,
+            question,
+            buttons,
+            ref_key=f"ticket:{ticket.id}:r:{person_id}",
+            fallback=await revisit_in_group(ctx, ticket, person_id, buttons),
         )
     await refresh_cards(ctx, ticket)
     await ctx.emit(TicketResolved(ticket, await building_of(ctx, ticket)))
@@ -164,7 +171,7 @@ async def reopen(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
     told = {p.id for p in await people_for_tier(ctx, ticket, "building")}
     for person_id in {ticket.assignee_id, *told} - {None}:
         buttons: Keyboard = assignee_buttons(ctx.locale, ticket) if person_id == ticket.assignee_id else ()
-        await ctx.tell(int(person_id or 0), text, buttons)
+        await ctx.tell(int(person_id or 0), text, buttons, fallback=await knock_for(ctx, ticket, int(person_id or 0)))
     ctx.edit_pressed(ctx.t("ticket.reopened_reply", number=ticket.id))
     await refresh_cards(ctx, ticket)
     ctx.answer()

@@ -12,6 +12,7 @@ from handlers.tickets.cards import (
     card_text,
     manager_buttons,
     public_dispute_text,
+    short,
 )
 from handlers.tickets.rules import Sla, start_stage, unit_of
 from models.chats import Chat, active_chats_in
@@ -190,7 +191,9 @@ async def send_private_cards(work: Work, ticket: Ticket) -> None:
         if person.id == ticket.reporter_id:
             continue
         ref = f"ticket:{ticket.id}:p:{person.id}"
-        await work.tell(person.id or 0, text, buttons, ref_key=ref)
+        await work.tell(
+            person.id or 0, text, buttons, ref_key=ref, fallback=await knock_for(work, ticket, person.id or 0)
+        )
         refs.append(ref)
     ticket.card_refs = refs
 
@@ -204,7 +207,43 @@ async def notify_assignee(work: Work, ticket: Ticket) -> None:
         place=await place_text(work, ticket),
         text=ticket.text,
     )
-    await work.tell(ticket.assignee_id, text, assignee_buttons(work.locale, ticket), ref_key=f"ticket:{ticket.id}:a")
+    await work.tell(
+        ticket.assignee_id,
+        text,
+        assignee_buttons(work.locale, ticket),
+        ref_key=f"ticket:{ticket.id}:a",
+        fallback=await knock_for(work, ticket, ticket.assignee_id),
+    )
+
+
+async def reach_group(work: Work, ticket: Ticket) -> Chat | None:
+    """The group where the ticket's people are reached when not privately: where it was reported, else the group
+    bound to its building."""
+    chat = await work.session.get(Chat, ticket.chat_id) if ticket.chat_id is not None else None
+    if chat is not None and chat.active and chat.kind == "group":
+        return chat
+    return await bound_group(work, await building_of(work, ticket))
+
+
+async def knock_for(work: Work, ticket: Ticket, person_id: int) -> Send | None:
+    """Someone the ticket needs who cannot be written to privately is named in its group, with the link."""
+    chat = await reach_group(work, ticket)
+    reply = ticket.source_message_id if chat is not None and chat.id == ticket.chat_id else None
+    return await work.knock(chat, person_id, reply_to=reply)
+
+
+async def revisit_in_group(work: Work, ticket: Ticket, person_id: int, buttons: Keyboard) -> Send | None:
+    """修好了吗？ asked in the group as a reply to the report, with the same buttons (only reporters may press
+    them); a dispute is not discussed in the group, so there it is only a knock."""
+    chat = await reach_group(work, ticket)
+    if ticket.private or chat is None:
+        return await knock_for(work, ticket, person_id)
+    name = await name_of(work, person_id) or ""
+    text = work.t("ticket.revisit_group", name=name, number=ticket.id, text=short(ticket.text))
+    reply = ticket.source_message_id if chat.id == ticket.chat_id else None
+    return Send(
+        platform=chat.platform, chat_id=chat.platform_chat_id, text=text, buttons=buttons, reply_to_message_id=reply
+    )
 
 
 async def group_line(work: Work, ticket: Ticket, text: str) -> None:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from handlers.core.context import Work
 from handlers.tickets.cards import short, status_line
 from handlers.tickets.rules import NEXT_TIER, Sla, refresh_timer, start_stage
-from handlers.tickets.service import group_line, name_of, people_for_tier, place_text, record, refresh_cards
+from handlers.tickets.service import (
+    group_line,
+    knock_for,
+    name_of,
+    people_for_tier,
+    place_text,
+    record,
+    refresh_cards,
+)
 from models.tickets import Ticket, TicketStatus, Tier, tickets_due
 
 
@@ -40,7 +48,7 @@ async def remind(work: Work, ticket: Ticket) -> None:
         status=status_line(work.locale, ticket, await name_of(work, ticket.assignee_id)),
     )
     for person_id in await responsible(work, ticket):
-        await work.tell(person_id, text)
+        await work.tell(person_id, text, fallback=await knock_for(work, ticket, person_id))
     await record(work, ticket, "remind", actor_id=None)
     refresh_timer(ticket, work.setting(Sla))
 
@@ -61,7 +69,7 @@ async def escalate(work: Work, ticket: Ticket) -> None:
         text=short(ticket.text, 200),
     )
     for person in await people_for_tier(work, ticket, new_tier):
-        await work.tell(person.id or 0, details)
+        await work.tell(person.id or 0, details, fallback=await knock_for(work, ticket, person.id or 0))
     await group_line(work, ticket, work.t(f"ticket.escalated_{new_tier}", number=ticket.id))
     start_stage(ticket, work.setting(Sla), work.now)
     await refresh_cards(work, ticket)
@@ -71,5 +79,6 @@ async def auto_verify(work: Work, ticket: Ticket) -> None:
     """No answer to 修好了吗？ in time: take it as fixed."""
     await record(work, ticket, "verify", actor_id=None, to_status=TicketStatus.VERIFIED, note="auto")
     ticket.closed_at, ticket.next_timer_at = work.now, None
-    await work.tell(ticket.reporter_id, work.t("ticket.auto_verified", number=ticket.id))
+    done = work.t("ticket.auto_verified", number=ticket.id)
+    await work.tell(ticket.reporter_id, done, fallback=await knock_for(work, ticket, ticket.reporter_id))
     await refresh_cards(work, ticket)

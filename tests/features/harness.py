@@ -142,6 +142,10 @@ class Participant:
                 return self.bot.api.inject_callback(where.chat, self.user, message.message_id, data)
         raise AssertionError(f"no button {label!r} on message; buttons: {current.buttons}")
 
+    async def blocks_bot(self) -> dict[str, Any]:
+        """Block the bot in the private chat (Telegram then refuses the bot's private messages)."""
+        return self.bot.api.inject_block(self.user)
+
     async def expect_answer(self, contains: str = "", timeout: float = 8.0) -> RecordedCall:
         """The small toast / alert after a button press by this participant."""
         return await self.bot.api.wait_for_call(
@@ -165,9 +169,13 @@ class BotUnderTest:
     def private(self, who: Participant) -> ChatView:
         return ChatView(self, self.api.private_chat(who.user))
 
-    def person(self, name: str) -> Participant:
+    def person(self, name: str, *, started_bot: bool = True) -> Participant:
+        """Someone in the fake world; `started_bot=False` is a resident who never opened the private chat with the
+        bot (Telegram then refuses the bot's private messages to them until they write to it)."""
         user = self.api.user(self.next_user_id, name)
         self.next_user_id += 1
+        if started_bot:
+            self.api.start_bot(user)
         participant = Participant(self, user)
         self.people[name] = participant
         return participant

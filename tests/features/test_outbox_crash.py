@@ -46,7 +46,7 @@ async def queue_rows(sessions: SessionFactory, api: LocalBotApi) -> None:
     effects = []
     for i in range(ROWS):
         user = api.user(8100000 + i, f"居民{i}")
-        chat = api.private_chat(user)
+        chat = api.start_bot(user)
         effects.append(Send(platform="telegram", chat_id=str(chat.id), text=f"通知 #{i}"))
     async with unit_of_work(sessions) as session:
         await enqueue(session, effects)

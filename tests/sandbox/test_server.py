@@ -352,7 +352,7 @@ async def test_group_limit_answers_429_on_the_21st_message_in_a_minute() -> None
 async def test_bot_limit_answers_429_on_the_31st_message_in_a_second() -> None:
     clock = FakeClock()
     async with LocalBotApi(enforce_limits=True, clock=clock) as api:
-        users = [api.private_chat(api.user(100 + n, f"居民{n}")) for n in range(31)]
+        users = [api.start_bot(api.user(100 + n, f"居民{n}")) for n in range(31)]
         async with Bot(TOKEN, base_url=api.base_url) as bot:
             for chat in users[:30]:
                 await bot.send_message(chat.id, "通知")

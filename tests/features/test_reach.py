@@ -1,0 +1,199 @@
+"""Transcripts of reaching people the way Telegram allows: residents and volunteers who never started the bot (the
+local Bot API refuses the bot's private messages to them, as Telegram does) are reached in the group, with a link
+that opens the private chat at that step (docs/reach.md)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import aiohttp
+from sqlmodel import select
+
+from bot.db import unit_of_work
+from handlers.common.org_import import import_tree, parse_org_file
+from models.outbox import OutboxMessage
+from models.people import PlatformAccount, Role
+from models.reach import PrivateChat
+from sandbox.server import LocalBotApi
+from sandbox.state import StoredMessage
+from tests.features.harness import TOKEN, BotUnderTest, ChatView, Participant, running_bot
+from tests.features.test_wecom import choice
+from tests.features.tickets_world import B1, COMMUNITY, TREE, Building, building
+from tests.features.wecom_world import running_bot_with_wecom
+
+NEVER_STARTED = "Forbidden: bot can't initiate conversation with a user"
+
+
+def start_payload(message: StoredMessage) -> str:
+    """The ``start`` parameter of the message's deep-link button (https://t.me/<bot>?start=<payload>)."""
+    urls = [b["url"] for row in message.inline_keyboard for b in row if "url" in b]
+    assert len(urls) == 1, f"expected one link button, got {message.inline_keyboard}"
+    link = urlparse(urls[0])
+    assert link.netloc == "t.me" and link.path.startswith("/")
+    return parse_qs(link.query)["start"][0]
+
+
+async def private_chat_of(bot: BotUnderTest, who: Participant) -> str | None:
+    async with unit_of_work(bot.runtime.sessions) as session:
+        query = select(PlatformAccount).where(PlatformAccount.platform_user_id == str(who.user.id))
+        account = (await session.exec(query)).one()
+        return account.private_chat
+
+
+async def refused_rows(bot: BotUnderTest, who: Participant) -> list[OutboxMessage]:
+    async with unit_of_work(bot.runtime.sessions) as session:
+        query = select(OutboxMessage).where(OutboxMessage.chat_id == str(who.user.id), OutboxMessage.status == "failed")
+        return list((await session.exec(query)).all())
+
+
+async def report_fixed_by(bot: BotUnderTest, w: Building, reporter: Participant, volunteer: Participant) -> ChatView:
+    """The reporter's lift report is confirmed, assigned to the volunteer and marked done; the volunteer's chat."""
+    await reporter.says(w.group, "3单元电梯又坏了，困人了！")
+    card = await w.group.expect_message("📋 工单 #1 · 报修")
+    await w.head.presses(w.group, card, "确认")
+    await w.head.presses(w.group, await w.group.expect_edit("已确认，待派单"), "派单")
+    await w.head.presses(w.group, await w.group.expect_edit("#1 派给谁处理？"), volunteer.user.first_name)
+    return bot.private(volunteer)
+
+
+async def test_a_reporter_who_never_started_the_bot_is_asked_in_the_group_and_only_reporters_may_answer(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        grandpa = bot.person("孙大爷", started_bot=False)
+        await bot.grant(grandpa, Role.RESIDENT, B1)
+        assigned = await report_fixed_by(bot, w, grandpa, w.volunteer)
+        award = await w.group.expect_message("🎉 孙大爷 获得 2 分：报告问题 #1 已确认")  # the award note, in the group
+        assert start_payload(award)
+        job = await assigned.expect_message("您有新的派单：工单 #1")
+        await w.volunteer.presses(assigned, job, "已处理")
+
+        asked = "孙大爷，您反映的问题 #1「3单元电梯又坏了，困人了！」已处理。修好了吗？"
+        question = await w.group.expect_message(asked)
+        report = bot.api.messages(w.group.id)[0]
+        assert question.message["reply_to_message"]["message_id"] == report.message_id
+        assert [label for label, _ in question.buttons] == ["已解决", "没解决", "私聊机器人查看"]
+        assert bot.api.messages(grandpa.user.id) == []  # Telegram let nothing through privately
+        assert await private_chat_of(bot, grandpa) == PrivateChat.CLOSED
+        assert all(NEVER_STARTED in (row.last_error or "") for row in await refused_rows(bot, grandpa))
+
+        await w.neighbour.presses(w.group, question, "已解决")
+        await w.neighbour.expect_answer("只有反映问题的居民可以回答")
+        await grandpa.presses(w.group, question, "已解决")
+        rating = await w.group.expect_edit("请为这次处理打分")
+        await grandpa.presses(w.group, rating, "★★★★★")
+        await w.group.expect_edit("★★★★★")
+
+
+async def test_the_link_in_the_group_opens_the_private_chat_at_that_step(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        grandpa = bot.person("孙大爷", started_bot=False)
+        await bot.grant(grandpa, Role.RESIDENT, B1)
+        assigned = await report_fixed_by(bot, w, grandpa, w.volunteer)
+        await w.group.expect_message("🎉 孙大爷 获得 2 分")
+        await w.volunteer.presses(assigned, await assigned.expect_message("您有新的派单"), "已处理")
+        question = await w.group.expect_message("修好了吗？")
+        payload = start_payload(question)
+
+        await w.neighbour.says(bot.private(w.neighbour), f"/start {payload}")
+        await bot.private(w.neighbour).expect_message("这个链接是给另一位邻居的")
+        private = bot.private(grandpa)
+        await grandpa.says(private, f"/start {payload}")
+        asked = await private.expect_message("您反映的问题 #1「3单元电梯又坏了，困人了！」已处理。修好了吗？")
+        assert [label for label, _ in asked.buttons] == ["已解决", "没解决"]
+        assert await private_chat_of(bot, grandpa) == PrivateChat.OPEN
+        await grandpa.presses(private, asked, "没解决")
+        await private.expect_edit("已重新打开 #1")
+        await w.group.expect_edit("居民反馈没解决")
+
+
+async def test_an_assignee_who_never_started_the_bot_is_named_in_the_group_with_the_link(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        plumber = bot.person("周师傅", started_bot=False)
+        await bot.grant(plumber, Role.VOLUNTEER, B1)
+        assigned = await report_fixed_by(bot, w, w.resident, plumber)
+        knock = await w.group.expect_message("周师傅，有一条给您的消息，我没法先私信您")
+        assert "电梯" not in (knock.text or "")  # what the job says stays for the private chat
+        await plumber.says(assigned, f"/start {start_payload(knock)}")
+        job = await assigned.expect_message("您有新的派单：工单 #1")
+        await plumber.presses(assigned, job, "开始处理")
+        await w.group.expect_edit("周师傅 处理中")
+
+
+async def test_a_resident_who_blocked_the_bot_is_reached_in_the_group_without_trying_privately(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        await w.resident.blocks_bot()
+        await bot.settle()
+        assert await private_chat_of(bot, w.resident) == PrivateChat.CLOSED
+        assigned = await report_fixed_by(bot, w, w.resident, w.volunteer)
+        await w.group.expect_message("🎉 王小明 获得 2 分")
+        await w.volunteer.presses(assigned, await assigned.expect_message("您有新的派单"), "已处理")
+        await w.group.expect_message("王小明，您反映的问题 #1")
+        tried = [
+            c for c in bot.api.calls if c.method == "sendMessage" and int(c.params["chat_id"]) == w.resident.user.id
+        ]
+        assert tried == []  # known closed: straight to the group, no refused request
+
+
+async def test_privacy_mode_is_named_with_its_fix_by_bind_and_healthz(database_url: str) -> None:
+    async with (
+        LocalBotApi(token=TOKEN, can_read_all_group_messages=False) as api,
+        running_bot(database_url, api=api) as bot,
+    ):
+        async with unit_of_work(bot.runtime.sessions) as session:
+            await import_tree(session, parse_org_file("t.yaml", TREE))
+        staff = bot.person("张社工")
+        await bot.grant(staff, Role.STAFF, COMMUNITY)
+        group = bot.group("1号楼业主群")
+        await staff.says(group, "/bind")
+        warning = await group.expect_message("我现在只能看到命令和@我的消息")
+        assert "/setprivacy" in (warning.text or "") and "Disable" in (warning.text or "")
+        await group.expect_message("请选择本群对应的楼栋")
+        url = f"http://127.0.0.1:{bot.runtime.web_port}/healthz"
+        async with aiohttp.ClientSession() as http, http.get(url) as response:
+            body = await response.json()
+        assert body["can_read_all_group_messages"] is False
+        assert "/setprivacy" in body["warnings"][0] and "Disable" in body["warnings"][0]
+
+
+async def test_with_privacy_mode_off_bind_and_healthz_say_nothing_of_it(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        async with unit_of_work(bot.runtime.sessions) as session:
+            await import_tree(session, parse_org_file("t.yaml", TREE))
+        staff = bot.person("张社工")
+        await bot.grant(staff, Role.STAFF, COMMUNITY)
+        group = bot.group("1号楼业主群")
+        await staff.says(group, "/bind")
+        assert "我现在只能看到" not in ((await group.expect_message()).text or "")
+        url = f"http://127.0.0.1:{bot.runtime.web_port}/healthz"
+        async with aiohttp.ClientSession() as http, http.get(url) as response:
+            body = await response.json()
+        assert body["can_read_all_group_messages"] is True and "warnings" not in body
+
+
+async def test_on_wecom_a_resident_outside_the_corp_gets_the_award_note_in_the_group(database_url: str) -> None:
+    async with running_bot_with_wecom(database_url) as (bot, wecom):
+        await building(bot)
+        group = await wecom.group(B1, "1号楼企业微信群")
+        neighbour, head = wecom.user("wangayi"), wecom.user("lilouzhang")
+        wecom.api.outsiders.add("wangayi")  # a resident with personal WeChat only: not a member of the corp
+        await wecom.grant(neighbour, Role.RESIDENT, B1)
+        await wecom.grant(head, Role.BUILDING_HEAD, B1)
+        await neighbour.says_in(group, "3单元电梯又坏了，困人了！")
+        card = await wecom.expect_in(group, "📋 工单 #1 · 报修")
+        await head.says_in(group, choice(card.content, "确认"))
+        line = await wecom.expect_in(group, "获得 2 分：报告问题 #1 已确认")
+        assert line.path == "/cgi-bin/webhook/send"  # the group robot: the app's 1:1 send was refused
+        refused = [
+            c for c in wecom.api.calls if c.path == "/cgi-bin/message/send" and c.body.get("touser") == "wangayi"
+        ]
+        assert refused and all(not c.ok for c in refused)
+        async with unit_of_work(bot.runtime.sessions) as session:
+            query = select(PlatformAccount).where(PlatformAccount.platform_user_id == "wangayi")
+            assert (await session.exec(query)).one().private_chat == PrivateChat.CLOSED
