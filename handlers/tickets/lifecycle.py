@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from handlers.common.roles import may_act_on
 from handlers.core.context import Context
 from handlers.core.hooks import ReportConfirmed, TicketResolved
-from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard
+from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard, Send
 from handlers.tickets.cards import STARS, assignee_buttons, rating_buttons, revisit_buttons, short, status_line
 from handlers.tickets.rules import TRANSITIONS, Sla, allowed, refresh_timer, start_stage, target
 from handlers.tickets.service import (
@@ -55,7 +55,7 @@ async def merge(ctx: Context, ticket: Ticket, arg: str | None) -> None:
             ctx.answer(ctx.t("ticket.no_merge_target"), alert=True)
             return
         rows = [(Button(f"#{t.id} {short(t.text, 16)}", f"t:merge:{ticket.id}:{t.id}"),) for t in others]
-        ctx.edit_pressed(ctx.t("ticket.choose_merge", number=ticket.id), buttons=(*rows, back(ctx, ticket)))
+        ask_below(ctx, ctx.t("ticket.choose_merge", number=ticket.id), (*rows, back(ctx, ticket)))
         ctx.answer()
         return
     into = await ctx.session.get(Ticket, int(arg)) if arg.isdigit() else None
@@ -69,9 +69,25 @@ async def merge(ctx: Context, ticket: Ticket, arg: str | None) -> None:
     for person_id in [ticket.reporter_id, *await affected_people(ctx.session, ticket_id=ticket.id or 0)]:
         if person_id != into.reporter_id:
             await add_affected(ctx.session, ticket_id=into.id or 0, person_id=person_id, now=ctx.now)
+    ctx.edit_pressed(ctx.t("status.duplicate", target=into.id))
     await refresh_cards(ctx, ticket)
     await refresh_cards(ctx, into)
     ctx.answer()
+
+
+def ask_below(ctx: Context, text: str, buttons: Keyboard) -> None:
+    """A picker as a new message answering the card whose button was pressed, where the presser is looking;
+    the card itself keeps showing the ticket."""
+    assert isinstance(ctx.incoming, IncomingCallback)
+    ctx.effects.add(
+        Send(
+            platform=ctx.platform,
+            chat_id=ctx.incoming.chat.platform_chat_id,
+            text=text,
+            buttons=buttons,
+            reply_to_message_id=ctx.incoming.message_id,
+        )
+    )
 
 
 def back(ctx: Context, ticket: Ticket) -> tuple[Button, ...]:
@@ -87,7 +103,7 @@ async def assign(ctx: Context, ticket: Ticket, arg: str | None) -> None:
             ctx.answer(ctx.t("ticket.no_assignee"), alert=True)
             return
         rows = [(Button(p.display_name, f"t:assign:{ticket.id}:{p.id}"),) for p in candidates[:MAX_CHOICES]]
-        ctx.edit_pressed(ctx.t("ticket.choose_assignee", number=ticket.id), buttons=(*rows, back(ctx, ticket)))
+        ask_below(ctx, ctx.t("ticket.choose_assignee", number=ticket.id), (*rows, back(ctx, ticket)))
         ctx.answer()
         return
     chosen = next((p for p in candidates if str(p.id) == arg), None)
@@ -106,12 +122,14 @@ async def assign(ctx: Context, ticket: Ticket, arg: str | None) -> None:
     )
     refresh_timer(ticket, ctx.setting(Sla))
     await notify_assignee(ctx, ticket)
+    ctx.edit_pressed(ctx.t("ticket.assigned_to", name=chosen.display_name))
     await refresh_cards(ctx, ticket)
     ctx.answer("👷")
 
 
 async def back_to_card(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
-    await refresh_cards(ctx, ticket)
+    """返回 on a picker: the picker closes; the card was never changed."""
+    ctx.edit_pressed(ctx.t("ticket.choice_closed"))
     ctx.answer()
 
 
@@ -124,12 +142,12 @@ async def start(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
 
 
 async def resolve(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
-    """回: the handler says it is done; the reporter and every +1 are asked 修好了吗？"""
+    """回: the handler says it is done; the reporter and every +1 are asked, in words that fit the category."""
     await record(ctx, ticket, "resolve", actor_id=ctx.person.id, to_status=target("resolve"), chat_id=ctx.chat.id)
     ticket.resolved_at = ctx.now
     refresh_timer(ticket, ctx.setting(Sla))
     ctx.edit_pressed(ctx.t("ticket.done_private", number=ticket.id))
-    question = ctx.t("ticket.revisit", number=ticket.id, text=short(ticket.text))
+    question = ctx.t(f"ticket.revisit_{ticket.category}", number=ticket.id, text=short(ticket.text))
     for person_id in [ticket.reporter_id, *await affected_people(ctx.session, ticket_id=ticket.id or 0)]:
         await ctx.tell(
             person_id, question, revisit_buttons(ctx.locale, ticket), ref_key=f"ticket:{ticket.id}:r:{person_id}"

@@ -177,7 +177,7 @@ async def test_automatic_awards_fire_once_even_when_the_update_comes_twice(datab
         await bot.private(w.neighbour).expect_message("您获得 2 分：报告问题 #1 已确认")
         bot.api.inject_raw(redelivered(confirm, fresh_id=False))
         await w.head.presses(w.group, card, "派单")
-        await w.head.presses(w.group, await w.group.expect_edit("派给谁"), "陈志愿")
+        await w.head.presses(w.group, await w.group.expect_message("派给谁"), "陈志愿")
         volunteer = bot.private(w.volunteer)
         job = await volunteer.expect_message("新的派单")
         done = await w.volunteer.presses(volunteer, job, "已处理")

@@ -1,0 +1,88 @@
+"""Transcripts of what a newcomer's week in the sandbox showed (issue 19), one per numbered finding."""
+
+from __future__ import annotations
+
+from sandbox.state import StoredMessage
+from tests.features.harness import EDIT_METHODS, SEND_METHODS, BotUnderTest, ChatView, running_bot
+from tests.features.tickets_world import Building, building
+
+
+def everything_shown(bot: BotUnderTest, chat: ChatView) -> str:
+    """Every text the bot sent or edited into this chat, in order."""
+    return "\n".join(
+        str(c.params.get("text", c.params.get("caption", "")))
+        for c in bot.api.calls
+        if c.method in SEND_METHODS + EDIT_METHODS and int(c.params.get("chat_id", 0)) == chat.id and c.ok
+    )
+
+
+async def dispatched(bot: BotUnderTest, w: Building, card: StoredMessage, where: ChatView) -> StoredMessage:
+    """The head confirms the card in `where` and dispatches it to the volunteer; returns the volunteer's job."""
+    await w.head.presses(where, card, "确认")
+    await where.expect_edit("已确认")
+    await w.head.presses(where, card, "派单")
+    chooser = await where.expect_message("派给谁处理")
+    await w.head.presses(where, chooser, "陈志愿")
+    return await bot.private(w.volunteer).expect_message("新的派单")
+
+
+async def test_13_yes_to_an_unsure_offer_that_finds_a_duplicate_is_one_bubble(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        await w.resident.says(w.group, "电梯有点异响")
+        ask = await w.group.expect_message("需要帮您登记报修吗？")
+        assert "（报修）" not in (ask.text or "")
+        await w.resident.presses(w.group, ask, "是")
+        await w.group.expect_message("工单 #1")
+        await w.resident.says(w.group, "电梯还是有点异响")
+        ask = await w.group.expect_message("需要帮您登记报修吗？")
+        await w.resident.presses(w.group, ask, "是")
+        same = await w.group.expect_edit("是同一个问题吗？")
+        assert same.message_id == ask.message_id
+        await w.resident.presses(w.group, same, "另报新问题")
+        await w.group.expect_edit("好的，帮您登记")
+        await w.group.expect_message("工单 #2")
+        texts = [m.text or "" for m in bot.api.messages(w.group.id)]
+        second_round = texts[texts.index("电梯还是有点异响") :]
+        assert sum("好的，帮您登记" in t for t in second_round) == 1, second_round
+
+
+async def test_2_and_6_a_dispute_is_asked_about_in_its_own_words_and_never_names_its_handler(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        await w.resident.says(w.group, "楼上天天半夜吵，吵死了")
+        notice = await w.group.expect_message("已收到一起邻里纠纷反映")
+        assert "楼栋长" in (notice.text or "") and "网格员会私下联系" not in (notice.text or "")
+        head = bot.private(w.head)
+        card = await head.expect_message("邻里纠纷 #1")
+        job = await dispatched(bot, w, card, head)
+        await w.group.expect_edit("已安排专人私下处理")
+        await w.volunteer.presses(bot.private(w.volunteer), job, "已处理")
+        await bot.private(w.resident).expect_message("您获得 2 分")
+        question = await bot.private(w.resident).expect_message("问题解决了吗？双方还有矛盾吗？")
+        assert "修好了吗" not in (question.text or "")
+        await bot.settle()
+        shown = everything_shown(bot, w.group)
+        for name in ("李楼长", "陈志愿", "王小明"):
+            assert name not in shown, shown
+
+
+async def test_8_the_picker_answers_the_press_and_the_history_says_to_whom(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        await w.resident.says(w.group, "3单元电梯坏了，困人了")
+        card = await w.group.expect_message("工单 #1")
+        await w.head.presses(w.group, card, "确认")
+        await w.group.expect_edit("已确认")
+        await w.head.presses(w.group, card, "派单")
+        chooser = await w.group.expect_message("#1 派给谁处理？")
+        assert chooser.message_id != card.message_id
+        assert chooser.message["reply_to_message"]["message_id"] == card.message_id
+        assert "工单 #1" in (bot.api.message(w.group.id, card.message_id).text or "")
+        await w.head.presses(w.group, chooser, "陈志愿")
+        await w.group.expect_edit("派单给 陈志愿")
+        await w.head.says(bot.private(w.head), "/ticket 1")
+        history = (await bot.private(w.head).expect_message("处理记录")).text or ""
+        assert "李楼长 派单给 陈志愿" in history, history
