@@ -86,3 +86,48 @@ async def test_8_the_picker_answers_the_press_and_the_history_says_to_whom(datab
         await w.head.says(bot.private(w.head), "/ticket 1")
         history = (await bot.private(w.head).expect_message("处理记录")).text or ""
         assert "李楼长 派单给 陈志愿" in history, history
+
+
+async def test_1_and_3_every_affected_resident_keeps_a_say_and_a_reopen_takes_the_points_back(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        await w.resident.says(w.group, "3单元电梯坏了，困人了")
+        card = await w.group.expect_message("工单 #1")
+        await w.neighbour.says(w.group, "电梯又坏了，还是不能用")
+        await w.neighbour.presses(w.group, await w.group.expect_message("是同一个问题吗？"), "+1")
+        await w.group.expect_edit("共 2 位邻居")
+        volunteer = bot.private(w.volunteer)
+        job = await dispatched(bot, w, card, w.group)
+        await w.volunteer.presses(volunteer, job, "已处理")
+        await volunteer.expect_message("您获得 10 分：完成工单 #1")
+        reporter, neighbour = bot.private(w.resident), bot.private(w.neighbour)
+        await reporter.expect_message("您获得 2 分")
+        mine = await reporter.expect_message("修好了吗？")
+        theirs = await neighbour.expect_message("修好了吗？")
+
+        await w.resident.presses(reporter, mine, "已解决")
+        await reporter.expect_edit("请为这次处理打分")
+        await bot.settle()
+        assert [label for label, _ in bot.api.message(neighbour.id, theirs.message_id).buttons] == ["已解决", "没解决"]
+        assert "已处理，等待居民确认" in (bot.api.message(w.group.id, card.message_id).text or "")
+
+        await w.neighbour.presses(neighbour, theirs, "没解决")
+        await neighbour.expect_edit("已重新打开 #1")
+        job = await volunteer.expect_message("没解决，已重新打开")
+        reversal = await volunteer.expect_message("您的一笔积分被撤销：−10 分")
+        assert "没解决" in (reversal.text or "")
+        await w.group.expect_edit("居民反馈没解决")
+        await w.volunteer.says(volunteer, "积分明细")
+        ledger = (await volunteer.expect_message("10")).text or ""
+        assert "收回" in ledger, ledger
+
+        await w.volunteer.presses(volunteer, job, "已处理")
+        await volunteer.expect_message("您获得 10 分：完成工单 #1")
+        mine, theirs = await reporter.expect_message("修好了吗？"), await neighbour.expect_message("修好了吗？")
+        await w.resident.presses(reporter, mine, "已解决")
+        await reporter.expect_edit("请为这次处理打分")
+        await w.neighbour.presses(neighbour, theirs, "已解决")
+        await neighbour.expect_edit("请为这次处理打分")
+        await w.group.expect_edit("✅ 已解决")

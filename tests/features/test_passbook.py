@@ -186,15 +186,20 @@ async def test_automatic_awards_fire_once_even_when_the_update_comes_twice(datab
         question = await bot.private(w.neighbour).expect_message("修好了吗？")
         await w.neighbour.presses(bot.private(w.neighbour), question, "没解决")
         job = await volunteer.expect_message("没解决，已重新打开")
-        await w.volunteer.presses(volunteer, job, "已处理")  # resolved a second time: no second award
+        await volunteer.expect_message("您的一笔积分被撤销：−10 分")  # 没解决 takes the round's points back
+        await w.volunteer.presses(volunteer, job, "已处理")  # the second round earns them again, once
         await bot.private(w.neighbour).expect_message("修好了吗？")
         await bot.settle()
-        assert len(sent(bot, volunteer, "您获得")) == 1 and len(sent(bot, bot.private(w.neighbour), "您获得")) == 1
+        assert len(sent(bot, volunteer, "您获得")) == 2 and len(sent(bot, bot.private(w.neighbour), "您获得")) == 1
         assert len(sent(bot, bot.private(w.resident), "您获得")) == 1
 
         assert [(e.delta, e.source) for e in await entries(bot, w.resident)] == [(10, "event")]
         assert [(e.delta, e.source) for e in await entries(bot, w.neighbour)] == [(2, "report")]
-        assert [(e.delta, e.source) for e in await entries(bot, w.volunteer)] == [(10, "ticket")]
+        assert [(e.delta, e.source) for e in await entries(bot, w.volunteer)] == [
+            (10, "ticket"),
+            (-10, "entry"),
+            (10, "ticket"),
+        ]
 
 
 async def test_confirmed_reports_earn_only_up_to_the_daily_cap(database_url: str) -> None:
