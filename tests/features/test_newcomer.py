@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from sandbox.state import StoredMessage
-from tests.features.harness import EDIT_METHODS, SEND_METHODS, BotUnderTest, ChatView, running_bot
+from tests.features.harness import (
+    EDIT_METHODS,
+    SEND_METHODS,
+    BotUnderTest,
+    ChatView,
+    ManualClock,
+    local_day_at,
+    running_bot,
+)
+from tests.features.test_events import publish
 from tests.features.tickets_world import Building, building
 
 
@@ -131,3 +140,30 @@ async def test_1_and_3_every_affected_resident_keeps_a_say_and_a_reopen_takes_th
         await w.neighbour.presses(neighbour, theirs, "已解决")
         await neighbour.expect_edit("请为这次处理打分")
         await w.group.expect_edit("✅ 已解决")
+
+
+async def test_9_and_10_only_someone_with_a_place_checks_in_and_early_codes_say_when(database_url: str) -> None:
+    clock = ManualClock()
+    async with running_bot(database_url, clock=clock) as bot:
+        w = await building(bot)
+        _, code = await publish(bot, w, ["义诊", "明天上午9点", "社区活动室", "2", "5"])
+        card = await w.group.expect_message("🎪 义诊")
+        await w.resident.presses(w.group, card, "报名")
+        await w.group.expect_edit("已报名 1 / 2")
+        await w.neighbour.presses(w.group, card, "报名")
+        await w.group.expect_edit("已报名 2 / 2")
+        await w.head.presses(w.group, card, "报名")
+        await w.group.expect_edit("候补 1")
+        await w.head.presses(w.group, card, "取消报名")
+        await w.head.expect_answer("已取消报名")
+
+        await w.resident.says(w.group, f"签到 {code}")
+        await w.group.expect_message("明天 06:00 开放签到")
+        clock.now = local_day_at(clock.now, 1, 9)
+        await w.head.says(w.group, f"签到 {code}")
+        await w.group.expect_message("名额已满，您不在报名名单上")
+        await w.resident.says(w.group, f"签到 {code}")
+        await w.group.expect_message("签到成功：义诊")
+        await bot.settle()
+        assert "已报名 2 / 2" in (bot.api.message(w.group.id, card.message_id).text or "")
+        await bot.private(w.head).expect_nothing()

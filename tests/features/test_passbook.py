@@ -164,6 +164,7 @@ async def test_automatic_awards_fire_once_even_when_the_update_comes_twice(datab
         check_in = await w.resident.says(w.group, f"签到 {code}")
         await w.group.expect_message("签到成功：义诊")
         await bot.private(w.resident).expect_message("您获得 10 分：活动签到：义诊")
+        await w.group.expect_edit("已报名 1")  # a walk-in takes a place: the card counts them
         bot.api.inject_raw(redelivered(check_in, fresh_id=False))
         await w.group.expect_nothing()
         bot.api.inject_raw(redelivered(check_in, fresh_id=True))  # the same message is the same message
