@@ -301,12 +301,17 @@ def _int_value(name: str, value: Any) -> int:
         raise SandboxInputError(f"{name} 必须是整数") from exc
 
 
+FIELD_WORDS = {"text": "消息", "data": "按钮"}
+"""What a person calls a field of the page's requests, for the toasts that refuse it."""
+
+
 def _text_field(body: JsonDict, name: str) -> str:
     value = body.get(name)
+    word = FIELD_WORDS.get(name, name)
     if not isinstance(value, str) or not value.strip():
-        raise SandboxInputError(f"{name} 不能为空")
+        raise SandboxInputError(f"{word}不能为空")
     if len(value) > MAX_SAY_LENGTH:
-        raise SandboxInputError(f"{name} 太长（最多 {MAX_SAY_LENGTH} 字）")
+        raise SandboxInputError(f"{word}太长了（最多 {MAX_SAY_LENGTH} 字），请分几条发送")
     return value
 
 

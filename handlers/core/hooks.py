@@ -36,6 +36,14 @@ class TicketResolved:
 
 
 @dataclass(frozen=True)
+class TicketReopened:
+    """A resident said a resolved ticket is not fixed (没解决): it is back to work."""
+
+    ticket: Ticket
+    building: Place
+
+
+@dataclass(frozen=True)
 class Attended:
     """A person checked in to an occurrence of an event for the first time (by code, or marked by an organiser)."""
 

@@ -14,6 +14,8 @@ from models.base import AsyncSession
 from models.events import Event, Occurrence, Rsvp, RsvpStatus, occurrence_by_code, rsvp_of, rsvps_of
 
 CHECKIN_WINDOW = timedelta(hours=3)
+CHECKIN_LOOKAHEAD = timedelta(days=60)
+"""How far ahead a code is still recognised, to say when its check-in opens rather than that it is unknown."""
 
 
 async def on_rsvp(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
@@ -96,25 +98,47 @@ async def record_attendance(session: AsyncSession, *, occurrence: Occurrence, pe
         session.add(rsvp)
     if rsvp.checked_in_at is not None:
         return False
-    rsvp.checked_in_at = now
+    rsvp.status, rsvp.checked_in_at = RsvpStatus.GOING, now
     await session.flush()
     return True
 
 
+async def has_a_place(session: AsyncSession, event: Event, occurrence: Occurrence, person_id: int) -> bool:
+    """Who may check in: someone signed up (going), or anyone while a place is free (they take it).
+    A cancelled or waiting person with the event full has no place, so the card, the list and the file agree."""
+    rsvps = await rsvps_of(session, occurrence_id=occurrence.id or 0)
+    mine = next((r for r in rsvps if r.person_id == person_id), None)
+    if mine is not None and (mine.status == RsvpStatus.GOING or mine.checked_in_at is not None):
+        return True
+    going = sum(r.status == RsvpStatus.GOING for r in rsvps)
+    return event.capacity is None or going < event.capacity
+
+
 async def check_in(ctx: Context, message: IncomingMessage) -> None:
-    """签到 CODE: check in to an occurrence starting within three hours of now."""
+    """签到 CODE: check in to an occurrence starting within three hours of now, if one has a place."""
     code = message.args.strip()
     if not code.isdigit():
         ctx.reply(ctx.t("event.checkin_usage"), quote=ctx.in_group)
         return
     occurrence = await occurrence_by_code(
-        ctx.session, code=code, after=ctx.now - CHECKIN_WINDOW, before=ctx.now + CHECKIN_WINDOW
+        ctx.session, code=code, after=ctx.now - CHECKIN_WINDOW, before=ctx.now + CHECKIN_LOOKAHEAD
     )
     event = await ctx.session.get(Event, occurrence.event_id) if occurrence else None
     if occurrence is None or event is None:
         ctx.reply(ctx.t("event.checkin_unknown"), quote=ctx.in_group)
         return
-    first = await record_attendance(ctx.session, occurrence=occurrence, person_id=ctx.person.id or 0, now=ctx.now)
+    if occurrence.starts_at > ctx.now + CHECKIN_WINDOW:
+        opens = spoken_time(
+            occurrence.starts_at - CHECKIN_WINDOW, now=ctx.now, timezone=ctx.config.timezone, locale=ctx.locale
+        )
+        ctx.reply(ctx.t("event.checkin_early", title=event.title, opens=opens), quote=ctx.in_group)
+        return
+    person_id = ctx.person.id or 0
+    if not await has_a_place(ctx.session, event, occurrence, person_id):
+        ctx.reply(ctx.t("event.checkin_full", title=event.title), quote=ctx.in_group)
+        return
+    first = await record_attendance(ctx.session, occurrence=occurrence, person_id=person_id, now=ctx.now)
     ctx.reply(ctx.t("event.checked_in" if first else "event.checkin_already", title=event.title), quote=ctx.in_group)
     if first:
-        await ctx.emit(Attended(event, occurrence, ctx.person.id or 0))
+        await ctx.emit(Attended(event, occurrence, person_id))
+        await refresh_cards(ctx, event, occurrence)

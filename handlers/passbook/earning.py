@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from handlers.common.reach import home_group
 from handlers.core.context import Context
-from handlers.core.hooks import Attended, ReportConfirmed, TicketResolved
+from handlers.core.hooks import Attended, ReportConfirmed, TicketReopened, TicketResolved
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send, in_pairs
 from handlers.passbook.rules import (
     AWARDER_ROLES,
@@ -26,7 +26,7 @@ from handlers.passbook.rules import (
 )
 from handlers.passbook.texts import translate
 from models.chats import Chat, active_chats_in
-from models.ledger import InsufficientPoints, balance_of, post_entry
+from models.ledger import InsufficientPoints, balance_of, entry_by_key, post_entry
 from models.passbook import (
     AwardDraft,
     EntryKind,
@@ -48,6 +48,7 @@ from models.people import (
     person_by_id,
 )
 from models.places import Place, PlaceKind, place_by_id, places_within
+from models.tickets import Ticket, events_of
 
 MANUAL, REPORT, TICKET, EVENT, ENTRY = "manual", "report", "ticket", "event", "entry"
 AMOUNT_CHOICES = (5, 10, 20, 50)
@@ -522,8 +523,27 @@ async def award_volunteer_resolution(ctx: Context, hook: TicketResolved) -> None
         return
     category = translate(ctx.config.default_locale, f"category.{ticket.category}")
     reason = translate(ctx.config.default_locale, "passbook.reason_ticket", number=ticket.id, category=category)
-    key = f"ticket:{ticket.id}:resolved"
+    key = resolution_key(ticket, await reopens_of(ctx, ticket))
     await give(ctx, Award(volunteer, points, reason, TICKET, ticket.id, None, key, community_id_of(building)))
+
+
+def resolution_key(ticket: Ticket, reopens: int) -> str:
+    """The award for resolving a ticket, once per round of work (a reopened ticket can be earned again)."""
+    return f"ticket:{ticket.id}:resolved" + (f":{reopens}" if reopens else "")
+
+
+async def reopens_of(ctx: Context, ticket: Ticket) -> int:
+    return sum(e.action == "reopen" for e in await events_of(ctx.session, ticket_id=ticket.id or 0))
+
+
+async def reverse_resolution_award(ctx: Context, hook: TicketReopened) -> None:
+    """没解决: the points paid when the ticket was marked 已处理 are taken back, by a visible reversal entry."""
+    ticket = hook.ticket
+    entry = await entry_by_key(ctx.session, idempotency_key=resolution_key(ticket, await reopens_of(ctx, ticket) - 1))
+    if entry is None:
+        return
+    reason = translate(ctx.config.default_locale, "passbook.reason_reopened", number=ticket.id)
+    await reverse(ctx, entry, reason)
 
 
 async def award_confirmed_report(ctx: Context, hook: ReportConfirmed) -> None:

@@ -4,7 +4,7 @@ Its modules stand side by side on the ledger (models/ledger.py), the rules and t
 from __future__ import annotations
 
 from handlers.core.feature import Command, CommandHandler, Feature, TextStep
-from handlers.core.hooks import Attended, Listen, ReportConfirmed, TicketResolved
+from handlers.core.hooks import Attended, Listen, ReportConfirmed, TicketReopened, TicketResolved
 from handlers.core.types import ChatKind
 from handlers.passbook import checking, earning, exports, shop, shop_admin
 from handlers.passbook.keepers import SHOP_KEEPERS
@@ -86,6 +86,7 @@ FEATURE = Feature(
     listens=(
         Listen(ReportConfirmed, earning.award_confirmed_report),
         Listen(TicketResolved, earning.award_volunteer_resolution),
+        Listen(TicketReopened, earning.reverse_resolution_award),
         Listen(Attended, earning.award_attendance),
     ),
     settings=passbook_from,

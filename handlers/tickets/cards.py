@@ -40,13 +40,17 @@ def card_text(locale: str, ticket: Ticket, *, place: str, assignee: str | None, 
     return "\n".join(lines)
 
 
-def public_dispute_text(locale: str, ticket: Ticket, assignee: str | None) -> str:
-    """What the group sees of a dispute: that it was received, never who or what."""
+HANDLED_BY_SOMEONE = (TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS)
+
+
+def public_dispute_text(locale: str, ticket: Ticket) -> str:
+    """What the group sees of a dispute: that it was received, never who, what, or who handles it."""
+    if ticket.status in HANDLED_BY_SOMEONE:
+        status = translate(locale, "card.dispute_handling")
+    else:
+        status = status_line(locale, ticket, None)
     return "\n".join(
-        [
-            translate(locale, "card.dispute_public", number=ticket.id),
-            translate(locale, "card.status", status=status_line(locale, ticket, assignee)),
-        ]
+        [translate(locale, "card.dispute_public", number=ticket.id), translate(locale, "card.status", status=status)]
     )
 
 

@@ -9,6 +9,7 @@ from handlers.tickets.service import MANAGERS, full_card, name_of
 from models.places import PlaceKind, place_by_id, places_within
 from models.tickets import (
     Ticket,
+    TicketEvent,
     affected_people,
     count_open_in,
     count_reported_by,
@@ -40,6 +41,13 @@ def line(ctx: Context, ticket: Ticket) -> str:
         status=status_line(ctx.locale, ticket, None).split("\n")[0],
         text=text,
     )
+
+
+def action_words(ctx: Context, event: TicketEvent) -> str:
+    """What a history line says was done; a dispatch says to whom."""
+    if event.action == "assign" and event.note:
+        return ctx.t("ticket.assigned_to", name=event.note)
+    return ctx.t(f"action.{event.action}")
 
 
 async def ticket_list(ctx: Context, page: int) -> tuple[str, Keyboard]:
@@ -100,5 +108,5 @@ async def ticket_detail(ctx: Context, message: IncomingMessage) -> None:
     for event in await events_of(ctx.session, ticket_id=ticket.id or 0):
         who = await name_of(ctx, event.actor_id) or ctx.t("ticket.system")
         when = event.created_at.astimezone(ctx.config.timezone).strftime("%m-%d %H:%M")
-        lines.append(ctx.t("ticket.event", time=when, who=who, action=ctx.t(f"action.{event.action}")))
+        lines.append(ctx.t("ticket.event", time=when, who=who, action=action_words(ctx, event)))
     ctx.reply("\n".join(lines))

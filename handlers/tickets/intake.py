@@ -53,10 +53,14 @@ def new_offer(ctx: Context, report: Report, kind: str, candidate: int | None = N
     )
 
 
-async def propose(ctx: Context, report: Report) -> None:
-    """Open the ticket, unless a similar open one exists: then ask whether it is the same problem."""
+async def propose(ctx: Context, report: Report, *, in_place: bool = False) -> None:
+    """Open the ticket, unless a similar open one exists: then ask whether it is the same problem.
+
+    `in_place`: the answer replaces the question whose button was pressed (one bubble, not two)."""
     duplicate = await find_duplicate(ctx, report)
     if duplicate is None:
+        if in_place:
+            ctx.edit_pressed(ctx.t("intake.ask_accepted"))
         await open_from(ctx, report)
         return
     offer = new_offer(ctx, report, "duplicate", duplicate.id)
@@ -66,7 +70,11 @@ async def propose(ctx: Context, report: Report) -> None:
         (Button(ctx.t("button.same"), f"i:same:{offer.id}"), Button(ctx.t("button.new_issue"), f"i:new:{offer.id}")),
     )
     shown = ctx.t("category.dispute") if duplicate.private else short(duplicate.text)
-    ctx.reply(ctx.t("intake.duplicate", number=duplicate.id, text=shown), buttons=buttons, quote=True)
+    question = ctx.t("intake.duplicate", number=duplicate.id, text=shown)
+    if in_place:
+        ctx.edit_pressed(question, buttons=buttons)
+    else:
+        ctx.reply(question, buttons=buttons, quote=True)
 
 
 async def open_from(ctx: Context, report: Report) -> Ticket:
@@ -155,8 +163,7 @@ async def on_offer(ctx: Context, callback: IncomingCallback, parts: list[str]) -
     if answer == "same" and offer.candidate_ticket_id is not None:
         await plus_one(ctx, offer.candidate_ticket_id)
     elif answer == "yes":
-        ctx.edit_pressed(ctx.t("intake.ask_accepted"))
-        await propose(ctx, report)
+        await propose(ctx, report, in_place=True)
     elif answer == "new":
         ctx.edit_pressed(ctx.t("intake.ask_accepted"))
         await open_from(ctx, report)

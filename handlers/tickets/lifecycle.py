@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 
 from handlers.common.roles import may_act_on
 from handlers.core.context import Context
-from handlers.core.hooks import ReportConfirmed, TicketResolved
-from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard
+from handlers.core.hooks import ReportConfirmed, TicketReopened, TicketResolved
+from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard, Send
 from handlers.tickets.cards import STARS, assignee_buttons, rating_buttons, revisit_buttons, short, status_line
 from handlers.tickets.rules import TRANSITIONS, Sla, allowed, refresh_timer, start_stage, target
 from handlers.tickets.service import (
@@ -21,7 +21,15 @@ from handlers.tickets.service import (
     revisit_in_group,
 )
 from models.people import Role, holders_over
-from models.tickets import Ticket, TicketStatus, add_affected, affected_people, newest_assigned_to, open_tickets_in
+from models.tickets import (
+    Ticket,
+    TicketStatus,
+    add_affected,
+    affected_people,
+    events_of,
+    newest_assigned_to,
+    open_tickets_in,
+)
 
 ASSIGNABLE = (Role.GRID_WORKER, Role.VOLUNTEER, Role.BUILDING_HEAD)
 MAX_CHOICES = 8
@@ -57,7 +65,7 @@ async def merge(ctx: Context, ticket: Ticket, arg: str | None) -> None:
             ctx.answer(ctx.t("ticket.no_merge_target"), alert=True)
             return
         rows = [(Button(f"#{t.id} {short(t.text, 16)}", f"t:merge:{ticket.id}:{t.id}"),) for t in others]
-        ctx.edit_pressed(ctx.t("ticket.choose_merge", number=ticket.id), buttons=(*rows, back(ctx, ticket)))
+        ask_below(ctx, ctx.t("ticket.choose_merge", number=ticket.id), (*rows, back(ctx, ticket)))
         ctx.answer()
         return
     into = await ctx.session.get(Ticket, int(arg)) if arg.isdigit() else None
@@ -71,9 +79,25 @@ async def merge(ctx: Context, ticket: Ticket, arg: str | None) -> None:
     for person_id in [ticket.reporter_id, *await affected_people(ctx.session, ticket_id=ticket.id or 0)]:
         if person_id != into.reporter_id:
             await add_affected(ctx.session, ticket_id=into.id or 0, person_id=person_id, now=ctx.now)
+    ctx.edit_pressed(ctx.t("status.duplicate", target=into.id))
     await refresh_cards(ctx, ticket)
     await refresh_cards(ctx, into)
     ctx.answer()
+
+
+def ask_below(ctx: Context, text: str, buttons: Keyboard) -> None:
+    """A picker as a new message answering the card whose button was pressed, where the presser is looking;
+    the card itself keeps showing the ticket."""
+    assert isinstance(ctx.incoming, IncomingCallback)
+    ctx.effects.add(
+        Send(
+            platform=ctx.platform,
+            chat_id=ctx.incoming.chat.platform_chat_id,
+            text=text,
+            buttons=buttons,
+            reply_to_message_id=ctx.incoming.message_id,
+        )
+    )
 
 
 def back(ctx: Context, ticket: Ticket) -> tuple[Button, ...]:
@@ -89,7 +113,7 @@ async def assign(ctx: Context, ticket: Ticket, arg: str | None) -> None:
             ctx.answer(ctx.t("ticket.no_assignee"), alert=True)
             return
         rows = [(Button(p.display_name, f"t:assign:{ticket.id}:{p.id}"),) for p in candidates[:MAX_CHOICES]]
-        ctx.edit_pressed(ctx.t("ticket.choose_assignee", number=ticket.id), buttons=(*rows, back(ctx, ticket)))
+        ask_below(ctx, ctx.t("ticket.choose_assignee", number=ticket.id), (*rows, back(ctx, ticket)))
         ctx.answer()
         return
     chosen = next((p for p in candidates if str(p.id) == arg), None)
@@ -108,12 +132,14 @@ async def assign(ctx: Context, ticket: Ticket, arg: str | None) -> None:
     )
     refresh_timer(ticket, ctx.setting(Sla))
     await notify_assignee(ctx, ticket)
+    ctx.edit_pressed(ctx.t("ticket.assigned_to", name=chosen.display_name))
     await refresh_cards(ctx, ticket)
     ctx.answer("👷")
 
 
 async def back_to_card(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
-    await refresh_cards(ctx, ticket)
+    """返回 on a picker: the picker closes; the card was never changed."""
+    ctx.edit_pressed(ctx.t("ticket.choice_closed"))
     ctx.answer()
 
 
@@ -126,14 +152,14 @@ async def start(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
 
 
 async def resolve(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
-    """回: the handler says it is done; the reporter and every +1 are asked 修好了吗？"""
+    """回: the handler says it is done; the reporter and every +1 are asked, in words that fit the category."""
     await record(ctx, ticket, "resolve", actor_id=ctx.person.id, to_status=target("resolve"), chat_id=ctx.chat.id)
     ticket.resolved_at = ctx.now
     refresh_timer(ticket, ctx.setting(Sla))
     ctx.edit_pressed(ctx.t("ticket.done_private", number=ticket.id))
-    question = ctx.t("ticket.revisit", number=ticket.id, text=short(ticket.text))
+    question = ctx.t(f"ticket.revisit_{ticket.category}", number=ticket.id, text=short(ticket.text))
     buttons = revisit_buttons(ctx.locale, ticket)
-    for person_id in [ticket.reporter_id, *await affected_people(ctx.session, ticket_id=ticket.id or 0)]:
+    for person_id in await residents_of(ctx, ticket):
         await ctx.tell(
             person_id,
             question,
@@ -147,19 +173,41 @@ async def resolve(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
 
 
 async def verify(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
-    """访: the resident says it is fixed; ask for a rating."""
-    await record(ctx, ticket, "verify", actor_id=ctx.person.id, to_status=target("verify"), chat_id=ctx.chat.id)
-    ticket.closed_at, ticket.next_timer_at = ctx.now, None
+    """访: one resident says it is fixed and is asked for a rating; the ticket is verified once every affected
+    resident has said so (or nobody objected in time, `timers.auto_verify`) — until then anyone may still say 没解决."""
+    waiting = await still_to_answer(ctx, ticket)
+    if ctx.person.id not in waiting:
+        ctx.answer(ctx.t("ticket.already_answered"))
+        return
+    last = waiting == {ctx.person.id}
+    await record(
+        ctx, ticket, "verify", actor_id=ctx.person.id, to_status=target("verify") if last else None, chat_id=ctx.chat.id
+    )
+    if last:
+        ticket.closed_at, ticket.next_timer_at = ctx.now, None
     ctx.edit_pressed(ctx.t("ticket.rate"), buttons=rating_buttons(ticket))
-    await close_other_revisits(ctx, ticket)
     await refresh_cards(ctx, ticket)
     ctx.answer("🎉")
 
 
-async def close_other_revisits(ctx: Context, ticket: Ticket) -> None:
-    for person_id in [ticket.reporter_id, *await affected_people(ctx.session, ticket_id=ticket.id or 0)]:
+async def residents_of(ctx: Context, ticket: Ticket) -> list[int]:
+    """The reporter and every neighbour who said they are affected (+1)."""
+    return [ticket.reporter_id, *await affected_people(ctx.session, ticket_id=ticket.id or 0)]
+
+
+async def still_to_answer(ctx: Context, ticket: Ticket) -> set[int]:
+    """The affected residents who have not said 已解决 since the ticket was last marked 已处理."""
+    events = await events_of(ctx.session, ticket_id=ticket.id or 0)
+    since = max((i for i, e in enumerate(events) if e.action == "resolve"), default=-1)
+    fixed = {e.actor_id for e in events[since + 1 :] if e.action == "verify"}
+    return set(await residents_of(ctx, ticket)) - fixed
+
+
+async def close_other_revisits(ctx: Context, ticket: Ticket, text: str) -> None:
+    """The other residents' open 回访 questions show `text` (they will be asked again after the next 已处理)."""
+    for person_id in await residents_of(ctx, ticket):
         if person_id != ctx.person.id:
-            ctx.effects.add(Edit(text=ctx.t("status.verified"), ref_key=f"ticket:{ticket.id}:r:{person_id}"))
+            ctx.effects.add(Edit(text=text, ref_key=f"ticket:{ticket.id}:r:{person_id}"))
 
 
 async def reopen(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
@@ -173,13 +221,15 @@ async def reopen(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
         buttons: Keyboard = assignee_buttons(ctx.locale, ticket) if person_id == ticket.assignee_id else ()
         await ctx.tell(int(person_id or 0), text, buttons, fallback=await knock_for(ctx, ticket, int(person_id or 0)))
     ctx.edit_pressed(ctx.t("ticket.reopened_reply", number=ticket.id))
+    await close_other_revisits(ctx, ticket, ctx.t("ticket.reopened_by_neighbour", number=ticket.id))
     await refresh_cards(ctx, ticket)
+    await ctx.emit(TicketReopened(ticket, await building_of(ctx, ticket)))
     ctx.answer()
 
 
 async def rate(ctx: Context, ticket: Ticket, arg: str | None) -> None:
     stars = int(arg) if arg and arg.isdigit() and 1 <= int(arg) <= 5 else None
-    if stars is None or ticket.status != TicketStatus.VERIFIED:
+    if stars is None or ticket.status not in (TicketStatus.RESOLVED, TicketStatus.VERIFIED):
         ctx.answer(ctx.t("button.stale"))
         return
     ticket.rating = stars
@@ -220,8 +270,7 @@ async def may_press(ctx: Context, ticket: Ticket, action: str) -> str | None:
         return None if await may_act_on(ctx, await building_of(ctx, ticket), MANAGERS) else ctx.t("button.refused")
     if action in ASSIGNEE_ACTIONS:
         return None if ticket.assignee_id == ctx.person.id else ctx.t("ticket.not_assignee")
-    residents = [ticket.reporter_id, *await affected_people(ctx.session, ticket_id=ticket.id or 0)]
-    return None if ctx.person.id in residents else ctx.t("ticket.not_reporter")
+    return None if ctx.person.id in await residents_of(ctx, ticket) else ctx.t("ticket.not_reporter")
 
 
 async def on_ticket_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:

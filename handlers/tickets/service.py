@@ -59,7 +59,7 @@ async def full_card(work: Work, ticket: Ticket) -> str:
 async def refresh_cards(work: Work, ticket: Ticket) -> None:
     """Edit every card of this ticket (the group's and the handlers' private ones) to its current state."""
     full = await full_card(work, ticket)
-    public = public_dispute_text(work.locale, ticket, await name_of(work, ticket.assignee_id))
+    public = public_dispute_text(work.locale, ticket)
     for ref in ticket.card_refs:
         in_group = ref.endswith(":g")
         text = public if in_group and ticket.private else full
@@ -157,7 +157,7 @@ async def post_group_card(work: Work, ticket: Ticket, group: Chat, *, quote: str
     ref = f"ticket:{ticket.id}:g"
     buttons: Keyboard = ()
     if ticket.private:
-        text, buttons = public_dispute_text(work.locale, ticket, None), ()
+        text, buttons = public_dispute_text(work.locale, ticket), ()
     else:
         text, buttons = await full_card(work, ticket), manager_buttons(work.locale, ticket)
     work.effects.add(

@@ -82,9 +82,11 @@ async def test_capacity_waiting_list_promotion_reminders_and_check_in(database_u
         await w.group.expect_message("「义诊」还有 30 分钟开始（今天 09:00）")
 
         clock.now = starts
-        await w.neighbour.says(w.group, f"签到 {code}")
+        await w.neighbour.says(w.group, f"签到 {code}")  # cancelled, and the places are taken
+        await w.group.expect_message("名额已满，您不在报名名单上")
+        await w.resident.says(w.group, f"签到 {code}")
         await w.group.expect_message("签到成功：义诊")
-        await w.neighbour.says(w.group, f"签到 {code}")
+        await w.resident.says(w.group, f"签到 {code}")
         await w.group.expect_message("已经签过到了")
         await w.neighbour.says(w.group, "签到 0000")
         await w.group.expect_message("没有找到这个签到码")

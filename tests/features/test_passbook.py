@@ -164,6 +164,7 @@ async def test_automatic_awards_fire_once_even_when_the_update_comes_twice(datab
         check_in = await w.resident.says(w.group, f"签到 {code}")
         await w.group.expect_message("签到成功：义诊")
         await bot.private(w.resident).expect_message("您获得 10 分：活动签到：义诊")
+        await w.group.expect_edit("已报名 1")  # a walk-in takes a place: the card counts them
         bot.api.inject_raw(redelivered(check_in, fresh_id=False))
         await w.group.expect_nothing()
         bot.api.inject_raw(redelivered(check_in, fresh_id=True))  # the same message is the same message
@@ -177,7 +178,7 @@ async def test_automatic_awards_fire_once_even_when_the_update_comes_twice(datab
         await bot.private(w.neighbour).expect_message("您获得 2 分：报告问题 #1 已确认")
         bot.api.inject_raw(redelivered(confirm, fresh_id=False))
         await w.head.presses(w.group, card, "派单")
-        await w.head.presses(w.group, await w.group.expect_edit("派给谁"), "陈志愿")
+        await w.head.presses(w.group, await w.group.expect_message("派给谁"), "陈志愿")
         volunteer = bot.private(w.volunteer)
         job = await volunteer.expect_message("新的派单")
         done = await w.volunteer.presses(volunteer, job, "已处理")
@@ -186,15 +187,20 @@ async def test_automatic_awards_fire_once_even_when_the_update_comes_twice(datab
         question = await bot.private(w.neighbour).expect_message("修好了吗？")
         await w.neighbour.presses(bot.private(w.neighbour), question, "没解决")
         job = await volunteer.expect_message("没解决，已重新打开")
-        await w.volunteer.presses(volunteer, job, "已处理")  # resolved a second time: no second award
+        await volunteer.expect_message("您的一笔积分被撤销：−10 分")  # 没解决 takes the round's points back
+        await w.volunteer.presses(volunteer, job, "已处理")  # the second round earns them again, once
         await bot.private(w.neighbour).expect_message("修好了吗？")
         await bot.settle()
-        assert len(sent(bot, volunteer, "您获得")) == 1 and len(sent(bot, bot.private(w.neighbour), "您获得")) == 1
+        assert len(sent(bot, volunteer, "您获得")) == 2 and len(sent(bot, bot.private(w.neighbour), "您获得")) == 1
         assert len(sent(bot, bot.private(w.resident), "您获得")) == 1
 
         assert [(e.delta, e.source) for e in await entries(bot, w.resident)] == [(10, "event")]
         assert [(e.delta, e.source) for e in await entries(bot, w.neighbour)] == [(2, "report")]
-        assert [(e.delta, e.source) for e in await entries(bot, w.volunteer)] == [(10, "ticket")]
+        assert [(e.delta, e.source) for e in await entries(bot, w.volunteer)] == [
+            (10, "ticket"),
+            (-10, "entry"),
+            (10, "ticket"),
+        ]
 
 
 async def test_confirmed_reports_earn_only_up_to_the_daily_cap(database_url: str) -> None:

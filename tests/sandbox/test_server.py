@@ -506,7 +506,8 @@ async def test_sandbox_join_adds_the_bot(api: LocalBotApi, bot: Bot, sandbox: Te
 @pytest.mark.parametrize(
     ("path", "body", "message"),
     [
-        ("/sandbox/api/say", {"chat_id": GROUP_ID, "user_id": 7001001, "text": "  "}, "text 不能为空"),
+        ("/sandbox/api/say", {"chat_id": GROUP_ID, "user_id": 7001001, "text": "  "}, "消息不能为空"),
+        ("/sandbox/api/say", {"chat_id": GROUP_ID, "user_id": 7001001, "text": "长" * 4097}, "消息太长了"),
         ("/sandbox/api/say", {"chat_id": 42, "user_id": 7001001, "text": "hi"}, "未知的 chat_id"),
         ("/sandbox/api/say", {"chat_id": GROUP_ID, "user_id": 5, "text": "hi"}, "未知的 user_id"),
         ("/sandbox/api/say", {"chat_id": 7001002, "user_id": 7001001, "text": "hi"}, "自己的私聊"),

@@ -1,0 +1,169 @@
+"""Transcripts of what a newcomer's week in the sandbox showed (issue 19), one per numbered finding."""
+
+from __future__ import annotations
+
+from sandbox.state import StoredMessage
+from tests.features.harness import (
+    EDIT_METHODS,
+    SEND_METHODS,
+    BotUnderTest,
+    ChatView,
+    ManualClock,
+    local_day_at,
+    running_bot,
+)
+from tests.features.test_events import publish
+from tests.features.tickets_world import Building, building
+
+
+def everything_shown(bot: BotUnderTest, chat: ChatView) -> str:
+    """Every text the bot sent or edited into this chat, in order."""
+    return "\n".join(
+        str(c.params.get("text", c.params.get("caption", "")))
+        for c in bot.api.calls
+        if c.method in SEND_METHODS + EDIT_METHODS and int(c.params.get("chat_id", 0)) == chat.id and c.ok
+    )
+
+
+async def dispatched(bot: BotUnderTest, w: Building, card: StoredMessage, where: ChatView) -> StoredMessage:
+    """The head confirms the card in `where` and dispatches it to the volunteer; returns the volunteer's job."""
+    await w.head.presses(where, card, "确认")
+    await where.expect_edit("已确认")
+    await w.head.presses(where, card, "派单")
+    chooser = await where.expect_message("派给谁处理")
+    await w.head.presses(where, chooser, "陈志愿")
+    return await bot.private(w.volunteer).expect_message("新的派单")
+
+
+async def test_13_yes_to_an_unsure_offer_that_finds_a_duplicate_is_one_bubble(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        await w.resident.says(w.group, "电梯有点异响")
+        ask = await w.group.expect_message("需要帮您登记报修吗？")
+        assert "（报修）" not in (ask.text or "")
+        await w.resident.presses(w.group, ask, "是")
+        await w.group.expect_message("工单 #1")
+        await w.resident.says(w.group, "电梯还是有点异响")
+        ask = await w.group.expect_message("需要帮您登记报修吗？")
+        await w.resident.presses(w.group, ask, "是")
+        same = await w.group.expect_edit("是同一个问题吗？")
+        assert same.message_id == ask.message_id
+        await w.resident.presses(w.group, same, "另报新问题")
+        await w.group.expect_edit("好的，帮您登记")
+        await w.group.expect_message("工单 #2")
+        texts = [m.text or "" for m in bot.api.messages(w.group.id)]
+        second_round = texts[texts.index("电梯还是有点异响") :]
+        assert sum("好的，帮您登记" in t for t in second_round) == 1, second_round
+
+
+async def test_2_and_6_a_dispute_is_asked_about_in_its_own_words_and_never_names_its_handler(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        await w.resident.says(w.group, "楼上天天半夜吵，吵死了")
+        notice = await w.group.expect_message("已收到一起邻里纠纷反映")
+        assert "楼栋长" in (notice.text or "") and "网格员会私下联系" not in (notice.text or "")
+        head = bot.private(w.head)
+        card = await head.expect_message("邻里纠纷 #1")
+        job = await dispatched(bot, w, card, head)
+        await w.group.expect_edit("已安排专人私下处理")
+        await w.volunteer.presses(bot.private(w.volunteer), job, "已处理")
+        await bot.private(w.resident).expect_message("您获得 2 分")
+        question = await bot.private(w.resident).expect_message("问题解决了吗？双方还有矛盾吗？")
+        assert "修好了吗" not in (question.text or "")
+        await bot.settle()
+        shown = everything_shown(bot, w.group)
+        for name in ("李楼长", "陈志愿", "王小明"):
+            assert name not in shown, shown
+
+
+async def test_8_the_picker_answers_the_press_and_the_history_says_to_whom(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        await w.resident.says(w.group, "3单元电梯坏了，困人了")
+        card = await w.group.expect_message("工单 #1")
+        await w.head.presses(w.group, card, "确认")
+        await w.group.expect_edit("已确认")
+        await w.head.presses(w.group, card, "派单")
+        chooser = await w.group.expect_message("#1 派给谁处理？")
+        assert chooser.message_id != card.message_id
+        assert chooser.message["reply_to_message"]["message_id"] == card.message_id
+        assert "工单 #1" in (bot.api.message(w.group.id, card.message_id).text or "")
+        await w.head.presses(w.group, chooser, "陈志愿")
+        await w.group.expect_edit("派单给 陈志愿")
+        await w.head.says(bot.private(w.head), "/ticket 1")
+        history = (await bot.private(w.head).expect_message("处理记录")).text or ""
+        assert "李楼长 派单给 陈志愿" in history, history
+
+
+async def test_1_and_3_every_affected_resident_keeps_a_say_and_a_reopen_takes_the_points_back(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        await w.resident.says(w.group, "3单元电梯坏了，困人了")
+        card = await w.group.expect_message("工单 #1")
+        await w.neighbour.says(w.group, "电梯又坏了，还是不能用")
+        await w.neighbour.presses(w.group, await w.group.expect_message("是同一个问题吗？"), "+1")
+        await w.group.expect_edit("共 2 位邻居")
+        volunteer = bot.private(w.volunteer)
+        job = await dispatched(bot, w, card, w.group)
+        await w.volunteer.presses(volunteer, job, "已处理")
+        await volunteer.expect_message("您获得 10 分：完成工单 #1")
+        reporter, neighbour = bot.private(w.resident), bot.private(w.neighbour)
+        await reporter.expect_message("您获得 2 分")
+        mine = await reporter.expect_message("修好了吗？")
+        theirs = await neighbour.expect_message("修好了吗？")
+
+        await w.resident.presses(reporter, mine, "已解决")
+        await reporter.expect_edit("请为这次处理打分")
+        await bot.settle()
+        assert [label for label, _ in bot.api.message(neighbour.id, theirs.message_id).buttons] == ["已解决", "没解决"]
+        assert "已处理，等待居民确认" in (bot.api.message(w.group.id, card.message_id).text or "")
+
+        await w.neighbour.presses(neighbour, theirs, "没解决")
+        await neighbour.expect_edit("已重新打开 #1")
+        job = await volunteer.expect_message("没解决，已重新打开")
+        reversal = await volunteer.expect_message("您的一笔积分被撤销：−10 分")
+        assert "没解决" in (reversal.text or "")
+        await w.group.expect_edit("居民反馈没解决")
+        await w.volunteer.says(volunteer, "积分明细")
+        ledger = (await volunteer.expect_message("10")).text or ""
+        assert "收回" in ledger, ledger
+
+        await w.volunteer.presses(volunteer, job, "已处理")
+        await volunteer.expect_message("您获得 10 分：完成工单 #1")
+        mine, theirs = await reporter.expect_message("修好了吗？"), await neighbour.expect_message("修好了吗？")
+        await w.resident.presses(reporter, mine, "已解决")
+        await reporter.expect_edit("请为这次处理打分")
+        await w.neighbour.presses(neighbour, theirs, "已解决")
+        await neighbour.expect_edit("请为这次处理打分")
+        await w.group.expect_edit("✅ 已解决")
+
+
+async def test_9_and_10_only_someone_with_a_place_checks_in_and_early_codes_say_when(database_url: str) -> None:
+    clock = ManualClock()
+    async with running_bot(database_url, clock=clock) as bot:
+        w = await building(bot)
+        _, code = await publish(bot, w, ["义诊", "明天上午9点", "社区活动室", "2", "5"])
+        card = await w.group.expect_message("🎪 义诊")
+        await w.resident.presses(w.group, card, "报名")
+        await w.group.expect_edit("已报名 1 / 2")
+        await w.neighbour.presses(w.group, card, "报名")
+        await w.group.expect_edit("已报名 2 / 2")
+        await w.head.presses(w.group, card, "报名")
+        await w.group.expect_edit("候补 1")
+        await w.head.presses(w.group, card, "取消报名")
+        await w.head.expect_answer("已取消报名")
+
+        await w.resident.says(w.group, f"签到 {code}")
+        await w.group.expect_message("明天 06:00 开放签到")
+        clock.now = local_day_at(clock.now, 1, 9)
+        await w.head.says(w.group, f"签到 {code}")
+        await w.group.expect_message("名额已满，您不在报名名单上")
+        await w.resident.says(w.group, f"签到 {code}")
+        await w.group.expect_message("签到成功：义诊")
+        await bot.settle()
+        assert "已报名 2 / 2" in (bot.api.message(w.group.id, card.message_id).text or "")
+        await bot.private(w.head).expect_nothing()
