@@ -27,10 +27,13 @@ typed loops beat interpreter tricks here; the source runs unchanged as Python.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
+import marshal
 import math
+import os
 import re
-import sys
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import compress
@@ -55,7 +58,8 @@ _JIEBA_BLOCK: Final = re.compile(r"[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-]+")
 """jieba's own re_han_default: it segments each such run of characters independently."""
 _BLOCK_ASCII: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+#&._%-")
 """The ASCII characters of _JIEBA_BLOCK; the others are U+4E00..U+9FD5."""
-_LATIN_OR_DIGIT: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_LATIN_OR_DIGIT_CHARS: Final = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_LATIN_OR_DIGIT: Final = frozenset(_LATIN_OR_DIGIT_CHARS)
 """jieba's re_eng: single characters of this set that it cuts apart are glued back into one word."""
 _DICTIONARY_CHECKS_PER_TEXT: Final = 16
 """After this many dictionary checks in one text, segmenting a block is cheaper (long term-dense text)."""
@@ -135,8 +139,8 @@ class _Word:
     objects: float  # for a predicate: the evidence of the objects its patterns may find
     object_ends: frozenset[str]  # for a predicate: the suffixes of its patterns
     term_bit: int  # 1 << category for a term, else 0
-    crossable_before: frozenset[str]  # for a term: characters before it that may join it into a longer word
-    crossable_after: frozenset[str]  # for a term: characters after it that may join it into a longer word
+    crossable_before: str  # for a term: characters before it that may join it into a longer word
+    crossable_after: str  # for a term: characters after it that may join it into a longer word
     anchors: tuple[_Pattern, ...]  # for a cue: the patterns it is a predicate of
 
     @classmethod
@@ -157,8 +161,8 @@ class _Word:
             objects=sum(pattern.evidence for pattern in anchors),  # the terms its patterns may find
             object_ends=frozenset().union(*(pattern.suffixes for pattern in anchors)),
             term_bit=1 << category if is_term else 0,
-            crossable_before=context.crossable_before(word) if is_term else frozenset(),
-            crossable_after=context.crossable_after(word) if is_term else frozenset(),
+            crossable_before=context.crossable_before(word) if is_term else "",
+            crossable_after=context.crossable_after(word) if is_term else "",
             anchors=anchors,
         )
 
@@ -175,8 +179,8 @@ class _Word:
             objects=0.0,
             object_ends=frozenset(),
             term_bit=1 << pattern.category,
-            crossable_before=frozenset(),
-            crossable_after=frozenset(),
+            crossable_before="",
+            crossable_after="",
             anchors=(),
         )
 
@@ -186,10 +190,10 @@ class _WordContext:
     """What building a ``_Word`` needs to know about the other rule words and the dictionary."""
 
     inside_longer_words: frozenset[str]  # rule words that occur inside a longer rule word (吗 in 停水吗)
-    before_first: dict[str, frozenset[str]]  # term first character -> characters before it in a dictionary entry
-    after_last: dict[str, frozenset[str]]  # term last character -> characters after it in a dictionary entry
+    before_first: dict[str, str]  # term first character -> characters before it in a dictionary entry
+    after_last: dict[str, str]  # term last character -> characters after it in a dictionary entry
 
-    def crossable_before(self, term: str) -> frozenset[str]:
+    def crossable_before(self, term: str) -> str:
         """Characters that, right before ``term``, may put its start inside a jieba word.
 
         A dictionary word across the start contains that character followed by the term's first
@@ -198,17 +202,21 @@ class _WordContext:
         """
         return _crossable(term[0], self.before_first)
 
-    def crossable_after(self, term: str) -> frozenset[str]:
+    def crossable_after(self, term: str) -> str:
         """Characters that, right after ``term``, may put its end inside a jieba word."""
         return _crossable(term[-1], self.after_last)
 
 
-def _crossable(edge: str, neighbours: dict[str, frozenset[str]]) -> frozenset[str]:
-    """The block characters that may join ``edge``, a term's first or last character, into a jieba word."""
+def _crossable(edge: str, neighbours: dict[str, str]) -> str:
+    """The block characters that may join ``edge``, a term's first or last character, into a jieba word.
+
+    A string rather than a set: ``char in chars`` is as exact, and ~100,000 characters over all
+    edges take 0.2 MiB as strings but ~4 MiB as sets; a term edge is checked only for a hit.
+    """
     if not _is_block_char(edge):
-        return frozenset()
-    chars = neighbours.get(edge, frozenset())
-    return chars | _LATIN_OR_DIGIT if edge in _LATIN_OR_DIGIT else chars  # terms with the same edge share the set
+        return ""
+    chars = neighbours.get(edge, "")
+    return chars + _LATIN_OR_DIGIT_CHARS if edge in _LATIN_OR_DIGIT else chars  # terms with the same edge share it
 
 
 _Hit = tuple[int, int, _Word]
@@ -698,35 +706,91 @@ def _inside_longer_words(words: list[str]) -> frozenset[str]:
     return frozenset(inner for word, inner in found if inner != word)
 
 
-def _adjacent_characters(
-    frequencies: dict[str, int], terms: Iterable[str]
-) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+def _adjacent_characters(frequencies: dict[str, int], terms: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
     """For each first character of a term, the characters before it inside some dictionary entry;
     for each last character of a term, the characters after it.
 
     A dictionary word across the position between characters ``x`` and ``y`` contains ``xy``;
     at a term's start ``y`` is its first character, at its end ``x`` is its last one. So a term
-    edge whose neighbour is not in these sets is a word boundary without any dictionary lookup.
-    Two regex passes over all entries, ~0.15 s at start-up and ~8 MiB; the sets are small enough
-    to stay in the CPU cache, while every lookup in the 500,000-entry dictionary is a cache miss.
+    edge whose neighbour is not in these tables is a word boundary without any dictionary lookup.
+    These strings are small enough to stay in the CPU cache, while every lookup in the 500,000-entry
+    dictionary is a cache miss. Computing them takes two regex passes over all entries (~0.4 s
+    and tens of MiB of short-lived strings), so the result is kept in a cache file beside
+    jieba's own, named by a digest of everything it depends on (_adjacency_cache_path).
     """
     terms = list(terms)
     entries = "\n".join(frequencies)  # "." below never matches the separator
-    lasts = re.escape("".join(sorted({term[-1] for term in terms})))
-    firsts = re.escape("".join(sorted({term[0] for term in terms})))
-    after = _neighbours(re.findall(f"(?=([{lasts}].))", entries))
-    before = _neighbours(re.findall(f"(?=([{firsts}].))", entries[::-1]))  # reversed: "yx" for x before y
+    lasts = "".join(sorted({term[-1] for term in terms}))
+    firsts = "".join(sorted({term[0] for term in terms}))
+    cache = _adjacency_cache_path(entries, firsts, lasts)
+    stored = _read_adjacency(cache)
+    if stored is not None:
+        return stored
+    after = _neighbours(re.findall(f"(?=([{re.escape(lasts)}].))", entries))
+    before = _neighbours(re.findall(f"(?=([{re.escape(firsts)}].))", entries[::-1]))  # reversed: "yx" for x before y
+    _write_adjacency(cache, before, after)
     return before, after
 
 
-def _neighbours(pairs: list[str]) -> dict[str, frozenset[str]]:
-    """Two-character strings as {first character: the set of second characters that are block
-    characters}; jieba always cuts between a block character and any other."""
+_ADJACENCY_FORMAT: Final = b"linli-adjacency-1\n"
+"""Part of the cache file's digest: change it when what the file holds changes."""
+
+
+def _adjacency_cache_path(entries: str, firsts: str, lasts: str) -> Path:
+    """The cache file for these dictionary entries and term edges: a digest of all three names it,
+    so a changed dictionary or rule set never reads another's tables."""
+    digest = hashlib.sha256(_ADJACENCY_FORMAT)
+    for part in (entries, firsts, lasts):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return Path(tempfile.gettempdir()) / f"linli-nlp-adjacency-{digest.hexdigest()[:32]}.cache"
+
+
+def _read_adjacency(path: Path) -> tuple[dict[str, str], dict[str, str]] | None:
+    """The tables kept in ``path``, or None when it is missing, unreadable or not of the expected shape."""
+    try:
+        data = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not (isinstance(data, tuple) and len(data) == 2 and all(_is_neighbour_table(table) for table in data)):
+        return None
+    before: dict[str, str] = data[0]
+    after: dict[str, str] = data[1]
+    return before, after
+
+
+def _is_neighbour_table(table: object) -> bool:
+    """Whether ``table`` is {character: characters} as _write_adjacency stores it."""
+    if not isinstance(table, dict):
+        return False
+    return all(isinstance(key, str) and isinstance(value, str) for key, value in table.items())
+
+
+def _write_adjacency(path: Path, before: dict[str, str], after: dict[str, str]) -> None:
+    """Keep the tables in ``path`` (written whole under another name, then renamed); a read-only or
+    full temporary directory only means computing them again next time."""
+    tables = (before, after)
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(marshal.dumps(tables))
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError:
+        logging.getLogger(__name__).warning("could not keep the classifier's adjacency cache in %s", path.parent)
+
+
+def _neighbours(pairs: list[str]) -> dict[str, str]:
+    """Two-character strings as {first character: the second characters that are block characters,
+    sorted}; jieba always cuts between a block character and any other."""
     neighbours: dict[str, set[str]] = {}
     for pair in set(pairs):
         if _is_block_char(pair[1]):
-            neighbours.setdefault(pair[0], set()).add(sys.intern(pair[1]))  # one object per character
-    return {char: frozenset(chars) for char, chars in neighbours.items()}
+            neighbours.setdefault(pair[0], set()).add(pair[1])
+    return {char: "".join(sorted(chars)) for char, chars in neighbours.items()}
 
 
 def _scan(automaton: Any, text: str, overlapping: bool) -> list[_Match]:

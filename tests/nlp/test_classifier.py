@@ -250,9 +250,9 @@ def test_each_rule_family_meets_the_targets_on_its_own_lines(classifier: Classif
 def test_real_complaints_with_chatter_stay_near_the_measured_figures(classifier: Classifier) -> None:
     rows = labelled(COMPLAINTS) + CHATTER
     report = evaluate([label for _, label in rows], [classifier.classify(text).category for text, _ in rows])
-    assert report.macro_f1 >= 0.88  # measured with rules 2.0.0, see docs/classifier.md
+    assert report.macro_f1 >= 0.92  # measured with rules 2.1.0, see docs/classifier.md
     assert report.false_positive_rate is not None
-    assert report.false_positive_rate <= 0.03
+    assert report.false_positive_rate <= 0.02
 
 
 @pytest.mark.skipif(not GROUPCHAT.is_file(), reason="shared group-chat set not available")

@@ -618,3 +618,48 @@ def test_the_python_source_normalises_as_the_compiled_module(classifier: Classif
     source = from_source(normalize_module)
     for text in [*CHATTER, *DEV, *FAMILIES, *generated_messages(classifier, 2000, seed=41)]:
         assert source.normalize(text) == normalize(text), text
+
+
+# ---------------------------------------------------------------- the adjacency tables kept between runs
+
+TOY_DICTIONARY = {"电梯": 5, "电梯口": 3, "大电梯": 2, "坏了": 4, "a电梯": 1}
+
+
+def test_adjacency_tables_are_kept_in_a_file_and_read_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(classifier_module.tempfile, "tempdir", str(tmp_path))
+    computed = classifier_module._adjacent_characters(TOY_DICTIONARY, ["电梯"])
+    assert computed == ({"电": "a大"}, {"梯": "口"})  # the characters around the term's edges in dictionary entries
+    (kept,) = tmp_path.glob("linli-nlp-adjacency-*.cache")
+    kept.write_bytes(classifier_module.marshal.dumps(({"电": "X"}, {"梯": "Y"})))
+    assert classifier_module._adjacent_characters(TOY_DICTIONARY, ["电梯"]) == (
+        {"电": "X"},
+        {"梯": "Y"},
+    )  # read, not computed
+
+
+def test_a_changed_dictionary_or_rule_set_uses_another_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(classifier_module.tempfile, "tempdir", str(tmp_path))
+    classifier_module._adjacent_characters(TOY_DICTIONARY, ["电梯"])
+    classifier_module._adjacent_characters({**TOY_DICTIONARY, "小电梯": 1}, ["电梯"])
+    classifier_module._adjacent_characters(TOY_DICTIONARY, ["电梯", "坏了"])
+    assert len(list(tmp_path.glob("linli-nlp-adjacency-*.cache"))) == 3
+
+
+@pytest.mark.parametrize("content", [b"", b"not marshal", None])
+def test_a_broken_adjacency_file_is_computed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes | None
+) -> None:
+    monkeypatch.setattr(classifier_module.tempfile, "tempdir", str(tmp_path))
+    expected = classifier_module._adjacent_characters(TOY_DICTIONARY, ["电梯"])
+    (kept,) = tmp_path.glob("linli-nlp-adjacency-*.cache")
+    wrong_shape = classifier_module.marshal.dumps({"电": ["大"]})
+    kept.write_bytes(wrong_shape if content is None else content)
+    assert classifier_module._adjacent_characters(TOY_DICTIONARY, ["电梯"]) == expected
+    assert classifier_module.marshal.loads(kept.read_bytes()) == expected  # and kept again
+
+
+def test_an_unwritable_temporary_directory_only_costs_the_computation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(classifier_module.tempfile, "tempdir", str(tmp_path / "missing"))
+    assert classifier_module._adjacent_characters(TOY_DICTIONARY, ["电梯"]) == ({"电": "a大"}, {"梯": "口"})
