@@ -1,6 +1,19 @@
 """Tables and small keyword-only query functions; every table module is imported here for metadata."""
 
-from models import announcements, chats, events, outbox, passbook, people, places, routes, shop, tickets, updates
+from models import (
+    announcements,
+    chats,
+    events,
+    organisations,
+    outbox,
+    passbook,
+    people,
+    places,
+    routes,
+    shop,
+    tickets,
+    updates,
+)
 from models.base import metadata
 
 __all__ = [
@@ -8,6 +21,7 @@ __all__ = [
     "chats",
     "events",
     "metadata",
+    "organisations",
     "outbox",
     "passbook",
     "people",

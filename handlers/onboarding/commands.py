@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from handlers.common.roles import describe_grants
 from handlers.core.context import Context
 from handlers.core.feature import Command
+from handlers.core.hooks import InviteRedeemed
 from handlers.core.types import IncomingMessage
 from models.people import InviteProblem, Role, redeem_invite
 from models.places import place_by_id, place_label
@@ -27,6 +28,7 @@ async def start(ctx: Context, message: IncomingMessage) -> None:
     place = await place_by_id(ctx.session, place_id=grant.place_id)
     label = await place_label(ctx.session, place=place) if place else ""
     ctx.reply(ctx.t("start.invite_ok", place=label, role=ctx.t(f"role.{grant.role}")))
+    await ctx.emit(InviteRedeemed(code, grant))
 
 
 def visible_commands(menu: Iterable[Command], roles: set[Role]) -> list[Command]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from handlers.core.context import Context
+from handlers.core.hooks import SeeingTicket
 from handlers.core.types import IncomingCallback, IncomingMessage, Keyboard
 from handlers.tickets.cards import short, status_line
 from handlers.tickets.service import MANAGERS, full_card, name_of
+from handlers.tickets.texts import ORG_ACTIONS
 from models.places import PlaceKind, place_by_id, places_within
 from models.tickets import (
     Ticket,
@@ -18,6 +20,8 @@ from models.tickets import (
 )
 
 PAGE = 8
+NOTED = ORG_ACTIONS
+"""History steps shown with their note (the organisation, the reason)."""
 
 
 async def managed_buildings(ctx: Context) -> list[int]:
@@ -83,7 +87,11 @@ async def may_see(ctx: Context, ticket: Ticket) -> bool:
         return True
     if ticket.building_id in await managed_buildings(ctx):
         return True
-    return not ticket.private and person_id in await affected_people(ctx.session, ticket_id=ticket.id or 0)
+    if not ticket.private and person_id in await affected_people(ctx.session, ticket_id=ticket.id or 0):
+        return True
+    asked = SeeingTicket(ticket, person_id or 0)
+    await ctx.emit(asked)
+    return any(asked.allowed)
 
 
 async def ticket_detail(ctx: Context, message: IncomingMessage) -> None:
@@ -100,5 +108,8 @@ async def ticket_detail(ctx: Context, message: IncomingMessage) -> None:
     for event in await events_of(ctx.session, ticket_id=ticket.id or 0):
         who = await name_of(ctx, event.actor_id) or ctx.t("ticket.system")
         when = event.created_at.astimezone(ctx.config.timezone).strftime("%m-%d %H:%M")
-        lines.append(ctx.t("ticket.event", time=when, who=who, action=ctx.t(f"action.{event.action}")))
+        action = ctx.t(f"action.{event.action}")
+        if event.action in NOTED and event.note:
+            action += f"（{event.note}）"
+        lines.append(ctx.t("ticket.event", time=when, who=who, action=action))
     ctx.reply("\n".join(lines))

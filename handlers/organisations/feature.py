@@ -1,0 +1,39 @@
+"""The organisations feature: 物业, 维保单位, utilities, departments and the 街道 with their members; routing of
+confirmed tickets to them, 派单 / 接单 / 退单 / 转单 / 挂账."""
+
+from __future__ import annotations
+
+from handlers.core.feature import Command, Feature, TextStep
+from handlers.core.hooks import CardDrawn, InviteRedeemed, Listen, ReportConfirmed, SeeingTicket
+from handlers.organisations.buttons import on_org_button, on_reason
+from handlers.organisations.dispatch import may_see, on_card, suggest
+from handlers.organisations.holds import sweep_holds
+from handlers.organisations.staff import ORG_ADMINS, on_invite, org_command, org_settings, org_tickets
+from handlers.organisations.texts import CATALOGUE
+from models.people import Role
+
+FEATURE = Feature(
+    name="organisations",
+    commands=(
+        Command("org", org_command, "cmd.org", aliases=("单位",), roles=ORG_ADMINS, refusal="org.refused"),
+        Command(
+            "orgtickets",
+            org_tickets,
+            "cmd.orgtickets",
+            aliases=("单位工单",),
+            roles=frozenset({Role.ORG_MEMBER}),
+            refusal="org.member_refused",
+        ),
+    ),
+    callbacks={"o": on_org_button},
+    text=(TextStep(70, on_reason),),  # a reason asked for by a button, before the assignee's photos and the intake
+    sweeps=(sweep_holds,),
+    listens=(
+        Listen(InviteRedeemed, on_invite),
+        Listen(ReportConfirmed, suggest),
+        Listen(CardDrawn, on_card),
+        Listen(SeeingTicket, may_see),
+    ),
+    settings=org_settings,
+    texts=CATALOGUE,
+)

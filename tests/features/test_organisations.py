@@ -1,0 +1,171 @@
+"""Transcripts of organisations: imported with routing, a lift report routed to the lift contractor's member who
+accepts, works and resolves it; permissions; 退单 → another organisation by phone; 挂账 across a restart."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.db import unit_of_work
+from models.tickets import Ticket
+from sandbox.server import LocalBotApi
+from tests.features.harness import TOKEN, ManualClock, running_bot
+from tests.features.orgs_world import org_world
+
+
+async def test_a_lift_report_goes_to_the_lift_contractor_whose_member_accepts_works_and_resolves_it(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        w = await org_world(bot)
+        await w.staff.says(bot.private(w.staff), "/org")
+        listing = (await bot.private(w.staff).expect_message("阳光社区 的单位")).text or ""
+        assert "迅达电梯维保（维保单位）☎ 400-800-1234" in listing and "成员 1 人" in listing
+
+        await w.resident.says(w.group, "3单元电梯又坏了")
+        card = await w.group.expect_message("📋 工单 #1 · 报修")
+        await w.head.presses(w.group, card, "确认")
+        card = await w.group.expect_edit("建议派给：迅达电梯维保（☎ 400-800-1234）")
+        assert [label for label, _ in card.buttons][-2:] == ["🏢 派单给 迅达电梯维保", "选择其他单位"]
+
+        await w.keeper.says(bot.private(w.keeper), "/ticket 1")
+        await bot.private(w.keeper).expect_message("没有找到工单 #1")  # another organisation's member sees nothing
+
+        await w.resident.presses(w.group, card, "派单给 迅达电梯维保")
+        await w.resident.expect_answer("没有权限")
+        await w.head.presses(w.group, card, "派单给 迅达电梯维保")
+        job = await bot.private(w.lift).expect_message("迅达电梯维保 新派单：工单 #1")
+        assert [label for label, _ in job.buttons] == ["✅ 接单", "↩️ 退单", "🔀 转单"]
+        card = await w.group.expect_edit("已派单给 迅达电梯维保")
+        assert "已派给 迅达电梯维保，待接单" in (card.text or "")
+
+        await w.keeper.presses(bot.private(w.lift), job, "接单")  # nobody else can act as them
+        await w.keeper.expect_answer("只有被派单单位的成员")
+        await w.lift.presses(bot.private(w.lift), job, "接单")
+        await bot.private(w.lift).expect_edit("已接单 #1")
+        work = await bot.private(w.lift).expect_message("您有新的派单：工单 #1")
+        await w.group.expect_edit("🏢 负责单位：迅达电梯维保")
+        await w.lift.presses(bot.private(w.lift), work, "开始处理")
+        await w.group.expect_edit("孙师傅 处理中")
+        await w.lift.presses(bot.private(w.lift), work, "已处理")
+        await bot.private(w.resident).expect_message("您获得 2 分")  # the passbook's confirmed-report award
+        await bot.private(w.resident).expect_message("修好了吗？")
+        await w.group.expect_edit("已处理，等待居民确认")
+
+        await w.lift.says(bot.private(w.lift), "/ticket 1")
+        history = (await bot.private(w.lift).expect_message("处理记录")).text or ""
+        for step in ("建议派单（迅达电梯维保）", "派单给单位（迅达电梯维保）", "孙师傅 接单", "处理完成"):
+            assert step in history, step
+
+
+async def test_an_organisation_member_sees_only_its_own_tickets(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        w = await org_world(bot)
+        await w.resident.says(w.group, "楼道里的水管爆了")
+        card = await w.group.expect_message("工单 #1")
+        await w.head.presses(w.group, card, "确认")
+        card = await w.group.expect_edit("建议派给：阳光物业")
+        await w.head.presses(w.group, card, "派单给 阳光物业")
+        await bot.private(w.keeper).expect_message("阳光物业 新派单：工单 #1")
+        await w.keeper.says(bot.private(w.keeper), "单位工单")
+        assert "#1 报修" in ((await bot.private(w.keeper).expect_message("阳光物业 的工单")).text or "")
+        await w.lift.says(bot.private(w.lift), "单位工单")
+        await bot.private(w.lift).expect_message("本单位暂时没有工单")
+        await w.lift.says(bot.private(w.lift), "/ticket 1")
+        await bot.private(w.lift).expect_message("没有找到工单 #1")
+        await bot.private(w.resident).expect_message("您获得 2 分")
+        await w.resident.says(bot.private(w.resident), "单位工单")
+        await bot.private(w.resident).expect_message("只有单位成员")
+        await w.lift.says(bot.private(w.lift), "/org")
+        await bot.private(w.lift).expect_message("只有社区工作人员")
+
+
+async def test_a_handed_back_ticket_is_dispatched_again_by_phone_to_an_organisation_with_nobody_in_chat(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        w = await org_world(bot)
+        await w.resident.says(w.group, "楼道里的水管爆了")
+        card = await w.group.expect_message("工单 #1")
+        await w.head.presses(w.group, card, "确认")
+        await w.head.presses(w.group, await w.group.expect_edit("建议派给：阳光物业"), "派单给 阳光物业")
+        job = await bot.private(w.keeper).expect_message("新派单：工单 #1")
+        await w.keeper.presses(bot.private(w.keeper), job, "退单")
+        await bot.private(w.keeper).expect_message("请回复退单原因")
+        await w.keeper.says(bot.private(w.keeper), "这是市政供水管，不归物业")
+        await bot.private(w.keeper).expect_message("已退回工单 #1")
+        told = await bot.private(w.grid_worker).expect_message("阳光物业 退回了工单 #1：这是市政供水管，不归物业")
+        assert "重新派单" in (told.text or "")
+        card = await w.group.expect_edit("阳光物业 退单：这是市政供水管，不归物业")
+        assert "已确认，待派单" in (card.text or "")
+
+        await w.grid_worker.presses(w.group, card, "派给单位")
+        chooser = await w.group.expect_edit("#1 派给哪个单位？")
+        assert "☎ 供电公司" in [label for label, _ in chooser.buttons]
+        await w.grid_worker.presses(w.group, chooser, "☎ 供电公司")
+        await bot.private(w.grid_worker).expect_message("您有新的派单：工单 #1")
+        card = await w.group.expect_edit("☎ 已电话通知 供电公司（95598）")
+        await w.grid_worker.says(bot.private(w.grid_worker), "/ticket 1")
+        history = (await bot.private(w.grid_worker).expect_message("处理记录")).text or ""
+        assert "退单（阳光物业：这是市政供水管，不归物业）" in history
+        assert "已电话通知（供电公司 95598）" in history
+
+
+async def test_a_power_report_names_the_duty_phone_when_the_organisation_has_nobody_in_chat(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        w = await org_world(bot)
+        await w.resident.says(w.group, "3单元楼道停电了")
+        card = await w.group.expect_message("工单 #1")
+        await w.head.presses(w.group, card, "确认")
+        card = await w.group.expect_edit("供电公司 暂无成员在群里，请致电 95598")
+        told = await bot.private(w.grid_worker).expect_message("应由「供电公司」处理")
+        assert "请致电 95598" in (told.text or "")
+        await w.grid_worker.presses(w.group, card, "已电话通知 供电公司")
+        await bot.private(w.grid_worker).expect_message("您有新的派单：工单 #1")
+        await w.group.expect_edit("已派单给 赵网格")
+
+
+async def test_a_hold_pauses_the_deadline_across_a_restart_and_resumes_it(database_url: str) -> None:
+    clock = ManualClock()
+    async with LocalBotApi(token=TOKEN) as api:
+        async with running_bot(database_url, api=api, clock=clock) as bot:
+            w = await org_world(bot)
+            await w.resident.says(w.group, "3单元电梯又坏了")
+            card = await w.group.expect_message("工单 #1")
+            await w.head.presses(w.group, card, "确认")
+            await w.head.presses(w.group, await w.group.expect_edit("建议派给"), "派单给 迅达电梯维保")
+            job = await bot.private(w.lift).expect_message("新派单：工单 #1")
+            await w.lift.presses(bot.private(w.lift), job, "接单")
+            accepted = await bot.private(w.lift).expect_edit("已接单 #1")
+            await bot.private(w.lift).expect_message("您有新的派单：工单 #1")
+            await w.lift.presses(bot.private(w.lift), accepted, "申请挂账")
+            await bot.private(w.lift).expect_message("请回复挂账原因和预计日期")
+            await w.lift.says(bot.private(w.lift), "等电梯配件 下个月")
+            await bot.private(w.lift).expect_message("没看懂预计日期")
+            await w.lift.says(bot.private(w.lift), "等电梯配件 12月10日")
+            await bot.private(w.lift).expect_message("已提交挂账申请（#1）")
+            await bot.private(w.grid_worker).expect_message("迅达电梯维保 申请挂账工单 #1：等电梯配件，预计 12月10日")
+            card = await w.group.expect_edit("申请挂账：等电梯配件")
+            await w.lift.presses(w.group, card, "批准挂账")
+            await w.lift.expect_answer("没有权限")
+            await w.grid_worker.presses(w.group, card, "批准挂账")
+            await bot.private(w.lift).expect_message("挂账已批准，计时暂停到 12月10日")
+            card = await w.group.expect_edit("⏸ 挂账中：等电梯配件，预计 12月10日（计时暂停）")
+            async with unit_of_work(bot.runtime.sessions) as session:
+                ticket = await session.get(Ticket, 1)
+                assert ticket is not None and ticket.next_timer_at is None
+                due_before = ticket.due_at
+        async with running_bot(database_url, api=api, clock=clock) as bot:
+            clock.advance(days=3)
+            assert await bot.sweep() == 0  # paused: no reminder, no escalation
+            await w.grid_worker.presses(w.group, card, "恢复处理")
+            await bot.private(w.lift).expect_message("工单 #1 已恢复处理")
+            await bot.settle()
+            resumed = bot.api.message(w.group.id, card.message_id).text or ""
+            assert "🏢 负责单位：迅达电梯维保" in resumed and "挂账" not in resumed
+            async with unit_of_work(bot.runtime.sessions) as session:
+                ticket = await session.get(Ticket, 1)
+                assert ticket is not None and ticket.due_at is not None and due_before is not None
+                assert ticket.due_at - due_before == timedelta(days=3)  # later by exactly the pause
+                assert ticket.next_timer_at is not None
