@@ -49,6 +49,14 @@ class Attended:
 
 
 @dataclass(frozen=True)
+class UrgentReported:
+    """A ticket was opened from a report the classifier found urgent (danger to people now: 困人, 漏气 …)."""
+
+    ticket: Ticket
+    building: Place
+
+
+@dataclass(frozen=True)
 class InviteRedeemed:
     """Someone opened a one-time invite link and got its role (the invite's code, the grant it made)."""
 

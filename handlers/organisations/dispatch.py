@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from handlers.common.roles import may_act_on
 from handlers.core.context import Context, Work
-from handlers.core.hooks import CardDrawn, ReportConfirmed, SeeingTicket, TicketChanged, TicketTakenOn
+from handlers.core.hooks import (
+    CardDrawn,
+    ReportConfirmed,
+    SeeingTicket,
+    TicketChanged,
+    TicketTakenOn,
+    UrgentReported,
+)
 from handlers.core.types import Button, Edit, Keyboard
 from models.organisations import (
     DispatchState,
@@ -104,9 +111,13 @@ async def send_to(
     await send_jobs(work, ticket, org, members)
 
 
-async def send_jobs(work: Work, ticket: Ticket, org: Organisation, members: list[Person]) -> None:
+async def send_jobs(
+    work: Work, ticket: Ticket, org: Organisation, members: list[Person], *, urgent: bool = False
+) -> None:
     place = await place_label(work.session, place=await building_of(work, ticket))
     text = work.t("org.job", org=org.name, place=place, **ticket_values(work, ticket))
+    if urgent:
+        text = work.t("org.urgent_prefix") + text
     n = ticket.id
     buttons: Keyboard = (
         (Button(work.t("org_button.accept"), f"o:a:{n}"),),
@@ -122,17 +133,53 @@ async def send_jobs(work: Work, ticket: Ticket, org: Organisation, members: list
 async def suggest(work: Work, hook: ReportConfirmed) -> None:
     """A confirmed ticket is suggested to the organisation the community's routing rules name."""
     ticket = hook.ticket
-    community = (await ancestors(work.session, place=hook.building))[0]
-    subkind = work.config.classify(ticket.text).subkind
-    org = await responsible_organisation(
-        work.session, community=community, category=ticket.category, subkind=subkind, building_id=ticket.building_id
-    )
+    org = await routed(work, ticket, hook.building)
     if org is None:
         return
     work.session.add(TicketDispatch(ticket_id=ticket.id or 0, organisation_id=org.id or 0, created_at=work.now))
     await step(work, ticket, "suggest", actor_id=None, note=org.name)
     if not await members_of(work.session, organisation_id=org.id or 0):
         await tell_grid_to_phone(work, ticket, org)
+
+
+async def routed(work: Work, ticket: Ticket, building: Place) -> Organisation | None:
+    community = (await ancestors(work.session, place=building))[0]
+    return await responsible_organisation(
+        work.session,
+        community=community,
+        category=ticket.category,
+        subkind=work.config.classify(ticket.text).subkind,
+        building_id=ticket.building_id,
+    )
+
+
+async def urgent(work: Work, hook: UrgentReported) -> None:
+    """Danger now: straight to the responsible organisation's duty members and phone and to the grid worker,
+    without waiting for the building head's confirmation."""
+    ticket = hook.ticket
+    org = await routed(work, ticket, hook.building)
+    if org is None or ticket.private:
+        return
+    duty = await members_of(work.session, organisation_id=org.id or 0, on_duty=True)
+    state = S.DISPATCHED if duty else S.SUGGESTED
+    work.session.add(
+        TicketDispatch(
+            ticket_id=ticket.id or 0,
+            organisation_id=org.id or 0,
+            state=state,
+            created_at=work.now,
+            dispatched_at=work.now,
+        )
+    )
+    to_status = TicketStatus.ASSIGNED if duty else TicketStatus.CONFIRMED
+    await step(work, ticket, "urgent", actor_id=None, to_status=to_status, note=f"{org.name} {phone(work, org)}")
+    if duty:
+        await send_jobs(work, ticket, org, duty, urgent=True)
+    place = await place_label(work.session, place=hook.building)
+    told = work.t("org.urgent_grid", org=org.name, phone=phone(work, org), place=place, **ticket_values(work, ticket))
+    for person in await grid_workers(work, ticket):
+        await work.tell(person.id or 0, told)
+    await work.emit(TicketChanged(ticket))
 
 
 async def on_card(work: Work, hook: CardDrawn) -> None:

@@ -4,9 +4,9 @@ confirmed tickets to them, 派单 / 接单 / 退单 / 转单 / 挂账."""
 from __future__ import annotations
 
 from handlers.core.feature import Command, Feature, TextStep
-from handlers.core.hooks import CardDrawn, InviteRedeemed, Listen, ReportConfirmed, SeeingTicket
+from handlers.core.hooks import CardDrawn, InviteRedeemed, Listen, ReportConfirmed, SeeingTicket, UrgentReported
 from handlers.organisations.buttons import on_org_button, on_reason
-from handlers.organisations.dispatch import may_see, on_card, suggest
+from handlers.organisations.dispatch import may_see, on_card, suggest, urgent
 from handlers.organisations.holds import sweep_holds
 from handlers.organisations.staff import ORG_ADMINS, on_invite, org_command, org_settings, org_tickets
 from handlers.organisations.texts import CATALOGUE
@@ -31,6 +31,7 @@ FEATURE = Feature(
     listens=(
         Listen(InviteRedeemed, on_invite),
         Listen(ReportConfirmed, suggest),
+        Listen(UrgentReported, urgent),
         Listen(CardDrawn, on_card),
         Listen(SeeingTicket, may_see),
     ),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handlers.core.context import Work
-from handlers.core.hooks import CardDrawn
+from handlers.core.hooks import CardDrawn, UrgentReported
 from handlers.core.types import Edit, Keyboard, Send
 from handlers.tickets.cards import (
     assignee_buttons,
@@ -160,6 +160,8 @@ async def open_ticket(work: Work, report: Report) -> Ticket:
         await post_group_card(work, ticket, group, quote=report.source_message_id if group is report.chat else None)
     if ticket.private or group is None:
         await send_private_cards(work, ticket)
+    if report.verdict is not None and report.verdict.urgent:
+        await work.emit(UrgentReported(ticket, report.building))
     return ticket
 
 

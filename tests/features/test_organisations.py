@@ -60,7 +60,7 @@ async def test_a_lift_report_goes_to_the_lift_contractor_whose_member_accepts_wo
 async def test_an_organisation_member_sees_only_its_own_tickets(database_url: str) -> None:
     async with running_bot(database_url) as bot:
         w = await org_world(bot)
-        await w.resident.says(w.group, "楼道里的水管爆了")
+        await w.resident.says(w.group, "3单元楼道水管漏水了")
         card = await w.group.expect_message("工单 #1")
         await w.head.presses(w.group, card, "确认")
         card = await w.group.expect_edit("建议派给：阳光物业")
@@ -84,7 +84,7 @@ async def test_a_handed_back_ticket_is_dispatched_again_by_phone_to_an_organisat
 ) -> None:
     async with running_bot(database_url) as bot:
         w = await org_world(bot)
-        await w.resident.says(w.group, "楼道里的水管爆了")
+        await w.resident.says(w.group, "3单元楼道水管漏水了")
         card = await w.group.expect_message("工单 #1")
         await w.head.presses(w.group, card, "确认")
         await w.head.presses(w.group, await w.group.expect_edit("建议派给：阳光物业"), "派单给 阳光物业")
@@ -169,3 +169,19 @@ async def test_a_hold_pauses_the_deadline_across_a_restart_and_resumes_it(databa
                 assert ticket is not None and ticket.due_at is not None and due_before is not None
                 assert ticket.due_at - due_before == timedelta(days=3)  # later by exactly the pause
                 assert ticket.next_timer_at is not None
+
+
+async def test_an_urgent_report_goes_straight_to_the_duty_member_phone_and_grid_worker(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        w = await org_world(bot)
+        await w.resident.says(w.group, "3单元电梯又坏了，困人了！")
+        await w.group.expect_message("📋 工单 #1 · 报修")
+        job = await bot.private(w.lift).expect_message("🚨 紧急！🏢 迅达电梯维保 新派单：工单 #1")
+        told = await bot.private(w.grid_worker).expect_message("🚨 紧急：工单 #1（报修）已直接派给「迅达电梯维保」")
+        assert "400-800-1234" in (told.text or "")
+        await w.group.expect_edit("已派单给 迅达电梯维保")  # no confirmation step
+        await w.lift.presses(bot.private(w.lift), job, "接单")
+        await bot.private(w.lift).expect_message("您有新的派单：工单 #1")
+        await w.lift.says(bot.private(w.lift), "/ticket 1")
+        history = (await bot.private(w.lift).expect_message("处理记录")).text or ""
+        assert "紧急直派（迅达电梯维保 400-800-1234）" in history and "确认" not in history
