@@ -308,3 +308,32 @@ async def holds_due(session: AsyncSession, *, now: datetime) -> list[TicketHold]
     """Active holds whose expected date has come."""
     query = select(TicketHold).where(TicketHold.state == HoldState.ACTIVE, col(TicketHold.expected_at) <= now)
     return list((await session.exec(query.order_by(col(TicketHold.id)))).all())
+
+
+class Whistle(SQLModel, table=True):
+    """吹哨报到 beyond the community: an organisation (the 街道, the responsible department) must report in (报到)."""
+
+    __tablename__ = "whistle"
+    __table_args__ = (UniqueConstraint("ticket_id", "organisation_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    due_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    reminded: bool = False
+    reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reported_by_id: int | None = Field(default=None, foreign_key="person.id")
+
+
+async def whistles_of(session: AsyncSession, *, ticket_id: int) -> list[Whistle]:
+    query = select(Whistle).where(Whistle.ticket_id == ticket_id).order_by(col(Whistle.id))
+    return list((await session.exec(query)).all())
+
+
+async def whistles_overdue(session: AsyncSession, *, now: datetime) -> list[Whistle]:
+    """Whistles nobody reported in to by their time, not yet reminded."""
+    query = select(Whistle).where(
+        col(Whistle.reported_at).is_(None), col(Whistle.reminded).is_(False), col(Whistle.due_at) <= now
+    )
+    return list((await session.exec(query.order_by(col(Whistle.id)))).all())

@@ -49,6 +49,14 @@ class Attended:
 
 
 @dataclass(frozen=True)
+class TicketEscalated:
+    """A ticket went one tier up (吹哨) because its deadline passed: `tier` is where it is now."""
+
+    ticket: Ticket
+    tier: str
+
+
+@dataclass(frozen=True)
 class UrgentReported:
     """A ticket was opened from a report the classifier found urgent (danger to people now: 困人, 漏气 …)."""
 

@@ -22,6 +22,7 @@ from handlers.organisations.dispatch import (
     phoned,
     transfer,
 )
+from handlers.organisations.whistles import report_in, supervise
 from models.organisations import DispatchState, Organisation
 from models.tickets import Ticket
 
@@ -55,14 +56,19 @@ async def _hold(ctx: Context, ticket: Ticket, org: Organisation, _arg: str | Non
 
 DISPATCHER: dict[str, DispatcherAction] = {"d": dispatch_now, "p": phoned, "c": choose, "ha": _approve, "hr": _refuse}
 MEMBER: dict[str, MemberAction] = {"a": _accept, "r": _return, "t": _transfer, "tt": transfer, "h": _hold}
+SELF_CHECKED: dict[str, DispatcherAction] = {"ri": report_in, "sv": supervise}
+"""报到 and 督办 check who presses them themselves (a whistled organisation's member; staff or the 街道)."""
 
 
 async def on_org_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     action = parts[0] if parts else ""
     ticket = await ctx.session.get(Ticket, int(parts[1])) if len(parts) >= 2 and parts[1].isdigit() else None
     arg = parts[2] if len(parts) > 2 else None
-    if ticket is None or action not in (*DISPATCHER, *MEMBER, "hx"):
+    if ticket is None or action not in (*DISPATCHER, *MEMBER, *SELF_CHECKED, "hx"):
         ctx.answer(ctx.t("button.stale"))
+        return
+    if action in SELF_CHECKED:
+        await SELF_CHECKED[action](ctx, ticket, arg)
         return
     if action in DISPATCHER:
         if not await may_dispatch(ctx, ticket):

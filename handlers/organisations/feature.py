@@ -4,12 +4,22 @@ confirmed tickets to them, 派单 / 接单 / 退单 / 转单 / 挂账."""
 from __future__ import annotations
 
 from handlers.core.feature import Command, Feature, TextStep
-from handlers.core.hooks import CardDrawn, InviteRedeemed, Listen, ReportConfirmed, SeeingTicket, UrgentReported
+from handlers.core.hooks import (
+    CardDrawn,
+    InviteRedeemed,
+    Listen,
+    ReportConfirmed,
+    SeeingTicket,
+    TicketEscalated,
+    UrgentReported,
+)
 from handlers.organisations.buttons import on_org_button, on_reason
 from handlers.organisations.dispatch import may_see, on_card, suggest, urgent
 from handlers.organisations.holds import sweep_holds
-from handlers.organisations.staff import ORG_ADMINS, on_invite, org_command, org_settings, org_tickets
+from handlers.organisations.settings import org_settings
+from handlers.organisations.staff import ORG_ADMINS, on_invite, org_command, org_tickets
 from handlers.organisations.texts import CATALOGUE
+from handlers.organisations.whistles import may_see_whistled, sweep_whistles, whistle, whistle_lines
 from models.people import Role
 
 FEATURE = Feature(
@@ -27,13 +37,16 @@ FEATURE = Feature(
     ),
     callbacks={"o": on_org_button},
     text=(TextStep(70, on_reason),),  # a reason asked for by a button, before the assignee's photos and the intake
-    sweeps=(sweep_holds,),
+    sweeps=(sweep_holds, sweep_whistles),
     listens=(
         Listen(InviteRedeemed, on_invite),
         Listen(ReportConfirmed, suggest),
         Listen(UrgentReported, urgent),
         Listen(CardDrawn, on_card),
+        Listen(CardDrawn, whistle_lines),
         Listen(SeeingTicket, may_see),
+        Listen(SeeingTicket, may_see_whistled),
+        Listen(TicketEscalated, whistle),
     ),
     settings=org_settings,
     texts=CATALOGUE,

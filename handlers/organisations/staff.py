@@ -3,14 +3,11 @@ by a one-time deep link; /orgtickets (单位工单) lists what is dispatched to 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
-
 from handlers.common.org_import import CATEGORY_WORDS, KIND_WORDS, OrgFileError, subkind_key
 from handlers.core.context import Context
 from handlers.core.hooks import InviteRedeemed
 from handlers.core.types import IncomingMessage
+from handlers.organisations.settings import OrgSettings
 from models.organisations import (
     Organisation,
     OrgInvite,
@@ -30,17 +27,6 @@ from models.tickets import Category, Ticket
 
 ORG_ADMINS = frozenset({Role.STAFF, Role.ADMIN})
 TICKETS_SHOWN = 20
-
-
-@dataclass(frozen=True)
-class OrgSettings:
-    """How long an invite link of an organisation's member stays valid."""
-
-    invite_ttl: timedelta = timedelta(hours=72)
-
-
-def org_settings(env: Any) -> OrgSettings:
-    return OrgSettings(invite_ttl=timedelta(hours=env.invite_ttl_hours))
 
 
 async def staff_community(ctx: Context) -> Place | None:

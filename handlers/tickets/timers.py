@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.core.context import Work
+from handlers.core.hooks import TicketEscalated
 from handlers.tickets.cards import short, status_line
 from handlers.tickets.rules import NEXT_TIER, Sla, refresh_timer, start_stage
 from handlers.tickets.service import group_line, name_of, people_for_tier, place_text, record, refresh_cards
@@ -64,6 +65,7 @@ async def escalate(work: Work, ticket: Ticket) -> None:
         await work.tell(person.id or 0, details)
     await group_line(work, ticket, work.t(f"ticket.escalated_{new_tier}", number=ticket.id))
     start_stage(ticket, work.setting(Sla), work.now)
+    await work.emit(TicketEscalated(ticket, new_tier))
     await refresh_cards(work, ticket)
 
 

@@ -9,7 +9,7 @@ from bot.db import unit_of_work
 from models.tickets import Ticket
 from sandbox.server import LocalBotApi
 from tests.features.harness import TOKEN, ManualClock, running_bot
-from tests.features.orgs_world import org_world
+from tests.features.orgs_world import join, org_world
 
 
 async def test_a_lift_report_goes_to_the_lift_contractor_whose_member_accepts_works_and_resolves_it(
@@ -185,3 +185,47 @@ async def test_an_urgent_report_goes_straight_to_the_duty_member_phone_and_grid_
         await w.lift.says(bot.private(w.lift), "/ticket 1")
         history = (await bot.private(w.lift).expect_message("处理记录")).text or ""
         assert "紧急直派（迅达电梯维保 400-800-1234）" in history and "确认" not in history
+
+
+async def test_a_whistle_past_the_community_needs_the_street_office_to_report_in_and_reminds_when_it_does_not(
+    database_url: str,
+) -> None:
+    clock = ManualClock()
+    async with running_bot(database_url, clock=clock) as bot:
+        w = await org_world(bot)
+        street = bot.person("吴街道")
+        await join(bot, w.staff, street, "幸福街道")
+        await w.resident.says(w.group, "3单元门口垃圾堆了好几天没人清理")
+        await w.group.expect_message("工单 #1 · 环境卫生")
+        for minutes in (91, 60, 91, 30):  # reminder, 网格, reminder, 社区
+            clock.advance(minutes=minutes)
+            assert await bot.sweep() == 1
+        await w.group.expect_message("已上报网格员跟进")
+        await w.group.expect_message("已上报社区（吹哨报到）")
+        call = await bot.private(street).expect_message("📣 吹哨报到：工单 #1 · 环境卫生")
+        assert "请「幸福街道」在 12月02日 16:32 前点「报到」" in (call.text or "")
+        await w.group.expect_edit("📣 已吹哨：幸福街道 待报到（12月02日 16:32 前）")
+
+        clock.advance(hours=2, minutes=1)
+        assert await bot.sweep() >= 1
+        reminder = await bot.private(street).expect_message("吹哨报到已超时")
+        await bot.private(w.staff).expect_message("📣 吹哨：工单 #1")  # the community's own whistle, earlier
+        await bot.private(w.staff).expect_message("将在 1 分钟后超时")  # and its own reminder at 社区
+        await bot.private(w.staff).expect_message("⚠️ 超时未报到：「幸福街道」仍未对工单 #1 报到（☎ 0351-7000000）")
+        card = await w.group.expect_edit("⚠️ 幸福街道 超时未报到")
+
+        await w.resident.presses(w.group, card, "督办")
+        await w.resident.expect_answer("只有社区工作人员和街道可以督办")
+        await w.lift.presses(bot.private(street), reminder, "报到")
+        await w.lift.expect_answer("只有被派单单位的成员")
+        await street.presses(bot.private(street), reminder, "报到")
+        await bot.private(w.staff).expect_message("📣 幸福街道 已报到（工单 #1，吴街道）")
+        await w.group.expect_edit("📣 幸福街道 已报到")
+        await street.presses(bot.private(street), reminder, "督办")
+        texts = [(await bot.private(w.grid_worker).expect_message()).text or "" for _ in range(3)]
+        assert texts[0].startswith("⏫ 网格上报") and "将在" in texts[1]  # what the grid worker had before
+        assert texts[2].startswith("🔔 督办：工单 #1（环境卫生）") and "督办人：吴街道" in texts[2]
+        await street.says(bot.private(street), "/ticket 1")
+        history = (await bot.private(street).expect_message("处理记录")).text or ""
+        for step in ("吹哨报到（幸福街道）", "吴街道 报到（幸福街道）", "吴街道 督办（吴街道）"):
+            assert step in history, step
