@@ -4,16 +4,18 @@ that say who is responsible for what, and the dispatches and holds (挂账) of t
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, and_, or_
 from sqlmodel import JSON, Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import UTCDateTime, utcnow
 from models.people import Person
 from models.places import Place
+from models.tickets import Ticket, TicketEvent
 
 
 class OrgKind(StrEnum):
@@ -337,3 +339,119 @@ async def whistles_overdue(session: AsyncSession, *, now: datetime) -> list[Whis
         col(Whistle.reported_at).is_(None), col(Whistle.reminded).is_(False), col(Whistle.due_at) <= now
     )
     return list((await session.exec(query.order_by(col(Whistle.id)))).all())
+
+
+# ---- 物业评价: the satisfaction survey ---------------------------------------------------------------------------
+
+
+class Survey(SQLModel, table=True):
+    """A 物业满意度 survey of one organisation for one month, posted in chosen groups until its deadline."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    month: str = Field(max_length=7)  # 2026-12, in the community's time zone
+    chat_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    deadline: datetime = Field(sa_type=UTCDateTime, index=True)
+    remind_at: datetime = Field(sa_type=UTCDateTime)
+    reminded: bool = False
+    closed: bool = False
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SurveyVoter(SQLModel, table=True):
+    """Who has answered (one answer per person) and the answer in progress; the scores are stored apart from it."""
+
+    __tablename__ = "survey_voter"
+    __table_args__ = (UniqueConstraint("survey_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int = Field(foreign_key="survey.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    draft: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    done: bool = False
+
+
+class SurveyAnswer(SQLModel, table=True):
+    """One finished answer, anonymous: the ten scores (1–5) and nothing that says whose they are."""
+
+    __tablename__ = "survey_answer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int = Field(foreign_key="survey.id", index=True)
+    scores: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+async def voter_of(session: AsyncSession, *, survey_id: int, person_id: int) -> SurveyVoter | None:
+    query = select(SurveyVoter).where(SurveyVoter.survey_id == survey_id, SurveyVoter.person_id == person_id)
+    return (await session.exec(query.with_for_update())).first()
+
+
+async def answers_of(session: AsyncSession, *, survey_ids: Iterable[int]) -> list[list[int]]:
+    query = select(SurveyAnswer.scores).where(col(SurveyAnswer.survey_id).in_(list(survey_ids)))
+    return [list(s) for s in (await session.exec(query)).all()]
+
+
+async def surveys_of_month(session: AsyncSession, *, organisation_id: int, month: str) -> list[Survey]:
+    query = select(Survey).where(Survey.organisation_id == organisation_id, Survey.month == month)
+    return list((await session.exec(query.order_by(col(Survey.id)))).all())
+
+
+async def surveys_due(session: AsyncSession, *, now: datetime) -> list[Survey]:
+    """Open surveys whose reminder or deadline has come."""
+    query = select(Survey).where(
+        col(Survey.closed).is_(False),
+        or_(col(Survey.deadline) <= now, and_(col(Survey.reminded).is_(False), col(Survey.remind_at) <= now)),
+    )
+    return list((await session.exec(query.order_by(col(Survey.id)))).all())
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What an organisation's tickets of a month show: counts, hours to accept and to resolve, stars, overdue."""
+
+    dispatched: int
+    accept_hours: float | None
+    resolve_hours: float | None
+    reopened: int
+    stars: float | None
+    overdue: int
+
+    @property
+    def reopen_rate(self) -> float:
+        return self.reopened / self.dispatched if self.dispatched else 0.0
+
+
+async def outcomes_of(session: AsyncSession, *, organisation_id: int, start: datetime, end: datetime) -> Outcomes:
+    """Figures of the tickets dispatched to the organisation in [start, end)."""
+    query = (
+        select(TicketDispatch, Ticket)
+        .join(Ticket, col(Ticket.id) == col(TicketDispatch.ticket_id))
+        .where(
+            TicketDispatch.organisation_id == organisation_id,
+            col(TicketDispatch.state) != DispatchState.SUGGESTED,
+            col(TicketDispatch.dispatched_at) >= start,
+            col(TicketDispatch.dispatched_at) < end,
+        )
+    )
+    rows = list((await session.exec(query)).all())
+    accept = [
+        (d.accepted_at - d.dispatched_at).total_seconds() / 3600 for d, _ in rows if d.accepted_at and d.dispatched_at
+    ]
+    resolve = [
+        (t.resolved_at - d.dispatched_at).total_seconds() / 3600 for d, t in rows if t.resolved_at and d.dispatched_at
+    ]
+    stars = [t.rating for _, t in rows if t.rating]
+    ticket_ids = list({t.id for _, t in rows})
+    counted = select(TicketEvent.ticket_id, TicketEvent.action).where(
+        col(TicketEvent.ticket_id).in_(ticket_ids), col(TicketEvent.action).in_(["reopen", "escalate"])
+    )
+    events = set((await session.exec(counted)).all())
+    return Outcomes(
+        dispatched=len(ticket_ids),
+        accept_hours=sum(accept) / len(accept) if accept else None,
+        resolve_hours=sum(resolve) / len(resolve) if resolve else None,
+        reopened=len({t for t, a in events if a == "reopen"}),
+        stars=sum(stars) / len(stars) if stars else None,
+        overdue=len({t for t, a in events if a == "escalate"}),
+    )

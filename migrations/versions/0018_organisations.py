@@ -1,5 +1,5 @@
 """organisations: 物业, 维保单位, utilities, departments and the 街道, their members and invites, routing rules,
-the dispatches of tickets to them, 挂账 holds and 吹哨报到 whistles
+the dispatches of tickets to them, 挂账 holds, 吹哨报到 whistles and the 物业满意度 surveys
 
 Revision ID: 0018
 Revises: 0012
@@ -78,6 +78,49 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('routing_rule', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_routing_rule_community_id'), ['community_id'], unique=False)
+
+    op.create_table('survey',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('month', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+    sa.Column('chat_ids', sa.JSON(), nullable=False),
+    sa.Column('deadline', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('remind_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reminded', sa.Boolean(), nullable=False),
+    sa.Column('closed', sa.Boolean(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['person.id'], name=op.f('fk_survey_created_by_id_person')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_survey_organisation_id_organisation')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey'))
+    )
+    with op.batch_alter_table('survey', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_deadline'), ['deadline'], unique=False)
+        batch_op.create_index(batch_op.f('ix_survey_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('survey_answer',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('scores', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['survey_id'], ['survey.id'], name=op.f('fk_survey_answer_survey_id_survey')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_answer'))
+    )
+    with op.batch_alter_table('survey_answer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_answer_survey_id'), ['survey_id'], unique=False)
+
+    op.create_table('survey_voter',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('draft', sa.JSON(), nullable=False),
+    sa.Column('done', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_survey_voter_person_id_person')),
+    sa.ForeignKeyConstraint(['survey_id'], ['survey.id'], name=op.f('fk_survey_voter_survey_id_survey')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_voter')),
+    sa.UniqueConstraint('survey_id', 'person_id', name=op.f('uq_survey_voter_survey_id'))
+    )
+    with op.batch_alter_table('survey_voter', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_voter_survey_id'), ['survey_id'], unique=False)
 
     op.create_table('ticket_dispatch',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -162,6 +205,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_ticket_dispatch_organisation_id'))
 
     op.drop_table('ticket_dispatch')
+    with op.batch_alter_table('survey_voter', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_voter_survey_id'))
+
+    op.drop_table('survey_voter')
+    with op.batch_alter_table('survey_answer', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_answer_survey_id'))
+
+    op.drop_table('survey_answer')
+    with op.batch_alter_table('survey', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_survey_deadline'))
+
+    op.drop_table('survey')
     with op.batch_alter_table('routing_rule', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_routing_rule_community_id'))
 

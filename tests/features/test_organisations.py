@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.db import unit_of_work
+from models.organisations import SurveyAnswer
 from models.tickets import Ticket
 from sandbox.server import LocalBotApi
-from tests.features.harness import TOKEN, ManualClock, running_bot
+from sandbox.state import StoredMessage
+from tests.features.harness import TOKEN, BotUnderTest, ChatView, ManualClock, Participant, running_bot
 from tests.features.orgs_world import join, org_world
 
 
@@ -229,3 +231,57 @@ async def test_a_whistle_past_the_community_needs_the_street_office_to_report_in
         history = (await bot.private(street).expect_message("处理记录")).text or ""
         for step in ("吹哨报到（幸福街道）", "吴街道 报到（幸福街道）", "吴街道 督办（吴街道）"):
             assert step in history, step
+
+
+async def answer_survey(
+    bot: BotUnderTest, who: Participant, group: ChatView, post: StoredMessage, scores: list[int]
+) -> None:
+    await who.presses(group, post, "开始评价")
+    await who.expect_answer("题目已私信")
+    private = bot.private(who)
+    message = await private.expect_message("第 1/10 项：总体满意度")
+    for n, value in enumerate(scores, start=1):
+        await who.presses(private, message, str(value))
+        message = await private.expect_edit("谢谢您对「阳光物业」的评价" if n == 10 else f"第 {n + 1}/10 项")
+
+
+async def test_the_satisfaction_survey_takes_one_anonymous_answer_per_person_and_makes_the_monthly_score(
+    database_url: str,
+) -> None:
+    clock = ManualClock()
+    async with running_bot(database_url, clock=clock) as bot:
+        w = await org_world(bot)
+        office = bot.private(w.staff)
+        await w.staff.says(office, "/survey 阳光物业 12月10日")
+        await office.expect_message("已在 1 个群发起「阳光物业」的满意度调查")
+        post = await w.group.expect_message("📊 物业满意度调查：阳光物业（2026-12）")
+        assert "12月10日 23:59 截止" in (post.text or "")
+        await answer_survey(bot, w.resident, w.group, post, [5, 5, 5, 5, 5, 5, 5, 5, 5, 3])
+        await w.resident.presses(w.group, post, "开始评价")
+        await w.resident.expect_answer("您已经参与过这次调查了")
+        await answer_survey(bot, w.neighbour, w.group, post, [4] * 10)
+        assert "person_id" not in SurveyAnswer.__table__.columns  # type: ignore[attr-defined]
+
+        clock.advance(days=7, hours=14)
+        assert await bot.sweep() == 1
+        await w.group.expect_message("已有 2 位邻居参与")
+        clock.advance(days=1)
+        assert await bot.sweep() == 1
+        await office.expect_message("「阳光物业」2026-12 满意度调查已结束：共 2 份，满意度 88.0 分")
+        await w.neighbour.presses(w.group, post, "开始评价")
+        await w.neighbour.expect_answer("这次调查已经结束了")
+
+        await w.staff.says(office, "物业评价 2026-12")
+        board = await office.expect_message("🏅 物业评价 2026-12")
+        assert "阳光物业：88.0 分" in (board.text or "") and "调查 2 份 88.0 分" in (board.text or "")
+        assert "🔴 红榜（80 分以上）：阳光物业" in (board.text or "")
+        await w.staff.presses(office, board, "CSV")
+        _, content = await office.expect_document("物业评价-2026-12.csv")
+        assert "阳光物业,物业,88.0" in content.decode("utf-8-sig")
+        await w.staff.presses(office, board, "Excel")
+        _, sheet = await office.expect_document("物业评价-2026-12.xlsx")
+        assert sheet[:2] == b"PK"
+        await w.staff.presses(office, board, "发到各群")
+        await w.group.expect_message("🔴 红榜（80 分以上）：阳光物业")
+        await w.resident.says(bot.private(w.resident), "物业评价")
+        await bot.private(w.resident).expect_message("只有社区工作人员")
