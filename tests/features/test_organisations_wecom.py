@@ -99,3 +99,38 @@ async def test_on_wecom_a_member_hands_a_ticket_back_with_a_reason_and_asks_for_
         await lift.expect_private("已退回工单 #1")
         await grid.expect_private("迅达电梯维保 退回了工单 #1：这部电梯归另一家维保公司")
         await wecom.expect_in(group, "迅达电梯维保 退单：这部电梯归另一家维保公司")
+
+
+async def test_on_wecom_an_urgent_report_reaches_the_duty_member_and_the_survey_takes_one_answer_each(
+    database_url: str,
+) -> None:
+    async with running_bot_with_wecom(database_url) as (bot, wecom):
+        async with unit_of_work(bot.runtime.sessions) as session:
+            await import_tree(session, parse_org_file("t.yaml", TREE))
+        group = await wecom.group(B1, "1号楼企业微信群")
+        resident, grid, lift, keeper = (wecom.user(u) for u in ("wangayi", "zhaowangge", "sunshifu", "zhouwuye"))
+        await wecom.grant(resident, Role.RESIDENT, B1)
+        await wecom.grant(grid, Role.GRID_WORKER, GRID)
+        await bot.grant(bot.person("张社工"), Role.STAFF, COMMUNITY)
+        bot.private(bot.people["张社工"])
+        await join_on_wecom(bot, wecom, lift, "迅达电梯维保")
+        await join_on_wecom(bot, wecom, keeper, "阳光物业")
+
+        await resident.says_in(group, "3单元电梯又坏了，困人了！")
+        await wecom.expect_in(group, "📋 工单 #1 · 报修")
+        job = await lift.expect_private("🚨 紧急！🏢 迅达电梯维保 新派单：工单 #1")
+        await grid.expect_private("🚨 紧急：工单 #1（报修）已直接派给「迅达电梯维保」")
+        await lift.says_privately(choice(job.content, "接单"))
+        await lift.expect_private("您有新的派单：工单 #1")
+
+        staff = bot.people["张社工"]
+        await staff.says(bot.private(staff), "/survey 阳光物业 12月10日")
+        await bot.private(staff).expect_message("已在 1 个群发起")
+        post = await wecom.expect_in(group, "📊 物业满意度调查：阳光物业")
+        await resident.says_in(group, choice(post.content, "开始评价"))
+        question = await resident.expect_private("第 1/10 项：总体满意度")
+        for n in range(1, 11):
+            await resident.says_privately(choice(question.content, "4"))
+            question = await resident.expect_private("谢谢您对「阳光物业」的评价" if n == 10 else f"第 {n + 1}/10 项")
+        await resident.says_in(group, choice(post.content, "开始评价"))
+        await wecom.expect_in(group, "您已经参与过这次调查了")
