@@ -285,3 +285,54 @@ async def test_the_satisfaction_survey_takes_one_anonymous_answer_per_person_and
         await w.group.expect_message("🔴 红榜（80 分以上）：阳光物业")
         await w.resident.says(bot.private(w.resident), "物业评价")
         await bot.private(w.resident).expect_message("只有社区工作人员")
+
+
+async def test_staff_add_and_edit_an_organisation_in_chat_and_its_route_takes_the_next_ticket(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        w = await org_world(bot)
+        office = bot.private(w.staff)
+        for line, answer in (
+            ("/org add 银行 某某", "单位类型请写"),
+            ("/org add 维保 安全消防 0351-1119", "已添加单位「安全消防」（维保单位），值班电话 0351-1119"),
+            ("/org add 维保 安全消防", "单位「安全消防」已经有了"),
+            ("/org phone 安全消防 0351-2229", "已更新「安全消防」：☎ 0351-2229"),
+            ("/org hours 安全消防 早上", "工作时间请这样写"),
+            ("/org hours 安全消防 08:00-17:00", "已更新「安全消防」：🕘 08:00-17:00"),
+            ("/org serve 安全消防 9号楼", "本社区没有「9号楼」"),
+            ("/org serve 安全消防 1号楼", "已更新「安全消防」：1号楼"),
+            ("/org route 安全消防 报修 电 1号楼", "已设置：报修 · 电 · 1号楼 → 安全消防"),
+            ("/org route 不存在 报修", "没有找到单位「不存在」"),
+        ):
+            await w.staff.says(office, line)
+            await office.expect_message(answer)
+        await w.resident.says(w.group, "3单元楼道停电了")
+        card = await w.group.expect_message("工单 #1")
+        await w.head.presses(w.group, card, "确认")
+        await w.group.expect_edit("建议派给：安全消防（☎ 0351-2229）")  # the building rule beats 供电公司's
+
+
+async def test_the_monthly_rating_counts_what_the_organisations_tickets_show(database_url: str) -> None:
+    clock = ManualClock()
+    async with running_bot(database_url, clock=clock) as bot:
+        w = await org_world(bot)
+        await w.resident.says(w.group, "3单元电梯又坏了")
+        card = await w.group.expect_message("工单 #1")
+        await w.head.presses(w.group, card, "确认")
+        await w.head.presses(w.group, await w.group.expect_edit("建议派给"), "派单给 迅达电梯维保")
+        job = await bot.private(w.lift).expect_message("新派单：工单 #1")
+        clock.advance(hours=1)
+        await w.lift.presses(bot.private(w.lift), job, "接单")
+        work = await bot.private(w.lift).expect_message("您有新的派单：工单 #1")
+        clock.advance(hours=2)
+        await w.lift.presses(bot.private(w.lift), work, "已处理")
+        reporter = bot.private(w.resident)
+        await reporter.expect_message("您获得 2 分")
+        await w.resident.presses(reporter, await reporter.expect_message("修好了吗？"), "已解决")
+        await w.resident.presses(reporter, await reporter.expect_edit("请为这次处理打分"), "★★★★")
+        await reporter.expect_edit("谢谢您的评价")
+        await w.staff.says(bot.private(w.staff), "红黑榜")
+        board = (await bot.private(w.staff).expect_message("🏅 物业评价 2026-12")).text or ""
+        line = "迅达电梯维保：80.0 分 · 工单 1 · 接单 1.0 小时 · 办结 3.0 小时 · 返修率 0% · 回访 4.0 星 · 超时 0"
+        assert line in board and "🔴 红榜（80 分以上）：迅达电梯维保" in board
