@@ -86,7 +86,6 @@ class DispatchState(StrEnum):
     PHONED = "phoned"  # no member in chat: the grid worker called the duty phone
     RETURNED = "returned"  # 退单: not ours
     TRANSFERRED = "transferred"  # 转单: passed to another organisation
-    DONE = "done"  # the organisation finished (the ticket was resolved)
 
 
 LIVE_DISPATCH = (DispatchState.DISPATCHED, DispatchState.ACCEPTED, DispatchState.PHONED)

@@ -237,7 +237,7 @@ async def hold_lines(work: Work, hook: CardDrawn, org: Organisation) -> None:
 async def acting_org(work: Work, ticket: Ticket, person_id: int) -> Organisation | None:
     """The organisation the ticket is dispatched to, if the person is one of its members."""
     current = await current_dispatch(work.session, ticket_id=ticket.id or 0)
-    if current is None or current.state not in (S.DISPATCHED, S.ACCEPTED, S.DONE):
+    if current is None or current.state not in (S.DISPATCHED, S.ACCEPTED):
         return None
     if current.organisation_id not in await memberships_of(work.session, person_id=person_id):
         return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.db import unit_of_work
 from handlers.common.org_import import import_tree, parse_org_file
 from models.people import Role
-from tests.features.harness import BotUnderTest
+from tests.features.harness import BotUnderTest, ManualClock
 from tests.features.orgs_world import TREE
 from tests.features.test_wecom import choice
 from tests.features.tickets_world import B1, COMMUNITY, GRID
@@ -134,3 +134,35 @@ async def test_on_wecom_an_urgent_report_reaches_the_duty_member_and_the_survey_
             question = await resident.expect_private("谢谢您对「阳光物业」的评价" if n == 10 else f"第 {n + 1}/10 项")
         await resident.says_in(group, choice(post.content, "开始评价"))
         await wecom.expect_in(group, "您已经参与过这次调查了")
+
+
+async def test_on_wecom_the_street_office_is_whistled_reminded_when_it_does_not_report_in_then_reports_in(
+    database_url: str,
+) -> None:
+    clock = ManualClock()
+    async with running_bot_with_wecom(database_url, clock=clock) as (bot, wecom):
+        async with unit_of_work(bot.runtime.sessions) as session:
+            await import_tree(session, parse_org_file("t.yaml", TREE))
+        group = await wecom.group(B1, "1号楼企业微信群")
+        resident, street = wecom.user("wangayi"), wecom.user("wujiedao")
+        await wecom.grant(resident, Role.RESIDENT, B1)
+        await bot.grant(bot.person("张社工"), Role.STAFF, COMMUNITY)
+        staff = bot.people["张社工"]
+        bot.private(staff)
+        await join_on_wecom(bot, wecom, street, "幸福街道")
+
+        await resident.says_in(group, "3单元门口垃圾堆了好几天没人清理")
+        await wecom.expect_in(group, "工单 #1 · 环境卫生")
+        for minutes in (91, 60, 91, 30):  # reminder, 网格, reminder, 社区
+            clock.advance(minutes=minutes)
+            await bot.sweep()
+        await street.expect_private("📣 吹哨报到：工单 #1 · 环境卫生")
+        clock.advance(hours=2, minutes=1)
+        await bot.sweep()
+        reminder = await street.expect_private("吹哨报到已超时")
+        await bot.private(staff).expect_message("📣 吹哨：工单 #1")
+        await bot.private(staff).expect_message("将在 1 分钟后超时")
+        await bot.private(staff).expect_message("⚠️ 超时未报到：「幸福街道」仍未对工单 #1 报到")
+        await street.says_privately(choice(reminder.content, "报到"))
+        await bot.private(staff).expect_message("📣 幸福街道 已报到（工单 #1")
+        await wecom.expect_in(group, "📣 幸福街道 已报到")
