@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     sla_sanitation_hours: float = Field(default=24, gt=0)
     sla_dispute_hours: float = Field(default=72, gt=0)
     verify_after_hours: float = Field(default=48, gt=0)
+    report_in_hours: float = Field(default=2, gt=0)
     duplicate_window_hours: float = Field(default=72, gt=0)
     sweep_seconds: float = Field(default=30, gt=0)
     working_hours: str = ""

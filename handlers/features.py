@@ -10,7 +10,8 @@ from handlers.events.feature import FEATURE as EVENTS
 from handlers.groups.feature import FEATURE as GROUPS
 from handlers.linking.feature import FEATURE as LINKING
 from handlers.onboarding.feature import FEATURE as ONBOARDING
+from handlers.organisations.feature import FEATURE as ORGANISATIONS
 from handlers.passbook.feature import FEATURE as PASSBOOK
 from handlers.tickets.feature import FEATURE as TICKETS
 
-FEATURES: tuple[Feature, ...] = (ONBOARDING, GROUPS, TICKETS, ANNOUNCE, EVENTS, LINKING, PASSBOOK)
+FEATURES: tuple[Feature, ...] = (ONBOARDING, GROUPS, TICKETS, ANNOUNCE, EVENTS, LINKING, PASSBOOK, ORGANISATIONS)

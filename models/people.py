@@ -23,6 +23,7 @@ class Role(StrEnum):
     GRID_WORKER = "grid_worker"
     STAFF = "staff"
     ADMIN = "admin"
+    ORG_MEMBER = "org_member"  # acts for an organisation (物业, 维保单位 …) of the community
 
 
 ROLE_PLACE_KIND: dict[Role, tuple[PlaceKind, ...]] = {
@@ -32,6 +33,7 @@ ROLE_PLACE_KIND: dict[Role, tuple[PlaceKind, ...]] = {
     Role.GRID_WORKER: (PlaceKind.GRID,),
     Role.STAFF: (PlaceKind.COMMUNITY,),
     Role.ADMIN: (PlaceKind.COMMUNITY,),
+    Role.ORG_MEMBER: (PlaceKind.COMMUNITY,),
 }
 MANAGER_ROLES = (Role.BUILDING_HEAD, Role.GRID_WORKER, Role.STAFF, Role.ADMIN)
 

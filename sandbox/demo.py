@@ -1,4 +1,5 @@
-"""Demo data for the sandbox: one community, a grid, two buildings, a building head and a staff member, a small
+"""Demo data for the sandbox: one community, a grid, two buildings, a building head and a staff member, a 物业 and
+a lift contractor with one member each (and the routing that sends lift repairs to the contractor), a small
 爱心超市 shelf and some points to spend."""
 
 from __future__ import annotations
@@ -8,13 +9,15 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.common.org_import import Node, import_tree
+from handlers.common.org_import import Node, OrgEntry, RouteEntry, import_tree
 from models.chats import bind_chat, ensure_chat
 from models.ledger import post_entry
+from models.organisations import OrgKind, add_member, organisation_by_code
 from models.passbook import EntryKind
 from models.people import Person, Role, ensure_person, grant_role
 from models.places import Place, PlaceKind, add_place, place_by_code
 from models.shop import ItemRow, items_of, save_items
+from models.tickets import Category
 
 COMMUNITY = "阳光社区"
 GRID = f"{COMMUNITY}/第一网格"
@@ -43,7 +46,20 @@ DEMO_PEOPLE = (
     DemoPerson("7001003", "李楼长", Role.BUILDING_HEAD, BUILDINGS[0]),
     DemoPerson("7001004", "赵网格员", Role.GRID_WORKER, GRID),
     DemoPerson("7001005", "张社工", Role.STAFF, COMMUNITY),
+    DemoPerson("7001006", "周物业", Role.ORG_MEMBER, COMMUNITY),
+    DemoPerson("7001007", "孙师傅", Role.ORG_MEMBER, COMMUNITY),
 )
+DEMO_ORGANISATIONS = (
+    OrgEntry("阳光物业", OrgKind.PROPERTY, f"{COMMUNITY}/阳光物业", "0351-6000001", "08:00-18:00"),
+    OrgEntry("迅达电梯维保", OrgKind.MAINTENANCE, f"{COMMUNITY}/迅达电梯维保", "400-800-1234"),
+    OrgEntry("幸福街道", OrgKind.STREET, f"{COMMUNITY}/幸福街道", "0351-7000000"),
+)
+DEMO_ROUTING = (
+    RouteEntry(Category.REPAIR, "阳光物业"),
+    RouteEntry(Category.SANITATION, "阳光物业"),
+    RouteEntry(Category.REPAIR, "迅达电梯维保", subkind="lift"),
+)
+DEMO_MEMBERS = (("7001006", f"{COMMUNITY}/阳光物业"), ("7001007", f"{COMMUNITY}/迅达电梯维保"))
 DEMO_SHELF = (ItemRow("理发券", 20, 30), ItemRow("洗衣液一瓶", 30, 20), ItemRow("大米 5 斤", 50, 10))
 DEMO_POINTS = (("7001001", 60, "扫雪志愿服务"), ("7001002", 120, "组织周六小集市"))
 DEMO_CHATS = (
@@ -55,7 +71,9 @@ DEMO_CHATS = (
 def demo_tree() -> list[Node]:
     buildings = [Node(PlaceKind.BUILDING, code.rsplit("/", 1)[1], code, units=3) for code in BUILDINGS]
     grid = Node(PlaceKind.GRID, "第一网格", GRID, children=buildings)
-    return [Node(PlaceKind.COMMUNITY, COMMUNITY, COMMUNITY, children=[grid])]
+    community = Node(PlaceKind.COMMUNITY, COMMUNITY, COMMUNITY, children=[grid])
+    community.organisations, community.routing = list(DEMO_ORGANISATIONS), list(DEMO_ROUTING)
+    return [community]
 
 
 async def seed_demo(session: AsyncSession, *, platform: str, now: datetime) -> None:
@@ -68,6 +86,7 @@ async def seed_demo(session: AsyncSession, *, platform: str, now: datetime) -> N
         place = await place_by_code(session, code=who.place_code) if who.place_code else None
         if who.role and place and person.id is not None:
             await grant_role(session, person_id=person.id, role=who.role, place=place, granted_by_id=None)
+    await seed_members(session, platform=platform, now=now)
     staff = await ensure_person(
         session, platform=platform, platform_user_id="7001005", display_name="张社工", username=None
     )
@@ -86,6 +105,17 @@ async def seed_demo(session: AsyncSession, *, platform: str, now: datetime) -> N
         building = await place_by_code(session, code=demo_chat.bound_to) if demo_chat.bound_to else None
         if building is not None and chat.place_id is None and staff.id is not None:
             bind_chat(chat, place=building, person_id=staff.id, now=now)
+
+
+async def seed_members(session: AsyncSession, *, platform: str, now: datetime) -> None:
+    """周物业 acts for 阳光物业, 孙师傅 for the lift contractor."""
+    for user_id, code in DEMO_MEMBERS:
+        person = await ensure_person(
+            session, platform=platform, platform_user_id=user_id, display_name="", username=None
+        )
+        org = await organisation_by_code(session, code=code)
+        if org is not None and person.id is not None:
+            await add_member(session, organisation_id=org.id or 0, person_id=person.id, now=now)
 
 
 async def seed_passbook(session: AsyncSession, *, platform: str, staff: Person, now: datetime) -> None:

@@ -6,17 +6,21 @@ The hooks are facts of the domain, named here so that neither side needs the oth
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from handlers.core.types import Button
 from models.events import Event, Occurrence
+from models.people import RoleGrant
 from models.places import Place
 from models.tickets import Ticket
 
 if TYPE_CHECKING:
-    from handlers.core.context import Context
+    from handlers.core.context import Work
 
-Listener = Callable[["Context", Any], Awaitable[None]]
+Listener = Callable[[Any, Any], Awaitable[None]]
+"""A listener gets the `Context` of the incoming item that emitted the hook, or the `Work` of a timer."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,79 @@ class Attended:
 
 
 @dataclass(frozen=True)
+class TicketEscalated:
+    """A ticket went one tier up (吹哨) because its deadline passed: `tier` is where it is now."""
+
+    ticket: Ticket
+    tier: str
+
+
+@dataclass(frozen=True)
+class UrgentReported:
+    """A ticket was opened from a report the classifier found urgent (danger to people now: 困人, 漏气 …)."""
+
+    ticket: Ticket
+    building: Place
+
+
+@dataclass(frozen=True)
+class InviteRedeemed:
+    """Someone opened a one-time invite link and got its role (the invite's code, the grant it made)."""
+
+    code: str
+    grant: RoleGrant
+
+
+@dataclass(frozen=True)
+class CardDrawn:
+    """A ticket's full card is being drawn: listeners add lines, buttons for its handlers, and the name of who
+    handles it when no person does (an organisation)."""
+
+    ticket: Ticket
+    lines: list[str] = field(default_factory=list)
+    buttons: list[tuple[Button, ...]] = field(default_factory=list)
+    handler: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TicketChanged:
+    """Another feature moved a ticket (dispatched it to an organisation, handed it back …): redraw its cards."""
+
+    ticket: Ticket
+
+
+@dataclass(frozen=True)
+class TicketTakenOn:
+    """Someone acting for an organisation became the ticket's assignee: give them the assignee's message."""
+
+    ticket: Ticket
+
+
+@dataclass(frozen=True)
+class TicketPaused:
+    """挂账 approved: the ticket's deadline stops until it is resumed."""
+
+    ticket: Ticket
+
+
+@dataclass(frozen=True)
+class TicketResumed:
+    """挂账 ended: the deadline runs again, later by how long it was paused."""
+
+    ticket: Ticket
+    paused_for: timedelta
+
+
+@dataclass(frozen=True)
+class SeeingTicket:
+    """Who may see a ticket: listeners append True for a person another feature lets see it."""
+
+    ticket: Ticket
+    person_id: int
+    allowed: list[bool] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Listen:
     """A feature's listener for one type of hook."""
 
@@ -68,6 +145,6 @@ class Hooks:
         for listen in listens:
             self._listeners.setdefault(listen.hook, []).append(listen.handler)
 
-    async def emit(self, ctx: Context, hook: object) -> None:
+    async def emit(self, work: Work, hook: object) -> None:
         for listener in self._listeners.get(type(hook), []):
-            await listener(ctx, hook)
+            await listener(work, hook)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from handlers.common.roles import describe_grants
 from handlers.core.context import Context
 from handlers.core.feature import Command
+from handlers.core.hooks import InviteRedeemed
 from handlers.core.notify import find_held, held_keyboard
 from handlers.core.types import IncomingMessage
 from models.people import InviteProblem, Role, redeem_invite
@@ -33,6 +34,7 @@ async def start(ctx: Context, message: IncomingMessage) -> None:
     place = await place_by_id(ctx.session, place_id=grant.place_id)
     label = await place_label(ctx.session, place=place) if place else ""
     ctx.reply(ctx.t("start.invite_ok", place=label, role=ctx.t(f"role.{grant.role}")))
+    await ctx.emit(InviteRedeemed(code, grant))
 
 
 def bring_held(ctx: Context, held: HeldMessage) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from handlers.core.context import Context
+from handlers.core.hooks import SeeingTicket
 from handlers.core.types import IncomingCallback, IncomingMessage, Keyboard
 from handlers.tickets.cards import short, status_line
 from handlers.tickets.service import MANAGERS, full_card, name_of
+from handlers.tickets.texts import ORG_ACTIONS
 from models.places import PlaceKind, place_by_id, places_within
 from models.tickets import (
     Ticket,
@@ -19,6 +21,8 @@ from models.tickets import (
 )
 
 PAGE = 8
+NOTED = ORG_ACTIONS
+"""History steps shown with their note (the organisation, the reason)."""
 
 
 async def managed_buildings(ctx: Context) -> list[int]:
@@ -47,7 +51,8 @@ def action_words(ctx: Context, event: TicketEvent) -> str:
     """What a history line says was done; a dispatch says to whom."""
     if event.action == "assign" and event.note:
         return ctx.t("ticket.assigned_to", name=event.note)
-    return ctx.t(f"action.{event.action}")
+    words = ctx.t(f"action.{event.action}")
+    return f"{words}（{event.note}）" if event.action in NOTED and event.note else words
 
 
 async def ticket_list(ctx: Context, page: int) -> tuple[str, Keyboard]:
@@ -91,7 +96,11 @@ async def may_see(ctx: Context, ticket: Ticket) -> bool:
         return True
     if ticket.building_id in await managed_buildings(ctx):
         return True
-    return not ticket.private and person_id in await affected_people(ctx.session, ticket_id=ticket.id or 0)
+    if not ticket.private and person_id in await affected_people(ctx.session, ticket_id=ticket.id or 0):
+        return True
+    asked = SeeingTicket(ticket, person_id or 0)
+    await ctx.emit(asked)
+    return any(asked.allowed)
 
 
 async def ticket_detail(ctx: Context, message: IncomingMessage) -> None:

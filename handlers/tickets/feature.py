@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.core.feature import Command, Feature, TextStep
 from handlers.tickets.commands import ticket_detail, tickets, tickets_page
+from handlers.tickets.extensions import LISTENS
 from handlers.tickets.intake import on_chat_message, on_offer, report_command
 from handlers.tickets.lifecycle import on_assignee_photo, on_ticket_button
 from handlers.tickets.rules import sla_from
@@ -23,6 +24,7 @@ FEATURE = Feature(
         TextStep(90, on_chat_message),  # last of all: group chatter that may be a request
     ),
     sweeps=(sweep,),
+    listens=LISTENS,
     settings=sla_from,
     texts=CATALOGUE,
 )

@@ -39,8 +39,8 @@ Action = Callable[[Context, Ticket, str | None], Awaitable[None]]
 async def confirm(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
     await record(ctx, ticket, "confirm", actor_id=ctx.person.id, to_status=target("confirm"), chat_id=ctx.chat.id)
     start_stage(ticket, ctx.setting(Sla), ctx.now)
-    await refresh_cards(ctx, ticket)
     await ctx.emit(ReportConfirmed(ticket, await building_of(ctx, ticket)))
+    await refresh_cards(ctx, ticket)
     ctx.answer("✅")
 
 

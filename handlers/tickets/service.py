@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handlers.core.context import Work
+from handlers.core.hooks import CardDrawn, UrgentReported
 from handlers.core.types import Edit, Keyboard, Send
 from handlers.tickets.cards import (
     assignee_buttons,
@@ -45,25 +46,40 @@ async def name_of(work: Work, person_id: int | None) -> str | None:
     return person.display_name if person else None
 
 
-async def full_card(work: Work, ticket: Ticket) -> str:
+async def drawn(work: Work, ticket: Ticket) -> CardDrawn:
+    """What other features add to the card (an organisation's line and buttons), asked once per drawing."""
+    extras = CardDrawn(ticket)
+    await work.emit(extras)
+    return extras
+
+
+async def full_card(work: Work, ticket: Ticket, extras: CardDrawn | None = None) -> str:
+    extras = extras or await drawn(work, ticket)
     affected = len(await affected_people(work.session, ticket_id=ticket.id or 0))
-    return card_text(
+    text = card_text(
         work.locale,
         ticket,
         place=await place_text(work, ticket),
-        assignee=await name_of(work, ticket.assignee_id),
+        assignee=await name_of(work, ticket.assignee_id) or next(iter(extras.handler), None),
         affected=affected,
     )
+    return "\n".join([text, *extras.lines])
+
+
+async def card_and_buttons(work: Work, ticket: Ticket) -> tuple[str, Keyboard]:
+    """The full card and the buttons of those who handle it."""
+    extras = await drawn(work, ticket)
+    return await full_card(work, ticket, extras), (*manager_buttons(work.locale, ticket), *extras.buttons)
 
 
 async def refresh_cards(work: Work, ticket: Ticket) -> None:
     """Edit every card of this ticket (the group's and the handlers' private ones) to its current state."""
-    full = await full_card(work, ticket)
+    full, managing = await card_and_buttons(work, ticket)
     public = public_dispute_text(work.locale, ticket)
     for ref in ticket.card_refs:
         in_group = ref.endswith(":g")
         text = public if in_group and ticket.private else full
-        buttons = () if in_group and ticket.private else manager_buttons(work.locale, ticket)
+        buttons = () if in_group and ticket.private else managing
         work.effects.add(Edit(text=text, buttons=buttons, ref_key=ref))
 
 
@@ -145,6 +161,8 @@ async def open_ticket(work: Work, report: Report) -> Ticket:
         await post_group_card(work, ticket, group, quote=report.source_message_id if group is report.chat else None)
     if ticket.private or group is None:
         await send_private_cards(work, ticket)
+    if report.verdict is not None and report.verdict.urgent:
+        await work.emit(UrgentReported(ticket, report.building))
     return ticket
 
 
@@ -159,7 +177,7 @@ async def post_group_card(work: Work, ticket: Ticket, group: Chat, *, quote: str
     if ticket.private:
         text, buttons = public_dispute_text(work.locale, ticket), ()
     else:
-        text, buttons = await full_card(work, ticket), manager_buttons(work.locale, ticket)
+        text, buttons = await card_and_buttons(work, ticket)
     work.effects.add(
         Send(
             platform=group.platform,
@@ -176,7 +194,7 @@ async def post_group_card(work: Work, ticket: Ticket, group: Chat, *, quote: str
 
 async def send_private_cards(work: Work, ticket: Ticket) -> None:
     """Disputes (and buildings with no bound group): the card goes privately to those who handle it."""
-    text, buttons = await full_card(work, ticket), manager_buttons(work.locale, ticket)
+    text, buttons = await card_and_buttons(work, ticket)
     if ticket.private:
         reporter = await name_of(work, ticket.reporter_id) or "?"
         text = work.t(

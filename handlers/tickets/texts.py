@@ -6,9 +6,14 @@ from handlers.core.texts import CORE, Catalogue, Family, Texts
 from handlers.tickets.rules import NEXT_TIER
 from models.tickets import Category, TicketStatus
 
+ORG_ACTIONS = (
+    "suggest", "dispatch", "phoned", "accept", "return", "transfer", "hold_request", "hold", "hold_refused", "resume",
+    "whistle", "report_in", "supervise", "urgent",
+)  # fmt: skip
+"""Steps of a ticket's way through an organisation (handlers/organisations), recorded in the same history."""
 ACTIONS = (
     "reported", "confirm", "reject", "merge", "assign", "start", "resolve", "verify", "reopen", "escalate", "remind",
-    "plus_one", "rate", "photo",
+    "plus_one", "rate", "photo", *ORG_ACTIONS,
 )  # fmt: skip
 """What a ticket's history records (`TicketEvent.action`)."""
 
@@ -112,6 +117,20 @@ ZH: dict[str, str] = {
     "ticket.system": "系统",
     "ticket.photo_added": "📷 已把照片附到工单 #{number}。",
     "action.photo": "附上照片",
+    "action.suggest": "建议派单",
+    "action.dispatch": "派单给单位",
+    "action.phoned": "已电话通知",
+    "action.accept": "接单",
+    "action.return": "退单",
+    "action.transfer": "转单",
+    "action.hold_request": "申请挂账",
+    "action.hold": "挂账（暂停计时）",
+    "action.hold_refused": "挂账未获批准",
+    "action.resume": "恢复处理",
+    "action.whistle": "吹哨报到",
+    "action.report_in": "报到",
+    "action.supervise": "督办",
+    "action.urgent": "紧急直派",
 }
 
 EN: dict[str, str] = {
@@ -214,6 +233,20 @@ EN: dict[str, str] = {
     "ticket.system": "system",
     "ticket.photo_added": "📷 Photo attached to ticket #{number}.",
     "action.photo": "attached a photo",
+    "action.suggest": "suggested an organisation",
+    "action.dispatch": "dispatched to an organisation",
+    "action.phoned": "phoned the organisation",
+    "action.accept": "accepted",
+    "action.return": "handed back",
+    "action.transfer": "passed on",
+    "action.hold_request": "asked to put on hold",
+    "action.hold": "put on hold (deadline paused)",
+    "action.hold_refused": "hold not approved",
+    "action.resume": "resumed",
+    "action.whistle": "blew the whistle",
+    "action.report_in": "reported in",
+    "action.supervise": "supervised",
+    "action.urgent": "sent straight on as urgent",
 }
 
 CATALOGUE = Catalogue(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.core.context import Work
+from handlers.core.hooks import TicketEscalated
 from handlers.tickets.cards import short, status_line
 from handlers.tickets.rules import NEXT_TIER, Sla, refresh_timer, start_stage
 from handlers.tickets.service import (
@@ -72,6 +73,7 @@ async def escalate(work: Work, ticket: Ticket) -> None:
         await work.tell(person.id or 0, details, fallback=await knock_for(work, ticket, person.id or 0))
     await group_line(work, ticket, work.t(f"ticket.escalated_{new_tier}", number=ticket.id))
     start_stage(ticket, work.setting(Sla), work.now)
+    await work.emit(TicketEscalated(ticket, new_tier))
     await refresh_cards(work, ticket)
 
 

@@ -26,7 +26,7 @@ from sandbox.wecom import (
     post_callback,
     wecom_settings,
 )
-from tests.features.harness import BotUnderTest, running_bot
+from tests.features.harness import BotUnderTest, ManualClock, running_bot
 
 _msgids = itertools.count(1)
 
@@ -143,14 +143,14 @@ class WeComSide:
 
 @asynccontextmanager
 async def running_bot_with_wecom(
-    database_url: str, *, robot_limit: int = 20, **overrides: Any
+    database_url: str, *, robot_limit: int = 20, clock: ManualClock | None = None, **overrides: Any
 ) -> AsyncIterator[tuple[BotUnderTest, WeComSide]]:
     """The whole bot with Telegram (local Bot API) and WeCom (local fake API) both switched on."""
     api = FakeWeCom(robot_limit=robot_limit)
     await api.start()
     try:
         settings = wecom_settings(api, wecom_robot_per_minute=robot_limit, **overrides)
-        async with running_bot(database_url, **settings) as bot:
+        async with running_bot(database_url, clock=clock, **settings) as bot:
             yield bot, WeComSide(bot, api)
     finally:
         await api.stop()

@@ -1,0 +1,103 @@
+"""挂账: the organisation asks to wait (parts, a budget vote) with a reason and an expected date; once the grid worker
+approves, the ticket's deadline is paused until it is resumed by hand or the expected date comes."""
+
+from __future__ import annotations
+
+from handlers.core.context import Context, Work
+from handlers.core.hooks import TicketChanged, TicketPaused, TicketResumed
+from handlers.organisations.dispatch import grid_workers, step
+from models.organisations import HoldState, Organisation, TicketDispatch, TicketHold, hold_of, holds_due
+from models.tickets import Ticket
+from nlp.timeparse import TimeParseError, parse_time
+
+
+def day_text(work: Work, hold: TicketHold) -> str:
+    return hold.expected_at.astimezone(work.config.timezone).strftime("%m月%d日")
+
+
+async def request_hold(ctx: Context, ticket: Ticket, dispatch: TicketDispatch, text: str) -> bool:
+    """「等电梯配件 12月10日」: a reason, then the expected date; False (after saying how) if it cannot be read."""
+    reason, _, when = text.rpartition(" ")
+    local_now = ctx.now.astimezone(ctx.config.timezone)
+    try:
+        expected = parse_time(when, now=local_now).at if reason.strip() else None
+    except TimeParseError:
+        expected = None
+    if expected is None or expected <= local_now:
+        ctx.reply(ctx.t("org.bad_hold"))
+        return False
+    org = await ctx.session.get(Organisation, dispatch.organisation_id)
+    assert org is not None
+    hold = TicketHold(
+        ticket_id=ticket.id or 0,
+        organisation_id=org.id or 0,
+        reason=reason.strip()[:300],
+        expected_at=expected,
+        requested_by_id=ctx.person.id or 0,
+        requested_at=ctx.now,
+    )
+    ctx.session.add(hold)
+    await step(ctx, ticket, "hold_request", actor_id=ctx.person.id, note=f"{hold.reason}，{day_text(ctx, hold)}")
+    told = ctx.t(
+        "org.hold_request_private", org=org.name, number=ticket.id, reason=hold.reason, when=day_text(ctx, hold)
+    )
+    for person in await grid_workers(ctx, ticket):
+        await ctx.tell(person.id or 0, told)
+    ctx.reply(ctx.t("org.hold_requested", number=ticket.id))
+    await ctx.emit(TicketChanged(ticket))
+    return True
+
+
+async def approve(ctx: Context, ticket: Ticket) -> None:
+    hold = await hold_of(ctx.session, ticket_id=ticket.id or 0, states=(HoldState.REQUESTED,))
+    if hold is None or not ticket.is_open:
+        ctx.answer(ctx.t("button.stale"))
+        return
+    hold.state, hold.approved_by_id, hold.started_at = HoldState.ACTIVE, ctx.person.id, ctx.now
+    await step(ctx, ticket, "hold", actor_id=ctx.person.id, note=f"{hold.reason}，{day_text(ctx, hold)}")
+    await ctx.tell(hold.requested_by_id, ctx.t("org.hold_approved", number=ticket.id, when=day_text(ctx, hold)))
+    await ctx.emit(TicketPaused(ticket))
+    ctx.answer("⏸")
+
+
+async def refuse(ctx: Context, ticket: Ticket) -> None:
+    hold = await hold_of(ctx.session, ticket_id=ticket.id or 0, states=(HoldState.REQUESTED,))
+    if hold is None:
+        ctx.answer(ctx.t("button.stale"))
+        return
+    hold.state, hold.ended_at = HoldState.REFUSED, ctx.now
+    await step(ctx, ticket, "hold_refused", actor_id=ctx.person.id, note=hold.reason)
+    await ctx.tell(hold.requested_by_id, ctx.t("org.hold_refused", number=ticket.id))
+    await ctx.emit(TicketChanged(ticket))
+    ctx.answer()
+
+
+async def end_hold(work: Work, ticket: Ticket, hold: TicketHold, *, actor_id: int | None) -> None:
+    """The deadline runs again, later by as long as it was paused."""
+    hold.state, hold.ended_at = HoldState.ENDED, work.now
+    await step(work, ticket, "resume", actor_id=actor_id, note=hold.reason)
+    await work.emit(TicketResumed(ticket, work.now - (hold.started_at or work.now)))
+
+
+async def resume(ctx: Context, ticket: Ticket) -> None:
+    hold = await hold_of(ctx.session, ticket_id=ticket.id or 0, states=(HoldState.ACTIVE,))
+    if hold is None:
+        ctx.answer(ctx.t("button.stale"))
+        return
+    await end_hold(ctx, ticket, hold, actor_id=ctx.person.id)
+    if hold.requested_by_id != ctx.person.id:
+        await ctx.tell(hold.requested_by_id, ctx.t("org.resumed", number=ticket.id))
+    ctx.answer("▶️")
+
+
+async def sweep_holds(work: Work) -> int:
+    """Holds whose expected date has come end by themselves; the organisation and the grid worker are told."""
+    due = await holds_due(work.session, now=work.now)
+    for hold in due:
+        ticket = await work.session.get(Ticket, hold.ticket_id)
+        assert ticket is not None
+        await end_hold(work, ticket, hold, actor_id=None)
+        text = work.t("org.hold_due", number=ticket.id, reason=hold.reason)
+        for person_id in {hold.requested_by_id, *(p.id for p in await grid_workers(work, ticket))}:
+            await work.tell(int(person_id or 0), text)
+    return len(due)
