@@ -11,6 +11,7 @@ from handlers.groups.feature import FEATURE as GROUPS
 from handlers.linking.feature import FEATURE as LINKING
 from handlers.onboarding.feature import FEATURE as ONBOARDING
 from handlers.passbook.feature import FEATURE as PASSBOOK
+from handlers.roles_admin.feature import FEATURE as ROLES_ADMIN
 from handlers.tickets.feature import FEATURE as TICKETS
 
-FEATURES: tuple[Feature, ...] = (ONBOARDING, GROUPS, TICKETS, ANNOUNCE, EVENTS, LINKING, PASSBOOK)
+FEATURES: tuple[Feature, ...] = (ONBOARDING, GROUPS, TICKETS, ANNOUNCE, EVENTS, LINKING, PASSBOOK, ROLES_ADMIN)

@@ -1,6 +1,19 @@
 """Tables and small keyword-only query functions; every table module is imported here for metadata."""
 
-from models import announcements, chats, events, outbox, passbook, people, places, routes, shop, tickets, updates
+from models import (
+    announcements,
+    chats,
+    events,
+    outbox,
+    passbook,
+    people,
+    places,
+    role_audit,
+    routes,
+    shop,
+    tickets,
+    updates,
+)
 from models.base import metadata
 
 __all__ = [
@@ -12,6 +25,7 @@ __all__ = [
     "passbook",
     "people",
     "places",
+    "role_audit",
     "routes",
     "shop",
     "tickets",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from models.events import Event, Occurrence
+from models.people import Invite, RoleGrant
 from models.places import Place
 from models.tickets import Ticket
 
@@ -42,6 +43,24 @@ class Attended:
     event: Event
     occurrence: Occurrence
     person_id: int
+
+
+@dataclass(frozen=True)
+class RoleGranted:
+    """Someone accepted a one-time invite (a deep link or /start code) and now holds its role."""
+
+    grant: RoleGrant
+    invite: Invite
+
+
+@dataclass(frozen=True)
+class RoleHandedOver:
+    """A role on a place moved from one person to another (the old grant is revoked): their open work follows."""
+
+    role: str
+    place: Place
+    from_person_id: int
+    to_person_id: int
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from models.tickets import TicketStatus
 
 ACTIONS = (
     "reported", "confirm", "reject", "merge", "assign", "start", "resolve", "verify", "reopen", "escalate", "remind",
-    "plus_one", "rate", "photo",
+    "plus_one", "rate", "photo", "handover",
 )  # fmt: skip
 """What a ticket's history records (`TicketEvent.action`)."""
 
@@ -104,6 +104,7 @@ ZH: dict[str, str] = {
     "ticket.system": "系统",
     "ticket.photo_added": "📷 已把照片附到工单 #{number}。",
     "action.photo": "附上照片",
+    "action.handover": "身份交接，转给接任人",
 }
 
 EN: dict[str, str] = {
@@ -198,6 +199,7 @@ EN: dict[str, str] = {
     "ticket.system": "ticket.system",
     "ticket.photo_added": "📷 Photo attached to ticket #{number}.",
     "action.photo": "attached a photo",
+    "action.handover": "handed over to the successor",
 }
 
 CATALOGUE = Catalogue(
