@@ -13,5 +13,16 @@ from handlers.onboarding.feature import FEATURE as ONBOARDING
 from handlers.passbook.feature import FEATURE as PASSBOOK
 from handlers.roles_admin.feature import FEATURE as ROLES_ADMIN
 from handlers.tickets.feature import FEATURE as TICKETS
+from handlers.volunteers.feature import FEATURE as VOLUNTEERS
 
-FEATURES: tuple[Feature, ...] = (ONBOARDING, GROUPS, TICKETS, ANNOUNCE, EVENTS, LINKING, PASSBOOK, ROLES_ADMIN)
+FEATURES: tuple[Feature, ...] = (
+    ONBOARDING,
+    GROUPS,
+    TICKETS,
+    ANNOUNCE,
+    EVENTS,
+    LINKING,
+    PASSBOOK,
+    ROLES_ADMIN,
+    VOLUNTEERS,
+)

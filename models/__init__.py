@@ -13,6 +13,7 @@ from models import (
     shop,
     tickets,
     updates,
+    volunteers,
 )
 from models.base import metadata
 
@@ -30,4 +31,5 @@ __all__ = [
     "shop",
     "tickets",
     "updates",
+    "volunteers",
 ]

@@ -76,6 +76,10 @@ class Work:
             raise LookupError(f"no feature declares settings of type {kind.__name__}")
         return found
 
+    async def emit(self, hook: object) -> None:
+        """Tell the features that listen for this hook (ticket resolved, attended …), in this transaction."""
+        await self.config.hooks.emit(self, hook)
+
     async def tell(
         self,
         person_id: int,
@@ -134,10 +138,6 @@ class Context(Work):
     def roles(self) -> set[Role]:
         """Every role the sender holds, wherever."""
         return {Role(g.role) for g in self.grants}
-
-    async def emit(self, hook: object) -> None:
-        """Tell the features that listen for this hook (ticket resolved, attended …), in this transaction."""
-        await self.config.hooks.emit(self, hook)
 
     def reply(self, text: str, *, buttons: Keyboard = (), ref_key: str | None = None, quote: bool = False) -> None:
         """Answer in the chat the incoming item came from."""

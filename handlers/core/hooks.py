@@ -15,9 +15,11 @@ from models.places import Place
 from models.tickets import Ticket
 
 if TYPE_CHECKING:
-    from handlers.core.context import Context
+    from handlers.core.context import Work
 
-Listener = Callable[["Context", Any], Awaitable[None]]
+Listener = Callable[[Any, Any], Awaitable[None]]
+"""A listener gets the `Context` of the incoming item that emitted the hook, or the `Work` of the timer that did
+(hooks a timer may emit say so; their listeners take a `Work`)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,17 @@ class RoleHandedOver:
 
 
 @dataclass(frozen=True)
+class HelpConfirmed:
+    """A resident's help request (点单) was done by a volunteer and confirmed (by the resident, or by a timer after
+    a quiet while: listeners take a `Work`)."""
+
+    request_id: int
+    volunteer_id: int
+    building: Place
+    text: str
+
+
+@dataclass(frozen=True)
 class Listen:
     """A feature's listener for one type of hook."""
 
@@ -79,6 +92,6 @@ class Hooks:
         for listen in listens:
             self._listeners.setdefault(listen.hook, []).append(listen.handler)
 
-    async def emit(self, ctx: Context, hook: object) -> None:
+    async def emit(self, work: Work, hook: object) -> None:
         for listener in self._listeners.get(type(hook), []):
-            await listener(ctx, hook)
+            await listener(work, hook)

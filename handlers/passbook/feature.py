@@ -4,7 +4,7 @@ Its modules stand side by side on the ledger (models/ledger.py), the rules and t
 from __future__ import annotations
 
 from handlers.core.feature import Command, CommandHandler, Feature, TextStep
-from handlers.core.hooks import Attended, Listen, ReportConfirmed, TicketResolved
+from handlers.core.hooks import Attended, HelpConfirmed, Listen, ReportConfirmed, TicketResolved
 from handlers.passbook import checking, earning, exports, shop, shop_admin
 from handlers.passbook.keepers import SHOP_KEEPERS
 from handlers.passbook.rules import AWARDER_ROLES, REVOKER_ROLES, passbook_from
@@ -85,6 +85,7 @@ FEATURE = Feature(
         Listen(ReportConfirmed, earning.award_confirmed_report),
         Listen(TicketResolved, earning.award_volunteer_resolution),
         Listen(Attended, earning.award_attendance),
+        Listen(HelpConfirmed, earning.award_help),
     ),
     settings=passbook_from,
     texts=CATALOGUE,
