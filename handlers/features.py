@@ -8,6 +8,7 @@ from handlers.announce.feature import FEATURE as ANNOUNCE
 from handlers.core.feature import Feature
 from handlers.events.feature import FEATURE as EVENTS
 from handlers.groups.feature import FEATURE as GROUPS
+from handlers.households.feature import FEATURE as HOUSEHOLDS
 from handlers.linking.feature import FEATURE as LINKING
 from handlers.onboarding.feature import FEATURE as ONBOARDING
 from handlers.passbook.feature import FEATURE as PASSBOOK
@@ -25,4 +26,5 @@ FEATURES: tuple[Feature, ...] = (
     PASSBOOK,
     ROLES_ADMIN,
     VOLUNTEERS,
+    HOUSEHOLDS,
 )

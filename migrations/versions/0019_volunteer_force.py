@@ -1,4 +1,4 @@
-"""volunteer force: the record of role changes (role_audit), handover invites, 报到 profiles, teams, 点单
+"""volunteer force: role changes (role_audit), handover invites, 报到 profiles, teams, 点单, households
 
 Revision ID: 0019
 Revises: 0012
@@ -24,6 +24,25 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
+        "household",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("building_id", sa.Integer(), nullable=False),
+        sa.Column("door", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["building_id"], ["place.id"], name=op.f("fk_household_building_id_place")),
+        sa.ForeignKeyConstraint(["community_id"], ["place.id"], name=op.f("fk_household_community_id_place")),
+        sa.ForeignKeyConstraint(["created_by_id"], ["person.id"], name=op.f("fk_household_created_by_id_person")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_household")),
+        sa.UniqueConstraint("building_id", "door", name=op.f("uq_household_building_id")),
+        sa.UniqueConstraint("code", name=op.f("uq_household_code")),
+    )
+    with op.batch_alter_table("household", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_household_community_id"), ["community_id"], unique=False)
+
+    op.create_table(
         "volunteer_profile",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
@@ -45,6 +64,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteer_profile")),
         sa.UniqueConstraint("person_id", name=op.f("uq_volunteer_profile_person_id")),
     )
+    op.create_table(
+        "household_member",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("household_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("joined_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["household_id"], ["household.id"], name=op.f("fk_household_member_household_id_household")
+        ),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"], name=op.f("fk_household_member_person_id_person")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_household_member")),
+        sa.UniqueConstraint("person_id", name=op.f("uq_household_member_person_id")),
+    )
+    with op.batch_alter_table("household_member", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_household_member_household_id"), ["household_id"], unique=False)
+
     op.create_table(
         "role_audit",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -189,4 +224,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_role_audit_grant_id"))
 
     op.drop_table("role_audit")
+    with op.batch_alter_table("household_member", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_household_member_household_id"))
+
+    op.drop_table("household_member")
     op.drop_table("volunteer_profile")
+    with op.batch_alter_table("household", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_household_community_id"))
+
+    op.drop_table("household")
