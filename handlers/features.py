@@ -12,6 +12,7 @@ from handlers.households.feature import FEATURE as HOUSEHOLDS
 from handlers.linking.feature import FEATURE as LINKING
 from handlers.onboarding.feature import FEATURE as ONBOARDING
 from handlers.passbook.feature import FEATURE as PASSBOOK
+from handlers.polls.feature import FEATURE as POLLS
 from handlers.roles_admin.feature import FEATURE as ROLES_ADMIN
 from handlers.tickets.feature import FEATURE as TICKETS
 from handlers.volunteers.feature import FEATURE as VOLUNTEERS
@@ -27,4 +28,5 @@ FEATURES: tuple[Feature, ...] = (
     ROLES_ADMIN,
     VOLUNTEERS,
     HOUSEHOLDS,
+    POLLS,
 )

@@ -1,4 +1,4 @@
-"""volunteer force: role changes (role_audit), handover invites, 报到 profiles, teams, 点单, households
+"""volunteer force: role changes, handover invites, 报到 profiles, teams, 点单, households, polls, 需求清单
 
 Revision ID: 0019
 Revises: 0012
@@ -43,6 +43,30 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_household_community_id"), ["community_id"], unique=False)
 
     op.create_table(
+        "poll",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("question", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("options", sa.JSON(), nullable=False),
+        sa.Column("multiple", sa.Boolean(), nullable=False),
+        sa.Column("anonymous", sa.Boolean(), nullable=False),
+        sa.Column("per_household", sa.Boolean(), nullable=False),
+        sa.Column("days", sa.Integer(), nullable=False),
+        sa.Column("scope_ids", sa.JSON(), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("card_refs", sa.JSON(), nullable=False),
+        sa.Column("closes_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reminded", sa.Boolean(), nullable=False),
+        sa.Column("next_timer_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["author_id"], ["person.id"], name=op.f("fk_poll_author_id_person")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_poll")),
+    )
+    with op.batch_alter_table("poll", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_poll_next_timer_at"), ["next_timer_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_poll_status"), ["status"], unique=False)
+
+    op.create_table(
         "volunteer_profile",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
@@ -79,6 +103,40 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("household_member", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_household_member_household_id"), ["household_id"], unique=False)
+
+    op.create_table(
+        "need",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("text", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("chat_id", sa.Integer(), nullable=True),
+        sa.Column("card_refs", sa.JSON(), nullable=False),
+        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["author_id"], ["person.id"], name=op.f("fk_need_author_id_person")),
+        sa.ForeignKeyConstraint(["chat_id"], ["chat.id"], name=op.f("fk_need_chat_id_chat")),
+        sa.ForeignKeyConstraint(["community_id"], ["place.id"], name=op.f("fk_need_community_id_place")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_need")),
+    )
+    with op.batch_alter_table("need", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_need_community_id"), ["community_id"], unique=False)
+
+    op.create_table(
+        "poll_vote",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("poll_id", sa.Integer(), nullable=False),
+        sa.Column("voter", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+        sa.Column("option", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"], name=op.f("fk_poll_vote_person_id_person")),
+        sa.ForeignKeyConstraint(["poll_id"], ["poll.id"], name=op.f("fk_poll_vote_poll_id_poll")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_poll_vote")),
+        sa.UniqueConstraint("poll_id", "voter", "option", name=op.f("uq_poll_vote_poll_id")),
+    )
+    with op.batch_alter_table("poll_vote", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_poll_vote_poll_id"), ["poll_id"], unique=False)
 
     op.create_table(
         "role_audit",
@@ -155,6 +213,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_help_request_status"), ["status"], unique=False)
 
     op.create_table(
+        "need_support",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("need_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["need_id"], ["need.id"], name=op.f("fk_need_support_need_id_need")),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"], name=op.f("fk_need_support_person_id_person")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_need_support")),
+        sa.UniqueConstraint("need_id", "person_id", name=op.f("uq_need_support_need_id")),
+    )
+    with op.batch_alter_table("need_support", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_need_support_need_id"), ["need_id"], unique=False)
+
+    op.create_table(
         "team_member",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("team_id", sa.Integer(), nullable=False),
@@ -207,6 +279,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_team_member_person_id"))
 
     op.drop_table("team_member")
+    with op.batch_alter_table("need_support", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_need_support_need_id"))
+
+    op.drop_table("need_support")
     with op.batch_alter_table("help_request", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_help_request_status"))
         batch_op.drop_index(batch_op.f("ix_help_request_requester_id"))
@@ -224,11 +300,24 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_role_audit_grant_id"))
 
     op.drop_table("role_audit")
+    with op.batch_alter_table("poll_vote", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_poll_vote_poll_id"))
+
+    op.drop_table("poll_vote")
+    with op.batch_alter_table("need", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_need_community_id"))
+
+    op.drop_table("need")
     with op.batch_alter_table("household_member", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_household_member_household_id"))
 
     op.drop_table("household_member")
     op.drop_table("volunteer_profile")
+    with op.batch_alter_table("poll", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_poll_status"))
+        batch_op.drop_index(batch_op.f("ix_poll_next_timer_at"))
+
+    op.drop_table("poll")
     with op.batch_alter_table("household", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_household_community_id"))
 
