@@ -210,3 +210,14 @@ async def help_of_requester(session: AsyncSession, *, person_id: int, limit: int
         .limit(limit)
     )
     return list((await session.exec(query)).all())
+
+
+async def open_help_in(session: AsyncSession, *, building_ids: list[int], limit: int = 8) -> list[HelpRequest]:
+    """Requests waiting for a volunteer in these buildings, oldest first."""
+    query = (
+        select(HelpRequest)
+        .where(HelpRequest.status == HelpStatus.OPEN, col(HelpRequest.building_id).in_(building_ids))
+        .order_by(col(HelpRequest.id))
+        .limit(limit)
+    )
+    return list((await session.exec(query)).all())

@@ -44,6 +44,7 @@ FEATURE = Feature(
             roles=OFFICE,
             refusal="order.staff_only",
         ),
+        Command("orders", orders.open_orders, "cmd.orders", aliases=("待接单", "接单")),
         Command("order", orders.order_detail, "cmd.order", aliases=("点单详情",)),
     ),
     callbacks={"vo": enlist.on_enlist_button, "vt": teams.on_team_button, "hr": orders.on_help_button},

@@ -11,7 +11,7 @@ from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage,
 from handlers.volunteers.rules import WHEN, VolunteerConfig, skill_for, split_contact
 from models.chats import Chat
 from models.people import Person, Role, holders_over, person_by_id
-from models.places import Place, ancestors, place_by_id, place_label
+from models.places import Place, PlaceKind, ancestors, place_by_id, place_label, places_within
 from models.volunteers import (
     HelpRequest,
     HelpStatus,
@@ -22,6 +22,7 @@ from models.volunteers import (
     help_by_id,
     help_due,
     help_events,
+    open_help_in,
     profile_of,
     teams_in,
 )
@@ -281,6 +282,25 @@ async def confirm(work: Work, request: HelpRequest, *, auto: bool) -> None:
     building = await place_by_id(work.session, place_id=request.building_id)
     assert building is not None and request.volunteer_id is not None
     await work.emit(HelpConfirmed(request.id or 0, request.volunteer_id, building, request.text))
+
+
+async def open_orders(ctx: Context, message: IncomingMessage) -> None:
+    """待接单: an approved volunteer sees the open requests of the area they serve, each with 接单."""
+    profile = await profile_of(ctx.session, person_id=ctx.person.id or 0)
+    area = await place_by_id(ctx.session, place_id=profile.area_id or 0) if profile else None
+    if profile is None or area is None or profile.status != ProfileStatus.APPROVED:
+        ctx.reply(ctx.t("order.volunteers_only"))
+        return
+    buildings = await places_within(ctx.session, scope=area, kind=PlaceKind.BUILDING)
+    waiting = await open_help_in(ctx.session, building_ids=[b.id or 0 for b in buildings])
+    if not waiting:
+        ctx.reply(ctx.t("order.none_open"))
+        return
+    for request in waiting:
+        ref = f"help:{request.id}:p:{ctx.person.id}"
+        ctx.reply(await card_text(ctx, request), buttons=take_buttons(ctx, request), ref_key=ref)
+        if ref not in request.card_refs:
+            request.card_refs = [*request.card_refs, ref]
 
 
 # ---- 派单 by staff, the history ---------------------------------------------------------------------------------

@@ -147,6 +147,9 @@ async def test_an_untaken_request_goes_to_staff_who_dispatch_it_and_it_confirms_
         await resident.expect_edit("已发出")
         card = await team_group.expect_message("🙋 点单 #1 · 陪伴")
         await member_chat.expect_nothing()  # the team's group has it, not every volunteer privately
+        await member.says(member_chat, "待接单")  # but a volunteer can look for open requests
+        listed = await member_chat.expect_message("🙋 点单 #1 · 陪伴")
+        assert [label for label, _ in listed.buttons] == ["🙋 接单"]
 
         clock.advance(hours=3)
         assert await bot.sweep() == 0
@@ -160,6 +163,7 @@ async def test_an_untaken_request_goes_to_staff_who_dispatch_it_and_it_confirms_
         job = await member_chat.expect_message("社区派给您点单 #1：「想找人陪我聊聊天」")
         taken = await team_group.expect_edit("✅ 已被 周党员 接单")
         assert taken.message_id == card.message_id and taken.buttons == []
+        await member_chat.expect_edit("✅ 已被 周党员 接单")  # the listed card follows
         await w.staff.says(office, "派单 1 周党员")
         await office.expect_message("点单 #1 现在不能派")
 
