@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     passbook_ticket_sanitation_points: int = Field(default=5, ge=0)
     passbook_ticket_dispute_points: int = Field(default=10, ge=0)
     passbook_report_points: int = Field(default=2, ge=0)
+    passbook_help_points: int = Field(default=10, ge=0)
+    help_escalate_hours: int = Field(default=4, ge=1, le=24 * 7)
+    help_auto_confirm_hours: int = Field(default=48, ge=1, le=24 * 30)
     passbook_report_daily_cap: int = Field(default=6, ge=0)
     passbook_event_points: int = Field(default=5, ge=0)
     passbook_stars: str = "50,150,300,600,1000"

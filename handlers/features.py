@@ -8,10 +8,27 @@ from handlers.announce.feature import FEATURE as ANNOUNCE
 from handlers.core.feature import Feature
 from handlers.events.feature import FEATURE as EVENTS
 from handlers.groups.feature import FEATURE as GROUPS
+from handlers.households.feature import FEATURE as HOUSEHOLDS
 from handlers.linking.feature import FEATURE as LINKING
 from handlers.onboarding.feature import FEATURE as ONBOARDING
 from handlers.organisations.feature import FEATURE as ORGANISATIONS
 from handlers.passbook.feature import FEATURE as PASSBOOK
+from handlers.polls.feature import FEATURE as POLLS
+from handlers.roles_admin.feature import FEATURE as ROLES_ADMIN
 from handlers.tickets.feature import FEATURE as TICKETS
+from handlers.volunteers.feature import FEATURE as VOLUNTEERS
 
-FEATURES: tuple[Feature, ...] = (ONBOARDING, GROUPS, TICKETS, ANNOUNCE, EVENTS, LINKING, PASSBOOK, ORGANISATIONS)
+FEATURES: tuple[Feature, ...] = (
+    ONBOARDING,
+    GROUPS,
+    TICKETS,
+    ANNOUNCE,
+    EVENTS,
+    LINKING,
+    PASSBOOK,
+    ORGANISATIONS,
+    ROLES_ADMIN,
+    VOLUNTEERS,
+    HOUSEHOLDS,
+    POLLS,
+)

@@ -84,6 +84,7 @@ class Invite(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_by_id: int | None = Field(default=None, foreign_key="person.id")
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    handover_of_id: int | None = Field(default=None, foreign_key="role_grant.id")  # the grant it takes over
 
 
 class InviteProblem(StrEnum):

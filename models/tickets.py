@@ -247,3 +247,17 @@ async def newest_assigned_to(session: AsyncSession, *, person_id: int) -> Ticket
         .order_by(col(Ticket.updated_at).desc(), col(Ticket.id).desc())
     )
     return (await session.exec(query)).first()
+
+
+async def assigned_within(session: AsyncSession, *, person_id: int, building_ids: list[int]) -> list[Ticket]:
+    """The open tickets this person is handling in these buildings (what follows a role when it is handed over)."""
+    query = (
+        select(Ticket)
+        .where(
+            Ticket.assignee_id == person_id,
+            col(Ticket.status).in_(ACTIVE_STATUSES),
+            col(Ticket.building_id).in_(building_ids),
+        )
+        .order_by(col(Ticket.id))
+    )
+    return list((await session.exec(query)).all())

@@ -1,6 +1,6 @@
 """Demo data for the sandbox: one community, a grid, two buildings, a building head and a staff member, a 物业 and
 a lift contractor with one member each (and the routing that sends lift repairs to the contractor), a small
-爱心超市 shelf and some points to spend."""
+爱心超市 shelf and some points to spend, a volunteer in a 志愿服务队 and an open 点单 to take."""
 
 from __future__ import annotations
 
@@ -18,6 +18,16 @@ from models.people import Person, Role, ensure_person, grant_role
 from models.places import Place, PlaceKind, add_place, place_by_code
 from models.shop import ItemRow, items_of, save_items
 from models.tickets import Category
+from models.volunteers import (
+    HelpRequest,
+    HelpStatus,
+    ProfileStatus,
+    Team,
+    VolunteerProfile,
+    add_help_event,
+    join_team,
+    profile_of,
+)
 
 COMMUNITY = "阳光社区"
 GRID = f"{COMMUNITY}/第一网格"
@@ -48,6 +58,7 @@ DEMO_PEOPLE = (
     DemoPerson("7001005", "张社工", Role.STAFF, COMMUNITY),
     DemoPerson("7001006", "周物业", Role.ORG_MEMBER, COMMUNITY),
     DemoPerson("7001007", "孙师傅", Role.ORG_MEMBER, COMMUNITY),
+    DemoPerson("7001008", "陈志愿", Role.VOLUNTEER, BUILDINGS[0]),
 )
 DEMO_ORGANISATIONS = (
     OrgEntry("阳光物业", OrgKind.PROPERTY, f"{COMMUNITY}/阳光物业", "0351-6000001", "08:00-18:00"),
@@ -91,6 +102,7 @@ async def seed_demo(session: AsyncSession, *, platform: str, now: datetime) -> N
         session, platform=platform, platform_user_id="7001005", display_name="张社工", username=None
     )
     await seed_passbook(session, platform=platform, staff=staff, now=now)
+    await seed_volunteers(session, platform=platform, staff=staff, now=now)
     for demo_chat in DEMO_CHATS:
         if demo_chat.bound_to is None:
             continue
@@ -141,6 +153,53 @@ async def seed_passbook(session: AsyncSession, *, platform: str, staff: Person, 
             now=now,
             community_id=community.id,
         )
+
+
+async def seed_volunteers(session: AsyncSession, *, platform: str, staff: Person, now: datetime) -> None:
+    """陈志愿 approved (跑腿, 陪伴) and leading 助老服务队; 王小明's open 点单 (帮忙买菜, 明天) waiting for 待接单."""
+    community, building = await place_by_code(session, code=COMMUNITY), await place_by_code(session, code=BUILDINGS[0])
+    assert community is not None and building is not None
+    volunteer = await ensure_person(
+        session, platform=platform, platform_user_id="7001008", display_name="", username=None
+    )
+    resident = await ensure_person(
+        session, platform=platform, platform_user_id="7001001", display_name="", username=None
+    )
+    if await profile_of(session, person_id=volunteer.id or 0) is not None:
+        return
+    session.add(
+        VolunteerProfile(
+            person_id=volunteer.id or 0,
+            skills=["errand", "company"],
+            availability="周末全天",
+            area_id=building.id,
+            home_id=building.id,
+            status=ProfileStatus.APPROVED,
+            decided_by_id=staff.id,
+            updated_at=now,
+        )
+    )
+    team = Team(
+        community_id=community.id or 0, name="助老服务队", skill="company", leader_id=volunteer.id, created_at=now
+    )
+    session.add(team)
+    await session.flush()
+    await join_team(session, team_id=team.id or 0, person_id=volunteer.id or 0, now=now)
+    request = HelpRequest(
+        community_id=community.id or 0,
+        building_id=building.id or 0,
+        requester_id=resident.id or 0,
+        text="帮忙买菜",
+        contact="1单元201",
+        skill="errand",
+        when="tomorrow",
+        status=HelpStatus.OPEN,
+        created_at=now,
+    )
+    session.add(request)
+    await session.flush()
+    for action in ("asked", "posted"):
+        add_help_event(session, request=request, actor_id=resident.id, action=action, now=now)
 
 
 async def seed_bound_buildings(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from handlers.core.types import Button
 from models.events import Event, Occurrence
-from models.people import RoleGrant
+from models.people import Invite, RoleGrant
 from models.places import Place
 from models.tickets import Ticket
 
@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from handlers.core.context import Work
 
 Listener = Callable[[Any, Any], Awaitable[None]]
-"""A listener gets the `Context` of the incoming item that emitted the hook, or the `Work` of a timer."""
+"""A listener gets the `Context` of the incoming item that emitted the hook, or the `Work` of the timer that did
+(hooks a timer may emit say so; their listeners take a `Work`)."""
 
 
 @dataclass(frozen=True)
@@ -73,14 +74,6 @@ class UrgentReported:
 
 
 @dataclass(frozen=True)
-class InviteRedeemed:
-    """Someone opened a one-time invite link and got its role (the invite's code, the grant it made)."""
-
-    code: str
-    grant: RoleGrant
-
-
-@dataclass(frozen=True)
 class CardDrawn:
     """A ticket's full card is being drawn: listeners add lines, buttons for its handlers, and the name of who
     handles it when no person does (an organisation)."""
@@ -127,6 +120,35 @@ class SeeingTicket:
     ticket: Ticket
     person_id: int
     allowed: list[bool] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RoleGranted:
+    """Someone accepted a one-time invite (a deep link or /start code) and now holds its role."""
+
+    grant: RoleGrant
+    invite: Invite
+
+
+@dataclass(frozen=True)
+class RoleHandedOver:
+    """A role on a place moved from one person to another (the old grant is revoked): their open work follows."""
+
+    role: str
+    place: Place
+    from_person_id: int
+    to_person_id: int
+
+
+@dataclass(frozen=True)
+class HelpConfirmed:
+    """A resident's help request (点单) was done by a volunteer and confirmed (by the resident, or by a timer after
+    a quiet while: listeners take a `Work`)."""
+
+    request_id: int
+    volunteer_id: int
+    building: Place
+    text: str
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,13 @@ from collections.abc import Iterable
 from handlers.common.roles import describe_grants
 from handlers.core.context import Context
 from handlers.core.feature import Command
-from handlers.core.hooks import InviteRedeemed
+from handlers.core.hooks import RoleGranted
 from handlers.core.notify import find_held, held_keyboard
 from handlers.core.types import IncomingMessage
-from models.people import InviteProblem, Role, redeem_invite
+from models.people import InviteProblem, Role, person_by_id, redeem_invite
 from models.places import place_by_id, place_label
 from models.reach import HeldMessage
+from models.role_audit import changes_of, invite_by_code
 
 
 async def start(ctx: Context, message: IncomingMessage) -> None:
@@ -31,10 +32,12 @@ async def start(ctx: Context, message: IncomingMessage) -> None:
         ctx.reply(ctx.t(f"start.invite_{(problem or InviteProblem.UNKNOWN).value}"))
         return
     ctx.grants.append(grant)
+    invite = await invite_by_code(ctx.session, code=code)
+    assert invite is not None
+    await ctx.emit(RoleGranted(grant=grant, invite=invite))
     place = await place_by_id(ctx.session, place_id=grant.place_id)
     label = await place_label(ctx.session, place=place) if place else ""
     ctx.reply(ctx.t("start.invite_ok", place=label, role=ctx.t(f"role.{grant.role}")))
-    await ctx.emit(InviteRedeemed(code, grant))
 
 
 def bring_held(ctx: Context, held: HeldMessage) -> None:
@@ -70,9 +73,27 @@ async def show_help(ctx: Context, message: IncomingMessage) -> None:
 
 
 async def me(ctx: Context, message: IncomingMessage) -> None:
-    """Show the sender's roles and where they hold them."""
+    """Show the sender's roles and where they hold them, then the latest changes to them (who granted, revoked)."""
     lines = await describe_grants(ctx)
-    if not lines:
-        ctx.reply(ctx.t("me.none"))
-        return
-    ctx.reply(ctx.t("me.list", name=ctx.person.display_name, roles="\n".join(lines)))
+    text = ctx.t("me.list", name=ctx.person.display_name, roles="\n".join(lines)) if lines else ctx.t("me.none")
+    history = await role_history(ctx)
+    ctx.reply(f"{text}\n\n{ctx.t('me.history')}\n" + "\n".join(history) if history else text)
+
+
+async def role_history(ctx: Context) -> list[str]:
+    """One line per recorded change of the sender's roles, newest first: when, what, where, by whom."""
+    assert ctx.person.id is not None
+    lines = []
+    for change in await changes_of(ctx.session, person_id=ctx.person.id):
+        place = await place_by_id(ctx.session, place_id=change.place_id)
+        actor = await person_by_id(ctx.session, person_id=change.actor_id) if change.actor_id else None
+        lines.append(
+            ctx.t(
+                f"me.change_{change.change}",
+                when=change.created_at.astimezone(ctx.config.timezone).strftime("%Y-%m-%d %H:%M"),
+                role=ctx.t(f"role.{change.role}"),
+                place=await place_label(ctx.session, place=place) if place else "?",
+                by=actor.display_name if actor else ctx.t("me.by_system"),
+            )
+        )
+    return lines

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.core.texts import CORE, Catalogue, Family, Texts
 from models.people import InviteProblem
+from models.role_audit import RoleChange
 
 ZH: dict[str, str] = {
     "start.hello": "您好，{name}！我是「邻里」小助手，帮楼里登记报修、转达社区通知、记录志愿服务积分。\n发送 /help 或「帮助」查看能做什么。",
@@ -20,6 +21,11 @@ ZH: dict[str, str] = {
     "cmd.me": "我的身份",
     "me.none": "您还没有任何身份。",
     "me.list": "{name}，您的身份：\n{roles}",
+    "me.history": "身份变动记录：",
+    "me.change_granted": "{when} 获得 {role} · {place}（{by} 授予）",
+    "me.change_revoked": "{when} 撤销 {role} · {place}（{by} 撤销）",
+    "me.change_handed_over": "{when} 移交 {role} · {place}（{by} 安排交接）",
+    "me.by_system": "系统",
 }
 
 EN: dict[str, str] = {
@@ -37,8 +43,18 @@ EN: dict[str, str] = {
     "cmd.me": "My roles",
     "me.none": "You have no roles yet.",
     "me.list": "{name}, your roles:\n{roles}",
+    "me.history": "Changes to your roles:",
+    "me.change_granted": "{when} became {role} · {place} (granted by {by})",
+    "me.change_revoked": "{when} no longer {role} · {place} (revoked by {by})",
+    "me.change_handed_over": "{when} handed over {role} · {place} (arranged by {by})",
+    "me.by_system": "the system",
 }
 
-CATALOGUE = Catalogue("onboarding", ZH, EN, families=(Family("start.invite_{}", tuple(InviteProblem)),))
+CATALOGUE = Catalogue(
+    "onboarding",
+    ZH,
+    EN,
+    families=(Family("start.invite_{}", tuple(InviteProblem)), Family("me.change_{}", tuple(RoleChange))),
+)
 translate = Texts((CORE, CATALOGUE)).translate
 """This feature's sentences and the core's, for code with no unit of work at hand (cards, files, ledger reasons)."""

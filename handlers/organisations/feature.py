@@ -7,9 +7,9 @@ from __future__ import annotations
 from handlers.core.feature import Command, Feature, TextStep
 from handlers.core.hooks import (
     CardDrawn,
-    InviteRedeemed,
     Listen,
     ReportConfirmed,
+    RoleGranted,
     SeeingTicket,
     TicketEscalated,
     UrgentReported,
@@ -58,7 +58,7 @@ FEATURE = Feature(
     text=(TextStep(70, on_reason),),  # a reason asked for by a button, before the assignee's photos and the intake
     sweeps=(sweep_holds, sweep_whistles, sweep_surveys),
     listens=(
-        Listen(InviteRedeemed, on_invite),
+        Listen(RoleGranted, on_invite),
         Listen(ReportConfirmed, suggest),
         Listen(UrgentReported, urgent),
         Listen(CardDrawn, on_card),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from handlers.common.org_import import CATEGORY_WORDS, KIND_WORDS, OrgFileError, subkind_key
 from handlers.core.context import Context
-from handlers.core.hooks import InviteRedeemed
+from handlers.core.hooks import RoleGranted
 from handlers.core.types import IncomingMessage
 from handlers.organisations.settings import OrgSettings
 from models.organisations import (
@@ -195,9 +195,9 @@ async def invite(ctx: Context, community: Place, org: Organisation, rest: list[s
 EDITS = {"phone": set_phone, "hours": set_hours, "serve": set_serves, "route": set_route, "invite": invite}
 
 
-async def on_invite(ctx: Context, hook: InviteRedeemed) -> None:
+async def on_invite(ctx: Context, hook: RoleGranted) -> None:
     """An org member's invite joins its user to the organisation it was made for."""
-    made = await org_invite_by_code(ctx.session, code=hook.code)
+    made = await org_invite_by_code(ctx.session, code=hook.invite.code)
     if made is None:
         return
     org = await ctx.session.get(Organisation, made.organisation_id)

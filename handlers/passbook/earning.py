@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from handlers.common.reach import home_group
-from handlers.core.context import Context
-from handlers.core.hooks import Attended, ReportConfirmed, TicketReopened, TicketResolved
+from handlers.core.context import Context, Work
+from handlers.core.hooks import Attended, HelpConfirmed, ReportConfirmed, TicketReopened, TicketResolved
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send, in_pairs
 from handlers.passbook.rules import (
     AWARDER_ROLES,
@@ -50,7 +50,7 @@ from models.people import (
 from models.places import Place, PlaceKind, place_by_id, places_within
 from models.tickets import Ticket, events_of
 
-MANUAL, REPORT, TICKET, EVENT, ENTRY = "manual", "report", "ticket", "event", "entry"
+MANUAL, REPORT, TICKET, EVENT, ENTRY, HELP = "manual", "report", "ticket", "event", "entry", "help"
 AMOUNT_CHOICES = (5, 10, 20, 50)
 PAGE = 8
 REVOKE_ARGS = re.compile(r"^\s*#?(\d+)\s*[,，:：]?\s*(.*)$", re.DOTALL)
@@ -82,7 +82,7 @@ class Posted:
     lifetime_before: int
 
 
-async def give(ctx: Context, award: Award) -> LedgerEntry | None:
+async def give(ctx: Work, award: Award) -> LedgerEntry | None:
     """Post the award and tell the recipient (and the stars); None if this key was already given."""
     posted = await post_award(ctx, award)
     if posted is None:
@@ -91,7 +91,7 @@ async def give(ctx: Context, award: Award) -> LedgerEntry | None:
     return posted.entry
 
 
-async def post_award(ctx: Context, award: Award) -> Posted | None:
+async def post_award(ctx: Work, award: Award) -> Posted | None:
     lifetime_before = (await balance_of(ctx.session, person_id=award.person_id)).lifetime
     entry = await post_entry(
         ctx.session,
@@ -109,7 +109,7 @@ async def post_award(ctx: Context, award: Award) -> Posted | None:
     return None if entry is None else Posted(award, entry, lifetime_before)
 
 
-async def tell_recipient(ctx: Context, posted: Posted) -> None:
+async def tell_recipient(ctx: Work, posted: Posted) -> None:
     """The private note with the new balances, then the congratulation if a star threshold was crossed."""
     award = posted.award
     recipient = await person_by_id(ctx.session, person_id=award.person_id)
@@ -143,11 +143,11 @@ async def award_line(ctx: Context, award: Award) -> Send | None:
     return Send(platform=chat.platform, chat_id=chat.platform_chat_id, text=line, reply_to_message_id=quoted)
 
 
-async def tell(ctx: Context, person_id: int, text: str) -> None:
-    await ctx.tell(person_id, text, prefer_platform=ctx.platform)
+async def tell(ctx: Work, person_id: int, text: str) -> None:
+    await ctx.tell(person_id, text, prefer_platform=ctx.platform if isinstance(ctx, Context) else None)
 
 
-async def congratulate_new_star(ctx: Context, person: Person | None, before: int, after: int, locale: str) -> None:
+async def congratulate_new_star(ctx: Work, person: Person | None, before: int, after: int, locale: str) -> None:
     """Crossing a star threshold: a private congratulation and, if configured, one line in the home groups."""
     thresholds = ctx.setting(PassbookConfig).stars
     level = star_level(after, thresholds)
@@ -161,7 +161,7 @@ async def congratulate_new_star(ctx: Context, person: Person | None, before: int
             ctx.effects.add(Send(platform=chat.platform, chat_id=chat.platform_chat_id, text=line))
 
 
-async def home_places(ctx: Context, person_id: int) -> list[Place]:
+async def home_places(ctx: Work, person_id: int) -> list[Place]:
     """Where a person belongs: the places of their active roles."""
     places = []
     for grant in await active_grants(ctx.session, person_id=person_id):
@@ -171,7 +171,7 @@ async def home_places(ctx: Context, person_id: int) -> list[Place]:
     return places
 
 
-async def home_groups(ctx: Context, person_id: int) -> list[Chat]:
+async def home_groups(ctx: Work, person_id: int) -> list[Chat]:
     """The bound groups of the buildings a person belongs to."""
     buildings = [p for p in await home_places(ctx, person_id) if p.kind == PlaceKind.BUILDING]
     return await active_chats_in(ctx.session, places=buildings) if buildings else []
@@ -544,6 +544,17 @@ async def reverse_resolution_award(ctx: Context, hook: TicketReopened) -> None:
         return
     reason = translate(ctx.config.default_locale, "passbook.reason_reopened", number=ticket.id)
     await reverse(ctx, entry, reason)
+
+
+async def award_help(work: Work, hook: HelpConfirmed) -> None:
+    """A volunteer whose 点单 was confirmed (or auto-confirmed) earns the community's help points, once per request."""
+    points = work.setting(PassbookConfig).help_points
+    if points <= 0:
+        return
+    reason = translate(work.config.default_locale, "passbook.reason_help", number=hook.request_id, text=hook.text[:20])
+    key = f"help:{hook.request_id}:confirmed"
+    community = community_id_of(hook.building)
+    await give(work, Award(hook.volunteer_id, points, reason, HELP, hook.request_id, None, key, community))
 
 
 async def award_confirmed_report(ctx: Context, hook: ReportConfirmed) -> None:

@@ -4,7 +4,7 @@ Its modules stand side by side on the ledger (models/ledger.py), the rules and t
 from __future__ import annotations
 
 from handlers.core.feature import Command, CommandHandler, Feature, TextStep
-from handlers.core.hooks import Attended, Listen, ReportConfirmed, TicketReopened, TicketResolved
+from handlers.core.hooks import Attended, HelpConfirmed, Listen, ReportConfirmed, TicketReopened, TicketResolved
 from handlers.core.types import ChatKind
 from handlers.passbook import checking, earning, exports, shop, shop_admin
 from handlers.passbook.keepers import SHOP_KEEPERS
@@ -88,6 +88,7 @@ FEATURE = Feature(
         Listen(TicketResolved, earning.award_volunteer_resolution),
         Listen(TicketReopened, earning.reverse_resolution_award),
         Listen(Attended, earning.award_attendance),
+        Listen(HelpConfirmed, earning.award_help),
     ),
     settings=passbook_from,
     texts=CATALOGUE,

@@ -28,6 +28,7 @@ class PassbookConfig:
     )
     ticket_points: dict[str, int] = field(default_factory=lambda: {"repair": 10, "sanitation": 5, "dispute": 10})
     report_points: int = 2
+    help_points: int = 10
     report_daily_cap: int = 6
     stars: tuple[int, ...] = (50, 150, 300, 600, 1000)
     award_group_line: bool = True
@@ -50,6 +51,7 @@ def passbook_from(env: Any) -> PassbookConfig:
             Category.DISPUTE: env.passbook_ticket_dispute_points,
         },
         report_points=env.passbook_report_points,
+        help_points=env.passbook_help_points,
         report_daily_cap=env.passbook_report_daily_cap,
         stars=env.star_thresholds,
         award_group_line=env.passbook_award_group_line,

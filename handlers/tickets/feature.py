@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from handlers.core.feature import Command, Feature, TextStep
+from handlers.core.hooks import Listen, RoleHandedOver
 from handlers.tickets.commands import ticket_detail, tickets, tickets_page
 from handlers.tickets.extensions import LISTENS
+from handlers.tickets.handover import move_open_tickets
 from handlers.tickets.intake import on_chat_message, on_offer, report_command
 from handlers.tickets.lifecycle import on_assignee_photo, on_ticket_button
 from handlers.tickets.rules import sla_from
@@ -24,7 +26,7 @@ FEATURE = Feature(
         TextStep(90, on_chat_message),  # last of all: group chatter that may be a request
     ),
     sweeps=(sweep,),
-    listens=LISTENS,
+    listens=(*LISTENS, Listen(RoleHandedOver, move_open_tickets)),
     settings=sla_from,
     texts=CATALOGUE,
 )

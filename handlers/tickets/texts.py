@@ -13,7 +13,7 @@ ORG_ACTIONS = (
 """Steps of a ticket's way through an organisation (handlers/organisations), recorded in the same history."""
 ACTIONS = (
     "reported", "confirm", "reject", "merge", "assign", "start", "resolve", "verify", "reopen", "escalate", "remind",
-    "plus_one", "rate", "photo", *ORG_ACTIONS,
+    "plus_one", "rate", "photo", "handover", *ORG_ACTIONS,
 )  # fmt: skip
 """What a ticket's history records (`TicketEvent.action`)."""
 
@@ -131,6 +131,7 @@ ZH: dict[str, str] = {
     "action.report_in": "报到",
     "action.supervise": "督办",
     "action.urgent": "紧急直派",
+    "action.handover": "身份交接，转给接任人",
 }
 
 EN: dict[str, str] = {
@@ -247,6 +248,7 @@ EN: dict[str, str] = {
     "action.report_in": "reported in",
     "action.supervise": "supervised",
     "action.urgent": "sent straight on as urgent",
+    "action.handover": "handed over to the successor",
 }
 
 CATALOGUE = Catalogue(

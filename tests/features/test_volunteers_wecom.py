@@ -1,0 +1,82 @@
+"""The volunteer force on WeCom (typed choices instead of buttons): a role granted by invite code and revoked,
+党员报到 with approval, and a 点单 from a WeCom group taken by the first of two volunteers and paid once."""
+
+from __future__ import annotations
+
+import re
+
+from models.people import Role
+from tests.features.test_wecom import choice
+from tests.features.tickets_world import B1, building
+from tests.features.volunteers_world import enlist, neighbour_of_b1
+from tests.features.wecom_world import running_bot_with_wecom
+
+
+async def test_a_role_by_invite_code_and_a_party_member_report_on_wecom(database_url: str) -> None:
+    async with running_bot_with_wecom(database_url) as (bot, wecom):
+        w = await building(bot)
+        office = bot.private(w.staff)
+        await w.staff.says(office, "授权 楼栋长 2号楼")
+        code = re.search(r"/start (\S+)", (await office.expect_message("的邀请链接")).text or "")
+        assert code
+        head = wecom.user("zhouxin")
+        await head.says_privately(f"/start {code.group(1)}")
+        await head.expect_private("您已成为「阳光社区 · 第一网格 · 2号楼」的楼栋长")
+        await office.expect_message("已接受邀请，成为「楼栋长 · 阳光社区 · 第一网格 · 2号楼」")
+        await w.staff.says(office, "身份管理")
+        roster = await office.expect_message("阳光社区的身份")
+        await w.staff.presses(office, roster, "撤销 4.")
+        await w.staff.expect_answer("已撤销楼栋长身份")
+        await head.expect_private("您的「楼栋长 · 阳光社区 · 第一网格 · 2号楼」身份已由 张社工 撤销")
+
+        member = wecom.user("zhoudangyuan")
+        await wecom.grant(member, Role.RESIDENT, B1)
+        await member.says_privately("党员报到")
+        form = await member.expect_private("党员报到：您能提供哪些服务？")
+        await member.says_privately(choice(form.content, "陪伴"))
+        form = await member.expect_private("已选：陪伴")
+        await member.says_privately(choice(form.content, "下一步"))
+        await member.expect_private("什么时间方便服务？")
+        await member.says_privately("周末上午")
+        areas = await member.expect_private("您愿意服务的范围")
+        await member.says_privately(choice(areas.content, "1号楼"))
+        await member.expect_private("等待社区审核")
+        card = await office.expect_message("党员报到：")
+        assert "服务：陪伴" in (card.text or "") and "时间：周末上午" in (card.text or "")
+        await w.staff.presses(office, card, "批准")
+        await member.expect_private("您的报到已通过")
+
+
+async def test_a_request_from_a_wecom_group_is_taken_on_telegram_and_confirmed_on_wecom(database_url: str) -> None:
+    async with running_bot_with_wecom(database_url) as (bot, wecom):
+        w = await building(bot)
+        first, second = await neighbour_of_b1(bot, "钱一"), await neighbour_of_b1(bot, "孙二")
+        first_chat = await enlist(bot, w, first, "跑腿")
+        second_chat = await enlist(bot, w, second, "跑腿")
+        group = await wecom.group(B1, "1号楼企业微信群")
+        resident = wecom.user("wangayi")
+
+        await resident.says_in(group, "点单 帮忙交水费，电话13800138000")
+        ask = await wecom.expect_in(group, "什么时候需要？")
+        assert "13800138000" not in ask.content
+        await resident.says_in(group, choice(ask.content, "今天"))
+        await wecom.expect_in(group, "已发出")
+        card_one = await first_chat.expect_message("🙋 点单 #1 · 跑腿")
+        card_two = await second_chat.expect_message("🙋 点单 #1 · 跑腿")
+        await first.presses(first_chat, card_one, "接单")
+        await second.presses(second_chat, card_two, "接单")
+        await second.expect_answer("已被接单（钱一）")
+        details = await first_chat.expect_message("您接了点单 #1：「帮忙交水费」")
+        assert "13800138000" in (details.text or "")
+        await resident.expect_private("志愿者 钱一 接了您的点单 #1")
+
+        await first.presses(first_chat, details, "已完成")
+        question = await resident.expect_private("钱一 说点单 #1「帮忙交水费」已完成")
+        await resident.says_privately(choice(question.content, "确认完成"))
+        await resident.expect_private("谢谢确认！点单 #1 已完成")
+        await first_chat.expect_message("您获得 10 分：完成点单 #1（帮忙交水费）")
+        await resident.says_privately(choice(question.content, "确认完成"))  # typed once more: nothing twice
+        await bot.settle()
+        paid = [c for c in bot.api.sent_texts(first_chat.id) if "您获得" in c]
+        assert len(paid) == 1
+        assert not any("13800138000" in c.content for c in wecom.robot_messages(group))
