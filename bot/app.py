@@ -14,6 +14,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.console.web import mount_console
 from bot.db import SessionFactory, create_engine, session_factory
 from bot.dispatcher import Dispatcher
 from bot.outbox_sender import OutboxSender, Transport
@@ -135,6 +136,7 @@ async def start_runtime(
     health = Health(sessions, lambda: sender.alive, lambda: dispatcher.last_update_at, clock)
     app = web_app or build_web_app()
     add_health_route(app, health)
+    mount_console(app, sessions=sessions, config=assembly.config, clock=clock, on_outbox=sender.wake)
     if webhook:
         app.router.add_post(WEBHOOK_PATH, webhook_handler(settings.telegram_webhook_secret, adapter.process_json))
     if wecom is not None:

@@ -5,6 +5,7 @@ the timers. A new feature is a package under handlers/ with a `feature.py` decla
 from __future__ import annotations
 
 from handlers.announce.feature import FEATURE as ANNOUNCE
+from handlers.console.feature import FEATURE as CONSOLE
 from handlers.core.feature import Feature
 from handlers.events.feature import FEATURE as EVENTS
 from handlers.groups.feature import FEATURE as GROUPS
@@ -13,4 +14,4 @@ from handlers.onboarding.feature import FEATURE as ONBOARDING
 from handlers.passbook.feature import FEATURE as PASSBOOK
 from handlers.tickets.feature import FEATURE as TICKETS
 
-FEATURES: tuple[Feature, ...] = (ONBOARDING, GROUPS, TICKETS, ANNOUNCE, EVENTS, LINKING, PASSBOOK)
+FEATURES: tuple[Feature, ...] = (ONBOARDING, GROUPS, TICKETS, ANNOUNCE, EVENTS, LINKING, PASSBOOK, CONSOLE)

@@ -31,6 +31,7 @@ from models.places import Place
 from nlp import Classification, classify
 
 if TYPE_CHECKING:
+    from handlers.core.desk import DeskAction
     from handlers.core.feature import Command
 
 T = TypeVar("T")
@@ -50,6 +51,7 @@ class FeatureConfig:
     hooks: Hooks = field(default_factory=Hooks)
     menu: tuple[Command, ...] = ()
     merge_steps: tuple[MergeStep, ...] = ()
+    desk_actions: tuple[DeskAction, ...] = ()
     texts: Texts = field(default_factory=lambda: Texts((CORE,)))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.core.feature import Command, Feature, TextStep
 from handlers.tickets.commands import ticket_detail, tickets, tickets_page
+from handlers.tickets.desk import DESK_ACTIONS
 from handlers.tickets.intake import on_chat_message, on_offer, report_command
 from handlers.tickets.lifecycle import on_assignee_photo, on_ticket_button
 from handlers.tickets.rules import sla_from
@@ -24,5 +25,6 @@ FEATURE = Feature(
     ),
     sweeps=(sweep,),
     settings=sla_from,
+    desk_actions=DESK_ACTIONS,
     texts=CATALOGUE,
 )

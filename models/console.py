@@ -1,0 +1,211 @@
+"""The community office's web console (社区工作台): one-time login links, sessions, and the board's queries.
+
+Tokens are stored as SHA-256 digests only: a copy of the database opens no session."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint, func, or_
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import UTCDateTime, utcnow
+from models.places import Place
+from models.tickets import OPEN_STATUSES, Ticket, TicketEvent
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ConsoleLink(SQLModel, table=True):
+    """A one-time login link sent privately by the bot (工作台 / /console)."""
+
+    __tablename__ = "console_link"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A browser signed in to the console; ends at logout, revocation or after `idle` without a request."""
+
+    __tablename__ = "console_session"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64)
+    csrf_token: str = Field(max_length=64)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    user_agent: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LoginProblem(StrEnum):
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+
+
+async def create_login_link(session: AsyncSession, *, person_id: int, now: datetime, ttl: timedelta) -> str:
+    """A fresh one-time token for this person; only its digest is stored."""
+    token = secrets.token_urlsafe(32)
+    session.add(ConsoleLink(token_hash=digest(token), person_id=person_id, created_at=now, expires_at=now + ttl))
+    await session.flush()
+    return token
+
+
+async def use_login_link(
+    session: AsyncSession, *, token: str, now: datetime
+) -> tuple[ConsoleLink | None, LoginProblem | None]:
+    """Spend a login link once, or say why it cannot be spent."""
+    query = select(ConsoleLink).where(ConsoleLink.token_hash == digest(token)).with_for_update()
+    link = (await session.exec(query)).first()
+    if link is None:
+        return None, LoginProblem.UNKNOWN
+    if link.used_at is not None:
+        return None, LoginProblem.USED
+    if link.expires_at <= now:
+        return None, LoginProblem.EXPIRED
+    link.used_at = now
+    return link, None
+
+
+async def open_session(
+    session: AsyncSession, *, person_id: int, now: datetime, user_agent: str
+) -> tuple[str, ConsoleSession]:
+    """A new console session: returns the cookie's token (kept only as a digest) and the row."""
+    token = secrets.token_urlsafe(32)
+    row = ConsoleSession(
+        token_hash=digest(token),
+        csrf_token=secrets.token_urlsafe(32),
+        person_id=person_id,
+        user_agent=user_agent[:200],
+        created_at=now,
+        last_seen_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return token, row
+
+
+async def live_session(session: AsyncSession, *, token: str, now: datetime, idle: timedelta) -> ConsoleSession | None:
+    """The session behind a cookie if it is still live (touching it), else None (ending it when it idled out)."""
+    row = (await session.exec(select(ConsoleSession).where(ConsoleSession.token_hash == digest(token)))).first()
+    if row is None or row.ended_at is not None:
+        return None
+    if row.last_seen_at + idle <= now:
+        row.ended_at = now
+        return None
+    row.last_seen_at = now
+    return row
+
+
+async def sessions_of(session: AsyncSession, *, person_id: int, now: datetime, idle: timedelta) -> list[ConsoleSession]:
+    """The person's sessions still live, newest first."""
+    query = select(ConsoleSession).where(
+        ConsoleSession.person_id == person_id,
+        col(ConsoleSession.ended_at).is_(None),
+        col(ConsoleSession.last_seen_at) > now - idle,
+    )
+    return list((await session.exec(query.order_by(col(ConsoleSession.id).desc()))).all())
+
+
+async def end_session(session: AsyncSession, *, session_id: int, person_id: int, now: datetime) -> bool:
+    """End one of the person's own sessions (logout, or revoking another browser); False if there is none."""
+    row = await session.get(ConsoleSession, session_id)
+    if row is None or row.person_id != person_id or row.ended_at is not None:
+        return False
+    row.ended_at = now
+    return True
+
+
+# ---- the ticket board -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    """What the board and the exports filter on; `scopes` are the place paths the viewer may see (required)."""
+
+    scopes: tuple[str, ...]
+    within: str | None = None
+    """A place path inside the scopes (a community, grid or building chosen in the filters)."""
+    category: str | None = None
+    statuses: tuple[str, ...] = ()
+    urgent: bool = False
+    overdue_at: datetime | None = None
+    """Only open tickets past their due time at this instant."""
+    created_from: datetime | None = None
+    created_before: datetime | None = None
+    search: str = ""
+
+
+def ticket_conditions(query: TicketQuery) -> list[object]:
+    if not query.scopes:
+        return [col(Ticket.id) < 0]
+    found: list[object] = [or_(*(col(Place.path).startswith(path) for path in query.scopes))]
+    if query.within:
+        found.append(col(Place.path).startswith(query.within))
+    if query.category:
+        found.append(Ticket.category == query.category)
+    if query.statuses:
+        found.append(col(Ticket.status).in_(query.statuses))
+    if query.urgent:
+        found.append(col(Ticket.urgent).is_(True))
+    if query.overdue_at is not None:
+        found += [col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.due_at) < query.overdue_at]
+    if query.created_from is not None:
+        found.append(col(Ticket.created_at) >= query.created_from)
+    if query.created_before is not None:
+        found.append(col(Ticket.created_at) < query.created_before)
+    text = query.search.strip().lstrip("#")
+    if text.isdigit():
+        found.append(Ticket.id == int(text))
+    elif text:
+        found.append(col(Ticket.text).contains(text[:100]))
+    return found
+
+
+async def find_tickets(
+    session: AsyncSession, *, query: TicketQuery, limit: int, offset: int
+) -> list[tuple[Ticket, Place]]:
+    """Tickets matching the query with their building, newest first."""
+    statement = (
+        select(Ticket, Place)
+        .join(Place, col(Place.id) == col(Ticket.building_id))
+        .where(*ticket_conditions(query))  # type: ignore[arg-type]
+        .order_by(col(Ticket.id).desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return [(t, p) for t, p in (await session.exec(statement)).all()]
+
+
+async def count_tickets(session: AsyncSession, *, query: TicketQuery) -> int:
+    statement = (
+        select(func.count())
+        .select_from(Ticket)
+        .join(Place, col(Place.id) == col(Ticket.building_id))
+        .where(*ticket_conditions(query))  # type: ignore[arg-type]
+    )
+    return int((await session.exec(statement)).one())
+
+
+async def events_of_tickets(session: AsyncSession, *, ticket_ids: list[int]) -> list[TicketEvent]:
+    """The history of several tickets, in order (for exports)."""
+    if not ticket_ids:
+        return []
+    statement = select(TicketEvent).where(col(TicketEvent.ticket_id).in_(ticket_ids)).order_by(col(TicketEvent.id))
+    return list((await session.exec(statement)).all())
