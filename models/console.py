@@ -7,14 +7,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint, func, or_
+from sqlalchemy import UniqueConstraint, case, func, or_
+from sqlalchemy import select as select_columns
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import UTCDateTime, utcnow
+from models.events import Event, Occurrence, Rsvp
+from models.passbook import EntryKind, LedgerEntry
+from models.people import Person, RoleGrant
 from models.places import Place
 from models.tickets import OPEN_STATUSES, Ticket, TicketEvent
 
@@ -209,3 +213,149 @@ async def events_of_tickets(session: AsyncSession, *, ticket_ids: list[int]) -> 
         return []
     statement = select(TicketEvent).where(col(TicketEvent.ticket_id).in_(ticket_ids)).order_by(col(TicketEvent.id))
     return list((await session.exec(statement)).all())
+
+
+# ---- statistics -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """What the statistics need of one ticket: where, what, when confirmed and resolved, how it went."""
+
+    id: int
+    building_id: int
+    path: str
+    category: str
+    status: str
+    created_at: datetime
+    confirmed_at: datetime | None
+    resolved_at: datetime | None
+    due_at: datetime | None
+    rating: int | None
+    reopens: int
+    escalations: int
+
+
+def in_scopes(scopes: tuple[str, ...]) -> object:
+    return or_(*(col(Place.path).startswith(path) for path in scopes)) if scopes else col(Place.id) < 0
+
+
+async def ticket_facts(
+    session: AsyncSession, *, scopes: tuple[str, ...], start: datetime, end: datetime
+) -> list[TicketFacts]:
+    """Every ticket opened in [start, end) inside the scopes, with its first confirmation and its counts of
+    reopenings and escalations (one query)."""
+    confirmed = (
+        select(TicketEvent.ticket_id, func.min(TicketEvent.created_at).label("at"))
+        .where(TicketEvent.action == "confirm")
+        .group_by(col(TicketEvent.ticket_id))
+        .subquery()
+    )
+    counted = (
+        select(
+            TicketEvent.ticket_id,
+            func.sum(case((col(TicketEvent.action) == "reopen", 1), else_=0)).label("reopens"),
+            func.sum(case((col(TicketEvent.action) == "escalate", 1), else_=0)).label("escalations"),
+        )
+        .where(col(TicketEvent.action).in_(("reopen", "escalate")))
+        .group_by(col(TicketEvent.ticket_id))
+        .subquery()
+    )
+    statement = (
+        select_columns(
+            col(Ticket.id),
+            col(Ticket.building_id),
+            col(Place.path),
+            col(Ticket.category),
+            col(Ticket.status),
+            col(Ticket.created_at),
+            confirmed.c.at,
+            col(Ticket.resolved_at),
+            col(Ticket.due_at),
+            col(Ticket.rating),
+            counted.c.reopens,
+            counted.c.escalations,
+        )
+        .join(Place, col(Place.id) == col(Ticket.building_id))
+        .outerjoin(confirmed, confirmed.c.ticket_id == col(Ticket.id))
+        .outerjoin(counted, counted.c.ticket_id == col(Ticket.id))
+        .where(in_scopes(scopes), col(Ticket.created_at) >= start, col(Ticket.created_at) < end)  # type: ignore[arg-type]
+    )
+    rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
+    return [
+        TicketFacts(
+            id=r[0],
+            building_id=r[1],
+            path=r[2],
+            category=r[3],
+            status=r[4],
+            created_at=as_utc(r[5]),
+            confirmed_at=as_utc(r[6]) if r[6] is not None else None,
+            resolved_at=as_utc(r[7]) if r[7] is not None else None,
+            due_at=as_utc(r[8]) if r[8] is not None else None,
+            rating=r[9],
+            reopens=int(r[10] or 0),
+            escalations=int(r[11] or 0),
+        )
+        for r in rows
+    ]
+
+
+def as_utc(value: datetime | str) -> datetime:
+    """A time from an aggregate (SQLite returns min() of a column as text, without its type)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+async def count_opened(session: AsyncSession, *, scopes: tuple[str, ...], start: datetime, end: datetime) -> int:
+    statement = (
+        select(func.count())
+        .select_from(Ticket)
+        .join(Place, col(Place.id) == col(Ticket.building_id))
+        .where(in_scopes(scopes), col(Ticket.created_at) >= start, col(Ticket.created_at) < end)  # type: ignore[arg-type]
+    )
+    return int((await session.exec(statement)).one())
+
+
+async def check_ins(session: AsyncSession, *, start: datetime, end: datetime) -> list[tuple[list[int], int]]:
+    """(the event's scope place ids, people checked in) for every event with an occurrence in [start, end)."""
+    statement = (
+        select(Occurrence.event_id, func.count(col(Rsvp.id)))
+        .join(Rsvp, col(Rsvp.occurrence_id) == col(Occurrence.id))
+        .where(
+            col(Occurrence.starts_at) >= start,
+            col(Occurrence.starts_at) < end,
+            col(Rsvp.checked_in_at).is_not(None),
+        )
+        .group_by(col(Occurrence.event_id))
+    )
+    counts = {int(event_id): int(n) for event_id, n in (await session.exec(statement)).all()}
+    if not counts:
+        return []
+    scopes = select(Event.id, Event.scope_ids).where(col(Event.id).in_(counts))
+    return [(list(ids or []), counts[int(i or 0)]) for i, ids in (await session.exec(scopes)).all()]
+
+
+async def points_awarded(session: AsyncSession, *, scopes: tuple[str, ...], start: datetime, end: datetime) -> int:
+    """Points awarded in [start, end) to people holding a role inside the scopes (volunteers, residents …)."""
+    members = (
+        select(RoleGrant.person_id)
+        .join(Place, col(Place.id) == col(RoleGrant.place_id))
+        .where(in_scopes(scopes), col(RoleGrant.revoked_at).is_(None))  # type: ignore[arg-type]
+    )
+    statement = select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
+        LedgerEntry.kind == EntryKind.AWARD,
+        col(LedgerEntry.created_at) >= start,
+        col(LedgerEntry.created_at) < end,
+        col(LedgerEntry.person_id).in_(members),
+    )
+    return int((await session.exec(statement)).one())
+
+
+async def display_names(session: AsyncSession, *, person_ids: set[int]) -> dict[int, str]:
+    """Names of many people in one query."""
+    if not person_ids:
+        return {}
+    statement = select(Person.id, Person.display_name).where(col(Person.id).in_(person_ids))
+    return {int(i or 0): name for i, name in (await session.exec(statement)).all()}

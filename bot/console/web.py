@@ -16,18 +16,29 @@ from urllib.parse import urlencode
 import structlog
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from bot.db import SessionFactory
+from handlers.common.sheets import to_csv, to_xlsx
 from handlers.console.board import board, read_filters, run_action, ticket_page, visible_ticket
+from handlers.console.charts import bar_chart
+from handlers.console.exports import export_tickets
 from handlers.console.login import sign_in
 from handlers.console.pages import page_words
 from handlers.console.scope import Viewer, viewer_of
 from handlers.console.settings import ConsoleSettings
+from handlers.console.stats import read_month, statistics
 from handlers.core.context import FeatureConfig
 from handlers.core.desk import Desk
 from handlers.core.outbox import enqueue
+from handlers.passbook.exports import Period, balances_sheet, ledger_sheet, parse_period, stars_sheet, year_ranking
+from handlers.passbook.keepers import SHOP_KEEPERS
+from handlers.passbook.rules import PassbookConfig
 from models.base import AsyncSession
 from models.console import ConsoleSession, end_session, live_session, sessions_of
+from models.people import has_role_over
+from models.places import PlaceKind
+from models.tickets import Category
 
 log = structlog.get_logger(__name__)
 COOKIE = "linli_console"
@@ -75,6 +86,11 @@ class ConsoleWeb:
         app.router.add_get("/console", self.signed(self.board_page))
         app.router.add_get("/console/tickets/{ticket}", self.signed(self.ticket_page))
         app.router.add_post("/console/tickets/{ticket}/{action}", self.signed(self.ticket_action, form=True))
+        app.router.add_get("/console/stats", self.signed(self.stats_page))
+        app.router.add_get("/console/export.{fmt:csv|xlsx}", self.signed(self.export))
+        app.router.add_get(
+            "/console/passbook/{report:ledger|balances|stars}.{fmt:csv|xlsx}", self.signed(self.passbook)
+        )
         app.router.add_get("/console/sessions", self.signed(self.sessions_page))
         app.router.add_post("/console/sessions/{session}/end", self.signed(self.end_other, form=True))
         app.router.add_post("/console/logout", self.signed(self.logout, form=True))
@@ -213,6 +229,68 @@ class ConsoleWeb:
             return await self.ticket_page(request, signed, problem)
         log.info("console.action", ticket=ticket.id, action=request.match_info["action"], person=signed.desk.person.id)
         return see_other(f"/console/tickets/{ticket.id}?done=1")
+
+    # ---- statistics and exports ----------------------------------------------------------------------------------
+
+    async def stats_page(self, request: web.Request, signed: Signed) -> web.StreamResponse:
+        desk = signed.desk
+        words = page_words(desk.locale)
+        month = read_month(request.query.get("month", ""), desk.now.astimezone(desk.config.timezone).date())
+        labels = {str(c): words[f"category_{c}"] for c in Category}
+        shown = await statistics(desk, signed.viewer, month, labels)
+        charts = [
+            bar_chart(words["opened_by_month"], [(m[5:], float(n)) for m, n in shown.opened_by_month]),
+            bar_chart(words["by_grid"], [(f.label, float(f.opened)) for f in shown.by_grid]),
+            bar_chart(words["by_category"], [(f.label, float(f.opened)) for f in shown.by_category]),
+        ]
+        return self.page("stats.html", signed, stats=shown, charts=[Markup(c) for c in charts])
+
+    async def export(self, request: web.Request, signed: Signed) -> web.StreamResponse:
+        desk = signed.desk
+        made = await export_tickets(
+            desk, signed.viewer, read_filters(request.query), page_words(desk.locale), request.match_info["fmt"]
+        )
+        log.info("console.export", rows_format=request.match_info["fmt"], person=desk.person.id)
+        return file_response(made.filename, made.content, made.content_type)
+
+    async def passbook(self, request: web.Request, signed: Signed) -> web.StreamResponse:
+        """The passbook's own reports (流水, 余额, 星级), for the community the viewer keeps (staff, admins)."""
+        desk = signed.desk
+        community = next((p for p in signed.viewer.scopes if p.kind == PlaceKind.COMMUNITY), None)
+        if community is None or not await has_role_over(
+            desk.session, person_id=desk.person.id or 0, place=community, roles=SHOP_KEEPERS
+        ):
+            return self.page("message.html", signed, status=403, text=page_words(desk.locale)["keepers_only"])
+        local = desk.now.astimezone(desk.config.timezone)
+        period = parse_period(request.query.get("period", ""), local) or Period(local.year, local.month)
+        report, fmt = request.match_info["report"], request.match_info["fmt"]
+        if report == "ledger":
+            sheet = await ledger_sheet(
+                desk.session, community=community, period=period, timezone=desk.config.timezone, locale=desk.locale
+            )
+        elif report == "balances":
+            thresholds = self._config.settings[PassbookConfig].stars  # type: ignore[attr-defined]
+            sheet = await balances_sheet(desk.session, community=community, thresholds=thresholds, locale=desk.locale)
+        else:
+            thresholds = self._config.settings[PassbookConfig].stars  # type: ignore[attr-defined]
+            ranked = await year_ranking(
+                desk.session, community=community, year=period.year, timezone=desk.config.timezone
+            )
+            sheet = stars_sheet(ranked, thresholds=thresholds, locale=desk.locale)
+        content = to_csv(sheet) if fmt == "csv" else to_xlsx(sheet)
+        kind = "text/csv" if fmt == "csv" else XLSX
+        return file_response(f"{report}_{period.token}.{fmt}", content, kind)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def file_response(filename: str, content: bytes, content_type: str) -> web.Response:
+    return web.Response(
+        body=content,
+        content_type=content_type,
+        headers=HEADERS | {"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def mount_console(

@@ -13,7 +13,8 @@ PAGE_WORDS = (
     "when", "who", "note", "back", "page", "done", "signed_out", "login_failed", "opened", "confirm_median",
     "confirm_p90", "resolve_median", "resolve_p90", "overdue_share", "reopen_rate", "stars", "escalations",
     "hours", "month", "by_building", "by_grid", "by_category", "attendance", "points", "opened_by_month",
-    "passbook_ledger", "passbook_balances", "passbook_stars", "tier",
+    "passbook_ledger", "passbook_balances", "passbook_stars", "tier", "resolved_at", "closed_at", "show",
+    "keepers_only",
 )  # fmt: skip
 ACTIONS = (
     "reported", "confirm", "reject", "merge", "assign", "start", "resolve", "verify", "reopen", "escalate", "remind",
@@ -98,6 +99,10 @@ ZH: dict[str, str] = {
     "page.passbook_balances": "积分余额",
     "page.passbook_stars": "星级榜",
     "page.tier": "层级",
+    "page.resolved_at": "处理完成时间",
+    "page.closed_at": "关闭时间",
+    "page.show": "查看",
+    "page.keepers_only": "爱心存折的报表只对社区工作人员开放。",
     "page.status_reported": "待确认",
     "page.status_confirmed": "已确认",
     "page.status_assigned": "已派单",
@@ -203,6 +208,10 @@ EN: dict[str, str] = {
     "page.passbook_balances": "Balances",
     "page.passbook_stars": "Star ranking",
     "page.tier": "Tier",
+    "page.resolved_at": "Resolved at",
+    "page.closed_at": "Closed at",
+    "page.show": "Show",
+    "page.keepers_only": "The passbook's reports are for the community's staff only.",
     "page.status_reported": "Awaiting confirmation",
     "page.status_confirmed": "Confirmed",
     "page.status_assigned": "Dispatched",
@@ -243,4 +252,3 @@ CATALOGUE = Catalogue(
     ),
 )
 translate = Texts((CORE, CATALOGUE)).translate
-

@@ -94,7 +94,7 @@ class ConsoleClient:
     async def get(self, path: str, **params: str) -> tuple[int, str]:
         headers = {"Cookie": f"linli_console={self.cookie}"} if self.cookie else {}
         async with self.http.get(self.base + path, params=params, headers=headers, allow_redirects=False) as r:
-            return r.status, await r.text()
+            return r.status, (await r.read()).decode("utf-8-sig", "replace")
 
     async def post(self, path: str, data: dict[str, str]) -> tuple[int, str, str]:
         headers = {"Cookie": f"linli_console={self.cookie}"} if self.cookie else {}

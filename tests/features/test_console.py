@@ -3,9 +3,11 @@ as the chat's buttons do; and every way in that should be refused is."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import aiohttp
+import openpyxl
 
 from tests.features.console_world import ConsoleClient, csrf_of, login_path, office
 from tests.features.harness import BotUnderTest, ManualClock, running_bot
@@ -130,3 +132,42 @@ async def test_forged_forms_logged_out_and_idle_sessions_are_refused(database_ur
         assert (await idle.get("/console"))[0] == 200
         clock.advance(minutes=31)
         assert (await idle.get("/console"))[0] == 401
+
+
+async def test_statistics_with_charts_and_exports_of_the_board_and_the_passbook(database_url: str) -> None:
+    clock = ManualClock()
+    async with running_bot(database_url, clock=clock) as bot, aiohttp.ClientSession() as http:
+        w = await office(bot)
+        await w.resident1.says(w.group1, "3单元电梯坏了")
+        card = await w.group1.expect_message("📋 工单 #1")
+        clock.advance(hours=1)
+        await w.head1.presses(w.group1, card, "确认")
+        await w.group1.expect_edit("已确认，待派单")
+        await w.resident5.says(w.group5, "5号楼门口垃圾好多没人扫")
+        await w.group5.expect_message("📋 工单 #2")
+
+        desk = client(bot, http)
+        assert await desk.sign_in(await login_path(bot, w.staff)) == 303
+        status, page = await desk.get("/console/stats")
+        assert status == 200 and page.count("<svg") == 3 and "2026-12" in page
+        assert "1.0 小时" in page  # ticket 1 was confirmed an hour after it was reported: median and P90
+        assert "第一网格" in page and "第二网格" in page and "环境卫生" in page
+
+        cookie = {"Cookie": f"linli_console={desk.cookie}"}
+        async with http.get(desk.base + "/console/export.xlsx", headers=cookie) as r:
+            assert r.status == 200 and "attachment" in r.headers["Content-Disposition"]
+            book = openpyxl.load_workbook(io.BytesIO(await r.read()))
+        tickets = list(book.worksheets[0].values)
+        assert [row[0] for row in tickets[1:]] == [2, 1] and tickets[1][1] == "环境卫生"
+        assert "确认" in str(tickets[2][-1])  # ticket 1's history, in one column
+        assert [row[2] for row in list(book.worksheets[1].values)[1:]] == ["登记", "确认", "登记"]
+        status, text = await desk.get("/console/export.csv", category="repair")
+        assert status == 200 and text.count("\r\n") == 2 and "电梯" in text
+
+        status, _ = await desk.get("/console/passbook/ledger.xlsx", period="2026-12")
+        assert status == 200
+        grid = client(bot, http)
+        assert await grid.sign_in(await login_path(bot, w.grid2)) == 303
+        assert (await grid.get("/console/passbook/balances.csv"))[0] == 403
+        status, text = await grid.get("/console/export.csv")
+        assert "垃圾" in text and "电梯" not in text
