@@ -13,7 +13,7 @@ def bar_chart(title: str, items: list[tuple[str, float]], *, unit: str = "") -> 
     top = max((value for _, value in items), default=0) or 1
     height = 28 + ROW * max(1, len(items))
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{WIDTH}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="100%" '
         f'viewBox="0 0 {WIDTH} {height}"><title>{escape(title)}</title>',
         f'<text x="0" y="16" font-size="14" font-weight="bold">{escape(title)}</text>',
     ]
