@@ -5,6 +5,7 @@ With LINLI_CONSOLE_SCREENSHOTS=<dir> it keeps the screenshots docs/console.md sh
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 from pathlib import Path
@@ -68,7 +69,8 @@ async def test_the_console_in_a_browser(database_url: str, browser: Any) -> None
         async with page.expect_download() as waiting:
             await page.click("text=导出 Excel")
         download = await waiting.value
-        book = openpyxl.load_workbook(io.BytesIO(Path(await download.path()).read_bytes()))
+        content = await asyncio.to_thread(Path(await download.path()).read_bytes)
+        book = openpyxl.load_workbook(io.BytesIO(content))
         assert [row[0] for row in list(book.worksheets[0].values)[1:]] == [3, 2, 1]
 
         await page.click('header a[href="/console/sessions"]')
