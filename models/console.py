@@ -9,10 +9,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import UniqueConstraint, case, func, or_
 from sqlalchemy import select as select_columns
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import JSON, Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import UTCDateTime, utcnow
@@ -359,3 +360,34 @@ async def display_names(session: AsyncSession, *, person_ids: set[int]) -> dict[
         return {}
     statement = select(Person.id, Person.display_name).where(col(Person.id).in_(person_ids))
     return {int(i or 0): name for i, name in (await session.exec(statement)).all()}
+
+
+# ---- 每月排名通报 ----------------------------------------------------------------------------------------------
+
+
+class MonthlyRanking(SQLModel, table=True):
+    """The ranking of a community's buildings and grids for one month, as posted, with the figures behind it."""
+
+    __tablename__ = "monthly_ranking"
+    __table_args__ = (UniqueConstraint("community_id", "month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="place.id")
+    month: str = Field(max_length=7)
+    rows: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+async def communities(session: AsyncSession) -> list[Place]:
+    return list((await session.exec(select(Place).where(Place.kind == "community").order_by(col(Place.id)))).all())
+
+
+async def ranking_of(session: AsyncSession, *, community_id: int, month: str) -> MonthlyRanking | None:
+    query = select(MonthlyRanking).where(MonthlyRanking.community_id == community_id, MonthlyRanking.month == month)
+    return (await session.exec(query)).first()
+
+
+async def rankings_of(session: AsyncSession, *, community_ids: list[int]) -> list[MonthlyRanking]:
+    """The rankings of these communities, newest month first."""
+    query = select(MonthlyRanking).where(col(MonthlyRanking.community_id).in_(community_ids))
+    return list((await session.exec(query.order_by(col(MonthlyRanking.month).desc()))).all())

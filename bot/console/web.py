@@ -25,6 +25,7 @@ from handlers.console.charts import bar_chart
 from handlers.console.exports import export_tickets
 from handlers.console.login import sign_in
 from handlers.console.pages import page_words
+from handlers.console.ranking import ranking_sheet, visible_ranking, visible_rankings
 from handlers.console.scope import Viewer, viewer_of
 from handlers.console.settings import ConsoleSettings
 from handlers.console.stats import read_month, statistics
@@ -91,6 +92,9 @@ class ConsoleWeb:
         app.router.add_get(
             "/console/passbook/{report:ledger|balances|stars}.{fmt:csv|xlsx}", self.signed(self.passbook)
         )
+        app.router.add_get("/console/rankings", self.signed(self.rankings_page))
+        app.router.add_get("/console/rankings/{ranking:\\d+}", self.signed(self.rankings_page))
+        app.router.add_get("/console/rankings/{ranking:\\d+}.xlsx", self.signed(self.ranking_export))
         app.router.add_get("/console/sessions", self.signed(self.sessions_page))
         app.router.add_post("/console/sessions/{session}/end", self.signed(self.end_other, form=True))
         app.router.add_post("/console/logout", self.signed(self.logout, form=True))
@@ -280,6 +284,24 @@ class ConsoleWeb:
         content = to_csv(sheet) if fmt == "csv" else to_xlsx(sheet)
         kind = "text/csv" if fmt == "csv" else XLSX
         return file_response(f"{report}_{period.token}.{fmt}", content, kind)
+
+    async def rankings_page(self, request: web.Request, signed: Signed) -> web.StreamResponse:
+        all_shown = await visible_rankings(signed.desk, signed.viewer)
+        number = request.match_info.get("ranking")
+        chosen = next((item for item in all_shown if str(item[0].id) == number), None) if number else None
+        if number and chosen is None:
+            return self.page("message.html", signed, status=404, text="404")
+        return self.page(
+            "rankings.html", signed, rankings=all_shown, chosen=chosen or (all_shown[0] if all_shown else None)
+        )
+
+    async def ranking_export(self, request: web.Request, signed: Signed) -> web.StreamResponse:
+        found = await visible_ranking(signed.desk, signed.viewer, int(request.match_info["ranking"]))
+        if found is None:
+            return self.page("message.html", signed, status=404, text="404")
+        ranking, community = found
+        sheet = ranking_sheet(ranking, community, page_words(signed.desk.locale))
+        return file_response(f"ranking_{ranking.month}.xlsx", to_xlsx(sheet), XLSX)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.console.login import console_command
+from handlers.console.ranking import sweep_rankings
 from handlers.console.scope import CONSOLE_ROLES
 from handlers.console.settings import console_settings
 from handlers.console.texts import CATALOGUE
@@ -21,6 +22,7 @@ FEATURE = Feature(
             private_only="console.private_only",
         ),
     ),
+    sweeps=(sweep_rankings,),
     settings=console_settings,
     texts=CATALOGUE,
 )

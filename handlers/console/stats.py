@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from handlers.console.board import visible_places
 from handlers.console.scope import Viewer
@@ -45,8 +45,8 @@ class Month:
     def previous(self) -> Month:
         return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
 
-    def bounds(self, desk: Desk) -> tuple[datetime, datetime]:
-        tz = desk.config.timezone
+    def bounds(self, tz: tzinfo) -> tuple[datetime, datetime]:
+        """The month's first instant and the next month's, in the community's time zone."""
         start = datetime.combine(date(self.year, self.month, 1), time(), tzinfo=tz)
         following = self.next()
         return start, datetime.combine(date(following.year, following.month, 1), time(), tzinfo=tz)
@@ -141,7 +141,7 @@ def grid_path(path: str) -> str:
 
 
 async def statistics(desk: Desk, viewer: Viewer, month: Month, category_labels: Mapping[str, str]) -> Statistics:
-    start, end = month.bounds(desk)
+    start, end = month.bounds(desk.config.timezone)
     facts = await ticket_facts(desk.session, scopes=viewer.paths, start=start, end=end)
     places = await visible_places(desk, viewer)
     names = {p.path: p.name for p in places}
@@ -172,6 +172,6 @@ async def opened_by_month(desk: Desk, viewer: Viewer, last: Month) -> list[tuple
         months.append(months[-1].previous())
     counts = []
     for month in reversed(months):
-        start, end = month.bounds(desk)
+        start, end = month.bounds(desk.config.timezone)
         counts.append((month.token, await count_opened(desk.session, scopes=viewer.paths, start=start, end=end)))
     return counts

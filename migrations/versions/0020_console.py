@@ -1,4 +1,4 @@
-"""console: one-time login links, console sessions, tickets marked urgent, tickets by creation time
+"""console: one-time login links, console sessions, monthly rankings, tickets marked urgent, tickets by creation time
 
 Revision ID: 0020
 Revises: 0012
@@ -50,6 +50,17 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name="uq_console_session_token_hash"),
     )
     op.create_index("ix_console_session_person_id", "console_session", ["person_id"])
+    op.create_table(
+        "monthly_ranking",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("month", sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+        sa.Column("rows", sa.JSON(), nullable=False),
+        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["community_id"], ["place.id"], name="fk_monthly_ranking_community_id_place"),
+        sa.PrimaryKeyConstraint("id", name="pk_monthly_ranking"),
+        sa.UniqueConstraint("community_id", "month", name="uq_monthly_ranking_community_id"),
+    )
     with op.batch_alter_table("ticket") as batch:
         batch.add_column(sa.Column("urgent", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_index("ix_ticket_created_at", "ticket", ["created_at"])
@@ -59,6 +70,7 @@ def downgrade() -> None:
     op.drop_index("ix_ticket_created_at", table_name="ticket")
     with op.batch_alter_table("ticket") as batch:
         batch.drop_column("urgent")
+    op.drop_table("monthly_ranking")
     op.drop_index("ix_console_session_person_id", table_name="console_session")
     op.drop_table("console_session")
     op.drop_index("ix_console_link_person_id", table_name="console_link")

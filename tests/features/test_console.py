@@ -9,8 +9,9 @@ import re
 import aiohttp
 import openpyxl
 
-from tests.features.console_world import ConsoleClient, csrf_of, login_path, office
-from tests.features.harness import BotUnderTest, ManualClock, running_bot
+from tests.features.console_world import COMMUNITY, GRID2, ConsoleClient, csrf_of, login_path, office
+from tests.features.harness import BotUnderTest, ManualClock, running_bot, shanghai
+from tests.features.tickets_world import bind
 
 
 def client(bot: BotUnderTest, http: aiohttp.ClientSession) -> ConsoleClient:
@@ -171,3 +172,39 @@ async def test_statistics_with_charts_and_exports_of_the_board_and_the_passbook(
         assert (await grid.get("/console/passbook/balances.csv"))[0] == 403
         status, text = await grid.get("/console/export.csv")
         assert "垃圾" in text and "电梯" not in text
+
+
+async def test_the_monthly_ranking_is_posted_once_on_the_first_working_day_and_kept(database_url: str) -> None:
+    clock = ManualClock(shanghai(2026, 11, 20, 10, 0))
+    async with running_bot(database_url, clock=clock) as bot, aiohttp.ClientSession() as http:
+        w = await office(bot)
+        staff_group, grid_group = bot.group("社区工作群"), bot.group("第二网格工作群")
+        await bind(bot, staff_group, COMMUNITY)
+        await bind(bot, grid_group, GRID2)
+        await w.resident1.says(w.group1, "3单元电梯坏了")
+        card = await w.group1.expect_message("📋 工单 #1")
+        await w.head1.presses(w.group1, card, "确认")
+        await w.group1.expect_edit("已确认，待派单")
+        await w.resident5.says(w.group5, "5号楼门口垃圾好多没人扫")
+        await w.group5.expect_message("📋 工单 #2")
+
+        clock.now = shanghai(2026, 12, 1, 8, 30)  # a Tuesday, the first working day of December, before 09:00
+        await bot.sweep()
+        await staff_group.expect_nothing()
+        clock.now = shanghai(2026, 12, 1, 9, 30)
+        await bot.sweep()
+        post = await staff_group.expect_message("阳光社区 2026-11 月度排名通报")
+        assert "楼栋：1. " in (post.text or "") and "/console/rankings/1" in (post.text or "")
+        await grid_group.expect_message("2026-11 月度排名通报")
+        await bot.sweep()
+        await staff_group.expect_nothing()
+
+        desk = client(bot, http)
+        assert await desk.sign_in(await login_path(bot, w.grid2)) == 303
+        status, page = await desk.get("/console/rankings/1")
+        assert status == 200 and "1号楼" in page and "5号楼" in page and "得分 = 50" in page
+        cookie = {"Cookie": f"linli_console={desk.cookie}"}
+        async with http.get(desk.base + "/console/rankings/1.xlsx", headers=cookie) as r:
+            rows = list(openpyxl.load_workbook(io.BytesIO(await r.read())).worksheets[0].values)
+        assert rows[0][:4] == ("类别", "名次", "社区/网格/楼栋", "得分") and len(rows) == 5
+        assert {row[2] for row in rows[1:]} == {"1号楼", "5号楼", "第一网格", "第二网格"}
