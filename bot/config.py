@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     console_base_url: str = ""
     console_link_minutes: int = Field(default=5, ge=1, le=60)
     console_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    retention_months: int = Field(default=0, ge=0, le=600)
 
     @field_validator("working_hours")
     @classmethod

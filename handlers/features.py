@@ -12,6 +12,7 @@ from handlers.groups.feature import FEATURE as GROUPS
 from handlers.linking.feature import FEATURE as LINKING
 from handlers.onboarding.feature import FEATURE as ONBOARDING
 from handlers.passbook.feature import FEATURE as PASSBOOK
+from handlers.privacy.feature import FEATURE as PRIVACY
 from handlers.tickets.feature import FEATURE as TICKETS
 
-FEATURES: tuple[Feature, ...] = (ONBOARDING, GROUPS, TICKETS, ANNOUNCE, EVENTS, LINKING, PASSBOOK, CONSOLE)
+FEATURES: tuple[Feature, ...] = (ONBOARDING, GROUPS, TICKETS, ANNOUNCE, EVENTS, LINKING, PASSBOOK, CONSOLE, PRIVACY)

@@ -1,4 +1,5 @@
-"""console: one-time login links, console sessions, monthly rankings, tickets marked urgent, tickets by creation time
+"""console: one-time login links, console sessions, monthly rankings, tickets marked urgent, tickets by creation time, people
+forgotten (PIPL)
 
 Revision ID: 0020
 Revises: 0012
@@ -64,9 +65,13 @@ def upgrade() -> None:
     with op.batch_alter_table("ticket") as batch:
         batch.add_column(sa.Column("urgent", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_index("ix_ticket_created_at", "ticket", ["created_at"])
+    with op.batch_alter_table("person") as batch:
+        batch.add_column(sa.Column("forgotten_at", models.base.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("person") as batch:
+        batch.drop_column("forgotten_at")
     op.drop_index("ix_ticket_created_at", table_name="ticket")
     with op.batch_alter_table("ticket") as batch:
         batch.drop_column("urgent")
