@@ -14,6 +14,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.console.web import mount_console
 from bot.db import SessionFactory, create_engine, session_factory
 from bot.dispatcher import Dispatcher
 from bot.inbox import InboxProcessor
@@ -162,6 +163,7 @@ async def start_runtime(
     app = web_app or build_web_app()
     add_health_route(app, health)
     refusals = RefusalCounter("webhook.refused")
+    mount_console(app, sessions=sessions, config=assembly.config, clock=clock, on_outbox=sender.wake)
     if webhook:
 
         async def accept(body: bytes) -> None:

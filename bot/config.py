@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     passbook_stars: str = "50,150,300,600,1000"
     passbook_award_group_line: bool = True
     passbook_star_group_line: bool = False
+    console_base_url: str = ""
+    console_link_minutes: int = Field(default=5, ge=1, le=60)
+    console_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    retention_months: int = Field(default=0, ge=0, le=600)
 
     @field_validator("working_hours")
     @classmethod

@@ -5,6 +5,7 @@ the timers. A new feature is a package under handlers/ with a `feature.py` decla
 from __future__ import annotations
 
 from handlers.announce.feature import FEATURE as ANNOUNCE
+from handlers.console.feature import FEATURE as CONSOLE
 from handlers.core.feature import Feature
 from handlers.events.feature import FEATURE as EVENTS
 from handlers.groups.feature import FEATURE as GROUPS
@@ -14,6 +15,7 @@ from handlers.onboarding.feature import FEATURE as ONBOARDING
 from handlers.organisations.feature import FEATURE as ORGANISATIONS
 from handlers.passbook.feature import FEATURE as PASSBOOK
 from handlers.polls.feature import FEATURE as POLLS
+from handlers.privacy.feature import FEATURE as PRIVACY
 from handlers.roles_admin.feature import FEATURE as ROLES_ADMIN
 from handlers.tickets.feature import FEATURE as TICKETS
 from handlers.volunteers.feature import FEATURE as VOLUNTEERS
@@ -31,4 +33,6 @@ FEATURES: tuple[Feature, ...] = (
     VOLUNTEERS,
     HOUSEHOLDS,
     POLLS,
+    CONSOLE,
+    PRIVACY,
 )

@@ -3,6 +3,7 @@
 from models import (
     announcements,
     chats,
+    console,
     events,
     households,
     inbox,
@@ -25,6 +26,7 @@ from models.base import metadata
 __all__ = [
     "announcements",
     "chats",
+    "console",
     "events",
     "households",
     "inbox",

@@ -48,7 +48,10 @@ class Tier(StrEnum):
 
 
 class Ticket(SQLModel, table=True):
-    __table_args__ = (Index("ix_ticket_building_status", "building_id", "status"),)
+    __table_args__ = (
+        Index("ix_ticket_building_status", "building_id", "status"),
+        Index("ix_ticket_created_at", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     category: str = Field(max_length=16)
@@ -64,6 +67,7 @@ class Ticket(SQLModel, table=True):
     merged_into_id: int | None = Field(default=None, foreign_key="ticket.id")
     tier: str = Field(default=Tier.BUILDING, max_length=16)
     private: bool = False
+    urgent: bool = False  # danger to people now (the classifier's verdict when the ticket was opened)
     stage_started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reminded: bool = False

@@ -42,6 +42,7 @@ def assemble(features: Sequence[Feature], *, base: FeatureConfig, env: Any) -> A
         hooks=Hooks(listen for f in features for listen in f.listens),
         menu=tuple(router.menu()),
         merge_steps=tuple(step for f in features for step in f.merge_steps),
+        desk_actions=tuple(action for f in features for action in f.desk_actions),
         texts=Texts((CORE, *(f.texts for f in features if f.texts is not None))),
     )
     return Assembly(router, config, tuple(sweep for f in features for sweep in f.sweeps))

@@ -40,6 +40,7 @@ from models.reach import hold_message
 from nlp import Classification, classify
 
 if TYPE_CHECKING:
+    from handlers.core.desk import DeskAction
     from handlers.core.feature import Command
 
 T = TypeVar("T")
@@ -60,6 +61,7 @@ class FeatureConfig:
     hooks: Hooks = field(default_factory=Hooks)
     menu: tuple[Command, ...] = ()
     merge_steps: tuple[MergeStep, ...] = ()
+    desk_actions: tuple[DeskAction, ...] = ()
     texts: Texts = field(default_factory=lambda: Texts((CORE,)))
 
 

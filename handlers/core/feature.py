@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.core.context import Context, Work
+from handlers.core.desk import DeskAction
 from handlers.core.hooks import Listen
 from handlers.core.texts import Catalogue
 from handlers.core.types import BotMembership, ChatKind, ChatMoved, IncomingCallback, IncomingMessage
@@ -81,5 +82,7 @@ class Feature:
     rows per person that must be combined rather than dropped (a balance kept next to a ledger)."""
     listens: tuple[Listen, ...] = ()
     settings: SettingsLoader | None = None
+    desk_actions: tuple[DeskAction, ...] = ()
+    """Ticket actions the feature offers on the console's ticket page (handlers/core/desk.py)."""
     texts: Catalogue | None = None
     """Every sentence the feature says, Chinese and English; the core's sentences are shared by all."""

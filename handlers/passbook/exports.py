@@ -10,12 +10,12 @@ from datetime import datetime, tzinfo
 from functools import partial
 
 from handlers.common.roles import may_act_on
+from handlers.common.sheets import Sheet, to_csv, to_xlsx
 from handlers.common.times import local_stamp
 from handlers.core.context import Context
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard, SendDocument
 from handlers.passbook.keepers import SHOP_KEEPERS, keeper_community
 from handlers.passbook.rules import PassbookConfig, star_level, stars_text
-from handlers.passbook.sheets import Sheet, to_csv, to_xlsx
 from handlers.passbook.texts import translate
 from models.base import AsyncSession
 from models.passbook import lifetime_effect

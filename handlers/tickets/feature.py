@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.core.feature import Command, Feature, TextStep
 from handlers.core.hooks import Listen, RoleHandedOver
 from handlers.tickets.commands import ticket_detail, tickets, tickets_page
+from handlers.tickets.desk import DESK_ACTIONS
 from handlers.tickets.extensions import LISTENS
 from handlers.tickets.handover import move_open_tickets
 from handlers.tickets.intake import on_chat_message, on_offer, report_command
@@ -28,5 +29,6 @@ FEATURE = Feature(
     sweeps=(sweep,),
     listens=(*LISTENS, Listen(RoleHandedOver, move_open_tickets)),
     settings=sla_from,
+    desk_actions=DESK_ACTIONS,
     texts=CATALOGUE,
 )

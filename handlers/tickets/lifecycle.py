@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from handlers.common.roles import may_act_on
-from handlers.core.context import Context
+from handlers.core.context import Context, Work
 from handlers.core.hooks import ReportConfirmed, TicketReopened, TicketResolved
 from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard, Send
 from handlers.tickets.cards import STARS, assignee_buttons, rating_buttons, revisit_buttons, short, status_line
@@ -20,7 +20,7 @@ from handlers.tickets.service import (
     refresh_cards,
     revisit_in_group,
 )
-from models.people import Role, holders_over
+from models.people import Person, Role, holders_over
 from models.tickets import (
     Ticket,
     TicketStatus,
@@ -45,10 +45,15 @@ async def confirm(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
 
 
 async def reject(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
-    await record(ctx, ticket, "reject", actor_id=ctx.person.id, to_status=target("reject"), chat_id=ctx.chat.id)
-    ticket.closed_at, ticket.next_timer_at = ctx.now, None
-    await refresh_cards(ctx, ticket)
+    await close_as_not_a_problem(ctx, ticket, actor_id=ctx.person.id, chat_id=ctx.chat.id)
     ctx.answer()
+
+
+async def close_as_not_a_problem(work: Work, ticket: Ticket, *, actor_id: int | None, chat_id: int | None) -> None:
+    """不是问题: the ticket is closed as rejected and its cards say so."""
+    await record(work, ticket, "reject", actor_id=actor_id, to_status=target("reject"), chat_id=chat_id)
+    ticket.closed_at, ticket.next_timer_at = work.now, None
+    await refresh_cards(work, ticket)
 
 
 async def merge(ctx: Context, ticket: Ticket, arg: str | None) -> None:
@@ -106,8 +111,7 @@ def back(ctx: Context, ticket: Ticket) -> tuple[Button, ...]:
 
 async def assign(ctx: Context, ticket: Ticket, arg: str | None) -> None:
     """Without a person: offer those with a role in scope. With one: dispatch to them privately."""
-    building = await building_of(ctx, ticket)
-    candidates = await holders_over(ctx.session, place=building, roles=ASSIGNABLE)
+    candidates = await assignable(ctx, ticket)
     if arg is None:
         if not candidates:
             ctx.answer(ctx.t("ticket.no_assignee"), alert=True)
@@ -120,21 +124,25 @@ async def assign(ctx: Context, ticket: Ticket, arg: str | None) -> None:
     if chosen is None:
         ctx.answer(ctx.t("button.stale"))
         return
+    await dispatch_to(ctx, ticket, chosen, actor_id=ctx.person.id, chat_id=ctx.chat.id)
+    ctx.edit_pressed(ctx.t("ticket.assigned_to", name=chosen.display_name))
+    ctx.answer("👷")
+
+
+async def assignable(work: Work, ticket: Ticket) -> list[Person]:
+    """Who a ticket can be dispatched to: those with an assignable role on its building or above."""
+    return await holders_over(work.session, place=await building_of(work, ticket), roles=ASSIGNABLE)
+
+
+async def dispatch_to(work: Work, ticket: Ticket, chosen: Person, *, actor_id: int | None, chat_id: int | None) -> None:
+    """调: the ticket goes to `chosen`, who is told privately; every card shows it."""
     ticket.assignee_id = chosen.id
     await record(
-        ctx,
-        ticket,
-        "assign",
-        actor_id=ctx.person.id,
-        to_status=target("assign"),
-        note=chosen.display_name,
-        chat_id=ctx.chat.id,
+        work, ticket, "assign", actor_id=actor_id, to_status=target("assign"), note=chosen.display_name, chat_id=chat_id
     )
-    refresh_timer(ticket, ctx.setting(Sla))
-    await notify_assignee(ctx, ticket)
-    ctx.edit_pressed(ctx.t("ticket.assigned_to", name=chosen.display_name))
-    await refresh_cards(ctx, ticket)
-    ctx.answer("👷")
+    refresh_timer(ticket, work.setting(Sla))
+    await notify_assignee(work, ticket)
+    await refresh_cards(work, ticket)
 
 
 async def back_to_card(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
@@ -208,6 +216,15 @@ async def close_other_revisits(ctx: Context, ticket: Ticket, text: str) -> None:
     for person_id in await residents_of(ctx, ticket):
         if person_id != ctx.person.id:
             ctx.effects.add(Edit(text=text, ref_key=f"ticket:{ticket.id}:r:{person_id}"))
+
+
+async def close_as_fixed(work: Work, ticket: Ticket, *, actor_id: int | None, chat_id: int | None) -> None:
+    """Closed as verified from the desk: the residents' open 回访 questions say so."""
+    await record(work, ticket, "verify", actor_id=actor_id, to_status=target("verify"), chat_id=chat_id)
+    ticket.closed_at, ticket.next_timer_at = work.now, None
+    for person_id in [ticket.reporter_id, *await affected_people(work.session, ticket_id=ticket.id or 0)]:
+        work.effects.add(Edit(text=work.t("status.verified"), ref_key=f"ticket:{ticket.id}:r:{person_id}"))
+    await refresh_cards(work, ticket)
 
 
 async def reopen(ctx: Context, ticket: Ticket, _arg: str | None) -> None:

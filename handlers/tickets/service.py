@@ -149,6 +149,7 @@ async def open_ticket(work: Work, report: Report) -> Ticket:
         chat_id=report.chat.id if report.chat else None,
         source_message_id=report.source_message_id,
         private=report.category == Category.DISPUTE,
+        urgent=bool(report.verdict and report.verdict.urgent),
         created_at=work.now,
         updated_at=work.now,
     )

@@ -18,6 +18,11 @@ ACTIONS = (
 """What a ticket's history records (`TicketEvent.action`)."""
 
 ZH: dict[str, str] = {
+    "desk.dispatch": "👷 派单",
+    "desk.escalate": "📣 吹哨上报",
+    "desk.close": "关闭工单",
+    "desk.wrong_state": "工单当前状态不能这样操作，请刷新页面看看最新进展。",
+    "desk.choose_assignee": "请选择派给谁。",
     "cmd.report": "报修/投诉：登记一个问题",
     "cmd.tickets": "我的报修 / 本楼工单",
     "cmd.ticket": "查看工单详情：/ticket 编号",
@@ -135,6 +140,11 @@ ZH: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "desk.dispatch": "👷 Dispatch",
+    "desk.escalate": "📣 Escalate",
+    "desk.close": "Close ticket",
+    "desk.wrong_state": "The ticket's status does not allow that now; reload the page to see where it stands.",
+    "desk.choose_assignee": "Please choose whom to dispatch it to.",
     "cmd.report": "Report a problem (repair/complaint)",
     "cmd.tickets": "My reports / open tickets",
     "cmd.ticket": "Ticket details: /ticket NUMBER",

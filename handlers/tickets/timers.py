@@ -54,14 +54,15 @@ async def remind(work: Work, ticket: Ticket) -> None:
     refresh_timer(ticket, work.setting(Sla))
 
 
-async def escalate(work: Work, ticket: Ticket) -> None:
-    """吹哨: one tier up, the new tier told privately, one short line in the group, a fresh clock."""
+async def escalate(work: Work, ticket: Ticket, *, actor_id: int | None = None) -> None:
+    """吹哨: one tier up, the new tier told privately, one short line in the group, a fresh clock (by the sweep after
+    a deadline, or by someone who manages the ticket, `actor_id`)."""
     new_tier = NEXT_TIER.get(Tier(ticket.tier))
     if new_tier is None:
         ticket.next_timer_at = None
         return
     ticket.tier = new_tier
-    await record(work, ticket, "escalate", actor_id=None, note=new_tier)
+    await record(work, ticket, "escalate", actor_id=actor_id, note=new_tier)
     details = work.t(
         f"ticket.escalated_private_{new_tier}",
         number=ticket.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -34,9 +35,21 @@ def to_csv(sheet: Sheet) -> bytes:
 
 def to_xlsx(sheet: Sheet) -> bytes:
     """One worksheet: bold frozen header, numbers as numbers, columns wide enough for Chinese text."""
+    return to_xlsx_book([sheet])
+
+
+def to_xlsx_book(sheets: list[Sheet]) -> bytes:
+    """One workbook with a worksheet per sheet, each shaped as `to_xlsx` describes."""
     workbook = Workbook()
-    worksheet = workbook.active
-    worksheet.title = sheet.title[:31]
+    workbook.remove(workbook.active)
+    for sheet in sheets:
+        fill_worksheet(workbook.create_sheet(sheet.title[:31]), sheet)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def fill_worksheet(worksheet: Any, sheet: Sheet) -> None:
     for row in sheet.lines():
         worksheet.append(row)
     bold = Font(bold=True)
@@ -49,9 +62,6 @@ def to_xlsx(sheet: Sheet) -> bytes:
     for index, column in enumerate(zip(*sheet.lines(), strict=True), start=1):
         widest = max(display_width(str(value)) for value in column)
         worksheet.column_dimensions[get_column_letter(index)].width = min(60, widest + 2)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def display_width(text: str) -> int:

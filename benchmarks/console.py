@@ -1,0 +1,225 @@
+"""The console at data scale: tickets (with their events) and ledger entries generated, then the board (first page,
+no filter, and filtered), a ticket page, the statistics page and a month's Excel export, each timed through the code
+the web routes call (handlers/console), with p50/p95 in ms; and the database's size. BENCH_REPEATS (20) sets how
+many timed runs each figure has.
+
+Usage: python benchmarks/console.py [TICKETS] [LEDGER_ENTRIES] [DATABASE_URL]
+       (default 100000 and 1000000 on a temporary SQLite file; a PostgreSQL URL must name an empty database)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.config import Settings
+from bot.db import create_engine, session_factory
+from bot.migrate import upgrade_async
+from handlers.console.board import board, read_filters, ticket_page, visible_ticket
+from handlers.console.exports import export_tickets
+from handlers.console.pages import page_words
+from handlers.console.scope import viewer_of
+from handlers.console.stats import Month
+from handlers.console.stats import statistics as month_statistics
+from handlers.core.assembly import assemble
+from handlers.core.context import FeatureConfig
+from handlers.core.desk import Desk
+from handlers.features import FEATURES
+from models.passbook import LedgerEntry
+from models.people import Person, RoleGrant
+from models.places import Place
+from models.tickets import Ticket, TicketEvent
+
+NOW = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+GRIDS, BUILDINGS_PER_GRID, PEOPLE = 8, 10, 20_000
+CHUNK = 20_000
+REPEATS = int(os.environ.get("BENCH_REPEATS", "20"))
+STATUSES = ("reported", "confirmed", "assigned", "in_progress", "resolved", "verified", "verified", "verified")
+TEXTS = ("3单元电梯坏了", "楼道灯不亮", "门口垃圾没人扫", "楼上漏水到我家", "地库积水", "单元门禁坏了")
+
+
+async def chunked(conn: object, table: object, rows: list[dict[str, object]]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        await conn.execute(insert(table), rows[start : start + CHUNK])  # type: ignore[attr-defined]
+
+
+async def generate(url: str, tickets: int, entries: int) -> None:
+    """One community, 8 grids, 80 buildings, 20,000 people; tickets over the last 12 months with 2–4 events each."""
+    rng = random.Random(16)
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        places = [{"id": 1, "kind": "community", "parent_id": None, "name": "阳光社区", "code": "c", "path": "/1/"}]
+        buildings = []
+        for g in range(GRIDS):
+            gid = 2 + g
+            places.append({"id": gid, "kind": "grid", "parent_id": 1, "name": f"第{g + 1}网格", "code": f"g{g}",
+                           "path": f"/1/{gid}/"})  # fmt: skip
+        for g in range(GRIDS):
+            for b in range(BUILDINGS_PER_GRID):
+                bid = 100 + g * BUILDINGS_PER_GRID + b
+                buildings.append(bid)
+                places.append({"id": bid, "kind": "building", "parent_id": 2 + g, "name": f"{bid}号楼",
+                               "code": f"b{bid}", "path": f"/1/{2 + g}/{bid}/"})  # fmt: skip
+        for p in places:
+            p |= {"units": 3, "created_at": NOW}
+        await chunked(conn, Place, places)
+        people = [{"id": i, "display_name": f"居民{i}", "rank_hidden": False, "created_at": NOW} for i in
+                  range(1, PEOPLE + 1)]  # fmt: skip
+        await chunked(conn, Person, people)
+        grants = [{"person_id": 1, "role": "staff", "place_id": 1, "granted_at": NOW}]
+        grants += [{"person_id": 2 + i, "role": "volunteer", "place_id": b, "granted_at": NOW}
+                   for i, b in enumerate(buildings)]  # fmt: skip
+        await chunked(conn, RoleGrant, grants)
+        ticket_rows, event_rows = [], []
+        for n in range(1, tickets + 1):
+            created = NOW - timedelta(minutes=rng.randrange(365 * 24 * 60))
+            status = rng.choice(STATUSES)
+            resolved = created + timedelta(hours=rng.uniform(2, 72)) if status in ("resolved", "verified") else None
+            ticket_rows.append({
+                "id": n, "category": rng.choice(("repair", "repair", "sanitation", "dispute")),
+                "building_id": rng.choice(buildings), "text": rng.choice(TEXTS), "photos": [],
+                "reporter_id": rng.randrange(100, PEOPLE), "status": status, "tier": "building",
+                "private": False, "urgent": rng.random() < 0.05, "stage_started_at": created,
+                "due_at": created + timedelta(hours=24), "reminded": False, "card_refs": [],
+                "resolved_at": resolved, "closed_at": resolved if status == "verified" else None,
+                "rating": rng.randint(3, 5) if status == "verified" else None,
+                "created_at": created, "updated_at": created,
+            })  # fmt: skip
+            event_rows.append({"ticket_id": n, "actor_id": None, "action": "reported", "created_at": created})
+            if status != "reported":
+                confirmed = created + timedelta(minutes=rng.randrange(5, 240))
+                event_rows.append({"ticket_id": n, "actor_id": 1, "action": "confirm", "to_status": "confirmed",
+                                   "created_at": confirmed})  # fmt: skip
+            if resolved is not None:
+                event_rows.append({"ticket_id": n, "actor_id": 2, "action": "resolve", "to_status": "resolved",
+                                   "created_at": resolved})  # fmt: skip
+            if rng.random() < 0.05:
+                event_rows.append({"ticket_id": n, "actor_id": None, "action": "escalate", "note": "grid",
+                                   "created_at": created + timedelta(hours=25)})  # fmt: skip
+        await chunked(conn, Ticket, ticket_rows)
+        await chunked(conn, TicketEvent, [{"to_status": None, "note": None} | e for e in event_rows])
+        ledger = [
+            {"person_id": rng.randrange(1, PEOPLE), "delta": rng.randint(1, 10), "kind": "award", "reason": "志愿服务",
+             "source": "manual", "community_id": 1, "idempotency_key": f"bench:{i}",
+             "created_at": NOW - timedelta(minutes=rng.randrange(365 * 24 * 60))}
+            for i in range(entries)
+        ]  # fmt: skip
+        await chunked(conn, LedgerEntry, ledger)
+        if engine.dialect.name == "postgresql":
+            for table in ("ticket", "ticket_event", "ledger_entry", "place", "person", "role_grant"):
+                await conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                        f"(SELECT max(id) FROM {table}))"))  # fmt: skip
+            await conn.execute(text("ANALYZE"))
+        else:
+            await conn.execute(text("ANALYZE"))
+    await engine.dispose()
+
+
+async def timed(name: str, run: Callable[[], Awaitable[object]]) -> tuple[str, float, float]:
+    await run()  # warm
+    took = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        await run()
+        took.append((time.perf_counter() - start) * 1000)
+    took.sort()
+    return name, statistics.median(took), took[max(0, int(0.95 * len(took)) - 1)]
+
+
+async def measure(url: str) -> list[tuple[str, float, float]]:
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    config = assemble(FEATURES, base=FeatureConfig(bot_username="bench"), env=Settings(_env_file=None)).config  # type: ignore[call-arg]
+    words = page_words("zh")
+    results = []
+    async with sessions() as session:
+        viewer = await viewer_of(session, person_id=1)
+        assert viewer is not None
+        desk = Desk(session=session, config=config, now=NOW, person=viewer.person, grants=viewer.grants)
+
+        async def first_page() -> object:
+            return await board(desk, viewer, read_filters({}))
+
+        async def filtered() -> object:
+            return await board(desk, viewer, read_filters({"place": "3", "category": "repair", "status": "open",
+                                                            "from": "2026-06-01", "to": "2026-08-31"}))  # fmt: skip
+
+        async def searched() -> object:
+            return await board(desk, viewer, read_filters({"q": "漏水", "page": "3"}))
+
+        async def one_ticket() -> object:
+            ticket = await visible_ticket(desk, viewer, 54321 % max(1, await count(session)) or 1)
+            assert ticket is not None
+            return await ticket_page(desk, ticket)
+
+        async def month_stats() -> object:
+            return await month_statistics(desk, viewer, Month(2026, 11), {})
+
+        async def month_csv() -> object:
+            filters = read_filters({"from": "2026-11-01", "to": "2026-11-30"})
+            return await export_tickets(desk, viewer, filters, words, "csv")
+
+        async def month_xlsx() -> object:
+            filters = read_filters({"from": "2026-11-01", "to": "2026-11-30"})
+            return await export_tickets(desk, viewer, filters, words, "xlsx")
+
+        for name, run in (
+            ("board", first_page),
+            ("board filtered", filtered),
+            ("board search", searched),
+            ("ticket page", one_ticket),
+            ("statistics", month_stats),
+            ("month CSV", month_csv),
+            ("month Excel", month_xlsx),
+        ):
+            results.append(await timed(name, run))  # fmt: skip
+    await engine.dispose()
+    return results
+
+
+async def count(session: object) -> int:
+    return int((await session.exec(text("SELECT count(*) FROM ticket"))).scalar())  # type: ignore[attr-defined]
+
+
+def file_size(url: str) -> str:
+    return f"{os.path.getsize(url.split(':///', 1)[1]) / 1e6:.0f} MB"
+
+
+async def database_size(url: str) -> str:
+    if url.startswith("sqlite"):
+        return file_size(url)
+    engine = create_engine(url)
+    async with engine.connect() as conn:
+        size = (await conn.execute(text("SELECT pg_size_pretty(pg_database_size(current_database()))"))).scalar()
+    await engine.dispose()
+    return str(size)
+
+
+async def main() -> None:
+    tickets = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    entries = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
+    url = sys.argv[3] if len(sys.argv) > 3 else f"sqlite:///{tempfile.mkdtemp()}/console-bench.db"
+    await upgrade_async(url)
+    start = time.perf_counter()
+    await generate(url, tickets, entries)
+    print(f"{tickets} tickets, {entries} ledger entries generated in {time.perf_counter() - start:.0f} s; "
+          f"database {await database_size(url)} ({url.split(':', 1)[0]})")  # fmt: skip
+    print(f"{'what':<16}{'p50 ms':>10}{'p95 ms':>10}")
+    for name, p50, p95 in await measure(url):
+        print(f"{name:<16}{p50:>10.1f}{p95:>10.1f}{'' if p95 <= 300 else '  over 300 ms'}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

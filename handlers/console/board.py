@@ -1,0 +1,211 @@
+"""The ticket board and the ticket page: filters read from a query string, rows and a page to render, all inside
+the viewer's part of the tree."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from handlers.console.scope import Viewer
+from handlers.core.desk import Desk, DeskAction
+from models.console import TicketQuery, count_tickets, find_tickets
+from models.people import Person
+from models.places import Place, ancestors, place_by_id, places_within
+from models.tickets import OPEN_STATUSES, Category, Ticket, TicketStatus, affected_people, events_of
+
+PAGE_SIZE = 50
+STATUS_GROUPS = {"open": tuple(OPEN_STATUSES), "resolved": (TicketStatus.RESOLVED,)}
+CLOSED = (TicketStatus.VERIFIED, TicketStatus.REJECTED, TicketStatus.DUPLICATE)
+REVISIT_ACTIONS = ("verify", "reopen", "rate")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the board's form asks for, as the form sends it (blank fields are no filter)."""
+
+    place: int | None = None
+    category: str = ""
+    status: str = ""
+    urgent: bool = False
+    overdue: bool = False
+    start: date | None = None
+    end: date | None = None
+    search: str = ""
+    page: int = 0
+
+    def as_params(self) -> dict[str, str]:
+        """The query string of these filters (for paging links and exports)."""
+        values = {
+            "place": str(self.place or ""),
+            "category": self.category,
+            "status": self.status,
+            "urgent": "1" if self.urgent else "",
+            "overdue": "1" if self.overdue else "",
+            "from": self.start.isoformat() if self.start else "",
+            "to": self.end.isoformat() if self.end else "",
+            "q": self.search,
+        }
+        return {k: v for k, v in values.items() if v}
+
+
+def read_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        return None
+
+
+def read_filters(params: Mapping[str, str]) -> Filters:
+    """Filters from a query string; what cannot be read is left out rather than refused."""
+    place = params.get("place", "")
+    page = params.get("page", "")
+    return Filters(
+        place=int(place) if place.isdigit() else None,
+        category=params.get("category", "") if params.get("category", "") in set(Category) else "",
+        status=params.get("status", "") if params.get("status", "") in (*STATUS_GROUPS, "closed") else "",
+        urgent=params.get("urgent") == "1",
+        overdue=params.get("overdue") == "1",
+        start=read_date(params.get("from", "")),
+        end=read_date(params.get("to", "")),
+        search=params.get("q", "")[:100],
+        page=min(int(page), 10_000) if page.isdigit() else 0,
+    )
+
+
+async def ticket_query(desk: Desk, viewer: Viewer, filters: Filters) -> TicketQuery:
+    """The filters as a query, always inside the viewer's scopes (a place outside them is ignored)."""
+    within = None
+    if filters.place is not None:
+        place = await place_by_id(desk.session, place_id=filters.place)
+        within = place.path if place is not None and viewer.sees(place) else None
+    tz = desk.config.timezone
+    start = datetime.combine(filters.start, time(), tzinfo=tz) if filters.start else None
+    end = datetime.combine(filters.end + timedelta(days=1), time(), tzinfo=tz) if filters.end else None
+    statuses = CLOSED if filters.status == "closed" else STATUS_GROUPS.get(filters.status, ())
+    return TicketQuery(
+        scopes=viewer.paths,
+        within=within,
+        category=filters.category or None,
+        statuses=tuple(str(s) for s in statuses),
+        urgent=filters.urgent,
+        overdue_at=desk.now if filters.overdue else None,
+        created_from=start,
+        created_before=end,
+        search=filters.search,
+    )
+
+
+@dataclass(frozen=True)
+class Row:
+    ticket: Ticket
+    building: Place
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Board:
+    filters: Filters
+    rows: list[Row]
+    total: int
+    places: list[Place]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+async def board(desk: Desk, viewer: Viewer, filters: Filters) -> Board:
+    query = await ticket_query(desk, viewer, filters)
+    found = await find_tickets(desk.session, query=query, limit=PAGE_SIZE, offset=filters.page * PAGE_SIZE)
+    rows = [Row(t, b, bool(t.is_open and t.due_at is not None and t.due_at < desk.now)) for t, b in found]
+    return Board(filters, rows, await count_tickets(desk.session, query=query), await visible_places(desk, viewer))
+
+
+async def visible_places(desk: Desk, viewer: Viewer) -> list[Place]:
+    """Every community, grid and building the viewer may filter on, in tree order."""
+    found: dict[int, Place] = {}
+    for scope in viewer.scopes:
+        found |= {p.id or 0: p for p in await places_within(desk.session, scope=scope)}
+    return sorted(found.values(), key=lambda p: p.path)
+
+
+# ---- one ticket ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    at: datetime
+    action: str
+    actor: str
+    note: str
+    to_status: str | None
+
+
+@dataclass(frozen=True)
+class Offered:
+    action: DeskAction
+    choices: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    ticket: Ticket
+    place: str
+    reporter: str
+    assignee: str
+    timeline: list[Step]
+    affected: list[str]
+    revisits: list[Step]
+    actions: list[Offered]
+
+
+async def visible_ticket(desk: Desk, viewer: Viewer, ticket_id: int) -> Ticket | None:
+    """The ticket if it is inside the viewer's scopes; None otherwise (as if it did not exist)."""
+    ticket = await desk.session.get(Ticket, ticket_id)
+    if ticket is None:
+        return None
+    building = await place_by_id(desk.session, place_id=ticket.building_id)
+    return ticket if building is not None and viewer.sees(building) else None
+
+
+async def names(desk: Desk, person_ids: set[int]) -> dict[int, str]:
+    found = {}
+    for person_id in person_ids:
+        person = await desk.session.get(Person, person_id)
+        if person is not None:
+            found[person_id] = person.display_name
+    return found
+
+
+async def ticket_page(desk: Desk, ticket: Ticket) -> TicketPage:
+    events = await events_of(desk.session, ticket_id=ticket.id or 0)
+    affected = await affected_people(desk.session, ticket_id=ticket.id or 0)
+    people = {e.actor_id for e in events if e.actor_id} | set(affected) | {ticket.reporter_id}
+    known = await names(desk, people | ({ticket.assignee_id} if ticket.assignee_id else set()))
+    timeline = [Step(e.created_at, e.action, known.get(e.actor_id or 0, ""), e.note or "", e.to_status) for e in events]
+    building = await place_by_id(desk.session, place_id=ticket.building_id)
+    chain = await ancestors(desk.session, place=building) if building is not None else []
+    offered = []
+    for action in desk.config.desk_actions:
+        if action.offered(ticket):
+            choices = await action.choices(desk, ticket) if action.choices is not None else []
+            offered.append(Offered(action, choices))
+    return TicketPage(
+        ticket=ticket,
+        place=" · ".join(p.name for p in chain),
+        reporter=known.get(ticket.reporter_id, ""),
+        assignee=known.get(ticket.assignee_id or 0, ""),
+        timeline=timeline,
+        affected=[known.get(p, "") for p in affected],
+        revisits=[s for s in timeline if s.action in REVISIT_ACTIONS],
+        actions=offered,
+    )
+
+
+async def run_action(desk: Desk, ticket: Ticket, name: str, form: Mapping[str, str]) -> str | None:
+    """Run a console action on the ticket; None when done, else the polite reason it was not."""
+    action = next((a for a in desk.config.desk_actions if a.name == name), None)
+    if action is None or not action.offered(ticket):
+        return desk.t("console.stale")
+    return await action.handler(desk, ticket, form)

@@ -1,0 +1,1 @@
+"""Residents' data rights (PIPL): /mydata, /forget and the retention rule."""

@@ -1,0 +1,117 @@
+"""Two grids of one community, their people, and a browser-less client of the console (cookies by hand)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import aiohttp
+
+from bot.db import unit_of_work
+from handlers.common.org_import import import_tree, parse_org_file
+from models.people import Role
+from tests.features.harness import BotUnderTest, ChatView, Participant
+from tests.features.tickets_world import bind
+
+TREE = """communities:
+  - name: 阳光社区
+    grids:
+      - name: 第一网格
+        buildings:
+          - {name: 1号楼, units: 3}
+      - name: 第二网格
+        buildings:
+          - {name: 5号楼, units: 2}
+"""
+B1, B5 = "阳光社区/第一网格/1号楼", "阳光社区/第二网格/5号楼"
+GRID1, GRID2, COMMUNITY = "阳光社区/第一网格", "阳光社区/第二网格", "阳光社区"
+LINK = re.compile(r"https?://[^/\s]+(/console/login/[A-Za-z0-9_-]+)")
+
+
+@dataclass
+class Office:
+    group1: ChatView
+    group5: ChatView
+    resident1: Participant
+    resident5: Participant
+    head1: Participant
+    volunteer1: Participant
+    grid1: Participant
+    grid2: Participant
+    staff: Participant
+
+
+async def office(bot: BotUnderTest) -> Office:
+    async with unit_of_work(bot.runtime.sessions) as session:
+        await import_tree(session, parse_org_file("t.yaml", TREE))
+    world = Office(
+        group1=bot.group("1号楼业主群"),
+        group5=bot.group("5号楼业主群"),
+        resident1=bot.person("王小明"),
+        resident5=bot.person("孙大妈"),
+        head1=bot.person("李楼长"),
+        volunteer1=bot.person("陈志愿"),
+        grid1=bot.person("赵网格"),
+        grid2=bot.person("钱网格"),
+        staff=bot.person("张社工"),
+    )
+    for someone in (world.resident1, world.resident5, world.head1, world.volunteer1, world.grid1, world.grid2):
+        bot.private(someone)
+    bot.private(world.staff)
+    await bind(bot, world.group1, B1)
+    await bind(bot, world.group5, B5)
+    for who, role, code in (
+        (world.resident1, Role.RESIDENT, B1),
+        (world.resident5, Role.RESIDENT, B5),
+        (world.head1, Role.BUILDING_HEAD, B1),
+        (world.volunteer1, Role.VOLUNTEER, B1),
+        (world.grid1, Role.GRID_WORKER, GRID1),
+        (world.grid2, Role.GRID_WORKER, GRID2),
+        (world.staff, Role.STAFF, COMMUNITY),
+    ):
+        await bot.grant(who, role, code)
+    return world
+
+
+async def login_path(bot: BotUnderTest, who: Participant) -> str:
+    """Ask the bot for a console link privately; the link's path (the host is the test's own web port)."""
+    chat = bot.private(who)
+    await who.says(chat, "工作台")
+    for _ in range(10):  # reminders and escalations may arrive in the same private chat first
+        found = LINK.search((await chat.expect_message()).text or "")
+        if found is not None:
+            return found.group(1)
+    raise AssertionError("no console link in the private chat")
+
+
+@dataclass
+class ConsoleClient:
+    """What a browser does with the console's cookie, by hand: no jar, so each test says exactly what it sends."""
+
+    http: aiohttp.ClientSession
+    base: str
+    cookie: str = ""
+
+    async def get(self, path: str, **params: str) -> tuple[int, str]:
+        headers = {"Cookie": f"linli_console={self.cookie}"} if self.cookie else {}
+        async with self.http.get(self.base + path, params=params, headers=headers, allow_redirects=False) as r:
+            return r.status, (await r.read()).decode("utf-8-sig", "replace")
+
+    async def post(self, path: str, data: dict[str, str]) -> tuple[int, str, str]:
+        headers = {"Cookie": f"linli_console={self.cookie}"} if self.cookie else {}
+        async with self.http.post(self.base + path, data=data, headers=headers, allow_redirects=False) as r:
+            return r.status, r.headers.get("Location", ""), await r.text()
+
+    async def sign_in(self, path: str) -> int:
+        async with self.http.get(self.base + path, allow_redirects=False) as response:
+            morsel = response.cookies.get("linli_console")
+            if morsel is not None:
+                assert morsel["httponly"] and morsel["secure"] and morsel["samesite"] == "Lax"
+                self.cookie = morsel.value
+            return response.status
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)

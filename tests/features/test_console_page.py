@@ -1,0 +1,83 @@
+"""The console in a real browser: sign in by the one-time link, filter the board, open a ticket and dispatch it (the
+group's card changes in the local Bot API), the statistics with their charts, and an export opened with openpyxl.
+
+With LINLI_CONSOLE_SCREENSHOTS=<dir> it keeps the screenshots docs/console.md shows."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from tests.features.console_world import login_path, office
+from tests.features.harness import running_bot
+
+
+async def shoot(page: Any, name: str) -> None:
+    folder = os.environ.get("LINLI_CONSOLE_SCREENSHOTS")
+    if folder:
+        await page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+async def test_the_console_in_a_browser(database_url: str, browser: Any) -> None:
+    async with running_bot(database_url) as bot:
+        w = await office(bot)
+        await w.resident1.says(w.group1, "3单元电梯坏了，困人了！")
+        card = await w.group1.expect_message("📋 工单 #1")
+        await w.resident1.says(w.group1, "2单元楼道灯不亮了")
+        await w.group1.expect_message("📋 工单 #2")
+        await w.resident5.says(w.group5, "5号楼门口垃圾好多没人扫")
+        await w.group5.expect_message("📋 工单 #3")
+        await w.head1.presses(w.group1, card, "确认")
+        await w.group1.expect_edit("已确认，待派单")
+
+        base = f"http://127.0.0.1:{bot.runtime.web_port}"
+        context = await browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 800})
+        page = await context.new_page()
+        await page.goto(base + await login_path(bot, w.staff))
+        await page.wait_for_selector("#board")
+        assert await page.locator("#board tbody tr").count() == 3
+        await shoot(page, "board")
+
+        await page.select_option("select[name=category]", "repair")
+        await page.check("input[name=urgent]")
+        await page.click("form.filters button[type=submit]")
+        await page.wait_for_url("**/console?*urgent=1*")
+        assert await page.locator("#board tbody tr").count() == 1
+
+        await page.click('a[href="/console/tickets/1"]')
+        await page.wait_for_selector("#timeline")
+        assert "阳光社区 · 第一网格 · 1号楼" in (await page.text_content("main") or "")
+        await page.select_option("form[data-action=dispatch] select", label="陈志愿")
+        await page.click("form[data-action=dispatch] button")
+        await page.wait_for_selector(".notice")
+        assert (await page.text_content("#assignee")) == "陈志愿"
+        await w.group1.expect_edit("已派单给 陈志愿")
+        await shoot(page, "ticket")
+
+        await page.click('header a[href="/console/stats"]')
+        await page.wait_for_selector("svg.chart")
+        assert await page.locator("svg.chart").count() == 3
+        assert await page.locator("svg.chart rect.bar").count() >= 3
+        await shoot(page, "stats")
+
+        await page.goto(base + "/console")
+        async with page.expect_download() as waiting:
+            await page.click("text=导出 Excel")
+        download = await waiting.value
+        content = await asyncio.to_thread(Path(await download.path()).read_bytes)
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        assert [row[0] for row in list(book.worksheets[0].values)[1:]] == [3, 2, 1]
+
+        await page.click('header a[href="/console/sessions"]')
+        await page.wait_for_selector("#sessions")
+        await shoot(page, "sessions")
+        await page.click("header form button")
+        await page.wait_for_selector(".message")
+        await page.goto(base + "/console")
+        assert "链接无效" in (await page.text_content("main") or "")
+        await context.close()
