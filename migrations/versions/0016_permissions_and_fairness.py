@@ -2,7 +2,7 @@
 buttons issued on that very message); edit rows sent before now learn the message they changed
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-02 04:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0012"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

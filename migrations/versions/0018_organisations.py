@@ -2,7 +2,7 @@
 the dispatches of tickets to them, 挂账 holds, 吹哨报到 whistles and the 物业满意度 surveys
 
 Revision ID: 0018
-Revises: 0012
+Revises: 0016
 Create Date: 2026-12-02 03:46:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 
 
 revision: str = '0018'
-down_revision: str | None = '0012'
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """volunteer force: role changes, handover invites, 报到 profiles, teams, 点单, households, polls, 需求清单
 
 Revision ID: 0019
-Revises: 0012
+Revises: 0018
 Create Date: 2026-12-02 04:00:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision: str = "0019"
-down_revision: str | None = "0012"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 forgotten (PIPL)
 
 Revision ID: 0020
-Revises: 0012
+Revises: 0019
 Create Date: 2026-12-02 04:00:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import models.base
 
 revision: str = "0020"
-down_revision: str | None = "0012"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
