@@ -126,15 +126,17 @@ async def tell_recipient(ctx: Work, posted: Posted) -> None:
         spendable=after.spendable,
         lifetime=after.lifetime,
     )
-    await ctx.tell(award.person_id, text, prefer_platform=ctx.platform, fallback=await award_line(ctx, award))
+    platform = ctx.platform if isinstance(ctx, Context) else None
+    await ctx.tell(award.person_id, text, prefer_platform=platform, fallback=await award_line(ctx, award))
     await congratulate_new_star(ctx, recipient, posted.lifetime_before, after.lifetime, locale)
 
 
-async def award_line(ctx: Context, award: Award) -> Send | None:
+async def award_line(ctx: Work, award: Award) -> Send | None:
     """The group line for an award note that cannot go privately: in the group it was given in (as a reply), else
     in the recipient's building group; the link brings the private note with the balances."""
-    quoted = ctx.incoming.message_id if ctx.in_group and isinstance(ctx.incoming, IncomingMessage) else None
-    chat = ctx.chat if ctx.in_group and ctx.chat.active else await home_group(ctx, award.person_id)
+    here = ctx if isinstance(ctx, Context) and ctx.in_group and ctx.chat.active else None
+    quoted = here.incoming.message_id if here and isinstance(here.incoming, IncomingMessage) else None
+    chat = here.chat if here else await home_group(ctx, award.person_id)
     if chat is None:
         return None
     recipient = await person_by_id(ctx.session, person_id=award.person_id)
