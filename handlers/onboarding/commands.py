@@ -34,10 +34,10 @@ async def start(ctx: Context, message: IncomingMessage) -> None:
     ctx.grants.append(grant)
     invite = await invite_by_code(ctx.session, code=code)
     assert invite is not None
-    await ctx.emit(RoleGranted(grant=grant, invite=invite))
     place = await place_by_id(ctx.session, place_id=grant.place_id)
     label = await place_label(ctx.session, place=place) if place else ""
     ctx.reply(ctx.t("start.invite_ok", place=label, role=ctx.t(f"role.{grant.role}")))
+    await ctx.emit(RoleGranted(grant=grant, invite=invite))
 
 
 def bring_held(ctx: Context, held: HeldMessage) -> None:

@@ -95,6 +95,19 @@ class ChatView:
         assert contains in (message.text or ""), f"expected {contains!r} in bot message:\n{message.text}"
         return message
 
+    async def expect_message_with(self, contains: str, timeout: float = 8.0) -> StoredMessage:
+        """The bot's next message in this chat that shows `contains`, leaving the ones before it to expect later."""
+        call = await self.bot.api.wait_for_call(
+            lambda c: (
+                c.method in SEND_METHODS
+                and int(c.params.get("chat_id", 0)) == self.id
+                and c.ok
+                and contains in str(c.params.get("text") or c.params.get("caption") or "")
+            ),
+            timeout,
+        )
+        return self.bot.api.message(self.id, int(call.result["message_id"]))
+
     async def expect_edit(self, contains: str = "", timeout: float = 8.0) -> StoredMessage:
         """The next edit in this chat that makes a message show `contains` (edits are snapshots of state)."""
         call = await self.bot.api.wait_for_call(

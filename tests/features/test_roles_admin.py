@@ -79,7 +79,7 @@ async def test_a_handover_ends_the_old_grant_and_moves_the_open_tickets(database
         await w.head.presses(w.group, card, "确认")
         await w.group.expect_edit("已确认，待派单")
         await w.head.presses(w.group, card, "派单")
-        chooser = await w.group.expect_edit("#1 派给谁处理？")
+        chooser = await w.group.expect_message("#1 派给谁处理？")
         await w.head.presses(w.group, chooser, "李楼长")
         await w.group.expect_edit("已派单给 李楼长")
         await bot.private(w.head).expect_message("您有新的派单：工单 #1")
@@ -91,8 +91,8 @@ async def test_a_handover_ends_the_old_grant_and_moves_the_open_tickets(database
         link = await office.expect_message("交接「楼栋长 · 阳光社区 · 第一网格 · 1号楼」（现任：李楼长）的链接")
         successor = bot.person("孙接班")
         welcome = await accept(bot, successor, start_code(link.text))
-        await welcome.expect_message("您有新的派单：工单 #1")  # the work first, then the welcome
-        await welcome.expect_message("您已成为「阳光社区 · 第一网格 · 1号楼」的楼栋长")
+        await welcome.expect_message("您已成为「阳光社区 · 第一网格 · 1号楼」的楼栋长")  # the welcome, then the work
+        await welcome.expect_message("您有新的派单：工单 #1")
         await w.group.expect_edit("已派单给 孙接班")
         await bot.private(w.head).expect_message("已交接给 孙接班")
         await office.expect_message("孙接班 已接任「楼栋长 · 阳光社区 · 第一网格 · 1号楼」，李楼长 的身份已撤销")
