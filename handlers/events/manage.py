@@ -67,10 +67,11 @@ async def can_manage(ctx: Context, event: Event) -> bool:
 
 
 async def list_events(ctx: Context, message: IncomingMessage) -> None:
-    """近期活动: the next 30 days in the asker's area; in private, 管理 buttons on what they organise."""
+    """近期活动: the next 30 days in the asker's area, and what began less than three hours ago (its check-in and
+    attendance still open); in private, 管理 buttons on what they organise."""
     shown: list[tuple[Occurrence, Event]] = []
     for occurrence in await upcoming_occurrences(
-        ctx.session, after=ctx.now, before=ctx.now + timedelta(days=LIST_DAYS)
+        ctx.session, after=ctx.now - CHECKIN_WINDOW, before=ctx.now + timedelta(days=LIST_DAYS)
     ):
         event = await ctx.session.get(Event, occurrence.event_id)
         if event is not None and event.step == EventStep.PUBLISHED and await visible_to_asker(ctx, event):
@@ -234,7 +235,14 @@ async def export_csv(ctx: Context, event: Event, occurrence: Occurrence, _: list
             chat_id=ctx.incoming.chat.platform_chat_id,
             filename=f"event-{occurrence.id}-{day}.csv",
             content=buffer.getvalue().encode("utf-8-sig"),
-            caption=ctx.t("export.caption", title=event.title, time=when, count=len(rsvps)),
+            caption=ctx.t(
+                "export.caption",
+                title=event.title,
+                time=when,
+                going=sum(r.status == RsvpStatus.GOING for r in rsvps),
+                capacity=ctx.t("event.capacity", capacity=event.capacity) if event.capacity else "",
+                present=sum(r.checked_in_at is not None for r in rsvps),
+            ),
         )
     )
     ctx.answer()

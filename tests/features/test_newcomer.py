@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from sandbox.state import StoredMessage
 from tests.features.harness import (
     EDIT_METHODS,
@@ -156,6 +159,8 @@ async def test_9_and_10_only_someone_with_a_place_checks_in_and_early_codes_say_
         await w.group.expect_edit("候补 1")
         await w.head.presses(w.group, card, "取消报名")
         await w.head.expect_answer("已取消报名")
+        await w.resident.says(w.group, "近期活动")
+        assert "已报名 2 / 2" in ((await w.group.expect_message("近期活动")).text or "")
 
         await w.resident.says(w.group, f"签到 {code}")
         await w.group.expect_message("明天 06:00 开放签到")
@@ -167,3 +172,19 @@ async def test_9_and_10_only_someone_with_a_place_checks_in_and_early_codes_say_
         await bot.settle()
         assert "已报名 2 / 2" in (bot.api.message(w.group.id, card.message_id).text or "")
         await bot.private(w.head).expect_nothing()
+
+        desk = bot.private(w.staff)
+        await w.staff.says(desk, "/events")
+        await w.staff.presses(desk, await desk.expect_message("义诊"), "管理 1")
+        menu = await desk.expect_edit(f"签到码：{code}")
+        assert "已报名 2 / 2" in (menu.text or "") and "已签到 1 人" in (menu.text or "")
+        await w.staff.presses(desk, menu, "签到名单")
+        sheet = await desk.expect_edit("已报名 2 人，已签到 1 人")
+        await w.staff.presses(desk, sheet, "返回")
+        await w.staff.presses(desk, await desk.expect_edit("签到码"), "导出名单")
+        exported, data = await desk.expect_document(".csv")
+        assert "已报名 2 / 2，已签到 1" in (exported.text or ""), exported.text
+        rows = {row[1]: row for row in csv.reader(io.StringIO(data.decode("utf-8-sig")))}
+        assert rows["王小明"][2:3] == ["已报名"] and rows["王小明"][4]
+        assert rows["刘阿姨"][2:3] == ["已报名"] and not rows["刘阿姨"][4]
+        assert rows["李楼长"][2:3] == ["已取消"] and not rows["李楼长"][4]
