@@ -62,7 +62,7 @@ FEATURE = Feature(
             roles=STAFF,
             refusal="passbook.check_refused",
         ),
-        Command("shop", shop.open_shop, "cmd.shop", aliases=("爱心超市", "兑换"), private_only="shop.private_only"),
+        Command("shop", shop.open_shop, "cmd.shop", aliases=("爱心超市", "兑换")),
         keepers_only("handover", shop.handover_command, "cmd.handover", ("核销",)),
         keepers_only("shopadmin", shop_admin.show_admin, "cmd.shopadmin", ("超市管理",), "shopadmin.private_only"),
         keepers_only("shopadd", shop_admin.add_item, "cmd.shopadd", ("上架",), "shopadmin.private_only"),

@@ -11,6 +11,7 @@ from handlers.common.reach import knock_at_home
 from handlers.common.roles import may_act_on
 from handlers.common.times import end_of_local_day, local_time
 from handlers.core.context import Context, Work
+from handlers.core.notify import private_account
 from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard
 from handlers.passbook.keepers import SHOP_KEEPERS, kept_community
 from handlers.passbook.rules import PassbookConfig
@@ -19,6 +20,7 @@ from models.base import AsyncSession
 from models.ledger import balance_of
 from models.people import person_by_id
 from models.places import Place, ancestors, place_by_id
+from models.reach import PrivateChat
 from models.shop import (
     Redemption,
     RedemptionStatus,
@@ -59,13 +61,27 @@ def ledger_reason(ctx: Context, key: str, name: str) -> str:
 
 
 async def open_shop(ctx: Context, message: IncomingMessage) -> None:
-    """/shop (爱心超市, 兑换): the catalogue with a button per item, in private."""
+    """/shop (爱心超市, 兑换): the catalogue with a button per item, in private (said in a group, it goes there)."""
     community = await home_community(ctx)
     if community is None:
-        ctx.reply(ctx.t("shop.no_community"))
+        ctx.reply(ctx.t("shop.no_community"), quote=ctx.in_group)
         return
     text, buttons = await shop_page(ctx, community)
-    ctx.reply(text, buttons=buttons)
+    if ctx.in_group:
+        await shop_from_group(ctx, text, buttons)
+    else:
+        ctx.reply(text, buttons=buttons)
+
+
+async def shop_from_group(ctx: Context, text: str, buttons: Keyboard) -> None:
+    """The shelf goes to the private chat; someone the bot may not write to first gets their name and the link that
+    opens the shelf there, in this group (docs/reach.md)."""
+    person_id = ctx.person.id or 0
+    account = await private_account(ctx.session, person_id=person_id, prefer_platform=ctx.platform)
+    knock = await ctx.knock(ctx.chat, person_id)
+    await ctx.tell(person_id, text, buttons, prefer_platform=ctx.platform, fallback=knock)
+    if account is not None and account.private_chat == PrivateChat.OPEN:
+        ctx.reply(ctx.t("shop.sent_privately"), quote=True)
 
 
 async def shop_page(ctx: Context, community: Place) -> tuple[str, Keyboard]:
