@@ -67,6 +67,7 @@ FEATURE = Feature(
         keepers_only("shopadmin", shop_admin.show_admin, "cmd.shopadmin", ("超市管理",), "shopadmin.private_only"),
         keepers_only("shopadd", shop_admin.add_item, "cmd.shopadd", ("上架",), "shopadmin.private_only"),
         keepers_only("shopimport", shop_admin.import_items, "cmd.shopimport", ("导入商品",), "shopadmin.private_only"),
+        keepers_only("shopinfo", shop_admin.set_desk, "cmd.shopinfo", ("超市信息",), "shopadmin.private_only"),
         keepers_only("export", exports.export_menu, "cmd.export", ("导出", "导出报表"), "export.private_only"),
         keepers_only("stars", exports.show_stars, "cmd.stars", ("星级文明户",), "export.private_only"),
     ),

@@ -5,7 +5,8 @@ or letting the hold expire gives the points back (a REVERSAL entry)."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, tzinfo
+from datetime import datetime
+from functools import partial
 
 from handlers.common.reach import knock_at_home
 from handlers.common.roles import may_act_on
@@ -14,7 +15,7 @@ from handlers.core.context import Context, Work
 from handlers.core.notify import private_account
 from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard
 from handlers.passbook.keepers import SHOP_KEEPERS, kept_community
-from handlers.passbook.rules import PassbookConfig
+from handlers.passbook.rules import PassbookConfig, desk_lines
 from handlers.passbook.texts import translate
 from models.base import AsyncSession
 from models.ledger import balance_of
@@ -34,6 +35,7 @@ from models.shop import (
     hold_item,
     items_of,
     redemption_by_code,
+    shop_desk_of,
 )
 
 # ---- whose shop ----------------------------------------------------------------------------------------------
@@ -100,7 +102,10 @@ async def shop_page(ctx: Context, community: Place) -> tuple[str, Keyboard]:
     if mine:
         pending = [
             ctx.t(
-                "shop.pending_line", name=r.item_name, code=r.code, until=local_time(r.expires_at, ctx.config.timezone)
+                "shop.pending_line",
+                name=r.item_name,
+                code=r.code,
+                until=local_time(r.expires_at, ctx.config.timezone, ctx.locale),
             )
             for r in mine
         ]
@@ -151,8 +156,9 @@ async def show_confirmation(ctx: Context, community: Place, item_id: int) -> Non
         ctx.answer(ctx.t("shop.unavailable"), alert=True)
         return
     balance = await balance_of(ctx.session, person_id=ctx.person.id or 0)
-    until = local_time(pickup_deadline(ctx), ctx.config.timezone)
-    text = ctx.t("shop.confirm", name=item.name, cost=item.cost, spendable=balance.spendable, until=until)
+    until = local_time(pickup_deadline(ctx), ctx.config.timezone, ctx.locale)
+    desk = desk_lines(ctx.t, await shop_desk_of(ctx.session, community_id=community.id or 0))
+    text = ctx.t("shop.confirm", name=item.name, cost=item.cost, spendable=balance.spendable, until=until, desk=desk)
     buttons = (
         (
             Button(ctx.t("button.shop_confirm"), f"shop:ok:{item.id}:{secrets.token_hex(4)}"),
@@ -187,7 +193,7 @@ async def confirm_hold(ctx: Context, community: Place, item_id: int, nonce: str)
     redemption = hold.redemption
     ctx.edit_pressed(ctx.t("shop.submitted", name=redemption.item_name))
     ctx.reply(
-        pickup_card(ctx.locale, redemption, ctx.config.timezone),
+        await pickup_card(ctx, ctx.locale, redemption),
         buttons=((Button(ctx.t("button.shop_cancel"), f"shop:x:{redemption.id}"),),),
         ref_key=card_ref(redemption),
     )
@@ -213,16 +219,18 @@ def card_ref(redemption: Redemption) -> str:
     return f"redemption:{redemption.id}"
 
 
-def pickup_card(locale: str, redemption: Redemption, timezone: tzinfo) -> str:
-    """The resident's private card: the code while held, the outcome afterwards."""
+async def pickup_card(work: Work, locale: str, redemption: Redemption) -> str:
+    """The resident's private card: the code (with where and when to collect) while held, the outcome afterwards."""
     status = RedemptionStatus(redemption.status)
+    desk = await shop_desk_of(work.session, community_id=redemption.community_id)
     return translate(
         locale,
         f"shop.card_{status}",
         name=redemption.item_name,
         cost=redemption.cost,
         code=redemption.code,
-        until=local_time(redemption.expires_at, timezone),
+        until=local_time(redemption.expires_at, work.config.timezone, locale),
+        desk=desk_lines(partial(translate, locale), desk),
     )
 
 
@@ -244,7 +252,7 @@ async def cancel_hold(ctx: Context, community: Place, redemption_id: int, *, fro
     if not returned:
         ctx.answer(ctx.t(f"shop.closed_{redemption.status}"), alert=True)
         return
-    ctx.effects.add(Edit(text=pickup_card(ctx.locale, redemption, ctx.config.timezone), ref_key=card_ref(redemption)))
+    ctx.effects.add(Edit(text=await pickup_card(ctx, ctx.locale, redemption), ref_key=card_ref(redemption)))
     if from_listing:
         await show_listing(ctx, community)
     ctx.answer(ctx.t("shop.cancelled_toast", cost=redemption.cost))
@@ -279,7 +287,7 @@ async def list_pickups(ctx: Context, community: Place) -> None:
     for redemption in pending:
         person = await person_by_id(ctx.session, person_id=redemption.person_id)
         who = person.display_name if person else "?"
-        until = local_time(redemption.expires_at, ctx.config.timezone)
+        until = local_time(redemption.expires_at, ctx.config.timezone, ctx.locale)
         lines.append(
             ctx.t("shop.pickup_line", code=redemption.code, person=who, name=redemption.item_name, until=until)
         )
@@ -322,7 +330,7 @@ async def tell_resident(work: Work, redemption: Redemption, key: str) -> None:
     """Update the resident's pickup card and tell them privately what happened, in their language."""
     person = await person_by_id(work.session, person_id=redemption.person_id)
     locale = (person.locale if person else None) or work.config.default_locale
-    work.effects.add(Edit(text=pickup_card(locale, redemption, work.config.timezone), ref_key=card_ref(redemption)))
+    work.effects.add(Edit(text=await pickup_card(work, locale, redemption), ref_key=card_ref(redemption)))
     text = translate(locale, key, name=redemption.item_name, code=redemption.code, cost=redemption.cost)
     await work.tell(redemption.person_id, text, fallback=await knock_at_home(work, redemption.person_id))
 
