@@ -179,7 +179,7 @@ async def on_role_granted(ctx: Context, hook: RoleGranted) -> None:
     assert place is not None
     label, role = await place_label(ctx.session, place=place), ctx.t(f"role.{grant.role}")
     handed = await hand_over(ctx, invite, grant, place) if invite.handover_of_id else None
-    if invite.created_by_id is not None and grant.role != Role.ORG_MEMBER:  # organisations greet their own
+    if invite.created_by_id is not None:
         key = "roles.handed_over_told" if handed else "roles.accepted_told"
         await ctx.tell(
             invite.created_by_id,

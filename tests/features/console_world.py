@@ -7,11 +7,9 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from bot.db import unit_of_work
-from handlers.common.org_import import import_tree, parse_org_file
 from models.people import Role
 from tests.features.harness import BotUnderTest, ChatView, Participant
-from tests.features.tickets_world import bind
+from tests.features.tickets_world import furnish
 
 TREE = """communities:
   - name: 阳光社区
@@ -42,8 +40,6 @@ class Office:
 
 
 async def office(bot: BotUnderTest) -> Office:
-    async with unit_of_work(bot.runtime.sessions) as session:
-        await import_tree(session, parse_org_file("t.yaml", TREE))
     world = Office(
         group1=bot.group("1号楼业主群"),
         group5=bot.group("5号楼业主群"),
@@ -55,12 +51,7 @@ async def office(bot: BotUnderTest) -> Office:
         grid2=bot.person("钱网格"),
         staff=bot.person("张社工"),
     )
-    for someone in (world.resident1, world.resident5, world.head1, world.volunteer1, world.grid1, world.grid2):
-        bot.private(someone)
-    bot.private(world.staff)
-    await bind(bot, world.group1, B1)
-    await bind(bot, world.group5, B5)
-    for who, role, code in (
+    cast = (
         (world.resident1, Role.RESIDENT, B1),
         (world.resident5, Role.RESIDENT, B5),
         (world.head1, Role.BUILDING_HEAD, B1),
@@ -68,8 +59,8 @@ async def office(bot: BotUnderTest) -> Office:
         (world.grid1, Role.GRID_WORKER, GRID1),
         (world.grid2, Role.GRID_WORKER, GRID2),
         (world.staff, Role.STAFF, COMMUNITY),
-    ):
-        await bot.grant(who, role, code)
+    )
+    await furnish(bot, TREE, groups=[(world.group1, B1), (world.group5, B5)], cast=cast)
     return world
 
 
