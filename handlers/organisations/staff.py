@@ -57,6 +57,7 @@ async def list_orgs(ctx: Context, community: Place) -> str:
                 phone=org.duty_phone or ctx.t("org.no_phone"),
                 hours=org.working_hours or "-",
                 members=len(await members_of(ctx.session, organisation_id=org.id or 0)),
+                on_duty=len(await members_of(ctx.session, organisation_id=org.id or 0, on_duty=True)),
                 serves=await serves_text(ctx, org, community),
             )
         )

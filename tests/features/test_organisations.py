@@ -310,3 +310,37 @@ async def test_the_monthly_rating_counts_what_the_organisations_tickets_show(dat
         board = (await bot.private(w.staff).expect_message("🏅 物业评价 2026-12")).text or ""
         line = "迅达电梯维保：80.0 分 · 工单 1 · 接单 1.0 小时 · 办结 3.0 小时 · 返修率 0% · 回访 4.0 星 · 超时 0"
         assert line in board and "🔴 红榜（80 分以上）：迅达电梯维保" in board
+
+
+async def test_jobs_and_urgent_reports_go_to_the_members_on_duty_and_to_all_members_when_nobody_is(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        w = await org_world(bot)
+        colleague = bot.person("吴物业")
+        await join(bot, w.staff, colleague, "阳光物业")
+        keeper, other = bot.private(w.keeper), bot.private(colleague)
+        await w.resident.says(bot.private(w.resident), "值班")
+        await bot.private(w.resident).expect_message("只有单位成员可以设置值班")
+        await w.keeper.says(keeper, "值班")
+        state = await keeper.expect_message("· 阳光物业：🟢 值班中（本单位值班 2/2 人）")
+        await w.keeper.presses(keeper, state, "结束值班 · 阳光物业")
+        await w.keeper.expect_answer("⚪ 不在值班")
+        await keeper.expect_edit("· 阳光物业：⚪ 不在值班（本单位值班 1/2 人）")
+        await w.staff.says(bot.private(w.staff), "/org")
+        listing = (await bot.private(w.staff).expect_message("阳光社区 的单位")).text or ""
+        assert "阳光物业（物业）☎ 0351-6000001 · 🕘 08:00-18:00 · 成员 2 人（值班 1）" in listing
+
+        await dispatched(bot, w, "1单元门禁坏了", "阳光物业", colleague)  # to the member on duty only
+        await w.resident.says(w.group, "3单元楼道水管爆了，水漫出来了，太危险了！")
+        await w.group.expect_message("工单 #2")
+        await other.expect_message("🚨 紧急！🏢 阳光物业 新派单：工单 #2")
+        await bot.private(w.grid_worker).expect_message_with("🚨 紧急：工单 #2")
+        await keeper.expect_nothing()
+
+        await colleague.says(other, "值班 关")
+        await other.expect_message("· 阳光物业：⚪ 不在值班（本单位值班 0/2 人）")
+        await dispatched(bot, w, "2单元楼道的窗户玻璃碎了", "阳光物业", w.keeper)  # nobody on duty: everyone
+        await other.expect_message("阳光物业 新派单：工单 #3")
+        told = await bot.private(w.grid_worker).expect_message_with("⚠️「阳光物业」现在没有人值班，工单 #3")
+        assert "请致电 0351-6000001" in (told.text or "")
