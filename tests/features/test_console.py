@@ -11,6 +11,7 @@ import openpyxl
 
 from tests.features.console_world import COMMUNITY, GRID2, ConsoleClient, csrf_of, login_path, office
 from tests.features.harness import BotUnderTest, ManualClock, running_bot, shanghai
+from tests.features.test_roles_admin import start_code
 from tests.features.tickets_world import bind
 
 
@@ -208,3 +209,36 @@ async def test_the_monthly_ranking_is_posted_once_on_the_first_working_day_and_k
             rows = list(openpyxl.load_workbook(io.BytesIO(await r.read())).worksheets[0].values)
         assert rows[0][:4] == ("类别", "名次", "社区/网格/楼栋", "得分") and len(rows) == 5
         assert {row[2] for row in rows[1:]} == {"1号楼", "5号楼", "第一网格", "第二网格"}
+
+
+def table_rows(page: str) -> list[str]:
+    """The body rows of the page's table, as text (cells separated by single spaces)."""
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in body.split("<tr>")[1:]]
+
+
+async def test_the_audit_list_shows_the_role_changes_made_in_chat_within_the_viewers_part(database_url: str) -> None:
+    async with running_bot(database_url) as bot, aiohttp.ClientSession() as http:
+        w = await office(bot)
+        chat = bot.private(w.staff)
+        await w.staff.says(chat, "授权 楼栋长 5号楼")
+        link = await chat.expect_message("的邀请链接")
+        newcomer = bot.person("周新")
+        await newcomer.says(bot.private(newcomer), f"/start {start_code(link.text)}")
+        await chat.expect_message("周新 已接受邀请")
+        await w.staff.says(chat, "身份管理")
+        await w.staff.presses(chat, await chat.expect_message("阳光社区的身份"), "陈志愿")
+        await w.staff.expect_answer("已撤销志愿者身份")
+
+        desk = client(bot, http)
+        assert await desk.sign_in(await login_path(bot, w.staff)) == 303
+        status, page = await desk.get("/console/roles")
+        assert status == 200 and 'href="/console/roles"' in page
+        assert table_rows(page) == [
+            "2026-12-02 10:00 陈志愿 撤销 志愿者 阳光社区 · 第一网格 · 1号楼 张社工",
+            "2026-12-02 10:00 周新 授予 楼栋长 阳光社区 · 第二网格 · 5号楼 张社工",
+        ]
+        grid = client(bot, http)
+        assert await grid.sign_in(await login_path(bot, w.grid2)) == 303
+        _, page = await grid.get("/console/roles")
+        assert table_rows(page) == ["2026-12-02 10:00 周新 授予 楼栋长 阳光社区 · 第二网格 · 5号楼 张社工"]
