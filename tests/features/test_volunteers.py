@@ -10,8 +10,9 @@ from sqlmodel import select
 
 from bot.db import unit_of_work
 from models.passbook import LedgerEntry
+from sandbox.demo import DEMO_PEOPLE, seed_demo
 from sandbox.server import LocalBotApi
-from tests.features.harness import TOKEN, BotUnderTest, ManualClock, running_bot
+from tests.features.harness import DEFAULT_START, TOKEN, BotUnderTest, ManualClock, running_bot
 from tests.features.test_roles_admin import start_code
 from tests.features.tickets_world import building
 from tests.features.volunteers_world import enlist, neighbour_of_b1
@@ -212,3 +213,20 @@ async def test_a_volunteer_granted_on_a_building_in_chat_takes_a_request_without
         await helper.expect_answer("接单成功")
         await chat.expect_message("您接了点单 #1：「帮忙取快递」")
         await resident.expect_message("志愿者 吴热心 接了您的点单 #1")
+
+
+async def test_the_sandbox_demos_volunteer_finds_its_open_request_and_takes_it(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        async with unit_of_work(bot.runtime.sessions) as session:
+            await seed_demo(session, platform="telegram", now=DEFAULT_START)
+        people = [bot.person(who.name) for who in DEMO_PEOPLE]
+        assert [str(p.user.id) for p in people] == [who.platform_user_id for who in DEMO_PEOPLE]
+        volunteer = next(p for p in people if p.user.display_name == "陈志愿")
+        chat = bot.private(volunteer)
+        await volunteer.says(chat, "待接单")
+        card = await chat.expect_message("🙋 点单 #1 · 跑腿")
+        assert "帮忙买菜" in (card.text or "") and "1单元201" not in (card.text or "")
+        await volunteer.presses(chat, card, "接单")
+        await volunteer.expect_answer("接单成功")
+        details = await chat.expect_message("您接了点单 #1：「帮忙买菜」")
+        assert "1单元201" in (details.text or "")
