@@ -131,10 +131,11 @@ async def on_roles_button(ctx: Context, callback: IncomingCallback, parts: list[
     ):
         ctx.answer(ctx.t("roles.refused"), alert=True)
         return
+    if parts[0] == "h":
+        await start_handover(ctx, grant, place)  # nothing changes until the successor opens the link
+        return
     if parts[0] == "r":
         await revoke(ctx, grant, place)
-    elif parts[0] == "h":
-        await start_handover(ctx, grant, place)
     text, buttons = await holders_page(ctx, community, int(parts[2]))
     ctx.edit_pressed(text, buttons=buttons)
 
