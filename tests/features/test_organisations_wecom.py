@@ -1,7 +1,7 @@
 """The organisation transcripts on WeCom, with typed choices instead of buttons: organisations and routing imported
 from the office's file, a lift report routed to the contractor's member (who joined by the staff's invite code) who
-accepts and resolves it; 挂账 across a restart, then 退单 and the re-dispatch; an urgent report; the survey with
-one answer per person and its monthly score; the 街道 whistled, reminded and reporting in."""
+accepts and resolves it; 挂账 across a restart, then 退单 and the re-dispatch; 值班 and an urgent report; the survey
+with one answer per person and its monthly score; the 街道 whistled, reminded and reporting in."""
 
 from __future__ import annotations
 
@@ -153,7 +153,7 @@ async def test_on_wecom_a_hold_survives_a_restart_then_the_ticket_is_handed_back
         await fake.stop()
 
 
-async def test_on_wecom_an_urgent_report_reaches_the_duty_member_and_the_survey_makes_the_monthly_score(
+async def test_on_wecom_an_urgent_report_reaches_a_member_off_duty_when_nobody_is_on_and_the_survey_is_scored(
     database_url: str, tmp_path: Path
 ) -> None:
     clock = ManualClock()
@@ -162,12 +162,16 @@ async def test_on_wecom_an_urgent_report_reaches_the_duty_member_and_the_survey_
         neighbour = wecom.user("liuayi")
         await wecom.grant(neighbour, Role.RESIDENT, B1)
 
+        await w.lift.says_privately("值班 关")
+        off_duty = await w.lift.expect_private("· 迅达电梯维保：⚪ 不在值班（本单位值班 0/1 人）")
         await w.resident.says_in(w.group, "3单元电梯又坏了，困人了！")
         await wecom.expect_in(w.group, "📋 工单 #1 · 报修")
-        job = await w.lift.expect_private("🚨 紧急！🏢 迅达电梯维保 新派单：工单 #1")
+        job = await w.lift.expect_private("🚨 紧急！🏢 迅达电梯维保 新派单：工单 #1")  # nobody on duty: every member
         await w.grid.expect_private("🚨 紧急：工单 #1（报修）已直接派给「迅达电梯维保」")
         await w.lift.says_privately(choice(job.content, "接单"))
         await w.lift.expect_private("您有新的派单：工单 #1")
+        await w.lift.says_privately(choice(off_duty.content, "开始值班 · 迅达电梯维保"))
+        await w.lift.expect_private("· 迅达电梯维保：🟢 值班中（本单位值班 1/1 人）")
 
         await w.staff.says_privately("/survey 阳光物业 12月10日")
         await w.staff.expect_private("已在 1 个群发起「阳光物业」的满意度调查")
