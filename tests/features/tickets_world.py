@@ -47,15 +47,16 @@ async def bind(bot: BotUnderTest, group: ChatView, code: str) -> None:
 
 async def furnish(
     bot: BotUnderTest,
-    tree: str,
+    tree: str | None,
     *,
     groups: Iterable[tuple[ChatView, str]],
     cast: Iterable[tuple[Participant, Role, str]],
 ) -> None:
-    """Import the place tree, bind each group to its place, and give each person their role; every one of them has
-    opened a private chat with the bot, so it may write to them."""
-    async with unit_of_work(bot.runtime.sessions) as session:
-        await import_tree(session, parse_org_file("t.yaml", tree))
+    """Import the place tree (unless it is there already), bind each group to its place, and give each person their
+    role; every one of them has opened a private chat with the bot, so it may write to them."""
+    if tree is not None:
+        async with unit_of_work(bot.runtime.sessions) as session:
+            await import_tree(session, parse_org_file("t.yaml", tree))
     for group, code in groups:
         await bind(bot, group, code)
     for who, role, code in cast:
