@@ -25,6 +25,7 @@ from models.inbox import (
     inbox_update,
     take_inbox_turn,
 )
+from models.pace import forget_paces
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
@@ -113,6 +114,7 @@ class InboxProcessor:
         if not due and (self._forgot_at is None or now - self._forgot_at > FORGET_EVERY):
             async with unit_of_work(self._sessions) as session:
                 await forget_done(session, before=now - KEEP_DONE)
+                await forget_paces(session, before=now - KEEP_DONE)
             self._forgot_at = now
         waiting: set[str] = set()
         finished = 0

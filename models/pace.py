@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlmodel import Field, SQLModel
+from sqlalchemy import delete
+from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import UTCDateTime
@@ -59,3 +60,8 @@ async def pace_command(
         return Pace.GO
     row.quiet_until = now + quiet
     return Pace.PAUSE
+
+
+async def forget_paces(session: AsyncSession, *, before: datetime) -> None:
+    """Counts of minutes long past are of no use (and name who wrote where): dropped with the processed updates."""
+    await session.exec(delete(CommandPace).where(col(CommandPace.window_started_at) < before))
