@@ -10,6 +10,7 @@ from handlers.common.scopes import chats_in_scope
 from handlers.common.sheets import Cell, Sheet, to_csv, to_xlsx
 from handlers.common.times import end_of_local_day, local_time
 from handlers.core.context import Context, Work
+from handlers.core.texts import quoted
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send, SendDocument
 from handlers.organisations.staff import places_named, staff_community
 from models.chats import Chat, active_chats_in
@@ -65,7 +66,7 @@ async def survey_command(ctx: Context, message: IncomingMessage) -> None:
         return
     org = await find_organisation(ctx.session, community_ids=[community.id or 0], name=words[0])
     if org is None:
-        ctx.reply(ctx.t("org.unknown", name=words[0]))
+        ctx.reply(ctx.t("org.unknown", name=quoted(words[0])))
         return
     local_now = ctx.now.astimezone(ctx.config.timezone)
     try:

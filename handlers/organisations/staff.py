@@ -6,6 +6,7 @@ from __future__ import annotations
 from handlers.common.org_import import CATEGORY_WORDS, KIND_WORDS, OrgFileError, subkind_key
 from handlers.core.context import Context
 from handlers.core.hooks import RoleGranted
+from handlers.core.texts import quoted
 from handlers.core.types import IncomingMessage
 from handlers.organisations.settings import OrgSettings
 from models.organisations import (
@@ -85,7 +86,7 @@ async def org_command(ctx: Context, message: IncomingMessage) -> None:
         return
     org = await find_organisation(ctx.session, community_ids=[community.id or 0], name=rest[0])
     if org is None:
-        ctx.reply(ctx.t("org.unknown", name=rest[0]))
+        ctx.reply(ctx.t("org.unknown", name=quoted(rest[0])))
         return
     await EDITS[verb](ctx, community, org, rest[1:])
 
@@ -97,7 +98,7 @@ async def add_org(ctx: Context, community: Place, rest: list[str]) -> None:
         return
     name, phone = rest[1], " ".join(rest[2:]) or None
     if await find_organisation(ctx.session, community_ids=[community.id or 0], name=name) is not None:
-        ctx.reply(ctx.t("org.exists", name=name))
+        ctx.reply(ctx.t("org.exists", name=quoted(name)))
         return
     ctx.session.add(
         Organisation(
@@ -137,7 +138,7 @@ async def places_named(ctx: Context, community: Place, text: str) -> list[int] |
     for name in [n for n in text.replace("、", ",").split(",") if n]:
         place = next((p for p in inside if p.name == name), None)
         if place is None:
-            ctx.reply(ctx.t("org.bad_place", name=name))
+            ctx.reply(ctx.t("org.bad_place", name=quoted(name)))
             return None
         found.append(place.id or 0)
     return found

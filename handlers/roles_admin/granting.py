@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from handlers.core.context import Context
 from handlers.core.hooks import RoleGranted, RoleHandedOver
+from handlers.core.texts import quoted
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard
 from handlers.roles_admin.rules import GRANTABLE, OFFICE_ROLES, PAGE, RolesConfig, parse_grant
 from models.people import ROLE_PLACE_KIND, Invite, Role, RoleGrant, has_role_over, person_by_id
@@ -46,7 +47,7 @@ async def grant_command(ctx: Context, message: IncomingMessage) -> None:
     role, name = parsed
     place = await find_place(ctx, community, name)
     if place is None:
-        ctx.reply(ctx.t("roles.no_place", name=name, community=community.name))
+        ctx.reply(ctx.t("roles.no_place", name=quoted(name), community=community.name))
         return
     if PlaceKind(place.kind) not in ROLE_PLACE_KIND[role]:
         ctx.reply(ctx.t(f"roles.needs_place_{role}"))

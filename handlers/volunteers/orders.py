@@ -4,9 +4,11 @@ the matching volunteers with 接单 (first press wins), staff may 派单 to a na
 
 from __future__ import annotations
 
+from handlers.common.numbers import parse_id
 from handlers.common.roles import home_building, may_act_on
 from handlers.core.context import Context, Work
 from handlers.core.hooks import HelpConfirmed
+from handlers.core.texts import quoted
 from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard, Send
 from handlers.volunteers.rules import WHEN, VolunteerConfig, skill_for, split_contact
 from models.chats import Chat
@@ -318,7 +320,8 @@ async def open_orders(ctx: Context, message: IncomingMessage) -> None:
 async def dispatch_command(ctx: Context, message: IncomingMessage) -> None:
     """派单 3 陈志愿: staff give an open request to a named approved volunteer."""
     number, _, name = message.args.partition(" ")
-    request = await help_by_id(ctx.session, request_id=int(number)) if number.isdigit() else None
+    request_id = parse_id(number)
+    request = await help_by_id(ctx.session, request_id=request_id) if request_id else None
     building = await place_by_id(ctx.session, place_id=request.building_id) if request else None
     if request is None or building is None or not name.strip():
         ctx.reply(ctx.t("order.dispatch_usage"))
@@ -328,7 +331,7 @@ async def dispatch_command(ctx: Context, message: IncomingMessage) -> None:
         return
     volunteer = await volunteer_named(ctx, building, name.strip())
     if volunteer is None:
-        ctx.reply(ctx.t("order.no_such_volunteer", name=name.strip()))
+        ctx.reply(ctx.t("order.no_such_volunteer", name=quoted(name)))
         return
     if not await claim_help(ctx.session, request_id=request.id or 0, volunteer_id=volunteer.id or 0):
         ctx.reply(
