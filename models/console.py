@@ -7,9 +7,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import UniqueConstraint, case, func, or_
 from sqlalchemy import select as select_columns
@@ -155,14 +155,30 @@ class TicketQuery:
     created_from: datetime | None = None
     created_before: datetime | None = None
     search: str = ""
+    """Text the ticket contains, or its number (`#12` or `12`)."""
+
+    @property
+    def number(self) -> int | None:
+        text = self.search.strip().lstrip("#")
+        return int(text) if text.isdigit() else None
+
+    @property
+    def text(self) -> str:
+        """The words searched for (not a number), or ""; finding them reads every ticket's text in scope."""
+        return "" if self.number is not None else self.search.strip().lstrip("#")[:100]
 
 
-def ticket_conditions(query: TicketQuery) -> list[object]:
+def buildings_in(scopes: tuple[str, ...], within: str | None = None) -> Any:
+    """The ids of the buildings inside the scopes (and inside `within`, when given), as a subquery: tickets are
+    filtered by their building's id, so an index on the ticket answers without joining the place tree."""
+    found = select(Place.id).where(or_(*(col(Place.path).startswith(path) for path in scopes)))
+    return found.where(col(Place.path).startswith(within)) if within else found
+
+
+def ticket_conditions(query: TicketQuery) -> list[Any]:
     if not query.scopes:
         return [col(Ticket.id) < 0]
-    found: list[object] = [or_(*(col(Place.path).startswith(path) for path in query.scopes))]
-    if query.within:
-        found.append(col(Place.path).startswith(query.within))
+    found: list[Any] = [col(Ticket.building_id).in_(buildings_in(query.scopes, query.within))]
     if query.category:
         found.append(Ticket.category == query.category)
     if query.statuses:
@@ -175,53 +191,99 @@ def ticket_conditions(query: TicketQuery) -> list[object]:
         found.append(col(Ticket.created_at) >= query.created_from)
     if query.created_before is not None:
         found.append(col(Ticket.created_at) < query.created_before)
-    text = query.search.strip().lstrip("#")
-    if text.isdigit():
-        found.append(Ticket.id == int(text))
-    elif text:
-        found.append(col(Ticket.text).contains(text[:100]))
+    if query.number is not None:
+        found.append(Ticket.id == query.number)
+    elif query.text:
+        found.append(col(Ticket.text).contains(query.text))
     return found
 
 
-async def find_tickets(
-    session: AsyncSession, *, query: TicketQuery, limit: int, offset: int
-) -> list[tuple[Ticket, Place]]:
-    """Tickets matching the query with their building, newest first."""
+async def plain_rows(session: AsyncSession, statement: Any) -> list[Any]:
+    """The rows of a select run on the session's connection, past the ORM's loading (which costs more than the query
+    itself over the thousands of rows of a month's statistics or an export)."""
+    connection = await session.connection()
+    return list((await connection.execute(statement)).all())
+
+
+async def ticket_numbers(session: AsyncSession, *, query: TicketQuery, limit: int, offset: int = 0) -> list[int]:
+    """The numbers of the tickets matching the query, newest first (read from an index where the filters allow)."""
     statement = (
-        select(Ticket, Place)
-        .join(Place, col(Place.id) == col(Ticket.building_id))
-        .where(*ticket_conditions(query))  # type: ignore[arg-type]
-        .order_by(col(Ticket.id).desc())
-        .offset(offset)
-        .limit(limit)
+        select(Ticket.id).where(*ticket_conditions(query)).order_by(col(Ticket.id).desc()).offset(offset).limit(limit)
     )
-    return [(t, p) for t, p in (await session.exec(statement)).all()]
+    return [n for (n,) in await plain_rows(session, statement)]
+
+
+async def tickets_numbered(session: AsyncSession, *, numbers: list[int]) -> list[tuple[Ticket, Place]]:
+    """These tickets with their building, in the order of `numbers`."""
+    if not numbers:
+        return []
+    statement = (
+        select(Ticket, Place).join(Place, col(Place.id) == col(Ticket.building_id)).where(col(Ticket.id).in_(numbers))
+    )
+    found = {t.id: (t, p) for t, p in (await session.exec(statement)).all()}
+    return [found[n] for n in numbers if n in found]
 
 
 async def count_tickets(session: AsyncSession, *, query: TicketQuery) -> int:
-    statement = (
-        select(func.count())
-        .select_from(Ticket)
-        .join(Place, col(Place.id) == col(Ticket.building_id))
-        .where(*ticket_conditions(query))  # type: ignore[arg-type]
-    )
+    statement = select(func.count()).select_from(Ticket).where(*ticket_conditions(query))
     return int((await session.exec(statement)).one())
 
 
-async def events_of_tickets(session: AsyncSession, *, ticket_ids: list[int]) -> list[TicketEvent]:
-    """The history of several tickets, in order (for exports)."""
+async def ticket_lines(session: AsyncSession, *, numbers: list[int]) -> list[Any]:
+    """What an export shows of these tickets, as plain rows (not objects the session tracks: an export reads tens of
+    thousands), with their building's name as `building`, in the order of `numbers`."""
+    if not numbers:
+        return []
+    statement = (
+        select_columns(
+            col(Ticket.id),
+            col(Ticket.category),
+            col(Place.name).label("building"),
+            col(Ticket.unit),
+            col(Ticket.text),
+            col(Ticket.status),
+            col(Ticket.urgent),
+            col(Ticket.tier),
+            col(Ticket.reporter_id),
+            col(Ticket.assignee_id),
+            col(Ticket.created_at),
+            col(Ticket.due_at),
+            col(Ticket.resolved_at),
+            col(Ticket.closed_at),
+            col(Ticket.rating),
+        )
+        .join(Place, col(Place.id) == col(Ticket.building_id))
+        .where(col(Ticket.id).in_(numbers))
+    )
+    found = {row.id: row for row in await plain_rows(session, statement)}
+    return [found[n] for n in numbers if n in found]
+
+
+async def event_lines(session: AsyncSession, *, ticket_ids: list[int]) -> list[Any]:
+    """The history of several tickets as plain rows, in order (for exports)."""
     if not ticket_ids:
         return []
-    statement = select(TicketEvent).where(col(TicketEvent.ticket_id).in_(ticket_ids)).order_by(col(TicketEvent.id))
-    return list((await session.exec(statement)).all())
+    statement = (
+        select_columns(
+            col(TicketEvent.ticket_id),
+            col(TicketEvent.created_at),
+            col(TicketEvent.action),
+            col(TicketEvent.actor_id),
+            col(TicketEvent.to_status),
+            col(TicketEvent.note),
+        )
+        .where(col(TicketEvent.ticket_id).in_(ticket_ids))
+        .order_by(col(TicketEvent.id))
+    )
+    return await plain_rows(session, statement)
 
 
 # ---- statistics -------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TicketFacts:
-    """What the statistics need of one ticket: where, what, when confirmed and resolved, how it went."""
+class TicketFacts(NamedTuple):
+    """What the statistics need of one ticket: where, what, when confirmed and resolved, how it went (a tuple: a
+    month has thousands)."""
 
     id: int
     building_id: int
@@ -241,82 +303,59 @@ def in_scopes(scopes: tuple[str, ...]) -> object:
     return or_(*(col(Place.path).startswith(path) for path in scopes)) if scopes else col(Place.id) < 0
 
 
+def opened_within(scopes: tuple[str, ...], start: datetime, end: datetime) -> list[Any]:
+    if not scopes:
+        return [col(Ticket.id) < 0]
+    return [
+        col(Ticket.building_id).in_(buildings_in(scopes)),
+        col(Ticket.created_at) >= start,
+        col(Ticket.created_at) < end,
+    ]
+
+
 async def ticket_facts(
     session: AsyncSession, *, scopes: tuple[str, ...], start: datetime, end: datetime
 ) -> list[TicketFacts]:
     """Every ticket opened in [start, end) inside the scopes, with its first confirmation and its counts of
-    reopenings and escalations (one query)."""
-    confirmed = (
-        select(TicketEvent.ticket_id, func.min(TicketEvent.created_at).label("at"))
-        .where(TicketEvent.action == "confirm")
-        .group_by(col(TicketEvent.ticket_id))
-        .subquery()
-    )
-    counted = (
-        select(
-            TicketEvent.ticket_id,
-            func.sum(case((col(TicketEvent.action) == "reopen", 1), else_=0)).label("reopens"),
-            func.sum(case((col(TicketEvent.action) == "escalate", 1), else_=0)).label("escalations"),
-        )
-        .where(col(TicketEvent.action).in_(("reopen", "escalate")))
-        .group_by(col(TicketEvent.ticket_id))
-        .subquery()
-    )
-    statement = (
-        select_columns(
-            col(Ticket.id),
-            col(Ticket.building_id),
-            col(Place.path),
-            col(Ticket.category),
-            col(Ticket.status),
-            col(Ticket.created_at),
-            confirmed.c.at,
-            col(Ticket.resolved_at),
-            col(Ticket.due_at),
-            col(Ticket.rating),
-            counted.c.reopens,
-            counted.c.escalations,
-        )
-        .join(Place, col(Place.id) == col(Ticket.building_id))
-        .outerjoin(confirmed, confirmed.c.ticket_id == col(Ticket.id))
-        .outerjoin(counted, counted.c.ticket_id == col(Ticket.id))
-        .where(in_scopes(scopes), col(Ticket.created_at) >= start, col(Ticket.created_at) < end)  # type: ignore[arg-type]
-    )
-    rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
-    return [
-        TicketFacts(
-            id=r[0],
-            building_id=r[1],
-            path=r[2],
-            category=r[3],
-            status=r[4],
-            created_at=as_utc(r[5]),
-            confirmed_at=as_utc(r[6]) if r[6] is not None else None,
-            resolved_at=as_utc(r[7]) if r[7] is not None else None,
-            due_at=as_utc(r[8]) if r[8] is not None else None,
-            rating=r[9],
-            reopens=int(r[10] or 0),
-            escalations=int(r[11] or 0),
-        )
-        for r in rows
-    ]
+    reopenings and escalations (kept on the ticket by `add_event`, so one row a ticket and no history read)."""
+    statement = select_columns(
+        col(Ticket.id),
+        col(Ticket.building_id),
+        col(Ticket.category),
+        col(Ticket.status),
+        col(Ticket.created_at),
+        col(Ticket.confirmed_at),
+        col(Ticket.resolved_at),
+        col(Ticket.due_at),
+        col(Ticket.rating),
+        col(Ticket.reopens),
+        col(Ticket.escalations),
+    ).where(*opened_within(scopes, start, end))
+    rows = await plain_rows(session, statement)
+    paths = await building_paths(session, building_ids={r[1] for r in rows})
+    return [TicketFacts(r[0], r[1], paths[r[1]], *r[2:]) for r in rows]
 
 
-def as_utc(value: datetime | str) -> datetime:
-    """A time from an aggregate (SQLite returns min() of a column as text, without its type)."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+async def building_paths(session: AsyncSession, *, building_ids: set[int]) -> dict[int, str]:
+    if not building_ids:
+        return {}
+    statement = select(Place.id, Place.path).where(col(Place.id).in_(building_ids))
+    return dict(await plain_rows(session, statement))
 
 
 async def count_opened(session: AsyncSession, *, scopes: tuple[str, ...], start: datetime, end: datetime) -> int:
-    statement = (
-        select(func.count())
-        .select_from(Ticket)
-        .join(Place, col(Place.id) == col(Ticket.building_id))
-        .where(in_scopes(scopes), col(Ticket.created_at) >= start, col(Ticket.created_at) < end)  # type: ignore[arg-type]
-    )
+    statement = select(func.count()).select_from(Ticket).where(*opened_within(scopes, start, end))
     return int((await session.exec(statement)).one())
+
+
+async def opened_per_period(session: AsyncSession, *, scopes: tuple[str, ...], bounds: list[datetime]) -> list[int]:
+    """How many tickets were opened inside the scopes in each period [bounds[i], bounds[i + 1]), in one pass over
+    the board's index."""
+    period = case(*((col(Ticket.created_at) < end, i) for i, end in enumerate(bounds[1:])), else_=-1)
+    opened = select_columns(period.label("period")).where(*opened_within(scopes, bounds[0], bounds[-1])).subquery()
+    statement = select_columns(opened.c.period, func.count()).group_by(opened.c.period)
+    counts = dict(await plain_rows(session, statement))
+    return [int(counts.get(i, 0)) for i in range(len(bounds) - 1)]
 
 
 async def check_ins(session: AsyncSession, *, start: datetime, end: datetime) -> list[tuple[list[int], int]]:
@@ -359,7 +398,7 @@ async def display_names(session: AsyncSession, *, person_ids: set[int]) -> dict[
     if not person_ids:
         return {}
     statement = select(Person.id, Person.display_name).where(col(Person.id).in_(person_ids))
-    return {int(i or 0): name for i, name in (await session.exec(statement)).all()}
+    return dict(await plain_rows(session, statement))
 
 
 # ---- 每月排名通报 ----------------------------------------------------------------------------------------------
