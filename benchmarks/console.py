@@ -63,7 +63,8 @@ async def chunked(conn: object, table: object, rows: list[dict[str, object]]) ->
 
 
 async def generate(url: str, tickets: int, entries: int) -> None:
-    """One community, 8 grids, 80 buildings, 20,000 people; tickets over the last 12 months with 2–4 events each."""
+    """One community, 8 grids, 80 buildings, 20,000 people; tickets over the last 12 months with 2–4 events each,
+    numbered in the order they were reported."""
     rng = random.Random(16)
     engine = create_engine(url)
     async with engine.begin() as conn:
@@ -90,9 +91,11 @@ async def generate(url: str, tickets: int, entries: int) -> None:
                    for i, b in enumerate(buildings)]  # fmt: skip
         await chunked(conn, RoleGrant, grants)
         ticket_rows, event_rows = [], []
-        for n in range(1, tickets + 1):
+        # numbered in the order they were reported, as the bot numbers them
+        minutes_ago = sorted((rng.randrange(365 * 24 * 60) for _ in range(tickets)), reverse=True)
+        for n, ago in enumerate(minutes_ago, start=1):
             escalated = rng.random() < 0.05
-            created = NOW - timedelta(minutes=rng.randrange(365 * 24 * 60))
+            created = NOW - timedelta(minutes=ago)
             status = rng.choice(STATUSES)
             resolved = created + timedelta(hours=rng.uniform(2, 72)) if status in ("resolved", "verified") else None
             ticket_rows.append({

@@ -10,16 +10,12 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import NamedTuple
 
 from handlers.console.board import visible_places
 from handlers.console.scope import Viewer
 from handlers.core.desk import Desk
 from models.console import TicketFacts, check_ins, opened_per_period, points_awarded, ticket_facts
 from models.places import Place, PlaceKind
-from models.tickets import OPEN_STATUSES
-
-HOUR = 3600.0
 
 
 @dataclass(frozen=True)
@@ -85,54 +81,22 @@ class Figures:
     escalations: int
 
 
-class Measure(NamedTuple):
-    """What the figures take from one ticket (worked out once, however many tables it is counted in)."""
-
-    confirm: float | None
-    """Hours from the report to the first confirmation."""
-    resolve: float | None
-    overdue: bool
-    rating: int | None
-    reopened: bool
-    escalations: int
-
-
-def overdue(fact: TicketFacts, now: datetime) -> bool:
-    return fact.escalations > 0 or (fact.status in OPEN_STATUSES and fact.due_at is not None and fact.due_at < now)
-
-
-def measure(fact: TicketFacts, now: datetime) -> Measure:
-    created = fact.created_at
-    return Measure(
-        confirm=(fact.confirmed_at - created).total_seconds() / HOUR if fact.confirmed_at else None,
-        resolve=(fact.resolved_at - created).total_seconds() / HOUR if fact.resolved_at else None,
-        overdue=overdue(fact, now),
-        rating=fact.rating,
-        reopened=fact.reopens > 0,
-        escalations=fact.escalations,
-    )
-
-
-def figures(label: str, facts: list[TicketFacts], now: datetime) -> Figures:
-    return summary(label, [measure(f, now) for f in facts])
-
-
-def summary(label: str, measures: list[Measure]) -> Figures:
-    confirm = [m.confirm for m in measures if m.confirm is not None]
-    resolve = [m.resolve for m in measures if m.resolve is not None]
-    rated = [m.rating for m in measures if m.rating]
-    count = len(measures) or 1
+def figures(label: str, facts: list[TicketFacts]) -> Figures:
+    confirm = [f.confirm_hours for f in facts if f.confirm_hours is not None]
+    resolve = [f.resolve_hours for f in facts if f.resolve_hours is not None]
+    rated = [f.rating for f in facts if f.rating]
+    count = len(facts) or 1
     return Figures(
         label=label,
-        opened=len(measures),
+        opened=len(facts),
         confirm_median=rounded(percentile(confirm, 0.5)),
         confirm_p90=rounded(percentile(confirm, 0.9)),
         resolve_median=rounded(percentile(resolve, 0.5)),
         resolve_p90=rounded(percentile(resolve, 0.9)),
-        overdue_share=round(sum(m.overdue for m in measures) / count, 3),
-        reopen_rate=round(sum(m.reopened for m in measures) / count, 3),
+        overdue_share=round(sum(f.overdue for f in facts) / count, 3),
+        reopen_rate=round(sum(f.reopened for f in facts) / count, 3),
         stars=round(sum(rated) / len(rated), 2) if rated else None,
-        escalations=sum(m.escalations for m in measures),
+        escalations=sum(f.escalations for f in facts),
     )
 
 
@@ -140,22 +104,21 @@ def rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-Measured = list[tuple[TicketFacts, Measure]]
-
-
-def figures_by(measured: Measured, key: Callable[[TicketFacts], str | None]) -> dict[str, Figures]:
+def figures_by(facts: list[TicketFacts], key: Callable[[TicketFacts], str | None]) -> dict[str, Figures]:
     """The figures of each group of tickets (key → its figures, labelled with the key)."""
-    groups: dict[str, list[Measure]] = {}
-    for fact, measures in measured:
+    groups: dict[str, list[TicketFacts]] = {}
+    for fact in facts:
         name = key(fact)
         if name is not None:
-            groups.setdefault(name, []).append(measures)
-    return {k: summary(k, v) for k, v in groups.items()}
+            groups.setdefault(name, []).append(fact)
+    return {k: figures(k, v) for k, v in groups.items()}
 
 
-def grouped(measured: Measured, key: Callable[[TicketFacts], str | None], labels: Mapping[str, str]) -> list[Figures]:
+def grouped(
+    facts: list[TicketFacts], key: Callable[[TicketFacts], str | None], labels: Mapping[str, str]
+) -> list[Figures]:
     """The groups' figures under their labels, the most tickets first."""
-    found = [replace(f, label=labels.get(k, k)) for k, f in figures_by(measured, key).items()]
+    found = [replace(f, label=labels.get(k, k)) for k, f in figures_by(facts, key).items()]
     return sorted(found, key=lambda f: -f.opened)
 
 
@@ -179,16 +142,15 @@ def grid_path(path: str) -> str:
 
 async def statistics(desk: Desk, viewer: Viewer, month: Month, category_labels: Mapping[str, str]) -> Statistics:
     start, end = month.bounds(desk.config.timezone)
-    facts = await ticket_facts(desk.session, scopes=viewer.paths, start=start, end=end)
+    facts = await ticket_facts(desk.session, scopes=viewer.paths, start=start, end=end, now=desk.now)
     places = await visible_places(desk, viewer)
     names = {p.path: p.name for p in places}
-    measured = [(f, measure(f, desk.now)) for f in facts]
     return Statistics(
         month=month,
-        total=summary("", [m for _, m in measured]),
-        by_building=grouped(measured, lambda f: f.path, names),
-        by_grid=grouped(measured, lambda f: grid_path(f.path), names),
-        by_category=grouped(measured, lambda f: f.category, category_labels),
+        total=figures("", facts),
+        by_building=grouped(facts, lambda f: f.path, names),
+        by_grid=grouped(facts, lambda f: grid_path(f.path), names),
+        by_category=grouped(facts, lambda f: f.category, category_labels),
         check_ins=await attendance(desk, places, start, end),
         points=await points_awarded(desk.session, scopes=viewer.paths, start=start, end=end),
         opened_by_month=await opened_by_month(desk, viewer, month),
