@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import cache
 
 from handlers.console.board import visible_places
 from handlers.console.scope import Viewer
@@ -134,8 +135,9 @@ class Statistics:
     opened_by_month: list[tuple[str, int]]
 
 
+@cache
 def grid_path(path: str) -> str:
-    """/1/4/9/ (a building) → /1/4/ (its grid)."""
+    """/1/4/9/ (a building) → /1/4/ (its grid); remembered, as a month's thousands of tickets share a few paths."""
     parts = path.strip("/").split("/")
     return "/" + "/".join(parts[:2]) + "/" if len(parts) >= 2 else path
 
