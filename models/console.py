@@ -9,10 +9,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any, NamedTuple
 
-from sqlalchemy import DateTime, UniqueConstraint, and_, case, func, or_, type_coerce
+from sqlalchemy import DateTime, UniqueConstraint, and_, func, or_, type_coerce
 from sqlalchemy import select as select_columns
+from sqlalchemy.orm import aliased
 from sqlmodel import JSON, Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -231,11 +233,11 @@ async def count_tickets(session: AsyncSession, *, query: TicketQuery) -> int:
     return int((await session.exec(statement)).one())
 
 
-async def ticket_lines(session: AsyncSession, *, numbers: list[int]) -> list[Any]:
-    """What an export shows of these tickets, as plain rows (not objects the session tracks: an export reads tens of
-    thousands), with their building's name as `building`, in the order of `numbers`."""
-    if not numbers:
-        return []
+async def export_lines(session: AsyncSession, *, numbers: list[int]) -> list[Any]:
+    """What an export shows of these tickets, in the order of `numbers`: plain rows (not objects the session tracks:
+    an export reads tens of thousands) with the names of their building (`building`), reporter (`reporter`) and
+    assignee (`assignee`)."""
+    reporter, assignee = aliased(Person), aliased(Person)
     statement = (
         select_columns(
             col(Ticket.id),
@@ -246,8 +248,8 @@ async def ticket_lines(session: AsyncSession, *, numbers: list[int]) -> list[Any
             col(Ticket.status),
             col(Ticket.urgent),
             col(Ticket.tier),
-            col(Ticket.reporter_id),
-            col(Ticket.assignee_id),
+            col(reporter.display_name).label("reporter"),
+            col(assignee.display_name).label("assignee"),
             col(Ticket.created_at),
             col(Ticket.due_at),
             col(Ticket.resolved_at),
@@ -255,25 +257,27 @@ async def ticket_lines(session: AsyncSession, *, numbers: list[int]) -> list[Any
             col(Ticket.rating),
         )
         .join(Place, col(Place.id) == col(Ticket.building_id))
+        .join(reporter, col(reporter.id) == col(Ticket.reporter_id))
+        .outerjoin(assignee, col(assignee.id) == col(Ticket.assignee_id))
         .where(col(Ticket.id).in_(numbers))
     )
     found = {row.id: row for row in await plain_rows(session, statement)}
     return [found[n] for n in numbers if n in found]
 
 
-async def event_lines(session: AsyncSession, *, ticket_ids: list[int]) -> list[Any]:
-    """The history of several tickets as plain rows, in order (for exports)."""
-    if not ticket_ids:
-        return []
-    statement = (
+async def export_events(session: AsyncSession, *, ticket_ids: list[int]) -> list[Any]:
+    """The history of these tickets as plain rows, in order, with each actor's name (`actor`)."""
+    actor = aliased(Person)
+    statement: Any = (
         select_columns(
             col(TicketEvent.ticket_id),
             col(TicketEvent.created_at),
             col(TicketEvent.action),
-            col(TicketEvent.actor_id),
+            col(actor.display_name).label("actor"),
             col(TicketEvent.to_status),
             col(TicketEvent.note),
         )
+        .outerjoin(actor, col(actor.id) == col(TicketEvent.actor_id))
         .where(col(TicketEvent.ticket_id).in_(ticket_ids))
         .order_by(col(TicketEvent.id))
     )
@@ -360,13 +364,14 @@ async def count_opened(session: AsyncSession, *, scopes: tuple[str, ...], start:
 
 
 async def opened_per_period(session: AsyncSession, *, scopes: tuple[str, ...], bounds: list[datetime]) -> list[int]:
-    """How many tickets were opened inside the scopes in each period [bounds[i], bounds[i + 1]), in one pass over
-    the board's index."""
-    period = case(*((col(Ticket.created_at) < end, i) for i, end in enumerate(bounds[1:])), else_=-1)
-    opened = select_columns(period.label("period")).where(*opened_within(scopes, bounds[0], bounds[-1])).subquery()
-    statement = select_columns(opened.c.period, func.count()).group_by(opened.c.period)
-    counts = dict(await plain_rows(session, statement))
-    return [int(counts.get(i, 0)) for i in range(len(bounds) - 1)]
+    """How many tickets were opened inside the scopes in each period [bounds[i], bounds[i + 1]): one statement of
+    a count per period, each a range of the board's index."""
+    counts = [
+        select_columns(func.count()).select_from(Ticket).where(*opened_within(scopes, start, end)).scalar_subquery()
+        for start, end in pairwise(bounds)
+    ]
+    found = await plain_rows(session, select_columns(*counts))
+    return [int(n) for n in found[0]]
 
 
 async def check_ins(session: AsyncSession, *, start: datetime, end: datetime) -> list[tuple[list[int], int]]:
@@ -402,14 +407,6 @@ async def points_awarded(session: AsyncSession, *, scopes: tuple[str, ...], star
         col(LedgerEntry.person_id).in_(members),
     )
     return int((await session.exec(statement)).one())
-
-
-async def display_names(session: AsyncSession, *, person_ids: set[int]) -> dict[int, str]:
-    """Names of many people in one query."""
-    if not person_ids:
-        return {}
-    statement = select(Person.id, Person.display_name).where(col(Person.id).in_(person_ids))
-    return dict(await plain_rows(session, statement))
 
 
 # ---- 每月排名通报 ----------------------------------------------------------------------------------------------

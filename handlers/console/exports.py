@@ -19,7 +19,7 @@ from handlers.common.xlsx_stream import Columns, StreamedBook
 from handlers.console.board import Filters, ticket_query
 from handlers.console.scope import Viewer
 from handlers.core.desk import Desk
-from models.console import display_names, event_lines, ticket_lines, ticket_numbers
+from models.console import export_events, export_lines, ticket_numbers
 
 EXPORT_LIMIT = 100_000
 FIRST_BATCH, BATCH = 100, 1_000
@@ -56,25 +56,22 @@ def stamp(desk: Desk, moment: datetime | None) -> str:
 
 
 async def batches(desk: Desk, viewer: Viewer, filters: Filters, words: dict[str, str]) -> AsyncIterator[Batch]:
-    """The tickets the filters show, newest first, a batch at a time."""
+    """The tickets the filters show, newest first, a batch at a time (at most EXPORT_LIMIT)."""
     query = await ticket_query(desk, viewer, filters)
     numbers = await ticket_numbers(desk.session, query=query, limit=EXPORT_LIMIT)
     start = 0
     while start < len(numbers):
         chunk = numbers[start : start + (BATCH if start else FIRST_BATCH)]
         start += len(chunk)
-        tickets = await ticket_lines(desk.session, numbers=chunk)
-        events = await event_lines(desk.session, ticket_ids=chunk)
-        people = {t.reporter_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id}
-        names = await display_names(desk.session, person_ids=people | {e.actor_id for e in events if e.actor_id})
-        steps = [event_row(desk, e, names, words) for e in events]
+        tickets = await export_lines(desk.session, numbers=chunk)
+        steps = [event_row(desk, e, words) for e in await export_events(desk.session, ticket_ids=chunk)]
         history: dict[int, list[list[Cell]]] = {}
         for step in steps:
             history.setdefault(int(step[0]), []).append(step)
-        yield Batch([ticket_row(desk, t, names, history.get(t.id, []), words) for t in tickets], steps)
+        yield Batch([ticket_row(desk, t, history.get(t.id, []), words) for t in tickets], steps)
 
 
-def ticket_row(desk: Desk, t: Any, names: dict[int, str], steps: list[list[Cell]], words: dict[str, str]) -> list[Cell]:
+def ticket_row(desk: Desk, t: Any, steps: list[list[Cell]], words: dict[str, str]) -> list[Cell]:
     timeline = "；".join(step_line(step) for step in steps)
     return [
         t.id,
@@ -84,8 +81,8 @@ def ticket_row(desk: Desk, t: Any, names: dict[int, str], steps: list[list[Cell]
         words[f"status_{t.status}"],
         words["urgent"] if t.urgent else "",
         t.tier,
-        names.get(t.reporter_id, ""),
-        names.get(t.assignee_id or 0, ""),
+        t.reporter or "",
+        t.assignee or "",
         stamp(desk, t.created_at),
         stamp(desk, t.due_at),
         stamp(desk, t.resolved_at),
@@ -95,12 +92,12 @@ def ticket_row(desk: Desk, t: Any, names: dict[int, str], steps: list[list[Cell]
     ]
 
 
-def event_row(desk: Desk, e: Any, names: dict[int, str], words: dict[str, str]) -> list[Cell]:
+def event_row(desk: Desk, e: Any, words: dict[str, str]) -> list[Cell]:
     return [
         e.ticket_id,
         stamp(desk, e.created_at),
         words.get(f"action_{e.action}", e.action),
-        names.get(e.actor_id or 0, ""),
+        e.actor or "",
         words.get(f"status_{e.to_status}", "") if e.to_status else "",
         e.note or "",
     ]
