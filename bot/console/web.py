@@ -262,7 +262,13 @@ class ConsoleWeb:
             desk, signed.viewer, read_filters(request.query), page_words(desk.locale), request.match_info["fmt"]
         )
         log.info("console.export", rows_format=request.match_info["fmt"], person=desk.person.id)
-        return file_response(made.filename, made.content, made.content_type)
+        response = web.StreamResponse(headers=HEADERS | attachment(made.filename, made.content_type))
+        await response.prepare(request)
+        async for chunk in made.chunks:
+            if chunk:
+                await response.write(chunk)
+        await response.write_eof()
+        return response
 
     async def passbook(self, request: web.Request, signed: Signed) -> web.StreamResponse:
         """The passbook's own reports (流水, 余额, 星级), for the community the viewer keeps (staff, admins)."""
@@ -314,12 +320,12 @@ class ConsoleWeb:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def attachment(filename: str, content_type: str) -> dict[str, str]:
+    return {"Content-Type": content_type, "Content-Disposition": f'attachment; filename="{filename}"'}
+
+
 def file_response(filename: str, content: bytes, content_type: str) -> web.Response:
-    return web.Response(
-        body=content,
-        content_type=content_type,
-        headers=HEADERS | {"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return web.Response(body=content, headers=HEADERS | attachment(filename, content_type))
 
 
 def mount_console(
