@@ -149,7 +149,7 @@ ZH: dict[str, str] = {
 
 EN: dict[str, str] = {
     "cmd.console": "Community console: get a sign-in link (staff, grid workers)",
-    "console.link": "🖥 Console sign-in link (valid {minutes} minutes, works once, do not forward):\n{url}",
+    "console.link": "🖥 Console sign-in link (valid {minutes} {minutes:minute|minutes}, works once, do not forward):\n{url}",
     "console.private_only": "To keep your account safe, send 工作台 to me in a private chat for a sign-in link.",
     "console.refused": "The community console is for community staff and grid workers.",
     "console.stale": "That action no longer applies; please reload the page.",

@@ -94,7 +94,12 @@ async def survey_command(ctx: Context, message: IncomingMessage) -> None:
     )
     ctx.session.add(survey)
     await ctx.session.flush()
-    text = ctx.t("survey.posted", org=org.name, month=survey.month, deadline=local_time(deadline, ctx.config.timezone))
+    text = ctx.t(
+        "survey.posted",
+        org=org.name,
+        month=survey.month,
+        deadline=local_time(deadline, ctx.config.timezone, ctx.locale),
+    )
     for chat in chats:
         ctx.effects.add(
             Send(platform=chat.platform, chat_id=chat.platform_chat_id, text=text, buttons=start_button(ctx, survey))
@@ -186,7 +191,7 @@ async def sweep_surveys(work: Work) -> int:
             "survey.reminder",
             org=org.name,
             count=len(answers),
-            deadline=local_time(survey.deadline, work.config.timezone),
+            deadline=local_time(survey.deadline, work.config.timezone, work.locale),
         )
         for chat in chats:
             work.effects.add(

@@ -179,7 +179,7 @@ EN: dict[str, str] = {
     "team.no_community": "Please speak in your building's group or sign up first, so I know your community.",
     "team.none": "{community} has no volunteer teams yet.",
     "team.list": "Volunteer teams of {community}:\n{lines}",
-    "team.line": "· {name} ({skill}) leader: {leader}, {count} members",
+    "team.line": "· {name} ({skill}) leader: {leader}, {count} {count:member|members}",
     "team.no_leader": "to be named",
     "button.join_team": "Join {name}",
     "button.team_members": "{name} members",
