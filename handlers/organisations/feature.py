@@ -32,6 +32,7 @@ from models.people import Role
 
 FEATURE = Feature(
     name="organisations",
+    help_topic="admin",
     commands=(
         Command("org", org_command, "cmd.org", aliases=("单位",), roles=ORG_ADMINS, refusal="org.refused"),
         Command(
@@ -52,6 +53,7 @@ FEATURE = Feature(
             aliases=("单位工单",),
             roles=frozenset({Role.ORG_MEMBER}),
             refusal="org.member_refused",
+            topic="tickets",
         ),
     ),
     callbacks={"o": on_org_button, "sq": on_survey_button, "rk": on_board_button},
