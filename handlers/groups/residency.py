@@ -8,6 +8,7 @@ import re
 from handlers.common.roles import may_act_on
 from handlers.core.context import Context
 from handlers.core.types import Button, IncomingCallback, IncomingMessage
+from models.chats import active_chats_in
 from models.people import Person, Role, active_grants, grant_role, holders_over, person_by_id
 from models.places import Place, PlaceKind, buildings_mentioned, place_by_id, place_label
 from models.role_audit import RoleChange, record_change, revoke_grant
@@ -87,8 +88,10 @@ async def ask_confirmation(ctx: Context, building: Place) -> None:
     data = f"{ctx.person.id}:{building.id}"
     yes, no = ctx.t("button.residency_yes"), ctx.t("button.residency_no")
     buttons = ((Button(yes, f"res:ok:{data}"), Button(no, f"res:no:{data}")),)
+    groups = await active_chats_in(ctx.session, places=[building])
     for person in confirmers:
-        await ctx.tell(person.id or 0, question, buttons)
+        knock = await ctx.knock(groups[0], person.id or 0) if groups else None
+        await ctx.tell(person.id or 0, question, buttons, fallback=knock)
     ctx.reply(ctx.t("residency.asked", place=label, role=ctx.t(f"role.{role}")))
 
 

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from models.people import Role
 from tests.features.harness import SEND_METHODS, BotUnderTest, ChatView, running_bot
 from tests.features.test_passbook import award_by_reply
+from tests.features.test_reach import start_payload
 from tests.features.tickets_world import bind, building
 
 B2 = "阳光社区/第一网格/2号楼"
@@ -93,3 +95,23 @@ async def test_7_a_head_who_says_no_leaves_the_person_where_they_were(database_u
         await mine.expect_message("没有确认您住在这栋楼")
         await newcomer.says(mine, "/me")
         await mine.expect_message("您还没有任何身份")
+
+
+async def test_7_a_building_head_who_never_started_the_bot_is_knocked_in_the_group_with_the_question(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        await building(bot)
+        other = bot.group("2号楼业主群")
+        await bind(bot, other, B2)
+        head = bot.person("钱楼长", started_bot=False)
+        await bot.grant(head, Role.BUILDING_HEAD, B2)
+        newcomer = bot.person("周新来")
+        await newcomer.says(bot.private(newcomer), "我住在2号楼")
+        knock = await other.expect_message("钱楼长，有一条给您的消息")
+        assert "周新来" not in (knock.text or "")
+        private = bot.private(head)
+        await head.says(private, f"/start {start_payload(knock)}")
+        ask = await private.expect_message("🏠 周新来 说自己住在「阳光社区 · 第一网格 · 2号楼」")
+        await head.presses(private, ask, "是，登记")
+        await bot.private(newcomer).expect_message_with("✅ 已确认：您是「阳光社区 · 第一网格 · 2号楼」的居民了。")
