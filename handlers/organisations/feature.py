@@ -33,6 +33,7 @@ from models.people import Role
 
 FEATURE = Feature(
     name="organisations",
+    help_topic="admin",
     commands=(
         Command("org", org_command, "cmd.org", aliases=("单位",), roles=ORG_ADMINS, refusal="org.refused"),
         Command(
@@ -53,6 +54,7 @@ FEATURE = Feature(
             aliases=("单位工单",),
             roles=frozenset({Role.ORG_MEMBER}),
             refusal="org.member_refused",
+            topic="tickets",
         ),
         Command(
             "duty",

@@ -27,7 +27,7 @@ ZH: dict[str, str] = {
     "org.refused": "只有社区工作人员可以管理单位。",
     "org.member_refused": "只有单位成员可以查看本单位的工单。",
     "org.no_community": "您还不是任何社区的工作人员。",
-    "org.list_header": "{community} 的单位：",
+    "org.list_header": "{community}的单位：",
     "org.list_line": "· {name}（{kind}）☎ {phone} · 🕘 {hours} · 成员 {members} 人（值班 {on_duty}）· 服务：{serves}",
     "org.none": "还没有单位。",
     "org.usage": "用法：\n/org add 类型 名称 电话（类型：物业、维保、公用事业、部门、街道）\n/org phone 名称 电话\n/org hours 名称 08:00-18:00\n/org serve 名称 1号楼,2号楼（或 全部）\n/org route 名称 报修 [电梯] [1号楼]\n/org invite 名称",
@@ -147,7 +147,7 @@ ZH: dict[str, str] = {
     "rating.col_overdue": "超时工单",
     "rating.col_answers": "调查份数",
     "rating.col_survey": "满意度",
-    "org.tickets_header": "{org} 的工单（共 {total} 条）：",
+    "org.tickets_header": "{org}的工单（共 {total} 条）：",
     "org.tickets_none": "本单位暂时没有工单。",
     "org.ticket_line": "#{number} {category} · {text}",
 }

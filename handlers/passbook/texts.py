@@ -165,7 +165,7 @@ ZH: dict[str, str] = {
     "passbook.no_buildings": "您负责的范围里还没有楼栋。",
     "passbook.pick_building": "给谁加分？请先选择楼栋：",
     "passbook.no_people": "{building}还没有登记的居民（居民在已绑定的楼栋群里发言后会自动登记）。",
-    "passbook.pick_person": "给谁加分？（{building}）",
+    "passbook.pick_person": "{building}：给谁加分？",
     "passbook.pick_amount": "给 {name} 加几分？",
     "passbook.ask_reason": "给 {name} 加 {amount} 分。请直接发送加分原因，或选一个：",
     "passbook.reasons": "扫雪|清理楼道|帮助邻居|垃圾分类|志愿巡逻|活动帮忙",

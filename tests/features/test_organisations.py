@@ -20,7 +20,7 @@ async def test_a_lift_report_goes_to_the_lift_contractor_whose_member_accepts_wo
     async with running_bot(database_url) as bot:
         w = await org_world(bot)
         await w.staff.says(bot.private(w.staff), "/org")
-        listing = (await bot.private(w.staff).expect_message("阳光社区 的单位")).text or ""
+        listing = (await bot.private(w.staff).expect_message("阳光社区的单位")).text or ""
         assert "迅达电梯维保（维保单位）☎ 400-800-1234" in listing and "成员 1 人" in listing
 
         card = await confirmed(w, "3单元电梯又坏了", "建议派给：迅达电梯维保（☎ 400-800-1234）")
@@ -61,7 +61,7 @@ async def test_an_organisation_member_sees_only_its_own_tickets(database_url: st
         w = await org_world(bot)
         await dispatched(bot, w, "3单元楼道水管漏水了", "阳光物业", w.keeper)
         await w.keeper.says(bot.private(w.keeper), "单位工单")
-        assert "#1 报修" in ((await bot.private(w.keeper).expect_message("阳光物业 的工单")).text or "")
+        assert "#1 报修" in ((await bot.private(w.keeper).expect_message("阳光物业的工单")).text or "")
         await w.lift.says(bot.private(w.lift), "单位工单")
         await bot.private(w.lift).expect_message("本单位暂时没有工单")
         await w.lift.says(bot.private(w.lift), "/ticket 1")
