@@ -12,6 +12,14 @@ from models.tickets import Category
 
 SUPPORTED_LOCALES = ("zh", "en")
 FALLBACK = "zh"
+QUOTE_LIMIT = 24  # characters of what someone typed that a reply quotes back
+
+
+def quoted(typed: str, limit: int = QUOTE_LIMIT) -> str:
+    """What someone typed, as a reply may quote it: one line, cut to `limit` characters with … (a reply that
+    echoes a 5,000-character code would be refused by Telegram and lost)."""
+    line = " ".join(typed.split())
+    return line if len(line) <= limit else line[:limit] + "…"
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,9 @@ ZH: dict[str, str] = {
     "reach.knock_no_link": "{name}，有一条给您的消息，我没法私信您：请在这里 @ 我，或请社区工作人员把您加入企业微信。",
     "button.refused": "抱歉，您没有权限进行这个操作。",
     "button.stale": "这个按钮已失效。",
+    "flood.pause": "{name}，您发命令太快了，我先歇 {minutes} 分钟，之后再回答您。",
+    "number.unknown": "没有这个编号：{value}",
+    "number.too_large": "数量太大：{value}（最多 {maximum}）",
     "button.private_only": "这个按钮只能在和我的私聊中使用。",
     "button.group_only": "这个按钮只能在群里使用。",
     "button.next": "下一页 ▶",
@@ -122,6 +133,9 @@ EN: dict[str, str] = {
     "reach.knock_no_link": "{name}, there is a message for you, and I cannot write to you privately: mention me here, or ask the community staff to add you to WeCom.",
     "button.refused": "Sorry, you are not allowed to do that.",
     "button.stale": "This button is no longer valid.",
+    "flood.pause": "{name}, you are sending commands too fast; I will pause for {minutes} minutes before answering you again.",
+    "number.unknown": "There is no such number: {value}",
+    "number.too_large": "That number is too large: {value} (at most {maximum})",
     "button.private_only": "This button only works in a private chat with me.",
     "button.group_only": "This button only works in a group.",
     "button.next": "Next ▶",

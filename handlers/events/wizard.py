@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from handlers.common.numbers import MAX_ID, NumberProblem, read_number
 from handlers.common.scopes import chats_in_scope, future_time, scope_keyboard, scope_options
 from handlers.core.context import Context
+from handlers.core.texts import quoted
 from handlers.core.types import Button, IncomingCallback, IncomingMessage
 from handlers.events.cards import card_text, publish
 from models.events import Event, EventStep, event_in_wizard
@@ -110,23 +112,25 @@ def minutes_between(start: datetime, end: datetime) -> int:
 
 
 def take_capacity(ctx: Context, event: Event, text: str) -> None:
-    if text in NO_LIMIT:
-        event.capacity = None
-    elif text.isdigit() and int(text) > 0:
-        event.capacity = int(text)
-    else:
+    capacity = None if text in NO_LIMIT else read_number(text)
+    if capacity is NumberProblem.TOO_LARGE:
+        ctx.reply(ctx.t("number.too_large", value=quoted(text), maximum=MAX_ID))
+        return
+    if capacity is not None and (not isinstance(capacity, int) or capacity == 0):
         ctx.reply(ctx.t("event.bad_capacity"))
         return
+    event.capacity = capacity
     event.step = EventStep.POINTS
     ctx.reply(ctx.t("event.ask_points", suggested=ctx.setting(EventSettings).suggested_points))
 
 
 async def take_points(ctx: Context, event: Event, text: str) -> None:
     """爱心存折 points each person earns by checking in (0: none)."""
-    if not (text.isdigit() and int(text) <= MAX_EVENT_POINTS):
+    points = read_number(text, maximum=MAX_EVENT_POINTS)
+    if not isinstance(points, int):
         ctx.reply(ctx.t("event.bad_points"))
         return
-    event.points, event.step = int(text), EventStep.SCOPE
+    event.points, event.step = points, EventStep.SCOPE
     await ctx.session.flush()
     ctx.reply(ctx.t("event.ask_scope"), buttons=scope_keyboard(ctx, "evs", event.id or 0, [], await scope_options(ctx)))
 

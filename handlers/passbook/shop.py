@@ -13,6 +13,7 @@ from handlers.common.roles import may_act_on
 from handlers.common.times import end_of_local_day, local_time
 from handlers.core.context import Context, Work
 from handlers.core.notify import private_account
+from handlers.core.texts import quoted
 from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard
 from handlers.passbook.keepers import SHOP_KEEPERS, kept_community
 from handlers.passbook.rules import PassbookConfig, SystemReason, desk_lines
@@ -279,7 +280,7 @@ async def handover_command(ctx: Context, message: IncomingMessage) -> None:
         return
     redemption = await redemption_by_code(ctx.session, code=code) if code.isdigit() else None
     if redemption is None:
-        ctx.reply(ctx.t("shop.code_unknown", code=code), quote=ctx.in_group)
+        ctx.reply(ctx.t("shop.code_unknown", code=quoted(code)), quote=ctx.in_group)
         return
     ctx.reply(await handover_outcome(ctx, redemption), quote=ctx.in_group)
 

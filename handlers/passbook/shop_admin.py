@@ -9,8 +9,10 @@ import io
 import re
 from datetime import datetime
 
+from handlers.common.numbers import MAX_ID, NumberProblem, read_number
 from handlers.common.roles import may_act_on
 from handlers.core.context import Context
+from handlers.core.texts import quoted
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard
 from handlers.passbook.keepers import SHOP_KEEPERS, keeper_community
 from handlers.passbook.rules import desk_lines
@@ -67,10 +69,12 @@ class CatalogueError(Exception):
 
 
 def parse_whole_number(value: str, *, minimum: int, line: int, key: str) -> int:
-    cleaned = value.strip()
-    if not cleaned.isascii() or not cleaned.isdigit() or int(cleaned) < minimum:
-        raise CatalogueError(key, line=line, value=value.strip())
-    return int(cleaned)
+    number = read_number(value)
+    if number is NumberProblem.TOO_LARGE:
+        raise CatalogueError("shopadmin.too_large", line=line, value=quoted(value), maximum=MAX_ID)
+    if not isinstance(number, int) or number < minimum:
+        raise CatalogueError(key, line=line, value=quoted(value))
+    return number
 
 
 def item_row(name: str, cost: str, stock: str, active: str, line: int) -> ItemRow:
@@ -80,7 +84,7 @@ def item_row(name: str, cost: str, stock: str, active: str, line: int) -> ItemRo
         raise CatalogueError("shopadmin.bad_name", line=line, limit=NAME_MAX)
     flag = active.strip().lower()
     if flag not in YES | NO:
-        raise CatalogueError("shopadmin.bad_active", line=line, value=active.strip())
+        raise CatalogueError("shopadmin.bad_active", line=line, value=quoted(active))
     return ItemRow(
         name=name,
         cost=parse_whole_number(cost, minimum=1, line=line, key="shopadmin.bad_cost"),
@@ -93,7 +97,7 @@ def header_columns(header: list[str]) -> dict[str, int]:
     """Which position holds name / cost / stock / active; Chinese or English headers, any order."""
     positions = {COLUMNS.get(cell.strip().lower().lstrip("\ufeff"), ""): i for i, cell in enumerate(header)}
     if any(column not in positions for column in REQUIRED):
-        raise CatalogueError("shopadmin.bad_header", found=",".join(header))
+        raise CatalogueError("shopadmin.bad_header", found=quoted(",".join(header)))
     return positions
 
 

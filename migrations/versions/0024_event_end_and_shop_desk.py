@@ -2,7 +2,7 @@
 ledger entries keep a system reason's text key and values (shown in the reader's language)
 
 Revision ID: 0024
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-02 07:00:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import models.base
 
 revision: str = "0024"
-down_revision: str | None = "0020"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
