@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from handlers.core.context import Context
 from handlers.core.feature import (
+    HELP_TOPICS,
     CallbackHandler,
     Command,
     CommandHandler,
@@ -46,7 +47,7 @@ class Router:
         """The router for these features, in their order."""
         router = cls()
         for feature in features:
-            router.add_commands(feature.commands)
+            router.add_commands(replace(c, topic=c.topic or feature.help_topic) for c in feature.commands)
             router.add_callbacks(feature.callbacks)
             router.button_chats |= feature.button_chats
             router.add_text_steps(feature.text)
@@ -59,6 +60,8 @@ class Router:
         for command in commands:
             if command.name in self.commands:
                 raise ValueError(f"command /{command.name} registered twice")
+            if command.topic and command.topic not in HELP_TOPICS:
+                raise ValueError(f"/{command.name}: /help has no topic {command.topic!r} (one of {HELP_TOPICS})")
             self.commands[command.name] = command
 
     def add_callbacks(self, callbacks: Mapping[str, CallbackHandler]) -> None:

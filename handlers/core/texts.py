@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from string import Formatter
 
 from models.people import Role
 from models.tickets import Category
@@ -62,7 +63,21 @@ class Texts:
         """The sentence for `key` in `locale`, falling back to Chinese; a missing key is a bug."""
         table = self._tables.get(locale, self._tables[FALLBACK])
         template = table.get(key) or self._tables[FALLBACK][key]
-        return template.format(**values) if values else template
+        return PLURALS.vformat(template, (), values) if values else template
+
+
+class PluralFormatter(Formatter):
+    """`{count:minute|minutes}` is the word for that count: the first form for 1 (or −1), the second otherwise —
+    English texts say 「due in 1 minute」 and 「2 minutes」 from one template; Chinese ones need no such field."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if "|" not in format_spec:
+            return str(super().format_field(value, format_spec))
+        one, _, other = format_spec.partition("|")
+        return one if str(value).lstrip("+-−") == "1" else other
+
+
+PLURALS = PluralFormatter()
 
 
 ZH: dict[str, str] = {
@@ -104,6 +119,10 @@ ZH: dict[str, str] = {
     "time.day": "{weekday} {month}{day}日 {time}",
     "time.weekdays": "周一,周二,周三,周四,周五,周六,周日",
     "time.months": "1月,2月,3月,4月,5月,6月,7月,8月,9月,10月,11月,12月",
+    "time.date": "{month}{day:02}日 {time}",
+    "time.date_months": "01月,02月,03月,04月,05月,06月,07月,08月,09月,10月,11月,12月",
+    "time.weekday_date": "{weekday} {date}",
+    "time.span": "{start}–{end}",
 }
 
 EN: dict[str, str] = {
@@ -145,6 +164,10 @@ EN: dict[str, str] = {
     "time.day": "{weekday} {day} {month} {time}",
     "time.weekdays": "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
     "time.months": "Jan,Feb,Mar,Apr,May,Jun,Jul,Aug,Sep,Oct,Nov,Dec",
+    "time.date": "{day} {month} {time}",
+    "time.date_months": "Jan,Feb,Mar,Apr,May,Jun,Jul,Aug,Sep,Oct,Nov,Dec",
+    "time.weekday_date": "{weekday} {date}",
+    "time.span": "{start}–{end}",
 }
 
 CORE = Catalogue("core", ZH, EN, families=(Family("role.{}", tuple(Role)), Family("category.{}", tuple(Category))))

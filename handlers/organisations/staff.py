@@ -61,6 +61,7 @@ async def list_orgs(ctx: Context, community: Place) -> str:
                 phone=org.duty_phone or ctx.t("org.no_phone"),
                 hours=org.working_hours or "-",
                 members=len(await members_of(ctx.session, organisation_id=org.id or 0)),
+                on_duty=len(await members_of(ctx.session, organisation_id=org.id or 0, on_duty=True)),
                 serves=await serves_text(ctx, org, community),
             )
         )
@@ -196,7 +197,7 @@ async def invite(ctx: Context, community: Place, org: Organisation, rest: list[s
     made = await create_invite(ctx.session, role=Role.ORG_MEMBER, place=community, created_by_id=ctx.person.id, ttl=ttl)
     ctx.session.add(OrgInvite(code=made.code, organisation_id=org.id or 0))
     link = f"https://t.me/{ctx.config.bot_username}?start={made.code}"
-    ctx.reply(ctx.t("org.invite", name=org.name, hours=int(ttl.total_seconds() // 3600), link=link))
+    ctx.reply(ctx.t("org.invite", name=org.name, hours=int(ttl.total_seconds() // 3600), link=link, code=made.code))
 
 
 EDITS = {"phone": set_phone, "hours": set_hours, "serve": set_serves, "route": set_route, "invite": invite}

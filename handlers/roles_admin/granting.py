@@ -132,10 +132,11 @@ async def on_roles_button(ctx: Context, callback: IncomingCallback, parts: list[
     ):
         ctx.answer(ctx.t("roles.refused"), alert=True)
         return
+    if parts[0] == "h":
+        await start_handover(ctx, grant, place)  # nothing changes until the successor opens the link
+        return
     if parts[0] == "r":
         await revoke(ctx, grant, place)
-    elif parts[0] == "h":
-        await start_handover(ctx, grant, place)
     text, buttons = await holders_page(ctx, community, int(parts[2]))
     ctx.edit_pressed(text, buttons=buttons)
 
@@ -180,7 +181,7 @@ async def on_role_granted(ctx: Context, hook: RoleGranted) -> None:
     assert place is not None
     label, role = await place_label(ctx.session, place=place), ctx.t(f"role.{grant.role}")
     handed = await hand_over(ctx, invite, grant, place) if invite.handover_of_id else None
-    if invite.created_by_id is not None and grant.role != Role.ORG_MEMBER:  # organisations greet their own
+    if invite.created_by_id is not None:
         key = "roles.handed_over_told" if handed else "roles.accepted_told"
         await ctx.tell(
             invite.created_by_id,

@@ -8,6 +8,7 @@ from handlers.core.hooks import SeeingTicket
 from handlers.core.texts import quoted
 from handlers.core.types import IncomingCallback, IncomingMessage, Keyboard
 from handlers.tickets.cards import short, status_line
+from handlers.tickets.rules import REJECT_REASONS
 from handlers.tickets.service import MANAGERS, full_card, name_of
 from handlers.tickets.texts import ORG_ACTIONS
 from models.places import PlaceKind, place_by_id, places_within
@@ -53,6 +54,8 @@ def action_words(ctx: Context, event: TicketEvent) -> str:
     """What a history line says was done; a dispatch says to whom."""
     if event.action == "assign" and event.note:
         return ctx.t("ticket.assigned_to", name=event.note)
+    if event.action == "reject" and event.note in REJECT_REASONS:
+        return ctx.t("ticket.rejected_because", reason=ctx.t(f"reject.{event.note}"))
     words = ctx.t(f"action.{event.action}")
     return f"{words}（{event.note}）" if event.action in NOTED and event.note else words
 
