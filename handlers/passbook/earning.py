@@ -8,9 +8,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from handlers.common.numbers import parse_id
 from handlers.common.reach import belongs_in, home_group, home_groups, knock_at_home
 from handlers.core.context import Context, Work
 from handlers.core.hooks import Attended, AwaitingAnswer, HelpConfirmed, ReportConfirmed, TicketReopened, TicketResolved
+from handlers.core.texts import quoted
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send, in_pairs
 from handlers.passbook.rules import (
     AWARDER_ROLES,
@@ -458,9 +460,13 @@ async def revoke_command(ctx: Context, message: IncomingMessage) -> None:
     if found is None or not reason:
         ctx.reply(ctx.t("passbook.revoke_usage"), quote=ctx.in_group)
         return
-    entry = await entry_by_id(ctx.session, entry_id=int(found.group(1)))
+    entry_id = parse_id(found.group(1))
+    if entry_id is None:
+        ctx.reply(ctx.t("number.unknown", value=quoted(found.group(1))), quote=ctx.in_group)
+        return
+    entry = await entry_by_id(ctx.session, entry_id=entry_id)
     if entry is None or entry.kind != EntryKind.AWARD:
-        ctx.reply(ctx.t("passbook.revoke_unknown", number=found.group(1)), quote=ctx.in_group)
+        ctx.reply(ctx.t("passbook.revoke_unknown", number=entry_id), quote=ctx.in_group)
         return
     places = await home_places(ctx, entry.person_id)
     community = await place_by_id(ctx.session, place_id=entry.community_id) if entry.community_id else None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from handlers.common.numbers import parse_id
 from handlers.core.context import Context
 from handlers.core.hooks import SeeingTicket
+from handlers.core.texts import quoted
 from handlers.core.types import IncomingCallback, IncomingMessage, Keyboard
 from handlers.tickets.cards import short, status_line
 from handlers.tickets.rules import REJECT_REASONS
@@ -108,11 +110,14 @@ async def may_see(ctx: Context, ticket: Ticket) -> bool:
 
 async def ticket_detail(ctx: Context, message: IncomingMessage) -> None:
     """Details and history of one ticket, if the asker may see it."""
-    number = message.args.strip().lstrip("#")
-    if not number.isdigit():
+    if not message.args.strip():
         ctx.reply(ctx.t("ticket.usage"))
         return
-    ticket = await ctx.session.get(Ticket, int(number))
+    number = parse_id(message.args)
+    if number is None:
+        ctx.reply(ctx.t("number.unknown", value=quoted(message.args)))
+        return
+    ticket = await ctx.session.get(Ticket, number)
     if ticket is None or not await may_see(ctx, ticket):
         ctx.reply(ctx.t("ticket.not_found", number=number))
         return
