@@ -1,7 +1,7 @@
 """events last a given time (their end shown with the start); a community's 爱心超市 has an address and opening hours
 
 Revision ID: 0024
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-02 07:00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import models.base
 
 revision: str = "0024"
-down_revision: str | None = "0020"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
