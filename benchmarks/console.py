@@ -137,9 +137,11 @@ async def generate(url: str, tickets: int, entries: int) -> None:
             for table in ("ticket", "ticket_event", "ledger_entry", "place", "person", "role_grant"):
                 await conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                         f"(SELECT max(id) FROM {table}))"))  # fmt: skip
-            await conn.execute(text("ANALYZE"))
         else:
             await conn.execute(text("ANALYZE"))
+    if engine.dialect.name == "postgresql":  # what autovacuum does soon after a bulk load: statistics, visibility
+        async with engine.connect() as conn:
+            await (await conn.execution_options(isolation_level="AUTOCOMMIT")).execute(text("VACUUM ANALYZE"))
     await engine.dispose()
 
 
