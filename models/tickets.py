@@ -187,6 +187,24 @@ async def events_of(session: AsyncSession, *, ticket_id: int) -> list[TicketEven
     return list((await session.exec(query)).all())
 
 
+async def count_events_in_building(
+    session: AsyncSession, *, building_id: int, actions: tuple[str, ...], since: datetime
+) -> int:
+    """How many of these actions the building's shared (not private) tickets saw since `since`."""
+    query = (
+        select(func.count())
+        .select_from(TicketEvent)
+        .join(Ticket, col(Ticket.id) == col(TicketEvent.ticket_id))
+        .where(
+            Ticket.building_id == building_id,
+            col(Ticket.private).is_(False),
+            col(TicketEvent.action).in_(actions),
+            col(TicketEvent.created_at) >= since,
+        )
+    )
+    return int((await session.exec(query)).one())
+
+
 async def recent_open_tickets(
     session: AsyncSession, *, building_id: int, category: str, since: datetime
 ) -> list[Ticket]:

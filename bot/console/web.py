@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from bot.db import SessionFactory
 from handlers.common.sheets import to_csv, to_xlsx
+from handlers.console.audit import role_changes
 from handlers.console.board import board, read_filters, run_action, ticket_page, visible_ticket
 from handlers.console.charts import bar_chart
 from handlers.console.exports import export_tickets
@@ -95,6 +96,7 @@ class ConsoleWeb:
         app.router.add_get("/console/rankings", self.signed(self.rankings_page))
         app.router.add_get("/console/rankings/{ranking:\\d+}", self.signed(self.rankings_page))
         app.router.add_get("/console/rankings/{ranking:\\d+}.xlsx", self.signed(self.ranking_export))
+        app.router.add_get("/console/roles", self.signed(self.roles_page))
         app.router.add_get("/console/sessions", self.signed(self.sessions_page))
         app.router.add_post("/console/sessions/{session}/end", self.signed(self.end_other, form=True))
         app.router.add_post("/console/logout", self.signed(self.logout, form=True))
@@ -233,6 +235,11 @@ class ConsoleWeb:
             return await self.ticket_page(request, signed, problem)
         log.info("console.action", ticket=ticket.id, action=request.match_info["action"], person=signed.desk.person.id)
         return see_other(f"/console/tickets/{ticket.id}?done=1")
+
+    async def roles_page(self, request: web.Request, signed: Signed) -> web.StreamResponse:
+        """The audit list of role grants, revokes and handovers in the viewer's part of the tree."""
+        lines = await role_changes(signed.desk, signed.viewer, page_words(signed.desk.locale))
+        return self.page("roles.html", signed, lines=lines, tz=signed.desk.config.timezone)
 
     # ---- statistics and exports ----------------------------------------------------------------------------------
 

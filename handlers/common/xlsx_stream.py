@@ -71,7 +71,7 @@ class Outgoing:
 
 def cell_xml(place: str, value: Cell) -> str:
     """`place` is the cell's attributes: its reference (A2) and, for the header, its style."""
-    if isinstance(value, int):
+    if isinstance(value, int | float):
         return f"<c {place}><v>{value}</v></c>"
     if not value:
         return f"<c {place}/>"

@@ -2,7 +2,7 @@
 from the history), and one index holds what the board filters and counts on
 
 Revision ID: 0025
-Revises: 0020
+Revises: 0024
 Create Date: 2026-12-02 07:00:00
 """
 
@@ -16,7 +16,7 @@ import models.base
 from alembic import op
 
 revision: str = "0025"
-down_revision: str | None = "0020"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
