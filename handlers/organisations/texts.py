@@ -159,7 +159,7 @@ EN: dict[str, str] = {
     "org.duty_refused": "Only an organisation's members can set their duty.",
     "org.duty_usage": "Please write: /duty on or /duty off (just /duty shows where you stand).",
     "org.duty_header": "Your duty (jobs dispatched to your organisation and urgent ones go first to the members on duty; to every member when nobody is):\n{lines}",
-    "org.duty_line": "· {org}: {state} ({on_duty}/{members} {members:member|members} on duty)",
+    "org.duty_line": "· {org}: {state} (on duty: {on_duty} of {members})",
     "org.duty_on": "🟢 on duty",
     "org.duty_off": "⚪ off duty",
     "org_button.duty_on": "Start duty · {org}",
