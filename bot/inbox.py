@@ -27,6 +27,7 @@ from models.inbox import (
     inbox_update,
     take_inbox_turn,
 )
+from models.pace import forget_paces
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
@@ -34,6 +35,7 @@ Read = Callable[[dict[str, Any]], Incoming | None]
 """The adapter's reading of a stored update: the neutral item, None for what Linli ignores; raises if unreadable."""
 KEEP_DONE = timedelta(days=1)
 FORGET_EVERY = timedelta(hours=1)
+PER_CHAT_TURN = 10  # a chat's updates processed before the others get a turn (a flooded group waits, not everyone)
 
 
 class InboxProcessor:
@@ -98,8 +100,9 @@ class InboxProcessor:
                 self._wake.clear()
 
     async def run_once(self, limit: int = 100) -> int:
-        """Process the due updates, oldest first; a chat whose update is to be retried waits with all its later
-        ones. Returns how many were finished. On PostgreSQL one worker at a time does this (an advisory lock)."""
+        """Process the due updates, the chats taking turns (`due_updates`); a chat whose update is to be retried
+        waits with all its later ones. Returns how many were finished. On PostgreSQL one worker at a time does this
+        (an advisory lock)."""
         if not self._postgres:
             return await self._process_due(limit)
         async with self._sessions() as session, session.begin():
@@ -110,10 +113,11 @@ class InboxProcessor:
     async def _process_due(self, limit: int) -> int:
         now = self._clock()
         async with self._sessions() as session:
-            due = await due_updates(session, now=now, limit=limit)
+            due = await due_updates(session, now=now, limit=limit, per_chat=PER_CHAT_TURN)
         if not due and (self._forgot_at is None or now - self._forgot_at > FORGET_EVERY):
             async with unit_of_work(self._sessions) as session:
                 await forget_done(session, before=now - KEEP_DONE)
+                await forget_paces(session, before=now - KEEP_DONE)
             self._forgot_at = now
         if not due:
             return 0

@@ -18,6 +18,7 @@ import structlog
 from bot.db import SessionFactory
 from models.chats import deactivate_chat
 from models.outbox import (
+    EditWait,
     OutboxAction,
     OutboxMessage,
     OutboxStatus,
@@ -25,6 +26,7 @@ from models.outbox import (
     recover_interrupted,
     sent_message_id,
     superseded,
+    wait_or_repost,
 )
 from models.payloads import EditPayload, Payload, decode
 from models.reach import PrivateChat, refused_privately, set_private_chat
@@ -266,7 +268,7 @@ class OutboxSender:
             return
         message_id = await self._target_message_id(row)
         if row.action == OutboxAction.EDIT and message_id is None:
-            await self._finish(row, status=OutboxStatus.PENDING, error="waiting for the message to edit", delay=2.0)
+            await self._edit_without_message(row)
             return
         if row.action != OutboxAction.ANSWER:
             await self._pacers[row.platform].wait()
@@ -283,6 +285,13 @@ class OutboxSender:
             self.delivered += 1
             opened = row.action == OutboxAction.SEND and not transport.is_group(row.chat_id)
             await self._finish(row, status=OutboxStatus.SENT, message_id=sent_id or message_id, private_opened=opened)
+
+    async def _edit_without_message(self, row: OutboxMessage) -> None:
+        """Wait for the message to edit, or post the card anew behind a send that may never have arrived."""
+        async with self._sessions() as session, session.begin():
+            fate = await wait_or_repost(session, row_id=row.id or 0, now=self._clock())
+        if fate is not EditWait.WAITING:
+            log.warning("outbox.edit_without_message", row=row.id, outcome=fate)
 
     async def _superseded(self, row: OutboxMessage) -> bool:
         if row.action != OutboxAction.EDIT:

@@ -70,15 +70,24 @@ async def add_to_inbox(session: AsyncSession, rows: Sequence[InboxUpdate]) -> li
     return list(fresh.values())
 
 
-async def due_updates(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[InboxUpdate]:
-    """Pending updates in arrival order, leaving out every chat whose oldest pending update waits for a retry."""
+async def due_updates(session: AsyncSession, *, now: datetime, limit: int, per_chat: int) -> Sequence[InboxUpdate]:
+    """Pending updates taken in turns: every chat's oldest first, then every chat's second …, at most `per_chat` of
+    one chat, each chat's in arrival order; a chat whose oldest pending update waits for a retry is left out. One
+    busy chat cannot hold up the others."""
     waiting = select(InboxUpdate.chat_key).where(
         InboxUpdate.status == InboxStatus.PENDING, col(InboxUpdate.next_attempt_at) > now
     )
+    turn = func.row_number().over(partition_by=col(InboxUpdate.chat_key), order_by=col(InboxUpdate.id))
+    ranked = (
+        select(col(InboxUpdate.id).label("id"), turn.label("turn"))
+        .where(InboxUpdate.status == InboxStatus.PENDING, col(InboxUpdate.chat_key).not_in(waiting))
+        .subquery()
+    )
     query = (
         select(InboxUpdate)
-        .where(InboxUpdate.status == InboxStatus.PENDING, col(InboxUpdate.chat_key).not_in(waiting))
-        .order_by(col(InboxUpdate.id))
+        .join(ranked, ranked.c.id == InboxUpdate.id)
+        .where(ranked.c.turn <= per_chat)
+        .order_by(ranked.c.turn, col(InboxUpdate.id))
         .limit(limit)
     )
     return (await session.exec(query)).all()

@@ -40,7 +40,7 @@ MANAGER_ROLES = (Role.BUILDING_HEAD, Role.GRID_WORKER, Role.STAFF, Role.ADMIN)
 
 class Person(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    display_name: str = Field(max_length=120)
+    display_name: str = Field(max_length=200)  # Telegram allows 64 + 64 characters
     locale: str | None = Field(default=None, max_length=8)
     rank_name: str | None = Field(default=None, max_length=20)  # the name the person chose for leaderboards
     rank_hidden: bool = False  # shown anonymously on leaderboards
