@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint, and_, or_
+from sqlalchemy import ColumnElement, UniqueConstraint, and_, exists, or_
 from sqlmodel import JSON, Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import UTCDateTime, utcnow
-from models.people import Person
+from models.people import Person, Role, RoleGrant
 from models.places import Place
 from models.tickets import Ticket, TicketEvent
 
@@ -173,11 +173,23 @@ async def add_member(session: AsyncSession, *, organisation_id: int, person_id: 
     return member
 
 
+def live_membership() -> ColumnElement[bool]:
+    """A membership counts while its person holds the org member role on the organisation's community: revoking
+    the role (撤销 in 身份管理) ends what they may do for the organisation."""
+    return exists().where(
+        col(RoleGrant.person_id) == col(OrgMember.person_id),
+        col(RoleGrant.role) == Role.ORG_MEMBER,
+        col(RoleGrant.place_id) == col(Organisation.community_id),
+        col(RoleGrant.revoked_at).is_(None),
+    )
+
+
 async def members_of(session: AsyncSession, *, organisation_id: int, on_duty: bool = False) -> list[Person]:
     query = (
         select(Person)
         .join(OrgMember, col(OrgMember.person_id) == col(Person.id))
-        .where(OrgMember.organisation_id == organisation_id)
+        .join(Organisation, col(Organisation.id) == col(OrgMember.organisation_id))
+        .where(OrgMember.organisation_id == organisation_id, live_membership())
         .order_by(col(OrgMember.id))
     )
     if on_duty:
@@ -197,7 +209,7 @@ async def duties_of(session: AsyncSession, *, person_id: int) -> list[tuple[Orga
     query = (
         select(Organisation, OrgMember)
         .join(OrgMember, col(OrgMember.organisation_id) == col(Organisation.id))
-        .where(OrgMember.person_id == person_id)
+        .where(OrgMember.person_id == person_id, live_membership())
         .order_by(col(OrgMember.id))
     )
     return [(org, member) for org, member in (await session.exec(query)).all()]
@@ -205,8 +217,29 @@ async def duties_of(session: AsyncSession, *, person_id: int) -> list[tuple[Orga
 
 async def memberships_of(session: AsyncSession, *, person_id: int) -> list[int]:
     """The ids of the organisations the person acts for."""
-    query = select(OrgMember.organisation_id).where(OrgMember.person_id == person_id)
+    query = (
+        select(OrgMember.organisation_id)
+        .join(Organisation, col(Organisation.id) == col(OrgMember.organisation_id))
+        .where(OrgMember.person_id == person_id, live_membership())
+    )
     return list((await session.exec(query)).all())
+
+
+async def move_memberships(session: AsyncSession, *, community_id: int, from_person_id: int, to_person_id: int) -> None:
+    """A handover of the org member role: the successor takes the predecessor's place in the community's
+    organisations (duty included)."""
+    query = (
+        select(OrgMember)
+        .join(Organisation, col(Organisation.id) == col(OrgMember.organisation_id))
+        .where(OrgMember.person_id == from_person_id, Organisation.community_id == community_id)
+    )
+    taken = set(await memberships_of(session, person_id=to_person_id))
+    for member in (await session.exec(query)).all():
+        if member.organisation_id in taken:
+            await session.delete(member)
+        else:
+            member.person_id = to_person_id
+    await session.flush()
 
 
 async def org_invite_by_code(session: AsyncSession, *, code: str) -> OrgInvite | None:

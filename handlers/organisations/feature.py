@@ -10,6 +10,7 @@ from handlers.core.hooks import (
     Listen,
     ReportConfirmed,
     RoleGranted,
+    RoleHandedOver,
     SeeingTicket,
     TicketEscalated,
     UrgentReported,
@@ -26,7 +27,7 @@ from handlers.organisations.ratings import (
     sweep_surveys,
 )
 from handlers.organisations.settings import org_settings
-from handlers.organisations.staff import ORG_ADMINS, on_invite, org_command, org_tickets
+from handlers.organisations.staff import ORG_ADMINS, on_handover, on_invite, org_command, org_tickets
 from handlers.organisations.texts import CATALOGUE
 from handlers.organisations.whistles import may_see_whistled, sweep_whistles, whistle, whistle_lines
 from models.people import Role
@@ -70,6 +71,7 @@ FEATURE = Feature(
     sweeps=(sweep_holds, sweep_whistles, sweep_surveys),
     listens=(
         Listen(RoleGranted, on_invite),
+        Listen(RoleHandedOver, on_handover),
         Listen(ReportConfirmed, suggest),
         Listen(UrgentReported, urgent),
         Listen(CardDrawn, on_card),

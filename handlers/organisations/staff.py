@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from handlers.common.org_import import CATEGORY_WORDS, KIND_WORDS, OrgFileError, subkind_key
 from handlers.core.context import Context
-from handlers.core.hooks import RoleGranted
+from handlers.core.hooks import RoleGranted, RoleHandedOver
 from handlers.core.texts import quoted
 from handlers.core.types import IncomingMessage
 from handlers.organisations.settings import OrgSettings
@@ -18,6 +18,7 @@ from models.organisations import (
     live_tickets_of,
     members_of,
     memberships_of,
+    move_memberships,
     org_invite_by_code,
     organisations_of,
     set_rule,
@@ -212,6 +213,17 @@ async def on_invite(ctx: Context, hook: RoleGranted) -> None:
     assert org is not None
     await add_member(ctx.session, organisation_id=org.id or 0, person_id=ctx.person.id or 0, now=ctx.now)
     ctx.reply(ctx.t("org.joined", name=org.name))
+
+
+async def on_handover(ctx: Context, hook: RoleHandedOver) -> None:
+    """An org member's role handed over: the successor acts for the predecessor's organisations."""
+    if hook.role == Role.ORG_MEMBER:
+        await move_memberships(
+            ctx.session,
+            community_id=hook.place.id or 0,
+            from_person_id=hook.from_person_id,
+            to_person_id=hook.to_person_id,
+        )
 
 
 async def org_tickets(ctx: Context, message: IncomingMessage) -> None:

@@ -7,7 +7,7 @@ from handlers.core.context import Context
 from handlers.core.hooks import RoleGranted, RoleHandedOver
 from handlers.core.texts import quoted
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard
-from handlers.roles_admin.rules import GRANTABLE, OFFICE_ROLES, PAGE, RolesConfig, parse_grant
+from handlers.roles_admin.rules import LISTED, OFFICE_ROLES, PAGE, RolesConfig, parse_grant
 from models.people import ROLE_PLACE_KIND, Invite, Role, RoleGrant, has_role_over, person_by_id
 from models.places import Place, PlaceKind, place_by_id, place_label, places_within
 from models.role_audit import RoleChange, grant_by_id, grants_within, issue_invite, record_change, revoke_grant
@@ -88,7 +88,7 @@ async def roles_command(ctx: Context, message: IncomingMessage) -> None:
 
 
 async def holders_page(ctx: Context, community: Place, page: int) -> tuple[str, Keyboard]:
-    grants = await grants_within(ctx.session, scope=community, roles=list(GRANTABLE))
+    grants = await grants_within(ctx.session, scope=community, roles=list(LISTED))
     shown = grants[page * PAGE : (page + 1) * PAGE]
     if not shown:
         return ctx.t("roles.none", community=community.name), ()

@@ -10,7 +10,9 @@ from models.people import Role
 
 OFFICE_ROLES = (Role.STAFF, Role.ADMIN)
 GRANTABLE: tuple[Role, ...] = (Role.BUILDING_HEAD, Role.GRID_WORKER, Role.VOLUNTEER)
-"""The roles staff give and take from chat (staff themselves are still invited from the command line)."""
+"""The roles staff give from chat (staff themselves are still invited from the command line)."""
+LISTED: tuple[Role, ...] = (*GRANTABLE, Role.ORG_MEMBER)
+"""The roles 身份管理 lists with 撤销 and 移交 (organisation members are invited by `/org invite`)."""
 ROLE_WORDS: dict[str, Role] = {
     "楼栋长": Role.BUILDING_HEAD,
     "楼长": Role.BUILDING_HEAD,

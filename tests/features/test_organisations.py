@@ -344,3 +344,33 @@ async def test_jobs_and_urgent_reports_go_to_the_members_on_duty_and_to_all_memb
         await other.expect_message("阳光物业 新派单：工单 #3")
         told = await bot.private(w.grid_worker).expect_message_with("⚠️「阳光物业」现在没有人值班，工单 #3")
         assert "请致电 0351-6000001" in (told.text or "")
+
+
+async def test_a_revoked_member_no_longer_acts_for_the_organisation_and_a_successor_takes_over(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        w = await org_world(bot)
+        job = await dispatched(bot, w, "3单元楼道水管漏水了", "阳光物业", w.keeper)
+        office = bot.private(w.staff)
+        await w.staff.says(office, "身份管理")
+        roster = await office.expect_message("阳光社区的身份")
+        assert "1. 孙师傅 — 单位成员 · 阳光社区" in (roster.text or "")
+        await w.staff.presses(office, roster, "周物业")
+        await w.staff.expect_answer("已撤销单位成员身份")
+        await bot.private(w.keeper).expect_message_with("身份已由 张社工 撤销")
+        await w.keeper.presses(bot.private(w.keeper), job, "接单")
+        await w.keeper.expect_answer("只有被派单单位的成员")
+        await w.keeper.says(bot.private(w.keeper), "单位工单")
+        await bot.private(w.keeper).expect_message("只有单位成员")
+
+        await w.staff.presses(office, await office.expect_edit("阳光社区的身份"), "移交 1")
+        link = await office.expect_message("交接「单位成员 · 阳光社区」（现任：孙师傅）的链接")
+        successor = bot.person("郑师傅")
+        chat = bot.private(successor)
+        await successor.says(chat, f"/start {link.text.rsplit('start=', 1)[1].split()[0]}")  # type: ignore[union-attr]
+        await chat.expect_message("您已成为「阳光社区」的单位成员")
+        await successor.says(chat, "值班")
+        await chat.expect_message("· 迅达电梯维保：🟢 值班中（本单位值班 1/1 人）")
+        await w.lift.says(bot.private(w.lift), "单位工单")
+        await bot.private(w.lift).expect_message_with("只有单位成员")
