@@ -14,6 +14,7 @@ import structlog
 
 from bot.db import SessionFactory, unit_of_work
 from bot.dispatcher import Dispatcher
+from bot.locks import ChatTurns
 from bot.logs import failure
 from handlers.core.types import Incoming
 from models.inbox import (
@@ -23,7 +24,6 @@ from models.inbox import (
     due_updates,
     forget_done,
     inbox_update,
-    take_inbox_turn,
 )
 
 log = structlog.get_logger(__name__)
@@ -47,11 +47,11 @@ class InboxProcessor:
         max_attempts: int = 3,
         retry_seconds: float = 1.0,
         poll_seconds: float = 1.0,
-        postgres: bool = False,
+        turns: ChatTurns | None = None,
     ) -> None:
         self._sessions, self._dispatcher, self._read, self._clock = sessions, dispatcher, read, clock
         self._max_attempts, self._retry_seconds, self._poll_seconds = max_attempts, retry_seconds, poll_seconds
-        self._postgres = postgres
+        self._turns = turns
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -67,6 +67,10 @@ class InboxProcessor:
         self._wake.set()
         return len(added)
 
+    @property
+    def alive(self) -> bool:
+        return self._task is not None and not self._task.done()
+
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="inbox")
 
@@ -77,6 +81,8 @@ class InboxProcessor:
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._turns is not None:
+            await self._turns.close()
 
     async def _run(self) -> None:
         failures = 0
@@ -96,22 +102,44 @@ class InboxProcessor:
 
     async def run_once(self, limit: int = 100) -> int:
         """Process the due updates, oldest first; a chat whose update is to be retried waits with all its later
-        ones. Returns how many were finished. On PostgreSQL one worker at a time does this (an advisory lock)."""
-        if not self._postgres:
+        ones. Returns how many were finished. On PostgreSQL, where several workers may share the inbox, a worker
+        takes its turn at one chat at a time (`ChatTurns`) and skips the chats other workers are at."""
+        if self._turns is None:
             return await self._process_due(limit)
-        async with self._sessions() as session, session.begin():
-            if not await take_inbox_turn(session):
-                return 0
-            return await self._process_due(limit)
+        now = self._clock()
+        async with self._sessions() as session:
+            due = await due_updates(session, now=now, limit=limit)
+        if not due:
+            await self._forget_done(now)
+        finished = 0
+        for chat_key in dict.fromkeys(row.chat_key for row in due):
+            if self._stopping:
+                break
+            if await self._turns.take(chat_key):
+                try:
+                    finished += await self._process_chat(chat_key, limit)
+                finally:
+                    await self._turns.release(chat_key)
+        return finished
+
+    async def _process_chat(self, chat_key: str, limit: int) -> int:
+        """In this worker's turn at the chat: its due updates as they are now (another worker may just have done
+        some), in order, until one waits for another attempt."""
+        async with self._sessions() as session:
+            due = await due_updates(session, now=self._clock(), limit=limit, chat_key=chat_key)
+        finished = 0
+        for row in due:
+            if self._stopping or not await self._process(row):
+                break
+            finished += 1
+        return finished
 
     async def _process_due(self, limit: int) -> int:
         now = self._clock()
         async with self._sessions() as session:
             due = await due_updates(session, now=now, limit=limit)
-        if not due and (self._forgot_at is None or now - self._forgot_at > FORGET_EVERY):
-            async with unit_of_work(self._sessions) as session:
-                await forget_done(session, before=now - KEEP_DONE)
-            self._forgot_at = now
+        if not due:
+            await self._forget_done(now)
         waiting: set[str] = set()
         finished = 0
         for row in due:
@@ -124,6 +152,13 @@ class InboxProcessor:
             else:
                 waiting.add(row.chat_key)
         return finished
+
+    async def _forget_done(self, now: datetime) -> None:
+        """When idle, about once an hour: drop the updates done more than a day ago."""
+        if self._forgot_at is None or now - self._forgot_at > FORGET_EVERY:
+            async with unit_of_work(self._sessions) as session:
+                await forget_done(session, before=now - KEEP_DONE)
+            self._forgot_at = now
 
     async def _process(self, row: InboxUpdate) -> bool:
         """True when the update is finished (done or set aside), False when it waits for another attempt."""

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Index, Text, UniqueConstraint, delete, func, text
+from sqlalchemy import Index, Text, UniqueConstraint, delete, func
 from sqlmodel import Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -67,18 +67,20 @@ async def add_to_inbox(session: AsyncSession, rows: Sequence[InboxUpdate]) -> li
     return list(fresh.values())
 
 
-async def due_updates(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[InboxUpdate]:
-    """Pending updates in arrival order, leaving out every chat whose oldest pending update waits for a retry."""
+async def due_updates(
+    session: AsyncSession, *, now: datetime, limit: int, chat_key: str | None = None
+) -> Sequence[InboxUpdate]:
+    """Pending updates (of one chat, if given) in arrival order, leaving out every chat whose oldest pending update
+    waits for a retry."""
     waiting = select(InboxUpdate.chat_key).where(
         InboxUpdate.status == InboxStatus.PENDING, col(InboxUpdate.next_attempt_at) > now
     )
-    query = (
-        select(InboxUpdate)
-        .where(InboxUpdate.status == InboxStatus.PENDING, col(InboxUpdate.chat_key).not_in(waiting))
-        .order_by(col(InboxUpdate.id))
-        .limit(limit)
+    query = select(InboxUpdate).where(
+        InboxUpdate.status == InboxStatus.PENDING, col(InboxUpdate.chat_key).not_in(waiting)
     )
-    return (await session.exec(query)).all()
+    if chat_key is not None:
+        query = query.where(InboxUpdate.chat_key == chat_key)
+    return (await session.exec(query.order_by(col(InboxUpdate.id)).limit(limit))).all()
 
 
 async def inbox_update(session: AsyncSession, *, update_id: int) -> InboxUpdate | None:
@@ -105,15 +107,6 @@ async def forget_done(session: AsyncSession, *, before: datetime) -> None:
     await session.exec(
         delete(InboxUpdate).where(col(InboxUpdate.status) == InboxStatus.DONE, col(InboxUpdate.finished_at) < before)
     )
-
-
-INBOX_LOCK = 4_201_013  # PostgreSQL advisory lock: one worker processes the inbox, so each chat keeps its order
-
-
-async def take_inbox_turn(session: AsyncSession) -> bool:
-    """On PostgreSQL, hold the inbox lock for this transaction (False if another worker holds it)."""
-    locked = await session.exec(text(f"SELECT pg_try_advisory_xact_lock({INBOX_LOCK})"))  # type: ignore[call-overload]
-    return bool(locked.scalar())
 
 
 async def may_reply_error(session: AsyncSession, *, platform: str, chat_id: str, now: datetime) -> bool:
