@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory, unit_of_work
-from bot.dispatcher import Dispatcher
+from bot.dispatcher import AlreadyProcessed, Dispatcher
 from bot.locks import ChatTurns
 from bot.logs import failure
 from handlers.core.types import Incoming
@@ -22,9 +23,11 @@ from models.inbox import (
     InboxUpdate,
     add_to_inbox,
     due_updates,
+    finish_updates,
     forget_done,
     inbox_update,
 )
+from models.pace import forget_paces
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
@@ -32,10 +35,13 @@ Read = Callable[[dict[str, Any]], Incoming | None]
 """The adapter's reading of a stored update: the neutral item, None for what Linli ignores; raises if unreadable."""
 KEEP_DONE = timedelta(days=1)
 FORGET_EVERY = timedelta(hours=1)
+PER_CHAT_TURN = 10  # a chat's updates processed before the others get a turn (a flooded group waits, not everyone)
+CHATS_AT_ONCE = 25  # with several workers (PostgreSQL): the chats one worker takes at a time, leaving others theirs
 
 
 class InboxProcessor:
-    """Stores arriving updates (one transaction per batch) and processes them one by one from the database."""
+    """Stores arriving updates (one transaction per batch) and processes them from the database, a batch per
+    transaction (each chat in its order), one by one when something in the batch fails."""
 
     def __init__(
         self,
@@ -101,48 +107,101 @@ class InboxProcessor:
                 self._wake.clear()
 
     async def run_once(self, limit: int = 100) -> int:
-        """Process the due updates, oldest first; a chat whose update is to be retried waits with all its later
-        ones. Returns how many were finished. On PostgreSQL, where several workers may share the inbox, a worker
-        takes its turn at one chat at a time (`ChatTurns`) and skips the chats other workers are at."""
+        """Process the due updates, the chats taking turns (`due_updates`); a chat whose update is to be retried
+        waits with all its later ones. Returns how many were finished. On PostgreSQL, where several workers may
+        share the inbox, a worker processes only chats it holds the turn at (`ChatTurns`)."""
+        now = self._clock()
+        async with self._sessions() as session:
+            due = await due_updates(session, now=now, limit=limit, per_chat=PER_CHAT_TURN)
+        if not due:
+            await self._forget_done(now)
+            return 0
         if self._turns is None:
-            return await self._process_due(limit)
-        now = self._clock()
-        async with self._sessions() as session:
-            due = await due_updates(session, now=now, limit=limit)
-        if not due:
-            await self._forget_done(now)
-        finished = 0
-        for chat_key in dict.fromkeys(row.chat_key for row in due):
-            if self._stopping:
-                break
-            if await self._turns.take(chat_key):
-                try:
-                    finished += await self._process_chat(chat_key, limit)
-                finally:
-                    await self._turns.release(chat_key)
+            return await self._process_rows(due)
+        return await self._process_in_turns(self._turns, due, limit)
+
+    async def _process_in_turns(self, turns: ChatTurns, due: Sequence[InboxUpdate], limit: int) -> int:
+        """Take the turn at up to CHATS_AT_ONCE of these chats that no other worker is at, process their due
+        updates as they are now (another worker may have just done some), then let the chats go."""
+        held: list[str] = []
+        try:
+            for chat_key in dict.fromkeys(row.chat_key for row in due):
+                if len(held) == CHATS_AT_ONCE:
+                    break
+                if await turns.take(chat_key):
+                    held.append(chat_key)
+            if not held:
+                return 0
+            async with self._sessions() as session:
+                mine = await due_updates(
+                    session, now=self._clock(), limit=limit, per_chat=PER_CHAT_TURN, chat_keys=held
+                )
+            return await self._process_rows(mine) if mine else 0
+        finally:
+            if held:
+                await turns.release_all()
+
+    async def _process_rows(self, due: Sequence[InboxUpdate]) -> int:
+        together = await self._process_together(due)
+        return together if together is not None else await self._process_one_by_one(due)
+
+    async def _forget_done(self, now: datetime) -> None:
+        """When idle, about once an hour: drop the updates done (and the command paces kept) more than a day ago."""
+        if self._forgot_at is None or now - self._forgot_at > FORGET_EVERY:
+            async with unit_of_work(self._sessions) as session:
+                await forget_done(session, before=now - KEEP_DONE)
+                await forget_paces(session, before=now - KEEP_DONE)
+            self._forgot_at = now
+
+    async def _process_together(self, rows: Sequence[InboxUpdate]) -> int | None:
+        """Process these updates in one transaction, each marked done in it (one commit for the batch); None, with
+        nothing of it kept, if any of them failed: then they go one by one, each in its own transaction."""
+        try:
+            async with unit_of_work(self._sessions) as session:
+                finished, unreadable = await self._process_in(session, rows)
+        except Exception as error:
+            log.info("inbox.batch_failed", updates=len(rows), **failure(error))
+            return None
+        for row, reason in unreadable:
+            log.warning("inbox.unparseable", update=row.delivery_key, reason=reason)
+        self._dispatcher.outbox_written()
         return finished
 
-    async def _process_chat(self, chat_key: str, limit: int) -> int:
-        """In this worker's turn at the chat: its due updates as they are now (another worker may just have done
-        some), in order, until one waits for another attempt."""
-        async with self._sessions() as session:
-            due = await due_updates(session, now=self._clock(), limit=limit, chat_key=chat_key)
-        finished = 0
-        for row in due:
-            if self._stopping or not await self._process(row):
-                break
-            finished += 1
-        return finished
+    async def _process_in(
+        self, session: AsyncSession, rows: Sequence[InboxUpdate]
+    ) -> tuple[int, list[tuple[InboxUpdate, str]]]:
+        """The batch's work in the caller's transaction: returns how many were finished and the unreadable ones."""
+        readings = [(row, *self._reading(row)) for row in rows]
+        done: list[int] = []
+        unreadable: list[tuple[InboxUpdate, str]] = []
+        items = [incoming for _, incoming, _ in readings if incoming is not None]
+        async with self._dispatcher.batch(session, items) as batch:
+            for row, incoming, problem in readings:
+                if self._stopping:
+                    break
+                assert row.id is not None
+                if problem is not None:
+                    unreadable.append((row, problem))
+                    await self._finish_in(session, [row.id], InboxStatus.SET_ASIDE, problem)
+                    continue
+                if incoming is not None:
+                    await batch.process(incoming)
+                done.append(row.id)
+        await self._finish_in(session, done, InboxStatus.DONE)
+        return len(done) + len(unreadable), unreadable
 
-    async def _process_due(self, limit: int) -> int:
-        now = self._clock()
-        async with self._sessions() as session:
-            due = await due_updates(session, now=now, limit=limit)
-        if not due:
-            await self._forget_done(now)
+    def _reading(self, row: InboxUpdate) -> tuple[Incoming | None, str | None]:
+        """The neutral item of a stored update (None for what Linli ignores), or the reason it cannot be read."""
+        try:
+            return self._read(json.loads(row.raw)), None
+        except Exception as error:
+            return None, f"unreadable: {failure(error)['error']}"
+
+    async def _process_one_by_one(self, rows: Sequence[InboxUpdate]) -> int:
+        """Each update in its own transaction; a chat whose update is to be retried waits with all its later ones."""
         waiting: set[str] = set()
         finished = 0
-        for row in due:
+        for row in rows:
             if self._stopping:
                 break
             if row.chat_key in waiting:
@@ -153,30 +212,28 @@ class InboxProcessor:
                 waiting.add(row.chat_key)
         return finished
 
-    async def _forget_done(self, now: datetime) -> None:
-        """When idle, about once an hour: drop the updates done more than a day ago."""
-        if self._forgot_at is None or now - self._forgot_at > FORGET_EVERY:
-            async with unit_of_work(self._sessions) as session:
-                await forget_done(session, before=now - KEEP_DONE)
-            self._forgot_at = now
-
     async def _process(self, row: InboxUpdate) -> bool:
         """True when the update is finished (done or set aside), False when it waits for another attempt."""
         assert row.id is not None
-        try:
-            incoming = self._read(json.loads(row.raw))
-        except Exception as error:
-            await self._finish(row.id, InboxStatus.SET_ASIDE, f"unreadable: {failure(error)['error']}")
-            log.warning("inbox.unparseable", update=row.delivery_key, **failure(error))
+        incoming, problem = self._reading(row)
+        if problem is not None:
+            await self._finish(row.id, InboxStatus.SET_ASIDE, problem)
+            log.warning("inbox.unparseable", update=row.delivery_key, reason=problem)
             return True
         if incoming is None:
             await self._finish(row.id, InboxStatus.DONE)
             return True
         try:
-            await self._dispatcher.process(incoming)
+            async with unit_of_work(self._sessions) as session:
+                await self._dispatcher.process_in(session, incoming)
+                await self._finish_in(session, [row.id], InboxStatus.DONE)
+        except AlreadyProcessed:
+            log.info("update.duplicate", platform=incoming.chat.platform, update=incoming.update_key)
+            await self._finish(row.id, InboxStatus.DONE)
+            return True
         except Exception as error:
             return await self._failed(row, incoming, error)
-        await self._finish(row.id, InboxStatus.DONE)
+        self._dispatcher.outbox_written()
         return True
 
     async def _failed(self, row: InboxUpdate, incoming: Incoming, error: Exception) -> bool:
@@ -197,12 +254,20 @@ class InboxProcessor:
         log.error("inbox.set_aside", update=row.delivery_key, attempts=attempts, **facts)
         return True
 
-    async def _finish(self, row_id: int, status: InboxStatus, reason: str | None = None, attempts: int = 0) -> None:
+    async def _finish(
+        self, row_id: int, status: InboxStatus, reason: str | None = None, attempts: int | None = None
+    ) -> None:
         async with unit_of_work(self._sessions) as session:
-            stored = await inbox_update(session, update_id=row_id)
-            if stored is None:
-                return
-            stored.status, stored.finished_at = status, self._clock()
-            stored.attempts = max(stored.attempts, attempts)
-            if reason is not None:
-                stored.reason = reason[:200]
+            await self._finish_in(session, [row_id], status, reason, attempts)
+
+    async def _finish_in(
+        self,
+        session: AsyncSession,
+        row_ids: Sequence[int],
+        status: InboxStatus,
+        reason: str | None = None,
+        attempts: int | None = None,
+    ) -> None:
+        await finish_updates(
+            session, update_ids=row_ids, status=status, now=self._clock(), reason=reason, attempts=attempts
+        )

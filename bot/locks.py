@@ -8,7 +8,7 @@ import asyncio
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from models.locks import LockKind, key_of, still_connected, try_lock, unlock
+from models.locks import LockKind, key_of, still_connected, try_lock, unlock, unlock_all
 
 log = structlog.get_logger(__name__)
 
@@ -31,6 +31,11 @@ class LockHolder:
         async with self._use:
             if self._connection is not None:
                 await unlock(self._connection, kind, key)
+
+    async def release_all(self) -> None:
+        async with self._use:
+            if self._connection is not None:
+                await unlock_all(self._connection)
 
     async def still_held(self) -> bool:
         """Whether the connection, and so every lock taken on it, is still there (if not, it is let go)."""
@@ -95,8 +100,9 @@ class ChatTurns:
     async def take(self, chat_key: str) -> bool:
         return await self._holder.take(LockKind.CHAT_TURN, key_of(chat_key))
 
-    async def release(self, chat_key: str) -> None:
-        await self._holder.release(LockKind.CHAT_TURN, key_of(chat_key))
+    async def release_all(self) -> None:
+        """Let go of every chat this worker holds (its connection holds no other locks)."""
+        await self._holder.release_all()
 
     async def close(self) -> None:
         await self._holder.close()

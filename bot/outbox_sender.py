@@ -19,6 +19,7 @@ from bot.locks import LockHolder
 from models.chats import deactivate_chat
 from models.locks import LockKind
 from models.outbox import (
+    EditWait,
     OutboxAction,
     OutboxMessage,
     OutboxStatus,
@@ -27,6 +28,7 @@ from models.outbox import (
     recover_interrupted,
     sent_message_id,
     superseded,
+    wait_or_repost,
 )
 from models.payloads import EditPayload, Payload, decode
 from models.reach import PrivateChat, refused_privately, set_private_chat
@@ -225,7 +227,7 @@ class OutboxSender:
             return
         message_id = await self._target_message_id(row)
         if row.action == OutboxAction.EDIT and message_id is None:
-            await self._finish(row, status=OutboxStatus.PENDING, error="waiting for the message to edit", delay=2.0)
+            await self._edit_without_message(row)
             return
         if row.action != OutboxAction.ANSWER:
             booking = await self._book(row, transport)
@@ -257,6 +259,13 @@ class OutboxSender:
                 chat_id=row.chat_id if group else None,
                 chat=self._group_limits[row.platform] if group else None,
             )
+
+    async def _edit_without_message(self, row: OutboxMessage) -> None:
+        """Wait for the message to edit, or post the card anew behind a send that may never have arrived."""
+        async with self._sessions() as session, session.begin():
+            fate = await wait_or_repost(session, row_id=row.id or 0, now=self._clock())
+        if fate is not EditWait.WAITING:
+            log.warning("outbox.edit_without_message", row=row.id, outcome=fate)
 
     async def _superseded(self, row: OutboxMessage) -> bool:
         if row.action != OutboxAction.EDIT:

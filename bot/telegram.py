@@ -79,11 +79,13 @@ def to_chat_ref(message_chat: Any) -> ChatRef | None:
 
 
 def split_command(message: Message, bot_username: str) -> tuple[str, str] | bool | None:
-    """('help', 'args') for '/help@ourbot args'; False for a command addressed to another bot; None if none."""
+    """('help', 'args') for '/help@ourbot args' (the args may start on the next line, as a pasted CSV does); False
+    for a command addressed to another bot; None if none."""
     text = message.text or message.caption or ""
     if not text.startswith("/"):
         return None
-    head, _, args = text.partition(" ")
+    head, *rest = text.split(maxsplit=1)
+    args = rest[0] if rest else ""
     name, _, target = head[1:].partition("@")
     if target and target.lower() != bot_username.lower():
         return False

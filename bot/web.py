@@ -15,7 +15,7 @@ from sqlalchemy import text
 from bot.db import SessionFactory
 from bot.logs import RefusalCounter, failure
 from models.inbox import count_inbox
-from models.outbox import count_by_status
+from models.outbox import count_by_status, oldest_waiting_age
 
 log = structlog.get_logger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -42,11 +42,12 @@ class Health:
     leading: Callable[[], bool] | None = None
 
     async def report(self) -> tuple[bool, dict[str, Any]]:
-        database_ok, outbox, inbox = True, {}, {}
+        database_ok, outbox, inbox, oldest = True, {}, {}, None
         try:
             async with self.sessions() as session:
                 await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
                 outbox = await count_by_status(session)
+                oldest = await oldest_waiting_age(session)
                 inbox = await count_inbox(session)
         except Exception as exc:  # the point of a health check is to report, not to raise
             database_ok = False
@@ -62,6 +63,7 @@ class Health:
             "alive": alive,
             "last_update_age_seconds": age,
             "outbox": outbox,
+            "oldest_pending_age_seconds": oldest,
             "inbox": inbox,
             "can_read_all_group_messages": self.reads_all_group_messages,
         }

@@ -42,6 +42,7 @@ __all__ = [
     "WeComCryptoError",
     "extract_encrypt_from_json",
     "extract_encrypt_from_xml",
+    "parse_xml_without_dtd",
 ]
 
 ENCODING_AES_KEY_LENGTH: Final = 43
@@ -300,17 +301,24 @@ def extract_encrypt_from_xml(body: bytes | bytearray) -> str:
         text = bytes(body).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise _error(ErrorCode.PARSE, "XML body is not UTF-8") from None
-    lowered = text.lower()
-    if any(marker in lowered for marker in _DTD_MARKERS):
-        raise _error(ErrorCode.PARSE, "XML body must not contain DOCTYPE or ENTITY declarations")
-    try:
-        root = ET.fromstring(text)
-    except ET.ParseError:
-        raise _error(ErrorCode.PARSE, "XML body is not well-formed") from None
+    root = parse_xml_without_dtd(text)
     node = root.find("Encrypt")
     if node is None or not node.text:
         raise _error(ErrorCode.PARSE, "XML body has no Encrypt element")
     return node.text
+
+
+def parse_xml_without_dtd(text: str) -> ET.Element:
+    """The root of an XML document that declares no DOCTYPE or ENTITY (so no entity is expanded, internal or
+    external): the envelope of a callback and the decrypted message inside it alike. Raises
+    ``WeComCryptoError(-40002)`` for a declaration or for XML that is not well-formed."""
+    lowered = text.lower()
+    if any(marker in lowered for marker in _DTD_MARKERS):
+        raise _error(ErrorCode.PARSE, "XML must not contain DOCTYPE or ENTITY declarations")
+    try:
+        return ET.fromstring(text)
+    except ET.ParseError:
+        raise _error(ErrorCode.PARSE, "XML is not well-formed") from None
 
 
 def extract_encrypt_from_json(body: bytes | bytearray) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint
@@ -33,6 +34,18 @@ async def chat_for(session: AsyncSession, *, platform: str, platform_chat_id: st
     return (await session.exec(query)).first()
 
 
+async def chats_with_places(
+    session: AsyncSession, *, platform: str, platform_chat_ids: Iterable[str]
+) -> dict[str, tuple[Chat, Place | None]]:
+    """The known chats among these (by platform chat id), each with the place it is bound to: one query."""
+    query = (
+        select(Chat, Place)
+        .join(Place, col(Place.id) == col(Chat.place_id), isouter=True)
+        .where(Chat.platform == platform, col(Chat.platform_chat_id).in_(set(platform_chat_ids)))
+    )
+    return {chat.platform_chat_id: (chat, place) for chat, place in (await session.exec(query)).all()}
+
+
 async def ensure_chat(session: AsyncSession, *, platform: str, platform_chat_id: str, kind: str, title: str) -> Chat:
     """The chat row, created on first sight; a returning group becomes active again."""
     chat = await chat_for(session, platform=platform, platform_chat_id=platform_chat_id)
@@ -40,7 +53,12 @@ async def ensure_chat(session: AsyncSession, *, platform: str, platform_chat_id:
         chat = Chat(platform=platform, platform_chat_id=platform_chat_id, kind=kind, title=title)
         session.add(chat)
         await session.flush()
-    elif title and chat.title != title:
+    return known_chat(chat, title=title)
+
+
+def known_chat(chat: Chat, *, title: str) -> Chat:
+    """A known chat with the title the platform shows now."""
+    if title and chat.title != title:
         chat.title = title
     return chat
 

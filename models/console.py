@@ -7,12 +7,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from itertools import pairwise
+from typing import Any, NamedTuple
 
-from sqlalchemy import UniqueConstraint, case, func, or_
+from sqlalchemy import DateTime, UniqueConstraint, and_, func, or_, type_coerce
 from sqlalchemy import select as select_columns
+from sqlalchemy.orm import aliased
 from sqlmodel import JSON, Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,6 +24,8 @@ from models.passbook import EntryKind, LedgerEntry
 from models.people import Person, RoleGrant
 from models.places import Place
 from models.tickets import OPEN_STATUSES, Ticket, TicketEvent
+
+HOUR = 3600.0
 
 
 def digest(token: str) -> str:
@@ -155,14 +159,30 @@ class TicketQuery:
     created_from: datetime | None = None
     created_before: datetime | None = None
     search: str = ""
+    """Text the ticket contains, or its number (`#12` or `12`)."""
+
+    @property
+    def number(self) -> int | None:
+        text = self.search.strip().lstrip("#")
+        return int(text) if text.isdigit() else None
+
+    @property
+    def text(self) -> str:
+        """The words searched for (not a number), or ""; finding them reads every ticket's text in scope."""
+        return "" if self.number is not None else self.search.strip().lstrip("#")[:100]
 
 
-def ticket_conditions(query: TicketQuery) -> list[object]:
+def buildings_in(scopes: tuple[str, ...], within: str | None = None) -> Any:
+    """The ids of the buildings inside the scopes (and inside `within`, when given), as a subquery: tickets are
+    filtered by their building's id, so an index on the ticket answers without joining the place tree."""
+    found = select(Place.id).where(or_(*(col(Place.path).startswith(path) for path in scopes)))
+    return found.where(col(Place.path).startswith(within)) if within else found
+
+
+def ticket_conditions(query: TicketQuery) -> list[Any]:
     if not query.scopes:
         return [col(Ticket.id) < 0]
-    found: list[object] = [or_(*(col(Place.path).startswith(path) for path in query.scopes))]
-    if query.within:
-        found.append(col(Place.path).startswith(query.within))
+    found: list[Any] = [col(Ticket.building_id).in_(buildings_in(query.scopes, query.within))]
     if query.category:
         found.append(Ticket.category == query.category)
     if query.statuses:
@@ -175,65 +195,110 @@ def ticket_conditions(query: TicketQuery) -> list[object]:
         found.append(col(Ticket.created_at) >= query.created_from)
     if query.created_before is not None:
         found.append(col(Ticket.created_at) < query.created_before)
-    text = query.search.strip().lstrip("#")
-    if text.isdigit():
-        found.append(Ticket.id == int(text))
-    elif text:
-        found.append(col(Ticket.text).contains(text[:100]))
+    if query.number is not None:
+        found.append(Ticket.id == query.number)
+    elif query.text:
+        found.append(col(Ticket.text).contains(query.text))
     return found
 
 
-async def find_tickets(
-    session: AsyncSession, *, query: TicketQuery, limit: int, offset: int
-) -> list[tuple[Ticket, Place]]:
-    """Tickets matching the query with their building, newest first."""
+async def plain_rows(session: AsyncSession, statement: Any) -> list[Any]:
+    """The rows of a select run on the session's connection, past the ORM's loading (which costs more than the query
+    itself over the thousands of rows of a month's statistics or an export)."""
+    connection = await session.connection()
+    return list((await connection.execute(statement)).all())
+
+
+async def ticket_numbers(session: AsyncSession, *, query: TicketQuery, limit: int, offset: int = 0) -> list[int]:
+    """The numbers of the tickets matching the query, newest first (read from an index where the filters allow)."""
     statement = (
-        select(Ticket, Place)
-        .join(Place, col(Place.id) == col(Ticket.building_id))
-        .where(*ticket_conditions(query))  # type: ignore[arg-type]
-        .order_by(col(Ticket.id).desc())
-        .offset(offset)
-        .limit(limit)
+        select(Ticket.id).where(*ticket_conditions(query)).order_by(col(Ticket.id).desc()).offset(offset).limit(limit)
     )
-    return [(t, p) for t, p in (await session.exec(statement)).all()]
+    return [n for (n,) in await plain_rows(session, statement)]
+
+
+async def tickets_numbered(session: AsyncSession, *, numbers: list[int]) -> list[tuple[Ticket, Place]]:
+    """These tickets with their building, in the order of `numbers`."""
+    if not numbers:
+        return []
+    statement = (
+        select(Ticket, Place).join(Place, col(Place.id) == col(Ticket.building_id)).where(col(Ticket.id).in_(numbers))
+    )
+    found = {t.id: (t, p) for t, p in (await session.exec(statement)).all()}
+    return [found[n] for n in numbers if n in found]
 
 
 async def count_tickets(session: AsyncSession, *, query: TicketQuery) -> int:
-    statement = (
-        select(func.count())
-        .select_from(Ticket)
-        .join(Place, col(Place.id) == col(Ticket.building_id))
-        .where(*ticket_conditions(query))  # type: ignore[arg-type]
-    )
+    statement = select(func.count()).select_from(Ticket).where(*ticket_conditions(query))
     return int((await session.exec(statement)).one())
 
 
-async def events_of_tickets(session: AsyncSession, *, ticket_ids: list[int]) -> list[TicketEvent]:
-    """The history of several tickets, in order (for exports)."""
-    if not ticket_ids:
-        return []
-    statement = select(TicketEvent).where(col(TicketEvent.ticket_id).in_(ticket_ids)).order_by(col(TicketEvent.id))
-    return list((await session.exec(statement)).all())
+async def export_lines(session: AsyncSession, *, numbers: list[int]) -> list[Any]:
+    """What an export shows of these tickets, in the order of `numbers`: plain rows (not objects the session tracks:
+    an export reads tens of thousands) with the names of their building (`building`), reporter (`reporter`) and
+    assignee (`assignee`)."""
+    reporter, assignee = aliased(Person), aliased(Person)
+    statement = (
+        select_columns(
+            col(Ticket.id),
+            col(Ticket.category),
+            col(Place.name).label("building"),
+            col(Ticket.unit),
+            col(Ticket.text),
+            col(Ticket.status),
+            col(Ticket.urgent),
+            col(Ticket.tier),
+            col(reporter.display_name).label("reporter"),
+            col(assignee.display_name).label("assignee"),
+            col(Ticket.created_at),
+            col(Ticket.due_at),
+            col(Ticket.resolved_at),
+            col(Ticket.closed_at),
+            col(Ticket.rating),
+        )
+        .join(Place, col(Place.id) == col(Ticket.building_id))
+        .join(reporter, col(reporter.id) == col(Ticket.reporter_id))
+        .outerjoin(assignee, col(assignee.id) == col(Ticket.assignee_id))
+        .where(col(Ticket.id).in_(numbers))
+    )
+    found = {row.id: row for row in await plain_rows(session, statement)}
+    return [found[n] for n in numbers if n in found]
+
+
+async def export_events(session: AsyncSession, *, ticket_ids: list[int]) -> list[Any]:
+    """The history of these tickets as plain rows, in order, with each actor's name (`actor`)."""
+    actor = aliased(Person)
+    statement: Any = (
+        select_columns(
+            col(TicketEvent.ticket_id),
+            col(TicketEvent.created_at),
+            col(TicketEvent.action),
+            col(actor.display_name).label("actor"),
+            col(TicketEvent.to_status),
+            col(TicketEvent.note),
+        )
+        .outerjoin(actor, col(actor.id) == col(TicketEvent.actor_id))
+        .where(col(TicketEvent.ticket_id).in_(ticket_ids))
+        .order_by(col(TicketEvent.id))
+    )
+    return await plain_rows(session, statement)
 
 
 # ---- statistics -------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TicketFacts:
-    """What the statistics need of one ticket: where, what, when confirmed and resolved, how it went."""
+class TicketFacts(NamedTuple):
+    """What the statistics need of one ticket (a tuple: a month has thousands): its building's path, its category,
+    the hours from its report to its first confirmation and to its resolution, whether it was overdue (escalated at
+    least once, or still open past its due time), its stars, whether it was reopened, its escalations."""
 
-    id: int
-    building_id: int
     path: str
     category: str
-    status: str
-    created_at: datetime
-    confirmed_at: datetime | None
-    resolved_at: datetime | None
-    due_at: datetime | None
+    confirm_hours: float | None
+    resolve_hours: float | None
+    overdue: bool
     rating: int | None
-    reopens: int
+    reopened: bool
     escalations: int
 
 
@@ -241,82 +306,72 @@ def in_scopes(scopes: tuple[str, ...]) -> object:
     return or_(*(col(Place.path).startswith(path) for path in scopes)) if scopes else col(Place.id) < 0
 
 
-async def ticket_facts(
-    session: AsyncSession, *, scopes: tuple[str, ...], start: datetime, end: datetime
-) -> list[TicketFacts]:
-    """Every ticket opened in [start, end) inside the scopes, with its first confirmation and its counts of
-    reopenings and escalations (one query)."""
-    confirmed = (
-        select(TicketEvent.ticket_id, func.min(TicketEvent.created_at).label("at"))
-        .where(TicketEvent.action == "confirm")
-        .group_by(col(TicketEvent.ticket_id))
-        .subquery()
-    )
-    counted = (
-        select(
-            TicketEvent.ticket_id,
-            func.sum(case((col(TicketEvent.action) == "reopen", 1), else_=0)).label("reopens"),
-            func.sum(case((col(TicketEvent.action) == "escalate", 1), else_=0)).label("escalations"),
-        )
-        .where(col(TicketEvent.action).in_(("reopen", "escalate")))
-        .group_by(col(TicketEvent.ticket_id))
-        .subquery()
-    )
-    statement = (
-        select_columns(
-            col(Ticket.id),
-            col(Ticket.building_id),
-            col(Place.path),
-            col(Ticket.category),
-            col(Ticket.status),
-            col(Ticket.created_at),
-            confirmed.c.at,
-            col(Ticket.resolved_at),
-            col(Ticket.due_at),
-            col(Ticket.rating),
-            counted.c.reopens,
-            counted.c.escalations,
-        )
-        .join(Place, col(Place.id) == col(Ticket.building_id))
-        .outerjoin(confirmed, confirmed.c.ticket_id == col(Ticket.id))
-        .outerjoin(counted, counted.c.ticket_id == col(Ticket.id))
-        .where(in_scopes(scopes), col(Ticket.created_at) >= start, col(Ticket.created_at) < end)  # type: ignore[arg-type]
-    )
-    rows = (await session.exec(statement)).all()  # type: ignore[call-overload]
+def opened_within(scopes: tuple[str, ...], start: datetime, end: datetime) -> list[Any]:
+    if not scopes:
+        return [col(Ticket.id) < 0]
     return [
-        TicketFacts(
-            id=r[0],
-            building_id=r[1],
-            path=r[2],
-            category=r[3],
-            status=r[4],
-            created_at=as_utc(r[5]),
-            confirmed_at=as_utc(r[6]) if r[6] is not None else None,
-            resolved_at=as_utc(r[7]) if r[7] is not None else None,
-            due_at=as_utc(r[8]) if r[8] is not None else None,
-            rating=r[9],
-            reopens=int(r[10] or 0),
-            escalations=int(r[11] or 0),
-        )
-        for r in rows
+        col(Ticket.building_id).in_(buildings_in(scopes)),
+        col(Ticket.created_at) >= start,
+        col(Ticket.created_at) < end,
     ]
 
 
-def as_utc(value: datetime | str) -> datetime:
-    """A time from an aggregate (SQLite returns min() of a column as text, without its type)."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+async def ticket_facts(
+    session: AsyncSession, *, scopes: tuple[str, ...], start: datetime, end: datetime, now: datetime
+) -> list[TicketFacts]:
+    """Every ticket opened in [start, end) inside the scopes, as of `now`. One row a ticket and no history read: the
+    first confirmation and the counts of reopenings and escalations are kept on the ticket by `add_event`; times are
+    read in the database's own form (only subtracted from each other), which spares converting thousands."""
+    overdue = or_(col(Ticket.escalations) > 0, and_(col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.due_at) < now))
+    statement = select_columns(
+        col(Ticket.building_id),
+        col(Ticket.category),
+        type_coerce(col(Ticket.created_at), DateTime()),
+        type_coerce(col(Ticket.confirmed_at), DateTime()),
+        type_coerce(col(Ticket.resolved_at), DateTime()),
+        overdue,
+        col(Ticket.rating),
+        col(Ticket.reopens),
+        col(Ticket.escalations),
+    ).where(*opened_within(scopes, start, end))
+    rows = await plain_rows(session, statement)
+    paths = await building_paths(session, building_ids={r[0] for r in rows})
+    return [
+        TicketFacts(
+            paths[building],
+            category,
+            (confirmed - created).total_seconds() / HOUR if confirmed else None,
+            (resolved - created).total_seconds() / HOUR if resolved else None,
+            bool(late),
+            rating,
+            reopens > 0,
+            escalations,
+        )
+        for building, category, created, confirmed, resolved, late, rating, reopens, escalations in rows
+    ]
+
+
+async def building_paths(session: AsyncSession, *, building_ids: set[int]) -> dict[int, str]:
+    if not building_ids:
+        return {}
+    statement = select(Place.id, Place.path).where(col(Place.id).in_(building_ids))
+    return dict(await plain_rows(session, statement))
 
 
 async def count_opened(session: AsyncSession, *, scopes: tuple[str, ...], start: datetime, end: datetime) -> int:
-    statement = (
-        select(func.count())
-        .select_from(Ticket)
-        .join(Place, col(Place.id) == col(Ticket.building_id))
-        .where(in_scopes(scopes), col(Ticket.created_at) >= start, col(Ticket.created_at) < end)  # type: ignore[arg-type]
-    )
+    statement = select(func.count()).select_from(Ticket).where(*opened_within(scopes, start, end))
     return int((await session.exec(statement)).one())
+
+
+async def opened_per_period(session: AsyncSession, *, scopes: tuple[str, ...], bounds: list[datetime]) -> list[int]:
+    """How many tickets were opened inside the scopes in each period [bounds[i], bounds[i + 1]): one statement of
+    a count per period, each a range of the board's index."""
+    counts = [
+        select_columns(func.count()).select_from(Ticket).where(*opened_within(scopes, start, end)).scalar_subquery()
+        for start, end in pairwise(bounds)
+    ]
+    found = await plain_rows(session, select_columns(*counts))
+    return [int(n) for n in found[0]]
 
 
 async def check_ins(session: AsyncSession, *, start: datetime, end: datetime) -> list[tuple[list[int], int]]:
@@ -352,14 +407,6 @@ async def points_awarded(session: AsyncSession, *, scopes: tuple[str, ...], star
         col(LedgerEntry.person_id).in_(members),
     )
     return int((await session.exec(statement)).one())
-
-
-async def display_names(session: AsyncSession, *, person_ids: set[int]) -> dict[int, str]:
-    """Names of many people in one query."""
-    if not person_ids:
-        return {}
-    statement = select(Person.id, Person.display_name).where(col(Person.id).in_(person_ids))
-    return {int(i or 0): name for i, name in (await session.exec(statement)).all()}
 
 
 # ---- 每月排名通报 ----------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from models.base import UTCDateTime, utcnow
 class EventStep(StrEnum):
     TITLE = "title"
     TIME = "time"
+    END = "end"
     PLACE = "place"
     CAPACITY = "capacity"
     POINTS = "points"
@@ -24,7 +25,14 @@ class EventStep(StrEnum):
     CANCELLED = "cancelled"
 
 
-WIZARD_STEPS = (EventStep.TITLE, EventStep.TIME, EventStep.PLACE, EventStep.CAPACITY, EventStep.POINTS)
+WIZARD_STEPS = (
+    EventStep.TITLE,
+    EventStep.TIME,
+    EventStep.END,
+    EventStep.PLACE,
+    EventStep.CAPACITY,
+    EventStep.POINTS,
+)
 
 
 class Recurrence(StrEnum):
@@ -49,6 +57,7 @@ class Event(SQLModel, table=True):
     recurrence: str = Field(default=Recurrence.ONCE, max_length=8)
     points: int = 0  # 爱心存折 points for each person checked in
     first_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    duration_minutes: int | None = None  # how long each occurrence lasts (None: the organiser gave no end)
     scope_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     step: str = Field(default=EventStep.TITLE, max_length=16, index=True)
     pending_edit: str | None = Field(default=None, max_length=40)  # what an organiser was asked to type next

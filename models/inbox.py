@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Index, Text, UniqueConstraint, delete, func
+from sqlalchemy import Index, Select, Text, UniqueConstraint, delete, func, insert, update
 from sqlmodel import Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -53,7 +53,8 @@ class ErrorReply(SQLModel, table=True):
 
 
 async def add_to_inbox(session: AsyncSession, rows: Sequence[InboxUpdate]) -> list[InboxUpdate]:
-    """Add the rows whose delivery is not in the inbox yet (a platform redelivers); returns those."""
+    """Add the rows whose delivery is not in the inbox yet (a platform redelivers), in one statement; returns those
+    (their ids are not read back)."""
     if not rows:
         return []
     platform = rows[0].platform
@@ -63,28 +64,61 @@ async def add_to_inbox(session: AsyncSession, rows: Sequence[InboxUpdate]) -> li
     )
     known = set((await session.exec(query)).all())
     fresh = {row.delivery_key: row for row in rows if row.delivery_key not in known}
-    session.add_all(fresh.values())
+    if fresh:
+        values = [row.model_dump(exclude={"id"}) for row in fresh.values()]
+        await session.exec(insert(InboxUpdate).values(values))
     return list(fresh.values())
 
 
 async def due_updates(
-    session: AsyncSession, *, now: datetime, limit: int, chat_key: str | None = None
+    session: AsyncSession, *, now: datetime, limit: int, per_chat: int, chat_keys: Sequence[str] | None = None
 ) -> Sequence[InboxUpdate]:
-    """Pending updates (of one chat, if given) in arrival order, leaving out every chat whose oldest pending update
-    waits for a retry."""
+    """Pending updates (of these chats, if given) taken in turns: every chat's oldest first, then every chat's
+    second …, at most `per_chat` of one chat, each chat's in arrival order; a chat whose oldest pending update waits
+    for a retry is left out. One busy chat cannot hold up the others."""
     waiting = select(InboxUpdate.chat_key).where(
         InboxUpdate.status == InboxStatus.PENDING, col(InboxUpdate.next_attempt_at) > now
     )
-    query = select(InboxUpdate).where(
+    turn = func.row_number().over(partition_by=col(InboxUpdate.chat_key), order_by=col(InboxUpdate.id))
+    pending: Select[tuple[int, int]] = select(col(InboxUpdate.id).label("id"), turn.label("turn")).where(
         InboxUpdate.status == InboxStatus.PENDING, col(InboxUpdate.chat_key).not_in(waiting)
     )
-    if chat_key is not None:
-        query = query.where(InboxUpdate.chat_key == chat_key)
-    return (await session.exec(query.order_by(col(InboxUpdate.id)).limit(limit))).all()
+    if chat_keys is not None:
+        pending = pending.where(col(InboxUpdate.chat_key).in_(chat_keys))
+    ranked = pending.subquery()
+    query = (
+        select(InboxUpdate)
+        .join(ranked, ranked.c.id == InboxUpdate.id)
+        .where(ranked.c.turn <= per_chat)
+        .order_by(ranked.c.turn, col(InboxUpdate.id))
+        .limit(limit)
+    )
+    return (await session.exec(query)).all()
 
 
 async def inbox_update(session: AsyncSession, *, update_id: int) -> InboxUpdate | None:
     return await session.get(InboxUpdate, update_id)
+
+
+async def finish_updates(
+    session: AsyncSession,
+    *,
+    update_ids: Sequence[int],
+    status: InboxStatus,
+    now: datetime,
+    reason: str | None = None,
+    attempts: int | None = None,
+) -> None:
+    """Mark these updates finished (done, or set aside with the reason) in the caller's transaction: one statement
+    for a whole batch, and in the same transaction as the updates' own effects."""
+    if not update_ids:
+        return
+    values: dict[str, object] = {"status": status, "finished_at": now}
+    if reason is not None:
+        values["reason"] = reason[:200]
+    if attempts is not None:
+        values["attempts"] = attempts
+    await session.exec(update(InboxUpdate).where(col(InboxUpdate.id).in_(update_ids)).values(**values))
 
 
 async def set_aside_updates(session: AsyncSession, *, limit: int = 100) -> Sequence[InboxUpdate]:

@@ -34,6 +34,11 @@ async def unlock(connection: AsyncConnection, kind: LockKind, key: int) -> None:
     await connection.execute(text("SELECT pg_advisory_unlock(:kind, :key)"), {"kind": kind, "key": key})
 
 
+async def unlock_all(connection: AsyncConnection) -> None:
+    """Let go of every advisory lock this connection's session holds."""
+    await connection.execute(text("SELECT pg_advisory_unlock_all()"))
+
+
 async def still_connected(connection: AsyncConnection) -> bool:
     """Whether the connection (and so every lock it holds) is still there."""
     try:

@@ -185,6 +185,24 @@ async def members_of(session: AsyncSession, *, organisation_id: int, on_duty: bo
     return list((await session.exec(query)).all())
 
 
+async def duty_members(session: AsyncSession, *, organisation_id: int) -> list[Person]:
+    """Who gets the organisation's jobs: its members on duty, or every member when nobody is on duty."""
+    return await members_of(session, organisation_id=organisation_id, on_duty=True) or await members_of(
+        session, organisation_id=organisation_id
+    )
+
+
+async def duties_of(session: AsyncSession, *, person_id: int) -> list[tuple[Organisation, OrgMember]]:
+    """The person's memberships with their organisations, in joining order."""
+    query = (
+        select(Organisation, OrgMember)
+        .join(OrgMember, col(OrgMember.organisation_id) == col(Organisation.id))
+        .where(OrgMember.person_id == person_id)
+        .order_by(col(OrgMember.id))
+    )
+    return [(org, member) for org, member in (await session.exec(query)).all()]
+
+
 async def memberships_of(session: AsyncSession, *, person_id: int) -> list[int]:
     """The ids of the organisations the person acts for."""
     query = select(OrgMember.organisation_id).where(OrgMember.person_id == person_id)

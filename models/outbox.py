@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -141,13 +142,61 @@ async def next_in_line(session: AsyncSession, *, now: datetime, limit: int, lock
 
 async def sent_message_id(session: AsyncSession, *, ref_key: str) -> tuple[str, str | None, str] | None:
     """(chat id, platform message id, platform) of the newest send row named `ref_key`, if it exists."""
+    row = await newest_send(session, ref_key=ref_key)
+    return None if row is None else (row.chat_id, row.platform_message_id, row.platform)
+
+
+class EditWait(StrEnum):
+    """What became of an edit whose message has no platform id (yet)."""
+
+    WAITING = "waiting"  # its send is still on its way, or it has not waited long enough
+    REPOSTED = "reposted"  # its send may or may not have arrived: the current card goes out as a new message
+    LOST = "lost"  # its send failed: there is nothing to edit
+
+
+WAIT_ROUND = timedelta(seconds=2)
+REPOST_AFTER_ROUNDS = 5  # an edit of a message whose send is uncertain waits this many rounds (a burst collapses)
+
+
+async def wait_or_repost(session: AsyncSession, *, row_id: int, now: datetime) -> EditWait:
+    """An edit row whose message has no platform id: wait a round while the send may still give one; after
+    REPOST_AFTER_ROUNDS rounds behind a send that never will (uncertain: it may or may not have arrived), become
+    that send again with the edit's text and buttons, under the send's name, so later edits change the new message;
+    fail when the send failed. The row's waiting rounds are its attempts, reset when it is reposted."""
+    row = await session.get(OutboxMessage, row_id)
+    assert row is not None
+    content = row.content
+    assert isinstance(content, EditPayload) and content.ref_key is not None
+    send = await newest_send(session, ref_key=content.ref_key)
+    if send is not None and send.status == OutboxStatus.FAILED:
+        row.status, row.last_error = OutboxStatus.FAILED, f"the message to edit was never sent (row {send.id})"
+        return EditWait.LOST
+    if send is None or send.status in UNFINISHED:
+        return wait_a_round(row, now)
+    if row.attempts + 1 < REPOST_AFTER_ROUNDS:
+        row.attempts += 1
+        return wait_a_round(row, now)
+    assert send is not None and isinstance(send.content, SendPayload)
+    reposted = replace(send.content, text=content.text, buttons=content.buttons)
+    row.action, row.payload, row.ref_key = OutboxAction.SEND, encode(reposted), content.ref_key
+    row.status, row.attempts, row.next_attempt_at = OutboxStatus.PENDING, 0, None
+    row.last_error = f"reposted as a new message: the send of row {send.id} is uncertain"
+    return EditWait.REPOSTED
+
+
+def wait_a_round(row: OutboxMessage, now: datetime) -> EditWait:
+    row.status, row.next_attempt_at = OutboxStatus.PENDING, now + WAIT_ROUND
+    row.last_error = "waiting for the message to edit"
+    return EditWait.WAITING
+
+
+async def newest_send(session: AsyncSession, *, ref_key: str) -> OutboxMessage | None:
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.ref_key == ref_key, OutboxMessage.action == OutboxAction.SEND)
         .order_by(col(OutboxMessage.id).desc())
     )
-    row = (await session.exec(query)).first()
-    return None if row is None else (row.chat_id, row.platform_message_id, row.platform)
+    return (await session.exec(query)).first()
 
 
 def edit_target(row: OutboxMessage) -> tuple[str, str] | None:
@@ -196,6 +245,16 @@ async def recover_interrupted(session: AsyncSession, *, claimed_by: int | None) 
         .values(status=OutboxStatus.UNCERTAIN, last_error="interrupted while sending; not retried")
     )
     return int(result.rowcount or 0)
+
+
+async def oldest_waiting_age(session: AsyncSession) -> float | None:
+    """Seconds since the oldest row still to be delivered (pending or claimed) was written, or None if none is;
+    rows are stamped with the wall clock, so the age is taken on it too."""
+    query = select(func.min(OutboxMessage.created_at)).where(
+        col(OutboxMessage.status).in_((OutboxStatus.PENDING, OutboxStatus.CLAIMED))
+    )
+    oldest = (await session.exec(query)).one()
+    return None if oldest is None else round((utcnow() - oldest).total_seconds(), 1)
 
 
 async def count_by_status(session: AsyncSession) -> dict[str, int]:

@@ -40,7 +40,7 @@ MANAGER_ROLES = (Role.BUILDING_HEAD, Role.GRID_WORKER, Role.STAFF, Role.ADMIN)
 
 class Person(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    display_name: str = Field(max_length=120)
+    display_name: str = Field(max_length=200)  # Telegram allows 64 + 64 characters
     locale: str | None = Field(default=None, max_length=8)
     rank_name: str | None = Field(default=None, max_length=20)  # the name the person chose for leaderboards
     rank_hidden: bool = False  # shown anonymously on leaderboards
@@ -113,11 +113,7 @@ async def ensure_person(
     found = (await session.exec(query)).first()
     if found is not None:
         account, person = found
-        if display_name and person.display_name != display_name:
-            person.display_name = display_name
-        if username != account.username:
-            account.username = username
-        return person
+        return known_person(account, person, display_name=display_name, username=username)
     person = Person(display_name=display_name or "邻居")
     session.add(person)
     await session.flush()
@@ -127,6 +123,37 @@ async def ensure_person(
     )
     await session.flush()
     return person
+
+
+def known_person(account: PlatformAccount, person: Person, *, display_name: str, username: str | None) -> Person:
+    """The person behind a known account, with the name and username the platform shows now."""
+    if display_name and person.display_name != display_name:
+        person.display_name = display_name
+    if username != account.username:
+        account.username = username
+    return person
+
+
+async def people_of_accounts(
+    session: AsyncSession, *, platform: str, platform_user_ids: Iterable[str]
+) -> dict[str, tuple[PlatformAccount, Person]]:
+    """The known accounts among these (by platform user id), with their people: one query for a batch."""
+    query = (
+        select(PlatformAccount, Person)
+        .join(Person, col(Person.id) == col(PlatformAccount.person_id))
+        .where(PlatformAccount.platform == platform, col(PlatformAccount.platform_user_id).in_(set(platform_user_ids)))
+    )
+    return {account.platform_user_id: (account, person) for account, person in (await session.exec(query)).all()}
+
+
+async def active_grants_of(session: AsyncSession, *, person_ids: Iterable[int]) -> dict[int, list[RoleGrant]]:
+    """The active grants of each of these people (an empty list for none): one query for a batch."""
+    wanted = set(person_ids)
+    query = select(RoleGrant).where(col(RoleGrant.person_id).in_(wanted), col(RoleGrant.revoked_at).is_(None))
+    grants: dict[int, list[RoleGrant]] = {person_id: [] for person_id in wanted}
+    for grant in (await session.exec(query)).all():
+        grants[grant.person_id].append(grant)
+    return grants
 
 
 async def active_grants(session: AsyncSession, *, person_id: int) -> list[RoleGrant]:

@@ -71,6 +71,14 @@ async def places_within(session: AsyncSession, *, scope: Place, kind: PlaceKind 
     return list(result.all())
 
 
+async def buildings_mentioned(session: AsyncSession, *, text: str) -> list[Place]:
+    """The buildings whose name the text contains (「2号楼3单元」 → 2号楼), the longest names first."""
+    buildings = (await session.exec(select(Place).where(Place.kind == PlaceKind.BUILDING))).all()
+    named = [b for b in buildings if b.name and b.name in text]
+    longest = max((len(b.name) for b in named), default=0)
+    return sorted((b for b in named if len(b.name) == longest), key=lambda b: b.path)
+
+
 async def ancestors(session: AsyncSession, *, place: Place) -> list[Place]:
     """The node's ancestors from the community down, itself last."""
     ids = [int(part) for part in place.path.strip("/").split("/") if part]

@@ -68,6 +68,32 @@ class Redemption(SQLModel, table=True):
     closed_by_id: int | None = Field(default=None, foreign_key="person.id")
 
 
+class ShopDesk(SQLModel, table=True):
+    """Where and when a community's 爱心超市 hands items over, as its keepers wrote it (shown with pickup codes)."""
+
+    __tablename__ = "shop_desk"
+
+    community_id: int = Field(foreign_key="place.id", primary_key=True)
+    address: str = Field(default="", max_length=120)
+    hours: str = Field(default="", max_length=120)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+async def shop_desk_of(session: AsyncSession, *, community_id: int) -> ShopDesk | None:
+    return await session.get(ShopDesk, community_id)
+
+
+async def set_shop_desk(
+    session: AsyncSession, *, community_id: int, address: str, hours: str, now: datetime
+) -> ShopDesk:
+    """Write the pickup place and opening hours of a community's shop (one row per community)."""
+    desk = await session.get(ShopDesk, community_id) or ShopDesk(community_id=community_id)
+    desk.address, desk.hours, desk.updated_at = address, hours, now
+    session.add(desk)
+    await session.flush()
+    return desk
+
+
 @dataclass(frozen=True)
 class ItemRow:
     """One catalogue line as typed or imported: create the item, or update the one with this name."""

@@ -51,6 +51,9 @@ class Ticket(SQLModel, table=True):
     __table_args__ = (
         Index("ix_ticket_building_status", "building_id", "status"),
         Index("ix_ticket_created_at", "created_at"),
+        # the console's board, counts and statistics filter on these; an index holding them all answers a count
+        # or a page of numbers without reading the tickets themselves
+        Index("ix_ticket_board", "building_id", "created_at", "status", "category", "urgent", "due_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -76,6 +79,11 @@ class Ticket(SQLModel, table=True):
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     rating: int | None = None
+    # kept by add_event from the history, so the statistics read one row a ticket: the first confirmation, how
+    # often it was reopened and escalated
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reopens: int = 0
+    escalations: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -144,7 +152,8 @@ def add_event(
     chat_id: int | None = None,
     now: datetime,
 ) -> TicketEvent:
-    """Record an event and, when `to_status` is given, move the ticket there."""
+    """Record an event and, when `to_status` is given, move the ticket there; the ticket's summary of its history
+    (first confirmation, reopenings, escalations) follows."""
     assert ticket.id is not None
     event = TicketEvent(
         ticket_id=ticket.id,
@@ -159,13 +168,41 @@ def add_event(
     if to_status is not None:
         ticket.status = to_status
     ticket.updated_at = now
+    summarise(ticket, action, now)
     session.add(event)
     return event
+
+
+def summarise(ticket: Ticket, action: str, at: datetime) -> None:
+    if action == "confirm":
+        ticket.confirmed_at = at if ticket.confirmed_at is None else min(ticket.confirmed_at, at)
+    elif action == "reopen":
+        ticket.reopens += 1
+    elif action == "escalate":
+        ticket.escalations += 1
 
 
 async def events_of(session: AsyncSession, *, ticket_id: int) -> list[TicketEvent]:
     query = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(col(TicketEvent.id))
     return list((await session.exec(query)).all())
+
+
+async def count_events_in_building(
+    session: AsyncSession, *, building_id: int, actions: tuple[str, ...], since: datetime
+) -> int:
+    """How many of these actions the building's shared (not private) tickets saw since `since`."""
+    query = (
+        select(func.count())
+        .select_from(TicketEvent)
+        .join(Ticket, col(Ticket.id) == col(TicketEvent.ticket_id))
+        .where(
+            Ticket.building_id == building_id,
+            col(Ticket.private).is_(False),
+            col(TicketEvent.action).in_(actions),
+            col(TicketEvent.created_at) >= since,
+        )
+    )
+    return int((await session.exec(query)).one())
 
 
 async def recent_open_tickets(

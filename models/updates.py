@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,3 +27,22 @@ def record_processed(session: AsyncSession, *, platform: str, update_key: str) -
 async def last_processed_at(session: AsyncSession) -> datetime | None:
     query = select(ProcessedUpdate.processed_at).order_by(col(ProcessedUpdate.processed_at).desc()).limit(1)
     return (await session.exec(query)).first()
+
+
+async def processed_keys(session: AsyncSession, *, platform: str, update_keys: Sequence[str]) -> set[str]:
+    """Those of these update keys already processed (one query for a whole batch)."""
+    if not update_keys:
+        return set()
+    query = select(ProcessedUpdate.update_key).where(
+        ProcessedUpdate.platform == platform, col(ProcessedUpdate.update_key).in_(update_keys)
+    )
+    return set((await session.exec(query)).all())
+
+
+async def record_all_processed(
+    session: AsyncSession, *, platform: str, update_keys: Sequence[str], now: datetime
+) -> None:
+    """Record a batch of updates as processed in one statement (a key already there fails the transaction)."""
+    if update_keys:
+        rows = [{"platform": platform, "update_key": key, "processed_at": now} for key in update_keys]
+        await session.exec(insert(ProcessedUpdate).values(rows))

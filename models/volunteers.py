@@ -119,14 +119,6 @@ async def profile_by_id(session: AsyncSession, *, profile_id: int) -> VolunteerP
     return await session.get(VolunteerProfile, profile_id)
 
 
-async def approved_profiles(session: AsyncSession, *, area_ids: list[int]) -> list[VolunteerProfile]:
-    """Approved volunteers serving one of these places (a building and the nodes above it)."""
-    query = select(VolunteerProfile).where(
-        VolunteerProfile.status == ProfileStatus.APPROVED, col(VolunteerProfile.area_id).in_(area_ids)
-    )
-    return list((await session.exec(query.order_by(col(VolunteerProfile.id)))).all())
-
-
 # ---- teams --------------------------------------------------------------------------------------------------------
 
 

@@ -23,12 +23,17 @@ CLOCK = re.compile(
 )
 
 
+RANGE = re.compile(r"\s*(?:到|至|-|–|—|~|～)\s*")
+
+
 @dataclass(frozen=True)
 class ParsedTime:
-    """A local date-time; `repeat` is "weekly" for 每周X and "monthly" for 每月N日 (a series starting then)."""
+    """A local date-time; `repeat` is "weekly" for 每周X and "monthly" for 每月N日 (a series starting then);
+    `ends` when a range was typed (周六上午9点到11点, 9:00-11:30)."""
 
     at: datetime
     repeat: str = "once"
+    ends: datetime | None = None
 
 
 class TimeParseError(ValueError):
@@ -74,11 +79,24 @@ def parse_time(text: str, *, now: datetime) -> ParsedTime:
         raise TimeParseError("empty")
     tz = now.tzinfo
     day, rest, repeat = parse_day(cleaned, now.date())
-    clock = parse_clock(rest) if rest else time(9, 0)
+    start_text, *end_text = RANGE.split(rest, maxsplit=1)
+    clock = parse_clock(start_text) if start_text else time(9, 0)
     at = datetime.combine(day, clock, tzinfo=tz)
     if at <= now and (repeat == "monthly" or WEEKDAY.match(cleaned)):
         at = add_months(at, 1) if repeat == "monthly" else at + timedelta(weeks=1)
-    return ParsedTime(at, repeat)
+    return ParsedTime(at, repeat, end_of(at, end_text[0]) if end_text else None)
+
+
+def end_of(start: datetime, text: str) -> datetime:
+    """The end typed after a start (11点, 11:30, 下午5点) on the start's day: 「下午3点到5点」 ends at 17:00; an end
+    not after the start is refused."""
+    clock = parse_clock(text)
+    ends = datetime.combine(start.date(), clock, tzinfo=start.tzinfo)
+    if ends <= start and clock.hour < 12 and (ends + timedelta(hours=12)) > start:
+        ends += timedelta(hours=12)
+    if ends <= start:
+        raise TimeParseError(f"ends {text} before it starts")
+    return ends
 
 
 def parse_day(text: str, today: date) -> tuple[date, str, str]:

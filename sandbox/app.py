@@ -53,7 +53,7 @@ async def start_sandbox(settings: Settings, *, clock: Clock) -> Runtime:
     world.load_into(api)
     await api.start()
     web_app = build_web_app(max_body_bytes=SANDBOX_MAX_BODY_BYTES)
-    mount_sandbox(web_app, api, personas(settings.locale), sandbox_chats())
+    mount_sandbox(web_app, api, personas(settings.locale), sandbox_chats(), locale=settings.locale)
     world.keep(api)
     return await start_runtime(
         settings, clock=clock, token=SANDBOX_TOKEN, base_url=api.base_url, web_app=web_app, extras=[api]

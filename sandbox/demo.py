@@ -1,6 +1,7 @@
 """Demo data for the sandbox: one community, a grid, two buildings, a building head and a staff member, a 物业 and
 a lift contractor with one member each (and the routing that sends lift repairs to the contractor), a small
-爱心超市 shelf and some points to spend, a volunteer in a 志愿服务队 and an open 点单 to take."""
+爱心超市 shelf (with its pickup place and opening hours) and some points to spend, a volunteer in a 志愿服务队
+and an open 点单 to take."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from models.organisations import OrgKind, add_member, organisation_by_code
 from models.passbook import EntryKind
 from models.people import Person, Role, ensure_person, grant_role
 from models.places import Place, PlaceKind, add_place, place_by_code
-from models.shop import ItemRow, items_of, save_items
+from models.shop import ItemRow, items_of, save_items, set_shop_desk, shop_desk_of
 from models.tickets import Category
 from models.volunteers import (
     HelpRequest,
@@ -72,6 +73,7 @@ DEMO_ROUTING = (
 )
 DEMO_MEMBERS = (("7001006", f"{COMMUNITY}/阳光物业"), ("7001007", f"{COMMUNITY}/迅达电梯维保"))
 DEMO_SHELF = (ItemRow("理发券", 20, 30), ItemRow("洗衣液一瓶", 30, 20), ItemRow("大米 5 斤", 50, 10))
+DEMO_SHOP_DESK = ("阳光社区服务中心一楼（幸福路 18 号）", "周二至周日 9:00-11:30、14:00-17:00")
 DEMO_POINTS = (("7001001", 60, "扫雪志愿服务"), ("7001002", 120, "组织周六小集市"))
 DEMO_CHATS = (
     DemoChat("-1001000000001", "阳光社区1号楼业主群", BUILDINGS[0]),
@@ -131,11 +133,15 @@ async def seed_members(session: AsyncSession, *, platform: str, now: datetime) -
 
 
 async def seed_passbook(session: AsyncSession, *, platform: str, staff: Person, now: datetime) -> None:
-    """A shelf in the demo community's 爱心超市 and points for two residents (once: the entries have keys)."""
+    """A shelf in the demo community's 爱心超市 with its pickup place and opening hours, and points for two residents
+    (once: the entries have keys)."""
     community = await place_by_code(session, code=COMMUNITY)
     assert community is not None and community.id is not None
     if not await items_of(session, community_id=community.id):
         await save_items(session, community_id=community.id, rows=DEMO_SHELF, now=now)
+    if await shop_desk_of(session, community_id=community.id) is None:
+        address, hours = DEMO_SHOP_DESK
+        await set_shop_desk(session, community_id=community.id, address=address, hours=hours, now=now)
     for user_id, points, reason in DEMO_POINTS:
         person = await ensure_person(
             session, platform=platform, platform_user_id=user_id, display_name="", username=None

@@ -6,6 +6,8 @@ under ``/sandbox/api``; ``sandbox_routes`` builds the sub-application alone.
 
 from __future__ import annotations
 
+import html
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,7 @@ from aiohttp import web
 
 from sandbox.server import LocalBotApi
 from sandbox.state import FakeChat, FakeUser, JsonDict, StoredMessage
+from sandbox.words import page_words
 
 PAGE_PATH = Path(__file__).parent / "static" / "sandbox.html"
 API_BASE_PLACEHOLDER = "__API_BASE__"
@@ -68,6 +71,7 @@ class SandboxContext:
     api: LocalBotApi
     personas: dict[int, Persona]
     groups: dict[int, SandboxChat]
+    locale: str = "zh"
 
     def persona(self, user_id: int) -> FakeUser:
         """The fake user of a persona (SandboxInputError if unknown)."""
@@ -98,9 +102,11 @@ def sandbox_routes(
     api: LocalBotApi,
     personas: list[Persona] | tuple[Persona, ...] = DEFAULT_PERSONAS,
     chats: list[SandboxChat] | tuple[SandboxChat, ...] = DEFAULT_CHATS,
+    locale: str = "zh",
 ) -> web.Application:
-    """The sandbox sub-application (page at ``/``, JSON under ``/api``); mount it with ``add_subapp``."""
-    context = SandboxContext(api, {p.user_id: p for p in personas}, {c.chat_id: c for c in chats})
+    """The sandbox sub-application (page at ``/``, JSON under ``/api``, the page's words in ``locale``); mount it
+    with ``add_subapp``."""
+    context = SandboxContext(api, {p.user_id: p for p in personas}, {c.chat_id: c for c in chats}, locale)
     _register_chats(context)
     sub = web.Application()
     sub[API_KEY] = context
@@ -121,14 +127,15 @@ def mount_sandbox(
     chats: list[SandboxChat] | tuple[SandboxChat, ...] = DEFAULT_CHATS,
     prefix: str = "/sandbox",
     serve_root: bool = True,
+    locale: str = "zh",
 ) -> None:
     """Mount the sandbox under ``prefix`` and (unless ``serve_root`` is False) serve its page at ``/`` too."""
-    app.add_subapp(prefix, sandbox_routes(api, personas, chats))
+    app.add_subapp(prefix, sandbox_routes(api, personas, chats, locale))
     if not serve_root:
         return
 
     async def root_page(request: web.Request) -> web.Response:
-        return _page_response(f"{prefix}/api")
+        return _page_response(f"{prefix}/api", locale)
 
     app.router.add_get("/", root_page)
 
@@ -157,11 +164,19 @@ def _register_chats(context: SandboxContext) -> None:
 
 async def _page(request: web.Request) -> web.Response:
     state_url = str(request.app.router["sandbox_state"].url_for())
-    return _page_response(state_url.removesuffix("/state"))
+    return _page_response(state_url.removesuffix("/state"), request.app[API_KEY].locale)
 
 
-def _page_response(api_base: str) -> web.Response:
-    page = PAGE_PATH.read_text(encoding="utf-8").replace(API_BASE_PLACEHOLDER, api_base)
+def _page_response(api_base: str, locale: str) -> web.Response:
+    """The page with its API base and its own words in ``locale`` (as JSON the page's script reads)."""
+    words = page_words(locale)
+    page = (
+        PAGE_PATH.read_text(encoding="utf-8")
+        .replace(API_BASE_PLACEHOLDER, api_base)
+        .replace("__LANG__", words["lang"])
+        .replace("__TITLE__", html.escape(words["title"]))
+        .replace("__WORDS__", json.dumps(words, ensure_ascii=False).replace("</", "<\\/"))
+    )
     return web.Response(text=page, content_type="text/html", charset="utf-8")
 
 
@@ -326,7 +341,7 @@ def state_payload(context: SandboxContext, since: int = 0) -> JsonDict:
         "bot": {"id": api.bot.id, "name": api.bot.first_name, "username": api.bot.username},
         "personas": [_persona_view(p) for p in context.personas.values()],
         "chats": [_group_view(context, c) for c in context.groups.values()]
-        + [_private_view(p) for p in context.personas.values()],
+        + [_private_view(p, context.locale) for p in context.personas.values()],
         "messages": [
             _message_view(m)
             for chat_id in [*context.groups, *context.personas]
@@ -361,10 +376,10 @@ def _group_view(context: SandboxContext, chat: SandboxChat) -> JsonDict:
     return {"chat_id": chat.chat_id, "title": chat.title, "type": chat.type, "bot_status": bot_status}
 
 
-def _private_view(persona: Persona) -> JsonDict:
+def _private_view(persona: Persona, locale: str) -> JsonDict:
     return {
         "chat_id": persona.user_id,
-        "title": f"与机器人私聊 · {persona.name}",
+        "title": page_words(locale)["private_chat"].format(name=persona.name),
         "type": "private",
         "bot_status": "member",
         "persona_id": persona.user_id,

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from bot.db import SessionFactory
 from handlers.common.sheets import to_csv, to_xlsx
+from handlers.console.audit import role_changes
 from handlers.console.board import board, read_filters, run_action, ticket_page, visible_ticket
 from handlers.console.charts import bar_chart
 from handlers.console.exports import export_tickets
@@ -95,6 +96,7 @@ class ConsoleWeb:
         app.router.add_get("/console/rankings", self.signed(self.rankings_page))
         app.router.add_get("/console/rankings/{ranking:\\d+}", self.signed(self.rankings_page))
         app.router.add_get("/console/rankings/{ranking:\\d+}.xlsx", self.signed(self.ranking_export))
+        app.router.add_get("/console/roles", self.signed(self.roles_page))
         app.router.add_get("/console/sessions", self.signed(self.sessions_page))
         app.router.add_post("/console/sessions/{session}/end", self.signed(self.end_other, form=True))
         app.router.add_post("/console/logout", self.signed(self.logout, form=True))
@@ -234,6 +236,11 @@ class ConsoleWeb:
         log.info("console.action", ticket=ticket.id, action=request.match_info["action"], person=signed.desk.person.id)
         return see_other(f"/console/tickets/{ticket.id}?done=1")
 
+    async def roles_page(self, request: web.Request, signed: Signed) -> web.StreamResponse:
+        """The audit list of role grants, revokes and handovers in the viewer's part of the tree."""
+        lines = await role_changes(signed.desk, signed.viewer, page_words(signed.desk.locale))
+        return self.page("roles.html", signed, lines=lines, tz=signed.desk.config.timezone)
+
     # ---- statistics and exports ----------------------------------------------------------------------------------
 
     async def stats_page(self, request: web.Request, signed: Signed) -> web.StreamResponse:
@@ -255,7 +262,13 @@ class ConsoleWeb:
             desk, signed.viewer, read_filters(request.query), page_words(desk.locale), request.match_info["fmt"]
         )
         log.info("console.export", rows_format=request.match_info["fmt"], person=desk.person.id)
-        return file_response(made.filename, made.content, made.content_type)
+        response = web.StreamResponse(headers=HEADERS | attachment(made.filename, made.content_type))
+        await response.prepare(request)
+        async for chunk in made.chunks:
+            if chunk:
+                await response.write(chunk)
+        await response.write_eof()
+        return response
 
     async def passbook(self, request: web.Request, signed: Signed) -> web.StreamResponse:
         """The passbook's own reports (流水, 余额, 星级), for the community the viewer keeps (staff, admins)."""
@@ -307,12 +320,12 @@ class ConsoleWeb:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def attachment(filename: str, content_type: str) -> dict[str, str]:
+    return {"Content-Type": content_type, "Content-Disposition": f'attachment; filename="{filename}"'}
+
+
 def file_response(filename: str, content: bytes, content_type: str) -> web.Response:
-    return web.Response(
-        body=content,
-        content_type=content_type,
-        headers=HEADERS | {"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return web.Response(body=content, headers=HEADERS | attachment(filename, content_type))
 
 
 def mount_console(

@@ -5,7 +5,6 @@ its own transaction."""
 from __future__ import annotations
 
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -135,7 +134,7 @@ class WeComAdapter:
         try:
             incoming = surface.to_incoming(plaintext)
             response_url = surface.response_url(plaintext)
-        except (ValueError, ET.ParseError, AttributeError):
+        except (ValueError, WeComCryptoError, AttributeError):
             return self._refuse(surface, 400, "decrypted message is malformed")
         if incoming is not None:
             await self._handle(incoming, response_url)

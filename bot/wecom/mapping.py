@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from bot.wecom_crypto import parse_xml_without_dtd
 from handlers.common.choices import chosen_data
 from handlers.core.types import ChatKind, ChatRef, Incoming, IncomingCallback, IncomingMessage, Sender
 from models.payloads import StoredKeyboard
@@ -129,8 +130,9 @@ def aibot_response_url(plaintext: str) -> str | None:
 
 
 def parse_app(plaintext: str) -> IncomingMessage | None:
-    """A decrypted self-built app callback (XML) as a neutral message, or None."""
-    return app_to_incoming(ET.fromstring(plaintext))
+    """A decrypted self-built app callback (XML, no DTD: its envelope was checked the same way) as a neutral
+    message, or None."""
+    return app_to_incoming(parse_xml_without_dtd(plaintext))
 
 
 def no_response_url(_plaintext: str) -> str | None:

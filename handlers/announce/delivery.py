@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from handlers.announce.texts import translate
 from handlers.common.scopes import chats_in_scope
 from handlers.core.context import Work
+from handlers.core.hooks import AwaitingAnswer
 from handlers.core.types import Send
 from models.announcements import (
     Announcement,
@@ -12,12 +15,35 @@ from models.announcements import (
     awaiting_report,
     delivery_key,
     delivery_rows,
+    draft_of,
     due_announcements,
 )
 from models.chats import Chat
 from models.outbox import UNFINISHED, OutboxStatus
 
 S = AnnouncementStatus
+REPORT_HOLD = timedelta(minutes=30)
+"""How long a delivery report waits for its author to finish a wizard before it is sent anyway."""
+WRITING = (S.CHOOSING, S.WRITING, S.PREVIEW, S.TIMING)
+"""A notice the author is still composing: the wizard waits for their next message or press."""
+
+
+def short(text: str, limit: int = 20) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+async def answering_a_wizard(work: Work, person_id: int) -> bool:
+    """True if some feature's wizard waits for this person's next message (AwaitingAnswer)."""
+    asked = AwaitingAnswer(person_id)
+    await work.emit(asked)
+    return any(asked.waiting)
+
+
+async def composing_a_notice(work: Work, hook: AwaitingAnswer) -> None:
+    """This feature's answer to AwaitingAnswer: a notice of theirs still being composed."""
+    if await draft_of(work.session, author_id=hook.person_id, statuses=WRITING) is not None:
+        hook.waiting.append(True)
 
 
 async def dispatch(work: Work, draft: Announcement) -> int:
@@ -52,11 +78,24 @@ async def sweep_announcements(work: Work) -> int:
 
 
 async def report(work: Work, draft: Announcement) -> bool:
+    """The delivery report, once every copy has a final outcome — held while the author is answering a wizard (so
+    it does not land between its questions), for at most `REPORT_HOLD`; it names the notice it belongs to."""
     rows = await delivery_rows(work.session, announcement_id=draft.id or 0)
     if len(rows) < draft.targets or any(r.status in UNFINISHED for r in rows):
         return False
+    if await answering_a_wizard(work, draft.author_id) and work.now - (draft.sent_at or work.now) < REPORT_HOLD:
+        return False
     delivered = sum(r.status == OutboxStatus.SENT for r in rows)
-    lines = [translate(work.locale, "announce.report", number=draft.id, delivered=delivered, total=draft.targets)]
+    lines = [
+        translate(
+            work.locale,
+            "announce.report",
+            number=draft.id,
+            text=short(draft.text),
+            delivered=delivered,
+            total=draft.targets,
+        )
+    ]
     for row in rows:
         if row.status != OutboxStatus.SENT:
             chat_id = int((row.dedupe_key or "::0").rsplit(":", 1)[1])

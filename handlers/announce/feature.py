@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from handlers.announce.compose import announce, on_button, on_private_text
-from handlers.announce.delivery import sweep_announcements
+from handlers.announce.delivery import composing_a_notice, sweep_announcements
 from handlers.announce.texts import CATALOGUE
 from handlers.common.scopes import PUBLISHERS
 from handlers.core.feature import Command, Feature, TextStep
+from handlers.core.hooks import AwaitingAnswer, Listen
 from handlers.core.types import ChatKind
 
 FEATURE = Feature(
     name="announce",
+    help_topic="notices",
     commands=(
         Command(
             "announce",
@@ -26,5 +28,6 @@ FEATURE = Feature(
     button_chats={"an": ChatKind.PRIVATE},
     text=(TextStep(40, on_private_text),),  # the author's next private message: the notice, or when to send it
     sweeps=(sweep_announcements,),
+    listens=(Listen(AwaitingAnswer, composing_a_notice),),
     texts=CATALOGUE,
 )

@@ -5,18 +5,37 @@ from __future__ import annotations
 from handlers.core.context import Work
 from handlers.core.types import Send
 from models.chats import Chat, active_chats_in
-from models.people import active_grants
-from models.places import PlaceKind, place_by_id
+from models.people import Role, active_grants
+from models.places import Place, PlaceKind, place_by_id
 
 
-async def home_group(work: Work, person_id: int) -> Chat | None:
-    """The first active bound group of a building the person belongs to (None if they belong to none)."""
-    buildings = []
+async def home_buildings(work: Work, person_id: int) -> list[Place]:
+    """Where a person belongs (docs/residency.md): the building they are a resident of; without a residence, the
+    buildings of their other roles (a volunteer's, a building head's)."""
+    residences: list[Place] = []
+    others: list[Place] = []
     for grant in await active_grants(work.session, person_id=person_id):
         place = await place_by_id(work.session, place_id=grant.place_id)
         if place is not None and place.kind == PlaceKind.BUILDING:
-            buildings.append(place)
-    chats = await active_chats_in(work.session, places=buildings) if buildings else []
+            (residences if grant.role == Role.RESIDENT else others).append(place)
+    return residences or others
+
+
+async def home_groups(work: Work, person_id: int) -> list[Chat]:
+    """The active bound groups of the buildings a person belongs to: the only groups their own lines go to."""
+    buildings = await home_buildings(work, person_id)
+    return await active_chats_in(work.session, places=buildings) if buildings else []
+
+
+async def belongs_in(work: Work, person_id: int, chat: Chat) -> bool:
+    """True if `chat` is one of the person's home groups, or they belong nowhere yet (so any group will do)."""
+    buildings = await home_buildings(work, person_id)
+    return not buildings or chat.place_id in {b.id for b in buildings}
+
+
+async def home_group(work: Work, person_id: int) -> Chat | None:
+    """The first home group of the person (None if they belong to no building with a bound group)."""
+    chats = await home_groups(work, person_id)
     return chats[0] if chats else None
 
 

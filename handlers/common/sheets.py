@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-Cell = str | int
+Cell = str | int | float
 
 
 @dataclass(frozen=True)
@@ -19,12 +20,13 @@ class Sheet:
     """Header, rows and an optional bold total line at the bottom."""
 
     title: str
-    header: list[str]
-    rows: list[list[Cell]] = field(default_factory=list)
-    total: list[Cell] | None = None
+    header: Sequence[str]
+    rows: Sequence[Sequence[Cell]] = field(default_factory=list)
+    total: Sequence[Cell] | None = None
 
     def lines(self) -> list[list[Cell]]:
-        return [list[Cell](self.header), *self.rows, *([self.total] if self.total is not None else [])]
+        total = [list(self.total)] if self.total is not None else []
+        return [list[Cell](self.header), *(list(row) for row in self.rows), *total]
 
 
 def to_csv(sheet: Sheet) -> bytes:

@@ -9,12 +9,14 @@ from datetime import date, datetime, time, timedelta
 
 from handlers.console.scope import Viewer
 from handlers.core.desk import Desk, DeskAction
-from models.console import TicketQuery, count_tickets, find_tickets
+from models.console import TicketQuery, count_tickets, ticket_numbers, tickets_numbered
 from models.people import Person
 from models.places import Place, ancestors, place_by_id, places_within
 from models.tickets import OPEN_STATUSES, Category, Ticket, TicketStatus, affected_people, events_of
 
 PAGE_SIZE = 50
+SEARCH_LIMIT = 2_000
+"""A text search reads the tickets once, newest first, and stops at this many matches (the board says 2000+)."""
 STATUS_GROUPS = {"open": tuple(OPEN_STATUSES), "resolved": (TicketStatus.RESOLVED,)}
 CLOSED = (TicketStatus.VERIFIED, TicketStatus.REJECTED, TicketStatus.DUPLICATE)
 REVISIT_ACTIONS = ("verify", "reopen", "rate")
@@ -109,6 +111,8 @@ class Board:
     rows: list[Row]
     total: int
     places: list[Place]
+    more: bool = False
+    """The search stopped at SEARCH_LIMIT matches: there are more than `total`."""
 
     @property
     def pages(self) -> int:
@@ -116,10 +120,21 @@ class Board:
 
 
 async def board(desk: Desk, viewer: Viewer, filters: Filters) -> Board:
+    """One page of the tickets the filters show, newest first, and how many there are in all.
+
+    The count and the page's numbers come from the board's index; only a text search reads the tickets' texts, and
+    then once: the matching numbers (at most SEARCH_LIMIT) give both the count and the page."""
     query = await ticket_query(desk, viewer, filters)
-    found = await find_tickets(desk.session, query=query, limit=PAGE_SIZE, offset=filters.page * PAGE_SIZE)
-    rows = [Row(t, b, bool(t.is_open and t.due_at is not None and t.due_at < desk.now)) for t, b in found]
-    return Board(filters, rows, await count_tickets(desk.session, query=query), await visible_places(desk, viewer))
+    offset = filters.page * PAGE_SIZE
+    if query.text:
+        found = await ticket_numbers(desk.session, query=query, limit=SEARCH_LIMIT + 1)
+        total, more, numbers = min(len(found), SEARCH_LIMIT), len(found) > SEARCH_LIMIT, found[offset:][:PAGE_SIZE]
+    else:
+        total, more = await count_tickets(desk.session, query=query), False
+        numbers = await ticket_numbers(desk.session, query=query, limit=PAGE_SIZE, offset=offset)
+    shown = await tickets_numbered(desk.session, numbers=numbers)
+    rows = [Row(t, b, bool(t.is_open and t.due_at is not None and t.due_at < desk.now)) for t, b in shown]
+    return Board(filters, rows, total, await visible_places(desk, viewer), more)
 
 
 async def visible_places(desk: Desk, viewer: Viewer) -> list[Place]:

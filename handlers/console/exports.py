@@ -1,84 +1,88 @@
 """Exports of the board: the tickets any filter shows, with their history, as CSV (one row per ticket, its history
-in one column) or Excel (a sheet of tickets and a sheet of their events)."""
+in one column) or Excel (a sheet of tickets and a sheet of their events).
+
+Both are streamed: the matching numbers come from the board's index, then the tickets are read BATCH at a time
+(plain rows, with their events and the names in them) and each batch is written out before the next is read, so
+the first bytes leave while the rest is still being read and memory stays flat however large the export."""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from handlers.common.sheets import Cell, Sheet, to_csv, to_xlsx_book
+from handlers.common.sheets import Cell
+from handlers.common.xlsx_stream import Columns, StreamedBook
 from handlers.console.board import Filters, ticket_query
 from handlers.console.scope import Viewer
 from handlers.core.desk import Desk
-from models.console import display_names, events_of_tickets, find_tickets
-from models.places import Place
-from models.tickets import Ticket, TicketEvent
+from models.console import export_events, export_lines, ticket_numbers
 
 EXPORT_LIMIT = 100_000
+FIRST_BATCH, BATCH = 100, 1_000
+"""A small first batch, so the first bytes leave soon; then larger ones, for fewer round trips."""
 TICKET_COLUMNS = (
     "number", "category", "place", "text", "status", "urgent", "tier", "reporter", "assignee", "created", "due",
     "resolved_at", "closed_at", "stars", "timeline",
 )  # fmt: skip
+TICKET_WIDTHS = [8, 10, 18, 40, 10, 6, 10, 12, 12, 18, 18, 18, 18, 6, 60]
 EVENT_COLUMNS = ("number", "when", "actions", "who", "status", "note")
+EVENT_WIDTHS = [8, 18, 10, 12, 10, 40]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
 class Export:
     filename: str
-    content: bytes
     content_type: str
+    chunks: AsyncIterator[bytes]
+    """The file's bytes, a batch of tickets at a time (read from the database as they are asked for)."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Some tickets of the export as rows of the tickets sheet, and their events as rows of the events sheet."""
+
+    tickets: list[list[Cell]]
+    events: list[list[Cell]]
 
 
 def stamp(desk: Desk, moment: datetime | None) -> str:
-    return moment.astimezone(desk.config.timezone).strftime("%Y-%m-%d %H:%M") if moment else ""
+    """2026-11-02 10:00, local time."""
+    return moment.astimezone(desk.config.timezone).isoformat(" ", "minutes")[:16] if moment else ""
 
 
-async def ticket_sheets(desk: Desk, viewer: Viewer, filters: Filters, words: dict[str, str]) -> tuple[Sheet, Sheet]:
+async def batches(desk: Desk, viewer: Viewer, filters: Filters, words: dict[str, str]) -> AsyncIterator[Batch]:
+    """The tickets the filters show, newest first, a batch at a time (at most EXPORT_LIMIT)."""
     query = await ticket_query(desk, viewer, filters)
-    found = await find_tickets(desk.session, query=query, limit=EXPORT_LIMIT, offset=0)
-    events = await events_of_tickets(desk.session, ticket_ids=[t.id or 0 for t, _ in found])
-    people = {t.reporter_id for t, _ in found} | {t.assignee_id for t, _ in found if t.assignee_id}
-    names = await display_names(desk.session, person_ids=people | {e.actor_id for e in events if e.actor_id})
-    history: dict[int, list[TicketEvent]] = {}
-    for event in events:
-        history.setdefault(event.ticket_id, []).append(event)
-    tickets = Sheet(
-        words["board"],
-        [words[c] for c in TICKET_COLUMNS],
-        [ticket_row(desk, t, b, names, history.get(t.id or 0, []), words) for t, b in found],
-    )
-    steps = Sheet(
-        words["timeline"],
-        [words[c] for c in EVENT_COLUMNS],
-        [
-            [
-                e.ticket_id,
-                stamp(desk, e.created_at),
-                words.get(f"action_{e.action}", e.action),
-                names.get(e.actor_id or 0, ""),
-                words.get(f"status_{e.to_status}", "") if e.to_status else "",
-                e.note or "",
-            ]
-            for e in events
-        ],
-    )
-    return tickets, steps
+    numbers = await ticket_numbers(desk.session, query=query, limit=EXPORT_LIMIT)
+    start = 0
+    while start < len(numbers):
+        chunk = numbers[start : start + (BATCH if start else FIRST_BATCH)]
+        start += len(chunk)
+        tickets = await export_lines(desk.session, numbers=chunk)
+        steps = [event_row(desk, e, words) for e in await export_events(desk.session, ticket_ids=chunk)]
+        history: dict[int, list[list[Cell]]] = {}
+        for step in steps:
+            history.setdefault(int(step[0]), []).append(step)
+        yield Batch([ticket_row(desk, t, history.get(t.id, []), words) for t in tickets], steps)
 
 
-def ticket_row(
-    desk: Desk, t: Ticket, building: Place, names: dict[int, str], events: list[TicketEvent], words: dict[str, str]
-) -> list[Cell]:
-    timeline = "；".join(step_line(desk, e, names, words) for e in events)
+def ticket_row(desk: Desk, t: Any, steps: list[list[Cell]], words: dict[str, str]) -> list[Cell]:
+    timeline = "；".join(step_line(step) for step in steps)
     return [
-        t.id or 0,
+        t.id,
         words[f"category_{t.category}"],
-        building.name + (f" {t.unit}单元" if t.unit else ""),
+        t.building + (f" {t.unit}单元" if t.unit else ""),
         t.text,
         words[f"status_{t.status}"],
         words["urgent"] if t.urgent else "",
         t.tier,
-        names.get(t.reporter_id, ""),
-        names.get(t.assignee_id or 0, ""),
+        t.reporter or "",
+        t.assignee or "",
         stamp(desk, t.created_at),
         stamp(desk, t.due_at),
         stamp(desk, t.resolved_at),
@@ -88,16 +92,56 @@ def ticket_row(
     ]
 
 
-def step_line(desk: Desk, event: TicketEvent, names: dict[int, str], words: dict[str, str]) -> str:
-    """02-12 10:00 派单 张社工"""
-    action = words.get(f"action_{event.action}", event.action)
-    return " ".join(part for part in (stamp(desk, event.created_at), action, names.get(event.actor_id or 0)) if part)
+def event_row(desk: Desk, e: Any, words: dict[str, str]) -> list[Cell]:
+    return [
+        e.ticket_id,
+        stamp(desk, e.created_at),
+        words.get(f"action_{e.action}", e.action),
+        e.actor or "",
+        words.get(f"status_{e.to_status}", "") if e.to_status else "",
+        e.note or "",
+    ]
+
+
+def step_line(step: list[Cell]) -> str:
+    """2026-02-12 10:00 派单 张社工 (when, what and who of a row of the events sheet)"""
+    return " ".join(str(part) for part in step[1:4] if part)
+
+
+async def csv_chunks(rows: AsyncIterator[Batch], header: list[str]) -> AsyncIterator[bytes]:
+    """UTF-8 with a BOM (so Excel shows Chinese), the header, then each batch's tickets."""
+    buffer = io.StringIO("\ufeff")
+    buffer.seek(0, io.SEEK_END)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    async for batch in rows:
+        writer.writerows(batch.tickets)
+        yield drained(buffer)
+    yield drained(buffer)
+
+
+def drained(buffer: io.StringIO) -> bytes:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text.encode()
+
+
+async def xlsx_chunks(rows: AsyncIterator[Batch], tickets: Columns, events: Columns) -> AsyncIterator[bytes]:
+    with StreamedBook([tickets, events]) as book:
+        async for batch in rows:
+            book.add(0, batch.tickets)
+            book.add(1, batch.events)
+            yield book.take()
+        yield book.finish()
 
 
 async def export_tickets(desk: Desk, viewer: Viewer, filters: Filters, words: dict[str, str], fmt: str) -> Export:
-    tickets, steps = await ticket_sheets(desk, viewer, filters, words)
     name = f"tickets_{desk.now.astimezone(desk.config.timezone):%Y%m%d_%H%M}"
+    rows = batches(desk, viewer, filters, words)
+    header = [words[c] for c in TICKET_COLUMNS]
     if fmt == "csv":
-        return Export(f"{name}.csv", to_csv(tickets), "text/csv")
-    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Export(f"{name}.xlsx", to_xlsx_book([tickets, steps]), xlsx)
+        return Export(f"{name}.csv", "text/csv", csv_chunks(rows, header))
+    tickets = Columns(words["board"], header, TICKET_WIDTHS)
+    events = Columns(words["timeline"], [words[c] for c in EVENT_COLUMNS], EVENT_WIDTHS)
+    return Export(f"{name}.xlsx", XLSX, xlsx_chunks(rows, tickets, events))

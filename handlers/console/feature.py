@@ -11,6 +11,7 @@ from handlers.core.feature import Command, Feature
 
 FEATURE = Feature(
     name="console",
+    help_topic="admin",
     commands=(
         Command(
             "console",

@@ -17,7 +17,7 @@ from datetime import date, time
 from handlers.common.sheets import Cell, Sheet
 from handlers.console.scope import Viewer
 from handlers.console.settings import ConsoleSettings
-from handlers.console.stats import Figures, Month, figures, grid_path
+from handlers.console.stats import Figures, Month, figures_by, grid_path
 from handlers.core.context import Work
 from handlers.core.desk import Desk
 from handlers.core.types import Send
@@ -61,12 +61,9 @@ def ranked(kind: str, places: list[Place], by_path: dict[str, Figures]) -> list[
 
 async def rank_community(work: Work, community: Place, month: Month) -> list[dict[str, object]]:
     start, end = month.bounds(work.config.timezone)
-    facts = await ticket_facts(work.session, scopes=(community.path,), start=start, end=end)
+    facts = await ticket_facts(work.session, scopes=(community.path,), start=start, end=end, now=work.now)
     places = await places_within(work.session, scope=community)
-    by_path: dict[str, Figures] = {}
-    for key in {f.path for f in facts} | {grid_path(f.path) for f in facts}:
-        chosen = [f for f in facts if f.path == key or grid_path(f.path) == key]
-        by_path[key] = figures(key, chosen, work.now)
+    by_path = figures_by(facts, lambda f: f.path) | figures_by(facts, lambda f: grid_path(f.path))
     grids = [p for p in places if p.kind == PlaceKind.GRID]
     buildings = [p for p in places if p.kind == PlaceKind.BUILDING]
     return ranked("building", buildings, by_path) + ranked("grid", grids, by_path)

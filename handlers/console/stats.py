@@ -7,18 +7,16 @@ Overdue: a ticket escalated at least once (a deadline passed) or still open past
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import cache
 
 from handlers.console.board import visible_places
 from handlers.console.scope import Viewer
 from handlers.core.desk import Desk
-from models.console import TicketFacts, check_ins, count_opened, points_awarded, ticket_facts
+from models.console import TicketFacts, check_ins, opened_per_period, points_awarded, ticket_facts
 from models.places import Place, PlaceKind
-from models.tickets import OPEN_STATUSES
-
-HOUR = 3600.0
 
 
 @dataclass(frozen=True)
@@ -84,13 +82,9 @@ class Figures:
     escalations: int
 
 
-def overdue(fact: TicketFacts, now: datetime) -> bool:
-    return fact.escalations > 0 or (fact.status in OPEN_STATUSES and fact.due_at is not None and fact.due_at < now)
-
-
-def figures(label: str, facts: list[TicketFacts], now: datetime) -> Figures:
-    confirm = [(f.confirmed_at - f.created_at).total_seconds() / HOUR for f in facts if f.confirmed_at]
-    resolve = [(f.resolved_at - f.created_at).total_seconds() / HOUR for f in facts if f.resolved_at]
+def figures(label: str, facts: list[TicketFacts]) -> Figures:
+    confirm = [f.confirm_hours for f in facts if f.confirm_hours is not None]
+    resolve = [f.resolve_hours for f in facts if f.resolve_hours is not None]
     rated = [f.rating for f in facts if f.rating]
     count = len(facts) or 1
     return Figures(
@@ -100,8 +94,8 @@ def figures(label: str, facts: list[TicketFacts], now: datetime) -> Figures:
         confirm_p90=rounded(percentile(confirm, 0.9)),
         resolve_median=rounded(percentile(resolve, 0.5)),
         resolve_p90=rounded(percentile(resolve, 0.9)),
-        overdue_share=round(sum(overdue(f, now) for f in facts) / count, 3),
-        reopen_rate=round(sum(f.reopens > 0 for f in facts) / count, 3),
+        overdue_share=round(sum(f.overdue for f in facts) / count, 3),
+        reopen_rate=round(sum(f.reopened for f in facts) / count, 3),
         stars=round(sum(rated) / len(rated), 2) if rated else None,
         escalations=sum(f.escalations for f in facts),
     )
@@ -111,15 +105,22 @@ def rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def grouped(
-    facts: Iterable[TicketFacts], key: Callable[[TicketFacts], str | None], labels: Mapping[str, str], now: datetime
-) -> list[Figures]:
+def figures_by(facts: list[TicketFacts], key: Callable[[TicketFacts], str | None]) -> dict[str, Figures]:
+    """The figures of each group of tickets (key → its figures, labelled with the key)."""
     groups: dict[str, list[TicketFacts]] = {}
     for fact in facts:
         name = key(fact)
         if name is not None:
             groups.setdefault(name, []).append(fact)
-    return sorted((figures(labels.get(k, k), v, now) for k, v in groups.items()), key=lambda f: -f.opened)
+    return {k: figures(k, v) for k, v in groups.items()}
+
+
+def grouped(
+    facts: list[TicketFacts], key: Callable[[TicketFacts], str | None], labels: Mapping[str, str]
+) -> list[Figures]:
+    """The groups' figures under their labels, the most tickets first."""
+    found = [replace(f, label=labels.get(k, k)) for k, f in figures_by(facts, key).items()]
+    return sorted(found, key=lambda f: -f.opened)
 
 
 @dataclass(frozen=True)
@@ -134,24 +135,24 @@ class Statistics:
     opened_by_month: list[tuple[str, int]]
 
 
+@cache
 def grid_path(path: str) -> str:
-    """/1/4/9/ (a building) → /1/4/ (its grid)."""
+    """/1/4/9/ (a building) → /1/4/ (its grid); remembered, as a month's thousands of tickets share a few paths."""
     parts = path.strip("/").split("/")
     return "/" + "/".join(parts[:2]) + "/" if len(parts) >= 2 else path
 
 
 async def statistics(desk: Desk, viewer: Viewer, month: Month, category_labels: Mapping[str, str]) -> Statistics:
     start, end = month.bounds(desk.config.timezone)
-    facts = await ticket_facts(desk.session, scopes=viewer.paths, start=start, end=end)
+    facts = await ticket_facts(desk.session, scopes=viewer.paths, start=start, end=end, now=desk.now)
     places = await visible_places(desk, viewer)
     names = {p.path: p.name for p in places}
-    now = desk.now
     return Statistics(
         month=month,
-        total=figures("", facts, now),
-        by_building=grouped(facts, lambda f: f.path, names, now),
-        by_grid=grouped(facts, lambda f: grid_path(f.path), names, now),
-        by_category=grouped(facts, lambda f: f.category, category_labels, now),
+        total=figures("", facts),
+        by_building=grouped(facts, lambda f: f.path, names),
+        by_grid=grouped(facts, lambda f: grid_path(f.path), names),
+        by_category=grouped(facts, lambda f: f.category, category_labels),
         check_ins=await attendance(desk, places, start, end),
         points=await points_awarded(desk.session, scopes=viewer.paths, start=start, end=end),
         opened_by_month=await opened_by_month(desk, viewer, month),
@@ -167,11 +168,12 @@ async def attendance(desk: Desk, places: list[Place], start: datetime, end: date
 
 
 async def opened_by_month(desk: Desk, viewer: Viewer, last: Month) -> list[tuple[str, int]]:
+    """Tickets opened in each of the twelve months up to `last` (one query)."""
     months = [last]
     while len(months) < 12:
         months.append(months[-1].previous())
-    counts = []
-    for month in reversed(months):
-        start, end = month.bounds(desk.config.timezone)
-        counts.append((month.token, await count_opened(desk.session, scopes=viewer.paths, start=start, end=end)))
-    return counts
+    months.reverse()
+    tz = desk.config.timezone
+    bounds = [m.bounds(tz)[0] for m in months] + [last.bounds(tz)[1]]
+    counts = await opened_per_period(desk.session, scopes=viewer.paths, bounds=bounds)
+    return [(m.token, n) for m, n in zip(months, counts, strict=True)]

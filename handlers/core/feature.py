@@ -27,6 +27,10 @@ SettingsLoader = Callable[[Any], object]
 `work.setting(TheirType)`."""
 
 
+HELP_TOPICS = ("everyday", "tickets", "notices", "points", "volunteers", "account", "admin")
+"""/help's pages, in order: the everyday commands on its first screen, each other topic behind a button."""
+
+
 @dataclass(frozen=True)
 class Command:
     """A slash command; `aliases` are the Chinese words people type instead.
@@ -45,6 +49,8 @@ class Command:
     private_only: str | None = None
     group_only: str | None = None
     menu: bool = True
+    topic: str = ""
+    """Where /help lists it (one of `HELP_TOPICS`); empty: its feature's `help_topic`."""
 
     def __post_init__(self) -> None:
         if self.roles is not None and self.refusal is None:
@@ -68,6 +74,8 @@ class Feature:
 
     name: str
     commands: tuple[Command, ...] = ()
+    help_topic: str = "everyday"
+    """The /help page of its commands (one of `HELP_TOPICS`), unless a command names its own."""
     callbacks: Mapping[str, CallbackHandler] = field(default_factory=dict)
     button_chats: Mapping[str, ChatKind] = field(default_factory=dict)
     """The one kind of chat where the buttons of a prefix work (the router refuses a press anywhere else), for the

@@ -152,6 +152,16 @@ class HelpConfirmed:
 
 
 @dataclass(frozen=True)
+class AwaitingAnswer:
+    """Is the person in the middle of a wizard (a notice, an event, an award being written)? Listeners append True
+    when one of theirs waits for the person's next message, so a timer's message for them can wait until it ends.
+    Timers emit it: listeners take a `Work`."""
+
+    person_id: int
+    waiting: list[bool] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Listen:
     """A feature's listener for one type of hook."""
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
 from handlers.core.context import Context
 from handlers.core.feature import (
+    HELP_TOPICS,
     CallbackHandler,
     Command,
     CommandHandler,
@@ -19,10 +21,15 @@ from handlers.core.feature import (
 )
 from handlers.core.types import BotMembership, ChatKind, ChatMoved, IncomingCallback, IncomingMessage
 from models.outbox import issued_callback_data
+from models.pace import Pace, pace_command
+from models.people import Role
 
 ALIAS_SEPARATORS = re.compile(r"^[\s:：,，、]+")
 CALLBACK_DATA = re.compile(r"[a-z]{1,8}(:[A-Za-z0-9_.-]{1,24})*")
 MAX_NUMBER_PART = 2**31 - 1  # the largest id a table holds (PostgreSQL integer)
+COMMANDS_PER_MINUTE = 10  # one member's commands in one group answered in a minute; more pause the member
+QUIET_FOR = timedelta(minutes=5)
+UNPACED = frozenset({Role.BUILDING_HEAD, Role.GRID_WORKER, Role.STAFF, Role.ADMIN})  # those who run the groups
 
 
 @dataclass
@@ -40,7 +47,7 @@ class Router:
         """The router for these features, in their order."""
         router = cls()
         for feature in features:
-            router.add_commands(feature.commands)
+            router.add_commands(replace(c, topic=c.topic or feature.help_topic) for c in feature.commands)
             router.add_callbacks(feature.callbacks)
             router.button_chats |= feature.button_chats
             router.add_text_steps(feature.text)
@@ -53,6 +60,8 @@ class Router:
         for command in commands:
             if command.name in self.commands:
                 raise ValueError(f"command /{command.name} registered twice")
+            if command.topic and command.topic not in HELP_TOPICS:
+                raise ValueError(f"/{command.name}: /help has no topic {command.topic!r} (one of {HELP_TOPICS})")
             self.commands[command.name] = command
 
     def add_callbacks(self, callbacks: Mapping[str, CallbackHandler]) -> None:
@@ -124,6 +133,8 @@ class Router:
         found = self.resolve_command(message)
         if found is not None:
             command, args = found
+            if await paced_out(ctx, message):
+                return
             refusal = refusal_for(ctx, command)
             if refusal is not None:
                 ctx.reply(ctx.t(refusal), quote=ctx.in_group)
@@ -149,6 +160,26 @@ def refusal_for(ctx: Context, command: Command) -> str | None:
     if command.roles is not None and not command.roles & ctx.roles:
         return command.refusal
     return None
+
+
+async def paced_out(ctx: Context, message: IncomingMessage) -> bool:
+    """True when a member (not one who runs groups) sent too many commands in this group this minute: the first
+    one too many is answered once with a pause, the rest are not answered until the pause is over."""
+    if not ctx.in_group or ctx.roles & UNPACED:
+        return False
+    pace = await pace_command(
+        ctx.session,
+        platform=message.chat.platform,
+        chat_id=message.chat.platform_chat_id,
+        user_id=message.sender.platform_user_id,
+        now=ctx.now,
+        per_minute=COMMANDS_PER_MINUTE,
+        quiet=QUIET_FOR,
+    )
+    if pace is Pace.PAUSE:
+        minutes = int(QUIET_FOR.total_seconds() // 60)
+        ctx.reply(ctx.t("flood.pause", name=message.sender.display_name, minutes=minutes), quote=True)
+    return pace is not Pace.GO
 
 
 def well_formed(data: str) -> bool:

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from string import Formatter
 
 from models.people import Role
 from models.tickets import Category
 
 SUPPORTED_LOCALES = ("zh", "en")
 FALLBACK = "zh"
+QUOTE_LIMIT = 24  # characters of what someone typed that a reply quotes back
+
+
+def quoted(typed: str, limit: int = QUOTE_LIMIT) -> str:
+    """What someone typed, as a reply may quote it: one line, cut to `limit` characters with … (a reply that
+    echoes a 5,000-character code would be refused by Telegram and lost)."""
+    line = " ".join(typed.split())
+    return line if len(line) <= limit else line[:limit] + "…"
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,21 @@ class Texts:
         """The sentence for `key` in `locale`, falling back to Chinese; a missing key is a bug."""
         table = self._tables.get(locale, self._tables[FALLBACK])
         template = table.get(key) or self._tables[FALLBACK][key]
-        return template.format(**values) if values else template
+        return PLURALS.vformat(template, (), values) if values else template
+
+
+class PluralFormatter(Formatter):
+    """`{count:minute|minutes}` is the word for that count: the first form for 1 (or −1), the second otherwise —
+    English texts say 「due in 1 minute」 and 「2 minutes」 from one template; Chinese ones need no such field."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if "|" not in format_spec:
+            return str(super().format_field(value, format_spec))
+        one, _, other = format_spec.partition("|")
+        return one if str(value).lstrip("+-−") == "1" else other
+
+
+PLURALS = PluralFormatter()
 
 
 ZH: dict[str, str] = {
@@ -65,6 +88,9 @@ ZH: dict[str, str] = {
     "reach.knock_no_link": "{name}，有一条给您的消息，我没法私信您：请在这里 @ 我，或请社区工作人员把您加入企业微信。",
     "button.refused": "抱歉，您没有权限进行这个操作。",
     "button.stale": "这个按钮已失效。",
+    "flood.pause": "{name}，您发命令太快了，我先歇 {minutes} 分钟，之后再回答您。",
+    "number.unknown": "没有这个编号：{value}",
+    "number.too_large": "数量太大：{value}（最多 {maximum}）",
     "button.private_only": "这个按钮只能在和我的私聊中使用。",
     "button.group_only": "这个按钮只能在群里使用。",
     "button.next": "下一页 ▶",
@@ -93,6 +119,10 @@ ZH: dict[str, str] = {
     "time.day": "{weekday} {month}{day}日 {time}",
     "time.weekdays": "周一,周二,周三,周四,周五,周六,周日",
     "time.months": "1月,2月,3月,4月,5月,6月,7月,8月,9月,10月,11月,12月",
+    "time.date": "{month}{day:02}日 {time}",
+    "time.date_months": "01月,02月,03月,04月,05月,06月,07月,08月,09月,10月,11月,12月",
+    "time.weekday_date": "{weekday} {date}",
+    "time.span": "{start}–{end}",
 }
 
 EN: dict[str, str] = {
@@ -103,6 +133,9 @@ EN: dict[str, str] = {
     "reach.knock_no_link": "{name}, there is a message for you, and I cannot write to you privately: mention me here, or ask the community staff to add you to WeCom.",
     "button.refused": "Sorry, you are not allowed to do that.",
     "button.stale": "This button is no longer valid.",
+    "flood.pause": "{name}, you are sending commands too fast; I will pause for {minutes} minutes before answering you again.",
+    "number.unknown": "There is no such number: {value}",
+    "number.too_large": "That number is too large: {value} (at most {maximum})",
     "button.private_only": "This button only works in a private chat with me.",
     "button.group_only": "This button only works in a group.",
     "button.next": "Next ▶",
@@ -131,6 +164,10 @@ EN: dict[str, str] = {
     "time.day": "{weekday} {day} {month} {time}",
     "time.weekdays": "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
     "time.months": "Jan,Feb,Mar,Apr,May,Jun,Jul,Aug,Sep,Oct,Nov,Dec",
+    "time.date": "{day} {month} {time}",
+    "time.date_months": "Jan,Feb,Mar,Apr,May,Jun,Jul,Aug,Sep,Oct,Nov,Dec",
+    "time.weekday_date": "{weekday} {date}",
+    "time.span": "{start}–{end}",
 }
 
 CORE = Catalogue("core", ZH, EN, families=(Family("role.{}", tuple(Role)), Family("category.{}", tuple(Category))))

@@ -4,10 +4,10 @@ signed up."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from handlers.common.scopes import chats_in_scope
-from handlers.common.times import local_time
+from handlers.common.times import local_span
 from handlers.core.context import Context, Work
 from handlers.core.types import Button, Edit, Keyboard, Send
 from handlers.events.texts import translate
@@ -16,13 +16,14 @@ from models.events import Event, EventStep, Occurrence, Rsvp, RsvpStatus, rsvps_
 
 def card_text(locale: str, event: Event, occurrence: Occurrence | None, rsvps: list[Rsvp], timezone: tzinfo) -> str:
     starts = occurrence.starts_at if occurrence else event.first_start
+    ends = starts + timedelta(minutes=event.duration_minutes) if starts and event.duration_minutes else None
     going = sum(r.status == RsvpStatus.GOING for r in rsvps)
     waiting = sum(r.status == RsvpStatus.WAITLIST for r in rsvps)
     return translate(
         locale,
         "event.card",
         title=event.title,
-        time=local_time(starts, timezone) if starts else "?",
+        time=local_span(starts, ends, timezone, locale) if starts else "?",
         repeat=translate(locale, f"event.repeat_{event.recurrence}"),
         place=event.place,
         description=f"\n{event.description}" if event.description else "",

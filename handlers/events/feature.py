@@ -13,6 +13,7 @@ from handlers.events.timers import sweep_events
 
 FEATURE = Feature(
     name="events",
+    help_topic="notices",
     commands=(
         Command(
             "event",

@@ -67,10 +67,11 @@ async def can_manage(ctx: Context, event: Event) -> bool:
 
 
 async def list_events(ctx: Context, message: IncomingMessage) -> None:
-    """近期活动: the next 30 days in the asker's area; in private, 管理 buttons on what they organise."""
+    """近期活动: the next 30 days in the asker's area, and what began less than three hours ago (its check-in and
+    attendance still open); in private, 管理 buttons on what they organise."""
     shown: list[tuple[Occurrence, Event]] = []
     for occurrence in await upcoming_occurrences(
-        ctx.session, after=ctx.now, before=ctx.now + timedelta(days=LIST_DAYS)
+        ctx.session, after=ctx.now - CHECKIN_WINDOW, before=ctx.now + timedelta(days=LIST_DAYS)
     ):
         event = await ctx.session.get(Event, occurrence.event_id)
         if event is not None and event.step == EventStep.PUBLISHED and await visible_to_asker(ctx, event):
@@ -94,7 +95,7 @@ async def event_line(ctx: Context, number: int, event: Event, occurrence: Occurr
     return ctx.t(
         "events.line",
         number=number,
-        time=local_time(occurrence.starts_at, ctx.config.timezone),
+        time=local_time(occurrence.starts_at, ctx.config.timezone, ctx.locale),
         title=event.title,
         repeat=ctx.t(f"event.repeat_{event.recurrence}"),
         place=event.place,
@@ -165,7 +166,7 @@ async def attendance_view(ctx: Context, event: Event, occurrence: Occurrence, pa
         for r in await rsvps_of(ctx.session, occurrence_id=occurrence.id or 0)
         if r.status == RsvpStatus.GOING or r.checked_in_at
     ]
-    when = local_time(occurrence.starts_at, ctx.config.timezone)
+    when = local_time(occurrence.starts_at, ctx.config.timezone, ctx.locale)
     if not rsvps:
         return ctx.t("attendance.empty", title=event.title, time=when, code=occurrence.checkin_code), (
             back_row(ctx, occurrence),
@@ -227,14 +228,21 @@ async def export_csv(ctx: Context, event: Event, occurrence: Occurrence, _: list
             ]
         )
     day = occurrence.starts_at.astimezone(ctx.config.timezone).strftime("%Y%m%d")
-    when = local_time(occurrence.starts_at, ctx.config.timezone)
+    when = local_time(occurrence.starts_at, ctx.config.timezone, ctx.locale)
     ctx.effects.add(
         SendDocument(
             platform=ctx.platform,
             chat_id=ctx.incoming.chat.platform_chat_id,
             filename=f"event-{occurrence.id}-{day}.csv",
             content=buffer.getvalue().encode("utf-8-sig"),
-            caption=ctx.t("export.caption", title=event.title, time=when, count=len(rsvps)),
+            caption=ctx.t(
+                "export.caption",
+                title=event.title,
+                time=when,
+                going=sum(r.status == RsvpStatus.GOING for r in rsvps),
+                capacity=ctx.t("event.capacity", capacity=event.capacity) if event.capacity else "",
+                present=sum(r.checked_in_at is not None for r in rsvps),
+            ),
         )
     )
     ctx.answer()
@@ -306,7 +314,7 @@ async def change_time(ctx: Context, event: Event, occurrence: Occurrence, text: 
     parsed = future_time(ctx, text)
     if parsed is None:
         return
-    old = local_time(occurrence.starts_at, ctx.config.timezone)
+    old = local_time(occurrence.starts_at, ctx.config.timezone, ctx.locale)
     new_start = parsed.at.astimezone(UTC)
     occurrence.slot_at = None if series else occurrence.slot_at or occurrence.starts_at
     occurrence.starts_at = new_start
@@ -314,7 +322,7 @@ async def change_time(ctx: Context, event: Event, occurrence: Occurrence, text: 
     if series:
         event.first_start = new_start
     event.pending_edit = event.pending_editor_id = None
-    when = local_time(new_start, ctx.config.timezone)
+    when = local_time(new_start, ctx.config.timezone, ctx.locale)
     notice = ctx.t("edit.notice_time", title=event.title, time=when, old=old, place=event.place)
     groups = await tell_everyone(ctx, event, [occurrence], notice)
     await refresh_cards(ctx, event, occurrence)
@@ -325,7 +333,7 @@ async def change_place(ctx: Context, event: Event, place: str) -> None:
     """The place belongs to the event: every occurrence still to come moves."""
     event.place, event.pending_edit, event.pending_editor_id = place, None, None
     coming = await future_occurrences(ctx.session, event_id=event.id or 0, after=ctx.now)
-    when = "、".join(local_time(o.starts_at, ctx.config.timezone) for o in coming)
+    when = "、".join(local_time(o.starts_at, ctx.config.timezone, ctx.locale) for o in coming)
     groups = await tell_everyone(
         ctx, event, coming, ctx.t("edit.notice_place", title=event.title, time=when, place=event.place)
     )
@@ -351,14 +359,14 @@ async def confirm_cancel_series(ctx: Context, event: Event, occurrence: Occurren
 
 
 async def confirm(ctx: Context, event: Event, occurrence: Occurrence, question: str, data: str) -> None:
-    when = local_time(occurrence.starts_at, ctx.config.timezone)
+    when = local_time(occurrence.starts_at, ctx.config.timezone, ctx.locale)
     buttons = ((Button(ctx.t("button.confirm_cancel"), data),), back_row(ctx, occurrence))
     ctx.edit_pressed(ctx.t(question, title=event.title, time=when), buttons=buttons)
     ctx.answer()
 
 
 async def cancel_occurrence(ctx: Context, event: Event, occurrence: Occurrence, _: list[int]) -> None:
-    when = local_time(occurrence.starts_at, ctx.config.timezone)
+    when = local_time(occurrence.starts_at, ctx.config.timezone, ctx.locale)
     await cancel(ctx, event, [occurrence], ctx.t("cancel.notice_occurrence", title=event.title, time=when))
 
 
@@ -366,7 +374,7 @@ async def cancel_series(ctx: Context, event: Event, occurrence: Occurrence, _: l
     """No more occurrences are made; the ones still to come are cancelled."""
     event.step = EventStep.CANCELLED
     coming = await future_occurrences(ctx.session, event_id=event.id or 0, after=ctx.now)
-    when = "、".join(local_time(o.starts_at, ctx.config.timezone) for o in coming) or "-"
+    when = "、".join(local_time(o.starts_at, ctx.config.timezone, ctx.locale) for o in coming) or "-"
     await cancel(ctx, event, coming, ctx.t("cancel.notice_series", title=event.title, time=when))
 
 

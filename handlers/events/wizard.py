@@ -4,16 +4,20 @@ capacity, check-in points, the groups in scope, a preview, then 发布."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
+from handlers.common.numbers import MAX_ID, NumberProblem, read_number
 from handlers.common.scopes import chats_in_scope, future_time, scope_keyboard, scope_options
 from handlers.core.context import Context
+from handlers.core.texts import quoted
 from handlers.core.types import Button, IncomingCallback, IncomingMessage
 from handlers.events.cards import card_text, publish
 from models.events import Event, EventStep, event_in_wizard
+from nlp.timeparse import TimeParseError, end_of
 
 NO_LIMIT = ("不限", "无限", "不限制", "无", "0")
+OPEN_END = ("不定", "不确定", "待定", "未定", "open")
 MAX_EVENT_POINTS = 100
 FIELD_LIMITS = {"title": 120, "description": 1000, "place": 200}
 """Characters each text of an event holds (the columns' lengths); longer answers are asked again, not cut."""
@@ -53,6 +57,8 @@ async def on_private_text(ctx: Context, message: IncomingMessage) -> bool:
             ctx.reply(ctx.t("event.ask_time"))
     elif event.step == EventStep.TIME:
         await take_time(ctx, event, text)
+    elif event.step == EventStep.END:
+        take_end(ctx, event, text)
     elif event.step == EventStep.PLACE and text and not too_long(ctx, "place", text):
         event.place, event.step = text, EventStep.CAPACITY
         ctx.reply(ctx.t("event.ask_capacity"))
@@ -73,31 +79,58 @@ def too_long(ctx: Context, field: str, text: str) -> bool:
 
 
 async def take_time(ctx: Context, event: Event, text: str) -> None:
+    """The start, and the end when a range was typed; without one the wizard asks when it ends."""
     parsed = future_time(ctx, text)
     if parsed is None:
         return
-    event.first_start, event.recurrence, event.step = parsed.at.astimezone(UTC), parsed.repeat, EventStep.PLACE
+    event.first_start, event.recurrence = parsed.at.astimezone(UTC), parsed.repeat
+    if parsed.ends is None:
+        event.step = EventStep.END
+        ctx.reply(ctx.t("event.ask_end"))
+        return
+    event.duration_minutes = minutes_between(parsed.at, parsed.ends)
+    event.step = EventStep.PLACE
     ctx.reply(ctx.t("event.ask_place"))
 
 
+def take_end(ctx: Context, event: Event, text: str) -> None:
+    """几点结束: a time of day after the start (that day), or 不定 for an open end."""
+    if text not in OPEN_END:
+        start = (event.first_start or ctx.now).astimezone(ctx.config.timezone)
+        try:
+            ends = end_of(start, text)
+        except TimeParseError:
+            ctx.reply(ctx.t("event.bad_end"))
+            return
+        event.duration_minutes = minutes_between(start, ends)
+    event.step = EventStep.PLACE
+    ctx.reply(ctx.t("event.ask_place"))
+
+
+def minutes_between(start: datetime, end: datetime) -> int:
+    return int((end - start).total_seconds() // 60)
+
+
 def take_capacity(ctx: Context, event: Event, text: str) -> None:
-    if text in NO_LIMIT:
-        event.capacity = None
-    elif text.isdigit() and int(text) > 0:
-        event.capacity = int(text)
-    else:
+    capacity = None if text in NO_LIMIT else read_number(text)
+    if capacity is NumberProblem.TOO_LARGE:
+        ctx.reply(ctx.t("number.too_large", value=quoted(text), maximum=MAX_ID))
+        return
+    if capacity is not None and (not isinstance(capacity, int) or capacity == 0):
         ctx.reply(ctx.t("event.bad_capacity"))
         return
+    event.capacity = capacity
     event.step = EventStep.POINTS
     ctx.reply(ctx.t("event.ask_points", suggested=ctx.setting(EventSettings).suggested_points))
 
 
 async def take_points(ctx: Context, event: Event, text: str) -> None:
     """爱心存折 points each person earns by checking in (0: none)."""
-    if not (text.isdigit() and int(text) <= MAX_EVENT_POINTS):
+    points = read_number(text, maximum=MAX_EVENT_POINTS)
+    if not isinstance(points, int):
         ctx.reply(ctx.t("event.bad_points"))
         return
-    event.points, event.step = int(text), EventStep.SCOPE
+    event.points, event.step = points, EventStep.SCOPE
     await ctx.session.flush()
     ctx.reply(ctx.t("event.ask_scope"), buttons=scope_keyboard(ctx, "evs", event.id or 0, [], await scope_options(ctx)))
 

@@ -21,6 +21,21 @@ ZH: dict[str, str] = {
     "bind.moved_notice": "提醒：群「{group}」原绑定「{old}」，已由{who}改为「{place}」。如有疑问请联系社区。",
     "button.rebind_yes": "✅ 确定更改",
     "button.rebind_no": "取消",
+    "cmd.livein": "我住在哪栋楼：/livein 2号楼（楼栋长确认）",
+    "residency.usage": "请写上楼栋，例如：我住在2号楼",
+    "residency.only_private": "请私聊我说您住在哪栋楼，例如：我住在2号楼",
+    "residency.not_found": "没有找到「{where}」这栋楼。请写楼栋的名字，例如：我住在2号楼",
+    "residency.which": "有几栋楼叫这个名字，您住在哪一栋？",
+    "residency.already": "您已经登记为「{place}」的居民了。",
+    "residency.nobody": "「{place}」还没有楼栋长、网格员或社区工作人员可以确认，请联系社区。",
+    "residency.ask": "🏠 {name} 说自己住在「{place}」。是本楼居民吗？确认后，{name}的积分公告和通知都以这栋楼为准。",
+    "residency.asked": "好的，已请「{place}」的{role}确认；确认后会告诉您。",
+    "residency.confirmed": "✅ 已确认：您是「{place}」的居民了。积分公告和楼里的通知都会在这栋楼的群里。",
+    "residency.declined": "「{place}」没有确认您住在这栋楼。如有误会，请直接联系楼栋长或网格员。",
+    "residency.confirmed_here": "✅ 已登记 {name} 为「{place}」的居民。",
+    "residency.declined_here": "好的，没有登记 {name} 为「{place}」的居民。",
+    "button.residency_yes": "✅ 是，登记",
+    "button.residency_no": "不是",
 }
 
 EN: dict[str, str] = {
@@ -40,6 +55,21 @@ EN: dict[str, str] = {
     "bind.moved_notice": "Note: the group “{group}” was bound to {old}; {who} changed it to {place}. Please contact the community office if this looks wrong.",
     "button.rebind_yes": "✅ Change it",
     "button.rebind_no": "Cancel",
+    "cmd.livein": "Which building I live in: /livein Building 2 (the building head confirms)",
+    "residency.usage": "Please name the building, for example: /livein 2号楼",
+    "residency.only_private": "Please tell me privately which building you live in, for example: /livein 2号楼",
+    "residency.not_found": "I found no building called “{where}”. Please write its name, for example: /livein 2号楼",
+    "residency.which": "Several buildings have that name. Which one do you live in?",
+    "residency.already": "You are already registered as a resident of {place}.",
+    "residency.nobody": "{place} has no building head or grid worker to confirm this yet; please ask the community office.",
+    "residency.ask": "🏠 {name} says they live in {place}. Are they a resident? Once confirmed, their points lines and notices follow this building.",
+    "residency.asked": "Thank you; I asked the {role} of {place} to confirm and will let you know.",
+    "residency.confirmed": "✅ Confirmed: you are a resident of {place}. Points lines and the building's notices go to its group.",
+    "residency.declined": "{place} did not confirm that you live there. If this is a mistake, please talk to the building head or grid worker.",
+    "residency.confirmed_here": "✅ {name} is registered as a resident of {place}.",
+    "residency.declined_here": "{name} was not registered as a resident of {place}.",
+    "button.residency_yes": "✅ Yes, register",
+    "button.residency_no": "No",
 }
 
 CATALOGUE = Catalogue("groups", ZH, EN, families=())

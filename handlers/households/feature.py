@@ -10,6 +10,7 @@ from models.people import Role
 
 FEATURE = Feature(
     name="households",
+    help_topic="account",
     commands=(
         Command("door", door_command, "cmd.door", aliases=("门牌", "登记户"), private_only="home.private_only"),
         Command("joinhome", join_command, "cmd.joinhome", aliases=("加入户",), private_only="home.private_only"),

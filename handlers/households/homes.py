@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from handlers.common.roles import home_building, may_act_on
+from handlers.common.sheets import Cell, Sheet, to_csv
 from handlers.core.context import Context
 from handlers.core.types import IncomingMessage, SendDocument
-from handlers.households.rules import HouseholdConfig, csv_bytes, normal_door, star_level, stars_text
+from handlers.households.rules import HouseholdConfig, normal_door, star_level, stars_text
+from handlers.households.texts import COLUMNS
 from models.households import (
     Household,
     create_household,
@@ -114,7 +116,7 @@ async def home_stars(ctx: Context, message: IncomingMessage) -> None:
     points = await household_points(ctx.session, household_ids=[h.id or 0 for h in households])
     ranked = sorted(households, key=lambda h: (-points[h.id or 0], h.building_id, h.door))
     thresholds = ctx.setting(HouseholdConfig).stars
-    rows: list[list[object]] = [[ctx.t(f"home.col_{c}") for c in ("rank", "home", "members", "points", "stars")]]
+    rows: list[list[Cell]] = []
     lines = []
     for rank, household in enumerate(ranked, start=1):
         name, total = await home_name(ctx, household), points[household.id or 0]
@@ -126,12 +128,13 @@ async def home_stars(ctx: Context, message: IncomingMessage) -> None:
         if rank <= SHOWN:
             lines.append(ctx.t("home.rank_line", rank=rank, home=name, points=total, stars=stars))
     ctx.reply(ctx.t("home.ranking", community=community.name, count=len(ranked), lines="\n".join(lines)))
+    caption = ctx.t("home.caption", community=community.name)
     ctx.effects.add(
         SendDocument(
             platform=ctx.platform,
             chat_id=ctx.incoming.chat.platform_chat_id,
             filename=ctx.t("home.filename", community=community.name),
-            content=csv_bytes(rows),
-            caption=ctx.t("home.caption", community=community.name),
+            content=to_csv(Sheet(caption, [ctx.t(f"home.col_{c}") for c in COLUMNS], rows)),
+            caption=caption,
         )
     )

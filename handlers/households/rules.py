@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -34,8 +32,3 @@ def star_level(points: int, thresholds: tuple[int, ...]) -> int:
 def stars_text(level: int) -> str:
     return "★" * level if level else "☆"
 
-
-def csv_bytes(rows: list[list[object]]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")  # Excel opens it as UTF-8

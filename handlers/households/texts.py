@@ -35,7 +35,7 @@ ZH: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
-    "cmd.door": "Register my household: /door 3单元302",
+    "cmd.door": "Register my household: /door ROOM, e.g. /door 302",
     "cmd.joinhome": "Join my family's household: /joinhome CODE",
     "cmd.home": "My household: members, points, stars",
     "cmd.homestars": "Star households (ranking and export)",
@@ -52,7 +52,7 @@ EN: dict[str, str] = {
     "home.staff_only": "Only community staff can see the star households.",
     "home.none_in": "{community} has no registered households yet.",
     "home.ranking": "🏅 Star households of {community} ({count}):\n{lines}\nThe full list is attached.",
-    "home.rank_line": "{rank}. {home} — {points} points {stars}",
+    "home.rank_line": "{rank}. {home} — {points} {points:point|points} {stars}",
     "home.filename": "{community}-star-households.csv",
     "home.caption": "Star households of {community}",
     "home.col_rank": "Rank",

@@ -8,6 +8,7 @@ from handlers.linking.texts import CATALOGUE
 
 FEATURE = Feature(
     name="linking",
+    help_topic="account",
     commands=(
         Command("link", link, "cmd.link", aliases=("关联账号", "账号关联", "关联"), private_only="link.private_only"),
     ),

@@ -20,7 +20,7 @@ ZH: dict[str, str] = {
 EN: dict[str, str] = {
     "cmd.link": "Link accounts: one identity on WeChat and Telegram",
     "link.private_only": "To protect your account, please send 关联账号 to me in a private chat.",
-    "link.code": "Your link code: {code} (valid for {minutes} minutes, once).\nOn the other platform (WeCom / Telegram), send me privately: 关联 {code}\nAfterwards your reports, points and roles on both are one. Do not share this code.",
+    "link.code": "Your link code: {code} (valid for {minutes} {minutes:minute|minutes}, once).\nOn the other platform (WeCom / Telegram), send me privately: 关联 {code}\nAfterwards your reports, points and roles on both are one. Do not share this code.",
     "link.unknown": "No such link code. Send 关联账号 on the other platform to get a new one.",
     "link.used": "This link code has already been used; please get a new one.",
     "link.expired": "This link code has expired. Send 关联账号 on the other platform to get a new one.",

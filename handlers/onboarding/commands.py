@@ -6,10 +6,10 @@ from collections.abc import Iterable
 
 from handlers.common.roles import describe_grants
 from handlers.core.context import Context
-from handlers.core.feature import Command
+from handlers.core.feature import HELP_TOPICS, Command
 from handlers.core.hooks import RoleGranted
 from handlers.core.notify import find_held, held_keyboard
-from handlers.core.types import IncomingMessage
+from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard
 from models.people import InviteProblem, Role, person_by_id, redeem_invite
 from models.places import place_by_id, place_label
 from models.reach import HeldMessage
@@ -54,22 +54,48 @@ def visible_commands(menu: Iterable[Command], roles: set[Role]) -> list[Command]
     return [c for c in menu if c.roles is None or c.roles & roles]
 
 
-def help_text(ctx: Context) -> str:
-    roles = ctx.roles
-    commands = visible_commands(ctx.config.menu, roles)
-    lines = [ctx.t("help.header")]
-    lines += [f"/{c.name} — {ctx.t(c.description_key)}" for c in commands]
-    words = [c.aliases[0] for c in commands if c.aliases]
+def help_page(ctx: Context, topic: str = HELP_TOPICS[0]) -> tuple[str, Keyboard]:
+    """/help a page at a time: the everyday commands first (with the sender's roles), every other topic the sender
+    has commands in behind a button; a topic's page leads back to the first."""
+    commands = visible_commands(ctx.config.menu, ctx.roles)
+    shown = [c for c in commands if c.topic == topic]
+    first = topic == HELP_TOPICS[0]
+    lines = [ctx.t("help.header") if first else ctx.t(f"help.topic_{topic}") + ctx.t("help.topic_colon")]
+    lines += [f"/{c.name} — {ctx.t(c.description_key)}" for c in shown]
+    words = [c.aliases[0] for c in shown if c.aliases]
     if words:
         lines += ["", ctx.t("help.plain_words", words="、".join(words))]
-    role_labels = "、".join(sorted({ctx.t(f"role.{r}") for r in roles}))
-    lines += ["", ctx.t("help.roles", roles=role_labels) if roles else ctx.t("help.no_roles")]
-    return "\n".join(lines)
+    if first:
+        role_labels = "、".join(sorted({ctx.t(f"role.{r}") for r in ctx.roles}))
+        lines += ["", ctx.t("help.roles", roles=role_labels) if ctx.roles else ctx.t("help.no_roles")]
+    others = [t for t in HELP_TOPICS[1:] if t != topic and any(c.topic == t for c in commands)]
+    if others:
+        lines += ["", ctx.t("help.more")]
+    buttons = [Button(ctx.t(f"help.topic_{t}"), f"help:{t}") for t in others]
+    if not first:
+        buttons.append(Button(ctx.t("help.home"), f"help:{HELP_TOPICS[0]}"))
+    return "\n".join(lines), in_threes(buttons)
+
+
+def in_threes(buttons: list[Button]) -> Keyboard:
+    return tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3))
 
 
 async def show_help(ctx: Context, message: IncomingMessage) -> None:
-    """List what the sender can do (the menu every feature's commands make up)."""
-    ctx.reply(help_text(ctx))
+    """What the sender can do (the menu every feature's commands make up), a short page at a time."""
+    text, buttons = help_page(ctx)
+    ctx.reply(text, buttons=buttons)
+
+
+async def on_help_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
+    """help:<topic>: the page of that topic, for whoever pressed."""
+    topic = parts[0] if parts and parts[0] in HELP_TOPICS else None
+    if topic is None:
+        ctx.answer(ctx.t("button.stale"))
+        return
+    text, buttons = help_page(ctx, topic)
+    ctx.edit_pressed(text, buttons=buttons)
+    ctx.answer()
 
 
 async def me(ctx: Context, message: IncomingMessage) -> None:

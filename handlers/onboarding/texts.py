@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.core.feature import HELP_TOPICS
 from handlers.core.texts import CORE, Catalogue, Family, Texts
 from models.people import InviteProblem
 from models.role_audit import RoleChange
@@ -16,6 +17,15 @@ ZH: dict[str, str] = {
     "help.plain_words": "不方便输入命令时，直接发中文也可以，例如：{words}",
     "help.roles": "您的身份：{roles}",
     "help.no_roles": "您还没有登记身份；在已绑定的楼栋群里发言后会自动登记为居民。",
+    "help.more": "更多功能按类查看：",
+    "help.home": "◀ 常用",
+    "help.topic_colon": "：",
+    "help.topic_tickets": "工单",
+    "help.topic_notices": "通知活动",
+    "help.topic_points": "积分",
+    "help.topic_volunteers": "志愿服务",
+    "help.topic_account": "我的账号",
+    "help.topic_admin": "管理",
     "cmd.start": "开始使用",
     "cmd.help": "帮助：我能做什么",
     "cmd.me": "我的身份",
@@ -38,6 +48,15 @@ EN: dict[str, str] = {
     "help.plain_words": "You can also type plain words, for example: {words}",
     "help.roles": "Your roles: {roles}",
     "help.no_roles": "You have no role yet; speaking in a bound building group registers you as a resident.",
+    "help.more": "More, by topic:",
+    "help.home": "◀ Everyday",
+    "help.topic_colon": ":",
+    "help.topic_tickets": "Tickets",
+    "help.topic_notices": "Notices & events",
+    "help.topic_points": "Points",
+    "help.topic_volunteers": "Volunteering",
+    "help.topic_account": "My account",
+    "help.topic_admin": "Admin",
     "cmd.start": "Get started",
     "cmd.help": "Help: what I can do",
     "cmd.me": "My roles",
@@ -54,7 +73,11 @@ CATALOGUE = Catalogue(
     "onboarding",
     ZH,
     EN,
-    families=(Family("start.invite_{}", tuple(InviteProblem)), Family("me.change_{}", tuple(RoleChange))),
+    families=(
+        Family("start.invite_{}", tuple(InviteProblem)),
+        Family("me.change_{}", tuple(RoleChange)),
+        Family("help.topic_{}", HELP_TOPICS[1:]),
+    ),
 )
 translate = Texts((CORE, CATALOGUE)).translate
 """This feature's sentences and the core's, for code with no unit of work at hand (cards, files, ledger reasons)."""

@@ -21,6 +21,7 @@ from models.organisations import (
     TicketDispatch,
     awaited_dispatch,
     current_dispatch,
+    duty_members,
     hold_of,
     members_of,
     memberships_of,
@@ -78,10 +79,11 @@ def ticket_values(work: Work, ticket: Ticket) -> dict[str, object]:
     return {"number": ticket.id, "category": work.t(f"category.{ticket.category}"), "text": ticket.text}
 
 
-async def tell_grid_to_phone(work: Work, ticket: Ticket, org: Organisation) -> None:
-    """The organisation has nobody in chat: the grid worker is told its duty phone."""
+async def tell_grid(work: Work, ticket: Ticket, org: Organisation, key: str) -> None:
+    """The grid workers of the ticket's building are told `key` about it, with the organisation's duty phone: the
+    organisation has nobody in chat (org.phone_told), or nobody on duty (org.nobody_on_duty)."""
     place = await place_label(work.session, place=await building_of(work, ticket))
-    text = work.t("org.phone_told", org=org.name, phone=phone(work, org), place=place, **ticket_values(work, ticket))
+    text = work.t(key, org=org.name, phone=phone(work, org), place=place, **ticket_values(work, ticket))
     for person in await grid_workers(work, ticket):
         await work.tell(person.id or 0, text)
 
@@ -89,8 +91,9 @@ async def tell_grid_to_phone(work: Work, ticket: Ticket, org: Organisation) -> N
 async def send_to(
     work: Work, ticket: Ticket, org: Organisation, *, actor_id: int | None, action: str, note: str
 ) -> None:
-    """Dispatch to the organisation: its members get the job with 接单 / 退单 / 转单; with nobody in chat it stays a
-    suggestion and the grid worker is told to phone."""
+    """Dispatch to the organisation: its members on duty get the job with 接单 / 退单 / 转单 (every member, and the
+    grid worker the phone, when nobody is on duty); with nobody in chat it stays a suggestion and the grid worker is
+    told to phone."""
     members = await members_of(work.session, organisation_id=org.id or 0)
     state = S.DISPATCHED if members else S.SUGGESTED
     dispatch = TicketDispatch(
@@ -106,9 +109,11 @@ async def send_to(
     to_status = TicketStatus.ASSIGNED if members and ticket.status in (*DISPATCHABLE, *WORKING) else None
     await step(work, ticket, action, actor_id=actor_id, to_status=to_status, note=note)
     if not members:
-        await tell_grid_to_phone(work, ticket, org)
+        await tell_grid(work, ticket, org, "org.phone_told")
         return
-    await send_jobs(work, ticket, org, members)
+    await send_jobs(work, ticket, org, await duty_members(work.session, organisation_id=org.id or 0))
+    if not await members_of(work.session, organisation_id=org.id or 0, on_duty=True):
+        await tell_grid(work, ticket, org, "org.nobody_on_duty")
 
 
 async def send_jobs(
@@ -139,7 +144,7 @@ async def suggest(work: Work, hook: ReportConfirmed) -> None:
     work.session.add(TicketDispatch(ticket_id=ticket.id or 0, organisation_id=org.id or 0, created_at=work.now))
     await step(work, ticket, "suggest", actor_id=None, note=org.name)
     if not await members_of(work.session, organisation_id=org.id or 0):
-        await tell_grid_to_phone(work, ticket, org)
+        await tell_grid(work, ticket, org, "org.phone_told")
 
 
 async def routed(work: Work, ticket: Ticket, building: Place) -> Organisation | None:
@@ -154,13 +159,13 @@ async def routed(work: Work, ticket: Ticket, building: Place) -> Organisation | 
 
 
 async def urgent(work: Work, hook: UrgentReported) -> None:
-    """Danger now: straight to the responsible organisation's duty members and phone and to the grid worker,
-    without waiting for the building head's confirmation."""
+    """Danger now: straight to the responsible organisation's duty members (every member when nobody is on duty)
+    and phone and to the grid worker, without waiting for the building head's confirmation."""
     ticket = hook.ticket
     org = await routed(work, ticket, hook.building)
     if org is None or ticket.private:
         return
-    duty = await members_of(work.session, organisation_id=org.id or 0, on_duty=True)
+    duty = await duty_members(work.session, organisation_id=org.id or 0)
     state = S.DISPATCHED if duty else S.SUGGESTED
     work.session.add(
         TicketDispatch(

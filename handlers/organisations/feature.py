@@ -16,6 +16,7 @@ from handlers.core.hooks import (
 )
 from handlers.organisations.buttons import on_org_button, on_reason
 from handlers.organisations.dispatch import may_see, on_card, suggest, urgent
+from handlers.organisations.duty import duty_command, on_duty_button
 from handlers.organisations.holds import sweep_holds
 from handlers.organisations.ratings import (
     on_board_button,
@@ -32,6 +33,7 @@ from models.people import Role
 
 FEATURE = Feature(
     name="organisations",
+    help_topic="admin",
     commands=(
         Command("org", org_command, "cmd.org", aliases=("单位",), roles=ORG_ADMINS, refusal="org.refused"),
         Command(
@@ -52,9 +54,18 @@ FEATURE = Feature(
             aliases=("单位工单",),
             roles=frozenset({Role.ORG_MEMBER}),
             refusal="org.member_refused",
+            topic="tickets",
+        ),
+        Command(
+            "duty",
+            duty_command,
+            "cmd.duty",
+            aliases=("值班",),
+            roles=frozenset({Role.ORG_MEMBER}),
+            refusal="org.duty_refused",
         ),
     ),
-    callbacks={"o": on_org_button, "sq": on_survey_button, "rk": on_board_button},
+    callbacks={"o": on_org_button, "od": on_duty_button, "sq": on_survey_button, "rk": on_board_button},
     text=(TextStep(70, on_reason),),  # a reason asked for by a button, before the assignee's photos and the intake
     sweeps=(sweep_holds, sweep_whistles, sweep_surveys),
     listens=(

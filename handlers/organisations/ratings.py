@@ -3,16 +3,14 @@ monthly score per organisation from its outcomes and the survey, ranked as a 红
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from openpyxl import Workbook
-
 from handlers.common.scopes import chats_in_scope
+from handlers.common.sheets import Cell, Sheet, to_csv, to_xlsx
 from handlers.common.times import end_of_local_day, local_time
 from handlers.core.context import Context, Work
+from handlers.core.texts import quoted
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send, SendDocument
 from handlers.organisations.staff import places_named, staff_community
 from models.chats import Chat, active_chats_in
@@ -68,7 +66,7 @@ async def survey_command(ctx: Context, message: IncomingMessage) -> None:
         return
     org = await find_organisation(ctx.session, community_ids=[community.id or 0], name=words[0])
     if org is None:
-        ctx.reply(ctx.t("org.unknown", name=words[0]))
+        ctx.reply(ctx.t("org.unknown", name=quoted(words[0])))
         return
     local_now = ctx.now.astimezone(ctx.config.timezone)
     try:
@@ -96,7 +94,12 @@ async def survey_command(ctx: Context, message: IncomingMessage) -> None:
     )
     ctx.session.add(survey)
     await ctx.session.flush()
-    text = ctx.t("survey.posted", org=org.name, month=survey.month, deadline=local_time(deadline, ctx.config.timezone))
+    text = ctx.t(
+        "survey.posted",
+        org=org.name,
+        month=survey.month,
+        deadline=local_time(deadline, ctx.config.timezone, ctx.locale),
+    )
     for chat in chats:
         ctx.effects.add(
             Send(platform=chat.platform, chat_id=chat.platform_chat_id, text=text, buttons=start_button(ctx, survey))
@@ -188,7 +191,7 @@ async def sweep_surveys(work: Work) -> int:
             "survey.reminder",
             org=org.name,
             count=len(answers),
-            deadline=local_time(survey.deadline, work.config.timezone),
+            deadline=local_time(survey.deadline, work.config.timezone, work.locale),
         )
         for chat in chats:
             work.effects.add(
@@ -309,9 +312,9 @@ async def ratings_command(ctx: Context, message: IncomingMessage) -> None:
     ctx.reply(board_text(ctx, month, ratings), buttons=buttons)
 
 
-def sheet_rows(work: Work, ratings: list[Rating]) -> list[list[str | int | float]]:
-    header: list[str | int | float] = [work.t(f"rating.col_{c}") for c in COLUMNS]
-    rows: list[list[str | int | float]] = [header]
+def rating_sheet(work: Work, month: str, ratings: list[Rating]) -> Sheet:
+    """The month's figures per organisation, one row each, as exported (CSV / Excel)."""
+    rows: list[list[Cell]] = []
     for r in ratings:
         o = r.outcomes
         rows.append(
@@ -329,27 +332,10 @@ def sheet_rows(work: Work, ratings: list[Rating]) -> list[list[str | int | float
                 round(r.survey, 1) if r.survey is not None else "",
             ]
         )
-    return rows
+    return Sheet(work.t("rating.sheet", month=month), [work.t(f"rating.col_{c}") for c in COLUMNS], rows)
 
 
 COLUMNS = ("org", "kind", "score", "tickets", "accept", "resolve", "reopen", "stars", "overdue", "answers", "survey")
-
-
-def to_csv(rows: list[list[str | int | float]]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def to_xlsx(rows: list[list[str | int | float]]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 async def on_board_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
@@ -371,8 +357,8 @@ async def on_board_button(ctx: Context, callback: IncomingCallback, parts: list[
                 ctx.effects.add(Send(platform=chat.platform, chat_id=chat.platform_chat_id, text=text))
         ctx.answer(ctx.t("rating.posted"))
         return
-    rows = sheet_rows(ctx, ratings)
-    content = to_csv(rows) if parts[0] == "csv" else to_xlsx(rows)
+    sheet = rating_sheet(ctx, month, ratings)
+    content = to_csv(sheet) if parts[0] == "csv" else to_xlsx(sheet)
     ctx.effects.add(
         SendDocument(
             platform=ctx.platform,

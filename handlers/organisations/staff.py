@@ -6,6 +6,7 @@ from __future__ import annotations
 from handlers.common.org_import import CATEGORY_WORDS, KIND_WORDS, OrgFileError, subkind_key
 from handlers.core.context import Context
 from handlers.core.hooks import RoleGranted
+from handlers.core.texts import quoted
 from handlers.core.types import IncomingMessage
 from handlers.organisations.settings import OrgSettings
 from models.organisations import (
@@ -57,6 +58,7 @@ async def list_orgs(ctx: Context, community: Place) -> str:
                 phone=org.duty_phone or ctx.t("org.no_phone"),
                 hours=org.working_hours or "-",
                 members=len(await members_of(ctx.session, organisation_id=org.id or 0)),
+                on_duty=len(await members_of(ctx.session, organisation_id=org.id or 0, on_duty=True)),
                 serves=await serves_text(ctx, org, community),
             )
         )
@@ -84,7 +86,7 @@ async def org_command(ctx: Context, message: IncomingMessage) -> None:
         return
     org = await find_organisation(ctx.session, community_ids=[community.id or 0], name=rest[0])
     if org is None:
-        ctx.reply(ctx.t("org.unknown", name=rest[0]))
+        ctx.reply(ctx.t("org.unknown", name=quoted(rest[0])))
         return
     await EDITS[verb](ctx, community, org, rest[1:])
 
@@ -96,7 +98,7 @@ async def add_org(ctx: Context, community: Place, rest: list[str]) -> None:
         return
     name, phone = rest[1], " ".join(rest[2:]) or None
     if await find_organisation(ctx.session, community_ids=[community.id or 0], name=name) is not None:
-        ctx.reply(ctx.t("org.exists", name=name))
+        ctx.reply(ctx.t("org.exists", name=quoted(name)))
         return
     ctx.session.add(
         Organisation(
@@ -136,7 +138,7 @@ async def places_named(ctx: Context, community: Place, text: str) -> list[int] |
     for name in [n for n in text.replace("、", ",").split(",") if n]:
         place = next((p for p in inside if p.name == name), None)
         if place is None:
-            ctx.reply(ctx.t("org.bad_place", name=name))
+            ctx.reply(ctx.t("org.bad_place", name=quoted(name)))
             return None
         found.append(place.id or 0)
     return found
@@ -189,7 +191,7 @@ async def invite(ctx: Context, community: Place, org: Organisation, rest: list[s
     made = await create_invite(ctx.session, role=Role.ORG_MEMBER, place=community, created_by_id=ctx.person.id, ttl=ttl)
     ctx.session.add(OrgInvite(code=made.code, organisation_id=org.id or 0))
     link = f"https://t.me/{ctx.config.bot_username}?start={made.code}"
-    ctx.reply(ctx.t("org.invite", name=org.name, hours=int(ttl.total_seconds() // 3600), link=link))
+    ctx.reply(ctx.t("org.invite", name=org.name, hours=int(ttl.total_seconds() // 3600), link=link, code=made.code))
 
 
 EDITS = {"phone": set_phone, "hours": set_hours, "serve": set_serves, "route": set_route, "invite": invite}

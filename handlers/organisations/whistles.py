@@ -79,7 +79,7 @@ async def whistle(work: Work, hook: TicketEscalated) -> None:
             "org.whistle",
             org=org.name,
             place=place,
-            when=local_time(due, work.config.timezone),
+            when=local_time(due, work.config.timezone, work.locale),
             **ticket_values(work, ticket),
         )
         members = await members_of(work.session, organisation_id=org.id or 0)
@@ -165,7 +165,11 @@ async def whistle_lines(work: Work, hook: CardDrawn) -> None:
             hook.lines.append(work.t("org_card.report_overdue", name=name))
         else:
             hook.lines.append(
-                work.t("org_card.report_waiting", name=name, when=local_time(found.due_at, work.config.timezone))
+                work.t(
+                    "org_card.report_waiting",
+                    name=name,
+                    when=local_time(found.due_at, work.config.timezone, work.locale),
+                )
             )
     if hook.ticket.is_open and (whistles or hook.ticket.tier != Tier.BUILDING):
         hook.buttons.append((Button(work.t("org_button.supervise"), f"o:sv:{hook.ticket.id}"),))

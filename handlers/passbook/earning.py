@@ -8,9 +8,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from handlers.common.reach import home_group
+from handlers.common.numbers import parse_id
+from handlers.common.reach import belongs_in, home_group, home_groups, knock_at_home
 from handlers.core.context import Context, Work
-from handlers.core.hooks import Attended, HelpConfirmed, ReportConfirmed, TicketReopened, TicketResolved
+from handlers.core.hooks import Attended, AwaitingAnswer, HelpConfirmed, ReportConfirmed, TicketReopened, TicketResolved
+from handlers.core.texts import quoted
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard, Send, in_pairs
 from handlers.passbook.rules import (
     AWARDER_ROLES,
@@ -25,7 +27,6 @@ from handlers.passbook.rules import (
     stars_text,
 )
 from handlers.passbook.texts import translate
-from models.chats import Chat, active_chats_in
 from models.ledger import InsufficientPoints, balance_of, entry_by_key, post_entry
 from models.passbook import (
     AwardDraft,
@@ -68,6 +69,9 @@ class Award:
     actor_id: int | None
     key: str
     community_id: int | None
+    discreet: bool = False
+    """About something private (a dispute): a note that cannot go privately only knocks in the group (the name and
+    the link), never an award line saying who earned what for which case."""
 
 
 # ---- posting an award and telling people --------------------------------------------------------------------
@@ -127,7 +131,8 @@ async def tell_recipient(ctx: Work, posted: Posted) -> None:
         lifetime=after.lifetime,
     )
     platform = ctx.platform if isinstance(ctx, Context) else None
-    await ctx.tell(award.person_id, text, prefer_platform=platform, fallback=await award_line(ctx, award))
+    fallback = await knock_at_home(ctx, award.person_id) if award.discreet else await award_line(ctx, award)
+    await ctx.tell(award.person_id, text, prefer_platform=platform, fallback=fallback)
     await congratulate_new_star(ctx, recipient, posted.lifetime_before, after.lifetime, locale)
 
 
@@ -135,6 +140,8 @@ async def award_line(ctx: Work, award: Award) -> Send | None:
     """The group line for an award note that cannot go privately: in the group it was given in (as a reply), else
     in the recipient's building group; the link brings the private note with the balances."""
     here = ctx if isinstance(ctx, Context) and ctx.in_group and ctx.chat.active else None
+    if here is not None and not await belongs_in(ctx, award.person_id, here.chat):
+        here = None
     quoted = here.incoming.message_id if here and isinstance(here.incoming, IncomingMessage) else None
     chat = here.chat if here else await home_group(ctx, award.person_id)
     if chat is None:
@@ -171,12 +178,6 @@ async def home_places(ctx: Work, person_id: int) -> list[Place]:
         if place is not None:
             places.append(place)
     return places
-
-
-async def home_groups(ctx: Work, person_id: int) -> list[Chat]:
-    """The bound groups of the buildings a person belongs to."""
-    buildings = [p for p in await home_places(ctx, person_id) if p.kind == PlaceKind.BUILDING]
-    return await active_chats_in(ctx.session, places=buildings) if buildings else []
 
 
 def community_id_of(place: Place | None) -> int | None:
@@ -276,15 +277,20 @@ async def award_by_reply(ctx: Context, message: IncomingMessage) -> None:
     )
     places = await home_places(ctx, recipient.id or 0) or ([ctx.place] if ctx.place else [])
     in_group = ctx.setting(PassbookConfig).award_group_line
+    at_home = await belongs_in(ctx, recipient.id or 0, ctx.chat)
+    homes = [] if at_home else await home_groups(ctx, recipient.id or 0)
 
     def announce(line: str) -> None:
-        if in_group:
+        """The line goes where the recipient belongs: here, or (given in another building's group) their own."""
+        if in_group and at_home:
             ctx.reply(line, quote=True)
+        for chat in homes if in_group else []:
+            ctx.effects.add(Send(platform=chat.platform, chat_id=chat.platform_chat_id, text=line))
 
     outcome = await award_manually(ctx, recipient, places, args.amount, args.reason, announce)
     if isinstance(outcome, str):
         ctx.reply(outcome, quote=True)
-    elif not in_group:
+    elif not in_group or not at_home:
         await tell(ctx, ctx.person.id or 0, award_done(ctx, recipient, outcome))
 
 
@@ -415,6 +421,12 @@ async def finish_draft(ctx: Context, reason: str, *, edit: bool) -> None:
         ctx.reply(answer)
 
 
+async def writing_an_award(work: Work, hook: AwaitingAnswer) -> None:
+    """This feature's answer to AwaitingAnswer: an award of theirs waits for its reason."""
+    if await award_draft_of(work.session, awarder_id=hook.person_id) is not None:
+        hook.waiting.append(True)
+
+
 async def draft_of(ctx: Context) -> AwardDraft | None:
     return await award_draft_of(ctx.session, awarder_id=ctx.person.id or 0)
 
@@ -448,9 +460,13 @@ async def revoke_command(ctx: Context, message: IncomingMessage) -> None:
     if found is None or not reason:
         ctx.reply(ctx.t("passbook.revoke_usage"), quote=ctx.in_group)
         return
-    entry = await entry_by_id(ctx.session, entry_id=int(found.group(1)))
+    entry_id = parse_id(found.group(1))
+    if entry_id is None:
+        ctx.reply(ctx.t("number.unknown", value=quoted(found.group(1))), quote=ctx.in_group)
+        return
+    entry = await entry_by_id(ctx.session, entry_id=entry_id)
     if entry is None or entry.kind != EntryKind.AWARD:
-        ctx.reply(ctx.t("passbook.revoke_unknown", number=found.group(1)), quote=ctx.in_group)
+        ctx.reply(ctx.t("passbook.revoke_unknown", number=entry_id), quote=ctx.in_group)
         return
     places = await home_places(ctx, entry.person_id)
     community = await place_by_id(ctx.session, place_id=entry.community_id) if entry.community_id else None
@@ -526,7 +542,8 @@ async def award_volunteer_resolution(ctx: Context, hook: TicketResolved) -> None
     category = translate(ctx.config.default_locale, f"category.{ticket.category}")
     reason = translate(ctx.config.default_locale, "passbook.reason_ticket", number=ticket.id, category=category)
     key = resolution_key(ticket, await reopens_of(ctx, ticket))
-    await give(ctx, Award(volunteer, points, reason, TICKET, ticket.id, None, key, community_id_of(building)))
+    community = community_id_of(building)
+    await give(ctx, Award(volunteer, points, reason, TICKET, ticket.id, None, key, community, ticket.private))
 
 
 def resolution_key(ticket: Ticket, reopens: int) -> str:
@@ -571,4 +588,5 @@ async def award_confirmed_report(ctx: Context, hook: ReportConfirmed) -> None:
         return
     reason = translate(ctx.config.default_locale, "passbook.reason_report", number=ticket.id)
     key = f"report:{ticket.id}"
-    await give(ctx, Award(ticket.reporter_id, points, reason, REPORT, ticket.id, None, key, community_id_of(building)))
+    community = community_id_of(building)
+    await give(ctx, Award(ticket.reporter_id, points, reason, REPORT, ticket.id, None, key, community, ticket.private))

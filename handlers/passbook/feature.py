@@ -4,7 +4,15 @@ Its modules stand side by side on the ledger (models/ledger.py), the rules and t
 from __future__ import annotations
 
 from handlers.core.feature import Command, CommandHandler, Feature, TextStep
-from handlers.core.hooks import Attended, HelpConfirmed, Listen, ReportConfirmed, TicketReopened, TicketResolved
+from handlers.core.hooks import (
+    Attended,
+    AwaitingAnswer,
+    HelpConfirmed,
+    Listen,
+    ReportConfirmed,
+    TicketReopened,
+    TicketResolved,
+)
 from handlers.core.types import ChatKind
 from handlers.passbook import checking, earning, exports, shop, shop_admin
 from handlers.passbook.keepers import SHOP_KEEPERS
@@ -33,6 +41,7 @@ def keepers_only(
 
 FEATURE = Feature(
     name="passbook",
+    help_topic="points",
     commands=(
         Command(
             "award",
@@ -50,7 +59,7 @@ FEATURE = Feature(
             roles=STAFF,
             refusal="passbook.revoke_refused",
         ),
-        Command("points", checking.points_command, "cmd.points", aliases=("我的积分", "积分")),
+        Command("points", checking.points_command, "cmd.points", aliases=("我的积分", "积分"), topic="everyday"),
         Command("passbook", checking.passbook_command, "cmd.passbook", aliases=("积分明细", "爱心存折")),
         Command("rank", checking.rank_command, "cmd.rank", aliases=("排行榜", "积分榜")),
         Command("rankname", checking.rank_name_command, "cmd.rankname", aliases=("排行榜名字", "排名显示")),
@@ -62,11 +71,12 @@ FEATURE = Feature(
             roles=STAFF,
             refusal="passbook.check_refused",
         ),
-        Command("shop", shop.open_shop, "cmd.shop", aliases=("爱心超市", "兑换"), private_only="shop.private_only"),
+        Command("shop", shop.open_shop, "cmd.shop", aliases=("爱心超市", "兑换")),
         keepers_only("handover", shop.handover_command, "cmd.handover", ("核销",)),
         keepers_only("shopadmin", shop_admin.show_admin, "cmd.shopadmin", ("超市管理",), "shopadmin.private_only"),
         keepers_only("shopadd", shop_admin.add_item, "cmd.shopadd", ("上架",), "shopadmin.private_only"),
         keepers_only("shopimport", shop_admin.import_items, "cmd.shopimport", ("导入商品",), "shopadmin.private_only"),
+        keepers_only("shopinfo", shop_admin.set_desk, "cmd.shopinfo", ("超市信息",), "shopadmin.private_only"),
         keepers_only("export", exports.export_menu, "cmd.export", ("导出", "导出报表"), "export.private_only"),
         keepers_only("stars", exports.show_stars, "cmd.stars", ("星级文明户",), "export.private_only"),
     ),
@@ -89,6 +99,7 @@ FEATURE = Feature(
         Listen(TicketReopened, earning.reverse_resolution_award),
         Listen(Attended, earning.award_attendance),
         Listen(HelpConfirmed, earning.award_help),
+        Listen(AwaitingAnswer, earning.writing_an_award),
     ),
     settings=passbook_from,
     texts=CATALOGUE,

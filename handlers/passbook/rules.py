@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
 from models.people import Role
+from models.shop import ShopDesk
 from models.tickets import Category
 
 AWARDER_ROLES = (Role.STAFF, Role.ADMIN, Role.GRID_WORKER, Role.BUILDING_HEAD)
@@ -111,3 +113,14 @@ def period_start(period: Period, now: datetime, timezone: tzinfo) -> datetime | 
 
 def local_midnight(now: datetime, timezone: tzinfo) -> datetime:
     return now.astimezone(timezone).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def desk_lines(t: Callable[..., str], desk: ShopDesk | None) -> str:
+    """The pickup place and opening hours as lines for a pickup message, in the words of ``t`` ("" while the keepers
+    wrote none)."""
+    if desk is None:
+        return ""
+    lines = [t("shop.desk_address", address=desk.address)] if desk.address else []
+    if desk.hours:
+        lines.append(t("shop.desk_hours", hours=desk.hours))
+    return "".join(lines)

@@ -5,20 +5,24 @@ or letting the hold expire gives the points back (a REVERSAL entry)."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, tzinfo
+from datetime import datetime
+from functools import partial
 
 from handlers.common.reach import knock_at_home
 from handlers.common.roles import may_act_on
 from handlers.common.times import end_of_local_day, local_time
 from handlers.core.context import Context, Work
+from handlers.core.notify import private_account
+from handlers.core.texts import quoted
 from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard
 from handlers.passbook.keepers import SHOP_KEEPERS, kept_community
-from handlers.passbook.rules import PassbookConfig
+from handlers.passbook.rules import PassbookConfig, desk_lines
 from handlers.passbook.texts import translate
 from models.base import AsyncSession
 from models.ledger import balance_of
 from models.people import person_by_id
 from models.places import Place, ancestors, place_by_id
+from models.reach import PrivateChat
 from models.shop import (
     Redemption,
     RedemptionStatus,
@@ -32,6 +36,7 @@ from models.shop import (
     hold_item,
     items_of,
     redemption_by_code,
+    shop_desk_of,
 )
 
 # ---- whose shop ----------------------------------------------------------------------------------------------
@@ -59,13 +64,27 @@ def ledger_reason(ctx: Context, key: str, name: str) -> str:
 
 
 async def open_shop(ctx: Context, message: IncomingMessage) -> None:
-    """/shop (爱心超市, 兑换): the catalogue with a button per item, in private."""
+    """/shop (爱心超市, 兑换): the catalogue with a button per item, in private (said in a group, it goes there)."""
     community = await home_community(ctx)
     if community is None:
-        ctx.reply(ctx.t("shop.no_community"))
+        ctx.reply(ctx.t("shop.no_community"), quote=ctx.in_group)
         return
     text, buttons = await shop_page(ctx, community)
-    ctx.reply(text, buttons=buttons)
+    if ctx.in_group:
+        await shop_from_group(ctx, text, buttons)
+    else:
+        ctx.reply(text, buttons=buttons)
+
+
+async def shop_from_group(ctx: Context, text: str, buttons: Keyboard) -> None:
+    """The shelf goes to the private chat; someone the bot may not write to first gets their name and the link that
+    opens the shelf there, in this group (docs/reach.md)."""
+    person_id = ctx.person.id or 0
+    account = await private_account(ctx.session, person_id=person_id, prefer_platform=ctx.platform)
+    knock = await ctx.knock(ctx.chat, person_id)
+    await ctx.tell(person_id, text, buttons, prefer_platform=ctx.platform, fallback=knock)
+    if account is not None and account.private_chat == PrivateChat.OPEN:
+        ctx.reply(ctx.t("shop.sent_privately"), quote=True)
 
 
 async def shop_page(ctx: Context, community: Place) -> tuple[str, Keyboard]:
@@ -84,7 +103,10 @@ async def shop_page(ctx: Context, community: Place) -> tuple[str, Keyboard]:
     if mine:
         pending = [
             ctx.t(
-                "shop.pending_line", name=r.item_name, code=r.code, until=local_time(r.expires_at, ctx.config.timezone)
+                "shop.pending_line",
+                name=r.item_name,
+                code=r.code,
+                until=local_time(r.expires_at, ctx.config.timezone, ctx.locale),
             )
             for r in mine
         ]
@@ -135,8 +157,9 @@ async def show_confirmation(ctx: Context, community: Place, item_id: int) -> Non
         ctx.answer(ctx.t("shop.unavailable"), alert=True)
         return
     balance = await balance_of(ctx.session, person_id=ctx.person.id or 0)
-    until = local_time(pickup_deadline(ctx), ctx.config.timezone)
-    text = ctx.t("shop.confirm", name=item.name, cost=item.cost, spendable=balance.spendable, until=until)
+    until = local_time(pickup_deadline(ctx), ctx.config.timezone, ctx.locale)
+    desk = desk_lines(ctx.t, await shop_desk_of(ctx.session, community_id=community.id or 0))
+    text = ctx.t("shop.confirm", name=item.name, cost=item.cost, spendable=balance.spendable, until=until, desk=desk)
     buttons = (
         (
             Button(ctx.t("button.shop_confirm"), f"shop:ok:{item.id}:{secrets.token_hex(4)}"),
@@ -171,7 +194,7 @@ async def confirm_hold(ctx: Context, community: Place, item_id: int, nonce: str)
     redemption = hold.redemption
     ctx.edit_pressed(ctx.t("shop.submitted", name=redemption.item_name))
     ctx.reply(
-        pickup_card(ctx.locale, redemption, ctx.config.timezone),
+        await pickup_card(ctx, ctx.locale, redemption),
         buttons=((Button(ctx.t("button.shop_cancel"), f"shop:x:{redemption.id}"),),),
         ref_key=card_ref(redemption),
     )
@@ -197,16 +220,18 @@ def card_ref(redemption: Redemption) -> str:
     return f"redemption:{redemption.id}"
 
 
-def pickup_card(locale: str, redemption: Redemption, timezone: tzinfo) -> str:
-    """The resident's private card: the code while held, the outcome afterwards."""
+async def pickup_card(work: Work, locale: str, redemption: Redemption) -> str:
+    """The resident's private card: the code (with where and when to collect) while held, the outcome afterwards."""
     status = RedemptionStatus(redemption.status)
+    desk = await shop_desk_of(work.session, community_id=redemption.community_id)
     return translate(
         locale,
         f"shop.card_{status}",
         name=redemption.item_name,
         cost=redemption.cost,
         code=redemption.code,
-        until=local_time(redemption.expires_at, timezone),
+        until=local_time(redemption.expires_at, work.config.timezone, locale),
+        desk=desk_lines(partial(translate, locale), desk),
     )
 
 
@@ -228,7 +253,7 @@ async def cancel_hold(ctx: Context, community: Place, redemption_id: int, *, fro
     if not returned:
         ctx.answer(ctx.t(f"shop.closed_{redemption.status}"), alert=True)
         return
-    ctx.effects.add(Edit(text=pickup_card(ctx.locale, redemption, ctx.config.timezone), ref_key=card_ref(redemption)))
+    ctx.effects.add(Edit(text=await pickup_card(ctx, ctx.locale, redemption), ref_key=card_ref(redemption)))
     if from_listing:
         await show_listing(ctx, community)
     ctx.answer(ctx.t("shop.cancelled_toast", cost=redemption.cost))
@@ -249,7 +274,7 @@ async def handover_command(ctx: Context, message: IncomingMessage) -> None:
         return
     redemption = await redemption_by_code(ctx.session, code=code) if code.isdigit() else None
     if redemption is None:
-        ctx.reply(ctx.t("shop.code_unknown", code=code), quote=ctx.in_group)
+        ctx.reply(ctx.t("shop.code_unknown", code=quoted(code)), quote=ctx.in_group)
         return
     ctx.reply(await handover_outcome(ctx, redemption), quote=ctx.in_group)
 
@@ -263,7 +288,7 @@ async def list_pickups(ctx: Context, community: Place) -> None:
     for redemption in pending:
         person = await person_by_id(ctx.session, person_id=redemption.person_id)
         who = person.display_name if person else "?"
-        until = local_time(redemption.expires_at, ctx.config.timezone)
+        until = local_time(redemption.expires_at, ctx.config.timezone, ctx.locale)
         lines.append(
             ctx.t("shop.pickup_line", code=redemption.code, person=who, name=redemption.item_name, until=until)
         )
@@ -306,7 +331,7 @@ async def tell_resident(work: Work, redemption: Redemption, key: str) -> None:
     """Update the resident's pickup card and tell them privately what happened, in their language."""
     person = await person_by_id(work.session, person_id=redemption.person_id)
     locale = (person.locale if person else None) or work.config.default_locale
-    work.effects.add(Edit(text=pickup_card(locale, redemption, work.config.timezone), ref_key=card_ref(redemption)))
+    work.effects.add(Edit(text=await pickup_card(work, locale, redemption), ref_key=card_ref(redemption)))
     text = translate(locale, key, name=redemption.item_name, code=redemption.code, cost=redemption.cost)
     await work.tell(redemption.person_id, text, fallback=await knock_at_home(work, redemption.person_id))
 

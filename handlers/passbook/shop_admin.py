@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime
 
+from handlers.common.numbers import MAX_ID, NumberProblem, read_number
 from handlers.common.roles import may_act_on
 from handlers.core.context import Context
+from handlers.core.texts import quoted
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard
 from handlers.passbook.keepers import SHOP_KEEPERS, keeper_community
+from handlers.passbook.rules import desk_lines
 from handlers.passbook.texts import translate
 from models.base import AsyncSession
 from models.places import Place, PlaceKind, place_by_id
-from models.shop import ItemRow, RewardItem, held_counts, items_of, save_items
+from models.shop import ItemRow, RewardItem, held_counts, items_of, save_items, set_shop_desk, shop_desk_of
 
 NAME_MAX = 60
 ADMIN_PAGE = 8
@@ -35,6 +39,18 @@ COLUMNS = {
 }
 REQUIRED = ("name", "cost", "stock")
 YES = {"是", "上架", "1", "yes", "y", "true", ""}
+DESK_FIELDS = {
+    "地址": "address",
+    "领取地点": "address",
+    "地点": "address",
+    "address": "address",
+    "营业时间": "hours",
+    "开放时间": "hours",
+    "时间": "hours",
+    "hours": "hours",
+}
+DESK_LABEL = re.compile(r"^\s*(" + "|".join(sorted(DESK_FIELDS, key=len, reverse=True)) + r")\s*[:：]\s*(.*)$", re.I)
+DESK_LIMIT = 120
 NO = {"否", "下架", "0", "no", "n", "false"}
 
 
@@ -53,10 +69,12 @@ class CatalogueError(Exception):
 
 
 def parse_whole_number(value: str, *, minimum: int, line: int, key: str) -> int:
-    cleaned = value.strip()
-    if not cleaned.isascii() or not cleaned.isdigit() or int(cleaned) < minimum:
-        raise CatalogueError(key, line=line, value=value.strip())
-    return int(cleaned)
+    number = read_number(value)
+    if number is NumberProblem.TOO_LARGE:
+        raise CatalogueError("shopadmin.too_large", line=line, value=quoted(value), maximum=MAX_ID)
+    if not isinstance(number, int) or number < minimum:
+        raise CatalogueError(key, line=line, value=quoted(value))
+    return number
 
 
 def item_row(name: str, cost: str, stock: str, active: str, line: int) -> ItemRow:
@@ -66,7 +84,7 @@ def item_row(name: str, cost: str, stock: str, active: str, line: int) -> ItemRo
         raise CatalogueError("shopadmin.bad_name", line=line, limit=NAME_MAX)
     flag = active.strip().lower()
     if flag not in YES | NO:
-        raise CatalogueError("shopadmin.bad_active", line=line, value=active.strip())
+        raise CatalogueError("shopadmin.bad_active", line=line, value=quoted(active))
     return ItemRow(
         name=name,
         cost=parse_whole_number(cost, minimum=1, line=line, key="shopadmin.bad_cost"),
@@ -79,7 +97,7 @@ def header_columns(header: list[str]) -> dict[str, int]:
     """Which position holds name / cost / stock / active; Chinese or English headers, any order."""
     positions = {COLUMNS.get(cell.strip().lower().lstrip("\ufeff"), ""): i for i, cell in enumerate(header)}
     if any(column not in positions for column in REQUIRED):
-        raise CatalogueError("shopadmin.bad_header", found=",".join(header))
+        raise CatalogueError("shopadmin.bad_header", found=quoted(",".join(header)))
     return positions
 
 
@@ -247,3 +265,42 @@ def change_item(ctx: Context, item: RewardItem, action: str) -> bool:
         item.stock += 1 if action == "up" else -1
     item.updated_at = ctx.now
     return True
+
+
+# ---- where and when items are handed over -------------------------------------------------------------------
+
+
+def parse_desk(text: str) -> dict[str, str]:
+    """「地址：社区服务中心一楼」 and 「营业时间：周二至周日 9:00-17:00」, one a line (or after ；): what was given."""
+    given: dict[str, str] = {}
+    for part in re.split(r"[\n；;]", text):
+        match = DESK_LABEL.match(part)
+        if match and match.group(2).strip():
+            given[DESK_FIELDS[match.group(1).lower()]] = match.group(2).strip()
+    return given
+
+
+async def set_desk(ctx: Context, message: IncomingMessage) -> None:
+    """超市信息 地址：… 营业时间：…: where and when the shop hands items over (a field not given stays)."""
+    community = await keeper_community(ctx)
+    if community is None:
+        return
+    desk = await shop_desk_of(ctx.session, community_id=community.id or 0)
+    given = parse_desk(message.args)
+    if not given:
+        current = desk_lines(ctx.t, desk)
+        shown = ctx.t("shop.desk_current", desk=current) if current else ctx.t("shop.desk_none")
+        ctx.reply(f"{shown}\n\n{ctx.t('shop.desk_usage')}")
+        return
+    for field, value in given.items():
+        if len(value) > DESK_LIMIT:
+            ctx.reply(ctx.t("shop.desk_too_long", field=ctx.t(f"shop.desk_field_{field}"), limit=DESK_LIMIT))
+            return
+    desk = await set_shop_desk(
+        ctx.session,
+        community_id=community.id or 0,
+        address=given.get("address", desk.address if desk else ""),
+        hours=given.get("hours", desk.hours if desk else ""),
+        now=ctx.now,
+    )
+    ctx.reply(ctx.t("shop.desk_saved", desk=desk_lines(ctx.t, desk)))

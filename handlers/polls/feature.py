@@ -10,6 +10,7 @@ from models.people import Role
 
 FEATURE = Feature(
     name="polls",
+    help_topic="notices",
     commands=(
         Command(
             "poll",

@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.common.scopes import chats_in_scope, scope_keyboard, scope_options
+from handlers.common.sheets import Cell, Sheet, to_csv
 from handlers.core.context import Context, Work
 from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard, Send, SendDocument
-from handlers.polls.rules import DAY_CHOICES, MAX_OPTIONS, csv_bytes, next_days, parse_poll
+from handlers.polls.rules import DAY_CHOICES, MAX_OPTIONS, next_days, parse_poll
 from models.households import household_of
 from models.people import person_by_id
 from models.polls import Poll, PollStatus, cast_vote, poll_by_id, poll_counts, poll_votes, polls_due
@@ -196,14 +197,14 @@ async def export(ctx: Context, poll: Poll) -> None:
         for v in await poll_votes(ctx.session, poll_id=poll.id or 0):
             person = await person_by_id(ctx.session, person_id=v.person_id)
             voters.setdefault(v.option, []).append(person.display_name if person else "?")
-    rows: list[list[object]] = [[ctx.t("poll.col_option"), ctx.t("poll.col_count"), ctx.t("poll.col_voters")]]
-    rows += [[o, counts.get(i, 0), "、".join(voters.get(i, []))] for i, o in enumerate(poll.options)]
+    header = [ctx.t("poll.col_option"), ctx.t("poll.col_count"), ctx.t("poll.col_voters")]
+    rows: list[list[Cell]] = [[o, counts.get(i, 0), "、".join(voters.get(i, []))] for i, o in enumerate(poll.options)]
     ctx.effects.add(
         SendDocument(
             platform=ctx.platform,
             chat_id=ctx.incoming.chat.platform_chat_id,
             filename=ctx.t("poll.filename", number=poll.id),
-            content=csv_bytes(rows),
+            content=to_csv(Sheet(poll.question, header, rows)),
             caption=poll.question,
         )
     )

@@ -1,9 +1,6 @@
-"""Pure rules of polls: reading the question and options, the deadline choices, CSV."""
+"""Pure rules of polls: reading the question and options, the deadline choices."""
 
 from __future__ import annotations
-
-import csv
-import io
 
 MAX_OPTIONS = 8
 DAY_CHOICES = (1, 3, 7)
@@ -24,8 +21,3 @@ def next_days(days: int) -> int:
     later = [d for d in DAY_CHOICES if d > days]
     return later[0] if later else DAY_CHOICES[0]
 
-
-def csv_bytes(rows: list[list[object]]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")

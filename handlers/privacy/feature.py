@@ -8,6 +8,7 @@ from handlers.privacy.texts import CATALOGUE
 
 FEATURE = Feature(
     name="privacy",
+    help_topic="account",
     commands=(
         Command("mydata", mydata, "cmd.mydata", aliases=("我的数据",), private_only="privacy.private_only"),
         Command(

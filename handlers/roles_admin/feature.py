@@ -12,6 +12,7 @@ OFFICE = frozenset(OFFICE_ROLES)
 
 FEATURE = Feature(
     name="roles_admin",
+    help_topic="admin",
     commands=(
         Command(
             "grant",

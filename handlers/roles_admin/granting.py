@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from handlers.core.context import Context
 from handlers.core.hooks import RoleGranted, RoleHandedOver
+from handlers.core.texts import quoted
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard
 from handlers.roles_admin.rules import GRANTABLE, OFFICE_ROLES, PAGE, RolesConfig, parse_grant
 from models.people import ROLE_PLACE_KIND, Invite, Role, RoleGrant, has_role_over, person_by_id
@@ -46,7 +47,7 @@ async def grant_command(ctx: Context, message: IncomingMessage) -> None:
     role, name = parsed
     place = await find_place(ctx, community, name)
     if place is None:
-        ctx.reply(ctx.t("roles.no_place", name=name, community=community.name))
+        ctx.reply(ctx.t("roles.no_place", name=quoted(name), community=community.name))
         return
     if PlaceKind(place.kind) not in ROLE_PLACE_KIND[role]:
         ctx.reply(ctx.t(f"roles.needs_place_{role}"))
@@ -131,10 +132,11 @@ async def on_roles_button(ctx: Context, callback: IncomingCallback, parts: list[
     ):
         ctx.answer(ctx.t("roles.refused"), alert=True)
         return
+    if parts[0] == "h":
+        await start_handover(ctx, grant, place)  # nothing changes until the successor opens the link
+        return
     if parts[0] == "r":
         await revoke(ctx, grant, place)
-    elif parts[0] == "h":
-        await start_handover(ctx, grant, place)
     text, buttons = await holders_page(ctx, community, int(parts[2]))
     ctx.edit_pressed(text, buttons=buttons)
 
@@ -179,7 +181,7 @@ async def on_role_granted(ctx: Context, hook: RoleGranted) -> None:
     assert place is not None
     label, role = await place_label(ctx.session, place=place), ctx.t(f"role.{grant.role}")
     handed = await hand_over(ctx, invite, grant, place) if invite.handover_of_id else None
-    if invite.created_by_id is not None and grant.role != Role.ORG_MEMBER:  # organisations greet their own
+    if invite.created_by_id is not None:
         key = "roles.handed_over_told" if handed else "roles.accepted_told"
         await ctx.tell(
             invite.created_by_id,

@@ -16,7 +16,7 @@ ZH: dict[str, str] = {
     "roles.needs_place_grid_worker": "网格员要授予在某个网格上，例如：授权 网格员 第一网格。",
     "roles.needs_place_volunteer": "志愿者可以授予在社区、网格或楼栋上。",
     "roles.grant_link": "「{role} · {place}」的邀请链接（只能一个人用一次，{hours} 小时内有效）：\n{link}\n请只发给这一个人。在企业微信里，请对方私聊我发送：/start {code}",
-    "roles.handover_link": "交接「{role} · {place}」（现任：{name}）的链接（一次有效，{hours} 小时内）：\n{link}\n接任的人打开后，{name} 的身份自动撤销，未完成的工单交给接任人。在企业微信里，请对方私聊我发送：/start {code}",
+    "roles.handover_link": "交接「{role} · {place}」（现任：{name}）的链接（一次有效，{hours} 小时内）：\n{link}\n接任的人打开后，{name}的身份自动撤销，未完成的工单交给接任人。在企业微信里，请对方私聊我发送：/start {code}",
     "roles.none": "{community}目前没有楼栋长、网格员或志愿者。",
     "roles.list": "{community}的身份（共 {count} 个）：\n{lines}",
     "roles.line": "{number}. {name} — {role} · {place}",
@@ -27,7 +27,7 @@ ZH: dict[str, str] = {
     "roles.revoked_private": "您的「{role} · {place}」身份已由 {by} 撤销。谢谢您一直以来的付出！",
     "roles.handed_over_private": "您的「{role} · {place}」已交接给 {name}，您手上未完成的工单也一并移交。谢谢您的付出！",
     "roles.accepted_told": "{name} 已接受邀请，成为「{role} · {place}」。",
-    "roles.handed_over_told": "{name} 已接任「{role} · {place}」，{previous} 的身份已撤销，未完成的工单已移交。",
+    "roles.handed_over_told": "{name} 已接任「{role} · {place}」，{previous}的身份已撤销，未完成的工单已移交。",
 }
 
 EN: dict[str, str] = {
@@ -40,8 +40,8 @@ EN: dict[str, str] = {
     "roles.needs_place_building_head": "A building head is granted on a building, e.g. /grant building_head 1号楼.",
     "roles.needs_place_grid_worker": "A grid worker is granted on a grid, e.g. /grant grid_worker 第一网格.",
     "roles.needs_place_volunteer": "A volunteer is granted on the community, a grid or a building.",
-    "roles.grant_link": "Invite link for {role} · {place} (one person, once, valid {hours} hours):\n{link}\nSend it to that one person only. On WeCom, they send me privately: /start {code}",
-    "roles.handover_link": "Handover link for {role} · {place} (now: {name}), once, valid {hours} hours:\n{link}\nWhen the successor opens it, {name}'s role ends and their open tickets move over. On WeCom, they send me privately: /start {code}",
+    "roles.grant_link": "Invite link for {role} · {place} (one person, once, valid {hours} {hours:hour|hours}):\n{link}\nSend it to that one person only. On WeCom, they send me privately: /start {code}",
+    "roles.handover_link": "Handover link for {role} · {place} (now: {name}), once, valid {hours} {hours:hour|hours}:\n{link}\nWhen the successor opens it, {name}'s role ends and their open tickets move over. On WeCom, they send me privately: /start {code}",
     "roles.none": "{community} has no building heads, grid workers or volunteers yet.",
     "roles.list": "Roles in {community} ({count}):\n{lines}",
     "roles.line": "{number}. {name} — {role} · {place}",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from handlers.common.numbers import parse_id
 from handlers.core.context import Context
 from handlers.core.hooks import SeeingTicket
+from handlers.core.texts import quoted
 from handlers.core.types import IncomingCallback, IncomingMessage, Keyboard
 from handlers.tickets.cards import short, status_line
+from handlers.tickets.rules import REJECT_REASONS
 from handlers.tickets.service import MANAGERS, full_card, name_of
 from handlers.tickets.texts import ORG_ACTIONS
 from models.places import PlaceKind, place_by_id, places_within
@@ -51,6 +54,8 @@ def action_words(ctx: Context, event: TicketEvent) -> str:
     """What a history line says was done; a dispatch says to whom."""
     if event.action == "assign" and event.note:
         return ctx.t("ticket.assigned_to", name=event.note)
+    if event.action == "reject" and event.note in REJECT_REASONS:
+        return ctx.t("ticket.rejected_because", reason=ctx.t(f"reject.{event.note}"))
     words = ctx.t(f"action.{event.action}")
     return f"{words}（{event.note}）" if event.action in NOTED and event.note else words
 
@@ -105,11 +110,14 @@ async def may_see(ctx: Context, ticket: Ticket) -> bool:
 
 async def ticket_detail(ctx: Context, message: IncomingMessage) -> None:
     """Details and history of one ticket, if the asker may see it."""
-    number = message.args.strip().lstrip("#")
-    if not number.isdigit():
+    if not message.args.strip():
         ctx.reply(ctx.t("ticket.usage"))
         return
-    ticket = await ctx.session.get(Ticket, int(number))
+    number = parse_id(message.args)
+    if number is None:
+        ctx.reply(ctx.t("number.unknown", value=quoted(message.args)))
+        return
+    ticket = await ctx.session.get(Ticket, number)
     if ticket is None or not await may_see(ctx, ticket):
         ctx.reply(ctx.t("ticket.not_found", number=number))
         return

@@ -64,7 +64,7 @@ async def close(desk: Desk, ticket: Ticket, _form: Mapping[str, str]) -> str | N
     if refused is not None:
         return refused
     if ticket.status == TicketStatus.REPORTED:
-        await close_as_not_a_problem(desk, ticket, actor_id=desk.person.id, chat_id=None)
+        await close_as_not_a_problem(desk, ticket, reason="other", actor_id=desk.person.id, chat_id=None)
     elif ticket.status == TicketStatus.RESOLVED:
         await close_as_fixed(desk, ticket, actor_id=desk.person.id, chat_id=None)
     else:

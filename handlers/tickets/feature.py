@@ -16,8 +16,9 @@ from handlers.tickets.timers import sweep
 
 FEATURE = Feature(
     name="tickets",
+    help_topic="tickets",
     commands=(
-        Command("report", report_command, "cmd.report", aliases=("报修", "投诉", "随手拍")),
+        Command("report", report_command, "cmd.report", aliases=("报修", "投诉", "随手拍"), topic="everyday"),
         Command("tickets", tickets, "cmd.tickets", aliases=("我的报修", "工单")),
         Command("ticket", ticket_detail, "cmd.ticket", aliases=("工单详情",)),
     ),

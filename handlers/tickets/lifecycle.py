@@ -9,16 +9,27 @@ from handlers.core.context import Context, Work
 from handlers.core.hooks import ReportConfirmed, TicketReopened, TicketResolved
 from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard, Send
 from handlers.tickets.cards import STARS, assignee_buttons, rating_buttons, revisit_buttons, short, status_line
-from handlers.tickets.rules import TRANSITIONS, Sla, allowed, refresh_timer, start_stage, target
+from handlers.tickets.rules import (
+    REJECT_REASONS,
+    TRANSITIONS,
+    UNDO_REJECT,
+    Sla,
+    allowed,
+    refresh_timer,
+    start_stage,
+    target,
+)
 from handlers.tickets.service import (
     MANAGERS,
     building_of,
     knock_for,
     notify_assignee,
     people_for_tier,
+    progress_line,
     record,
     refresh_cards,
     revisit_in_group,
+    said_in_group,
 )
 from models.people import Person, Role, holders_over
 from models.tickets import (
@@ -44,16 +55,56 @@ async def confirm(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
     ctx.answer("✅")
 
 
-async def reject(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
-    await close_as_not_a_problem(ctx, ticket, actor_id=ctx.person.id, chat_id=ctx.chat.id)
+async def reject(ctx: Context, ticket: Ticket, arg: str | None) -> None:
+    """不是问题: first the reason is asked (answering the card); with one, the ticket closes, the reporter is told,
+    and the answer offers 撤销 for a few minutes."""
+    if arg not in REJECT_REASONS:
+        rows = [(Button(ctx.t(f"reject.{r}"), f"t:reject:{ticket.id}:{r}"),) for r in REJECT_REASONS]
+        ask_below(ctx, ctx.t("ticket.choose_reject_reason", number=ticket.id), (*rows, back(ctx, ticket)))
+        ctx.answer()
+        return
+    await close_as_not_a_problem(ctx, ticket, reason=arg, actor_id=ctx.person.id, chat_id=ctx.chat.id)
+    minutes = int(UNDO_REJECT.total_seconds() // 60)
+    undo = ((Button(ctx.t("button.undo"), f"t:unreject:{ticket.id}"),),)
+    ctx.edit_pressed(
+        ctx.t("ticket.rejected_undo", number=ticket.id, reason=ctx.t(f"reject.{arg}"), minutes=minutes), buttons=undo
+    )
     ctx.answer()
 
 
-async def close_as_not_a_problem(work: Work, ticket: Ticket, *, actor_id: int | None, chat_id: int | None) -> None:
-    """不是问题: the ticket is closed as rejected and its cards say so."""
-    await record(work, ticket, "reject", actor_id=actor_id, to_status=target("reject"), chat_id=chat_id)
+async def close_as_not_a_problem(
+    work: Work, ticket: Ticket, *, reason: str, actor_id: int | None, chat_id: int | None
+) -> None:
+    """不是问题 for `reason`: the ticket is closed as rejected, its cards say so, and the reporter hears why."""
+    await record(work, ticket, "reject", actor_id=actor_id, to_status=target("reject"), note=reason, chat_id=chat_id)
     ticket.closed_at, ticket.next_timer_at = work.now, None
+    told = work.t("ticket.rejected_told", number=ticket.id, text=short(ticket.text), reason=work.t(f"reject.{reason}"))
+    await tell_reporter(work, ticket, told)
     await refresh_cards(work, ticket)
+
+
+async def tell_reporter(work: Work, ticket: Ticket, text: str) -> None:
+    """Privately, or in the ticket's group (answering the report) when the bot may not write to them."""
+    fallback = await said_in_group(work, ticket, ticket.reporter_id, text)
+    await work.tell(ticket.reporter_id, text, fallback=fallback)
+
+
+async def unreject(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
+    """撤销 a 不是问题 within `UNDO_REJECT`: the report waits for confirmation again and the reporter hears it."""
+    events = await events_of(ctx.session, ticket_id=ticket.id or 0)
+    rejected = next(e for e in reversed(events) if e.action == "reject")
+    reason = ctx.t(f"reject.{rejected.note or 'other'}")
+    if ctx.now - rejected.created_at > UNDO_REJECT:
+        ctx.edit_pressed(ctx.t("ticket.rejected_final", number=ticket.id, reason=reason))
+        ctx.answer(ctx.t("ticket.undo_too_late", minutes=int(UNDO_REJECT.total_seconds() // 60)), alert=True)
+        return
+    await record(ctx, ticket, "unreject", actor_id=ctx.person.id, to_status=target("unreject"), chat_id=ctx.chat.id)
+    ticket.closed_at = None
+    start_stage(ticket, ctx.setting(Sla), ctx.now)
+    await tell_reporter(ctx, ticket, ctx.t("ticket.unrejected_told", number=ticket.id, text=short(ticket.text)))
+    ctx.edit_pressed(ctx.t("ticket.unrejected", number=ticket.id))
+    await refresh_cards(ctx, ticket)
+    ctx.answer("↩️")
 
 
 async def merge(ctx: Context, ticket: Ticket, arg: str | None) -> None:
@@ -143,6 +194,7 @@ async def dispatch_to(work: Work, ticket: Ticket, chosen: Person, *, actor_id: i
     refresh_timer(ticket, work.setting(Sla))
     await notify_assignee(work, ticket)
     await refresh_cards(work, ticket)
+    await progress_line(work, ticket, work.t("progress.assigned", number=ticket.id, name=chosen.display_name))
 
 
 async def back_to_card(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
@@ -176,6 +228,7 @@ async def resolve(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
             fallback=await revisit_in_group(ctx, ticket, person_id, buttons),
         )
     await refresh_cards(ctx, ticket)
+    await progress_line(ctx, ticket, ctx.t("progress.resolved", number=ticket.id))
     await ctx.emit(TicketResolved(ticket, await building_of(ctx, ticket)))
     ctx.answer("👍")
 
@@ -240,6 +293,7 @@ async def reopen(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
     ctx.edit_pressed(ctx.t("ticket.reopened_reply", number=ticket.id))
     await close_other_revisits(ctx, ticket, ctx.t("ticket.reopened_by_neighbour", number=ticket.id))
     await refresh_cards(ctx, ticket)
+    await progress_line(ctx, ticket, ctx.t("progress.reopened", number=ticket.id))
     await ctx.emit(TicketReopened(ticket, await building_of(ctx, ticket)))
     ctx.answer()
 
@@ -273,6 +327,7 @@ async def on_assignee_photo(ctx: Context, message: IncomingMessage) -> bool:
 MANAGER_ACTIONS: dict[str, Action] = {
     "confirm": confirm,
     "reject": reject,
+    "unreject": unreject,
     "merge": merge,
     "assign": assign,
     "back": back_to_card,

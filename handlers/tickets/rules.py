@@ -20,7 +20,12 @@ TRANSITIONS: dict[str, tuple[frozenset[TicketStatus], TicketStatus]] = {
     "resolve": (frozenset({S.ASSIGNED, S.IN_PROGRESS, S.REOPENED}), S.RESOLVED),
     "verify": (frozenset({S.RESOLVED}), S.VERIFIED),
     "reopen": (frozenset({S.RESOLVED}), S.REOPENED),
+    "unreject": (frozenset({S.REJECTED}), S.REPORTED),
 }
+REJECT_REASONS = ("out_of_scope", "fixed", "duplicate", "other")
+"""Why a report is 不是问题 (the building head picks one; the reporter is told)."""
+UNDO_REJECT = timedelta(minutes=5)
+"""How long a 不是问题 may be taken back with 撤销."""
 NEXT_TIER = {Tier.BUILDING: Tier.GRID, Tier.GRID: Tier.COMMUNITY}
 UNIT = re.compile(r"([0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*单元")
 CHINESE_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}

@@ -4,8 +4,9 @@ never sends."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from handlers.core.context import Work
+from handlers.core.context import Context, Work
 from handlers.core.hooks import CardDrawn, UrgentReported
 from handlers.core.types import Edit, Keyboard, Send
 from handlers.tickets.cards import (
@@ -17,9 +18,10 @@ from handlers.tickets.cards import (
 )
 from handlers.tickets.rules import Sla, start_stage, unit_of
 from models.chats import Chat, active_chats_in
+from models.outbox import sent_message_id
 from models.people import Person, Role, holders, holders_over, person_by_id
 from models.places import Place, PlaceKind, ancestors, place_by_id, place_label
-from models.tickets import Category, Ticket, add_event, affected_people
+from models.tickets import Category, Ticket, add_event, affected_people, count_events_in_building
 from nlp import Classification
 
 MANAGERS = (Role.BUILDING_HEAD, Role.GRID_WORKER, Role.STAFF, Role.ADMIN)
@@ -253,22 +255,53 @@ async def knock_for(work: Work, ticket: Ticket, person_id: int) -> Send | None:
 
 async def revisit_in_group(work: Work, ticket: Ticket, person_id: int, buttons: Keyboard) -> Send | None:
     """修好了吗？ asked in the group as a reply to the report, with the same buttons (only reporters may press
-    them); a dispute is not discussed in the group, so there it is only a knock."""
+    them); for a dispute only a knock."""
+    asked = work.t("ticket.revisit_asked", number=ticket.id, text=short(ticket.text))
+    return await said_in_group(work, ticket, person_id, asked, buttons)
+
+
+PROGRESS_ACTIONS = ("assign", "resolve", "reopen", "escalate")
+"""The changes the group hears about in a line of its own (the card far up the chat changes for all of them)."""
+PROGRESS_BUDGET = 4
+"""Progress lines a building's group gets per minute at most: a fifth of Telegram's 20 messages a minute to one
+group, so conversation keeps the rest; beyond it only the card changes."""
+
+
+async def progress_line(work: Work, ticket: Ticket, text: str) -> None:
+    """One short line in the ticket's group answering its card (dispatched to whom, resolved, reopened, escalated),
+    within the group's budget; a dispute gets none (the group's card says what little it may)."""
+    ref = f"ticket:{ticket.id}:g"
+    chat = await reach_group(work, ticket)
+    if ticket.private or chat is None or ref not in ticket.card_refs or pressed_in(work, chat):
+        return
+    since = work.now - timedelta(minutes=1)
+    recent = await count_events_in_building(
+        work.session, building_id=ticket.building_id, actions=PROGRESS_ACTIONS, since=since
+    )
+    if recent > PROGRESS_BUDGET:
+        return
+    card = await sent_message_id(work.session, ref_key=ref)
+    reply = card[1] if card is not None else None
+    work.effects.add(Send(platform=chat.platform, chat_id=chat.platform_chat_id, text=text, reply_to_message_id=reply))
+
+
+def pressed_in(work: Work, chat: Chat) -> bool:
+    """True when the change was made in `chat` itself: the answer to the press is already there."""
+    return isinstance(work, Context) and work.in_group and work.chat.id == chat.id
+
+
+async def said_in_group(work: Work, ticket: Ticket, person_id: int, text: str, buttons: Keyboard = ()) -> Send | None:
+    """A message for one of the ticket's residents asked in its group when it cannot go privately: their name and
+    `text`, answering the report; a dispute is not discussed in the group, so there it is only a knock."""
     chat = await reach_group(work, ticket)
     if ticket.private or chat is None:
         return await knock_for(work, ticket, person_id)
     name = await name_of(work, person_id) or ""
-    text = work.t("ticket.revisit_group", name=name, number=ticket.id, text=short(ticket.text))
     reply = ticket.source_message_id if chat.id == ticket.chat_id else None
     return Send(
-        platform=chat.platform, chat_id=chat.platform_chat_id, text=text, buttons=buttons, reply_to_message_id=reply
+        platform=chat.platform,
+        chat_id=chat.platform_chat_id,
+        text=work.t("ticket.to_someone", name=name, text=text),
+        buttons=buttons,
+        reply_to_message_id=reply,
     )
-
-
-async def group_line(work: Work, ticket: Ticket, text: str) -> None:
-    """One short line in the group the ticket came from (escalations)."""
-    if ticket.chat_id is None:
-        return
-    chat = await work.session.get(Chat, ticket.chat_id)
-    if chat is not None and chat.active and chat.kind == "group":
-        work.effects.add(Send(platform=chat.platform, chat_id=chat.platform_chat_id, text=text))

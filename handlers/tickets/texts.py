@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.core.texts import CORE, Catalogue, Family, Texts
-from handlers.tickets.rules import NEXT_TIER
+from handlers.tickets.rules import NEXT_TIER, REJECT_REASONS
 from models.tickets import Category, TicketStatus
 
 ORG_ACTIONS = (
@@ -12,8 +12,8 @@ ORG_ACTIONS = (
 )  # fmt: skip
 """Steps of a ticket's way through an organisation (handlers/organisations), recorded in the same history."""
 ACTIONS = (
-    "reported", "confirm", "reject", "merge", "assign", "start", "resolve", "verify", "reopen", "escalate", "remind",
-    "plus_one", "rate", "photo", "handover", *ORG_ACTIONS,
+    "reported", "confirm", "reject", "unreject", "merge", "assign", "start", "resolve", "verify", "reopen", "escalate",
+    "remind", "plus_one", "rate", "photo", "handover", *ORG_ACTIONS,
 )  # fmt: skip
 """What a ticket's history records (`TicketEvent.action`)."""
 
@@ -79,7 +79,25 @@ ZH: dict[str, str] = {
     "ticket.assigned_private": "👷 您有新的派单：工单 #{number} · {category}\n📍 {place}\n「{text}」\n处理好后请点「已处理」；可以直接发照片给我，会附到工单上。",
     "ticket.started_private": "已开始处理 #{number}。处理完后请点「已处理」。",
     "ticket.done_private": "谢谢！#{number} 已标记为已处理，正在请居民确认。",
-    "ticket.revisit_group": "{name}，您反映的问题 #{number}「{text}」已处理。修好了吗？（只有反映问题的邻居能点下面的按钮）",
+    "ticket.to_someone": "{name}，{text}",
+    "ticket.revisit_asked": "您反映的问题 #{number}「{text}」已处理。修好了吗？（只有反映问题的邻居能点下面的按钮）",
+    "ticket.choose_reject_reason": "#{number} 为什么不是问题？请选一个原因，会告诉反映的邻居：",
+    "ticket.rejected_undo": "#{number} 已关闭：{reason}。已告诉反映的邻居；{minutes} 分钟内可以撤销。",
+    "ticket.rejected_final": "#{number} 已关闭：{reason}。",
+    "ticket.rejected_told": "您反映的问题 #{number}「{text}」已查看，不作为工单处理：{reason}。如有疑问，可以直接联系楼栋长。",
+    "ticket.undo_too_late": "已超过 {minutes} 分钟，不能撤销了。",
+    "ticket.unrejected": "已撤销：#{number} 重新等待确认。",
+    "ticket.unrejected_told": "您反映的问题 #{number}「{text}」刚才被误关，已恢复，会继续处理。",
+    "ticket.rejected_because": "判定不是问题：{reason}",
+    "button.undo": "↩️ 撤销",
+    "reject.out_of_scope": "不属于报修范围",
+    "reject.fixed": "已经修好",
+    "reject.duplicate": "重复",
+    "reject.other": "其他",
+    "progress.assigned": "👷 #{number} 已派单给 {name}。",
+    "progress.resolved": "🔧 #{number} 已处理，正在请反映的邻居确认。",
+    "progress.reopened": "⚠️ #{number} 居民反馈没解决，已重新打开。",
+    "action.unreject": "撤销「不是问题」",
     "ticket.revisit_repair": "您反映的问题 #{number}「{text}」已处理。修好了吗？",
     "ticket.revisit_sanitation": "您反映的问题 #{number}「{text}」已处理。现在干净了吗？",
     "ticket.revisit_dispute": "您反映的纠纷 #{number} 已调解。问题解决了吗？双方还有矛盾吗？",
@@ -166,7 +184,7 @@ EN: dict[str, str] = {
     "card.rating": "Resident's rating: {stars}",
     "card.dispute_public": "🤝 A neighbour dispute was reported (#{number}); it went privately to the building head and the grid worker, who will talk to those involved. Please do not argue in the group.",
     "card.dispute_handling": "someone is handling it privately",
-    "card.photos": "📷 {count} photo(s)",
+    "card.photos": "📷 {count} {count:photo|photos}",
     "button.confirm": "✅ Confirm",
     "button.reject": "Not a problem",
     "button.merge": "Merge",
@@ -184,7 +202,7 @@ EN: dict[str, str] = {
     "intake.ask_declined": "OK, not registered. Send 'report + description' any time.",
     "intake.ask_accepted": "OK, registering it.",
     "intake.duplicate": "This may already be reported: #{number} “{text}”\nIs it the same problem?",
-    "intake.plus_one": "Noted: you are affected too (#{number}, {count} neighbours). You will hear when it is fixed.",
+    "intake.plus_one": "Noted: you are affected too (#{number}, {count} {count:neighbour|neighbours}). You will hear when it is fixed.",
     "intake.already_counted": "You are already counted.",
     "intake.usage": "Please describe the problem after the word, e.g.: report lift in unit 3 is broken",
     "intake.no_building": "I do not know your building yet. Speak in your building's group first, or ask the building head.",
@@ -201,7 +219,25 @@ EN: dict[str, str] = {
     "ticket.assigned_private": "👷 New job: ticket #{number} · {category}\n📍 {place}\n“{text}”\nPress Done when it is handled; send me a photo to attach it to the ticket.",
     "ticket.started_private": "Started #{number}. Press Done when it is handled.",
     "ticket.done_private": "Thanks! #{number} is marked handled; asking the resident to confirm.",
-    "ticket.revisit_group": "{name}, your report #{number} “{text}” has been handled. Is it fixed? (Only the residents who reported it can press the buttons below.)",
+    "ticket.to_someone": "{name}, {text}",
+    "ticket.revisit_asked": "your report #{number} “{text}” has been handled. Is it fixed? (Only the residents who reported it can press the buttons below.)",
+    "ticket.choose_reject_reason": "Why is #{number} not a problem? Pick a reason; the resident who reported it is told:",
+    "ticket.rejected_undo": "#{number} closed: {reason}. The resident was told; you can undo this for {minutes} minutes.",
+    "ticket.rejected_final": "#{number} closed: {reason}.",
+    "ticket.rejected_told": "Your report #{number} “{text}” was looked at and is not taken up as a ticket: {reason}. If in doubt, talk to your building head.",
+    "ticket.undo_too_late": "More than {minutes} minutes have passed; it can no longer be undone.",
+    "ticket.unrejected": "Undone: #{number} is waiting for confirmation again.",
+    "ticket.unrejected_told": "Your report #{number} “{text}” was closed by mistake; it is open again and will be followed up.",
+    "ticket.rejected_because": "marked not a problem: {reason}",
+    "button.undo": "↩️ Undo",
+    "reject.out_of_scope": "not something we repair",
+    "reject.fixed": "already fixed",
+    "reject.duplicate": "a duplicate",
+    "reject.other": "other",
+    "progress.assigned": "👷 #{number} is assigned to {name}.",
+    "progress.resolved": "🔧 #{number} is handled; asking the residents who reported it.",
+    "progress.reopened": "⚠️ #{number} is not fixed according to a resident and is open again.",
+    "action.unreject": "undid “not a problem”",
     "ticket.revisit_repair": "Your report #{number} “{text}” has been handled. Is it fixed?",
     "ticket.revisit_sanitation": "Your report #{number} “{text}” has been handled. Is it clean now?",
     "ticket.revisit_dispute": "Your dispute #{number} has been mediated. Is it settled, with no more friction?",
@@ -212,7 +248,7 @@ EN: dict[str, str] = {
     "ticket.reopened_by_neighbour": "Another neighbour says #{number} is not fixed; it is reopened and you will be asked again.",
     "ticket.already_answered": "You have already answered, thank you.",
     "ticket.dispute_private": "🤝 Neighbour dispute #{number} (handlers only)\n📍 {place}\nReported by: {reporter}\n“{text}”",
-    "ticket.reminder": "⏰ Ticket #{number} ({category}) is due in {minutes} minutes: {status}.",
+    "ticket.reminder": "⏰ Ticket #{number} ({category}) is due in {minutes} {minutes:minute|minutes}: {status}.",
     "ticket.escalated_grid": "⏫ Ticket #{number} was not handled in time and is escalated to the grid worker.",
     "ticket.escalated_community": "📣 Ticket #{number} is still open and is escalated to the community office.",
     "ticket.escalated_private_grid": "⏫ Escalated to the grid: ticket #{number} · {category}\n📍 {place}\n“{text}”\nOverdue, please follow up.",
@@ -272,6 +308,7 @@ CATALOGUE = Catalogue(
         Family("ticket.escalated_private_{}", tuple(NEXT_TIER.values())),
         Family("action.{}", ACTIONS),
         Family("ticket.revisit_{}", tuple(Category)),
+        Family("reject.{}", REJECT_REASONS),
     ),
 )
 translate = Texts((CORE, CATALOGUE)).translate

@@ -7,11 +7,11 @@ from handlers.core.hooks import TicketEscalated
 from handlers.tickets.cards import short, status_line
 from handlers.tickets.rules import NEXT_TIER, Sla, refresh_timer, start_stage
 from handlers.tickets.service import (
-    group_line,
     knock_for,
     name_of,
     people_for_tier,
     place_text,
+    progress_line,
     record,
     refresh_cards,
 )
@@ -72,7 +72,7 @@ async def escalate(work: Work, ticket: Ticket, *, actor_id: int | None = None) -
     )
     for person in await people_for_tier(work, ticket, new_tier):
         await work.tell(person.id or 0, details, fallback=await knock_for(work, ticket, person.id or 0))
-    await group_line(work, ticket, work.t(f"ticket.escalated_{new_tier}", number=ticket.id))
+    await progress_line(work, ticket, work.t(f"ticket.escalated_{new_tier}", number=ticket.id))
     start_stage(ticket, work.setting(Sla), work.now)
     await work.emit(TicketEscalated(ticket, new_tier))
     await refresh_cards(work, ticket)

@@ -12,6 +12,7 @@ OFFICE = frozenset({Role.STAFF, Role.ADMIN})
 
 FEATURE = Feature(
     name="volunteers",
+    help_topic="volunteers",
     commands=(
         Command(
             "enlist", enlist.enlist_volunteer, "cmd.enlist", aliases=("志愿者报到",), private_only="enlist.private_only"

@@ -4,20 +4,21 @@ the matching volunteers with 接单 (first press wins), staff may 派单 to a na
 
 from __future__ import annotations
 
+from handlers.common.numbers import parse_id
 from handlers.common.roles import home_building, may_act_on
 from handlers.core.context import Context, Work
 from handlers.core.hooks import HelpConfirmed
+from handlers.core.texts import quoted
 from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard, Send
 from handlers.volunteers.rules import WHEN, VolunteerConfig, skill_for, split_contact
 from models.chats import Chat
 from models.people import Person, Role, holders_over, person_by_id
-from models.places import Place, PlaceKind, ancestors, place_by_id, place_label, places_within
+from models.places import Place, PlaceKind, place_by_id, place_label, places_within
 from models.volunteers import (
     HelpRequest,
     HelpStatus,
     ProfileStatus,
     add_help_event,
-    approved_profiles,
     claim_help,
     help_by_id,
     help_due,
@@ -131,13 +132,20 @@ async def team_group(work: Work, request: HelpRequest) -> Chat | None:
     return None
 
 
+async def serving_volunteers(work: Work, building: Place) -> list[Person]:
+    """Everyone with the volunteer role on this building or above it: by an approved 报到, or granted in chat."""
+    return await holders_over(work.session, place=building, roles=(Role.VOLUNTEER,))
+
+
 async def matching_volunteers(work: Work, request: HelpRequest, building: Place) -> list[int]:
-    """Approved volunteers serving this building whose skills fit (all of them when the request names none)."""
-    areas = [p.id or 0 for p in await ancestors(work.session, place=building)]
+    """The volunteers serving this building whose skills fit (all of them when the request names none); one
+    without an approved 报到 has named no skills and is offered every request."""
     found = []
-    for profile in await approved_profiles(work.session, area_ids=areas):
-        if profile.person_id != request.requester_id and (not request.skill or request.skill in profile.skills):
-            found.append(profile.person_id)
+    for person in await serving_volunteers(work, building):
+        profile = await profile_of(work.session, person_id=person.id or 0)
+        named = profile.skills if profile is not None and profile.status == ProfileStatus.APPROVED else None
+        if person.id != request.requester_id and (not request.skill or named is None or request.skill in named):
+            found.append(person.id or 0)
     return found
 
 
@@ -181,9 +189,9 @@ async def choose_when(ctx: Context, request: HelpRequest, when: str) -> None:
 
 
 async def take(ctx: Context, request: HelpRequest) -> None:
-    """接单: only an approved volunteer; the first press wins, the others hear 已被接单."""
-    profile = await profile_of(ctx.session, person_id=ctx.person.id or 0)
-    if profile is None or profile.status != ProfileStatus.APPROVED:
+    """接单: only a volunteer serving the request's building; the first press wins, the others hear 已被接单."""
+    building = await place_by_id(ctx.session, place_id=request.building_id)
+    if building is None or not await may_act_on(ctx, building, (Role.VOLUNTEER,)):
         ctx.answer(ctx.t("order.volunteers_only"), alert=True)
         return
     if ctx.person.id == request.requester_id:
@@ -285,14 +293,17 @@ async def confirm(work: Work, request: HelpRequest, *, auto: bool) -> None:
 
 
 async def open_orders(ctx: Context, message: IncomingMessage) -> None:
-    """待接单: an approved volunteer sees the open requests of the area they serve, each with 接单."""
-    profile = await profile_of(ctx.session, person_id=ctx.person.id or 0)
-    area = await place_by_id(ctx.session, place_id=profile.area_id or 0) if profile else None
-    if profile is None or area is None or profile.status != ProfileStatus.APPROVED:
+    """待接单: a volunteer sees the open requests of the places they serve (where they hold the role), each with
+    接单."""
+    buildings: list[int] = []
+    for grant in ctx.grants:
+        area = await place_by_id(ctx.session, place_id=grant.place_id) if grant.role == Role.VOLUNTEER else None
+        if area is not None:
+            buildings += [b.id or 0 for b in await places_within(ctx.session, scope=area, kind=PlaceKind.BUILDING)]
+    if not buildings:
         ctx.reply(ctx.t("order.volunteers_only"))
         return
-    buildings = await places_within(ctx.session, scope=area, kind=PlaceKind.BUILDING)
-    waiting = await open_help_in(ctx.session, building_ids=[b.id or 0 for b in buildings])
+    waiting = await open_help_in(ctx.session, building_ids=buildings)
     if not waiting:
         ctx.reply(ctx.t("order.none_open"))
         return
@@ -309,7 +320,8 @@ async def open_orders(ctx: Context, message: IncomingMessage) -> None:
 async def dispatch_command(ctx: Context, message: IncomingMessage) -> None:
     """派单 3 陈志愿: staff give an open request to a named approved volunteer."""
     number, _, name = message.args.partition(" ")
-    request = await help_by_id(ctx.session, request_id=int(number)) if number.isdigit() else None
+    request_id = parse_id(number)
+    request = await help_by_id(ctx.session, request_id=request_id) if request_id else None
     building = await place_by_id(ctx.session, place_id=request.building_id) if request else None
     if request is None or building is None or not name.strip():
         ctx.reply(ctx.t("order.dispatch_usage"))
@@ -317,9 +329,9 @@ async def dispatch_command(ctx: Context, message: IncomingMessage) -> None:
     if not await may_act_on(ctx, building, OFFICE):
         ctx.reply(ctx.t("order.staff_only"))
         return
-    volunteer = await volunteer_named(ctx, request, building, name.strip())
+    volunteer = await volunteer_named(ctx, building, name.strip())
     if volunteer is None:
-        ctx.reply(ctx.t("order.no_such_volunteer", name=name.strip()))
+        ctx.reply(ctx.t("order.no_such_volunteer", name=quoted(name)))
         return
     if not await claim_help(ctx.session, request_id=request.id or 0, volunteer_id=volunteer.id or 0):
         ctx.reply(
@@ -334,13 +346,8 @@ async def dispatch_command(ctx: Context, message: IncomingMessage) -> None:
     ctx.reply(ctx.t("order.dispatched", number=request.id, name=volunteer.display_name))
 
 
-async def volunteer_named(work: Work, request: HelpRequest, building: Place, name: str) -> Person | None:
-    areas = [p.id or 0 for p in await ancestors(work.session, place=building)]
-    for profile in await approved_profiles(work.session, area_ids=areas):
-        person = await person_by_id(work.session, person_id=profile.person_id)
-        if person is not None and person.display_name == name:
-            return person
-    return None
+async def volunteer_named(work: Work, building: Place, name: str) -> Person | None:
+    return next((p for p in await serving_volunteers(work, building) if p.display_name == name), None)
 
 
 async def order_detail(ctx: Context, message: IncomingMessage) -> None:

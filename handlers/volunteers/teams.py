@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from handlers.common.roles import may_act_on
 from handlers.core.context import Context
+from handlers.core.texts import quoted
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard
 from handlers.volunteers.rules import SKILLS
 from models.people import Role, person_by_id
@@ -158,7 +159,7 @@ async def bind_team_group(ctx: Context, message: IncomingMessage) -> None:
         else None
     )
     if team is None or community is None or community.kind != PlaceKind.COMMUNITY:
-        ctx.reply(ctx.t("team.not_found", name=message.args.strip()))
+        ctx.reply(ctx.t("team.not_found", name=quoted(message.args)))
         return
     if not await may_act_on(ctx, community, OFFICE):
         ctx.reply(ctx.t("team.staff_only"))

@@ -2,7 +2,7 @@
 sender, and an index of the rows still queued per chat
 
 Revision ID: 0028
-Revises: 0020
+Revises: 0025
 Create Date: 2026-12-02 07:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0028"
-down_revision: str | None = "0020"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,11 +7,9 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from bot.db import unit_of_work
-from handlers.common.org_import import import_tree, parse_org_file
 from models.people import Role
 from tests.features.harness import BotUnderTest, ChatView, Participant
-from tests.features.tickets_world import bind
+from tests.features.tickets_world import Building, building, furnish
 
 TREE = """communities:
   - name: 阳光社区
@@ -24,52 +22,27 @@ TREE = """communities:
           - {name: 5号楼, units: 2}
 """
 B1, B5 = "阳光社区/第一网格/1号楼", "阳光社区/第二网格/5号楼"
-GRID1, GRID2, COMMUNITY = "阳光社区/第一网格", "阳光社区/第二网格", "阳光社区"
+GRID2, COMMUNITY = "阳光社区/第二网格", "阳光社区"
 LINK = re.compile(r"https?://[^/\s]+(/console/login/[A-Za-z0-9_-]+)")
 
 
 @dataclass
-class Office:
-    group1: ChatView
+class Office(Building):
+    """The ticket world's 1号楼 (its people on the first grid) and 5号楼 on the second grid, with its group, a
+    resident and its own grid worker."""
+
     group5: ChatView
-    resident1: Participant
     resident5: Participant
-    head1: Participant
-    volunteer1: Participant
-    grid1: Participant
     grid2: Participant
-    staff: Participant
 
 
 async def office(bot: BotUnderTest) -> Office:
-    async with unit_of_work(bot.runtime.sessions) as session:
-        await import_tree(session, parse_org_file("t.yaml", TREE))
+    base = await building(bot, TREE)
     world = Office(
-        group1=bot.group("1号楼业主群"),
-        group5=bot.group("5号楼业主群"),
-        resident1=bot.person("王小明"),
-        resident5=bot.person("孙大妈"),
-        head1=bot.person("李楼长"),
-        volunteer1=bot.person("陈志愿"),
-        grid1=bot.person("赵网格"),
-        grid2=bot.person("钱网格"),
-        staff=bot.person("张社工"),
+        **vars(base), group5=bot.group("5号楼业主群"), resident5=bot.person("孙大妈"), grid2=bot.person("钱网格")
     )
-    for someone in (world.resident1, world.resident5, world.head1, world.volunteer1, world.grid1, world.grid2):
-        bot.private(someone)
-    bot.private(world.staff)
-    await bind(bot, world.group1, B1)
-    await bind(bot, world.group5, B5)
-    for who, role, code in (
-        (world.resident1, Role.RESIDENT, B1),
-        (world.resident5, Role.RESIDENT, B5),
-        (world.head1, Role.BUILDING_HEAD, B1),
-        (world.volunteer1, Role.VOLUNTEER, B1),
-        (world.grid1, Role.GRID_WORKER, GRID1),
-        (world.grid2, Role.GRID_WORKER, GRID2),
-        (world.staff, Role.STAFF, COMMUNITY),
-    ):
-        await bot.grant(who, role, code)
+    cast = ((world.resident5, Role.RESIDENT, B5), (world.grid2, Role.GRID_WORKER, GRID2))
+    await furnish(bot, None, groups=[(world.group5, B5)], cast=cast)
     return world
 
 

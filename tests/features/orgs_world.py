@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.db import unit_of_work
-from handlers.common.org_import import import_tree, parse_org_file
-from models.people import Role
-from tests.features.harness import BotUnderTest, ChatView, Participant
-from tests.features.tickets_world import B1, COMMUNITY, GRID, Building, bind
+from sandbox.state import StoredMessage
+from tests.features.harness import BotUnderTest, Participant
+from tests.features.tickets_world import Building, building
 
 TREE = """communities:
   - name: 阳光社区
@@ -37,7 +35,7 @@ class OrgWorld(Building):
 
 
 async def join(bot: BotUnderTest, staff: Participant, member: Participant, org: str) -> None:
-    """Staff make an invite link in chat; the member opens it."""
+    """Staff make an invite link in chat; the member opens it, and staff hear it was accepted."""
     office = bot.private(staff)
     await staff.says(office, f"/org invite {org}")
     link = (await office.expect_message("一次性链接")).text or ""
@@ -46,35 +44,29 @@ async def join(bot: BotUnderTest, staff: Participant, member: Participant, org: 
     await member.says(private, f"/start {code}")
     await private.expect_message("您已成为「阳光社区」的单位成员")
     await private.expect_message(f"您已加入「{org}」")
+    await office.expect_message(f"{member.user.display_name} 已接受邀请，成为「单位成员 · 阳光社区」")
 
 
 async def org_world(bot: BotUnderTest) -> OrgWorld:
-    async with unit_of_work(bot.runtime.sessions) as session:
-        await import_tree(session, parse_org_file("t.yaml", TREE))
-    world = OrgWorld(
-        group=bot.group("1号楼业主群"),
-        resident=bot.person("王小明"),
-        neighbour=bot.person("刘阿姨"),
-        head=bot.person("李楼长"),
-        volunteer=bot.person("陈志愿"),
-        grid_worker=bot.person("赵网格"),
-        staff=bot.person("张社工"),
-        lift=bot.person("孙师傅"),
-        keeper=bot.person("周物业"),
-    )
-    for someone in (world.resident, world.neighbour, world.head, world.grid_worker, world.staff, world.lift):
-        bot.private(someone)
-    bot.private(world.keeper)
-    await bind(bot, world.group, B1)
-    await bot.grant(world.resident, Role.RESIDENT, B1)
-    await bot.grant(world.neighbour, Role.RESIDENT, B1)
-    await bot.grant(world.head, Role.BUILDING_HEAD, B1)
-    await bot.grant(world.grid_worker, Role.GRID_WORKER, GRID)
-    await bot.grant(world.staff, Role.STAFF, COMMUNITY)
+    """The ticket world's building with these organisations, and a member each for the lift contractor and 物业."""
+    base = await building(bot, TREE)
+    world = OrgWorld(**vars(base), lift=bot.person("孙师傅"), keeper=bot.person("周物业"))
     await join(bot, world.staff, world.lift, "迅达电梯维保")
     await join(bot, world.staff, world.keeper, "阳光物业")
     return world
 
 
-def chat(bot: BotUnderTest, who: Participant) -> ChatView:
-    return bot.private(who)
+async def confirmed(w: Building, report: str, shows: str) -> StoredMessage:
+    """A resident reports in the group and the building head confirms: the card once it shows `shows`."""
+    await w.resident.says(w.group, report)
+    card = await w.group.expect_message("工单 #")
+    await w.head.presses(w.group, card, "确认")
+    return await w.group.expect_edit(shows)
+
+
+async def dispatched(bot: BotUnderTest, w: Building, report: str, org: str, member: Participant) -> StoredMessage:
+    """Reported, confirmed and dispatched in one press to the organisation routing suggests: the job as the
+    organisation's member got it."""
+    card = await confirmed(w, report, f"建议派给：{org}")
+    await w.head.presses(w.group, card, f"派单给 {org}")
+    return await bot.private(member).expect_message(f"{org} 新派单：工单 #")

@@ -40,7 +40,7 @@ async def test_staff_announces_to_the_community_and_gets_a_delivery_report(datab
         await bot.settle()
         await outsider.expect_nothing(quiet=0.1)
         assert await bot.sweep() == 1
-        report = await desk.expect_message("送达报告：2/3 个群已送达")
+        report = await desk.expect_message("的送达报告：2/3 个群已送达")
         assert "3号楼旧群" in (report.text or "") and "kicked" in (report.text or "")
 
         await w.staff.says(desk, "发通知")

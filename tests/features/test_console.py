@@ -11,6 +11,7 @@ import openpyxl
 
 from tests.features.console_world import COMMUNITY, GRID2, ConsoleClient, csrf_of, login_path, office
 from tests.features.harness import BotUnderTest, ManualClock, running_bot, shanghai
+from tests.features.test_roles_admin import start_code
 from tests.features.tickets_world import bind
 
 
@@ -21,12 +22,12 @@ def client(bot: BotUnderTest, http: aiohttp.ClientSession) -> ConsoleClient:
 async def test_staff_sign_in_see_the_board_and_dispatch_a_ticket_the_chat_sees(database_url: str) -> None:
     async with running_bot(database_url) as bot, aiohttp.ClientSession() as http:
         w = await office(bot)
-        await w.resident1.says(w.group1, "3单元电梯坏了，困人了！")
-        card = await w.group1.expect_message("📋 工单 #1")
+        await w.resident.says(w.group, "3单元电梯坏了，困人了！")
+        card = await w.group.expect_message("📋 工单 #1")
         await w.resident5.says(w.group5, "5号楼门口垃圾好多没人扫")
         await w.group5.expect_message("📋 工单 #2")
-        await w.head1.presses(w.group1, card, "确认")
-        await w.group1.expect_edit("已确认，待派单")
+        await w.head.presses(w.group, card, "确认")
+        await w.group.expect_edit("已确认，待派单")
 
         desk = client(bot, http)
         assert await desk.sign_in(await login_path(bot, w.staff)) == 303
@@ -46,8 +47,8 @@ async def test_staff_sign_in_see_the_board_and_dispatch_a_ticket_the_chat_sees(d
             "/console/tickets/1/dispatch", {"csrf": csrf_of(page), "choice": volunteer_id}
         )
         assert status == 303 and where == "/console/tickets/1?done=1"
-        await w.group1.expect_edit("已派单给 陈志愿")
-        await bot.private(w.volunteer1).expect_message("您有新的派单：工单 #1")
+        await w.group.expect_edit("已派单给 陈志愿")
+        await bot.private(w.volunteer).expect_message("您有新的派单：工单 #1")
         status, page = await desk.get("/console/tickets/1", done="1")
         assert "群里的工单卡片也已更新" in page and "派单" in page and "张社工" in page
 
@@ -64,12 +65,12 @@ async def test_staff_sign_in_see_the_board_and_dispatch_a_ticket_the_chat_sees(d
 async def test_a_grid_worker_sees_only_their_grid_and_cannot_open_another_grids_ticket(database_url: str) -> None:
     async with running_bot(database_url) as bot, aiohttp.ClientSession() as http:
         w = await office(bot)
-        await w.resident1.says(w.group1, "3单元电梯坏了")
-        await w.group1.expect_message("📋 工单 #1")
+        await w.resident.says(w.group, "3单元电梯坏了")
+        await w.group.expect_message("📋 工单 #1")
         await w.resident5.says(w.group5, "5号楼门口垃圾好多没人扫")
         await w.group5.expect_message("📋 工单 #2")
         desk = client(bot, http)
-        assert await desk.sign_in(await login_path(bot, w.grid1)) == 303
+        assert await desk.sign_in(await login_path(bot, w.grid_worker)) == 303
         status, page = await desk.get("/console")
         assert 'href="/console/tickets/1"' in page and 'href="/console/tickets/2"' not in page
         assert (await desk.get("/console/tickets/2"))[0] == 404
@@ -94,10 +95,10 @@ async def test_links_work_once_and_expire_and_residents_get_none(database_url: s
         assert await client(bot, http).sign_in(late) == 403
         assert await client(bot, http).sign_in("/console/login/made-up-token") == 403
 
-        await w.resident1.says(bot.private(w.resident1), "工作台")
-        await bot.private(w.resident1).expect_message("只对社区工作人员和网格员开放")
-        await w.staff.says(w.group1, "工作台")
-        await w.group1.expect_message("请私聊我发送「工作台」")
+        await w.resident.says(bot.private(w.resident), "工作台")
+        await bot.private(w.resident).expect_message("只对社区工作人员和网格员开放")
+        await w.staff.says(w.group, "工作台")
+        await w.group.expect_message("请私聊我发送「工作台」")
         assert (await client(bot, http).get("/console"))[0] == 401
 
 
@@ -139,11 +140,11 @@ async def test_statistics_with_charts_and_exports_of_the_board_and_the_passbook(
     clock = ManualClock()
     async with running_bot(database_url, clock=clock) as bot, aiohttp.ClientSession() as http:
         w = await office(bot)
-        await w.resident1.says(w.group1, "3单元电梯坏了")
-        card = await w.group1.expect_message("📋 工单 #1")
+        await w.resident.says(w.group, "3单元电梯坏了")
+        card = await w.group.expect_message("📋 工单 #1")
         clock.advance(hours=1)
-        await w.head1.presses(w.group1, card, "确认")
-        await w.group1.expect_edit("已确认，待派单")
+        await w.head.presses(w.group, card, "确认")
+        await w.group.expect_edit("已确认，待派单")
         await w.resident5.says(w.group5, "5号楼门口垃圾好多没人扫")
         await w.group5.expect_message("📋 工单 #2")
 
@@ -181,10 +182,10 @@ async def test_the_monthly_ranking_is_posted_once_on_the_first_working_day_and_k
         staff_group, grid_group = bot.group("社区工作群"), bot.group("第二网格工作群")
         await bind(bot, staff_group, COMMUNITY)
         await bind(bot, grid_group, GRID2)
-        await w.resident1.says(w.group1, "3单元电梯坏了")
-        card = await w.group1.expect_message("📋 工单 #1")
-        await w.head1.presses(w.group1, card, "确认")
-        await w.group1.expect_edit("已确认，待派单")
+        await w.resident.says(w.group, "3单元电梯坏了")
+        card = await w.group.expect_message("📋 工单 #1")
+        await w.head.presses(w.group, card, "确认")
+        await w.group.expect_edit("已确认，待派单")
         await w.resident5.says(w.group5, "5号楼门口垃圾好多没人扫")
         await w.group5.expect_message("📋 工单 #2")
 
@@ -208,3 +209,36 @@ async def test_the_monthly_ranking_is_posted_once_on_the_first_working_day_and_k
             rows = list(openpyxl.load_workbook(io.BytesIO(await r.read())).worksheets[0].values)
         assert rows[0][:4] == ("类别", "名次", "社区/网格/楼栋", "得分") and len(rows) == 5
         assert {row[2] for row in rows[1:]} == {"1号楼", "5号楼", "第一网格", "第二网格"}
+
+
+def table_rows(page: str) -> list[str]:
+    """The body rows of the page's table, as text (cells separated by single spaces)."""
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in body.split("<tr>")[1:]]
+
+
+async def test_the_audit_list_shows_the_role_changes_made_in_chat_within_the_viewers_part(database_url: str) -> None:
+    async with running_bot(database_url) as bot, aiohttp.ClientSession() as http:
+        w = await office(bot)
+        chat = bot.private(w.staff)
+        await w.staff.says(chat, "授权 楼栋长 5号楼")
+        link = await chat.expect_message("的邀请链接")
+        newcomer = bot.person("周新")
+        await newcomer.says(bot.private(newcomer), f"/start {start_code(link.text)}")
+        await chat.expect_message("周新 已接受邀请")
+        await w.staff.says(chat, "身份管理")
+        await w.staff.presses(chat, await chat.expect_message("阳光社区的身份"), "陈志愿")
+        await w.staff.expect_answer("已撤销志愿者身份")
+
+        desk = client(bot, http)
+        assert await desk.sign_in(await login_path(bot, w.staff)) == 303
+        status, page = await desk.get("/console/roles")
+        assert status == 200 and 'href="/console/roles"' in page
+        assert table_rows(page) == [
+            "2026-12-02 10:00 陈志愿 撤销 志愿者 阳光社区 · 第一网格 · 1号楼 张社工",
+            "2026-12-02 10:00 周新 授予 楼栋长 阳光社区 · 第二网格 · 5号楼 张社工",
+        ]
+        grid = client(bot, http)
+        assert await grid.sign_in(await login_path(bot, w.grid2)) == 303
+        _, page = await grid.get("/console/roles")
+        assert table_rows(page) == ["2026-12-02 10:00 周新 授予 楼栋长 阳光社区 · 第二网格 · 5号楼 张社工"]

@@ -26,14 +26,14 @@ async def shoot(page: Any, name: str) -> None:
 async def test_the_console_in_a_browser(database_url: str, browser: Any) -> None:
     async with running_bot(database_url) as bot:
         w = await office(bot)
-        await w.resident1.says(w.group1, "3单元电梯坏了，困人了！")
-        card = await w.group1.expect_message("📋 工单 #1")
-        await w.resident1.says(w.group1, "2单元楼道灯不亮了")
-        await w.group1.expect_message("📋 工单 #2")
+        await w.resident.says(w.group, "3单元电梯坏了，困人了！")
+        card = await w.group.expect_message("📋 工单 #1")
+        await w.resident.says(w.group, "2单元楼道灯不亮了")
+        await w.group.expect_message("📋 工单 #2")
         await w.resident5.says(w.group5, "5号楼门口垃圾好多没人扫")
         await w.group5.expect_message("📋 工单 #3")
-        await w.head1.presses(w.group1, card, "确认")
-        await w.group1.expect_edit("已确认，待派单")
+        await w.head.presses(w.group, card, "确认")
+        await w.group.expect_edit("已确认，待派单")
 
         base = f"http://127.0.0.1:{bot.runtime.web_port}"
         context = await browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 800})
@@ -56,7 +56,7 @@ async def test_the_console_in_a_browser(database_url: str, browser: Any) -> None
         await page.click("form[data-action=dispatch] button")
         await page.wait_for_selector(".notice")
         assert (await page.text_content("#assignee")) == "陈志愿"
-        await w.group1.expect_edit("已派单给 陈志愿")
+        await w.group.expect_edit("已派单给 陈志愿")
         await shoot(page, "ticket")
 
         await page.click('header a[href="/console/stats"]')

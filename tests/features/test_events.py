@@ -31,6 +31,9 @@ async def publish(bot: BotUnderTest, w: Building, lines: list[str]) -> tuple[Cha
     answers = lines if len(lines) == 5 else [*lines, "0"]
     for line, prompt in zip(answers[:4], prompts, strict=True):
         await w.staff.says(desk, line)
+        if prompt == "活动地点" and not re.search(r"到|至|:\d\d\s*[-–~～]", line):
+            await desk.expect_message("几点结束")
+            await w.staff.says(desk, "不定")  # a start alone: the end is left open
         await desk.expect_message(prompt)
     await w.staff.says(desk, answers[4])
     choose = await desk.expect_message("在哪些群发布")
@@ -140,6 +143,10 @@ async def test_residents_cannot_publish_and_times_are_checked(database_url: str)
         await w.staff.says(desk, "下雪的时候")
         await desk.expect_message("没看懂这个时间")
         await w.staff.says(desk, "明天早上7点")
+        await desk.expect_message("几点结束")
+        await w.staff.says(desk, "晚些时候")
+        await desk.expect_message("没看懂结束时间，或它不在开始之后")
+        await w.staff.says(desk, "8点半")
         await desk.expect_message("活动地点")
         await w.staff.says(desk, "门口" * 101)
         await desk.expect_message("活动地点最多 200 个字")

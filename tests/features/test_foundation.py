@@ -103,8 +103,9 @@ async def test_invite_link_grants_building_head_and_help_grows(
         await head.says(private, f"/start {code}")
         await private.expect_message("您已成为「阳光社区 · 第一网格 · 1号楼」的楼栋长")
         await head.says(private, "帮助")
-        after = await private.expect_message("/bind")
-        assert "楼栋长" in (after.text or "")
+        after = await private.expect_message("您的身份：楼栋长")
+        await head.presses(private, after, "管理")
+        await private.expect_edit("/bind")
 
         other = bot.person("赵先生")
         other_chat = bot.private(other)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from sandbox.state import StoredMessage
 from tests.features.harness import (
     EDIT_METHODS,
@@ -12,6 +15,7 @@ from tests.features.harness import (
     local_day_at,
     running_bot,
 )
+from tests.features.shop_world import award
 from tests.features.test_events import publish
 from tests.features.tickets_world import Building, building
 
@@ -156,6 +160,8 @@ async def test_9_and_10_only_someone_with_a_place_checks_in_and_early_codes_say_
         await w.group.expect_edit("候补 1")
         await w.head.presses(w.group, card, "取消报名")
         await w.head.expect_answer("已取消报名")
+        await w.resident.says(w.group, "近期活动")
+        assert "已报名 2 / 2" in ((await w.group.expect_message("近期活动")).text or "")
 
         await w.resident.says(w.group, f"签到 {code}")
         await w.group.expect_message("明天 06:00 开放签到")
@@ -167,3 +173,71 @@ async def test_9_and_10_only_someone_with_a_place_checks_in_and_early_codes_say_
         await bot.settle()
         assert "已报名 2 / 2" in (bot.api.message(w.group.id, card.message_id).text or "")
         await bot.private(w.head).expect_nothing()
+
+        desk = bot.private(w.staff)
+        await w.staff.says(desk, "/events")
+        await w.staff.presses(desk, await desk.expect_message("义诊"), "管理 1")
+        menu = await desk.expect_edit(f"签到码：{code}")
+        assert "已报名 2 / 2" in (menu.text or "") and "已签到 1 人" in (menu.text or "")
+        await w.staff.presses(desk, menu, "签到名单")
+        sheet = await desk.expect_edit("已报名 2 人，已签到 1 人")
+        await w.staff.presses(desk, sheet, "返回")
+        await w.staff.presses(desk, await desk.expect_edit("签到码"), "导出名单")
+        exported, data = await desk.expect_document(".csv")
+        assert "已报名 2 / 2，已签到 1" in (exported.text or ""), exported.text
+        rows = {row[1]: row for row in csv.reader(io.StringIO(data.decode("utf-8-sig")))}
+        assert rows["王小明"][2:3] == ["已报名"] and rows["王小明"][4]
+        assert rows["刘阿姨"][2:3] == ["已报名"] and not rows["刘阿姨"][4]
+        assert rows["李楼长"][2:3] == ["已取消"] and not rows["李楼长"][4]
+
+
+async def test_12_the_preview_names_the_weekday_and_the_end(database_url: str) -> None:
+    async with running_bot(database_url) as bot:  # Wednesday 2 December, 10:00
+        w = await building(bot)
+        desk = bot.private(w.staff)
+        await w.staff.says(desk, "活动")
+        await desk.expect_message("请发送活动名称")
+        for answer, next_question in (
+            ("义诊", "活动时间"),
+            ("周六上午9点到11点半", "活动地点"),  # a range: no question about the end
+            ("社区活动室", "名额上限"),
+            ("20", "爱心积分"),
+        ):
+            await w.staff.says(desk, answer)
+            await desk.expect_message(next_question)
+        await w.staff.says(desk, "5")
+        choose = await desk.expect_message("在哪些群发布")
+        await w.staff.presses(desk, choose, "1号楼")
+        await w.staff.presses(desk, await desk.expect_edit("在哪些群发布"), "下一步")
+        preview = await desk.expect_edit("预览")
+        assert "🕘 周六 12月05日 09:00–11:30" in (preview.text or ""), preview.text
+        await w.staff.presses(desk, preview, "发布")
+        card = await w.group.expect_message("🎪 义诊")
+        assert "🕘 周六 12月05日 09:00–11:30" in (card.text or "")
+
+
+async def test_12_pickup_messages_say_where_and_when_the_shop_opens(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        desk = bot.private(w.staff)
+        await w.staff.says(desk, "超市信息")
+        await desk.expect_message("还没有填写领取地点和营业时间")
+        await w.staff.says(desk, "超市信息\n地址：社区服务中心一楼\n营业时间：周二至周日 9:00-17:00")
+        saved = await desk.expect_message("已保存")
+        assert "领取地点：社区服务中心一楼" in (saved.text or "") and "营业时间：周二至周日 9:00-17:00" in (
+            saved.text or ""
+        )
+        await w.staff.says(desk, "超市信息 营业时间：周二至周六 9:00-17:00")  # one field alone changes only that one
+        saved = await desk.expect_message("已保存")
+        assert "社区服务中心一楼" in (saved.text or "") and "周二至周六" in (saved.text or "")
+        await w.staff.says(desk, "上架 大米 50 5")
+        await desk.expect_message("已上架：大米")
+        await award(bot, w.resident, 60, "扫雪")
+        shop = bot.private(w.resident)
+        await w.resident.says(shop, "兑换")
+        await w.resident.presses(shop, await shop.expect_message("爱心超市"), "大米")
+        confirm = await shop.expect_edit("确认兑换「大米」吗")
+        assert "📍 领取地点：社区服务中心一楼" in (confirm.text or "")
+        await w.resident.presses(shop, confirm, "确认兑换")
+        card = await shop.expect_message("兑换成功：大米")
+        assert "📍 领取地点：社区服务中心一楼\n🕘 营业时间：周二至周六 9:00-17:00" in (card.text or ""), card.text

@@ -11,7 +11,7 @@ from models.tickets import Ticket
 from sandbox.server import LocalBotApi
 from sandbox.state import StoredMessage
 from tests.features.harness import TOKEN, BotUnderTest, ChatView, ManualClock, Participant, running_bot
-from tests.features.orgs_world import join, org_world
+from tests.features.orgs_world import confirmed, dispatched, join, org_world
 
 
 async def test_a_lift_report_goes_to_the_lift_contractor_whose_member_accepts_works_and_resolves_it(
@@ -20,13 +20,10 @@ async def test_a_lift_report_goes_to_the_lift_contractor_whose_member_accepts_wo
     async with running_bot(database_url) as bot:
         w = await org_world(bot)
         await w.staff.says(bot.private(w.staff), "/org")
-        listing = (await bot.private(w.staff).expect_message("阳光社区 的单位")).text or ""
+        listing = (await bot.private(w.staff).expect_message("阳光社区的单位")).text or ""
         assert "迅达电梯维保（维保单位）☎ 400-800-1234" in listing and "成员 1 人" in listing
 
-        await w.resident.says(w.group, "3单元电梯又坏了")
-        card = await w.group.expect_message("📋 工单 #1 · 报修")
-        await w.head.presses(w.group, card, "确认")
-        card = await w.group.expect_edit("建议派给：迅达电梯维保（☎ 400-800-1234）")
+        card = await confirmed(w, "3单元电梯又坏了", "建议派给：迅达电梯维保（☎ 400-800-1234）")
         assert [label for label, _ in card.buttons][-2:] == ["🏢 派单给 迅达电梯维保", "选择其他单位"]
 
         await w.keeper.says(bot.private(w.keeper), "/ticket 1")
@@ -62,14 +59,9 @@ async def test_a_lift_report_goes_to_the_lift_contractor_whose_member_accepts_wo
 async def test_an_organisation_member_sees_only_its_own_tickets(database_url: str) -> None:
     async with running_bot(database_url) as bot:
         w = await org_world(bot)
-        await w.resident.says(w.group, "3单元楼道水管漏水了")
-        card = await w.group.expect_message("工单 #1")
-        await w.head.presses(w.group, card, "确认")
-        card = await w.group.expect_edit("建议派给：阳光物业")
-        await w.head.presses(w.group, card, "派单给 阳光物业")
-        await bot.private(w.keeper).expect_message("阳光物业 新派单：工单 #1")
+        await dispatched(bot, w, "3单元楼道水管漏水了", "阳光物业", w.keeper)
         await w.keeper.says(bot.private(w.keeper), "单位工单")
-        assert "#1 报修" in ((await bot.private(w.keeper).expect_message("阳光物业 的工单")).text or "")
+        assert "#1 报修" in ((await bot.private(w.keeper).expect_message("阳光物业的工单")).text or "")
         await w.lift.says(bot.private(w.lift), "单位工单")
         await bot.private(w.lift).expect_message("本单位暂时没有工单")
         await w.lift.says(bot.private(w.lift), "/ticket 1")
@@ -86,11 +78,7 @@ async def test_a_handed_back_ticket_is_dispatched_again_by_phone_to_an_organisat
 ) -> None:
     async with running_bot(database_url) as bot:
         w = await org_world(bot)
-        await w.resident.says(w.group, "3单元楼道水管漏水了")
-        card = await w.group.expect_message("工单 #1")
-        await w.head.presses(w.group, card, "确认")
-        await w.head.presses(w.group, await w.group.expect_edit("建议派给：阳光物业"), "派单给 阳光物业")
-        job = await bot.private(w.keeper).expect_message("新派单：工单 #1")
+        job = await dispatched(bot, w, "3单元楼道水管漏水了", "阳光物业", w.keeper)
         await w.keeper.presses(bot.private(w.keeper), job, "退单")
         await bot.private(w.keeper).expect_message("请回复退单原因")
         await w.keeper.says(bot.private(w.keeper), "这是市政供水管，不归物业")
@@ -117,10 +105,7 @@ async def test_a_power_report_names_the_duty_phone_when_the_organisation_has_nob
 ) -> None:
     async with running_bot(database_url) as bot:
         w = await org_world(bot)
-        await w.resident.says(w.group, "3单元楼道停电了")
-        card = await w.group.expect_message("工单 #1")
-        await w.head.presses(w.group, card, "确认")
-        card = await w.group.expect_edit("供电公司 暂无成员在群里，请致电 95598")
+        card = await confirmed(w, "3单元楼道停电了", "供电公司 暂无成员在群里，请致电 95598")
         told = await bot.private(w.grid_worker).expect_message("应由「供电公司」处理")
         assert "请致电 95598" in (told.text or "")
         await w.grid_worker.presses(w.group, card, "已电话通知 供电公司")
@@ -133,11 +118,7 @@ async def test_a_hold_pauses_the_deadline_across_a_restart_and_resumes_it(databa
     async with LocalBotApi(token=TOKEN) as api:
         async with running_bot(database_url, api=api, clock=clock) as bot:
             w = await org_world(bot)
-            await w.resident.says(w.group, "3单元电梯又坏了")
-            card = await w.group.expect_message("工单 #1")
-            await w.head.presses(w.group, card, "确认")
-            await w.head.presses(w.group, await w.group.expect_edit("建议派给"), "派单给 迅达电梯维保")
-            job = await bot.private(w.lift).expect_message("新派单：工单 #1")
+            job = await dispatched(bot, w, "3单元电梯又坏了", "迅达电梯维保", w.lift)
             await w.lift.presses(bot.private(w.lift), job, "接单")
             accepted = await bot.private(w.lift).expect_edit("已接单 #1")
             await bot.private(w.lift).expect_message("您有新的派单：工单 #1")
@@ -307,21 +288,14 @@ async def test_staff_add_and_edit_an_organisation_in_chat_and_its_route_takes_th
         ):
             await w.staff.says(office, line)
             await office.expect_message(answer)
-        await w.resident.says(w.group, "3单元楼道停电了")
-        card = await w.group.expect_message("工单 #1")
-        await w.head.presses(w.group, card, "确认")
-        await w.group.expect_edit("建议派给：安全消防（☎ 0351-2229）")  # the building rule beats 供电公司's
+        await confirmed(w, "3单元楼道停电了", "建议派给：安全消防（☎ 0351-2229）")  # the building rule beats 供电公司's
 
 
 async def test_the_monthly_rating_counts_what_the_organisations_tickets_show(database_url: str) -> None:
     clock = ManualClock()
     async with running_bot(database_url, clock=clock) as bot:
         w = await org_world(bot)
-        await w.resident.says(w.group, "3单元电梯又坏了")
-        card = await w.group.expect_message("工单 #1")
-        await w.head.presses(w.group, card, "确认")
-        await w.head.presses(w.group, await w.group.expect_edit("建议派给"), "派单给 迅达电梯维保")
-        job = await bot.private(w.lift).expect_message("新派单：工单 #1")
+        job = await dispatched(bot, w, "3单元电梯又坏了", "迅达电梯维保", w.lift)
         clock.advance(hours=1)
         await w.lift.presses(bot.private(w.lift), job, "接单")
         work = await bot.private(w.lift).expect_message("您有新的派单：工单 #1")
@@ -336,3 +310,37 @@ async def test_the_monthly_rating_counts_what_the_organisations_tickets_show(dat
         board = (await bot.private(w.staff).expect_message("🏅 物业评价 2026-12")).text or ""
         line = "迅达电梯维保：80.0 分 · 工单 1 · 接单 1.0 小时 · 办结 3.0 小时 · 返修率 0% · 回访 4.0 星 · 超时 0"
         assert line in board and "🔴 红榜（80 分以上）：迅达电梯维保" in board
+
+
+async def test_jobs_and_urgent_reports_go_to_the_members_on_duty_and_to_all_members_when_nobody_is(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        w = await org_world(bot)
+        colleague = bot.person("吴物业")
+        await join(bot, w.staff, colleague, "阳光物业")
+        keeper, other = bot.private(w.keeper), bot.private(colleague)
+        await w.resident.says(bot.private(w.resident), "值班")
+        await bot.private(w.resident).expect_message("只有单位成员可以设置值班")
+        await w.keeper.says(keeper, "值班")
+        state = await keeper.expect_message("· 阳光物业：🟢 值班中（本单位值班 2/2 人）")
+        await w.keeper.presses(keeper, state, "结束值班 · 阳光物业")
+        await w.keeper.expect_answer("⚪ 不在值班")
+        await keeper.expect_edit("· 阳光物业：⚪ 不在值班（本单位值班 1/2 人）")
+        await w.staff.says(bot.private(w.staff), "/org")
+        listing = (await bot.private(w.staff).expect_message("阳光社区 的单位")).text or ""
+        assert "阳光物业（物业）☎ 0351-6000001 · 🕘 08:00-18:00 · 成员 2 人（值班 1）" in listing
+
+        await dispatched(bot, w, "1单元门禁坏了", "阳光物业", colleague)  # to the member on duty only
+        await w.resident.says(w.group, "3单元楼道水管爆了，水漫出来了，太危险了！")
+        await w.group.expect_message("工单 #2")
+        await other.expect_message("🚨 紧急！🏢 阳光物业 新派单：工单 #2")
+        await bot.private(w.grid_worker).expect_message_with("🚨 紧急：工单 #2")
+        await keeper.expect_nothing()
+
+        await colleague.says(other, "值班 关")
+        await other.expect_message("· 阳光物业：⚪ 不在值班（本单位值班 0/2 人）")
+        await dispatched(bot, w, "2单元楼道的窗户玻璃碎了", "阳光物业", w.keeper)  # nobody on duty: everyone
+        await other.expect_message("阳光物业 新派单：工单 #3")
+        told = await bot.private(w.grid_worker).expect_message_with("⚠️「阳光物业」现在没有人值班，工单 #3")
+        assert "请致电 0351-6000001" in (told.text or "")

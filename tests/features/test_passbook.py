@@ -101,7 +101,7 @@ async def test_award_by_reply_and_every_refusal(database_url: str) -> None:
         bot.private(upstairs)
         await bot.grant(upstairs, Role.RESIDENT, B2)
         await award_by_reply(w.grid_worker, other, w.head, "加分 5 帮忙")  # 楼栋长 speaking in 2号楼's group
-        await other.expect_message("👏 李楼长 +5 分")
+        await w.group.expect_message_with("👏 李楼长 +5 分")  # announced where he belongs, not in 2号楼's group
         await award_by_reply(w.head, other, upstairs, "加分 1 扫雪")
         await other.expect_message("孙二楼 不在您负责的范围内")
         await bot.settle()
@@ -116,7 +116,7 @@ async def test_private_picker_building_person_amount_reason(database_url: str) -
         await w.staff.says(desk, "/award")
         buildings = await desk.expect_message("请先选择楼栋")
         await w.staff.presses(desk, buildings, "1号楼")
-        people = await desk.expect_edit("给谁加分？（1号楼）")
+        people = await desk.expect_edit("1号楼：给谁加分？")
         assert "张社工" not in [label for label, _ in people.buttons]
         await w.staff.presses(desk, people, "陈志愿")
         amounts = await desk.expect_edit("给 陈志愿 加几分？")

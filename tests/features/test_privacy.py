@@ -64,6 +64,7 @@ async def test_retention_takes_reporters_off_old_closed_tickets(database_url: st
         await w.resident.says(w.group, "3单元电梯坏了")
         card = await w.group.expect_message("📋 工单 #1")
         await w.head.presses(w.group, card, "不是问题")
+        await w.head.presses(w.group, await w.group.expect_message("为什么不是问题"), "其他")
         await w.group.expect_edit("不是问题，已关闭")
         await w.resident.says(w.group, "2单元楼道灯不亮了")
         await w.group.expect_message("📋 工单 #2")

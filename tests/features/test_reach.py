@@ -4,6 +4,8 @@ that opens the private chat at that step (docs/reach.md)."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import aiohttp
@@ -16,7 +18,9 @@ from models.people import PlatformAccount, Role
 from models.reach import PrivateChat
 from sandbox.server import LocalBotApi
 from sandbox.state import StoredMessage
-from tests.features.harness import TOKEN, BotUnderTest, ChatView, Participant, running_bot
+from tests.features.harness import TOKEN, BotUnderTest, ChatView, ManualClock, Participant, running_bot
+from tests.features.shop_world import award
+from tests.features.test_events import first_start, publish
 from tests.features.test_wecom import choice
 from tests.features.tickets_world import B1, COMMUNITY, TREE, Building, building
 from tests.features.wecom_world import running_bot_with_wecom
@@ -198,3 +202,68 @@ async def test_on_wecom_a_resident_outside_the_corp_gets_the_award_note_in_the_g
         async with unit_of_work(bot.runtime.sessions) as session:
             query = select(PlatformAccount).where(PlatformAccount.platform_user_id == "wangayi")
             assert (await session.exec(query)).one().private_chat == PrivateChat.CLOSED
+
+
+async def test_event_reminders_reach_a_resident_who_never_started_the_bot_by_the_group_line(
+    database_url: str,
+) -> None:
+    clock = ManualClock()
+    async with running_bot(database_url, clock=clock) as bot:
+        w = await building(bot)
+        grandpa = bot.person("孙大爷", started_bot=False)
+        await bot.grant(grandpa, Role.RESIDENT, B1)
+        await publish(bot, w, ["义诊", "明天上午9点", "社区活动室", "不限"])
+        card = await w.group.expect_message("🎪 义诊")
+        await grandpa.presses(w.group, card, "报名")
+        await grandpa.expect_answer("报名成功")
+        starts = await first_start(bot)
+
+        clock.now = starts - timedelta(hours=20)
+        assert await bot.sweep() == 1
+        await w.group.expect_message("⏰ 明天 09:00：「义诊」，地点：社区活动室")
+        await bot.settle()
+        assert bot.api.messages(grandpa.user.id) == []
+        assert await private_chat_of(bot, grandpa) == PrivateChat.CLOSED
+        assert [NEVER_STARTED in (row.last_error or "") for row in await refused_rows(bot, grandpa)] == [True]
+
+        clock.now = starts - timedelta(minutes=30)
+        assert await bot.sweep() == 1
+        await w.group.expect_message("「义诊」还有 30 分钟开始")
+        await bot.settle()
+        tried = [c for c in bot.api.calls if c.method == "sendMessage" and int(c.params["chat_id"]) == grandpa.user.id]
+        assert len(tried) == 1  # known closed since the first reminder: the group line alone, no refused request
+
+
+async def test_the_shop_reaches_a_resident_who_never_started_the_bot_through_the_group(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        grandpa = bot.person("孙大爷", started_bot=False)
+        await bot.grant(grandpa, Role.RESIDENT, B1)
+        await award(bot, grandpa, 60, "扫雪")
+        desk = bot.private(w.staff)
+        await w.staff.says(desk, "上架 大米 50 5")
+        await desk.expect_message("已上架：大米")
+
+        await grandpa.says(w.group, "兑换")
+        knock = await w.group.expect_message("孙大爷，有一条给您的消息，我没法先私信您")
+        private = bot.private(grandpa)
+        await grandpa.says(private, f"/start {start_payload(knock)}")
+        listing = await private.expect_message("阳光社区爱心超市")
+        assert "您的可用积分：60" in (listing.text or "")
+        await grandpa.presses(private, listing, "大米")
+        await grandpa.presses(private, await private.expect_edit("确认兑换「大米」吗"), "确认兑换")
+        card = await private.expect_message("兑换成功：大米")
+        code = re.search(r"取货码：(\d{6})", card.text or "")
+        assert code is not None
+
+        await grandpa.says(w.group, "兑换")  # the private chat is open now: the shelf goes there
+        await w.group.expect_message("爱心超市的货架已私聊发给您")
+        await private.expect_message("阳光社区爱心超市")
+
+        await grandpa.blocks_bot()
+        await bot.settle()
+        await w.staff.says(desk, f"核销 {code.group(1)}")
+        await desk.expect_message("已核销：孙大爷 · 大米")
+        handed = await w.group.expect_message("孙大爷，有一条给您的消息，我没法先私信您")
+        await grandpa.says(private, f"/start {start_payload(handed)}")
+        await private.expect_message("您已领取「大米」")

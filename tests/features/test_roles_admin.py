@@ -95,7 +95,7 @@ async def test_a_handover_ends_the_old_grant_and_moves_the_open_tickets(database
         await welcome.expect_message("您有新的派单：工单 #1")
         await w.group.expect_edit("已派单给 孙接班")
         await bot.private(w.head).expect_message("已交接给 孙接班")
-        await office.expect_message("孙接班 已接任「楼栋长 · 阳光社区 · 第一网格 · 1号楼」，李楼长 的身份已撤销")
+        await office.expect_message("孙接班 已接任「楼栋长 · 阳光社区 · 第一网格 · 1号楼」，李楼长的身份已撤销")
 
         await w.head.says(bot.private(w.head), "/me")
         me = (await bot.private(w.head).expect_message("您还没有任何身份")).text or ""

@@ -70,10 +70,14 @@ class Page:
 
 
 @asynccontextmanager
-async def sandbox(workdir: Path, database: str, *, stop: signal.Signals = signal.SIGTERM) -> AsyncIterator[Page]:
-    """`python -m bot run` with no token, as `make run` starts it; its page ready within 10 s."""
+async def sandbox(
+    workdir: Path, database: str, *, stop: signal.Signals = signal.SIGTERM, locale: str = "zh", within: float = 10
+) -> AsyncIterator[Page]:
+    """`python -m bot run` with no token, as `make run` starts it (speaking ``locale``); its page ready within
+    ``within`` seconds (10: what `make run` promises)."""
     port = free_port()
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "WEB_PORT": str(port), "DATABASE_URL": database}
+    env["LOCALE"] = locale
     started = time.monotonic()
     process = subprocess.Popen(  # noqa: ASYNC220 - the bot under test is a real child process
         [sys.executable, "-m", "bot", "run"], cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -82,7 +86,7 @@ async def sandbox(workdir: Path, database: str, *, stop: signal.Signals = signal
     try:
         async with aiohttp.ClientSession() as http:
             page = ""
-            while time.monotonic() - started < 10:
+            while time.monotonic() - started < within:
                 try:
                     async with http.get(f"{base}/") as response:
                         page = await response.text()
@@ -91,7 +95,7 @@ async def sandbox(workdir: Path, database: str, *, stop: signal.Signals = signal
                     await asyncio.sleep(0.2)
             if "<html" not in page.lower():
                 process.kill()
-                raise AssertionError(f"sandbox page not served within 10 s:\n{process.communicate()[0].decode()}")
+                raise AssertionError(f"sandbox page not served within {within} s:\n{process.communicate()[0].decode()}")
             yield Page(http, base)
     finally:
         process.send_signal(stop)

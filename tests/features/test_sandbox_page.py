@@ -16,7 +16,7 @@ PHOTO = bytes.fromhex(
 
 async def test_reply_and_photo_from_the_page(tmp_path: Path, database_url: str, browser: Any) -> None:
     database = database_url if ON_POSTGRES else f"sqlite:///{tmp_path}/sandbox.db"
-    async with sandbox(tmp_path, database) as sandbox_page:
+    async with sandbox(tmp_path, database, within=60) as sandbox_page:  # startup time is test_sandbox.py's
         page = await browser.new_page()
         await page.goto(sandbox_page.api.removesuffix("/sandbox/api") + "/")
         await page.wait_for_selector(f'#chat option[value="{GROUP}"]', state="attached")

@@ -131,6 +131,7 @@ async def test_reject_merge_and_plus_one(database_url: str) -> None:
         await w.resident.says(w.group, "报修 楼道灯不亮了")
         second = await w.group.expect_message("工单 #2")
         await w.head.presses(w.group, second, "不是问题")
+        await w.head.presses(w.group, await w.group.expect_message("为什么不是问题"), "已经修好")
         await w.group.expect_edit("不是问题，已关闭")
 
         await w.neighbour.says(w.group, "报修 3单元电梯又停了")

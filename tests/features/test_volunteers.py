@@ -10,8 +10,10 @@ from sqlmodel import select
 
 from bot.db import unit_of_work
 from models.passbook import LedgerEntry
+from sandbox.demo import DEMO_PEOPLE, seed_demo
 from sandbox.server import LocalBotApi
-from tests.features.harness import TOKEN, BotUnderTest, ManualClock, running_bot
+from tests.features.harness import DEFAULT_START, TOKEN, BotUnderTest, ManualClock, running_bot
+from tests.features.test_roles_admin import start_code
 from tests.features.tickets_world import building
 from tests.features.volunteers_world import enlist, neighbour_of_b1
 
@@ -87,14 +89,17 @@ async def test_the_first_of_two_volunteers_takes_a_request_that_is_paid_once(dat
             card_one = await first_chat.expect_message("🙋 点单 #1 · 跑腿")
             card_two = await second_chat.expect_message("🙋 点单 #1 · 跑腿")
             assert "⏰ 明天" in (card_one.text or "") and "13800138000" not in (card_one.text or "")
-            await w.volunteer.presses(second_chat, card_two, "接单")  # seeded volunteer without a 报到
-            await w.volunteer.expect_answer("只有通过报到的志愿者可以接单")
+            seeded = bot.private(w.volunteer)
+            await seeded.expect_message("🙋 点单 #1 · 跑腿")  # a volunteer without a 报到 has named no skills
+            await w.neighbour.says(bot.private(w.neighbour), "待接单")
+            await bot.private(w.neighbour).expect_message("只有为这里服务的志愿者可以接单")
 
             await first.presses(first_chat, card_one, "接单")
             await first.expect_answer("接单成功")
             await second.presses(second_chat, card_two, "接单")
             await second.expect_answer("已被接单（钱一）")
             await second_chat.expect_edit("✅ 已被 钱一 接单")
+            await seeded.expect_edit("✅ 已被 钱一 接单")
             details = await first_chat.expect_message("您接了点单 #1：「帮忙买菜」")
             assert "3单元302" in (details.text or "") and "13800138000" in (details.text or "")
             resident = bot.private(w.resident)
@@ -157,7 +162,7 @@ async def test_an_untaken_request_goes_to_staff_who_dispatch_it_and_it_confirms_
         assert await bot.sweep() >= 1
         await office.expect_message("⚠️ 点单 #1 还没有人接：「想找人陪我聊聊天」")
         await w.staff.says(office, "派单 1 无名氏")
-        await office.expect_message("没有找到为这里服务、通过报到的志愿者「无名氏」")
+        await office.expect_message("没有找到为这里服务的志愿者「无名氏」")
         await w.staff.says(office, "派单 1 周党员")
         await office.expect_message("已把点单 #1 派给 周党员")
         job = await member_chat.expect_message("社区派给您点单 #1：「想找人陪我聊聊天」")
@@ -183,3 +188,45 @@ async def test_an_untaken_request_goes_to_staff_who_dispatch_it_and_it_confirms_
         history = (await office.expect_message("处理记录")).text or ""
         for step in ("无人接单，转社区", "张社工：社区派单", "周党员：完成", "系统：自动确认"):
             assert step in history, step
+
+
+async def test_a_volunteer_granted_on_a_building_in_chat_takes_a_request_without_a_report(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        office = bot.private(w.staff)
+        await w.staff.says(office, "授权 志愿者 1号楼")
+        link = await office.expect_message("「志愿者 · 阳光社区 · 第一网格 · 1号楼」的邀请链接")
+        helper = bot.person("吴热心")
+        chat = bot.private(helper)
+        await helper.says(chat, f"/start {start_code(link.text)}")
+        await chat.expect_message("您已成为「阳光社区 · 第一网格 · 1号楼」的志愿者")
+        await office.expect_message("吴热心 已接受邀请，成为「志愿者 · 阳光社区 · 第一网格 · 1号楼」")
+
+        resident = bot.private(w.resident)
+        await w.resident.says(resident, "求助 帮忙取快递")
+        await w.resident.presses(resident, await resident.expect_message("什么时候需要？"), "今天")
+        await resident.expect_edit("已发出")
+        await chat.expect_message("🙋 点单 #1 · 跑腿")  # offered: a volunteer without a 报到 has named no skills
+        await helper.says(chat, "待接单")
+        listed = await chat.expect_message("🙋 点单 #1 · 跑腿")
+        await helper.presses(chat, listed, "接单")
+        await helper.expect_answer("接单成功")
+        await chat.expect_message("您接了点单 #1：「帮忙取快递」")
+        await resident.expect_message("志愿者 吴热心 接了您的点单 #1")
+
+
+async def test_the_sandbox_demos_volunteer_finds_its_open_request_and_takes_it(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        async with unit_of_work(bot.runtime.sessions) as session:
+            await seed_demo(session, platform="telegram", now=DEFAULT_START)
+        people = [bot.person(who.name) for who in DEMO_PEOPLE]
+        assert [str(p.user.id) for p in people] == [who.platform_user_id for who in DEMO_PEOPLE]
+        volunteer = next(p for p in people if p.user.display_name == "陈志愿")
+        chat = bot.private(volunteer)
+        await volunteer.says(chat, "待接单")
+        card = await chat.expect_message("🙋 点单 #1 · 跑腿")
+        assert "帮忙买菜" in (card.text or "") and "1单元201" not in (card.text or "")
+        await volunteer.presses(chat, card, "接单")
+        await volunteer.expect_answer("接单成功")
+        details = await chat.expect_message("您接了点单 #1：「帮忙买菜」")
+        assert "1单元201" in (details.text or "")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 from models.people import Role
+from tests.features.harness import ManualClock
+from tests.features.test_roles_admin import start_code
 from tests.features.test_wecom import choice
 from tests.features.tickets_world import B1, building
 from tests.features.volunteers_world import enlist, neighbour_of_b1
@@ -80,3 +82,39 @@ async def test_a_request_from_a_wecom_group_is_taken_on_telegram_and_confirmed_o
         paid = [c for c in bot.api.sent_texts(first_chat.id) if "您获得" in c]
         assert len(paid) == 1
         assert not any("13800138000" in c.content for c in wecom.robot_messages(group))
+
+
+async def test_on_wecom_a_successor_takes_over_by_code_and_an_untaken_request_goes_to_staff(database_url: str) -> None:
+    clock = ManualClock()
+    async with running_bot_with_wecom(database_url, clock=clock) as (bot, wecom):
+        w = await building(bot)
+        group = await wecom.group(B1, "1号楼企业微信群")
+        resident = wecom.user("wangayi")
+        await wecom.grant(resident, Role.RESIDENT, B1)
+        office = bot.private(w.staff)
+        await w.staff.says(office, "身份管理")
+        await w.staff.presses(office, await office.expect_message("阳光社区的身份"), "移交 2")
+        link = await office.expect_message("交接「楼栋长 · 阳光社区 · 第一网格 · 1号楼」（现任：李楼长）的链接")
+        successor = wecom.user("sunjieban")
+        await successor.says_privately(f"/start {start_code(link.text)}")
+        await successor.expect_private("您已成为「阳光社区 · 第一网格 · 1号楼」的楼栋长")
+        await bot.private(w.head).expect_message("已交接给")
+        await office.expect_message("已接任「楼栋长 · 阳光社区 · 第一网格 · 1号楼」，李楼长 的身份已撤销")
+        await resident.says_in(group, "3单元楼道灯坏了")
+        card = await wecom.expect_in(group, "📋 工单 #1 · 报修")
+        await resident.says_in(group, choice(card.content, "确认"))
+        await wecom.expect_in(group, "没有权限")
+        await successor.says_in(group, choice(card.content, "确认"))  # the new 楼栋长 confirms on WeCom
+        await wecom.expect_in(group, "已确认，待派单")
+
+        await resident.says_in(group, "求助 想找人陪我聊聊天")
+        ask = await wecom.expect_in(group, "什么时候需要？")
+        await resident.says_in(group, choice(ask.content, "本周内"))
+        await wecom.expect_in(group, "已发出")
+        clock.advance(hours=5)
+        assert await bot.sweep() >= 1
+        await office.expect_message("⚠️ 点单 #1 还没有人接：「想找人陪我聊聊天」")
+        await w.staff.says(office, "派单 1 陈志愿")
+        await office.expect_message("已把点单 #1 派给 陈志愿")
+        await bot.private(w.volunteer).expect_message_with("社区派给您点单 #1：「想找人陪我聊聊天」")
+        await resident.expect_private("志愿者 陈志愿 接了您的点单 #1")

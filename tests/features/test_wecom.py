@@ -117,8 +117,10 @@ async def test_after_linking_jifen_on_wecom_shows_the_same_points_as_slash_point
             assert await recompute_drift(session) == []
 
 
-async def earn(bot: BotUnderTest, *, platform: str, user_id: str, points: int, key: str) -> None:
-    """Points earned before the accounts were linked (what an award or a check-in posts)."""
+async def earn(
+    bot: BotUnderTest, *, platform: str, user_id: str, points: int, key: str, at: datetime | None = None
+) -> None:
+    """Points earned (by default now) before the accounts were linked (what an award or a check-in posts)."""
     async with unit_of_work(bot.runtime.sessions) as session:
         query = select(PlatformAccount).where(
             PlatformAccount.platform == platform, PlatformAccount.platform_user_id == user_id
@@ -134,7 +136,7 @@ async def earn(bot: BotUnderTest, *, platform: str, user_id: str, points: int, k
             source_id=None,
             actor_id=None,
             idempotency_key=key,
-            now=datetime.now(UTC),
+            now=at or datetime.now(UTC),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -44,10 +45,27 @@ async def bind(bot: BotUnderTest, group: ChatView, code: str) -> None:
         bind_chat(chat, place=place, person_id=None, now=datetime.now(UTC))
 
 
-async def building(bot: BotUnderTest) -> Building:
+async def furnish(
+    bot: BotUnderTest,
+    tree: str | None,
+    *,
+    groups: Iterable[tuple[ChatView, str]],
+    cast: Iterable[tuple[Participant, Role, str]],
+) -> None:
+    """Import the place tree (unless it is there already), bind each group to its place, and give each person their
+    role; every one of them has opened a private chat with the bot, so it may write to them."""
+    if tree is not None:
+        async with unit_of_work(bot.runtime.sessions) as session:
+            await import_tree(session, parse_org_file("t.yaml", tree))
+    for group, code in groups:
+        await bind(bot, group, code)
+    for who, role, code in cast:
+        bot.private(who)
+        await bot.grant(who, role, code)
+
+
+async def building(bot: BotUnderTest, tree: str = TREE) -> Building:
     """1号楼 with its group bound, a resident and a neighbour, its 楼栋长, a volunteer, the 网格员 and 社工."""
-    async with unit_of_work(bot.runtime.sessions) as session:
-        await import_tree(session, parse_org_file("t.yaml", TREE))
     world = Building(
         group=bot.group("1号楼业主群"),
         resident=bot.person("王小明"),
@@ -57,13 +75,13 @@ async def building(bot: BotUnderTest) -> Building:
         grid_worker=bot.person("赵网格"),
         staff=bot.person("张社工"),
     )
-    for someone in (world.resident, world.neighbour, world.head, world.volunteer, world.grid_worker, world.staff):
-        bot.private(someone)  # each has opened a private chat with the bot, so it may write to them
-    await bind(bot, world.group, B1)
-    await bot.grant(world.resident, Role.RESIDENT, B1)
-    await bot.grant(world.neighbour, Role.RESIDENT, B1)
-    await bot.grant(world.head, Role.BUILDING_HEAD, B1)
-    await bot.grant(world.volunteer, Role.VOLUNTEER, B1)
-    await bot.grant(world.grid_worker, Role.GRID_WORKER, GRID)
-    await bot.grant(world.staff, Role.STAFF, COMMUNITY)
+    cast = (
+        (world.resident, Role.RESIDENT, B1),
+        (world.neighbour, Role.RESIDENT, B1),
+        (world.head, Role.BUILDING_HEAD, B1),
+        (world.volunteer, Role.VOLUNTEER, B1),
+        (world.grid_worker, Role.GRID_WORKER, GRID),
+        (world.staff, Role.STAFF, COMMUNITY),
+    )
+    await furnish(bot, tree, groups=[(world.group, B1)], cast=cast)
     return world

@@ -143,14 +143,22 @@ class WeComSide:
 
 @asynccontextmanager
 async def running_bot_with_wecom(
-    database_url: str, *, robot_limit: int = 20, clock: ManualClock | None = None, **overrides: Any
+    database_url: str,
+    *,
+    robot_limit: int = 20,
+    clock: ManualClock | None = None,
+    wecom: FakeWeCom | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[tuple[BotUnderTest, WeComSide]]:
-    """The whole bot with Telegram (local Bot API) and WeCom (local fake API) both switched on."""
-    api = FakeWeCom(robot_limit=robot_limit)
-    await api.start()
+    """The whole bot with Telegram (local Bot API) and WeCom (local fake API) both switched on. A fake WeCom passed
+    in is started and stopped by the caller (so it can outlive a restart of the bot)."""
+    api = wecom or FakeWeCom(robot_limit=robot_limit)
+    if wecom is None:
+        await api.start()
     try:
-        settings = wecom_settings(api, wecom_robot_per_minute=robot_limit, **overrides)
+        settings = wecom_settings(api, wecom_robot_per_minute=api.robot_limit, **overrides)
         async with running_bot(database_url, clock=clock, **settings) as bot:
             yield bot, WeComSide(bot, api)
     finally:
-        await api.stop()
+        if wecom is None:
+            await api.stop()

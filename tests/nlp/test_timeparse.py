@@ -78,3 +78,25 @@ def test_a_weekday_or_day_of_the_month_already_past_today_means_the_next_one(
 )
 def test_tomorrow_is_the_next_local_calendar_day_at_any_hour(now: datetime, expected: datetime) -> None:
     assert parse_time("明天上午9点", now=now.replace(tzinfo=SHANGHAI)).at == expected.replace(tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    ("text", "starts", "ends"),
+    [
+        ("周六上午9点到11点", datetime(2026, 11, 28, 9, 0), datetime(2026, 11, 28, 11, 0)),
+        ("明天下午3点到5点", datetime(2026, 11, 24, 15, 0), datetime(2026, 11, 24, 17, 0)),
+        ("明天晚上7点至9点半", datetime(2026, 11, 24, 19, 0), datetime(2026, 11, 24, 21, 30)),
+        ("2026-11-30 09:00-11:30", datetime(2026, 11, 30, 9, 0), datetime(2026, 11, 30, 11, 30)),
+        ("每周六 9:00～10:00", datetime(2026, 11, 28, 9, 0), datetime(2026, 11, 28, 10, 0)),
+        ("明天上午9点", datetime(2026, 11, 24, 9, 0), None),
+    ],
+)
+def test_a_range_gives_the_end_on_the_same_day(text: str, starts: datetime, ends: datetime | None) -> None:
+    parsed = parse_time(text, now=MONDAY)
+    assert parsed.at.replace(tzinfo=None) == starts
+    assert (parsed.ends.replace(tzinfo=None) if parsed.ends else None) == ends
+
+
+def test_an_end_before_the_start_is_refused() -> None:
+    with pytest.raises(TimeParseError):
+        parse_time("明天下午5点到下午3点", now=MONDAY)

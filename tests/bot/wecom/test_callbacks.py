@@ -187,3 +187,29 @@ async def test_an_app_callback_in_xml_is_dispatched(server: Server) -> None:
     [item] = server.received
     assert isinstance(item, IncomingMessage) and item.text == "帮助" and item.chat.platform_chat_id == "lisi"
     assert APP_TOKEN not in item.text
+
+
+APP_TEXT = (
+    "<xml><ToUserName><![CDATA[{corp}]]></ToUserName><FromUserName><![CDATA[lisi]]></FromUserName>"
+    "<CreateTime>1</CreateTime><MsgType><![CDATA[text]]></MsgType><Content>{content}</Content>"
+    "<MsgId>43</MsgId><AgentID>1000002</AgentID></xml>"
+)
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        '<!DOCTYPE xml [<!ENTITY name "王小明 13812345678">]>',
+        '<!doctype xml [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>',
+        '<!DOCTYPE xml SYSTEM "file:///etc/passwd">',
+    ],
+)
+async def test_a_dtd_inside_a_correctly_encrypted_app_message_is_refused(server: Server, declaration: str) -> None:
+    """The envelope is clean and the signature right; the DTD is inside the decrypted message."""
+    plaintext = declaration + APP_TEXT.format(corp=CORP_ID, content="&name;" if "name" in declaration else "hi")
+    encrypt = APP_CRYPTO.encrypt(plaintext)
+    body = f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    with structlog.testing.capture_logs() as logs:
+        assert await server.post(APP_CALLBACK_PATH, signed_query(APP_CRYPTO, encrypt), body) == 400
+    assert server.received == []
+    assert [entry["status"] for entry in logs if entry["event"] == "wecom.callback_refused"] == [400]

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.common.times import end_of_local_day, minutes_until, spoken_time
+from handlers.common.times import end_of_local_day, local_span, local_time, minutes_until, spoken_time
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -56,3 +56,23 @@ def test_minutes_until_rounds_up_and_never_goes_negative() -> None:
 )
 def test_deadlines_end_with_the_local_day(when: datetime, end: datetime) -> None:
     assert end_of_local_day(when, SHANGHAI) == end
+
+
+@pytest.mark.parametrize(
+    ("when", "zh", "en"),
+    [
+        (local(2026, 12, 2, 9), "12月02日 09:00", "2 Dec 09:00"),
+        (local(2027, 1, 5, 18, 30), "01月05日 18:30", "5 Jan 18:30"),
+    ],
+)
+def test_dates_are_written_for_the_reader(when: datetime, zh: str, en: str) -> None:
+    assert local_time(when, SHANGHAI, "zh") == zh
+    assert local_time(when, SHANGHAI, "en") == en
+
+
+def test_an_event_is_named_with_its_weekday_and_end() -> None:
+    starts = local(2026, 12, 5, 9)
+    assert local_span(starts, local(2026, 12, 5, 11, 30), SHANGHAI, "zh") == "周六 12月05日 09:00–11:30"
+    assert local_span(starts, local(2026, 12, 5, 11, 30), SHANGHAI, "en") == "Sat 5 Dec 09:00–11:30"
+    assert local_span(starts, local(2026, 12, 6, 1), SHANGHAI, "en") == "Sat 5 Dec 09:00–6 Dec 01:00"
+    assert local_span(starts, None, SHANGHAI, "zh") == "周六 12月05日 09:00"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from handlers.console.charts import bar_chart
 from handlers.console.stats import Month, figures, grid_path, percentile, read_month
@@ -11,19 +11,15 @@ from models.console import TicketFacts
 T0 = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
 
 
-def fact(n: int, *, confirm_h: float | None, resolve_h: float | None, **extra: object) -> TicketFacts:
+def fact(*, confirm_h: float | None, resolve_h: float | None, **extra: object) -> TicketFacts:
     values: dict[str, object] = {
-        "id": n,
-        "building_id": 3,
         "path": "/1/2/3/",
         "category": "repair",
-        "status": "verified",
-        "created_at": T0,
-        "confirmed_at": T0 + timedelta(hours=confirm_h) if confirm_h is not None else None,
-        "resolved_at": T0 + timedelta(hours=resolve_h) if resolve_h is not None else None,
-        "due_at": None,
+        "confirm_hours": confirm_h,
+        "resolve_hours": resolve_h,
+        "overdue": False,
         "rating": None,
-        "reopens": 0,
+        "reopened": False,
         "escalations": 0,
     } | extra
     return TicketFacts(**values)  # type: ignore[arg-type]
@@ -37,12 +33,12 @@ def test_nearest_rank_percentiles() -> None:
 
 def test_a_months_figures() -> None:
     facts = [
-        fact(1, confirm_h=1, resolve_h=10, rating=5),
-        fact(2, confirm_h=3, resolve_h=30, rating=3, reopens=1),
-        fact(3, confirm_h=None, resolve_h=None, status="reported", due_at=T0 + timedelta(hours=2)),
-        fact(4, confirm_h=2, resolve_h=None, status="assigned", escalations=2),
+        fact(confirm_h=1, resolve_h=10, rating=5),
+        fact(confirm_h=3, resolve_h=30, rating=3, reopened=True),
+        fact(confirm_h=None, resolve_h=None, overdue=True),
+        fact(confirm_h=2, resolve_h=None, overdue=True, escalations=2),
     ]
-    got = figures("1号楼", facts, now=T0 + timedelta(hours=5))
+    got = figures("1号楼", facts)
     assert (got.opened, got.confirm_median, got.confirm_p90) == (4, 2.0, 3.0)
     assert (got.resolve_median, got.resolve_p90) == (10.0, 30.0)
     assert (got.overdue_share, got.reopen_rate, got.stars, got.escalations) == (0.5, 0.25, 4.0, 2)
