@@ -39,6 +39,7 @@ Clock = Callable[[], datetime]
 MAX_BACKOFF_SECONDS = 300.0
 GROUP_WINDOW_SECONDS = 60.5  # Telegram counts 20 per minute; half a second covers network jitter
 PACER_SLACK_SECONDS = 0.05  # the same idea for the per-second limit
+LATE_SECONDS = 0.02  # a departure this much after its booked instant keeps its slot; later ones book again
 RECOVER_EVERY_SECONDS = 30.0  # how often a sender looks for rows a dead sender left claimed (PostgreSQL)
 
 
@@ -229,12 +230,8 @@ class OutboxSender:
         if row.action == OutboxAction.EDIT and message_id is None:
             await self._edit_without_message(row)
             return
-        if row.action != OutboxAction.ANSWER:
-            booking = await self._book(row, transport)
-            if booking.wait is None:  # the group's minute is full: back in line, holding back only this chat
-                await self._finish(row, status=OutboxStatus.PENDING, delay=booking.room_in)
-                return
-            await asyncio.sleep(booking.wait)
+        if row.action != OutboxAction.ANSWER and not await self._departed_on_time(row, transport):
+            return
         await self._set_status(row, OutboxStatus.SENDING)
         delivery = Delivery(row.action, row.chat_id, row.content, message_id, row.id)
         try:
@@ -247,6 +244,22 @@ class OutboxSender:
             self.delivered += 1
             opened = row.action == OutboxAction.SEND and not transport.is_group(row.chat_id)
             await self._finish(row, status=OutboxStatus.SENT, message_id=sent_id or message_id, private_opened=opened)
+
+    async def _departed_on_time(self, row: OutboxMessage, transport: Transport) -> bool:
+        """Wait for a booked departure. Woken late (a busy machine), the slot is gone, since the ones after it may
+        be leaving now too: book again (the missed slot stays counted, which only errs on the safe side). False
+        when the group's minute is full: the row is back in line, holding back only its chat."""
+        loop = asyncio.get_running_loop()
+        while True:
+            booking = await self._book(row, transport)
+            if booking.wait is None:
+                await self._finish(row, status=OutboxStatus.PENDING, delay=booking.room_in)
+                return False
+            due = loop.time() + booking.wait
+            await asyncio.sleep(booking.wait)
+            if loop.time() - due <= LATE_SECONDS:
+                return True
+            log.info("outbox.departure_missed", row=row.id, late=round(loop.time() - due, 3))
 
     async def _book(self, row: OutboxMessage, transport: Transport) -> Booking:
         """A departure within the bot's limit and, for a group, the group's, shared with every other sender."""
