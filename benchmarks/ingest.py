@@ -30,19 +30,19 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, MetaData, Table, Text, insert, text
-from sqlmodel import col, select
+from sqlmodel import select
 from telegram import Bot, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import models
 from bot.config import Settings
 from bot.db import SessionFactory, create_engine, session_factory, unit_of_work
 from bot.dispatcher import Dispatcher
 from bot.inbox import InboxProcessor
 from bot.intake import arrival
 from bot.logs import configure_logging
+from bot.migrate import upgrade
 from bot.telegram import TelegramAdapter
 from handlers.core.assembly import assemble
 from handlers.core.context import FeatureConfig, Work
@@ -62,6 +62,7 @@ from sandbox.server import LocalBotApi
 TOKEN = "123456:bench-token-for-the-local-server"
 BATCH = 100
 INTERLEAVE = 500
+WARM_UP = 300
 EPOCH = 1_780_000_000
 RESIDENTS_PER_GROUP = 12
 CHATTER = (
@@ -276,17 +277,11 @@ class NaiveBot:
         return time.perf_counter() - start
 
 
-async def fresh_schema(url: str) -> None:
+async def empty_postgres(url: str) -> None:
     engine = create_engine(url)
     async with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        else:
-            await conn.run_sync(models.metadata.drop_all)
-            await conn.run_sync(NAIVE.drop_all)
-        await conn.run_sync(models.metadata.create_all)
-        await conn.run_sync(NAIVE.create_all)
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
     await engine.dispose()
 
 
@@ -371,31 +366,42 @@ async def prepare(sessions: SessionFactory, linli: Linli, groups: int) -> Evenin
 
 @dataclass
 class Figures:
+    """The rates, and what the run left behind: the mix, tickets, inbox rows by status, outbox rows, naive rows."""
+
     database: str
     updates: int
     linli: float
     naive: float
     kinds: Counter[str]
     tickets: int
-    finished: Counter[str]
+    inbox: Counter[str]
+    outbox: int
+    naive_rows: int
 
     def line(self) -> str:
         mine, theirs = self.updates / self.linli, self.updates / self.naive
         return f"ingest {self.database}: linli {mine:.0f}/s, naive durable {theirs:.0f}/s, ratio {mine / theirs:.2f}"
 
+    def details(self) -> str:
+        return f"  mix {dict(self.kinds)}; tickets {self.tickets}; inbox {dict(self.inbox)}; outbox {self.outbox}"
+
 
 async def measure(url: str, n: int, groups: int) -> Figures:
-    await fresh_schema(url)
+    """Both bots on `n` updates of the evening in `groups` groups, on an empty database at the newest schema."""
     engine = create_engine(url)
     sessions = session_factory(engine)
+    async with engine.begin() as conn:
+        await conn.run_sync(NAIVE.create_all)
     try:
         async with LocalBotApi(token=TOKEN, can_read_all_group_messages=True) as api:
             app = await application(api.base_url)
             linli = Linli(sessions, app, postgres=engine.dialect.name == "postgresql")
             evening = await prepare(sessions, linli, groups)
-            replay = evening.replay(n)
             naive_bot = await NaiveBot.start(sessions, api.base_url)
-            await naive_bot.ingest(evening.replay(min(n, 200)).updates)  # warm-up
+            warm_up = evening.replay(WARM_UP).updates  # every kind of statement compiled once, for both
+            await linli.ingest(warm_up)
+            await naive_bot.ingest(warm_up)
+            replay = evening.replay(n)
             ours = naive = 0.0
             for first in range(0, n, INTERLEAVE):  # in turns, so a change in the machine's load hits both alike
                 ours += await linli.ingest(replay.updates[first : first + INTERLEAVE])
@@ -404,12 +410,14 @@ async def measure(url: str, n: int, groups: int) -> Figures:
             await app.shutdown()
         async with sessions() as session:
             tickets = len((await session.exec(select(Ticket.id))).all())
-            statuses = Counter((await session.exec(select(InboxUpdate.status))).all())
-            opened = len((await session.exec(select(OutboxMessage.id).where(col(OutboxMessage.id) > 0))).all())
+            inbox = Counter((await session.exec(select(InboxUpdate.status))).all())
+            outbox = len((await session.exec(select(OutboxMessage.id))).all())
+            naive_rows = len((await session.exec(select(NAIVE_UPDATE.c.update_id))).all())
     finally:
+        async with engine.begin() as conn:
+            await conn.run_sync(NAIVE.drop_all)
         await engine.dispose()
-    statuses["outbox"] = opened
-    return Figures(engine.dialect.name, n, ours, naive, replay.kinds, tickets, statuses)
+    return Figures(engine.dialect.name, n, ours, naive, replay.kinds, tickets, inbox, outbox, naive_rows)
 
 
 def database_urls(tmp: str) -> list[str]:
@@ -430,9 +438,12 @@ def main() -> None:
     logging.getLogger("sandbox").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as tmp:
         for url in database_urls(tmp):
+            if url.startswith("postgres"):
+                asyncio.run(empty_postgres(url))
+            upgrade(url)
             figures = asyncio.run(measure(url, args.updates, args.groups))
             if args.verbose:
-                print(f"  mix {dict(figures.kinds)}; tickets {figures.tickets}; rows {dict(figures.finished)}")
+                print(figures.details())
             print(figures.line(), flush=True)
 
 

@@ -80,6 +80,7 @@ class Poller:
         self._allowed, self._timeout, self._min_backoff = list(allowed_updates), timeout, min_backoff
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(timeout + 10.0, connect=10.0))
         self._task: asyncio.Task[None] | None = None
+        self._storing: asyncio.Future[int] | None = None
         self._limit = 100
         self.offset: int | None = None
 
@@ -87,11 +88,15 @@ class Poller:
         self._task = asyncio.create_task(self._run(), name="polling")
 
     async def stop(self) -> None:
-        """Stop fetching (a batch being written is finished: it was fetched, so it must be kept)."""
+        """Stop fetching; a batch being written is waited for (it was fetched, so it must be kept) before this
+        returns and the database may go away."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._storing is not None:
+            with contextlib.suppress(Exception):  # not acknowledged either way: Telegram sends it again
+                await self._storing
         await self._http.aclose()
 
     async def _run(self) -> None:
@@ -120,7 +125,7 @@ class Poller:
             return await self._unreadable_answer(body, problem)
         now = self._clock()
         rows = [arrival(self._bot_id, update, now) for update in batch]
-        await asyncio.shield(self._store(rows))  # a fetched batch is kept even if we are asked to stop now
+        await self._keep(rows)
         self.offset = next_offset(batch, self.offset)
         self._limit = 100
         return len(rows)
@@ -134,9 +139,15 @@ class Poller:
         update_id = update_id_in(body)
         if update_id is None:
             raise PollFailed(f"unreadable answer ({problem.reason})")
-        await asyncio.shield(self._store([arrival_of_body(self._bot_id, body, self._clock())]))
+        await self._keep([arrival_of_body(self._bot_id, body, self._clock())])
         self.offset = update_id + 1
         return 1
+
+    async def _keep(self, rows: Sequence[InboxUpdate]) -> None:
+        """Store a fetched batch; being asked to stop meanwhile does not interrupt the write (`stop` waits)."""
+        self._storing = asyncio.ensure_future(self._store(rows))
+        await asyncio.shield(self._storing)
+        self._storing = None
 
     async def _fetch(self) -> bytes:
         params: dict[str, Any] = {"timeout": self._timeout, "limit": self._limit, "allowed_updates": self._allowed}

@@ -324,7 +324,7 @@ async def ticket_facts(
     read in the database's own form (only subtracted from each other), which spares converting thousands."""
     overdue = or_(col(Ticket.escalations) > 0, and_(col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.due_at) < now))
     statement = select_columns(
-        col(Ticket.building_id),
+        col(Place.path),
         col(Ticket.category),
         type_coerce(col(Ticket.created_at), DateTime()),
         type_coerce(col(Ticket.confirmed_at), DateTime()),
@@ -333,12 +333,10 @@ async def ticket_facts(
         col(Ticket.rating),
         col(Ticket.reopens),
         col(Ticket.escalations),
-    ).where(*opened_within(scopes, start, end))
-    rows = await plain_rows(session, statement)
-    paths = await building_paths(session, building_ids={r[0] for r in rows})
+    ).where(col(Place.id) == col(Ticket.building_id), *opened_within(scopes, start, end))
     return [
         TicketFacts(
-            paths[building],
+            path,
             category,
             (confirmed - created).total_seconds() / HOUR if confirmed else None,
             (resolved - created).total_seconds() / HOUR if resolved else None,
@@ -347,15 +345,10 @@ async def ticket_facts(
             reopens > 0,
             escalations,
         )
-        for building, category, created, confirmed, resolved, late, rating, reopens, escalations in rows
+        for path, category, created, confirmed, resolved, late, rating, reopens, escalations in await plain_rows(
+            session, statement
+        )
     ]
-
-
-async def building_paths(session: AsyncSession, *, building_ids: set[int]) -> dict[int, str]:
-    if not building_ids:
-        return {}
-    statement = select(Place.id, Place.path).where(col(Place.id).in_(building_ids))
-    return dict(await plain_rows(session, statement))
 
 
 async def count_opened(session: AsyncSession, *, scopes: tuple[str, ...], start: datetime, end: datetime) -> int:

@@ -66,7 +66,7 @@ async def add_to_inbox(session: AsyncSession, rows: Sequence[InboxUpdate]) -> li
     fresh = {row.delivery_key: row for row in rows if row.delivery_key not in known}
     if fresh:
         values = [row.model_dump(exclude={"id"}) for row in fresh.values()]
-        await session.exec(insert(InboxUpdate).values(values))
+        await (await session.connection()).execute(insert(InboxUpdate), values)  # one statement, many rows
     return list(fresh.values())
 
 

@@ -58,9 +58,12 @@ async def post_entry(
     idempotency_key: str,
     now: datetime,
     community_id: int | None = None,
+    reason_key: str | None = None,
+    reason_values: dict[str, str | int] | None = None,
 ) -> LedgerEntry | None:
     """Append one entry and move the person's balances in the same transaction; None when the idempotency key was
-    already used (nothing changes). Raises InsufficientPoints (nothing changes) if spendable would go negative."""
+    already used (nothing changes). Raises InsufficientPoints (nothing changes) if spendable would go negative.
+    A system reason also keeps its text key and values (`reason` is its text in the bot's default language)."""
     check_entry_shape(kind, delta)
     if await entry_by_key(session, idempotency_key=idempotency_key) is not None:
         return None
@@ -70,6 +73,8 @@ async def post_entry(
         delta=delta,
         kind=kind,
         reason=reason[:200],
+        reason_key=reason_key,
+        reason_values=reason_values,
         source=source,
         source_id=source_id,
         actor_id=actor_id,

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ColumnElement, UniqueConstraint, and_, case, delete, func
 from sqlalchemy.engine import CursorResult
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import JSON, Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -34,6 +34,8 @@ class LedgerEntry(SQLModel, table=True):
     delta: int
     kind: str = Field(max_length=12)
     reason: str = Field(max_length=200)
+    reason_key: str | None = Field(default=None, max_length=40)  # a system reason: its text key, to be said
+    reason_values: dict[str, str | int] | None = Field(default=None, sa_column=Column(JSON))  # in the reader's words
     source: str = Field(max_length=24)  # manual, event, ticket, report, entry (a reversal), redemption …
     source_id: int | None = None
     actor_id: int | None = Field(default=None, foreign_key="person.id")

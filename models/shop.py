@@ -237,6 +237,8 @@ async def hold_item(
     now: datetime,
     expires_at: datetime,
     reason: str,
+    reason_key: str | None = None,
+    reason_values: dict[str, str | int] | None = None,
 ) -> Hold:
     """Hold the item's cost from the person's points and reserve one piece, or say why not (nothing changes)."""
     if await redemption_by_request(session, request_key=request_key) is not None:
@@ -255,6 +257,8 @@ async def hold_item(
                 delta=-item.cost,
                 kind=EntryKind.REDEEM,
                 reason=reason,
+                reason_key=reason_key,
+                reason_values=reason_values,
                 source=REDEMPTION_SOURCE,
                 source_id=redemption.id,
                 actor_id=person_id,
@@ -304,6 +308,8 @@ async def give_back(
     now: datetime,
     by_id: int | None,
     reason: str,
+    reason_key: str | None = None,
+    reason_values: dict[str, str | int] | None = None,
 ) -> bool:
     """Cancel or expire a hold and return its points (a REVERSAL entry); False if it was already closed."""
     if not await close_hold(session, redemption=redemption, status=status, now=now, by_id=by_id):
@@ -314,6 +320,8 @@ async def give_back(
         delta=redemption.cost,
         kind=EntryKind.REVERSAL,
         reason=reason,
+        reason_key=reason_key,
+        reason_values=reason_values,
         source=REDEMPTION_SOURCE,
         source_id=redemption.id,
         actor_id=by_id,

@@ -45,4 +45,4 @@ async def record_all_processed(
     """Record a batch of updates as processed in one statement (a key already there fails the transaction)."""
     if update_keys:
         rows = [{"platform": platform, "update_key": key, "processed_at": now} for key in update_keys]
-        await session.exec(insert(ProcessedUpdate).values(rows))
+        await (await session.connection()).execute(insert(ProcessedUpdate), rows)  # one statement, many rows

@@ -128,7 +128,8 @@ async def board(desk: Desk, viewer: Viewer, filters: Filters) -> Board:
     offset = filters.page * PAGE_SIZE
     if query.text:
         found = await ticket_numbers(desk.session, query=query, limit=SEARCH_LIMIT + 1)
-        total, more, numbers = min(len(found), SEARCH_LIMIT), len(found) > SEARCH_LIMIT, found[offset:][:PAGE_SIZE]
+        total, more = min(len(found), SEARCH_LIMIT), len(found) > SEARCH_LIMIT
+        numbers = found[offset : offset + PAGE_SIZE]
     else:
         total, more = await count_tickets(desk.session, query=query), False
         numbers = await ticket_numbers(desk.session, query=query, limit=PAGE_SIZE, offset=offset)

@@ -22,7 +22,7 @@ from handlers.core.desk import Desk
 from models.console import export_events, export_lines, ticket_numbers
 
 EXPORT_LIMIT = 100_000
-FIRST_BATCH, BATCH = 100, 1_000
+FIRST_BATCH, BATCH = 100, 2_000
 """A small first batch, so the first bytes leave soon; then larger ones, for fewer round trips."""
 TICKET_COLUMNS = (
     "number", "category", "place", "text", "status", "urgent", "tier", "reporter", "assignee", "created", "due",

@@ -133,7 +133,7 @@ EN: dict[str, str] = {
     "reach.knock_no_link": "{name}, there is a message for you, and I cannot write to you privately: mention me here, or ask the community staff to add you to WeCom.",
     "button.refused": "Sorry, you are not allowed to do that.",
     "button.stale": "This button is no longer valid.",
-    "flood.pause": "{name}, you are sending commands too fast; I will pause for {minutes} minutes before answering you again.",
+    "flood.pause": "{name}, you are sending commands too fast; I will pause for {minutes} {minutes:minute|minutes} before answering you again.",
     "number.unknown": "There is no such number: {value}",
     "number.too_large": "That number is too large: {value} (at most {maximum})",
     "button.private_only": "This button only works in a private chat with me.",

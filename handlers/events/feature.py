@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from handlers.common.scopes import PUBLISHERS
 from handlers.core.feature import Command, Feature, TextStep
+from handlers.core.hooks import AwaitingAnswer, Listen
 from handlers.core.types import ChatKind
 from handlers.events import manage, wizard
 from handlers.events.signups import check_in, on_rsvp
@@ -34,6 +35,7 @@ FEATURE = Feature(
         TextStep(30, wizard.on_private_text),  # the author's next answer in the event wizard
     ),
     sweeps=(sweep_events,),
+    listens=(Listen(AwaitingAnswer, wizard.writing_an_event),),
     settings=wizard.event_settings,
     texts=CATALOGUE,
 )

@@ -9,7 +9,8 @@ from typing import Any
 
 from handlers.common.numbers import MAX_ID, NumberProblem, read_number
 from handlers.common.scopes import chats_in_scope, future_time, scope_keyboard, scope_options
-from handlers.core.context import Context
+from handlers.core.context import Context, Work
+from handlers.core.hooks import AwaitingAnswer
 from handlers.core.texts import quoted
 from handlers.core.types import Button, IncomingCallback, IncomingMessage
 from handlers.events.cards import card_text, publish
@@ -175,3 +176,9 @@ async def show_preview(ctx: Context, event: Event) -> None:
         ),
     )
     ctx.edit_pressed(preview, buttons=buttons)
+
+
+async def writing_an_event(work: Work, hook: AwaitingAnswer) -> None:
+    """This feature's answer to AwaitingAnswer: an event of theirs still in the wizard."""
+    if await event_in_wizard(work.session, author_id=hook.person_id) is not None:
+        hook.waiting.append(True)

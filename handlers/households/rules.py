@@ -31,4 +31,3 @@ def star_level(points: int, thresholds: tuple[int, ...]) -> int:
 
 def stars_text(level: int) -> str:
     return "★" * level if level else "☆"
-

@@ -29,6 +29,9 @@ from models.tickets import Category, Ticket
 ORG_ADMINS = frozenset({Role.STAFF, Role.ADMIN})
 TICKETS_SHOWN = 20
 
+NAME_MAX = 40  # an organisation's name, also part of its code (community code + "/" + name)
+PHONE_MAX = 40
+
 
 async def staff_community(ctx: Context) -> Place | None:
     """The community where the sender is staff (the first, if several)."""
@@ -96,7 +99,10 @@ async def add_org(ctx: Context, community: Place, rest: list[str]) -> None:
     if kind is None:
         ctx.reply(ctx.t("org.bad_kind"))
         return
-    name, phone = rest[1], " ".join(rest[2:]) or None
+    name, phone = rest[1], " ".join(rest[2:])[:PHONE_MAX] or None
+    if len(name) > NAME_MAX:
+        ctx.reply(ctx.t("org.name_too_long", name=quoted(name), limit=NAME_MAX))
+        return
     if await find_organisation(ctx.session, community_ids=[community.id or 0], name=name) is not None:
         ctx.reply(ctx.t("org.exists", name=quoted(name)))
         return

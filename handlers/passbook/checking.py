@@ -6,7 +6,15 @@ from __future__ import annotations
 from handlers.common.roles import home_building
 from handlers.core.context import Context
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard
-from handlers.passbook.rules import PassbookConfig, Period, next_threshold, period_start, star_level, stars_text
+from handlers.passbook.rules import (
+    PassbookConfig,
+    Period,
+    next_threshold,
+    period_start,
+    reason_of,
+    star_level,
+    stars_text,
+)
 from models.ledger import Drift, balance_of, recompute_drift
 from models.passbook import EntryKind, LedgerEntry, count_entries, entries_of, leaderboard, lifetime_rank
 from models.people import Person, person_by_id
@@ -87,7 +95,7 @@ async def history_line(ctx: Context, entry: LedgerEntry) -> str:
         number=entry.id,
         date=entry.created_at.astimezone(ctx.config.timezone).strftime("%m-%d"),
         delta=f"+{entry.delta}" if entry.delta > 0 else f"−{-entry.delta}",
-        reason=f"{undoes}{entry.reason}",
+        reason=f"{undoes}{reason_of(ctx.t, entry)}",
         by=f" · {actor.display_name}" if actor else "",
     )
 

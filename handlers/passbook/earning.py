@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from handlers.common.numbers import parse_id
 from handlers.common.reach import belongs_in, home_group, home_groups, knock_at_home
@@ -20,9 +21,11 @@ from handlers.passbook.rules import (
     REVOKER_ROLES,
     VOLUNTEER_ROLES,
     PassbookConfig,
+    SystemReason,
     daily_cap,
     local_midnight,
     parse_award,
+    reason_of,
     star_level,
     stars_text,
 )
@@ -72,6 +75,7 @@ class Award:
     discreet: bool = False
     """About something private (a dispute): a note that cannot go privately only knocks in the group (the name and
     the link), never an award line saying who earned what for which case."""
+    system: SystemReason | None = None  # a reason the bot wrote: said again in the recipient's words
 
 
 # ---- posting an award and telling people --------------------------------------------------------------------
@@ -109,6 +113,8 @@ async def post_award(ctx: Work, award: Award) -> Posted | None:
         idempotency_key=award.key,
         now=ctx.now,
         community_id=award.community_id,
+        reason_key=award.system.key if award.system else None,
+        reason_values=award.system.values if award.system else None,
     )
     return None if entry is None else Posted(award, entry, lifetime_before)
 
@@ -125,7 +131,7 @@ async def tell_recipient(ctx: Work, posted: Posted) -> None:
         locale,
         "passbook.awarded_private",
         amount=award.amount,
-        reason=award.reason,
+        reason=award.system.said(partial(translate, locale)) if award.system else award.reason,
         by=by,
         spendable=after.spendable,
         lifetime=after.lifetime,
@@ -476,21 +482,26 @@ async def revoke_command(ctx: Context, message: IncomingMessage) -> None:
     ctx.reply(await reverse(ctx, entry, reason), quote=ctx.in_group)
 
 
-async def reverse(ctx: Context, entry: LedgerEntry, reason: str) -> str:
-    """Post the reversal of an award and tell its recipient; returns the answer for the staff member."""
+async def reverse(ctx: Context, entry: LedgerEntry, reason: str | SystemReason) -> str:
+    """Post the reversal of an award (a typed reason, or one the bot writes) and tell its recipient; returns the
+    answer for the staff member."""
+    system = reason if isinstance(reason, SystemReason) else None
+    said = reason.said if isinstance(reason, SystemReason) else lambda _: reason
     try:
         reversal = await post_entry(
             ctx.session,
             person_id=entry.person_id,
             delta=-entry.delta,
             kind=EntryKind.REVERSAL,
-            reason=reason,
+            reason=said(partial(translate, ctx.config.default_locale)),
             source=ENTRY,
             source_id=entry.id,
             actor_id=ctx.person.id,
             idempotency_key=f"revoke:{entry.id}",
             now=ctx.now,
             community_id=entry.community_id,
+            reason_key=system.key if system else None,
+            reason_values=system.values if system else None,
         )
     except InsufficientPoints:
         return ctx.t("passbook.revoke_spent", number=entry.id)
@@ -503,14 +514,14 @@ async def reverse(ctx: Context, entry: LedgerEntry, reason: str) -> str:
         locale,
         "passbook.revoked_private",
         amount=entry.delta,
-        reason=reason,
-        original=entry.reason,
+        reason=said(partial(translate, locale)),
+        original=reason_of(partial(translate, locale), entry),
         spendable=after.spendable,
         lifetime=after.lifetime,
     )
     await tell(ctx, entry.person_id, text)
     name = person.display_name if person else "?"
-    return ctx.t("passbook.revoke_done", number=entry.id, name=name, amount=entry.delta, reason=reason)
+    return ctx.t("passbook.revoke_done", number=entry.id, name=name, amount=entry.delta, reason=said(ctx.t))
 
 
 # ---- automatic awards (listening to the events' and the tickets' hooks) --------------------------------------
@@ -523,10 +534,13 @@ async def award_attendance(ctx: Context, hook: Attended) -> None:
     if event.points <= 0:
         return
     scope = await place_by_id(ctx.session, place_id=event.scope_ids[0]) if event.scope_ids else None
-    reason = translate(ctx.config.default_locale, "passbook.reason_event", title=event.title)
+    system = SystemReason("passbook.reason_event", {"title": event.title})
+    reason = system.said(partial(translate, ctx.config.default_locale))
     actor = None if person_id == ctx.person.id else ctx.person.id
     key = f"event:{occurrence.id}:person:{person_id}"
-    award = Award(person_id, event.points, reason, EVENT, occurrence.id, actor, key, community_id_of(scope))
+    award = Award(
+        person_id, event.points, reason, EVENT, occurrence.id, actor, key, community_id_of(scope), system=system
+    )
     await give(ctx, award)
 
 
@@ -539,11 +553,11 @@ async def award_volunteer_resolution(ctx: Context, hook: TicketResolved) -> None
         return
     if not await has_role_over(ctx.session, person_id=volunteer, place=building, roles=VOLUNTEER_ROLES):
         return
-    category = translate(ctx.config.default_locale, f"category.{ticket.category}")
-    reason = translate(ctx.config.default_locale, "passbook.reason_ticket", number=ticket.id, category=category)
+    system = SystemReason("passbook.reason_ticket", {"number": ticket.id or 0, "category": ticket.category})
+    reason = system.said(partial(translate, ctx.config.default_locale))
     key = resolution_key(ticket, await reopens_of(ctx, ticket))
     community = community_id_of(building)
-    await give(ctx, Award(volunteer, points, reason, TICKET, ticket.id, None, key, community, ticket.private))
+    await give(ctx, Award(volunteer, points, reason, TICKET, ticket.id, None, key, community, ticket.private, system))
 
 
 def resolution_key(ticket: Ticket, reopens: int) -> str:
@@ -561,8 +575,7 @@ async def reverse_resolution_award(ctx: Context, hook: TicketReopened) -> None:
     entry = await entry_by_key(ctx.session, idempotency_key=resolution_key(ticket, await reopens_of(ctx, ticket) - 1))
     if entry is None:
         return
-    reason = translate(ctx.config.default_locale, "passbook.reason_reopened", number=ticket.id)
-    await reverse(ctx, entry, reason)
+    await reverse(ctx, entry, SystemReason("passbook.reason_reopened", {"number": ticket.id or 0}))
 
 
 async def award_help(work: Work, hook: HelpConfirmed) -> None:
@@ -570,10 +583,13 @@ async def award_help(work: Work, hook: HelpConfirmed) -> None:
     points = work.setting(PassbookConfig).help_points
     if points <= 0:
         return
-    reason = translate(work.config.default_locale, "passbook.reason_help", number=hook.request_id, text=hook.text[:20])
+    system = SystemReason("passbook.reason_help", {"number": hook.request_id, "text": hook.text[:20]})
+    reason = system.said(partial(translate, work.config.default_locale))
     key = f"help:{hook.request_id}:confirmed"
     community = community_id_of(hook.building)
-    await give(work, Award(hook.volunteer_id, points, reason, HELP, hook.request_id, None, key, community))
+    await give(
+        work, Award(hook.volunteer_id, points, reason, HELP, hook.request_id, None, key, community, system=system)
+    )
 
 
 async def award_confirmed_report(ctx: Context, hook: ReportConfirmed) -> None:
@@ -586,7 +602,9 @@ async def award_confirmed_report(ctx: Context, hook: ReportConfirmed) -> None:
     await lock_person(ctx.session, person_id=ticket.reporter_id)  # held until the award is posted
     if await awarded_since(ctx.session, since=since, source=REPORT, person_id=ticket.reporter_id) + points > cap:
         return
-    reason = translate(ctx.config.default_locale, "passbook.reason_report", number=ticket.id)
+    system = SystemReason("passbook.reason_report", {"number": ticket.id or 0})
+    reason = system.said(partial(translate, ctx.config.default_locale))
     key = f"report:{ticket.id}"
     community = community_id_of(building)
-    await give(ctx, Award(ticket.reporter_id, points, reason, REPORT, ticket.id, None, key, community, ticket.private))
+    award = Award(ticket.reporter_id, points, reason, REPORT, ticket.id, None, key, community, ticket.private, system)
+    await give(ctx, award)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
+from models.passbook import LedgerEntry
 from models.people import Role
 from models.shop import ShopDesk
 from models.tickets import Category
@@ -124,3 +125,25 @@ def desk_lines(t: Callable[..., str], desk: ShopDesk | None) -> str:
     if desk.hours:
         lines.append(t("shop.desk_hours", hours=desk.hours))
     return "".join(lines)
+
+
+@dataclass(frozen=True)
+class SystemReason:
+    """A reason the bot writes itself (活动签到, 完成工单, 兑换 …): its text key and values, said in each reader's
+    words; a category is kept as its code and named in those words too."""
+
+    key: str
+    values: dict[str, str | int] = field(default_factory=dict)
+
+    def said(self, t: Callable[..., str]) -> str:
+        values = dict(self.values)
+        if "category" in values:
+            values["category"] = t(f"category.{values['category']}")
+        return t(self.key, **values)
+
+
+def reason_of(t: Callable[..., str], entry: LedgerEntry) -> str:
+    """What an entry is for, in the words of ``t``: a system reason said again, a typed one as it was written."""
+    if entry.reason_key is None:
+        return entry.reason
+    return SystemReason(entry.reason_key, entry.reason_values or {}).said(t)

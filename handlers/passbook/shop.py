@@ -16,7 +16,7 @@ from handlers.core.notify import private_account
 from handlers.core.texts import quoted
 from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard
 from handlers.passbook.keepers import SHOP_KEEPERS, kept_community
-from handlers.passbook.rules import PassbookConfig, desk_lines
+from handlers.passbook.rules import PassbookConfig, SystemReason, desk_lines
 from handlers.passbook.texts import translate
 from models.base import AsyncSession
 from models.ledger import balance_of
@@ -55,9 +55,10 @@ async def home_community(ctx: Context) -> Place | None:
     return None
 
 
-def ledger_reason(ctx: Context, key: str, name: str) -> str:
-    """Ledger reasons are records the community office reads: written in the bot's default language."""
-    return translate(ctx.config.default_locale, key, name=name)
+def ledger_reason(work: Work, system: SystemReason) -> str:
+    """Ledger reasons are records the community office reads: written in the bot's default language (and kept as
+    their key and values, so a reader's passbook says them in their words)."""
+    return system.said(partial(translate, work.config.default_locale))
 
 
 # ---- residents: /shop, choose, confirm, cancel ----------------------------------------------------------------
@@ -178,6 +179,7 @@ def pickup_deadline(ctx: Context) -> datetime:
 async def confirm_hold(ctx: Context, community: Place, item_id: int, nonce: str) -> None:
     """Hold the points and send the pickup code, or explain politely why not (nothing is lost)."""
     item = await ctx.session.get(RewardItem, item_id)
+    hold_reason = SystemReason("shop.reason_hold", {"name": item.name if item else ""})
     hold = await hold_item(
         ctx.session,
         person_id=ctx.person.id or 0,
@@ -186,7 +188,9 @@ async def confirm_hold(ctx: Context, community: Place, item_id: int, nonce: str)
         request_key=f"shop:{ctx.person.id}:{nonce}",
         now=ctx.now,
         expires_at=pickup_deadline(ctx),
-        reason=ledger_reason(ctx, "shop.reason_hold", item.name if item else ""),
+        reason=ledger_reason(ctx, hold_reason),
+        reason_key=hold_reason.key,
+        reason_values=hold_reason.values,
     )
     if hold.redemption is None:
         await explain_refusal(ctx, hold.refusal, item)
@@ -241,14 +245,16 @@ async def cancel_hold(ctx: Context, community: Place, redemption_id: int, *, fro
     if redemption is None or redemption.person_id != ctx.person.id:
         ctx.answer(ctx.t("button.stale"))
         return
-    reason = ledger_reason(ctx, "shop.reason_cancel", redemption.item_name)
+    reason = SystemReason("shop.reason_cancel", {"name": redemption.item_name})
     returned = await give_back(
         ctx.session,
         redemption=redemption,
         status=RedemptionStatus.CANCELLED,
         now=ctx.now,
         by_id=ctx.person.id,
-        reason=reason,
+        reason=ledger_reason(ctx, reason),
+        reason_key=reason.key,
+        reason_values=reason.values,
     )
     if not returned:
         ctx.answer(ctx.t(f"shop.closed_{redemption.status}"), alert=True)
@@ -343,14 +349,16 @@ async def sweep_shop(work: Work) -> int:
     """Expire holds past their pickup time: points back, the resident told. Returns how many expired."""
     expired = 0
     for redemption in await expired_holds(work.session, now=work.now):
-        reason = work.t("shop.reason_expired", name=redemption.item_name)
+        reason = SystemReason("shop.reason_expired", {"name": redemption.item_name})
         if await give_back(
             work.session,
             redemption=redemption,
             status=RedemptionStatus.EXPIRED,
             now=work.now,
             by_id=None,
-            reason=reason,
+            reason=ledger_reason(work, reason),
+            reason_key=reason.key,
+            reason_values=reason.values,
         ):
             await tell_resident(work, redemption, "shop.expired_private")
             expired += 1

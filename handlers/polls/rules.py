@@ -20,4 +20,3 @@ def next_days(days: int) -> int:
     """The deadline choices go round: 1 → 3 → 7 → 1 days."""
     later = [d for d in DAY_CHOICES if d > days]
     return later[0] if later else DAY_CHOICES[0]
-

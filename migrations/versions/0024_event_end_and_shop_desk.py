@@ -1,4 +1,5 @@
-"""events last a given time (their end shown with the start); a community's 爱心超市 has an address and opening hours
+"""events last a given time (their end shown with the start); a community's 爱心超市 has an address and opening hours;
+ledger entries keep a system reason's text key and values (shown in the reader's language)
 
 Revision ID: 0024
 Revises: 0021
@@ -24,6 +25,9 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.add_column(sa.Column("duration_minutes", sa.Integer(), nullable=True))
+    with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reason_key", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True))
+        batch_op.add_column(sa.Column("reason_values", sa.JSON(), nullable=True))
     op.create_table(
         "shop_desk",
         sa.Column("community_id", sa.Integer(), nullable=False),
@@ -37,5 +41,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("shop_desk")
+    with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
+        batch_op.drop_column("reason_values")
+        batch_op.drop_column("reason_key")
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.drop_column("duration_minutes")

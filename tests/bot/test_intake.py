@@ -163,3 +163,35 @@ async def test_polling_backs_off_while_the_server_answers_garbage() -> None:
     ]
     unreadable = [c for c in calls if c.get("offset", 0) <= 10]
     assert len(unreadable) == 2 and unreadable[1]["limit"] == 1
+
+
+async def test_stopping_polling_waits_for_the_batch_being_stored() -> None:
+    async def get_updates(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "result": [message()]})
+
+    app = web.Application()
+    app.router.add_post("/botT/getUpdates", get_updates)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    storing, finished = asyncio.Event(), asyncio.Event()
+
+    async def slow_store(rows: Sequence[InboxUpdate]) -> int:
+        storing.set()
+        await asyncio.sleep(0.5)
+        finished.set()
+        return len(rows)
+
+    poller = Poller(
+        api_url=f"http://127.0.0.1:{runner.addresses[0][1]}/botT",
+        bot_id=1,
+        store=slow_store,
+        clock=lambda: NOW,
+        allowed_updates=["message"],
+        timeout=0,
+    )
+    poller.start()
+    await asyncio.wait_for(storing.wait(), 5)
+    await poller.stop()
+    await runner.cleanup()
+    assert finished.is_set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from bot.config import Settings
 from bot.db import unit_of_work
 from handlers.core.feature import Feature
 from handlers.features import FEATURES
+from models.inbox import InboxStatus, count_inbox
 from models.people import Role, ensure_person, grant_role
 from models.places import place_by_code
 from sandbox.server import LocalBotApi, RecordedCall
@@ -213,6 +215,21 @@ class BotUnderTest:
 
     async def settle(self, quiet: float = 0.4) -> None:
         await self.api.wait_idle(quiet=quiet)
+
+    async def digested(self, timeout: float = 60.0) -> None:
+        """Wait until the bot has fetched every update and processed every one its inbox holds (however slow the
+        machine), then for the calls that follow to go quiet."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            await self.api.wait_idle(quiet=0.2, timeout=max(deadline - loop.time(), 0.1))
+            async with self.runtime.sessions() as session:
+                pending = (await count_inbox(session)).get(InboxStatus.PENDING, 0)
+            if not pending:
+                return await self.api.wait_idle(quiet=0.5, timeout=max(deadline - loop.time(), 0.1))
+            if loop.time() >= deadline:
+                raise AssertionError(f"{pending} updates still pending in the inbox after {timeout:.0f}s")
+            await asyncio.sleep(0.05)
 
     def bot_activity(self, chat_id: int) -> list[str]:
         return [

@@ -37,7 +37,7 @@ async def test_a_flood_of_help_in_a_group_gets_a_handful_of_answers_and_a_privat
         await w.neighbour.says(bot.private(w.neighbour), "/help")
         await bot.private(w.neighbour).expect_message(HELP, timeout=5)
 
-        await bot.settle(quiet=1.0)
+        await bot.digested()
         assert await outbox_rows_for(bot, w.group.id) == COMMANDS_PER_MINUTE + 1
         sent = texts_in(bot, w.group.id)
         assert [HELP in text for text in sent] == [True] * COMMANDS_PER_MINUTE + [False]
@@ -57,7 +57,7 @@ async def test_those_who_run_the_group_are_never_paused(database_url: str) -> No
         for who in (w.head, w.grid_worker, w.staff):
             for _ in range(COMMANDS_PER_MINUTE + 2):
                 await who.says(w.group, "/help")
-        await bot.settle(quiet=1.0)
+        await bot.digested()
         async with bot.runtime.sessions() as session:
             query = select(OutboxMessage).where(col(OutboxMessage.chat_id) == str(w.group.id))
             queued = [row.content.text for row in (await session.exec(query)).all()]  # 20 a minute go out
@@ -71,7 +71,7 @@ async def test_a_member_paused_in_one_group_is_answered_in_another_and_privately
         other = bot.group("闲聊群")
         for _ in range(COMMANDS_PER_MINUTE + 1):
             await w.resident.says(w.group, "/help")
-        await bot.settle(quiet=1.0)
+        await bot.digested()
         await w.resident.says(other, "/help")
         await other.expect_message(HELP)
         await w.resident.says(bot.private(w.resident), "/help")

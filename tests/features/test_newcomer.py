@@ -5,6 +5,11 @@ from __future__ import annotations
 import csv
 import io
 
+from sqlmodel import select
+
+from bot.db import unit_of_work
+from models.passbook import LedgerEntry
+from models.people import Person, PlatformAccount
 from sandbox.state import StoredMessage
 from tests.features.harness import (
     EDIT_METHODS,
@@ -241,3 +246,24 @@ async def test_12_pickup_messages_say_where_and_when_the_shop_opens(database_url
         await w.resident.presses(shop, confirm, "确认兑换")
         card = await shop.expect_message("兑换成功：大米")
         assert "📍 领取地点：社区服务中心一楼\n🕘 营业时间：周二至周六 9:00-17:00" in (card.text or ""), card.text
+
+
+async def test_15_a_reader_sees_system_reasons_and_dates_in_their_own_language(database_url: str) -> None:
+    async with running_bot(database_url, locale="en") as bot:
+        w = await building(bot)
+        async with unit_of_work(bot.runtime.sessions) as session:
+            query = select(PlatformAccount).where(PlatformAccount.platform_user_id == str(w.resident.user.id))
+            account = (await session.exec(query)).one()
+            person = await session.get(Person, account.person_id)
+            assert person is not None
+            person.locale = "zh"  # a resident reading Chinese in a bot that speaks English
+        await w.resident.says(w.group, "3单元电梯坏了，困人了")
+        card = await w.group.expect_message("工单 #1")  # the card speaks its reporter's language
+        await w.head.presses(w.group, card, "确认")
+        reporter = bot.private(w.resident)
+        await reporter.expect_message("您获得 2 分：报告问题 #1 已确认")
+        await w.resident.says(reporter, "积分明细")
+        assert "报告问题 #1 已确认" in ((await reporter.expect_message("#")).text or "")
+        async with unit_of_work(bot.runtime.sessions) as session:
+            stored = (await session.exec(select(LedgerEntry))).one()
+        assert stored.reason == "Report #1 confirmed"  # the office's record, in the bot's language

@@ -194,3 +194,33 @@ async def test_11_a_report_held_for_a_wizard_left_open_goes_after_half_an_hour(d
         clock.advance(minutes=31)
         await bot.sweep()
         await desk.expect_message("📬 通知 #1「明天停水」的送达报告")
+
+
+async def test_11_a_delivery_report_waits_for_the_event_wizard_too(database_url: str) -> None:
+    clock = ManualClock()
+    async with running_bot(database_url, clock=clock) as bot:
+        w = await building(bot)
+        desk = bot.private(w.staff)
+        await sent_now(w, desk, "明天停水")
+        await w.group.expect_message("停水")
+        await w.staff.says(desk, "活动")
+        await desk.expect_message("请发送活动名称")
+        await bot.settle()
+        await bot.sweep()
+        await desk.expect_nothing()  # the event wizard waits for the title: the report waits with it
+        for answer, next_question in (
+            ("义诊", "活动时间"),
+            ("明天上午9点到11点", "活动地点"),
+            ("社区活动室", "名额上限"),
+            ("10", "爱心积分"),
+            ("0", "在哪些群发布"),
+        ):
+            await w.staff.says(desk, answer)
+            asked = await desk.expect_message(next_question)
+        await w.staff.presses(desk, asked, "1号楼")
+        await w.staff.presses(desk, await desk.expect_edit("在哪些群发布"), "下一步")
+        await w.staff.presses(desk, await desk.expect_edit("将发布到 1 个群"), "发布")
+        await desk.expect_edit("活动已发布到 1 个群")
+        await bot.settle()
+        await bot.sweep()
+        await desk.expect_message("📬 通知 #1「明天停水」的送达报告")

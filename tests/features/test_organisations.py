@@ -328,7 +328,7 @@ async def test_jobs_and_urgent_reports_go_to_the_members_on_duty_and_to_all_memb
         await w.keeper.expect_answer("⚪ 不在值班")
         await keeper.expect_edit("· 阳光物业：⚪ 不在值班（本单位值班 1/2 人）")
         await w.staff.says(bot.private(w.staff), "/org")
-        listing = (await bot.private(w.staff).expect_message("阳光社区 的单位")).text or ""
+        listing = (await bot.private(w.staff).expect_message("阳光社区的单位")).text or ""
         assert "阳光物业（物业）☎ 0351-6000001 · 🕘 08:00-18:00 · 成员 2 人（值班 1）" in listing
 
         await dispatched(bot, w, "1单元门禁坏了", "阳光物业", colleague)  # to the member on duty only

@@ -72,7 +72,7 @@ async def test_on_wecom_imported_routing_sends_a_lift_report_to_the_contractors_
     async with running_bot_with_wecom(database_url) as (bot, wecom):
         w = await org_world_on_wecom(bot, wecom, tmp_path)
         await w.staff.says_privately("/org")
-        listing = (await w.staff.expect_private("阳光社区 的单位")).content
+        listing = (await w.staff.expect_private("阳光社区的单位")).content
         assert "迅达电梯维保（维保单位）☎ 400-800-1234" in listing and "成员 1 人" in listing
 
         await w.resident.says_in(w.group, "3单元电梯又坏了")

@@ -77,3 +77,5 @@ async def test_replies_quote_what_was_typed_cut_short(database_url: str) -> None
         assert (await desk.expect_message()).text == "没有这个编号：" + "x" * 24 + "…"
         await w.staff.says(desk, "/grant 楼栋长 " + "楼" * 5000)
         assert len((await desk.expect_message("楼" * 24 + "…")).text or "") < 200
+        await w.staff.says(desk, "/org add 物业 " + "物" * 300 + " " + "1" * 300)
+        assert len((await desk.expect_message("太长了，最多 40 个字")).text or "") < 100

@@ -21,6 +21,7 @@ from models.outbox import REPOST_AFTER_ROUNDS, UNFINISHED, OutboxAction, OutboxM
 from tests.features.harness import BotUnderTest, ManualClock, running_bot
 
 REF = "card:1"
+FAILED = OutboxStatus.FAILED
 
 
 async def cards(ctx: Context, message: IncomingMessage) -> bool:
@@ -71,11 +72,25 @@ async def health(bot: BotUnderTest) -> dict[str, Any]:
         return dict(await response.json())
 
 
+async def rounds_waited(bot: BotUnderTest, at_least: int) -> int:
+    """How many rounds the newest row (an edit) has waited, once it has waited `at_least` (or became a send, or
+    gave up)."""
+    for _ in range(100):
+        rows = await rows_named(bot)
+        last = rows[-1]
+        if len(rows) > 1 and (last.attempts >= at_least or last.action == OutboxAction.SEND or last.status == FAILED):
+            return last.attempts
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"row {last.id} waited only {last.attempts} rounds")
+
+
 async def let_rounds_pass(bot: BotUnderTest, clock: ManualClock, rounds: int) -> None:
+    """Move the clock past each wait and let the sender look at the edit again, one round at a time."""
     for _ in range(rounds):
+        waited = await rounds_waited(bot, 0)
         clock.advance(seconds=2.5)
         bot.runtime.sender.wake()
-        await asyncio.sleep(0.2)
+        await rounds_waited(bot, waited + 1)
 
 
 async def test_an_edit_behind_an_uncertain_send_posts_the_card_anew_and_later_edits_follow_it(
@@ -91,10 +106,12 @@ async def test_an_edit_behind_an_uncertain_send_posts_the_card_anew_and_later_ed
 
         with structlog.testing.capture_logs() as logs:
             await someone.says(chat, "edit: 第二版")
+            assert await rounds_waited(bot, 1) == 1
             await let_rounds_pass(bot, clock, REPOST_AFTER_ROUNDS - 2)
             await chat.expect_nothing()  # still waiting: bounded, not forever
+            assert await rounds_waited(bot, 0) == REPOST_AFTER_ROUNDS - 1
             assert (await health(bot))["oldest_pending_age_seconds"] >= 0
-            await let_rounds_pass(bot, clock, 2)
+            await let_rounds_pass(bot, clock, 1)
             second = await chat.expect_message("第二版")
         assert second.message_id != first.message_id
         assert [b for b, _ in bot.api.message(chat.id, second.message_id).buttons] == ["再看看"]

@@ -99,7 +99,7 @@ async def test_on_wecom_a_successor_takes_over_by_code_and_an_untaken_request_go
         await successor.says_privately(f"/start {start_code(link.text)}")
         await successor.expect_private("您已成为「阳光社区 · 第一网格 · 1号楼」的楼栋长")
         await bot.private(w.head).expect_message("已交接给")
-        await office.expect_message("已接任「楼栋长 · 阳光社区 · 第一网格 · 1号楼」，李楼长 的身份已撤销")
+        await office.expect_message("已接任「楼栋长 · 阳光社区 · 第一网格 · 1号楼」，李楼长的身份已撤销")
         await resident.says_in(group, "3单元楼道灯坏了")
         card = await wecom.expect_in(group, "📋 工单 #1 · 报修")
         await resident.says_in(group, choice(card.content, "确认"))

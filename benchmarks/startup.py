@@ -1,0 +1,118 @@
+"""Start → ready and memory of one all-in-one bot process (`python -m bot run`, every role, polling the local Bot
+API): seconds from spawning it until /healthz answers 200, and its resident memory then (VmRSS). Goal: ≤ 1.5 s and
+≤ 150 MB.
+
+Usage: python benchmarks/startup.py [--runs N] [--database-url URL]   (default 5 runs, a migrated temporary SQLite
+file; prints the median and the worst run)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.migrate import upgrade
+from sandbox.server import LocalBotApi
+
+REPO = Path(__file__).resolve().parents[1]
+TOKEN = "123456:startup-token-for-the-local-server"
+GOAL_SECONDS, GOAL_MB = 1.5, 150
+
+
+@dataclass
+class Start:
+    seconds: float
+    rss_mb: float
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    """The process's resident memory (VmRSS) in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def spawn(api: LocalBotApi, database_url: str, workdir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(REPO),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "DATABASE_URL": database_url,
+        "WEB_PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env)
+
+
+async def start_once(api: LocalBotApi, database_url: str, workdir: Path) -> Start:
+    """Spawn the bot, wait for /healthz 200, read its memory, stop it with SIGTERM."""
+    port = free_port()
+    started = time.perf_counter()
+    bot = spawn(api, database_url, workdir, port)
+    try:
+        async with httpx.AsyncClient() as http:
+            while True:
+                if bot.poll() is not None:
+                    raise RuntimeError(f"the bot exited with {bot.returncode} before it was ready")
+                try:
+                    if (await http.get(f"http://127.0.0.1:{port}/healthz", timeout=1)).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.01)
+        ready = time.perf_counter() - started
+        return Start(ready, rss_mb(bot.pid))
+    finally:
+        bot.terminate()
+        bot.wait(30)
+
+
+async def measure(database_url: str, runs: int, workdir: Path) -> list[Start]:
+    async with LocalBotApi(token=TOKEN, can_read_all_group_messages=True) as api:
+        await start_once(api, database_url, workdir)  # the first start also compiles bytecode: not counted
+        return [await start_once(api, database_url, workdir) for _ in range(runs)]
+
+
+def report(starts: list[Start]) -> str:
+    seconds = [s.seconds for s in starts]
+    memory = [s.rss_mb for s in starts]
+    return (
+        f"startup: ready in {statistics.median(seconds):.2f} s (worst {max(seconds):.2f}, goal ≤ {GOAL_SECONDS}), "
+        f"RSS {statistics.median(memory):.0f} MB (worst {max(memory):.0f}, goal ≤ {GOAL_MB})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{tmp}/startup.db"
+        upgrade(url)
+        print(report(asyncio.run(measure(url, args.runs, Path(tmp)))), flush=True)
+
+
+if __name__ == "__main__":
+    main()
