@@ -1,22 +1,33 @@
-"""One announcement to N bound groups through the local Bot API server with Telegram's limits enforced.
+"""One announcement to N bound groups through the local Bot API server with Telegram's limits enforced, delivered
+by sender processes (`python -m bot run --role sender`) sharing the database's limits.
 
-Prints the time taken, the lower bound N/30 s that 30 messages/second allows, their ratio (goal <= 1.1) and how
-many 429s the server answered (goal 0). Usage: python benchmarks/broadcast.py [N] [DATABASE_URL]
+Prints the time taken, the lower bound N/30 s that 30 messages/second allows, their ratio (goal <= 1.1), how many
+429s the server answered (goal 0) and how many groups got the notice twice (goal 0).
+Usage: python benchmarks/broadcast.py [N] [DATABASE_URL] [--senders K]
+(default 2000 groups; two senders on PostgreSQL; on SQLite, which serves one process, one sender in this process)
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import os
+import signal
+import socket
+import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+
+import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import models
-from bot.db import create_engine, session_factory, unit_of_work
+from bot.db import SessionFactory, create_engine, session_factory, unit_of_work
 from bot.outbox_sender import OutboxSender
 from bot.telegram import TelegramTransport, build_application
 from handlers.announce.delivery import dispatch
@@ -27,6 +38,7 @@ from models.outbox import OutboxStatus, count_by_status
 from sandbox.demo import seed_bound_buildings
 from sandbox.server import LocalBotApi
 
+REPO = Path(__file__).resolve().parents[1]
 TOKEN = "1:broadcast-bench"
 BOT_RATE = 30.0
 
@@ -61,8 +73,88 @@ async def prepare(database_url: str, api: LocalBotApi, groups: int) -> int:
     return announcement_id
 
 
-async def broadcast(database_url: str, api: LocalBotApi, announcement_id: int, groups: int) -> tuple[float, float]:
-    """Seconds until the announcement was queued, and until every group had it."""
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_sender(api: LocalBotApi, database_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(REPO),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "DATABASE_URL": database_url,
+        "WEB_PORT": str(port),
+        "BOT_RATE_PER_SECOND": str(BOT_RATE),
+        "LOG_LEVEL": "WARNING",
+    }
+    out = log.open("wb")
+    command = [sys.executable, "-m", "bot", "run", "--role", "sender"]
+    return subprocess.Popen(command, cwd=log.parent, env=env, stdout=out, stderr=out)
+
+
+async def wait_ready(port: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient() as http:
+        while time.monotonic() < deadline:
+            try:
+                if (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    raise TimeoutError(f"the sender on port {port} did not become ready")
+
+
+async def queue_announcement(sessions: SessionFactory, announcement_id: int) -> None:
+    async with unit_of_work(sessions) as session:
+        draft = await session.get(Announcement, announcement_id)
+        assert draft is not None
+        work = Work(session=session, config=FeatureConfig(bot_username=""), now=now())
+        await dispatch(work, draft)
+        await enqueue(session, work.effects.items)
+
+
+async def wait_delivered(sessions: SessionFactory, groups: int) -> None:
+    while True:
+        async with sessions() as session:
+            counts = await count_by_status(session)
+        if counts.get(OutboxStatus.SENT, 0) + counts.get(OutboxStatus.FAILED, 0) >= groups:
+            return
+        await asyncio.sleep(0.05)
+
+
+async def broadcast_by_processes(
+    database_url: str, api: LocalBotApi, announcement_id: int, groups: int, senders: int, workdir: Path
+) -> tuple[float, float]:
+    """Seconds until the announcement was queued, and until every group had it, with `senders` sender processes
+    (started and ready before the clock starts)."""
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    ports = [free_port() for _ in range(senders)]
+    processes = [start_sender(api, database_url, port, workdir / f"sender{n}.log") for n, port in enumerate(ports)]
+    try:
+        await asyncio.gather(*(wait_ready(port) for port in ports))
+        start = time.perf_counter()
+        await queue_announcement(sessions, announcement_id)
+        queued = time.perf_counter() - start
+        await wait_delivered(sessions, groups)
+        elapsed = time.perf_counter() - start
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(30)
+        await engine.dispose()
+    return queued, elapsed
+
+
+async def broadcast_in_process(
+    database_url: str, api: LocalBotApi, announcement_id: int, groups: int
+) -> tuple[float, float]:
+    """The same with one sender in this process (SQLite serves one process)."""
     engine = create_engine(database_url)
     sessions = session_factory(engine)
     application = build_application(token=TOKEN, base_url=api.base_url)
@@ -72,24 +164,13 @@ async def broadcast(database_url: str, api: LocalBotApi, announcement_id: int, g
         transports={"telegram": TelegramTransport(application.bot)},
         clock=now,
         bot_rate_per_second=BOT_RATE,
-        lock_rows=engine.dialect.name == "postgresql",
     )
     await sender.start()
     start = time.perf_counter()
-    async with unit_of_work(sessions) as session:
-        draft = await session.get(Announcement, announcement_id)
-        assert draft is not None
-        work = Work(session=session, config=FeatureConfig(bot_username=""), now=now())
-        await dispatch(work, draft)
-        await enqueue(session, work.effects.items)
+    await queue_announcement(sessions, announcement_id)
     queued = time.perf_counter() - start
     sender.wake()
-    while True:
-        async with sessions() as session:
-            counts = await count_by_status(session)
-        if counts.get(OutboxStatus.SENT, 0) + counts.get(OutboxStatus.FAILED, 0) >= groups:
-            break
-        await asyncio.sleep(0.05)
+    await wait_delivered(sessions, groups)
     elapsed = time.perf_counter() - start
     await sender.stop()
     await application.shutdown()
@@ -98,21 +179,34 @@ async def broadcast(database_url: str, api: LocalBotApi, announcement_id: int, g
 
 
 async def main() -> None:
-    groups = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("groups", nargs="?", type=int, default=2000)
+    parser.add_argument("database_url", nargs="?", default="")
+    parser.add_argument("--senders", type=int, default=0, help="sender processes (default 2 on PostgreSQL)")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url = sys.argv[2] if len(sys.argv) > 2 else f"sqlite:///{tmp}/broadcast.db"
+        url = args.database_url or f"sqlite:///{tmp}/broadcast.db"
+        postgres = url.startswith("postgres")
+        senders = (args.senders or 2) if postgres else 1
         async with LocalBotApi(token=TOKEN, enforce_limits=True) as api:
-            announcement_id = await prepare(url, api, groups)
-            queued, elapsed = await broadcast(url, api, announcement_id, groups)
-            delivered = len({c.params["chat_id"] for c in api.calls_of("sendMessage") if c.ok})
+            announcement_id = await prepare(url, api, args.groups)
+            if postgres:
+                queued, elapsed = await broadcast_by_processes(
+                    url, api, announcement_id, args.groups, senders, Path(tmp)
+                )
+            else:
+                queued, elapsed = await broadcast_in_process(url, api, announcement_id, args.groups)
+            per_group = Counter(c.params["chat_id"] for c in api.calls_of("sendMessage") if c.ok)
             throttled = api.throttled
-    bound = groups / BOT_RATE
-    print(f"groups: {groups}  database: {url.split(':')[0]}  delivered to {delivered} distinct groups")
+    bound = args.groups / BOT_RATE
+    where = f"{senders} sender process(es)" if postgres else "one sender in this process"
+    print(f"groups: {args.groups}  database: {url.split(':')[0]}  {where}  delivered to {len(per_group)} groups")
     print(f"time to queue (outbox) : {queued:8.1f} s")
     print(f"time to deliver        : {elapsed:8.1f} s  (from 立即发送 to the last group)")
     print(f"lower bound (N / 30/s) : {bound:8.1f} s")
     print(f"ratio time / bound     : {elapsed / bound:8.3f}  (goal <= 1.1)")
     print(f"429 answers            : {throttled:8d}  (goal 0)")
+    print(f"groups sent it twice   : {sum(n > 1 for n in per_group.values()):8d}  (goal 0)")
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ from bot.db import SessionFactory, create_engine, session_factory, unit_of_work
 from bot.dispatcher import Dispatcher
 from bot.inbox import InboxProcessor
 from bot.intake import arrival
+from bot.locks import ChatTurns
 from bot.logs import configure_logging
 from bot.migrate import upgrade
 from bot.telegram import TelegramAdapter
@@ -193,7 +194,7 @@ async def application(base_url: str) -> Application:
 class Linli:
     """The pipeline `bot/app.py` builds, without sender, scheduler or web server: inbox → dispatcher → features."""
 
-    def __init__(self, sessions: SessionFactory, app: Application, postgres: bool) -> None:
+    def __init__(self, sessions: SessionFactory, app: Application, turns: ChatTurns | None) -> None:
         settings = Settings(telegram_bot_token=TOKEN)
         classifier = default_classifier()
         me = app.bot.bot
@@ -216,7 +217,7 @@ class Linli:
             dispatcher=dispatcher,
             read=TelegramAdapter(app).read,
             clock=utc_now,
-            postgres=postgres,
+            turns=turns,
         )
 
     async def ingest(self, updates: Sequence[dict[str, Any]]) -> float:
@@ -395,7 +396,7 @@ async def measure(url: str, n: int, groups: int) -> Figures:
     try:
         async with LocalBotApi(token=TOKEN, can_read_all_group_messages=True) as api:
             app = await application(api.base_url)
-            linli = Linli(sessions, app, postgres=engine.dialect.name == "postgresql")
+            linli = Linli(sessions, app, ChatTurns(engine) if engine.dialect.name == "postgresql" else None)
             evening = await prepare(sessions, linli, groups)
             naive_bot = await NaiveBot.start(sessions, api.base_url)
             warm_up = evening.replay(WARM_UP).updates  # every kind of statement compiled once, for both

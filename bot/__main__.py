@@ -1,4 +1,5 @@
-"""`python -m bot run | migrate | sandbox | org import FILE | shop import COMMUNITY FILE | passbook check |
+"""`python -m bot run [--role web|worker|sender|sweeper|all] |
+migrate | sandbox | org import FILE | shop import COMMUNITY FILE | passbook check |
 admin invite ROLE NODE | inbox list | inbox retry ID`."""
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from bot.config import ConfigError, Settings, load_settings
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m bot", description="Linli (邻里) community bot")
     commands = root.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="start the bot (the sandbox when no TELEGRAM_BOT_TOKEN is set)")
+    run = commands.add_parser("run", help="start the bot (the sandbox when no TELEGRAM_BOT_TOKEN is set)")
+    run.add_argument(
+        "--role",
+        choices=("web", "worker", "sender", "sweeper", "all"),
+        default="all",
+        help="what this process does (default all); run several of each against one PostgreSQL database: web "
+        "(webhook, WeCom callbacks, console), worker (the inbox), sender (the outbox), sweeper (timers, one leads)",
+    )
     commands.add_parser("sandbox", help="start the local sandbox even if a token is set")
     migrate = commands.add_parser("migrate", help="upgrade the database to the newest schema")
     migrate.add_argument("--downgrade", metavar="REVISION", help="downgrade to REVISION instead (e.g. base)")
@@ -92,7 +100,7 @@ async def dispatch_command(args: argparse.Namespace, settings: Settings) -> int:
         )
     if args.command == "admin":
         return await cli.admin_invite(settings, args.role, args.node)
-    return await cli.run(settings, force_sandbox=args.command == "sandbox")
+    return await cli.run(settings, force_sandbox=args.command == "sandbox", role=getattr(args, "role", "all"))
 
 
 if __name__ == "__main__":

@@ -3,29 +3,40 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import structlog
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.console.web import mount_console
 from bot.db import SessionFactory, create_engine, session_factory
 from bot.dispatcher import Dispatcher
 from bot.inbox import InboxProcessor
 from bot.intake import arrival_of_body
-from bot.logs import RefusalCounter
+from bot.locks import ChatTurns, Leadership, LockHolder
+from bot.logs import RefusalCounter, failure
 from bot.outbox_sender import OutboxSender, Transport
 from bot.polling import Poller
-from bot.scheduler import Sweeper
+from bot.scheduler import SWEEP_LEADER, Sweeper
 from bot.telegram import ALLOWED_UPDATES, TelegramAdapter, TelegramTransport, build_application
-from bot.web import WEBHOOK_PATH, Health, add_health_route, build_web_app, start_site, webhook_handler
-from bot.wecom.api import WeComApi
+from bot.web import (
+    WEBHOOK_PATH,
+    Health,
+    Readiness,
+    add_health_routes,
+    build_web_app,
+    start_site,
+    webhook_handler,
+)
 from bot.wecom.app import build_wecom
 from handlers.core.assembly import assemble, menu_entries
 from handlers.core.context import FeatureConfig
@@ -41,48 +52,49 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class ProcessRole(StrEnum):
+    """What a process does (`python -m bot run --role …`); any number of each may share one PostgreSQL database."""
+
+    WEB = "web"  # intake: the Telegram webhook (or long polling, led by one), WeCom callbacks, the console
+    WORKER = "worker"  # processes the inbox, each chat's updates in order, chats spread over the workers
+    SENDER = "sender"  # delivers the outbox within the platforms' limits, booked in the database
+    SWEEPER = "sweeper"  # the timers (reminders, escalations, retention …), run by one leader at a time
+    ALL = "all"  # everything in one process: the default, and the only choice on SQLite
+
+
+EVERY_ROLE = frozenset({ProcessRole.WEB, ProcessRole.WORKER, ProcessRole.SENDER, ProcessRole.SWEEPER})
+POLLING_LEADER = 2  # the long-polling leadership lock (models/locks.py): getUpdates has one consumer
+LEADER_RETRY_SECONDS = 5.0
+
+
+def roles_of(role: ProcessRole) -> frozenset[ProcessRole]:
+    return EVERY_ROLE if role is ProcessRole.ALL else frozenset({role})
+
+
 @dataclass
 class Runtime:
-    """Everything running for one bot process; `stop()` leaves the outbox consistent."""
+    """Everything running in one bot process; `stop()` stops it in the reverse order of starting and leaves the
+    outbox consistent."""
 
     settings: Settings
     engine: AsyncEngine
     sessions: SessionFactory
-    adapter: TelegramAdapter
-    dispatcher: Dispatcher
-    sender: OutboxSender
-    web_runner: web.AppRunner
     web_port: int
-    sweeper: Sweeper
-    inbox: InboxProcessor
-    refusals: RefusalCounter
-    poller: Poller | None = None
-    extras: list[Any] = field(default_factory=list)
-    wecom: WeComApi | None = None
+    readiness: Readiness
+    parts: AsyncExitStack
+    sender: OutboxSender | None = None
+    sweeper: Sweeper | None = None
 
     async def stop(self) -> None:
-        app = self.adapter.application
-        if self.poller is not None:
-            await self.poller.stop()
-        await self.web_runner.cleanup()
-        self.refusals.close()
-        await self.inbox.stop()
-        self.sweeper.stop()
-        if app.running:
-            await app.stop()
-        await self.sender.stop()
-        if self.wecom is not None:
-            await self.wecom.close()
-        await app.shutdown()
-        for extra in reversed(self.extras):
-            await extra.stop()
-        await self.engine.dispose()
+        self.readiness.ready = False
+        await self.parts.aclose()
         log.info("linli.stopped")
 
 
 async def start_runtime(
     settings: Settings,
     *,
+    role: ProcessRole = ProcessRole.ALL,
     clock: Clock = utc_now,
     token: str | None = None,
     base_url: str | None = None,
@@ -92,8 +104,51 @@ async def start_runtime(
     sweep: bool = True,
     features: tuple[Feature, ...] = FEATURES,
 ) -> Runtime:
-    """Start the bot against the Bot API at `base_url` (the sandbox and tests pass their local server)."""
+    """Start the parts of `role` against the Bot API at `base_url` (the sandbox and tests pass their local server).
+    If a part fails to start, those already started are stopped."""
+    parts = AsyncExitStack()
+    try:
+        return await start_parts(
+            parts,
+            settings,
+            roles_of(role),
+            role=role,
+            clock=clock,
+            token=token,
+            base_url=base_url,
+            web_app=web_app,
+            extras=extras or [],
+            poll_seconds=poll_seconds,
+            sweep=sweep,
+            features=features,
+        )
+    except BaseException:
+        await parts.aclose()
+        raise
+
+
+async def start_parts(
+    parts: AsyncExitStack,
+    settings: Settings,
+    roles: frozenset[ProcessRole],
+    *,
+    role: ProcessRole,
+    clock: Clock,
+    token: str | None,
+    base_url: str | None,
+    web_app: web.Application | None,
+    extras: list[Any],
+    poll_seconds: float,
+    sweep: bool,
+    features: tuple[Feature, ...],
+) -> Runtime:
     engine = create_engine(settings.database_url)
+    parts.push_async_callback(engine.dispose)
+    for extra in extras:
+        parts.push_async_callback(extra.stop)
+    postgres = engine.dialect.name == "postgresql"
+    if roles != EVERY_ROLE and not postgres:
+        raise ConfigError(SQLITE_ROLES)
     sessions = session_factory(engine)
     webhook = bool(settings.telegram_webhook_url)
     application = build_application(
@@ -101,114 +156,175 @@ async def start_runtime(
         base_url=base_url or settings.telegram_api_base_url,
     )
     await application.initialize()
+    parts.push_async_callback(application.shutdown)
     me = application.bot.bot
-    transports: dict[str, Transport] = {"telegram": TelegramTransport(application.bot, settings.group_rate_per_minute)}
     wecom = build_wecom(settings, sessions, clock=utc_now) if settings.wecom_enabled else None
     if wecom is not None:
-        transports["wecom"] = wecom.transport
-    sender = OutboxSender(
-        sessions=sessions,
-        transports=transports,
-        clock=utc_now,
-        bot_rate_per_second=settings.bot_rate_per_second,
-        max_attempts=settings.outbox_max_attempts,
-        lock_rows=engine.dialect.name == "postgresql",
-        poll_seconds=poll_seconds,
-    )
-    classifier = default_classifier()
-    base = FeatureConfig(
-        bot_username=me.username or "",
-        reads_all_group_messages=bool(me.can_read_all_group_messages),
-        default_locale=settings.locale,
-        timezone=settings.tz,
-        classify=classifier.classify,
-        object_words=classifier.rules.term_words(),
-    )
-    assembly = assemble(features, base=base, env=settings)
-    dispatcher = Dispatcher(
-        sessions=sessions, router=assembly.router, config=assembly.config, clock=clock, on_outbox=sender.wake
-    )
-    adapter = TelegramAdapter(application)
-    inbox = InboxProcessor(
-        sessions=sessions,
-        dispatcher=dispatcher,
-        read=adapter.read,
-        clock=utc_now,
-        max_attempts=settings.inbox_max_attempts,
-        poll_seconds=poll_seconds,
-        postgres=engine.dialect.name == "postgresql",
-    )
-    await adapter.set_commands(menu_entries(assembly))
-    await sender.start()
-    sweeper = Sweeper(
-        sessions=sessions,
-        sweeps=assembly.sweeps,
-        config=assembly.config,
-        clock=clock,
-        on_outbox=sender.wake,
-        postgres=engine.dialect.name == "postgresql",
-    )
-    if sweep:
-        sweeper.start(settings.sweep_seconds)
+        parts.push_async_callback(wecom.api.close)
+    alive: dict[str, Callable[[], bool]] = {}
 
-    inbox.start()
+    sender = None
+    if ProcessRole.SENDER in roles:
+        transports: dict[str, Transport] = {
+            "telegram": TelegramTransport(application.bot, settings.group_rate_per_minute)
+        }
+        if wecom is not None:
+            transports["wecom"] = wecom.transport
+        sender = OutboxSender(
+            sessions=sessions,
+            transports=transports,
+            clock=utc_now,
+            bot_rate_per_second=settings.bot_rate_per_second,
+            max_attempts=settings.outbox_max_attempts,
+            liveness=LockHolder(engine) if postgres else None,
+            poll_seconds=poll_seconds,
+        )
+        await sender.start()
+        parts.push_async_callback(sender.stop)
+        alive["sender"] = lambda: sender.alive
+    on_outbox = sender.wake if sender is not None else nothing
 
+    assembly = None
+    if roles & {ProcessRole.WEB, ProcessRole.WORKER, ProcessRole.SWEEPER}:
+        classifier = default_classifier()
+        base = FeatureConfig(
+            bot_username=me.username or "",
+            reads_all_group_messages=bool(me.can_read_all_group_messages),
+            default_locale=settings.locale,
+            timezone=settings.tz,
+            classify=classifier.classify,
+            object_words=classifier.rules.term_words(),
+        )
+        assembly = assemble(features, base=base, env=settings)
+
+    sweeper = None
+    if ProcessRole.SWEEPER in roles:
+        assert assembly is not None
+        sweeper = Sweeper(
+            sessions=sessions,
+            sweeps=assembly.sweeps,
+            config=assembly.config,
+            clock=clock,
+            on_outbox=on_outbox,
+            leadership=Leadership(engine, "sweeper", SWEEP_LEADER) if postgres else None,
+        )
+        if sweep:
+            sweeper.start(settings.sweep_seconds)
+        parts.push_async_callback(sweeper.stop)
+
+    dispatcher = inbox = None
+    if roles & {ProcessRole.WEB, ProcessRole.WORKER}:
+        assert assembly is not None
+        dispatcher = Dispatcher(
+            sessions=sessions, router=assembly.router, config=assembly.config, clock=clock, on_outbox=on_outbox
+        )
+        adapter = TelegramAdapter(application)
+        inbox = InboxProcessor(
+            sessions=sessions,
+            dispatcher=dispatcher,
+            read=adapter.read,
+            clock=utc_now,
+            max_attempts=settings.inbox_max_attempts,
+            poll_seconds=poll_seconds,
+            turns=ChatTurns(engine) if postgres else None,
+        )
+        if ProcessRole.WORKER in roles:
+            inbox.start()
+            parts.push_async_callback(inbox.stop)
+            alive["worker"] = lambda: inbox.alive
+
+    readiness = Readiness(sessions)
     health = Health(
         sessions,
-        lambda: sender.alive,
-        lambda: dispatcher.last_update_at,
+        alive,
+        (lambda: dispatcher.last_update_at) if dispatcher is not None else (lambda: None),
         clock,
         reads_all_group_messages=bool(me.can_read_all_group_messages),
+        role=role.value,
+        leading=(lambda: sweeper.leading) if sweeper is not None else None,
     )
     app = web_app or build_web_app()
-    add_health_route(app, health)
-    refusals = RefusalCounter("webhook.refused")
-    mount_console(app, sessions=sessions, config=assembly.config, clock=clock, on_outbox=sender.wake)
-    if webhook:
+    add_health_routes(app, health, readiness)
+    if ProcessRole.WEB in roles:
+        assert assembly is not None and dispatcher is not None and inbox is not None
+        await adapter.set_commands(menu_entries(assembly))
+        refusals = RefusalCounter("webhook.refused")
+        parts.callback(refusals.close)
+        mount_console(app, sessions=sessions, config=assembly.config, clock=clock, on_outbox=on_outbox)
+        if webhook:
+            store = inbox.store
 
-        async def accept(body: bytes) -> None:
-            await inbox.store([arrival_of_body(me.id, body, utc_now())])
+            async def accept(body: bytes) -> None:
+                await store([arrival_of_body(me.id, body, utc_now())])
 
-        app.router.add_post(WEBHOOK_PATH, webhook_handler(settings.telegram_webhook_secret, accept, refusals))
-    if wecom is not None:
-        wecom.adapter(dispatcher.handle).add_routes(app)
+            app.router.add_post(WEBHOOK_PATH, webhook_handler(settings.telegram_webhook_secret, accept, refusals))
+        if wecom is not None:
+            wecom.adapter(dispatcher.handle).add_routes(app)
     web_runner, web_port = await start_site(app, settings.web_host, settings.web_port)
+    parts.push_async_callback(web_runner.cleanup)
 
-    if webhook:
-        await application.bot.set_webhook(
-            settings.telegram_webhook_url,
-            secret_token=settings.telegram_webhook_secret,
-            allowed_updates=ALLOWED_UPDATES,
-        )
-        poller = None
-    else:
-        await application.bot.delete_webhook()
-        poller = Poller(
-            api_url=application.bot.base_url,
-            bot_id=me.id,
-            store=inbox.store,
-            clock=utc_now,
-            allowed_updates=ALLOWED_UPDATES,
-        )
-        poller.start()
+    if ProcessRole.WEB in roles:
+        assert inbox is not None
+        if webhook:
+            await application.bot.set_webhook(
+                settings.telegram_webhook_url,
+                secret_token=settings.telegram_webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        else:
+            await application.bot.delete_webhook()
+            poller = Poller(
+                api_url=application.bot.base_url,
+                bot_id=me.id,
+                store=inbox.store,
+                clock=utc_now,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+            leadership = Leadership(engine, "polling", POLLING_LEADER) if postgres else None
+            leading = asyncio.create_task(poll_when_leading(poller, leadership), name="polling-leader")
+            parts.push_async_callback(stop_polling, leading, poller, leadership)
     await application.start()
-    log.info("linli.started", bot=me.username, mode="webhook" if webhook else "polling", web_port=web_port)
-    return Runtime(
-        settings,
-        engine,
-        sessions,
-        adapter,
-        dispatcher,
-        sender,
-        web_runner,
-        web_port,
-        sweeper,
-        inbox,
-        refusals,
-        poller,
-        extras or [],
-        wecom.api if wecom is not None else None,
-    )
+    parts.push_async_callback(application.stop)
+    readiness.ready = True
+    mode = "webhook" if webhook else "polling"
+    log.info("linli.started", bot=me.username, role=role.value, mode=mode, web_port=web_port)
+    return Runtime(settings, engine, sessions, web_port, readiness, parts, sender, sweeper)
+
+
+SQLITE_ROLES = (
+    "SQLite 只能由一个进程使用：请用 --role all，或改用 PostgreSQL 分开运行各角色 / "
+    "SQLite serves one process: run --role all (the default), or use PostgreSQL to run the roles apart"
+)
+
+
+def nothing() -> None:
+    """No sender in this process: the senders elsewhere find new rows on their next look."""
+
+
+async def poll_when_leading(poller: Poller, leadership: Leadership | None) -> None:
+    """Long polling has one consumer: poll once this process leads it (at once on SQLite), asking again every few
+    seconds, so another web process takes over when the leader dies."""
+    if leadership is not None:
+        while not await leader_or_none(leadership):  # noqa: ASYNC110 - the lock is another process's to give up
+            await asyncio.sleep(LEADER_RETRY_SECONDS)
+    poller.start()
+
+
+async def leader_or_none(leadership: Leadership) -> bool:
+    try:
+        return await leadership.leads()
+    except Exception as error:
+        log.warning("polling.leader_unknown", **failure(error))
+        return False
+
+
+async def stop_polling(leading: asyncio.Task[None], poller: Poller, leadership: Leadership | None) -> None:
+    leading.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await leading
+    await poller.stop()
+    if leadership is not None:
+        await leadership.stop()
 
 
 async def run_until_signal(runtime: Runtime) -> None:

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.app import run_until_signal, start_runtime, utc_now
+from bot.app import ProcessRole, run_until_signal, start_runtime, utc_now
 from bot.config import Settings
 from bot.db import create_engine, session_factory, unit_of_work
 from bot.logs import configure_logging
@@ -186,15 +186,18 @@ async def admin_invite(settings: Settings, role_name: str, node: str) -> int:
     return 0
 
 
-async def run(settings: Settings, *, force_sandbox: bool) -> int:
+async def run(settings: Settings, *, force_sandbox: bool, role: str = "all") -> int:
     configure_logging(settings.log_level, secrets_of(settings))
-    if settings.sandbox or force_sandbox:
+    sandbox = settings.sandbox or force_sandbox
+    if sandbox and role != ProcessRole.ALL:
+        return fail("沙盒只能作为一个进程运行：请去掉 --role / the sandbox runs as one process: leave out --role")
+    if sandbox:
         from sandbox.app import start_sandbox  # the sandbox is no part of the runtime: loaded only to run it
 
         runtime = await start_sandbox(settings, clock=utc_now)
         print(f"邻里 sandbox ready: http://{settings.web_host}:{runtime.web_port}/", flush=True)
     else:
-        runtime = await start_runtime(settings)
+        runtime = await start_runtime(settings, role=ProcessRole(role))
     await run_until_signal(runtime)
     return 0
 

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import SessionFactory, unit_of_work
 from bot.dispatcher import AlreadyProcessed, Dispatcher
+from bot.locks import ChatTurns
 from bot.logs import failure
 from handlers.core.types import Incoming
 from models.inbox import (
@@ -25,7 +26,6 @@ from models.inbox import (
     finish_updates,
     forget_done,
     inbox_update,
-    take_inbox_turn,
 )
 from models.pace import forget_paces
 
@@ -36,6 +36,7 @@ Read = Callable[[dict[str, Any]], Incoming | None]
 KEEP_DONE = timedelta(days=1)
 FORGET_EVERY = timedelta(hours=1)
 PER_CHAT_TURN = 10  # a chat's updates processed before the others get a turn (a flooded group waits, not everyone)
+CHATS_AT_ONCE = 25  # with several workers (PostgreSQL): the chats one worker takes at a time, leaving others theirs
 
 
 class InboxProcessor:
@@ -52,11 +53,11 @@ class InboxProcessor:
         max_attempts: int = 3,
         retry_seconds: float = 1.0,
         poll_seconds: float = 1.0,
-        postgres: bool = False,
+        turns: ChatTurns | None = None,
     ) -> None:
         self._sessions, self._dispatcher, self._read, self._clock = sessions, dispatcher, read, clock
         self._max_attempts, self._retry_seconds, self._poll_seconds = max_attempts, retry_seconds, poll_seconds
-        self._postgres = postgres
+        self._turns = turns
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -72,6 +73,10 @@ class InboxProcessor:
         self._wake.set()
         return len(added)
 
+    @property
+    def alive(self) -> bool:
+        return self._task is not None and not self._task.done()
+
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="inbox")
 
@@ -82,6 +87,8 @@ class InboxProcessor:
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._turns is not None:
+            await self._turns.close()
 
     async def _run(self) -> None:
         failures = 0
@@ -101,28 +108,50 @@ class InboxProcessor:
 
     async def run_once(self, limit: int = 100) -> int:
         """Process the due updates, the chats taking turns (`due_updates`); a chat whose update is to be retried
-        waits with all its later ones. Returns how many were finished. On PostgreSQL one worker at a time does this
-        (an advisory lock)."""
-        if not self._postgres:
-            return await self._process_due(limit)
-        async with self._sessions() as session, session.begin():
-            if not await take_inbox_turn(session):
-                return 0
-            return await self._process_due(limit)
-
-    async def _process_due(self, limit: int) -> int:
+        waits with all its later ones. Returns how many were finished. On PostgreSQL, where several workers may
+        share the inbox, a worker processes only chats it holds the turn at (`ChatTurns`)."""
         now = self._clock()
         async with self._sessions() as session:
             due = await due_updates(session, now=now, limit=limit, per_chat=PER_CHAT_TURN)
-        if not due and (self._forgot_at is None or now - self._forgot_at > FORGET_EVERY):
+        if not due:
+            await self._forget_done(now)
+            return 0
+        if self._turns is None:
+            return await self._process_rows(due)
+        return await self._process_in_turns(self._turns, due, limit)
+
+    async def _process_in_turns(self, turns: ChatTurns, due: Sequence[InboxUpdate], limit: int) -> int:
+        """Take the turn at up to CHATS_AT_ONCE of these chats that no other worker is at, process their due
+        updates as they are now (another worker may have just done some), then let the chats go."""
+        held: list[str] = []
+        try:
+            for chat_key in dict.fromkeys(row.chat_key for row in due):
+                if len(held) == CHATS_AT_ONCE:
+                    break
+                if await turns.take(chat_key):
+                    held.append(chat_key)
+            if not held:
+                return 0
+            async with self._sessions() as session:
+                mine = await due_updates(
+                    session, now=self._clock(), limit=limit, per_chat=PER_CHAT_TURN, chat_keys=held
+                )
+            return await self._process_rows(mine) if mine else 0
+        finally:
+            if held:
+                await turns.release_all()
+
+    async def _process_rows(self, due: Sequence[InboxUpdate]) -> int:
+        together = await self._process_together(due)
+        return together if together is not None else await self._process_one_by_one(due)
+
+    async def _forget_done(self, now: datetime) -> None:
+        """When idle, about once an hour: drop the updates done (and the command paces kept) more than a day ago."""
+        if self._forgot_at is None or now - self._forgot_at > FORGET_EVERY:
             async with unit_of_work(self._sessions) as session:
                 await forget_done(session, before=now - KEEP_DONE)
                 await forget_paces(session, before=now - KEEP_DONE)
             self._forgot_at = now
-        if not due:
-            return 0
-        together = await self._process_together(due)
-        return together if together is not None else await self._process_one_by_one(due)
 
     async def _process_together(self, rows: Sequence[InboxUpdate]) -> int | None:
         """Process these updates in one transaction, each marked done in it (one commit for the batch); None, with

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import time
-from collections import deque
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,13 +15,16 @@ from typing import Any, Protocol
 import structlog
 
 from bot.db import SessionFactory
+from bot.locks import LockHolder
 from models.chats import deactivate_chat
+from models.locks import LockKind
 from models.outbox import (
     EditWait,
     OutboxAction,
     OutboxMessage,
     OutboxStatus,
-    due_rows,
+    claimants,
+    next_in_line,
     recover_interrupted,
     sent_message_id,
     superseded,
@@ -30,13 +32,15 @@ from models.outbox import (
 )
 from models.payloads import EditPayload, Payload, decode
 from models.reach import PrivateChat, refused_privately, set_private_chat
+from models.send_windows import Booking, Limit, book_departure
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
 MAX_BACKOFF_SECONDS = 300.0
 GROUP_WINDOW_SECONDS = 60.5  # Telegram counts 20 per minute; half a second covers network jitter
 PACER_SLACK_SECONDS = 0.05  # the same idea for the per-second limit
-CLAIM_BATCH = 200
+LATE_SECONDS = 0.02  # a departure this much after its booked instant keeps its slot; later ones book again
+RECOVER_EVERY_SECONDS = 30.0  # how often a sender looks for rows a dead sender left claimed (PostgreSQL)
 
 
 class Failure(StrEnum):
@@ -87,66 +91,19 @@ class Transport(Protocol):
         ...
 
 
-class Pacer:
-    """At most `rate` requests in any sliding second (plus slack for jitter), evenly spaced.
-
-    The window holds actual departure times: a task that wakes late re-checks before it goes, so late wake-ups
-    can never bunch requests together.
-    """
-
-    def __init__(self, rate: float, slack: float = PACER_SLACK_SECONDS) -> None:
-        self._interval, self._limit, self._window = 1.0 / rate, max(1, int(rate)), 1.0 + slack
-        self._departures: deque[float] = deque()
-        self._lock = asyncio.Lock()
-
-    def _wait_needed(self, now: float) -> float:
-        while self._departures and self._departures[0] <= now - self._window:
-            self._departures.popleft()
-        waits = [0.0]
-        if self._departures:
-            waits.append(self._departures[-1] + self._interval - now)
-        if len(self._departures) >= self._limit:
-            waits.append(self._departures[0] + self._window - now)
-        return max(waits)
-
-    async def wait(self) -> None:
-        async with self._lock:  # held while sleeping: nobody else can take the slot we wait for
-            delay = self._wait_needed(time.monotonic())
-            if delay > 0:
-                await asyncio.sleep(delay)
-            self._departures.append(time.monotonic())
+def bot_limit(rate_per_second: float) -> Limit:
+    """Evenly spaced at `rate_per_second`, and never more than that many in any second plus slack for jitter."""
+    return Limit(count=max(1, int(rate_per_second)), seconds=1.0 + PACER_SLACK_SECONDS, spacing=1.0 / rate_per_second)
 
 
-class ChatWindows:
-    """Sliding one-minute windows per group chat, plus chats told to wait by a 429."""
-
-    def __init__(self, per_minute: int) -> None:
-        self._per_minute = per_minute
-        self._sent: dict[str, deque[float]] = {}
-        self._blocked_until: dict[str, float] = {}
-
-    def has_room(self, chat_id: str, is_group: bool, now: float) -> bool:
-        if self._blocked_until.get(chat_id, 0.0) > now:
-            return False
-        if not is_group:
-            return True
-        window = self._sent.get(chat_id)
-        if window is None:
-            return True
-        while window and window[0] <= now - GROUP_WINDOW_SECONDS:
-            window.popleft()
-        return len(window) < self._per_minute
-
-    def record(self, chat_id: str, is_group: bool, now: float) -> None:
-        if is_group:
-            self._sent.setdefault(chat_id, deque()).append(now)
-
-    def block(self, chat_id: str, until: float) -> None:
-        self._blocked_until[chat_id] = max(until, self._blocked_until.get(chat_id, 0.0))
+def group_limit(per_minute: int) -> Limit:
+    return Limit(count=per_minute, seconds=GROUP_WINDOW_SECONDS)
 
 
 class OutboxSender:
-    """The only code that talks to platforms; one per process, many processes may share a database."""
+    """The only code that talks to platforms; any number of senders (processes) may share a database: the limits
+    are booked in the database (models/send_windows.py), rows are claimed SKIP LOCKED, and a sender that dies is
+    noticed by its lost liveness lock, its claimed rows going back to the queue."""
 
     def __init__(
         self,
@@ -157,19 +114,20 @@ class OutboxSender:
         bot_rate_per_second: float = 30.0,
         max_attempts: int = 8,
         concurrency: int = 16,
-        lock_rows: bool = False,
+        liveness: LockHolder | None = None,
         poll_seconds: float = 1.0,
     ) -> None:
         self._sessions, self._transports, self._clock = sessions, transports, clock
-        self._pacers = {name: Pacer(bot_rate_per_second) for name in transports}
-        self._windows = {name: ChatWindows(t.group_limit_per_minute) for name, t in transports.items()}
-        self._max_attempts, self._lock_rows, self._poll = max_attempts, lock_rows, poll_seconds
+        self._bot_limit = bot_limit(bot_rate_per_second)
+        self._group_limits = {name: group_limit(t.group_limit_per_minute) for name, t in transports.items()}
+        self._max_attempts, self._liveness, self._poll = max_attempts, liveness, poll_seconds
         self._concurrency = concurrency
+        self.sender_id = 0
         self._wake = asyncio.Event()
-        self._inflight_chats: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: asyncio.Task[None] | None = None
         self._stopping = False
+        self._recovered_at = 0.0
         self.delivered = 0
 
     @property
@@ -180,11 +138,10 @@ class OutboxSender:
         self._wake.set()
 
     async def start(self) -> None:
-        """Recover rows a crash interrupted, then start delivering."""
-        async with self._sessions() as session, session.begin():
-            interrupted = await recover_interrupted(session)
-        if interrupted:
-            log.warning("outbox.interrupted_rows", count=interrupted)
+        """Take a name (and, on PostgreSQL, hold its liveness lock), recover rows a crash interrupted, then start
+        delivering."""
+        self.sender_id = await self._take_name()
+        await self._recover()
         self._runner = asyncio.create_task(self._run(), name="outbox-sender")
 
     async def stop(self) -> None:
@@ -195,56 +152,61 @@ class OutboxSender:
             await self._runner
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._liveness is not None:
+            await self._liveness.close()
+
+    async def _take_name(self) -> int:
+        while True:
+            name = secrets.randbelow(2**31 - 1) + 1
+            if self._liveness is None or await self._liveness.take(LockKind.SENDER, name):
+                return name
+
+    async def _recover(self) -> None:
+        """Rows claimed by senders that are gone: claimed ones back to the queue, those on the wire uncertain. On
+        SQLite this one process is the only sender; on PostgreSQL a sender is gone when its liveness lock is free."""
+        async with self._sessions() as session, session.begin():
+            for owner in await claimants(session):
+                if owner != self.sender_id and await self._gone(owner):
+                    interrupted = await recover_interrupted(session, claimed_by=owner)
+                    if interrupted:
+                        log.warning("outbox.interrupted_rows", count=interrupted, sender=owner)
+        self._recovered_at = asyncio.get_running_loop().time()
+
+    async def _gone(self, owner: int | None) -> bool:
+        if self._liveness is None or owner is None:
+            return True
+        if not await self._liveness.take(LockKind.SENDER, owner):
+            return False
+        await self._liveness.release(LockKind.SENDER, owner)
+        return True
 
     async def _run(self) -> None:
         while not self._stopping:
+            self._wake.clear()  # before looking: a delivery that ends while we look wakes the next look
             try:
+                if asyncio.get_running_loop().time() - self._recovered_at > RECOVER_EVERY_SECONDS:
+                    await self._recover()
                 claimed = await self._claim_and_start()
             except Exception:
                 log.exception("outbox.claim_failed")
                 claimed = 0
             if claimed == 0:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._poll)
 
     async def _claim_and_start(self) -> int:
-        """Mark a batch of due rows 'sending' (committed before any request) and start their delivery."""
-        free = self._free_slots()
-        if free == 0:
+        """Mark the rows next in line 'claimed' by this sender (committed before any request), start their delivery."""
+        free = self._concurrency - len(self._tasks)
+        if free <= 0:
             return 0
         async with self._sessions() as session, session.begin():
-            rows = await due_rows(session, now=self._clock(), limit=CLAIM_BATCH, lock=self._lock_rows)
-            picked = self._pick(rows, free)
-            for row in picked:
-                row.status = OutboxStatus.CLAIMED
-        for row in picked:
-            self._start(row)
-        return len(picked)
-
-    def _free_slots(self) -> int:
-        return max(0, self._concurrency - len(self._tasks))
-
-    def _pick(self, rows: list[OutboxMessage], free: int) -> list[OutboxMessage]:
-        """At most one row per chat at a time, oldest first, only where the chat's window has room."""
-        picked: list[OutboxMessage] = []
-        seen: set[tuple[str, str]] = set()
-        now = time.monotonic()
+            rows = await next_in_line(session, now=self._clock(), limit=free, lock=self._liveness is not None)
+            rows = [row for row in rows if row.platform in self._transports]
+            for row in rows:
+                row.status, row.claimed_by = OutboxStatus.CLAIMED, self.sender_id
         for row in rows:
-            key = (row.platform, row.chat_id)
-            transport = self._transports.get(row.platform)
-            if transport is None:
-                continue
-            if row.action == OutboxAction.ANSWER:
-                picked.append(row)
-            elif key not in seen and key not in self._inflight_chats:
-                seen.add(key)
-                if self._windows[row.platform].has_room(row.chat_id, transport.is_group(row.chat_id), now):
-                    picked.append(row)
-                    self._inflight_chats.add(key)
-            if len(picked) >= free:
-                break
-        return picked
+            self._start(row)
+        return len(rows)
 
     def _start(self, row: OutboxMessage) -> None:
         task = asyncio.create_task(self._deliver(row))
@@ -257,8 +219,6 @@ class OutboxSender:
         except Exception:
             log.exception("outbox.deliver_crashed", row=row.id)
         finally:
-            if row.action != OutboxAction.ANSWER:
-                self._inflight_chats.discard((row.platform, row.chat_id))
             self._wake.set()
 
     async def _deliver_row(self, row: OutboxMessage) -> None:
@@ -270,9 +230,8 @@ class OutboxSender:
         if row.action == OutboxAction.EDIT and message_id is None:
             await self._edit_without_message(row)
             return
-        if row.action != OutboxAction.ANSWER:
-            await self._pacers[row.platform].wait()
-            self._windows[row.platform].record(row.chat_id, transport.is_group(row.chat_id), time.monotonic())
+        if row.action != OutboxAction.ANSWER and not await self._departed_on_time(row, transport):
+            return
         await self._set_status(row, OutboxStatus.SENDING)
         delivery = Delivery(row.action, row.chat_id, row.content, message_id, row.id)
         try:
@@ -285,6 +244,34 @@ class OutboxSender:
             self.delivered += 1
             opened = row.action == OutboxAction.SEND and not transport.is_group(row.chat_id)
             await self._finish(row, status=OutboxStatus.SENT, message_id=sent_id or message_id, private_opened=opened)
+
+    async def _departed_on_time(self, row: OutboxMessage, transport: Transport) -> bool:
+        """Wait for a booked departure. Woken late (a busy machine), the slot is gone, since the ones after it may
+        be leaving now too: book again (the missed slot stays counted, which only errs on the safe side). False
+        when the group's minute is full: the row is back in line, holding back only its chat."""
+        loop = asyncio.get_running_loop()
+        while True:
+            booking = await self._book(row, transport)
+            if booking.wait is None:
+                await self._finish(row, status=OutboxStatus.PENDING, delay=booking.room_in)
+                return False
+            due = loop.time() + booking.wait
+            await asyncio.sleep(booking.wait)
+            if loop.time() - due <= LATE_SECONDS:
+                return True
+            log.info("outbox.departure_missed", row=row.id, late=round(loop.time() - due, 3))
+
+    async def _book(self, row: OutboxMessage, transport: Transport) -> Booking:
+        """A departure within the bot's limit and, for a group, the group's, shared with every other sender."""
+        group = transport.is_group(row.chat_id)
+        async with self._sessions() as session, session.begin():
+            return await book_departure(
+                session,
+                platform=row.platform,
+                bot=self._bot_limit,
+                chat_id=row.chat_id if group else None,
+                chat=self._group_limits[row.platform] if group else None,
+            )
 
     async def _edit_without_message(self, row: OutboxMessage) -> None:
         """Wait for the message to edit, or post the card anew behind a send that may never have arrived."""
@@ -318,8 +305,7 @@ class OutboxSender:
 
     async def _failed(self, row: OutboxMessage, transport: Transport, error: DeliveryError) -> None:
         log.warning("outbox.delivery_failed", row=row.id, failure=error.failure, reason=error.reason)
-        if error.failure is Failure.RETRY_AFTER:
-            self._windows[row.platform].block(row.chat_id, time.monotonic() + error.retry_after)
+        if error.failure is Failure.RETRY_AFTER:  # the chat's later sends wait behind this row
             await self._finish(row, status=OutboxStatus.PENDING, error=error.reason, delay=error.retry_after)
         elif error.failure is Failure.TRANSIENT or (
             error.failure is Failure.UNCERTAIN and row.action != OutboxAction.SEND

@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import text
 
 from bot.db import SessionFactory
+from bot.locks import Leadership
 from handlers.core.context import FeatureConfig, Work
 from handlers.core.feature import Sweep
 from handlers.core.outbox import enqueue
 
 log = structlog.get_logger(__name__)
-SWEEP_LOCK = 4_201_000  # PostgreSQL advisory lock: one worker sweeps at a time
+SWEEP_LEADER = 1  # the sweeps' leadership lock (models/locks.py): one sweeper leads, the others stand by
 
 
 class Sweeper:
@@ -29,20 +29,23 @@ class Sweeper:
         config: FeatureConfig,
         clock: Callable[[], datetime],
         on_outbox: Callable[[], None],
-        postgres: bool,
+        leadership: Leadership | None = None,
     ) -> None:
         self._sessions, self._sweeps, self._config, self._clock = sessions, sweeps, config, clock
-        self._on_outbox, self._postgres = on_outbox, postgres
+        self._on_outbox, self._leadership = on_outbox, leadership
         self._scheduler: AsyncIOScheduler | None = None
+
+    @property
+    def leading(self) -> bool:
+        """Whether this process runs the sweeps (always, on SQLite; on PostgreSQL while it holds the leader lock)."""
+        return self._leadership is None or self._leadership.leading
 
     async def run_once(self) -> int:
         """Run every timer now (tickets, scheduled notices and their reports, events, 爱心超市 holds); returns how
-        many items needed attention (0 if another worker holds the lock)."""
+        many items needed attention (0 when another sweeper leads)."""
+        if self._leadership is not None and not await self._leadership.leads():
+            return 0
         async with self._sessions() as session, session.begin():
-            if self._postgres:
-                locked = await session.exec(text(f"SELECT pg_try_advisory_xact_lock({SWEEP_LOCK})"))  # type: ignore[call-overload]
-                if not locked.scalar():
-                    return 0
             work = Work(session=session, config=self._config, now=self._clock())
             handled = 0
             for sweep in self._sweeps:
@@ -75,6 +78,8 @@ class Sweeper:
         )
         self._scheduler.start()
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        if self._leadership is not None:
+            await self._leadership.stop()

@@ -30,11 +30,16 @@ PRIVACY_MODE_FIX = (
 
 @dataclass
 class Health:
+    """What `/healthz` reports: the database, whether each running part of this process's role is alive (the
+    sender, the worker's inbox loop), the queues, and whether this sweeper leads."""
+
     sessions: SessionFactory
-    sender_alive: Callable[[], bool]
+    alive: dict[str, Callable[[], bool]]
     last_update_at: Callable[[], datetime | None]
     clock: Callable[[], datetime]
     reads_all_group_messages: bool = True  # getMe's can_read_all_group_messages
+    role: str = "all"
+    leading: Callable[[], bool] | None = None
 
     async def report(self) -> tuple[bool, dict[str, Any]]:
         database_ok, outbox, inbox, oldest = True, {}, {}, None
@@ -49,20 +54,46 @@ class Health:
             log.warning("health.database_unreachable", error=type(exc).__name__)
         last = self.last_update_at()
         age = None if last is None else round((self.clock() - last).total_seconds(), 1)
-        ok = database_ok and self.sender_alive()
+        alive = {part: is_alive() for part, is_alive in self.alive.items()}
+        ok = database_ok and all(alive.values())
         body: dict[str, Any] = {
             "status": "ok" if ok else "unhealthy",
+            "role": self.role,
             "database": database_ok,
-            "sender_alive": self.sender_alive(),
+            "alive": alive,
             "last_update_age_seconds": age,
             "outbox": outbox,
             "oldest_pending_age_seconds": oldest,
             "inbox": inbox,
             "can_read_all_group_messages": self.reads_all_group_messages,
         }
+        if "sender" in alive:
+            body["sender_alive"] = alive["sender"]
+        if self.leading is not None:
+            body["sweeper_leading"] = self.leading()
         if not self.reads_all_group_messages:
             body["warnings"] = [PRIVACY_MODE_FIX]
         return ok, body
+
+
+@dataclass
+class Readiness:
+    """`/readyz`: 200 once every part of the process has started and while the database answers; 503 while
+    starting, stopping, or without the database (a load balancer then sends webhooks elsewhere)."""
+
+    sessions: SessionFactory
+    ready: bool = False
+
+    async def report(self) -> bool:
+        if not self.ready:
+            return False
+        try:
+            async with self.sessions() as session:
+                await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        except Exception as exc:
+            log.warning("ready.database_unreachable", error=type(exc).__name__)
+            return False
+        return True
 
 
 def healthz_handler(health: Health) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -109,8 +140,17 @@ def build_web_app(max_body_bytes: int = MAX_BODY_BYTES) -> web.Application:
     return web.Application(client_max_size=max_body_bytes)
 
 
-def add_health_route(app: web.Application, health: Health) -> None:
+def readyz_handler(readiness: Readiness) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def readyz(_request: web.Request) -> web.Response:
+        ready = await readiness.report()
+        return web.json_response({"ready": ready}, status=200 if ready else 503)
+
+    return readyz
+
+
+def add_health_routes(app: web.Application, health: Health, readiness: Readiness) -> None:
     app.router.add_get("/healthz", healthz_handler(health))
+    app.router.add_get("/readyz", readyz_handler(readiness))
 
 
 async def start_site(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:

@@ -46,3 +46,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 JSONColumn = JSON
+
+
+def on_postgres(session: AsyncSession) -> bool:
+    """Whether the session talks to PostgreSQL (else SQLite)."""
+    return session.get_bind().dialect.name == "postgresql"

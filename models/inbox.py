@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Index, Text, UniqueConstraint, delete, func, insert, text, update
+from sqlalchemy import Index, Select, Text, UniqueConstraint, delete, func, insert, update
 from sqlmodel import Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -70,19 +70,22 @@ async def add_to_inbox(session: AsyncSession, rows: Sequence[InboxUpdate]) -> li
     return list(fresh.values())
 
 
-async def due_updates(session: AsyncSession, *, now: datetime, limit: int, per_chat: int) -> Sequence[InboxUpdate]:
-    """Pending updates taken in turns: every chat's oldest first, then every chat's second …, at most `per_chat` of
-    one chat, each chat's in arrival order; a chat whose oldest pending update waits for a retry is left out. One
-    busy chat cannot hold up the others."""
+async def due_updates(
+    session: AsyncSession, *, now: datetime, limit: int, per_chat: int, chat_keys: Sequence[str] | None = None
+) -> Sequence[InboxUpdate]:
+    """Pending updates (of these chats, if given) taken in turns: every chat's oldest first, then every chat's
+    second …, at most `per_chat` of one chat, each chat's in arrival order; a chat whose oldest pending update waits
+    for a retry is left out. One busy chat cannot hold up the others."""
     waiting = select(InboxUpdate.chat_key).where(
         InboxUpdate.status == InboxStatus.PENDING, col(InboxUpdate.next_attempt_at) > now
     )
     turn = func.row_number().over(partition_by=col(InboxUpdate.chat_key), order_by=col(InboxUpdate.id))
-    ranked = (
-        select(col(InboxUpdate.id).label("id"), turn.label("turn"))
-        .where(InboxUpdate.status == InboxStatus.PENDING, col(InboxUpdate.chat_key).not_in(waiting))
-        .subquery()
+    pending: Select[tuple[int, int]] = select(col(InboxUpdate.id).label("id"), turn.label("turn")).where(
+        InboxUpdate.status == InboxStatus.PENDING, col(InboxUpdate.chat_key).not_in(waiting)
     )
+    if chat_keys is not None:
+        pending = pending.where(col(InboxUpdate.chat_key).in_(chat_keys))
+    ranked = pending.subquery()
     query = (
         select(InboxUpdate)
         .join(ranked, ranked.c.id == InboxUpdate.id)
@@ -138,15 +141,6 @@ async def forget_done(session: AsyncSession, *, before: datetime) -> None:
     await session.exec(
         delete(InboxUpdate).where(col(InboxUpdate.status) == InboxStatus.DONE, col(InboxUpdate.finished_at) < before)
     )
-
-
-INBOX_LOCK = 4_201_013  # PostgreSQL advisory lock: one worker processes the inbox, so each chat keeps its order
-
-
-async def take_inbox_turn(session: AsyncSession) -> bool:
-    """On PostgreSQL, hold the inbox lock for this transaction (False if another worker holds it)."""
-    locked = await session.exec(text(f"SELECT pg_try_advisory_xact_lock({INBOX_LOCK})"))  # type: ignore[call-overload]
-    return bool(locked.scalar())
 
 
 async def may_reply_error(session: AsyncSession, *, platform: str, chat_id: str, now: datetime) -> bool:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint, func, or_, update
+from sqlalchemy import Index, String, UniqueConstraint, func, literal, or_, text, update
+from sqlalchemy.orm import aliased
 from sqlmodel import JSON, Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -34,6 +35,17 @@ class OutboxAction(StrEnum):
     ANSWER = "answer"
 
 
+class Lane(IntEnum):
+    """Which rows a sender takes first: what a person waits for before what the bot sends to many."""
+
+    ANSWER = 0  # a button's acknowledgement (answerCallbackQuery): no rate limit, nothing waits behind it
+    REPLY = 1  # a reply, a card, a reminder: someone is waiting for it
+    BULK = 2  # one of many copies (a notice to every group in scope)
+
+
+QUEUED = "status IN ('pending', 'claimed', 'sending')"  # the unfinished rows (UNFINISHED), as an index condition
+
+
 class OutboxMessage(SQLModel, table=True):
     """One delivery; `ref_key` names a sent message so later rows can edit it."""
 
@@ -42,6 +54,7 @@ class OutboxMessage(SQLModel, table=True):
         UniqueConstraint("dedupe_key"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_shown", "platform", "chat_id", "platform_message_id"),
+        Index("ix_outbox_queue", "platform", "chat_id", "id", postgresql_where=text(QUEUED), sqlite_where=text(QUEUED)),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -57,22 +70,35 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     platform_message_id: str | None = Field(default=None, max_length=64)
     """The message the row put on the screen: the one it sent, or (an edit) the one it changed."""
+    lane: int = Lane.REPLY
+    claimed_by: int | None = None  # the sender that claimed the row (its liveness lock on PostgreSQL)
     parts_sent: int = 0  # how many parts of the row the platform already has (WeCom splits long texts, files)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     @classmethod
     def of(
-        cls, *, platform: str, chat_id: str, content: Payload, ref_key: str | None = None, dedupe_key: str | None = None
+        cls,
+        *,
+        platform: str,
+        chat_id: str,
+        content: Payload,
+        ref_key: str | None = None,
+        dedupe_key: str | None = None,
+        bulk: bool = False,
     ) -> OutboxMessage:
-        """The row that delivers `content` (its action follows from the payload's kind)."""
+        """The row that delivers `content` (its action follows from the payload's kind, its lane from that and
+        `bulk`)."""
+        action = action_of(content)
+        lane = Lane.ANSWER if action == OutboxAction.ANSWER else Lane.BULK if bulk else Lane.REPLY
         return cls(
             platform=platform,
             chat_id=chat_id,
-            action=action_of(content),
+            action=action,
             payload=encode(content),
             ref_key=ref_key,
             dedupe_key=dedupe_key,
+            lane=lane,
         )
 
     @property
@@ -81,19 +107,36 @@ class OutboxMessage(SQLModel, table=True):
         return decode(self.action, self.payload)
 
 
-async def due_rows(session: AsyncSession, *, now: datetime, limit: int, lock: bool) -> list[OutboxMessage]:
-    """Oldest pending rows whose time has come; locked SKIP LOCKED on PostgreSQL."""
+async def next_in_line(session: AsyncSession, *, now: datetime, limit: int, lock: bool) -> list[OutboxMessage]:
+    """The rows a sender may take now: every due answer, and of each chat the row no earlier unfinished send of that
+    chat waits before (so a chat's messages keep their order across senders, and a chat whose next row waits — a 429,
+    a full minute — holds back only itself); answers first, then replies, then bulk copies, oldest first. Locked
+    SKIP LOCKED on PostgreSQL. (The statuses are written into the query, not bound: only then do both databases
+    see that ix_outbox_queue, the index of queued rows, answers it.)"""
+    earlier = aliased(OutboxMessage)
+    waits_behind = (
+        select(earlier.id)
+        .where(
+            earlier.platform == OutboxMessage.platform,
+            earlier.chat_id == OutboxMessage.chat_id,
+            col(earlier.id) < col(OutboxMessage.id),
+            earlier.action == OutboxAction.SEND,
+            col(earlier.status).in_([literal(str(status), String(), literal_execute=True) for status in UNFINISHED]),
+        )
+        .exists()
+    )
     query = (
         select(OutboxMessage)
         .where(
             OutboxMessage.status == OutboxStatus.PENDING,
             or_(col(OutboxMessage.next_attempt_at).is_(None), col(OutboxMessage.next_attempt_at) <= now),
+            or_(col(OutboxMessage.action) == OutboxAction.ANSWER, ~waits_behind),
         )
-        .order_by(col(OutboxMessage.id))
+        .order_by(col(OutboxMessage.lane), col(OutboxMessage.id))
         .limit(limit)
     )
     if lock:
-        query = query.with_for_update(skip_locked=True)
+        query = query.with_for_update(skip_locked=True, of=OutboxMessage)
     return list((await session.exec(query)).all())
 
 
@@ -177,17 +220,28 @@ async def superseded(session: AsyncSession, *, row: OutboxMessage) -> bool:
     return any(edit_target(newer) == target for newer in (await session.exec(query)).all())
 
 
-async def recover_interrupted(session: AsyncSession) -> int:
-    """After a crash: claimed rows never left, so they go back to the queue; rows left 'sending' may or may
-    not have arrived, so they are never resent. Returns how many were uncertain."""
+async def claimants(session: AsyncSession) -> set[int | None]:
+    """The senders (None: one before senders had names) holding rows claimed or on the wire."""
+    query = select(OutboxMessage.claimed_by).where(
+        col(OutboxMessage.status).in_((OutboxStatus.CLAIMED, OutboxStatus.SENDING))
+    )
+    return set((await session.exec(query.distinct())).all())
+
+
+async def recover_interrupted(session: AsyncSession, *, claimed_by: int | None) -> int:
+    """After the sender `claimed_by` died: the rows it claimed never left, so they go back to the queue; rows it
+    left 'sending' may or may not have arrived, so they are never resent. Returns how many were uncertain."""
+    owner = (
+        col(OutboxMessage.claimed_by).is_(None) if claimed_by is None else col(OutboxMessage.claimed_by) == claimed_by
+    )
     await session.exec(
         update(OutboxMessage)
-        .where(col(OutboxMessage.status) == OutboxStatus.CLAIMED)
-        .values(status=OutboxStatus.PENDING)
+        .where(col(OutboxMessage.status) == OutboxStatus.CLAIMED, owner)
+        .values(status=OutboxStatus.PENDING, claimed_by=None)
     )
     result = await session.exec(
         update(OutboxMessage)
-        .where(col(OutboxMessage.status) == OutboxStatus.SENDING)
+        .where(col(OutboxMessage.status) == OutboxStatus.SENDING, owner)
         .values(status=OutboxStatus.UNCERTAIN, last_error="interrupted while sending; not retried")
     )
     return int(result.rowcount or 0)

@@ -58,6 +58,7 @@ async def dispatch(work: Work, draft: Announcement) -> int:
                 text=text,
                 photo=draft.photo,
                 dedupe_key=delivery_key(draft.id or 0, chat.id or 0),
+                bulk=True,
             )
         )
     draft.status, draft.sent_at, draft.targets = S.SENT, work.now, len(chats)

@@ -46,6 +46,7 @@ async def outbox_row(session: AsyncSession, effect: Effect) -> OutboxMessage | N
             content=content,
             ref_key=effect.ref_key,
             dedupe_key=effect.dedupe_key,
+            bulk=effect.bulk,
         )
     if isinstance(effect, SendDocument):
         document = SendPayload(effect.caption, document=Attachment(effect.filename, effect.content))

@@ -121,6 +121,7 @@ class Send:
     ref_key: str | None = None
     dedupe_key: str | None = None
     fallback: Send | None = None  # a private send the platform refuses goes to this group message instead
+    bulk: bool = False  # one of many copies (a notice to every group): goes after what people are waiting for
 
 
 @dataclass(frozen=True)

@@ -6,45 +6,25 @@ import random
 
 import pytest
 
-from bot.outbox_sender import GROUP_WINDOW_SECONDS, MAX_BACKOFF_SECONDS, ChatWindows, Pacer, backoff
+from bot.outbox_sender import GROUP_WINDOW_SECONDS, MAX_BACKOFF_SECONDS, backoff, bot_limit, group_limit
+from models.send_windows import next_departure, recent
 
 
-def test_the_pacer_spaces_requests_evenly_and_never_lets_more_than_rate_into_a_second() -> None:
-    pacer = Pacer(rate=2, slack=0.05)  # one every 0.5 s, at most 2 in any 1.05 s
-    assert pacer._wait_needed(10.0) == 0.0
-    pacer._departures.append(10.0)
-    assert pacer._wait_needed(10.0) == pytest.approx(0.5)
-    pacer._departures.append(10.5)
-    assert pacer._wait_needed(10.6) == pytest.approx(0.45)  # the window holds two: the first must age out
-    assert pacer._wait_needed(11.2) == 0.0
-    assert list(pacer._departures) == [10.5]  # departures older than the window are forgotten
+def test_the_bot_pace_spaces_departures_evenly_and_never_lets_more_than_rate_into_a_second() -> None:
+    limit = bot_limit(2)  # one every 0.5 s, at most 2 in any 1.05 s
+    assert next_departure([], 10.0, limit) == 10.0
+    assert next_departure([10.0], 10.0, limit) == pytest.approx(10.5)
+    assert next_departure([10.0, 10.5], 10.6, limit) == pytest.approx(11.05)  # the first must age out
+    assert next_departure([10.0, 10.5], 11.2, limit) == 11.2
+    assert recent([9.0, 10.0, 10.5], limit) == [10.0, 10.5]  # only what can still hold a booking back is kept
 
 
-async def test_the_pacer_records_each_departure() -> None:
-    pacer = Pacer(rate=1000)
-    for _ in range(3):
-        await pacer.wait()
-    assert len(pacer._departures) == 3
-
-
-def test_group_windows_count_a_minute_per_group_and_private_chats_are_not_counted() -> None:
-    windows = ChatWindows(per_minute=2)
-    for at in (0.0, 1.0):
-        assert windows.has_room("-100", True, at)
-        windows.record("-100", True, at)
-    assert not windows.has_room("-100", True, 2.0)
-    assert windows.has_room("-200", True, 2.0)  # another group has its own minute
-    assert windows.has_room("-100", True, GROUP_WINDOW_SECONDS + 0.1)  # the first send aged out
-    windows.record("42", False, 3.0)
-    assert windows.has_room("42", False, 3.0)
-
-
-def test_a_chat_told_to_wait_has_no_room_until_then_even_a_private_one() -> None:
-    windows = ChatWindows(per_minute=20)
-    windows.block("42", until=10.0)
-    windows.block("42", until=5.0)  # an earlier end never shortens the wait
-    assert not windows.has_room("42", False, 9.9)
-    assert windows.has_room("42", False, 10.0)
+def test_a_group_may_have_twenty_departures_in_a_minute_then_waits_for_the_first_to_age_out() -> None:
+    limit = group_limit(20)
+    departures = [100.0 + n for n in range(20)]
+    assert next_departure(departures[:19], 120.0, limit) == 120.0  # no spacing inside the minute
+    assert next_departure(departures, 120.0, limit) == pytest.approx(100.0 + GROUP_WINDOW_SECONDS)
+    assert next_departure(departures, 200.0, limit) == 200.0
 
 
 def test_backoff_doubles_with_jitter_and_stops_at_five_minutes() -> None:

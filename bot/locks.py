@@ -1,0 +1,108 @@
+"""Advisory locks on a connection this process keeps for them (PostgreSQL): leadership with takeover, a sender's
+liveness, a worker's turn at a chat. The SQL is in models/locks.py."""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from models.locks import LockKind, key_of, still_connected, try_lock, unlock, unlock_all
+
+log = structlog.get_logger(__name__)
+
+
+class LockHolder:
+    """One autocommit connection holding this process's locks of one kind of use; when the connection is lost, so
+    are its locks, and the next use connects again."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+        self._use = asyncio.Lock()  # one statement at a time on the connection
+
+    async def take(self, kind: LockKind, key: int) -> bool:
+        async with self._use:
+            connection = await self._connected()
+            return await try_lock(connection, kind, key)
+
+    async def release(self, kind: LockKind, key: int) -> None:
+        async with self._use:
+            if self._connection is not None:
+                await unlock(self._connection, kind, key)
+
+    async def release_all(self) -> None:
+        async with self._use:
+            if self._connection is not None:
+                await unlock_all(self._connection)
+
+    async def still_held(self) -> bool:
+        """Whether the connection, and so every lock taken on it, is still there (if not, it is let go)."""
+        async with self._use:
+            if self._connection is None:
+                return False
+            if await still_connected(self._connection):
+                return True
+            await self._drop()
+            return False
+
+    async def close(self) -> None:
+        async with self._use:
+            await self._drop()
+
+    async def _connected(self) -> AsyncConnection:
+        if self._connection is None:
+            connection = await self._engine.connect()
+            self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        return self._connection
+
+    async def _drop(self) -> None:
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            try:
+                await connection.close()
+            except Exception:
+                await connection.invalidate()
+
+
+class Leadership:
+    """Exactly one process leads `name` (the sweeps, long polling): whoever holds its lock. The others ask again
+    each time they would act, so one takes over soon after the leader dies (its connection, and the lock, go)."""
+
+    def __init__(self, engine: AsyncEngine, name: str, key: int) -> None:
+        self._holder = LockHolder(engine)
+        self._name, self._key = name, key
+        self.leading = False
+
+    async def leads(self) -> bool:
+        if self.leading and not await self._holder.still_held():
+            self.leading = False
+            log.warning("leader.lost", role=self._name)
+        if not self.leading and await self._holder.take(LockKind.LEADER, self._key):
+            self.leading = True
+            log.info("leader.took_over", role=self._name)
+        return self.leading
+
+    async def stop(self) -> None:
+        self.leading = False
+        await self._holder.close()
+
+
+class ChatTurns:
+    """Whose turn it is at a chat's updates when several workers share the inbox (PostgreSQL): the worker holding the
+    chat's lock, so each chat's updates are processed one after another, in order, while other chats go on
+    elsewhere."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._holder = LockHolder(engine)
+
+    async def take(self, chat_key: str) -> bool:
+        return await self._holder.take(LockKind.CHAT_TURN, key_of(chat_key))
+
+    async def release_all(self) -> None:
+        """Let go of every chat this worker holds (its connection holds no other locks)."""
+        await self._holder.release_all()
+
+    async def close(self) -> None:
+        await self._holder.close()

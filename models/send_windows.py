@@ -1,0 +1,103 @@
+"""The platforms' send limits, shared by every sender on the database: the recent departures of the bot as a whole
+and of each group, kept in rows that senders lock while they book a departure (so the windows also continue across
+restarts)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import JSON, Column, Field, SQLModel, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.base import on_postgres
+
+WHOLE_BOT = "*"  # the scope of a platform's per-bot limit; any other scope is a chat id
+
+
+class SendWindow(SQLModel, table=True):
+    """The latest departures (seconds since the epoch on the database's clock, oldest first) in one scope."""
+
+    __tablename__ = "send_window"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    scope: str = Field(primary_key=True, max_length=64)
+    departures: list[float] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `count` departures in any `seconds`, and (for the bot as a whole) `spacing` seconds apart."""
+
+    count: int
+    seconds: float
+    spacing: float = 0.0
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A booked departure `wait` seconds from now, or (`wait` None) a chat without room for `room_in` seconds."""
+
+    wait: float | None
+    room_in: float = 0.0
+
+
+def next_departure(departures: list[float], now: float, limit: Limit) -> float:
+    """The earliest instant from `now` on at which one more departure stays within `limit`."""
+    at = now
+    if departures:
+        at = max(at, departures[-1] + limit.spacing)
+    if len(departures) >= limit.count:
+        at = max(at, departures[-limit.count] + limit.seconds)
+    return at
+
+
+def recent(departures: list[float], limit: Limit) -> list[float]:
+    """The departures a later booking can still be held back by: the last `count`."""
+    return departures[-limit.count :]
+
+
+async def book_departure(
+    session: AsyncSession, *, platform: str, bot: Limit, chat_id: str | None = None, chat: Limit | None = None
+) -> Booking:
+    """Book the next departure of this platform's bot (and, for a group, of that group) in the caller's transaction.
+
+    A group whose window is full gets no booking, only when it has room again: the caller puts the row back rather
+    than wait, so the group holds back no other chat. The rows are locked (PostgreSQL) or the transaction holds the
+    write lock (SQLite), so two senders never book the same slot; times come from the database's clock."""
+    chat_window = None
+    if chat_id is not None and chat is not None:
+        chat_window = await locked_window(session, platform=platform, scope=chat_id)
+    bot_window = await locked_window(session, platform=platform, scope=WHOLE_BOT)
+    now = await database_clock(session)
+    at = next_departure(bot_window.departures, now, bot)
+    if chat_window is not None and chat is not None:
+        room_at = next_departure(chat_window.departures, now, chat)
+        if room_at > now:
+            return Booking(wait=None, room_in=room_at - now)
+        chat_window.departures = recent([*chat_window.departures, at], chat)
+    bot_window.departures = recent([*bot_window.departures, at], bot)
+    return Booking(wait=at - now)
+
+
+async def locked_window(session: AsyncSession, *, platform: str, scope: str) -> SendWindow:
+    """The window of one scope, created when first used, locked for the transaction."""
+    insert: Any = postgresql_insert if on_postgres(session) else sqlite_insert
+    await session.exec(
+        insert(SendWindow).values(platform=platform, scope=scope, departures=[]).on_conflict_do_nothing()
+    )
+    query = select(SendWindow).where(SendWindow.platform == platform, SendWindow.scope == scope).with_for_update()
+    return (await session.exec(query.execution_options(populate_existing=True))).one()
+
+
+async def database_clock(session: AsyncSession) -> float:
+    """Now, in seconds since the epoch, on the one clock every sender shares: PostgreSQL's (SQLite serves one
+    process, whose clock it is)."""
+    if not on_postgres(session):
+        return time.time()
+    result = await session.exec(text("SELECT extract(epoch FROM clock_timestamp())"))  # type: ignore[call-overload]
+    return float(result.scalar_one())

@@ -1,0 +1,155 @@
+"""Fairness: a group throttled at 20 messages a minute holds back no other chat, a private answer goes before a
+broadcast, and the limits hold across senders (two sender processes on PostgreSQL, the local Bot API enforcing
+Telegram's limits with 429s)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.db import SessionFactory, unit_of_work
+from handlers.core.outbox import enqueue
+from handlers.core.types import Send
+from sandbox.server import LocalBotApi
+from tests.conftest import ON_POSTGRES
+from tests.features.harness import TOKEN, running_bot
+
+REPO = Path(__file__).resolve().parents[2]
+FLOOD_GROUP = -1003000000001
+
+
+async def test_a_flooded_group_and_a_broadcast_delay_no_private_answer(database_url: str) -> None:
+    async with LocalBotApi(token=TOKEN, enforce_limits=True) as api, running_bot(database_url, api=api) as bot:
+        api.group(FLOOD_GROUP, "刷屏的群")
+        groups = [api.group(-1003000000100 - n, f"{n}号楼业主群").id for n in range(60)]
+        person = api.user(8200000001, "居民")
+        private = api.start_bot(person).id
+        flood = [Send(platform="telegram", chat_id=str(FLOOD_GROUP), text=f"帮助 #{n}") for n in range(60)]
+        notice = [Send(platform="telegram", chat_id=str(g), text="📢 社区通知", bulk=True) for g in groups]
+        async with unit_of_work(bot.runtime.sessions) as session:
+            await enqueue(session, [*flood, *notice])
+        await asyncio.sleep(0.5)  # the flood's first minute is used up, the broadcast under way
+        async with unit_of_work(bot.runtime.sessions) as session:
+            await enqueue(session, [Send(platform="telegram", chat_id=str(private), text="这是帮助")])
+        asked = time.monotonic()
+        call = await api.wait_for_call(lambda c: c.ok and c.params.get("text") == "这是帮助", timeout=5)
+        assert call.at - asked < 5.0
+        await api.wait_for_call(lambda c: c.ok and c.params.get("chat_id") == groups[-1], timeout=10)
+        assert 0 < len(api.sent_texts(FLOOD_GROUP)) <= 20, "the flooded group goes on within its minute"
+        assert api.throttled == 0, [(c.params.get("chat_id"), c.at) for c in api.calls if c.error_code == 429]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_role(role: str, api: LocalBotApi, database_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(REPO),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "DATABASE_URL": database_url,
+        "WEB_PORT": str(port),
+        "SWEEP_SECONDS": "1",
+        "LOG_LEVEL": "INFO",
+    }
+    out = log.open("wb")
+    command = [sys.executable, "-m", "bot", "run", "--role", role]
+    return subprocess.Popen(command, cwd=log.parent, env=env, stdout=out, stderr=out)
+
+
+async def health(port: int, path: str = "/healthz") -> httpx.Response | None:
+    try:
+        async with httpx.AsyncClient() as http:
+            return await http.get(f"http://127.0.0.1:{port}{path}", timeout=2)
+    except httpx.HTTPError:
+        return None
+
+
+async def wait_ready(port: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        response = await health(port, "/readyz")
+        if response is not None and response.status_code == 200:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"the process on port {port} never became ready")
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        process.wait(30)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="separate roles need PostgreSQL (SQLite serves one process)")
+async def test_two_sender_processes_share_the_limits_no_429_and_no_row_twice(
+    database_url: str, sessions: SessionFactory, tmp_path: Path
+) -> None:
+    async with LocalBotApi(token=TOKEN, enforce_limits=True) as api:
+        groups = [api.group(-1004000000000 - n, f"{n}号楼业主群").id for n in range(80)]
+        ports = [free_port(), free_port()]
+        senders = [start_role("sender", api, database_url, p, tmp_path / f"s{p}.log") for p in ports]
+        try:
+            await asyncio.gather(*(wait_ready(p) for p in ports))
+            notice = [Send(platform="telegram", chat_id=str(g), text="📢 停水通知", bulk=True) for g in groups]
+            flood = [Send(platform="telegram", chat_id=str(groups[0]), text=f"帮助 #{n}") for n in range(25)]
+            async with unit_of_work(sessions) as session:
+                await enqueue(session, [*notice, *flood])
+            deadline = time.monotonic() + 90
+            while len({c.params["chat_id"] for c in api.calls_of("sendMessage") if c.ok}) < len(groups):
+                assert time.monotonic() < deadline, "the broadcast did not arrive"
+                await asyncio.sleep(0.2)
+            await api.wait_idle(quiet=1.0)
+        finally:
+            stop(senders)
+    delivered = Counter(str(c.params["text"]) + str(c.params["chat_id"]) for c in api.calls_of("sendMessage") if c.ok)
+    assert api.throttled == 0
+    assert max(delivered.values()) == 1, "a row was sent twice"
+    assert len(api.sent_texts(groups[0])) <= 20, "the two senders together kept the group's 20 a minute"
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="separate roles need PostgreSQL (SQLite serves one process)")
+async def test_when_the_sweeper_leader_dies_the_other_takes_over(database_url: str, tmp_path: Path) -> None:
+    async with LocalBotApi(token=TOKEN) as api:
+        ports = [free_port(), free_port()]
+        sweepers = {p: start_role("sweeper", api, database_url, p, tmp_path / f"w{p}.log") for p in ports}
+        try:
+            await asyncio.gather(*(wait_ready(p) for p in ports))
+            leaders = await wait_for_leaders(ports)
+            assert len(leaders) == 1, f"exactly one sweeper leads: {leaders}"
+            (leader,) = leaders
+            sweepers[leader].send_signal(signal.SIGKILL)
+            sweepers[leader].wait(10)
+            (standby,) = [p for p in ports if p != leader]
+            assert await wait_for_leaders([standby], timeout=20) == [standby]
+        finally:
+            stop(list(sweepers.values()))
+
+
+async def wait_for_leaders(ports: list[int], timeout: float = 15.0) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while True:
+        leading = []
+        for port in ports:
+            response = await health(port)
+            if response is not None and response.json().get("sweeper_leading"):
+                leading.append(port)
+        if leading or time.monotonic() > deadline:
+            return leading
+        await asyncio.sleep(0.3)
