@@ -60,6 +60,7 @@ async def test_13_yes_to_an_unsure_offer_that_finds_a_duplicate_is_one_bubble(da
         await w.resident.presses(w.group, same, "另报新问题")
         await w.group.expect_edit("好的，帮您登记")
         await w.group.expect_message("工单 #2")
+        await bot.settle()
         texts = [m.text or "" for m in bot.api.messages(w.group.id)]
         second_round = texts[texts.index("电梯还是有点异响") :]
         assert sum("好的，帮您登记" in t for t in second_round) == 1, second_round
