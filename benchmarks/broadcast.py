@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +25,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import models
+from benchmarks.processes import free_port, start_bot_process
 from bot.db import SessionFactory, create_engine, session_factory, unit_of_work
 from bot.outbox_sender import OutboxSender
 from bot.telegram import TelegramTransport, build_application
@@ -38,7 +37,6 @@ from models.outbox import OutboxStatus, count_by_status
 from sandbox.demo import seed_bound_buildings
 from sandbox.server import LocalBotApi
 
-REPO = Path(__file__).resolve().parents[1]
 TOKEN = "1:broadcast-bench"
 BOT_RATE = 30.0
 
@@ -73,26 +71,9 @@ async def prepare(database_url: str, api: LocalBotApi, groups: int) -> int:
     return announcement_id
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def start_sender(api: LocalBotApi, database_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(REPO),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "DATABASE_URL": database_url,
-        "WEB_PORT": str(port),
-        "BOT_RATE_PER_SECOND": str(BOT_RATE),
-        "LOG_LEVEL": "WARNING",
-    }
-    out = log.open("wb")
-    command = [sys.executable, "-m", "bot", "run", "--role", "sender"]
-    return subprocess.Popen(command, cwd=log.parent, env=env, stdout=out, stderr=out)
+    settings = {"BOT_RATE_PER_SECOND": str(BOT_RATE)}
+    return start_bot_process(api, database_url, cwd=log.parent, port=port, log=log, role="sender", settings=settings)
 
 
 async def wait_ready(port: int, timeout: float = 60.0) -> None:

@@ -12,10 +12,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +27,7 @@ from sqlmodel import col, func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.processes import free_port, start_bot_process
 from bot.db import SessionFactory, create_engine, session_factory, unit_of_work
 from bot.migrate import upgrade
 from handlers.announce.delivery import dispatch
@@ -43,7 +42,6 @@ from models.tickets import Ticket
 from sandbox.demo import seed_bound_buildings
 from sandbox.server import LocalBotApi
 
-REPO = Path(__file__).resolve().parents[1]
 TOKEN = "123456:TEST-token-for-the-local-server"
 SECRET = "crash-campaign-webhook-secret-0123456789"
 REPORT = "3单元电梯坏了，有人被困"
@@ -93,29 +91,15 @@ class Result:
         return "\n".join(lines)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def start_bot(
     api: LocalBotApi, database_url: str, workdir: Path, mode: str, port: int, n: int
 ) -> subprocess.Popen[bytes]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(REPO),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "DATABASE_URL": database_url,
-        "WEB_PORT": str(port),
-        "LOG_LEVEL": "WARNING",
-        "PASSBOOK_CAP_STAFF": "100000",
-    }
+    settings = {"PASSBOOK_CAP_STAFF": "100000"}
     if mode == "webhook":
-        env |= {"TELEGRAM_WEBHOOK_URL": "https://linli.example/telegram/webhook", "TELEGRAM_WEBHOOK_SECRET": SECRET}
-    log = (workdir / f"{mode}-{n}.log").open("wb")
-    return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env, stdout=log, stderr=log)
+        settings["TELEGRAM_WEBHOOK_URL"] = "https://linli.example/telegram/webhook"
+        settings["TELEGRAM_WEBHOOK_SECRET"] = SECRET
+    log = workdir / f"{mode}-{n}.log"
+    return start_bot_process(api, database_url, cwd=workdir, port=port, log=log, settings=settings)
 
 
 async def seed(sessions: SessionFactory, api: LocalBotApi, groups: int) -> list[int]:

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,10 +21,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.processes import free_port, start_bot_process
 from bot.migrate import upgrade
 from sandbox.server import LocalBotApi
 
-REPO = Path(__file__).resolve().parents[1]
 TOKEN = "123456:startup-token-for-the-local-server"
 GOAL_SECONDS, GOAL_MB = 1.5, 150
 
@@ -38,12 +35,6 @@ class Start:
     rss_mb: float
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def rss_mb(pid: int) -> float:
     """The process's resident memory (VmRSS) in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -52,24 +43,11 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
-def spawn(api: LocalBotApi, database_url: str, workdir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(REPO),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "DATABASE_URL": database_url,
-        "WEB_PORT": str(port),
-        "LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env)
-
-
 async def start_once(api: LocalBotApi, database_url: str, workdir: Path) -> Start:
     """Spawn the bot, wait for /healthz 200, read its memory, stop it with SIGTERM."""
     port = free_port()
     started = time.perf_counter()
-    bot = spawn(api, database_url, workdir, port)
+    bot = start_bot_process(api, database_url, cwd=workdir, port=port)
     try:
         async with httpx.AsyncClient() as http:
             while True:

@@ -5,11 +5,8 @@ Telegram's limits with 429s)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -17,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from benchmarks.processes import free_port, start_bot_process
 from bot.db import SessionFactory, unit_of_work
 from handlers.core.outbox import enqueue
 from handlers.core.types import Send
@@ -24,7 +22,6 @@ from sandbox.server import LocalBotApi
 from tests.conftest import ON_POSTGRES
 from tests.features.harness import TOKEN, running_bot
 
-REPO = Path(__file__).resolve().parents[2]
 FLOOD_GROUP = -1003000000001
 
 
@@ -49,26 +46,9 @@ async def test_a_flooded_group_and_a_broadcast_delay_no_private_answer(database_
         assert api.throttled == 0, [(c.params.get("chat_id"), c.at) for c in api.calls if c.error_code == 429]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def start_role(role: str, api: LocalBotApi, database_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(REPO),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "DATABASE_URL": database_url,
-        "WEB_PORT": str(port),
-        "SWEEP_SECONDS": "1",
-        "LOG_LEVEL": "INFO",
-    }
-    out = log.open("wb")
-    command = [sys.executable, "-m", "bot", "run", "--role", role]
-    return subprocess.Popen(command, cwd=log.parent, env=env, stdout=out, stderr=out)
+    settings = {"SWEEP_SECONDS": "1", "LOG_LEVEL": "INFO"}
+    return start_bot_process(api, database_url, cwd=log.parent, port=port, log=log, role=role, settings=settings)
 
 
 async def health(port: int, path: str = "/healthz") -> httpx.Response | None:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 from sqlmodel import col, select
 
+from benchmarks.processes import start_bot_process
 from bot.db import SessionFactory, unit_of_work
 from handlers.announce.delivery import dispatch
 from handlers.core.context import FeatureConfig, Work
@@ -24,22 +23,12 @@ from sandbox.demo import seed_bound_buildings
 from sandbox.server import LocalBotApi
 from tests.features.harness import TOKEN, running_bot
 
-REPO = Path(__file__).resolve().parents[2]
 ROWS = 120
 
 
 def start_bot(api: LocalBotApi, database_url: str, workdir: Path, log_name: str) -> subprocess.Popen[bytes]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(REPO),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "DATABASE_URL": database_url,
-        "WEB_PORT": "0",
-        "LOG_LEVEL": "INFO",
-    }
-    log = (workdir / log_name).open("wb")
-    return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env, stdout=log, stderr=log)
+    log, settings = workdir / log_name, {"LOG_LEVEL": "INFO"}
+    return start_bot_process(api, database_url, cwd=workdir, port=0, log=log, settings=settings)
 
 
 async def queue_rows(sessions: SessionFactory, api: LocalBotApi) -> None:

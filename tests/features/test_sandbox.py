@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,16 +16,11 @@ from typing import Any
 
 import aiohttp
 
+from benchmarks.processes import free_port
 from tests.conftest import ON_POSTGRES
 
 REPO = Path(__file__).resolve().parents[2]
 GROUP, RESIDENT, STAFF = -1001000000001, 7001001, 7001005
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Page:
