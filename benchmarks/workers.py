@@ -112,9 +112,13 @@ async def backend_pids(sessions: SessionFactory) -> list[int]:
         return [int(pid) for pid in (await session.exec(query)).scalars()]  # type: ignore[call-overload]
 
 
-async def pending(sessions: SessionFactory) -> int:
-    async with sessions() as session:
-        return (await count_inbox(session)).get(InboxStatus.PENDING, 0)
+async def wait_until_done(sessions: SessionFactory) -> None:
+    """Until no update in the inbox is pending."""
+    while True:
+        async with sessions() as session:
+            if not (await count_inbox(session)).get(InboxStatus.PENDING, 0):
+                return
+        await asyncio.sleep(0.05)
 
 
 async def phase(url: str, workers: int, n: int, groups: int, workdir: Path) -> Phase:
@@ -139,8 +143,7 @@ async def phase(url: str, workers: int, n: int, groups: int, workdir: Path) -> P
             start = time.perf_counter()
             async with unit_of_work(sessions) as session:
                 await add_to_inbox(session, rows)
-            while await pending(sessions):
-                await asyncio.sleep(0.05)
+            await wait_until_done(sessions)
             seconds = time.perf_counter() - start
             worker_cpu = [cpu_seconds(p.pid) - before for p, before in zip(processes, cpu_before, strict=True)]
             database_cpu = sum(cpu_seconds(pid) for pid in await backend_pids(sessions))  # idle until the clock
