@@ -10,7 +10,8 @@ first 500 tickets are written into it), "whole" until its last byte (the whole f
 30 November, about 1/12 of the tickets).
 
 Usage: python benchmarks/console.py [TICKETS] [LEDGER_ENTRIES] [DATABASE_URL]
-       (default 100000 and 1000000 on a temporary SQLite file; a PostgreSQL URL must name an empty database)
+       (default 100000 and 1000000 on a temporary SQLite file; a PostgreSQL URL must name an empty database, or one
+       this script filled before: a database that already holds tickets is measured as it is, not generated again)
 """
 
 from __future__ import annotations
@@ -242,6 +243,14 @@ async def measure(url: str) -> list[Figure]:
     return results
 
 
+async def tickets_in(url: str) -> int:
+    engine = create_engine(url)
+    async with session_factory(engine)() as session:
+        found = await count(session)
+    await engine.dispose()
+    return found
+
+
 async def count(session: object) -> int:
     return int((await session.exec(text("SELECT count(*) FROM ticket"))).scalar())  # type: ignore[attr-defined]
 
@@ -289,9 +298,12 @@ async def main() -> None:
     url = sys.argv[3] if len(sys.argv) > 3 else f"sqlite:///{tempfile.mkdtemp()}/console-bench.db"
     await upgrade_async(url)
     start = time.perf_counter()
-    await generate(url, tickets, entries)
-    print(f"{tickets} tickets, {entries} ledger entries generated in {time.perf_counter() - start:.0f} s; "
-          f"database {await database_size(url)} ({url.split(':', 1)[0]})")  # fmt: skip
+    if await tickets_in(url):
+        print(f"reusing the database's {await tickets_in(url)} tickets; database {await database_size(url)}")
+    else:
+        await generate(url, tickets, entries)
+        print(f"{tickets} tickets, {entries} ledger entries generated in {time.perf_counter() - start:.0f} s; "
+              f"database {await database_size(url)} ({url.split(':', 1)[0]})")  # fmt: skip
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} processors")
     print(f"{'what':<34}{'p50 ms':>10}{'p95 ms':>10}{'cpu ms':>10}")
     for name, p50, p95, cpu in await measure(url):

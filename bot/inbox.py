@@ -36,7 +36,8 @@ Read = Callable[[dict[str, Any]], Incoming | None]
 KEEP_DONE = timedelta(days=1)
 FORGET_EVERY = timedelta(hours=1)
 PER_CHAT_TURN = 10  # a chat's updates processed before the others get a turn (a flooded group waits, not everyone)
-CHATS_AT_ONCE = 25  # with several workers (PostgreSQL): the chats one worker takes at a time, leaving others theirs
+CANDIDATES = 3  # with several workers (PostgreSQL): a worker looks at 3 batches' worth of due updates, so that it
+# finds a batch's worth of chats no other worker is at
 
 
 class InboxProcessor:
@@ -112,7 +113,9 @@ class InboxProcessor:
         share the inbox, a worker processes only chats it holds the turn at (`ChatTurns`)."""
         now = self._clock()
         async with self._sessions() as session:
-            due = await due_updates(session, now=now, limit=limit, per_chat=PER_CHAT_TURN)
+            due = await due_updates(
+                session, now=now, limit=limit * CANDIDATES if self._turns else limit, per_chat=PER_CHAT_TURN
+            )
         if not due:
             await self._forget_done(now)
             return 0
@@ -121,15 +124,12 @@ class InboxProcessor:
         return await self._process_in_turns(self._turns, due, limit)
 
     async def _process_in_turns(self, turns: ChatTurns, due: Sequence[InboxUpdate], limit: int) -> int:
-        """Take the turn at up to CHATS_AT_ONCE of these chats that no other worker is at, process their due
-        updates as they are now (another worker may have just done some), then let the chats go."""
+        """Take the turn, in one round trip, at as many of these chats as a batch can serve that no other worker
+        is at, process their due updates as they are now (another worker may have just done some) as one batch,
+        then let the chats go (one round trip)."""
         held: list[str] = []
         try:
-            for chat_key in dict.fromkeys(row.chat_key for row in due):
-                if len(held) == CHATS_AT_ONCE:
-                    break
-                if await turns.take(chat_key):
-                    held.append(chat_key)
+            held = await turns.take_free(list(dict.fromkeys(row.chat_key for row in due)), at_most=limit)
             if not held:
                 return 0
             async with self._sessions() as session:

@@ -4,11 +4,12 @@ liveness, a worker's turn at a chat. The SQL is in models/locks.py."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from models.locks import LockKind, key_of, still_connected, try_lock, unlock, unlock_all
+from models.locks import LockKind, key_of, still_connected, try_lock, try_locks, unlock, unlock_all
 
 log = structlog.get_logger(__name__)
 
@@ -26,6 +27,12 @@ class LockHolder:
         async with self._use:
             connection = await self._connected()
             return await try_lock(connection, kind, key)
+
+    async def take_free(self, kind: LockKind, keys: Sequence[int], *, at_most: int) -> list[int]:
+        """Take up to `at_most` of these locks that nobody holds, in their order, in one round trip."""
+        async with self._use:
+            connection = await self._connected()
+            return await try_locks(connection, kind, keys, at_most=at_most)
 
     async def release(self, kind: LockKind, key: int) -> None:
         async with self._use:
@@ -97,8 +104,12 @@ class ChatTurns:
     def __init__(self, engine: AsyncEngine) -> None:
         self._holder = LockHolder(engine)
 
-    async def take(self, chat_key: str) -> bool:
-        return await self._holder.take(LockKind.CHAT_TURN, key_of(chat_key))
+    async def take_free(self, chat_keys: Sequence[str], *, at_most: int) -> list[str]:
+        """The turn at up to `at_most` of these chats that no other worker is at, in their order, in one round trip;
+        returns the chats now held."""
+        keys = {chat_key: key_of(chat_key) for chat_key in chat_keys}
+        held = set(await self._holder.take_free(LockKind.CHAT_TURN, list(keys.values()), at_most=at_most))
+        return [chat_key for chat_key, key in keys.items() if key in held]
 
     async def release_all(self) -> None:
         """Let go of every chat this worker holds (its connection holds no other locks)."""

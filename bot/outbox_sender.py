@@ -32,7 +32,7 @@ from models.outbox import (
 )
 from models.payloads import EditPayload, Payload, decode
 from models.reach import PrivateChat, refused_privately, set_private_chat
-from models.send_windows import Booking, Limit, book_departure
+from models.send_windows import Booking, Limit, book_departure, hold_chat
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
@@ -262,14 +262,15 @@ class OutboxSender:
             log.info("outbox.departure_missed", row=row.id, late=round(loop.time() - due, 3))
 
     async def _book(self, row: OutboxMessage, transport: Transport) -> Booking:
-        """A departure within the bot's limit and, for a group, the group's, shared with every other sender."""
+        """A departure within the bot's limit and, for a group, the group's, shared with every other sender; none
+        while the platform asked the chat to wait."""
         group = transport.is_group(row.chat_id)
         async with self._sessions() as session, session.begin():
             return await book_departure(
                 session,
                 platform=row.platform,
                 bot=self._bot_limit,
-                chat_id=row.chat_id if group else None,
+                chat_id=row.chat_id,
                 chat=self._group_limits[row.platform] if group else None,
             )
 
@@ -305,8 +306,9 @@ class OutboxSender:
 
     async def _failed(self, row: OutboxMessage, transport: Transport, error: DeliveryError) -> None:
         log.warning("outbox.delivery_failed", row=row.id, failure=error.failure, reason=error.reason)
-        if error.failure is Failure.RETRY_AFTER:  # the chat's later sends wait behind this row
-            await self._finish(row, status=OutboxStatus.PENDING, error=error.reason, delay=error.retry_after)
+        if error.failure is Failure.RETRY_AFTER:  # the chat waits, every row of it; other chats go on
+            hold = error.retry_after if row.action != OutboxAction.ANSWER else 0.0
+            await self._finish(row, status=OutboxStatus.PENDING, error=error.reason, delay=error.retry_after, hold=hold)
         elif error.failure is Failure.TRANSIENT or (
             error.failure is Failure.UNCERTAIN and row.action != OutboxAction.SEND
         ):
@@ -337,12 +339,14 @@ class OutboxSender:
         message_id: str | None = None,
         attempts: int | None = None,
         delay: float = 0.0,
+        hold: float = 0.0,
         chat_gone: bool = False,
         private_opened: bool = False,
         private_refused: bool = False,
     ) -> None:
         """Record the outcome of one delivery in its own transaction; what a private send taught about the
-        person's private chat, and the group route of a refused one (models/reach.py), go in the same one."""
+        person's private chat, the group route of a refused one (models/reach.py) and a chat's `hold` (a 429) go
+        in the same one."""
         now = self._clock()
         async with self._sessions() as session, session.begin():
             stored = await session.get(OutboxMessage, row.id)
@@ -355,6 +359,8 @@ class OutboxSender:
                 stored.sent_at, stored.platform_message_id = now, message_id
             if status is OutboxStatus.PENDING:
                 stored.next_attempt_at = now + timedelta(seconds=delay)
+            if hold > 0:
+                await hold_chat(session, platform=row.platform, chat_id=row.chat_id, seconds=hold)
             if chat_gone:
                 await deactivate_chat(session, platform=row.platform, platform_chat_id=row.chat_id)
             if private_opened:

@@ -5,6 +5,7 @@ so a process that dies lets go of everything it held."""
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from enum import IntEnum
 
 from sqlalchemy import text
@@ -28,6 +29,20 @@ async def try_lock(connection: AsyncConnection, kind: LockKind, key: int) -> boo
     """Take the lock for this connection's session if nobody holds it; True if this connection holds it now."""
     result = await connection.execute(text("SELECT pg_try_advisory_lock(:kind, :key)"), {"kind": kind, "key": key})
     return bool(result.scalar())
+
+
+async def try_locks(connection: AsyncConnection, kind: LockKind, keys: Sequence[int], *, at_most: int) -> list[int]:
+    """Take, in one statement, the free ones of these locks in their order, up to `at_most` of them; returns the keys
+    now held. The scan of the array stops at the limit (no sort before it); a lock it took beyond what it returns
+    would stay held until `unlock_all`, as every turn ends."""
+    if not keys:
+        return []
+    query = text(
+        "SELECT key FROM unnest(CAST(:keys AS integer[])) AS wanted(key)"
+        " WHERE pg_try_advisory_lock(:kind, key) LIMIT :at_most"
+    )
+    result = await connection.execute(query, {"kind": kind, "keys": list(keys), "at_most": at_most})
+    return [int(key) for key in result.scalars()]
 
 
 async def unlock(connection: AsyncConnection, kind: LockKind, key: int) -> None:

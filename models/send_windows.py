@@ -1,6 +1,6 @@
 """The platforms' send limits, shared by every sender on the database: the recent departures of the bot as a whole
 and of each group, kept in rows that senders lock while they book a departure (so the windows also continue across
-restarts)."""
+restarts), and the chats a platform asked to wait (a 429's retry_after holds that chat, no other)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ class SendWindow(SQLModel, table=True):
     platform: str = Field(primary_key=True, max_length=16)
     scope: str = Field(primary_key=True, max_length=64)
     departures: list[float] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    held_until: float | None = None  # a 429 for this chat: nothing leaves for it before then (database clock)
 
 
 @dataclass(frozen=True)
@@ -64,16 +65,23 @@ def recent(departures: list[float], limit: Limit) -> list[float]:
 async def book_departure(
     session: AsyncSession, *, platform: str, bot: Limit, chat_id: str | None = None, chat: Limit | None = None
 ) -> Booking:
-    """Book the next departure of this platform's bot (and, for a group, of that group) in the caller's transaction.
+    """Book the next departure of this platform's bot (and, for a group, within `chat`, the group's limit) in the
+    caller's transaction.
 
-    A group whose window is full gets no booking, only when it has room again: the caller puts the row back rather
-    than wait, so the group holds back no other chat. The rows are locked (PostgreSQL) or the transaction holds the
-    write lock (SQLite), so two senders never book the same slot; times come from the database's clock."""
+    A chat the platform asked to wait (`hold_chat`), or a group whose window is full, gets no booking, only when it
+    has room again: the caller puts the row back rather than wait, so the chat holds back no other chat. The rows
+    are locked (PostgreSQL) or the transaction holds the write lock (SQLite), so two senders never book the same
+    slot; times come from the database's clock."""
     chat_window = None
     if chat_id is not None and chat is not None:
         chat_window = await locked_window(session, platform=platform, scope=chat_id)
     bot_window = await locked_window(session, platform=platform, scope=WHOLE_BOT)
     now = await database_clock(session)
+    held_until = chat_window.held_until if chat_window is not None else await hold_of(
+        session, platform=platform, chat_id=chat_id
+    )
+    if held_until is not None and held_until > now:
+        return Booking(wait=None, room_in=held_until - now)
     at = next_departure(bot_window.departures, now, bot)
     if chat_window is not None and chat is not None:
         room_at = next_departure(chat_window.departures, now, chat)
@@ -82,6 +90,21 @@ async def book_departure(
         chat_window.departures = recent([*chat_window.departures, at], chat)
     bot_window.departures = recent([*bot_window.departures, at], bot)
     return Booking(wait=at - now)
+
+
+async def hold_of(session: AsyncSession, *, platform: str, chat_id: str | None) -> float | None:
+    """Until when the platform asked a chat without a window of its own (a private chat) to wait, if it did."""
+    if chat_id is None:
+        return None
+    query = select(SendWindow.held_until).where(SendWindow.platform == platform, SendWindow.scope == chat_id)
+    return (await session.exec(query)).first()
+
+
+async def hold_chat(session: AsyncSession, *, platform: str, chat_id: str, seconds: float) -> None:
+    """A 429 for this chat: nothing more leaves for it (sends, edits) for `seconds`; other chats go on."""
+    window = await locked_window(session, platform=platform, scope=chat_id)
+    until = await database_clock(session) + seconds
+    window.held_until = max(until, window.held_until or 0.0)
 
 
 async def locked_window(session: AsyncSession, *, platform: str, scope: str) -> SendWindow:

@@ -206,7 +206,8 @@ async def ticket_page(desk: Desk, ticket: Ticket) -> TicketPage:
     for action in desk.config.desk_actions:
         if action.offered(ticket):
             choices = await action.choices(desk, ticket) if action.choices is not None else []
-            offered.append(Offered(action, choices))
+            if action.choices is None or choices:  # an action with nothing to choose from is not offered
+                offered.append(Offered(action, choices))
     return TicketPage(
         ticket=ticket,
         place=" · ".join(p.name for p in chain),

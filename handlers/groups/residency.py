@@ -31,13 +31,23 @@ async def buildings_of(ctx: Context, person_id: int, roles: tuple[Role, ...] | N
     return places
 
 
+async def holds_a_building(ctx: Context) -> bool:
+    """Whether the sender holds any role on a building: read from the grants the context already has (every group
+    message asks this, so it costs no query)."""
+    for grant in ctx.grants:
+        place = await place_by_id(ctx.session, place_id=grant.place_id)
+        if place is not None and place.kind == PlaceKind.BUILDING:
+            return True
+    return False
+
+
 async def register_resident(ctx: Context, message: IncomingMessage) -> None:
     """Someone who belongs to no building yet and speaks in a bound building group is a resident of it; speaking
     in another building's group later changes nothing."""
     if not ctx.in_group or ctx.place is None or ctx.place.kind != PlaceKind.BUILDING:
         return
     assert ctx.person.id is not None
-    if await buildings_of(ctx, ctx.person.id):
+    if await holds_a_building(ctx):
         return
     await grant_role(ctx.session, person_id=ctx.person.id, role=Role.RESIDENT, place=ctx.place, granted_by_id=None)
     ctx.grants[:] = await active_grants(ctx.session, person_id=ctx.person.id)

@@ -262,9 +262,14 @@ async def dispatch_now(ctx: Context, ticket: Ticket, arg: str | None) -> None:
     if org is None or ticket.status not in DISPATCHABLE:
         ctx.answer(ctx.t("button.stale"))
         return
-    await send_to(ctx, ticket, org, actor_id=ctx.person.id, action="dispatch", note=org.name)
-    await ctx.emit(TicketChanged(ticket))
+    await dispatch_org(ctx, ticket, org, actor_id=ctx.person.id)
     ctx.answer("🏢")
+
+
+async def dispatch_org(work: Work, ticket: Ticket, org: Organisation, *, actor_id: int | None) -> None:
+    """派单给 XX物业 (also 选择其他单位 → one of them)."""
+    await send_to(work, ticket, org, actor_id=actor_id, action="dispatch", note=org.name)
+    await work.emit(TicketChanged(ticket))
 
 
 async def phoned(ctx: Context, ticket: Ticket, arg: str | None) -> None:
@@ -392,11 +397,24 @@ async def transfer(ctx: Context, ticket: Ticket, org: Organisation, arg: str | N
     if target is None or target.id == org.id or current is None or not ticket.is_open:
         ctx.answer(ctx.t("button.stale"))
         return
-    current.state = S.TRANSFERRED
-    await send_to(ctx, ticket, target, actor_id=ctx.person.id, action="transfer", note=f"{org.name} → {target.name}")
+    await pass_on(ctx, ticket, current, org, target, actor_id=ctx.person.id)
     ctx.edit_pressed(ctx.t("org.transferred", number=ticket.id, org=target.name))
-    await ctx.emit(TicketChanged(ticket))
     ctx.answer()
+
+
+async def pass_on(
+    work: Work,
+    ticket: Ticket,
+    current: TicketDispatch,
+    org: Organisation,
+    target: Organisation,
+    *,
+    actor_id: int | None,
+) -> None:
+    """转单: the organisation passes the ticket on to another of the community's; its members get the job."""
+    current.state = S.TRANSFERRED
+    await send_to(work, ticket, target, actor_id=actor_id, action="transfer", note=f"{org.name} → {target.name}")
+    await work.emit(TicketChanged(ticket))
 
 
 async def may_dispatch(ctx: Context, ticket: Ticket) -> bool:

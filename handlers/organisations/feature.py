@@ -16,6 +16,7 @@ from handlers.core.hooks import (
     UrgentReported,
 )
 from handlers.organisations.buttons import on_org_button, on_reason
+from handlers.organisations.desk import DESK_ACTIONS
 from handlers.organisations.dispatch import may_see, on_card, suggest, urgent
 from handlers.organisations.duty import duty_command, on_duty_button
 from handlers.organisations.holds import sweep_holds
@@ -80,6 +81,7 @@ FEATURE = Feature(
         Listen(SeeingTicket, may_see_whistled),
         Listen(TicketEscalated, whistle),
     ),
+    desk_actions=DESK_ACTIONS,
     settings=org_settings,
     texts=CATALOGUE,
 )

@@ -53,11 +53,16 @@ async def approve(ctx: Context, ticket: Ticket) -> None:
     if hold is None or not ticket.is_open:
         ctx.answer(ctx.t("button.stale"))
         return
-    hold.state, hold.approved_by_id, hold.started_at = HoldState.ACTIVE, ctx.person.id, ctx.now
-    await step(ctx, ticket, "hold", actor_id=ctx.person.id, note=f"{hold.reason}，{day_text(ctx, hold)}")
-    await ctx.tell(hold.requested_by_id, ctx.t("org.hold_approved", number=ticket.id, when=day_text(ctx, hold)))
-    await ctx.emit(TicketPaused(ticket))
+    await start_hold(ctx, ticket, hold, approver_id=ctx.person.id or 0)
     ctx.answer("⏸")
+
+
+async def start_hold(work: Work, ticket: Ticket, hold: TicketHold, *, approver_id: int) -> None:
+    """The grid worker approves: the deadline is paused and the organisation's member is told."""
+    hold.state, hold.approved_by_id, hold.started_at = HoldState.ACTIVE, approver_id, work.now
+    await step(work, ticket, "hold", actor_id=approver_id, note=f"{hold.reason}，{day_text(work, hold)}")
+    await work.tell(hold.requested_by_id, work.t("org.hold_approved", number=ticket.id, when=day_text(work, hold)))
+    await work.emit(TicketPaused(ticket))
 
 
 async def refuse(ctx: Context, ticket: Ticket) -> None:
@@ -65,11 +70,15 @@ async def refuse(ctx: Context, ticket: Ticket) -> None:
     if hold is None:
         ctx.answer(ctx.t("button.stale"))
         return
-    hold.state, hold.ended_at = HoldState.REFUSED, ctx.now
-    await step(ctx, ticket, "hold_refused", actor_id=ctx.person.id, note=hold.reason)
-    await ctx.tell(hold.requested_by_id, ctx.t("org.hold_refused", number=ticket.id))
-    await ctx.emit(TicketChanged(ticket))
+    await refuse_hold(ctx, ticket, hold, refuser_id=ctx.person.id or 0)
     ctx.answer()
+
+
+async def refuse_hold(work: Work, ticket: Ticket, hold: TicketHold, *, refuser_id: int) -> None:
+    hold.state, hold.ended_at = HoldState.REFUSED, work.now
+    await step(work, ticket, "hold_refused", actor_id=refuser_id, note=hold.reason)
+    await work.tell(hold.requested_by_id, work.t("org.hold_refused", number=ticket.id))
+    await work.emit(TicketChanged(ticket))
 
 
 async def end_hold(work: Work, ticket: Ticket, hold: TicketHold, *, actor_id: int | None) -> None:

@@ -4,7 +4,6 @@ department, which must report in (报到) in time; a missing 报到 is reminded 
 
 from __future__ import annotations
 
-from handlers.common.roles import may_act_on
 from handlers.common.times import local_time
 from handlers.core.context import Context, Work
 from handlers.core.hooks import CardDrawn, SeeingTicket, TicketChanged, TicketEscalated
@@ -30,7 +29,7 @@ from models.organisations import (
     whistles_of,
     whistles_overdue,
 )
-from models.people import Role, holders
+from models.people import Person, Role, has_role_over, holders
 from models.places import place_label
 from models.tickets import Ticket, Tier
 
@@ -124,32 +123,37 @@ def supervise_row(work: Work, ticket: Ticket) -> Keyboard:
     return ((Button(work.t("org_button.supervise"), f"o:sv:{ticket.id}"),),)
 
 
-async def may_supervise(ctx: Context, ticket: Ticket) -> bool:
+async def may_supervise(work: Work, ticket: Ticket, person_id: int) -> bool:
     """Staff over the ticket's building, or a member of the community's 街道."""
-    if await may_act_on(ctx, await building_of(ctx, ticket), SUPERVISORS):
+    if await has_role_over(work.session, person_id=person_id, place=await building_of(work, ticket), roles=SUPERVISORS):
         return True
-    streets = [o.id for o in await whistled_orgs(ctx, ticket) if o.kind == OrgKind.STREET]
-    return bool(set(streets) & set(await memberships_of(ctx.session, person_id=ctx.person.id or 0)))
+    streets = [o.id for o in await whistled_orgs(work, ticket) if o.kind == OrgKind.STREET]
+    return bool(set(streets) & set(await memberships_of(work.session, person_id=person_id)))
+
+
+async def chase(work: Work, ticket: Ticket, supervisor: Person) -> None:
+    """督办: whoever handles the ticket now (its assignee or the organisation's members) and the grid worker are
+    chased, in the supervisor's name."""
+    await step(work, ticket, "supervise", actor_id=supervisor.id, note=supervisor.display_name)
+    text = work.t("org.supervised", who=supervisor.display_name, **ticket_values(work, ticket))
+    chased = {p.id for p in await grid_workers(work, ticket)} | {ticket.assignee_id}
+    current = await current_dispatch(work.session, ticket_id=ticket.id or 0)
+    if current is not None and ticket.assignee_id is None:
+        chased |= {p.id for p in await members_of(work.session, organisation_id=current.organisation_id)}
+    for person_id in chased - {None, supervisor.id}:
+        await work.tell(int(person_id or 0), text)
+    await work.emit(TicketChanged(ticket))
 
 
 async def supervise(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
-    """督办: whoever handles the ticket now (its assignee or the organisation's members) and the grid worker are
-    chased, in the supervisor's name."""
-    if not await may_supervise(ctx, ticket):
+    """The 督办 button (in the staff's and the 街道's private chats)."""
+    if not await may_supervise(ctx, ticket, ctx.person.id or 0):
         ctx.answer(ctx.t("org.supervise_refused"), alert=True)
         return
     if not ticket.is_open:
         ctx.answer(ctx.t("button.stale"))
         return
-    await step(ctx, ticket, "supervise", actor_id=ctx.person.id, note=ctx.person.display_name)
-    text = ctx.t("org.supervised", who=ctx.person.display_name, **ticket_values(ctx, ticket))
-    chased = {p.id for p in await grid_workers(ctx, ticket)} | {ticket.assignee_id}
-    current = await current_dispatch(ctx.session, ticket_id=ticket.id or 0)
-    if current is not None and ticket.assignee_id is None:
-        chased |= {p.id for p in await members_of(ctx.session, organisation_id=current.organisation_id)}
-    for person_id in chased - {None, ctx.person.id}:
-        await ctx.tell(int(person_id or 0), text)
-    await ctx.emit(TicketChanged(ticket))
+    await chase(ctx, ticket, ctx.person)
     ctx.answer(ctx.t("org.supervise_sent"))
 
 

@@ -17,7 +17,7 @@ import pytest
 from benchmarks.processes import free_port, start_bot_process
 from bot.db import SessionFactory, unit_of_work
 from handlers.core.outbox import enqueue
-from handlers.core.types import Send
+from handlers.core.types import Edit, Send
 from sandbox.server import LocalBotApi
 from tests.conftest import ON_POSTGRES
 from tests.features.harness import TOKEN, running_bot
@@ -44,6 +44,33 @@ async def test_a_flooded_group_and_a_broadcast_delay_no_private_answer(database_
         await api.wait_for_call(lambda c: c.ok and c.params.get("chat_id") == groups[-1], timeout=10)
         assert 0 < len(api.sent_texts(FLOOD_GROUP)) <= 20, "the flooded group goes on within its minute"
         assert api.throttled == 0, [(c.params.get("chat_id"), c.at) for c in api.calls if c.error_code == 429]
+
+
+async def test_a_429_for_one_chat_holds_every_row_of_that_chat_and_no_other_chat(database_url: str) -> None:
+    """Telegram's flood control answers per chat (decision 0024): after a 429 on an edit of a card, neither that
+    edit nor a later message to the same group leaves before retry_after, while another group is served at once."""
+    async with running_bot(database_url) as bot:
+        held, other = bot.api.group(-1003000000201, "1号楼业主群"), bot.api.group(-1003000000202, "2号楼业主群")
+        async with unit_of_work(bot.runtime.sessions) as session:
+            await enqueue(session, [Send(platform="telegram", chat_id=str(held.id), text="📋 工单 #1", ref_key="c1")])
+        await bot.api.wait_for_call(lambda c: c.ok and c.params.get("chat_id") == held.id, timeout=5)
+        bot.api.fail_next("editMessageText", 429, retry_after=3, chat_id=held.id)
+        async with unit_of_work(bot.runtime.sessions) as session:
+            await enqueue(session, [Edit(text="📋 工单 #1 已派单", ref_key="c1")])
+        refused = await bot.api.wait_for_call(lambda c: c.error_code == 429, timeout=5)
+        async with unit_of_work(bot.runtime.sessions) as session:
+            await enqueue(
+                session,
+                [
+                    Send(platform="telegram", chat_id=str(held.id), text="又一条"),
+                    Send(platform="telegram", chat_id=str(other.id), text="别的群"),
+                ],
+            )
+        served = await bot.api.wait_for_call(lambda c: c.ok and c.params.get("text") == "别的群", timeout=5)
+        later = await bot.api.wait_for_call(lambda c: c.ok and c.params.get("text") == "又一条", timeout=10)
+        edited = await bot.api.wait_for_call(lambda c: c.ok and c.method == "editMessageText", timeout=10)
+        assert served.at - refused.at < 2.0, "another group does not wait for the held one"
+        assert later.at - refused.at >= 2.9 and edited.at - refused.at >= 2.9, "the held group waits out retry_after"
 
 
 def start_role(role: str, api: LocalBotApi, database_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:

@@ -1,5 +1,6 @@
 """The volunteer force on WeCom (typed choices instead of buttons): a role granted by invite code and revoked,
-党员报到 with approval, and a 点单 from a WeCom group taken by the first of two volunteers and paid once."""
+党员报到 with approval, and a 点单 from a WeCom group taken by the first of two volunteers and paid once,
+by volunteers on Telegram and by volunteers who are only on WeCom."""
 
 from __future__ import annotations
 
@@ -81,6 +82,40 @@ async def test_a_request_from_a_wecom_group_is_taken_on_telegram_and_confirmed_o
         await bot.settle()
         paid = [c for c in bot.api.sent_texts(first_chat.id) if "您获得" in c]
         assert len(paid) == 1
+        assert not any("13800138000" in c.content for c in wecom.robot_messages(group))
+
+
+async def test_two_wecom_volunteers_type_take_and_the_first_one_wins(database_url: str) -> None:
+    """Volunteers who are only on WeCom type 接单 (a typed choice, no button); the second is told who was first."""
+    async with running_bot_with_wecom(database_url) as (bot, wecom):
+        await building(bot)
+        group = await wecom.group(B1, "1号楼企业微信群")
+        resident, first, second = wecom.user("wangayi"), wecom.user("qianyi"), wecom.user("suner")
+        for volunteer in (first, second):
+            await wecom.grant(volunteer, Role.VOLUNTEER, B1)
+
+        await resident.says_in(group, "点单 帮忙取药，电话13800138000")
+        ask = await wecom.expect_in(group, "什么时候需要？")
+        await resident.says_in(group, choice(ask.content, "今天"))
+        await wecom.expect_in(group, "已发出")
+        card_one = await first.expect_private("🙋 点单 #1")
+        card_two = await second.expect_private("🙋 点单 #1")
+        assert "13800138000" not in card_one.content + card_two.content
+
+        await first.says_privately(choice(card_one.content, "接单"))
+        details = await first.expect_private("您接了点单 #1：「帮忙取药」")
+        assert "13800138000" in details.content
+        await second.says_privately(choice(card_two.content, "接单"))
+        await second.expect_private("已被接单")
+        await resident.expect_private("接了您的点单 #1")
+
+        await first.says_privately(choice(details.content, "已完成"))
+        question = await resident.expect_private("说点单 #1「帮忙取药」已完成")
+        await resident.says_privately(choice(question.content, "确认完成"))
+        await resident.expect_private("谢谢确认！点单 #1 已完成")
+        await first.expect_private("您获得 10 分：完成点单 #1（帮忙取药）")
+        await second.says_privately(choice(card_two.content, "接单"))  # typed again after it was taken: still refused
+        await second.expect_private("已被接单")
         assert not any("13800138000" in c.content for c in wecom.robot_messages(group))
 
 
