@@ -30,6 +30,7 @@ lint: venv
 bench: venv
 	$(PY) benchmarks/ingest.py
 	$(PY) benchmarks/classify.py
+	@if [ -n "$$BENCH_DATABASE_URL" ]; then $(PY) benchmarks/workers.py; fi
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     duplicate_window_hours: float = Field(default=72, gt=0)
     sweep_seconds: float = Field(default=30, gt=0)
     working_hours: str = ""
+    emergency_numbers: str = "119 火警,120 急救,110 报警"
     wecom_corp_id: str = ""
     wecom_agent_id: int | None = None
     wecom_app_secret: str = ""
@@ -84,6 +85,13 @@ class Settings(BaseSettings):
     def _working_hours_shape(cls, value: str) -> str:
         if value.strip() and not re.fullmatch(r"\s*\d{2}:\d{2}\s*-\s*\d{2}:\d{2}\s*", value):
             raise ValueError("use HH:MM-HH:MM, e.g. 08:30-17:30, or leave it empty")
+        return value
+
+    @field_validator("emergency_numbers")
+    @classmethod
+    def _numbers_with_names(cls, value: str) -> str:
+        if any(not part.strip() for part in value.split(",")) and value.strip():
+            raise ValueError("use numbers with their names separated by commas, e.g. 119 火警,120 急救,110 报警")
         return value
 
     @field_validator("passbook_stars")

@@ -174,7 +174,7 @@ def add_event(
 
 
 def summarise(ticket: Ticket, action: str, at: datetime) -> None:
-    if action == "confirm":
+    if action in ("confirm", "urgent_confirm"):
         ticket.confirmed_at = at if ticket.confirmed_at is None else min(ticket.confirmed_at, at)
     elif action == "reopen":
         ticket.reopens += 1

@@ -67,10 +67,13 @@ class TicketEscalated:
 
 @dataclass(frozen=True)
 class UrgentReported:
-    """A ticket was opened from a report the classifier found urgent (danger to people now: 困人, 漏气 …)."""
+    """A ticket was opened from a report the classifier found urgent (danger to people now: 困人, 漏气 …); it is
+    already confirmed. Listeners add `lines` to what the grid workers and staff are told at once (who else has it,
+    which number to call)."""
 
     ticket: Ticket
     building: Place
+    lines: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,7 @@ PLURALS = PluralFormatter()
 
 
 ZH: dict[str, str] = {
+    "desk.wrong_state": "工单当前状态不能这样操作，请刷新页面看看最新进展。",
     "error.generic": "抱歉，刚才处理您的消息时出了点问题，已记录下来，请稍后再试。",
     "reach.open_private": "私聊机器人查看",
     "reach.not_yours": "这个链接是给另一位邻居的，您可以在群里直接和我说话。",
@@ -126,6 +127,7 @@ ZH: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "desk.wrong_state": "The ticket's status does not allow that now; reload the page to see where it stands.",
     "error.generic": "Sorry, something went wrong while handling your message. It has been logged; please try again later.",
     "reach.open_private": "Open in a private chat",
     "reach.not_yours": "This link is meant for another neighbour; you can talk to me in the group.",

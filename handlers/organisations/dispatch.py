@@ -159,8 +159,8 @@ async def routed(work: Work, ticket: Ticket, building: Place) -> Organisation | 
 
 
 async def urgent(work: Work, hook: UrgentReported) -> None:
-    """Danger now: straight to the responsible organisation's duty members (every member when nobody is on duty)
-    and phone and to the grid worker, without waiting for the building head's confirmation."""
+    """Danger now: straight to the responsible organisation's duty members (every member when nobody is on duty),
+    and its duty phone on what the grid workers and staff are told, without waiting for the building head."""
     ticket = hook.ticket
     org = await routed(work, ticket, hook.building)
     if org is None or ticket.private:
@@ -176,14 +176,12 @@ async def urgent(work: Work, hook: UrgentReported) -> None:
             dispatched_at=work.now,
         )
     )
-    to_status = TicketStatus.ASSIGNED if duty else TicketStatus.CONFIRMED
+    to_status = TicketStatus.ASSIGNED if duty else None
     await step(work, ticket, "urgent", actor_id=None, to_status=to_status, note=f"{org.name} {phone(work, org)}")
     if duty:
         await send_jobs(work, ticket, org, duty, urgent=True)
-    place = await place_label(work.session, place=hook.building)
-    told = work.t("org.urgent_grid", org=org.name, phone=phone(work, org), place=place, **ticket_values(work, ticket))
-    for person in await grid_workers(work, ticket):
-        await work.tell(person.id or 0, told)
+    key = "org.urgent_sent" if duty else "org.urgent_phone"
+    hook.lines.append(work.t(key, org=org.name, phone=phone(work, org)))
     await work.emit(TicketChanged(ticket))
 
 

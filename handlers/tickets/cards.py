@@ -23,13 +23,24 @@ def status_line(locale: str, ticket: Ticket, assignee: str | None) -> str:
     return line
 
 
-def card_text(locale: str, ticket: Ticket, *, place: str, assignee: str | None, affected: int) -> str:
-    """The full card, as the people handling the ticket see it."""
+def with_unit(place: str, ticket: Ticket) -> str:
+    """The building's name and the unit the report names, as the card shows them."""
+    return place + (f" {ticket.unit}单元" if ticket.unit else "")
+
+
+def card_text(
+    locale: str, ticket: Ticket, *, place: str, assignee: str | None, affected: int, emergency: str = ""
+) -> str:
+    """The full card, as the people handling the ticket see it; an open urgent one says it needs no confirmation
+    and shows the emergency numbers."""
     lines = [
         translate(locale, "card.title", number=ticket.id, category=translate(locale, f"category.{ticket.category}")),
-        translate(locale, "card.place", place=place + (f" {ticket.unit}单元" if ticket.unit else "")),
+        translate(locale, "card.place", place=with_unit(place, ticket)),
         f"「{short(ticket.text, CARD_TEXT_LIMIT)}」",
     ]
+    urgent_now = ticket.urgent and ticket.is_open
+    if urgent_now:
+        lines.insert(1, translate(locale, "card.urgent"))
     if ticket.photos:
         lines.append(translate(locale, "card.photos", count=len(ticket.photos)))
     if affected:
@@ -37,6 +48,8 @@ def card_text(locale: str, ticket: Ticket, *, place: str, assignee: str | None, 
     lines.append(translate(locale, "card.status", status=status_line(locale, ticket, assignee)))
     if ticket.rating:
         lines.append(translate(locale, "card.rating", stars=STARS * ticket.rating))
+    if urgent_now and emergency:
+        lines.append(translate(locale, "card.emergency", numbers=emergency))
     return "\n".join(lines)
 
 

@@ -9,7 +9,7 @@ from handlers.core.context import Context
 from handlers.core.types import Button, IncomingCallback, IncomingMessage
 from handlers.tickets.cards import short
 from handlers.tickets.rules import Sla
-from handlers.tickets.service import Report, open_ticket, record, refresh_cards
+from handlers.tickets.service import Report, emergency_numbers, open_ticket, record, refresh_cards
 from models.places import Place, PlaceKind, place_by_id
 from models.tickets import Category, IntakeOffer, Ticket, add_affected, affected_people, recent_open_tickets
 from nlp import CONFIDENT, POSSIBLE, Classification
@@ -80,7 +80,10 @@ async def propose(ctx: Context, report: Report, *, in_place: bool = False) -> No
 async def open_from(ctx: Context, report: Report) -> Ticket:
     ticket = await open_ticket(ctx, report)
     if not ctx.in_group:
-        ctx.reply(ctx.t("intake.opened_private", number=ticket.id, category=ctx.t(f"category.{report.category}")))
+        category = ctx.t(f"category.{report.category}")
+        numbers = emergency_numbers(ctx)
+        key = "intake.opened_urgent" if ticket.urgent else "intake.opened_private"
+        ctx.reply(ctx.t(key, number=ticket.id, category=category, numbers=numbers))
     return ticket
 
 

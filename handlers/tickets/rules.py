@@ -94,7 +94,8 @@ def parse_working_hours(text: str, tz: ZoneInfo) -> WorkingHours | None:
 
 @dataclass(frozen=True)
 class Sla:
-    """Due times per stage (hours in configuration); a reminder goes out when `remind_fraction` is left."""
+    """The tickets feature's settings: due times per stage (hours in configuration), a reminder when
+    `remind_fraction` is left; and the emergency numbers an urgent ticket's card shows."""
 
     confirm: timedelta = timedelta(hours=2)
     resolve: dict[str, timedelta] = field(
@@ -108,6 +109,7 @@ class Sla:
     duplicate_window: timedelta = timedelta(hours=72)
     remind_fraction: float = 0.25
     working: WorkingHours | None = None
+    emergency_numbers: tuple[str, ...] = ("119 火警", "120 急救", "110 报警")
 
     def after(self, moment: datetime, span: timedelta) -> datetime:
         """`moment` plus `span`, counting only working hours when they are configured."""
@@ -134,6 +136,7 @@ def sla_from(env: Any) -> Sla:
         verify_after=timedelta(hours=env.verify_after_hours),
         duplicate_window=timedelta(hours=env.duplicate_window_hours),
         working=parse_working_hours(env.working_hours, env.tz),
+        emergency_numbers=tuple(n.strip() for n in env.emergency_numbers.split(",") if n.strip()),
     )
 
 

@@ -15,13 +15,14 @@ from handlers.tickets.cards import (
     manager_buttons,
     public_dispute_text,
     short,
+    with_unit,
 )
 from handlers.tickets.rules import Sla, start_stage, unit_of
 from models.chats import Chat, active_chats_in
 from models.outbox import sent_message_id
 from models.people import Person, Role, holders, holders_over, person_by_id
 from models.places import Place, PlaceKind, ancestors, place_by_id, place_label
-from models.tickets import Category, Ticket, add_event, affected_people, count_events_in_building
+from models.tickets import Category, Ticket, TicketStatus, add_event, affected_people, count_events_in_building
 from nlp import Classification
 
 MANAGERS = (Role.BUILDING_HEAD, Role.GRID_WORKER, Role.STAFF, Role.ADMIN)
@@ -41,6 +42,11 @@ async def building_of(work: Work, ticket: Ticket) -> Place:
 
 async def place_text(work: Work, ticket: Ticket) -> str:
     return await place_label(work.session, place=await building_of(work, ticket))
+
+
+async def where(work: Work, ticket: Ticket) -> str:
+    """The building and, where the report names it, the place inside it: 阳光小区 3号楼 · 3单元5楼."""
+    return with_unit(await place_text(work, ticket), ticket)
 
 
 async def name_of(work: Work, person_id: int | None) -> str | None:
@@ -64,6 +70,7 @@ async def full_card(work: Work, ticket: Ticket, extras: CardDrawn | None = None)
         place=await place_text(work, ticket),
         assignee=await name_of(work, ticket.assignee_id) or next(iter(extras.handler), None),
         affected=affected,
+        emergency=emergency_numbers(work),
     )
     return "\n".join([text, *extras.lines])
 
@@ -159,14 +166,47 @@ async def open_ticket(work: Work, report: Report) -> Ticket:
     await work.session.flush()
     await record(work, ticket, "reported", actor_id=report.reporter_id, chat_id=ticket.chat_id)
     start_stage(ticket, work.setting(Sla), work.now)
+    if ticket.urgent:
+        await skip_confirmation(work, ticket, report.building)
     group = report.chat if report.chat and report.chat.kind == "group" else await bound_group(work, report.building)
     if group is not None:
         await post_group_card(work, ticket, group, quote=report.source_message_id if group is report.chat else None)
     if ticket.private or group is None:
         await send_private_cards(work, ticket)
-    if report.verdict is not None and report.verdict.urgent:
-        await work.emit(UrgentReported(ticket, report.building))
     return ticket
+
+
+async def skip_confirmation(work: Work, ticket: Ticket, building: Place) -> None:
+    """Danger now: the ticket is confirmed without the building head (a history step of its own), the responsible
+    organisation hears through the hook, and the grid workers and staff are told at once, with the place."""
+    await record(work, ticket, "urgent_confirm", actor_id=None, to_status=TicketStatus.CONFIRMED)
+    start_stage(ticket, work.setting(Sla), work.now)
+    hook = UrgentReported(ticket, building)
+    await work.emit(hook)
+    text = "\n".join(
+        [
+            work.t(
+                "ticket.urgent_private",
+                number=ticket.id,
+                category=work.t(f"category.{ticket.category}"),
+                place=await where(work, ticket),
+                text=ticket.text,
+            ),
+            *hook.lines,
+            work.t("card.emergency", numbers=emergency_numbers(work)),
+        ]
+    )
+    told = {ticket.reporter_id}
+    for person in [*await people_for_tier(work, ticket, "grid"), *await people_for_tier(work, ticket, "community")]:
+        if person.id in told:
+            continue
+        told.add(person.id or 0)
+        await work.tell(person.id or 0, text, fallback=await knock_for(work, ticket, person.id or 0))
+
+
+def emergency_numbers(work: Work) -> str:
+    """The community's emergency numbers as the card shows them: 119 火警 · 120 急救 · 110 报警."""
+    return " · ".join(work.setting(Sla).emergency_numbers)
 
 
 async def bound_group(work: Work, building: Place) -> Chat | None:

@@ -13,7 +13,7 @@ ORG_ACTIONS = (
 """Steps of a ticket's way through an organisation (handlers/organisations), recorded in the same history."""
 ACTIONS = (
     "reported", "confirm", "reject", "unreject", "merge", "assign", "start", "resolve", "verify", "reopen", "escalate",
-    "remind", "plus_one", "rate", "photo", "handover", *ORG_ACTIONS,
+    "remind", "plus_one", "rate", "photo", "handover", "urgent_confirm", *ORG_ACTIONS,
 )  # fmt: skip
 """What a ticket's history records (`TicketEvent.action`)."""
 
@@ -21,7 +21,6 @@ ZH: dict[str, str] = {
     "desk.dispatch": "👷 派单",
     "desk.escalate": "📣 吹哨上报",
     "desk.close": "关闭工单",
-    "desk.wrong_state": "工单当前状态不能这样操作，请刷新页面看看最新进展。",
     "desk.choose_assignee": "请选择派给谁。",
     "cmd.report": "报修/投诉：登记一个问题",
     "cmd.tickets": "我的报修 / 本楼工单",
@@ -39,6 +38,8 @@ ZH: dict[str, str] = {
     "tier.community": "（已上报社区·吹哨）",
     "card.title": "📋 工单 #{number} · {category}",
     "card.place": "📍 {place}",
+    "card.urgent": "🚨 紧急：无需楼栋长确认，已直接通知网格员和社区",
+    "card.emergency": "☎ 紧急电话：{numbers}",
     "card.status": "状态：{status}",
     "card.affected": "👥 另有 {count} 位邻居反映了同样的问题",
     "card.rating": "居民评分：{stars}",
@@ -68,6 +69,8 @@ ZH: dict[str, str] = {
     "intake.no_building": "您还没有登记所在楼栋。请在本楼的业主群里发言或报修，或联系楼栋长。",
     "intake.unbound": "本群还没有绑定楼栋，请楼栋长先发送 /bind。",
     "intake.opened_private": "已登记工单 #{number}（{category}），楼栋长确认后会安排处理。",
+    "intake.opened_urgent": "🚨 已登记紧急工单 #{number}（{category}），无需确认，已直接通知网格员和社区。\n☎ 紧急电话：{numbers}",
+    "ticket.urgent_private": "🚨 紧急工单 #{number} · {category}（无需楼栋长确认，请立即处理）\n📍 {place}\n「{text}」",
     "intake.not_yours": "这个问题是其他邻居提出的，请本人选择。",
     "ticket.choose_merge": "把 #{number} 合并到哪个工单？",
     "ticket.no_merge_target": "本楼没有可合并的其他工单。",
@@ -154,6 +157,7 @@ ZH: dict[str, str] = {
     "action.report_in": "报到",
     "action.supervise": "督办",
     "action.urgent": "紧急直派",
+    "action.urgent_confirm": "紧急，免确认",
     "action.handover": "身份交接，转给接任人",
 }
 
@@ -161,7 +165,6 @@ EN: dict[str, str] = {
     "desk.dispatch": "👷 Dispatch",
     "desk.escalate": "📣 Escalate",
     "desk.close": "Close ticket",
-    "desk.wrong_state": "The ticket's status does not allow that now; reload the page to see where it stands.",
     "desk.choose_assignee": "Please choose whom to dispatch it to.",
     "cmd.report": "Report a problem (repair/complaint)",
     "cmd.tickets": "My reports / open tickets",
@@ -179,6 +182,8 @@ EN: dict[str, str] = {
     "tier.community": " (escalated to the community)",
     "card.title": "📋 Ticket #{number} · {category}",
     "card.place": "📍 {place}",
+    "card.urgent": "🚨 Urgent: no confirmation by the building head needed; the grid worker and the community office were told at once",
+    "card.emergency": "☎ Emergency numbers: {numbers}",
     "card.status": "Status: {status}",
     "card.affected": "👥 {count} more neighbours reported the same problem",
     "card.rating": "Resident's rating: {stars}",
@@ -208,6 +213,8 @@ EN: dict[str, str] = {
     "intake.no_building": "I do not know your building yet. Speak in your building's group first, or ask the building head.",
     "intake.unbound": "This group is not bound to a building yet; the building head should send /bind.",
     "intake.opened_private": "Ticket #{number} ({category}) registered; the building head will confirm it.",
+    "intake.opened_urgent": "🚨 Urgent ticket #{number} ({category}) registered; no confirmation needed, the grid worker and the community office were told at once.\n☎ Emergency numbers: {numbers}",
+    "ticket.urgent_private": "🚨 Urgent ticket #{number} · {category} (no confirmation by the building head needed, please act now)\n📍 {place}\n“{text}”",
     "intake.not_yours": "Another neighbour raised this; only they can answer.",
     "ticket.choose_merge": "Merge #{number} into which ticket?",
     "ticket.no_merge_target": "There is no other open ticket in this building to merge into.",
@@ -294,6 +301,7 @@ EN: dict[str, str] = {
     "action.report_in": "reported in",
     "action.supervise": "supervised",
     "action.urgent": "sent straight on as urgent",
+    "action.urgent_confirm": "urgent: taken up without confirmation",
     "action.handover": "handed over to the successor",
 }
 

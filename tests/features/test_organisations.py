@@ -7,11 +7,14 @@ from datetime import timedelta
 
 from bot.db import unit_of_work
 from models.organisations import SurveyAnswer
+from models.people import Role
 from models.tickets import Ticket
 from sandbox.server import LocalBotApi
 from sandbox.state import StoredMessage
 from tests.features.harness import TOKEN, BotUnderTest, ChatView, ManualClock, Participant, running_bot
 from tests.features.orgs_world import confirmed, dispatched, join, org_world
+from tests.features.test_reach import start_payload
+from tests.features.tickets_world import COMMUNITY
 
 
 async def test_a_lift_report_goes_to_the_lift_contractor_whose_member_accepts_works_and_resolves_it(
@@ -158,16 +161,43 @@ async def test_an_urgent_report_goes_straight_to_the_duty_member_phone_and_grid_
     async with running_bot(database_url) as bot:
         w = await org_world(bot)
         await w.resident.says(w.group, "3单元电梯又坏了，困人了！")
-        await w.group.expect_message("📋 工单 #1 · 报修")
+        card = (await w.group.expect_message("📋 工单 #1 · 报修")).text or ""
+        assert "已派单给 迅达电梯维保" in card and "无需楼栋长确认" in card  # no confirmation step
         job = await bot.private(w.lift).expect_message("🚨 紧急！🏢 迅达电梯维保 新派单：工单 #1")
-        told = await bot.private(w.grid_worker).expect_message("🚨 紧急：工单 #1（报修）已直接派给「迅达电梯维保」")
-        assert "400-800-1234" in (told.text or "")
-        await w.group.expect_edit("已派单给 迅达电梯维保")  # no confirmation step
+        told = await bot.private(w.grid_worker).expect_message("🚨 紧急工单 #1 · 报修")
+        assert "🏢 已直接派给「迅达电梯维保」的值班人员；请同时致电 400-800-1234。" in (told.text or "")
         await w.lift.presses(bot.private(w.lift), job, "接单")
         await bot.private(w.lift).expect_message("您有新的派单：工单 #1")
         await w.lift.says(bot.private(w.lift), "/ticket 1")
         history = (await bot.private(w.lift).expect_message("处理记录")).text or ""
-        assert "紧急直派（迅达电梯维保 400-800-1234）" in history and "确认" not in history
+        assert "紧急，免确认" in history and "紧急直派（迅达电梯维保 400-800-1234）" in history
+        assert " 确认\n" not in history + "\n"
+
+
+async def test_a_lift_with_people_trapped_reaches_grid_worker_staff_and_contractor_without_a_confirm(
+    database_url: str,
+) -> None:
+    """电梯困人: the card says no confirmation is needed and shows the emergency numbers; the grid worker and staff
+    are told at once with the place, and a staff member who never started the bot is named in the group with the
+    link that brings the message."""
+    async with running_bot(database_url) as bot:
+        w = await org_world(bot)
+        newcomer = bot.person("钱社工", started_bot=False)
+        await bot.grant(newcomer, Role.STAFF, COMMUNITY)
+        await w.resident.says(w.group, "1单元电梯困人了，快来人！")
+        posted = await w.group.expect_message("📋 工单 #1 · 报修")
+        card = posted.text or ""
+        assert "🚨 紧急：无需楼栋长确认" in card and "☎ 紧急电话：119 火警 · 120 急救 · 110 报警" in card
+        assert not any("确认" in label for label, _ in posted.buttons)
+        await bot.private(w.lift).expect_message("🚨 紧急！🏢 迅达电梯维保 新派单：工单 #1")
+        for person in (w.grid_worker, w.staff):
+            told = (await bot.private(person).expect_message("🚨 紧急工单 #1 · 报修（无需楼栋长确认")).text or ""
+            assert "📍 阳光社区 · 第一网格 · 1号楼 1单元" in told and "119 火警" in told
+        knock = await w.group.expect_message("钱社工，有一条给您的消息")
+        private = bot.private(newcomer)
+        await newcomer.says(private, f"/start {start_payload(knock)}")
+        await private.expect_message("🚨 紧急工单 #1 · 报修（无需楼栋长确认")
+        await bot.private(w.head).expect_nothing()
 
 
 async def test_a_whistle_past_the_community_needs_the_street_office_to_report_in_and_reminds_when_it_does_not(
@@ -335,7 +365,7 @@ async def test_jobs_and_urgent_reports_go_to_the_members_on_duty_and_to_all_memb
         await w.resident.says(w.group, "3单元楼道水管爆了，水漫出来了，太危险了！")
         await w.group.expect_message("工单 #2")
         await other.expect_message("🚨 紧急！🏢 阳光物业 新派单：工单 #2")
-        await bot.private(w.grid_worker).expect_message_with("🚨 紧急：工单 #2")
+        await bot.private(w.grid_worker).expect_message_with("🚨 紧急工单 #2")
         await keeper.expect_nothing()
 
         await colleague.says(other, "值班 关")
