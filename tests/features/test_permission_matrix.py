@@ -19,7 +19,7 @@ from tests.features.harness import BotUnderTest, Participant, running_bot
 from tests.features.test_permissions import B1, B2, GRID2, OTHER, world
 from tests.features.tickets_world import bind
 
-REPORT = "3单元电梯坏了，有人被困"
+REPORT = "3单元电梯坏了，好几天没人修"
 ROLE_GATED = [c for f in FEATURES for c in f.commands if c.roles is not None]
 PREFIXES = sorted({prefix for f in FEATURES for prefix in f.callbacks})
 # who probes, with the role they hold (None: a neighbour nobody gave a role)
