@@ -20,12 +20,10 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import models
-from benchmarks.processes import free_port, start_bot_process
+from benchmarks.processes import free_port, start_bot_process, wait_ready
 from bot.db import SessionFactory, create_engine, session_factory, unit_of_work
 from bot.outbox_sender import OutboxSender
 from bot.telegram import TelegramTransport, build_application
@@ -74,19 +72,6 @@ async def prepare(database_url: str, api: LocalBotApi, groups: int) -> int:
 def start_sender(api: LocalBotApi, database_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     settings = {"BOT_RATE_PER_SECOND": str(BOT_RATE)}
     return start_bot_process(api, database_url, cwd=log.parent, port=port, log=log, role="sender", settings=settings)
-
-
-async def wait_ready(port: int, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient() as http:
-        while time.monotonic() < deadline:
-            try:
-                if (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.1)
-    raise TimeoutError(f"the sender on port {port} did not become ready")
 
 
 async def queue_announcement(sessions: SessionFactory, announcement_id: int) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import httpx
 
 from sandbox.server import LocalBotApi
 
@@ -43,3 +47,19 @@ def start_bot_process(
     command = [sys.executable, "-m", "bot", "run", *(("--role", role) if role else ())]
     out = log.open("wb") if log else None
     return subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=out)
+
+
+async def wait_ready(port: int, process: subprocess.Popen[bytes] | None = None, timeout: float = 60.0) -> None:
+    """Until the process on `port` answers /readyz with 200; fails at once if `process` has exited."""
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient() as http:
+        while time.monotonic() < deadline:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"the process on port {port} exited with {process.returncode}")
+            try:
+                if (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    raise TimeoutError(f"the process on port {port} did not become ready")

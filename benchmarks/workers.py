@@ -30,13 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.ingest import REQUESTS, TOKEN, Evening, empty_postgres, seed_groups, utc_now
-from benchmarks.processes import free_port, start_bot_process
+from benchmarks.processes import free_port, start_bot_process, wait_ready
 from bot.db import SessionFactory, create_engine, session_factory, unit_of_work
 from bot.intake import arrival
 from bot.migrate import upgrade
@@ -90,21 +89,6 @@ class Phase:
         )
 
 
-async def wait_ready(port: int, process: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient() as http:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"the worker on port {port} exited with {process.returncode}")
-            try:
-                if (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.1)
-    raise TimeoutError(f"the worker on port {port} did not become ready")
-
-
 async def backend_pids(sessions: SessionFactory) -> list[int]:
     """The PostgreSQL backends of every other connection to this database (the workers')."""
     async with sessions() as session:
@@ -137,7 +121,9 @@ async def phase(url: str, workers: int, n: int, groups: int, workdir: Path) -> P
                 )
                 for k, port in enumerate(ports)
             ]
-            await asyncio.gather(*(wait_ready(port, process) for port, process in zip(ports, processes, strict=True)))
+            await asyncio.gather(
+                *(wait_ready(port, process, timeout=90.0) for port, process in zip(ports, processes, strict=True))
+            )
             rows = [arrival(BOT_ID, update, utc_now()) for update in updates]
             cpu_before = [cpu_seconds(p.pid) for p in processes]
             start = time.perf_counter()

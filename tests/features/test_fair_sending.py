@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from benchmarks.processes import free_port, start_bot_process
+from benchmarks.processes import free_port, start_bot_process, wait_ready
 from bot.db import SessionFactory, unit_of_work
 from handlers.core.outbox import enqueue
 from handlers.core.types import Edit, Send
@@ -84,16 +84,6 @@ async def health(port: int, path: str = "/healthz") -> httpx.Response | None:
             return await http.get(f"http://127.0.0.1:{port}{path}", timeout=2)
     except httpx.HTTPError:
         return None
-
-
-async def wait_ready(port: int, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        response = await health(port, "/readyz")
-        if response is not None and response.status_code == 200:
-            return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"the process on port {port} never became ready")
 
 
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
