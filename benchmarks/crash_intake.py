@@ -44,7 +44,7 @@ from sandbox.server import LocalBotApi
 
 TOKEN = "123456:TEST-token-for-the-local-server"
 SECRET = "crash-campaign-webhook-secret-0123456789"
-REPORT = "3单元电梯坏了，有人被困"
+REPORT = "3单元电梯坏了，好几天了"
 NOTICE = "周六上午9点停水检修，请提前储水"
 STAFF_ID = 1
 

@@ -84,7 +84,7 @@ CHATTER = (
     "明天降温，大家多穿点",
 )
 REQUESTS = (
-    "{unit}单元电梯坏了，有人被困",
+    "{unit}单元电梯坏了，好几天了",
     "{unit}单元楼道灯不亮了",
     "{unit}楼水管漏水，地上全是水",
     "垃圾好几天没人清理了，很臭",
@@ -359,7 +359,7 @@ async def prepare(sessions: SessionFactory, linli: Linli, groups: int) -> Evenin
     evening = Evening(seeded)
     await publish_events(sessions, seeded, linli.config)
     first = [evening.message(g, r, "大家好") for g in seeded for r in g.residents]
-    reports = [evening.message(g, g.residents[0], f"{g.number}号楼3单元电梯坏了，有人被困") for g in seeded]
+    reports = [evening.message(g, g.residents[0], f"{g.number}号楼3单元电梯坏了，好几天了") for g in seeded]
     await linli.ingest(first + reports)
     await show_cards(sessions, seeded, first_message_id=900_000)
     return evening

@@ -91,7 +91,7 @@ async def test_2_and_6_a_dispute_is_asked_about_in_its_own_words_and_never_names
 async def test_8_the_picker_answers_the_press_and_the_history_says_to_whom(database_url: str) -> None:
     async with running_bot(database_url) as bot:
         w = await building(bot)
-        await w.resident.says(w.group, "3单元电梯坏了，困人了")
+        await w.resident.says(w.group, "3单元电梯坏了，好几天了")
         card = await w.group.expect_message("工单 #1")
         await w.head.presses(w.group, card, "确认")
         await w.group.expect_edit("已确认")
@@ -112,7 +112,7 @@ async def test_1_and_3_every_affected_resident_keeps_a_say_and_a_reopen_takes_th
 ) -> None:
     async with running_bot(database_url) as bot:
         w = await building(bot)
-        await w.resident.says(w.group, "3单元电梯坏了，困人了")
+        await w.resident.says(w.group, "3单元电梯坏了，好几天了")
         card = await w.group.expect_message("工单 #1")
         await w.neighbour.says(w.group, "电梯又坏了，还是不能用")
         await w.neighbour.presses(w.group, await w.group.expect_message("是同一个问题吗？"), "+1")
@@ -258,7 +258,7 @@ async def test_15_a_reader_sees_system_reasons_and_dates_in_their_own_language(d
             person = await session.get(Person, account.person_id)
             assert person is not None
             person.locale = "zh"  # a resident reading Chinese in a bot that speaks English
-        await w.resident.says(w.group, "3单元电梯坏了，困人了")
+        await w.resident.says(w.group, "3单元电梯坏了，好几天了")
         card = await w.group.expect_message("工单 #1")  # the card speaks its reporter's language
         await w.head.presses(w.group, card, "确认")
         reporter = bot.private(w.resident)

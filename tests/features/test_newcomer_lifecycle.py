@@ -18,7 +18,7 @@ def sent_texts(bot: BotUnderTest, chat: ChatView) -> list[str]:
     ]
 
 
-async def reported(w: Building, text: str = "3单元电梯坏了，困人了") -> StoredMessage:
+async def reported(w: Building, text: str = "3单元电梯坏了，好几天了") -> StoredMessage:
     await w.resident.says(w.group, text)
     return await w.group.expect_message("工单 #")
 
@@ -38,13 +38,13 @@ async def test_4_not_a_problem_asks_why_tells_the_reporter_and_can_be_undone(dat
         assert closed.message_id == why.message_id
         await w.group.expect_edit("不是问题，已关闭")
         reporter = bot.private(w.resident)
-        await reporter.expect_message("您反映的问题 #1「3单元电梯坏了，困人了」已查看，不作为工单处理：已经修好。")
+        await reporter.expect_message("您反映的问题 #1「3单元电梯坏了，好几天了」已查看，不作为工单处理：已经修好。")
 
         await w.resident.presses(w.group, closed, "撤销")
         await w.resident.expect_answer("您没有权限")
         await w.head.presses(w.group, closed, "撤销")
         await w.group.expect_edit("已撤销：#1 重新等待确认。")
-        await reporter.expect_message("#1「3单元电梯坏了，困人了」刚才被误关，已恢复")
+        await reporter.expect_message("#1「3单元电梯坏了，好几天了」刚才被误关，已恢复")
         await w.group.expect_edit("待楼栋长确认")
         await w.head.presses(w.group, card, "确认")
         await w.group.expect_edit("已确认，待派单")

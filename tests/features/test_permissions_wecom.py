@@ -49,7 +49,7 @@ async def test_typed_choices_are_refused_to_the_wrong_role_the_wrong_area_and_in
         await wecom.grant(head, Role.BUILDING_HEAD, B1)
         await wecom.grant(other_head, Role.BUILDING_HEAD, B2)
 
-        await resident.says_in(first, "3单元电梯又坏了，困人了！")
+        await resident.says_in(first, "3单元电梯又坏了，好几天了！")
         card = await wecom.expect_in(first, "📋 工单 #1 · 报修")
         confirm = choice(card.content, "确认")
         await resident.says_in(first, confirm)  # a resident: confirming is for the building head

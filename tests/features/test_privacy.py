@@ -21,7 +21,7 @@ from tests.features.tickets_world import building
 async def test_mydata_and_forget(database_url: str) -> None:
     async with running_bot(database_url) as bot:
         w = await building(bot)
-        await w.resident.says(w.group, "3单元电梯坏了，困人了！")
+        await w.resident.says(w.group, "3单元电梯坏了，好几天了！")
         card = await w.group.expect_message("📋 工单 #1")
         await w.head.presses(w.group, card, "确认")
         private = bot.private(w.resident)
@@ -33,7 +33,7 @@ async def test_mydata_and_forget(database_url: str) -> None:
         _, content = await private.expect_document("mydata_")
         data = json.loads(content)
         assert data["person"][0]["display_name"] == "王小明"
-        assert data["ticket"][0]["text"] == "3单元电梯坏了，困人了！" and data["ledger_entry"][0]["delta"] == 2
+        assert data["ticket"][0]["text"] == "3单元电梯坏了，好几天了！" and data["ledger_entry"][0]["delta"] == 2
 
         await w.resident.says(private, "/forget")
         ask = await private.expect_message("确定要注销吗")

@@ -52,7 +52,7 @@ async def refused_rows(bot: BotUnderTest, who: Participant) -> list[OutboxMessag
 
 async def report_fixed_by(bot: BotUnderTest, w: Building, reporter: Participant, volunteer: Participant) -> ChatView:
     """The reporter's lift report is confirmed, assigned to the volunteer and marked done; the volunteer's chat."""
-    await reporter.says(w.group, "3单元电梯又坏了，困人了！")
+    await reporter.says(w.group, "3单元电梯又坏了，好几天了！")
     card = await w.group.expect_message("📋 工单 #1 · 报修")
     await w.head.presses(w.group, card, "确认")
     await w.head.presses(w.group, await w.group.expect_edit("已确认，待派单"), "派单")
@@ -74,7 +74,7 @@ async def test_a_reporter_who_never_started_the_bot_is_asked_in_the_group_and_on
         job = await assigned.expect_message("您有新的派单：工单 #1")
         await w.volunteer.presses(assigned, job, "已处理")
 
-        asked = "孙大爷，您反映的问题 #1「3单元电梯又坏了，困人了！」已处理。修好了吗？"
+        asked = "孙大爷，您反映的问题 #1「3单元电梯又坏了，好几天了！」已处理。修好了吗？"
         question = await w.group.expect_message(asked)
         report = bot.api.messages(w.group.id)[0]
         assert question.message["reply_to_message"]["message_id"] == report.message_id
@@ -106,7 +106,7 @@ async def test_the_link_in_the_group_opens_the_private_chat_at_that_step(databas
         await bot.private(w.neighbour).expect_message("这个链接是给另一位邻居的")
         private = bot.private(grandpa)
         await grandpa.says(private, f"/start {payload}")
-        asked = await private.expect_message("您反映的问题 #1「3单元电梯又坏了，困人了！」已处理。修好了吗？")
+        asked = await private.expect_message("您反映的问题 #1「3单元电梯又坏了，好几天了！」已处理。修好了吗？")
         assert [label for label, _ in asked.buttons] == ["已解决", "没解决"]
         assert await private_chat_of(bot, grandpa) == PrivateChat.OPEN
         await grandpa.presses(private, asked, "没解决")
@@ -190,7 +190,7 @@ async def test_on_wecom_a_resident_outside_the_corp_gets_the_award_note_in_the_g
         wecom.api.outsiders.add("wangayi")  # a resident with personal WeChat only: not a member of the corp
         await wecom.grant(neighbour, Role.RESIDENT, B1)
         await wecom.grant(head, Role.BUILDING_HEAD, B1)
-        await neighbour.says_in(group, "3单元电梯又坏了，困人了！")
+        await neighbour.says_in(group, "3单元电梯又坏了，好几天了！")
         card = await wecom.expect_in(group, "📋 工单 #1 · 报修")
         await head.says_in(group, choice(card.content, "确认"))
         line = await wecom.expect_in(group, "获得 2 分：报告问题 #1 已确认")

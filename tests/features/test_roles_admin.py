@@ -74,7 +74,7 @@ async def test_staff_grant_a_role_by_link_and_revoke_it_from_the_list(database_u
 async def test_a_handover_ends_the_old_grant_and_moves_the_open_tickets(database_url: str) -> None:
     async with running_bot(database_url) as bot:
         w = await building(bot)
-        await w.resident.says(w.group, "3单元电梯又坏了，困人了！")
+        await w.resident.says(w.group, "3单元电梯又坏了，好几天了！")
         card = await w.group.expect_message("📋 工单 #1 · 报修")
         await w.head.presses(w.group, card, "确认")
         await w.group.expect_edit("已确认，待派单")

@@ -10,7 +10,7 @@ from tests.features.tickets_world import building
 async def test_a_broken_lift_becomes_a_ticket_that_is_fixed_reopened_and_verified(database_url: str) -> None:
     async with running_bot(database_url) as bot:
         w = await building(bot)
-        await w.resident.says(w.group, "3单元电梯又坏了，困人了！")
+        await w.resident.says(w.group, "3单元电梯又坏了，好几天了！")
         card = await w.group.expect_message("📋 工单 #1 · 报修")
         assert "1号楼 3单元" in (card.text or "") and "待楼栋长确认" in (card.text or "")
         assert [label for label, _ in card.buttons] == ["✅ 确认", "不是问题", "合并"]
@@ -88,11 +88,11 @@ async def test_forwarded_and_edited_messages_and_unbound_groups_open_nothing(dat
         w = await building(bot)
         sent = await w.resident.says(w.group, "大家好")
         bot.api.inject_edited_message(
-            w.group.chat, w.resident.user, sent["message"]["message_id"], "3单元电梯坏了，困人了"
+            w.group.chat, w.resident.user, sent["message"]["message_id"], "3单元电梯坏了，好几天了"
         )
-        await w.resident.says(w.group, "3单元电梯坏了，困人了", forward_from=w.neighbour.user)
+        await w.resident.says(w.group, "3单元电梯坏了，好几天了", forward_from=w.neighbour.user)
         other = bot.group("没绑定的群")
-        await w.resident.says(other, "3单元电梯坏了，困人了")
+        await w.resident.says(other, "3单元电梯坏了，好几天了")
         await w.group.expect_nothing()
         await other.expect_nothing()
 
@@ -120,7 +120,7 @@ async def test_explicit_reports_photos_and_private_reports(database_url: str) ->
 async def test_reject_merge_and_plus_one(database_url: str) -> None:
     async with running_bot(database_url) as bot:
         w = await building(bot)
-        await w.resident.says(w.group, "3单元电梯坏了，困人了")
+        await w.resident.says(w.group, "3单元电梯坏了，好几天了")
         first = await w.group.expect_message("工单 #1")
         await w.neighbour.says(w.group, "电梯又坏了，还是不能用")
         same = await w.group.expect_message("是同一个问题吗？")
@@ -163,7 +163,7 @@ async def test_reminder_then_two_tier_escalation_across_a_restart(database_url: 
     async with LocalBotApi(token=TOKEN) as api:
         async with running_bot(database_url, api=api, clock=clock) as bot:
             w = await building(bot)
-            await w.resident.says(w.group, "3单元电梯坏了，困人了")
+            await w.resident.says(w.group, "3单元电梯坏了，好几天了")
             await w.group.expect_message("工单 #1")
             clock.advance(minutes=89)
             assert await bot.sweep() == 0
@@ -190,7 +190,7 @@ async def test_no_answer_to_the_revisit_closes_it_after_48_hours(database_url: s
     clock = ManualClock()
     async with running_bot(database_url, clock=clock) as bot:
         w = await building(bot)
-        await w.resident.says(w.group, "3单元电梯坏了，困人了")
+        await w.resident.says(w.group, "3单元电梯坏了，好几天了")
         card = await w.group.expect_message("工单 #1")
         await w.head.presses(w.group, card, "确认")
         await w.group.expect_edit("已确认")
