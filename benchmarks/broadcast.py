@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import models
-from benchmarks.processes import free_port, start_bot_process, wait_ready
+from benchmarks.processes import free_port, start_bot_process, stop_processes, wait_ready
 from bot.db import SessionFactory, create_engine, session_factory, unit_of_work
 from bot.outbox_sender import OutboxSender
 from bot.telegram import TelegramTransport, build_application
@@ -109,10 +108,7 @@ async def broadcast_by_processes(
         await wait_delivered(sessions, groups)
         elapsed = time.perf_counter() - start
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            process.wait(30)
+        stop_processes(processes)
         await engine.dispose()
     return queued, elapsed
 

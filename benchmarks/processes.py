@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -63,3 +64,12 @@ async def wait_ready(port: int, process: subprocess.Popen[bytes] | None = None, 
                 pass
             await asyncio.sleep(0.1)
     raise TimeoutError(f"the process on port {port} did not become ready")
+
+
+def stop_processes(processes: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM to those still running, then wait for each to exit."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        process.wait(30)

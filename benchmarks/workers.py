@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -35,7 +34,7 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.ingest import REQUESTS, TOKEN, Evening, empty_postgres, seed_groups, utc_now
-from benchmarks.processes import free_port, start_bot_process, wait_ready
+from benchmarks.processes import free_port, start_bot_process, stop_processes, wait_ready
 from bot.db import SessionFactory, create_engine, session_factory, unit_of_work
 from bot.intake import arrival
 from bot.migrate import upgrade
@@ -136,10 +135,7 @@ async def phase(url: str, workers: int, n: int, groups: int, workdir: Path) -> P
         async with sessions() as session:
             tickets = len((await session.exec(Ticket.__table__.select())).all())  # type: ignore[attr-defined]
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            process.wait(30)
+        stop_processes(processes)
         await engine.dispose()
     return Phase(workers, n, seconds, tickets, worker_cpu, database_cpu)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from benchmarks.processes import free_port, start_bot_process, wait_ready
+from benchmarks.processes import free_port, start_bot_process, stop_processes, wait_ready
 from bot.db import SessionFactory, unit_of_work
 from handlers.core.outbox import enqueue
 from handlers.core.types import Edit, Send
@@ -86,14 +86,6 @@ async def health(port: int, path: str = "/healthz") -> httpx.Response | None:
         return None
 
 
-def stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        process.wait(30)
-
-
 @pytest.mark.skipif(not ON_POSTGRES, reason="separate roles need PostgreSQL (SQLite serves one process)")
 async def test_two_sender_processes_share_the_limits_no_429_and_no_row_twice(
     database_url: str, sessions: SessionFactory, tmp_path: Path
@@ -114,7 +106,7 @@ async def test_two_sender_processes_share_the_limits_no_429_and_no_row_twice(
                 await asyncio.sleep(0.2)
             await api.wait_idle(quiet=1.0)
         finally:
-            stop(senders)
+            stop_processes(senders)
     delivered = Counter(str(c.params["text"]) + str(c.params["chat_id"]) for c in api.calls_of("sendMessage") if c.ok)
     assert api.throttled == 0
     assert max(delivered.values()) == 1, "a row was sent twice"
@@ -136,7 +128,7 @@ async def test_when_the_sweeper_leader_dies_the_other_takes_over(database_url: s
             (standby,) = [p for p in ports if p != leader]
             assert await wait_for_leaders([standby], timeout=20) == [standby]
         finally:
-            stop(list(sweepers.values()))
+            stop_processes(list(sweepers.values()))
 
 
 async def wait_for_leaders(ports: list[int], timeout: float = 15.0) -> list[int]:
