@@ -70,3 +70,13 @@ async def dispatched(bot: BotUnderTest, w: Building, report: str, org: str, memb
     card = await confirmed(w, report, f"建议派给：{org}")
     await w.head.presses(w.group, card, f"派单给 {org}")
     return await bot.private(member).expect_message(f"{org} 新派单：工单 #")
+
+
+async def asked_for_a_hold(bot: BotUnderTest, w: OrgWorld, job: StoredMessage) -> None:
+    """The lift contractor's member accepts the job and presses 申请挂账: the bot asks for the reason and date."""
+    lift = bot.private(w.lift)
+    await w.lift.presses(lift, job, "接单")
+    accepted = await lift.expect_edit("已接单 #1")
+    await lift.expect_message("您有新的派单：工单 #1")
+    await w.lift.presses(lift, accepted, "申请挂账")
+    await lift.expect_message("请回复挂账原因和预计日期")

@@ -9,7 +9,7 @@ import aiohttp
 
 from tests.features.console_world import ConsoleClient, csrf_of, login_path
 from tests.features.harness import BotUnderTest, running_bot
-from tests.features.orgs_world import confirmed, dispatched, org_world
+from tests.features.orgs_world import asked_for_a_hold, confirmed, dispatched, org_world
 
 
 def client(bot: BotUnderTest, http: aiohttp.ClientSession) -> ConsoleClient:
@@ -52,11 +52,7 @@ async def test_the_grid_worker_approves_a_hold_and_only_staff_supervise_from_the
     async with running_bot(database_url) as bot, aiohttp.ClientSession() as http:
         w = await org_world(bot)
         job = await dispatched(bot, w, "3单元电梯又坏了", "迅达电梯维保", w.lift)
-        await w.lift.presses(bot.private(w.lift), job, "接单")
-        accepted = await bot.private(w.lift).expect_edit("已接单 #1")
-        await bot.private(w.lift).expect_message("您有新的派单：工单 #1")
-        await w.lift.presses(bot.private(w.lift), accepted, "申请挂账")
-        await bot.private(w.lift).expect_message("请回复挂账原因和预计日期")
+        await asked_for_a_hold(bot, w, job)
         await w.lift.says(bot.private(w.lift), "等电梯配件 12月10日")
         await bot.private(w.lift).expect_message("已提交挂账申请（#1）")
         await w.group.expect_edit("申请挂账：等电梯配件")

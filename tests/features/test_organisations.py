@@ -12,7 +12,7 @@ from models.tickets import Ticket
 from sandbox.server import LocalBotApi
 from sandbox.state import StoredMessage
 from tests.features.harness import TOKEN, BotUnderTest, ChatView, ManualClock, Participant, running_bot
-from tests.features.orgs_world import confirmed, dispatched, join, org_world
+from tests.features.orgs_world import asked_for_a_hold, confirmed, dispatched, join, org_world
 from tests.features.test_reach import start_payload
 from tests.features.tickets_world import COMMUNITY
 
@@ -122,11 +122,7 @@ async def test_a_hold_pauses_the_deadline_across_a_restart_and_resumes_it(databa
         async with running_bot(database_url, api=api, clock=clock) as bot:
             w = await org_world(bot)
             job = await dispatched(bot, w, "3单元电梯又坏了", "迅达电梯维保", w.lift)
-            await w.lift.presses(bot.private(w.lift), job, "接单")
-            accepted = await bot.private(w.lift).expect_edit("已接单 #1")
-            await bot.private(w.lift).expect_message("您有新的派单：工单 #1")
-            await w.lift.presses(bot.private(w.lift), accepted, "申请挂账")
-            await bot.private(w.lift).expect_message("请回复挂账原因和预计日期")
+            await asked_for_a_hold(bot, w, job)
             await w.lift.says(bot.private(w.lift), "等电梯配件 下个月")
             await bot.private(w.lift).expect_message("没看懂预计日期")
             await w.lift.says(bot.private(w.lift), "等电梯配件 12月10日")
