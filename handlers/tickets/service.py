@@ -162,10 +162,10 @@ async def open_ticket(work: Work, report: Report) -> Ticket:
         created_at=work.now,
         updated_at=work.now,
     )
+    start_stage(ticket, work.setting(Sla), work.now)  # before the insert, so the clock is in it
     work.session.add(ticket)
     await work.session.flush()
     await record(work, ticket, "reported", actor_id=report.reporter_id, chat_id=ticket.chat_id)
-    start_stage(ticket, work.setting(Sla), work.now)
     if ticket.urgent:
         await skip_confirmation(work, ticket, report.building)
     group = report.chat if report.chat and report.chat.kind == "group" else await bound_group(work, report.building)
