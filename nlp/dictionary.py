@@ -90,7 +90,7 @@ def _cache_path(main: Path, user: Path) -> Path:
     digest = hashlib.sha256(_CACHE_FORMAT)
     for path in (main, user):
         with path.open("rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):  # noqa: B023 (read at once)
+            for block in iter(lambda: stream.read(1 << 20), b""):
                 digest.update(block)
         digest.update(b"\0")
     return Path(tempfile.gettempdir()) / f"linli-nlp-dictionary-{digest.hexdigest()[:32]}.cache"
