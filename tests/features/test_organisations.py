@@ -37,6 +37,7 @@ async def test_a_lift_report_goes_to_the_lift_contractor_whose_member_accepts_wo
         await w.head.presses(w.group, card, "派单给 迅达电梯维保")
         job = await bot.private(w.lift).expect_message("迅达电梯维保 新派单：工单 #1")
         assert [label for label, _ in job.buttons] == ["✅ 接单", "↩️ 退单", "🔀 转单"]
+        assert "📍 阳光社区 · 第一网格 · 1号楼 · 3单元\n" in (job.text or "")  # the place the card shows
         card = await w.group.expect_edit("已派单给 迅达电梯维保")
         assert "已派给 迅达电梯维保，待接单" in (card.text or "")
 

@@ -81,7 +81,7 @@ async def test_the_place_shows_on_the_card_the_job_and_the_ticket_command(databa
         assert "📍 阳光社区 · 第一网格 · 1号楼 · 2单元501" in (detail.text or "")
 
 
-async def test_a_plus_one_that_names_the_place_fills_it_in(database_url: str) -> None:
+async def test_a_plus_one_or_a_merged_report_that_names_the_place_fills_it_in(database_url: str) -> None:
     async with running_bot(database_url) as bot:
         w = await building(bot)
         await w.resident.says(w.group, "电梯坏了，好几天了")
@@ -97,6 +97,16 @@ async def test_a_plus_one_that_names_the_place_fills_it_in(database_url: str) ->
         await w.group.expect_edit("已经")
         await w.resident.says(w.group, "/ticket 1")
         assert "1号楼 · 3单元\n" in ((await w.group.expect_message("处理记录")).text or "")
+
+        await w.resident.says(w.group, "报修 楼道灯不亮了")
+        second = await w.group.expect_message("📋 工单 #2")
+        await w.neighbour.says(w.group, "报修 地库的灯不亮了")
+        third = await w.group.expect_message("📋 工单 #3")
+        await w.head.presses(w.group, third, "合并")
+        await w.head.presses(w.group, await w.group.expect_message("合并到哪个工单"), "#2")
+        await w.group.expect_edit("已合并到 #2")
+        merged = await w.group.expect_edit("另有 1 位邻居")
+        assert merged.message_id == second.message_id and "1号楼 · 地库\n" in (merged.text or "")
 
 
 async def test_chatter_is_left_alone_and_unsure_messages_get_a_question(database_url: str) -> None:
