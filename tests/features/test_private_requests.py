@@ -121,6 +121,6 @@ async def test_on_wecom_a_private_request_is_offered_and_typed_yes_opens_it(data
         await resident.says_privately(choice(offer.content, "是"))
         await resident.expect_private("已登记工单 #1（报修）")
         card = await w.group.expect_message("📋 工单 #1 · 报修")
-        assert "1号楼 3单元" in (card.text or "")
+        assert "1号楼 · 3单元" in (card.text or "")
         await resident.says_privately("谢谢")
         await resident.expect_private(HINT)
