@@ -42,6 +42,7 @@ from typing import Any, Final
 
 import ahocorasick_rs
 
+from nlp.dictionary import Dictionary, load_dictionary
 from nlp.normalize import MAX_RAW_CHARS, normalize, unsettled_by
 from nlp.rules import CATEGORIES, DEFAULT_RULES_PATH, PATTERN_GAP, Pattern, Rule, Rules, load_rules
 
@@ -236,16 +237,18 @@ _WITH_TERMS: Final = tuple(tuple(c for c in _ALL_CATEGORIES if bits >> c & 1) fo
 
 
 class Classifier:
-    """Classifies messages with a validated rule set and a jieba tokenizer holding the domain words."""
+    """Classifies messages with a validated rule set and jieba's dictionary holding the domain words."""
 
-    def __init__(self, rules: Rules, tokenizer: Any) -> None:
+    def __init__(self, rules: Rules, dictionary: Dictionary) -> None:
         self.rules = rules
         self.segmentations = 0
         """How many messages needed jieba's segmentation; the pre-checks keep this far below the message count."""
-        self._tokenizer = tokenizer
-        self._frequencies: dict[str, int] = tokenizer.FREQ
+        self._dictionary = dictionary
+        self._jieba: Any = None
+        """A jieba tokenizer on the same dictionary, made on the first ``segment`` (the tests' reference)."""
+        self._frequencies: dict[str, int] = dictionary.frequencies
         self._longest_word = max(map(len, compress(self._frequencies, self._frequencies.values())))
-        self._log_total = math.log(tokenizer.total)
+        self._log_total = math.log(dictionary.total)
         self._characters = {word: freq for word, freq in self._frequencies.items() if len(word) == 1}
         """The dictionary's single characters: a small dict that stays in the CPU cache."""
         terms = rules.term_words()
@@ -361,8 +364,10 @@ class Classifier:
         return bool(normalised) and self._has_term(normalised)
 
     def segment(self, text: str) -> list[str]:
-        """jieba words of already-normalised text, HMM off (what the word check relies on)."""
-        return list(self._tokenizer.cut(text, HMM=False))
+        """jieba words of already-normalised text, HMM off (what the word check relies on), cut by jieba itself."""
+        if self._jieba is None:
+            self._jieba = _jieba_tokenizer(self._dictionary)
+        return list(self._jieba.cut(text, HMM=False))
 
     def word_boundaries(self, text: str) -> set[int]:
         """Offsets in normalised ``text`` where jieba puts a word boundary, 0 and len included."""
@@ -978,19 +983,17 @@ def _round3(value: float) -> float:
 def load_classifier(
     rules_path: Path | str = DEFAULT_RULES_PATH, dictionary_path: Path | str = DOMAIN_DICT_PATH
 ) -> Classifier:
-    """Build a classifier: load and validate the rules, prepare jieba with the domain dictionary."""
-    return Classifier(load_rules(rules_path), _build_tokenizer(Path(dictionary_path)))
+    """Build a classifier: load and validate the rules, load jieba's dictionary with the domain words."""
+    return Classifier(load_rules(rules_path), load_dictionary(Path(dictionary_path)))
 
 
-def _build_tokenizer(dictionary_path: Path) -> Any:
-    """A private jieba tokenizer (the global one stays untouched) with the domain words added."""
-    import jieba  # deferred: importing jieba alone takes ~0.3 s
+def _jieba_tokenizer(dictionary: Dictionary) -> Any:
+    """A private jieba tokenizer (the global one stays untouched) that segments with ``dictionary``."""
+    import jieba  # deferred: the bot never segments with jieba itself, and importing it takes ~0.3 s
 
-    jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading to stderr at DEBUG
+    jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    with dictionary_path.open("rb") as handle:
-        tokenizer.load_userdict(handle)
+    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = dictionary.frequencies, dictionary.total, True
     return tokenizer
 
 

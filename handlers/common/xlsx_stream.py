@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from typing import IO
 from xml.sax.saxutils import escape
 
-from openpyxl.utils import get_column_letter
-
-from handlers.common.sheets import Cell
+from handlers.common.sheets import Cell, column_letter
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -89,7 +87,7 @@ def sheet_opening(columns: Columns) -> str:
     widths = "".join(
         f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(columns.widths, start=1)
     )
-    letters = [get_column_letter(i) for i in range(1, len(columns.header) + 1)]
+    letters = [column_letter(i) for i in range(1, len(columns.header) + 1)]
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}" xmlns:r="{RELS}">'
         '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
@@ -109,7 +107,7 @@ class StreamedBook:
         self._sheets = sheets
         self._out = Outgoing()
         self._zip = zipfile.ZipFile(self._out, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
-        self._letters = [[get_column_letter(i) for i in range(1, len(s.header) + 1)] for s in sheets]
+        self._letters = [[column_letter(i) for i in range(1, len(s.header) + 1)] for s in sheets]
         self._next_row = [2 for _ in sheets]
         self._first: IO[bytes] = self._zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
         self._first.write(sheet_opening(sheets[0]).encode())

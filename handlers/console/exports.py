@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from handlers.common.sheets import Cell
+from handlers.common.ticket_places import with_location
 from handlers.common.xlsx_stream import Columns, StreamedBook
 from handlers.console.board import Filters, ticket_query
 from handlers.console.scope import Viewer
@@ -76,7 +77,7 @@ def ticket_row(desk: Desk, t: Any, steps: list[list[Cell]], words: dict[str, str
     return [
         t.id,
         words[f"category_{t.category}"],
-        t.building + (f" {t.unit}单元" if t.unit else ""),
+        with_location(t.building, t.location),
         t.text,
         words[f"status_{t.status}"],
         words["urgent"] if t.urgent else "",

@@ -349,6 +349,16 @@ def test_ordinary_and_calmed_requests_are_not_urgent(classifier: Classifier, tex
     assert not result.urgent
 
 
+def test_someone_shut_in_a_lift_is_an_urgent_lift_repair(classifier: Classifier) -> None:
+    """困住 / 关在里面 / 困在电梯 with a lift word: the family "trapped" of our own lines; without a
+    facility (被雨困住, 关在房间里出不来) it stays chatter."""
+    rows = [row for row in FAMILY_ROWS if row["family"] == "trapped"]
+    for row in rows:
+        result = classifier.classify(row["text"])
+        expected = (row["label"], True, "lift") if row["label"] == "repair" else ("none", False, None)
+        assert (result.category, result.urgent, result.subkind) == expected, row["text"]
+
+
 def test_urgency_of_chatter_is_told_but_not_set_on_none(classifier: Classifier) -> None:
     assert classifier.classify("今天消防演练，楼道冒烟别紧张") == NOTHING
     assert not classifier.is_urgent("今天消防演练，楼道冒烟别紧张")
@@ -397,6 +407,7 @@ def test_importing_nlp_loads_nothing_heavy() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert result.stdout.strip() == "[]"
+
 
 
 # ---------------------------------------------------------------- rules file

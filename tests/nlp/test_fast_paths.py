@@ -37,6 +37,7 @@ from nlp import POSSIBLE, Classification, Classifier, load_classifier
 from nlp import classifier as classifier_module
 from nlp import normalize as normalize_module
 from nlp.classifier import _JIEBA_BLOCK, NOTHING
+from nlp.dictionary import Dictionary
 from nlp.normalize import (
     _BRACKET_EMOTICON,
     _EMOJI,
@@ -563,7 +564,7 @@ def test_exact_ties_go_to_the_longer_word_as_in_jieba(classifier: Classifier, tm
     tokenizer = jieba.Tokenizer(str(dictionary))
     tokenizer.tmp_dir = str(tmp_path)
     tokenizer.initialize()
-    tiny = Classifier(classifier.rules, tokenizer)
+    tiny = Classifier(classifier.rules, Dictionary(tokenizer.FREQ, tokenizer.total))
     assert tiny.segment("甲乙丙") == ["甲乙", "丙"]  # (log 5 - L) + (log 10 - L) either way round
     for block in ["甲乙丙", "甲乙丙丁", "丁甲乙丙丁甲乙丙"]:
         full = tiny.block_boundaries(block)

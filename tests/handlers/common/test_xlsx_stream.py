@@ -8,6 +8,7 @@ import io
 
 import openpyxl
 
+from handlers.common.sheets import column_letter
 from handlers.common.xlsx_stream import Columns, StreamedBook
 
 
@@ -34,3 +35,9 @@ def test_a_streamed_book_reads_back_as_written() -> None:
     assert list(notes.values) == [("编号", "备注"), (1, "第一条")]
     assert tickets["A1"].font.b and not tickets["A2"].font.b
     assert tickets.freeze_panes == "A2" and tickets.column_dimensions["B"].width == 40
+
+
+def test_column_letters_are_excels() -> None:
+    from openpyxl.utils import get_column_letter
+
+    assert [column_letter(i) for i in range(1, 1500)] == [get_column_letter(i) for i in range(1, 1500)]
