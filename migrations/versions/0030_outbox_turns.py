@@ -1,7 +1,7 @@
 """outbox turns: a row's place in line within its lane, moved behind the queue when its chat was just served
 
 Revision ID: 0030
-Revises: 0032
+Revises: 0029
 Create Date: 2026-12-02 15:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0030"
-down_revision: str | None = "0032"
+down_revision: str | None = "0029"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
