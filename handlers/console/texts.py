@@ -14,7 +14,8 @@ PAGE_WORDS = (
     "confirm_p90", "resolve_median", "resolve_p90", "overdue_share", "reopen_rate", "stars", "escalations",
     "hours", "month", "by_building", "by_grid", "by_category", "attendance", "points", "opened_by_month",
     "passbook_ledger", "passbook_balances", "passbook_stars", "tier", "resolved_at", "closed_at", "show",
-    "keepers_only", "rankings", "rank", "score", "kind_building", "kind_grid", "score_rule",
+    "keepers_only", "rankings", "rank", "score", "kind_building", "kind_grid", "kind_organisation",
+    "score_rule", "org_rule",
     "roles_audit", "person", "change", "role", "change_granted", "change_revoked", "change_handed_over",
 )  # fmt: skip
 ACTIONS = (
@@ -24,13 +25,14 @@ ACTIONS = (
 """What a ticket's history records, as the timeline names it (an action not listed is shown as it is stored)."""
 
 ZH: dict[str, str] = {
-    "cmd.console": "社区工作台：获取网页登录链接（社区工作人员、网格员）",
+    "cmd.console": "社区工作台：获取网页登录链接（社区工作人员、网格员、街道、单位成员）",
     "console.link": "🖥 社区工作台登录链接（{minutes} 分钟内有效，只能用一次，请勿转发）：\n{url}",
     "console.private_only": "为保护账号安全，请私聊我发送「工作台」获取登录链接。",
     "console.refused": "社区工作台只对社区工作人员、网格员、街道和单位成员开放。",
     "console.stale": "这个操作已经不适用了，请刷新页面。",
-    "console.ranking_post": "📊 {community} {month} 月度排名通报\n楼栋：{buildings}\n网格：{grids}\n完整排名、评分方法和数据：{url}",
+    "console.ranking_post": "📊 {community} {month} 月度排名通报\n楼栋：{buildings}\n网格：{grids}{organisations}\n完整排名、评分方法和数据：{url}",
     "console.ranking_none": "本月无工单",
+    "console.ranking_orgs": "\n单位：{names}",
     "page.title": "社区工作台",
     "page.board": "工单看板",
     "page.stats": "统计",
@@ -118,6 +120,8 @@ ZH: dict[str, str] = {
     "page.score": "得分",
     "page.kind_building": "楼栋",
     "page.kind_grid": "网格",
+    "page.kind_organisation": "单位",
+    "page.org_rule": "单位按同一得分排名，计的是当月登记、月底仍在该单位名下（已派单、已接单或已电话通知）的工单；退单或转走的工单算接手的单位。",
     "page.score_rule": "得分 = 50 ×（1 − 超时占比）+ 30 × 平均星级 ÷ 5（当月无评分按 3 星计）+ 20 ×（1 − 重开率）；同分时处理工单多者在前；当月无工单的不参与排名。",
     "page.status_reported": "待确认",
     "page.status_confirmed": "已确认",
@@ -148,13 +152,14 @@ ZH: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
-    "cmd.console": "Community console: get a sign-in link (staff, grid workers)",
+    "cmd.console": "Community console: get a sign-in link (staff, grid workers, the 街道, organisation members)",
     "console.link": "🖥 Console sign-in link (valid {minutes} {minutes:minute|minutes}, works once, do not forward):\n{url}",
     "console.private_only": "To keep your account safe, send 工作台 to me in a private chat for a sign-in link.",
     "console.refused": "The community console is for community staff, grid workers, the 街道 and organisation members.",
     "console.stale": "That action no longer applies; please reload the page.",
-    "console.ranking_post": "📊 {community} ranking for {month}\nBuildings: {buildings}\nGrids: {grids}\nFull ranking, how it is scored and the figures: {url}",
+    "console.ranking_post": "📊 {community} ranking for {month}\nBuildings: {buildings}\nGrids: {grids}{organisations}\nFull ranking, how it is scored and the figures: {url}",
     "console.ranking_none": "no tickets this month",
+    "console.ranking_orgs": "\nOrganisations: {names}",
     "page.title": "Community console",
     "page.board": "Ticket board",
     "page.stats": "Statistics",
@@ -242,6 +247,8 @@ EN: dict[str, str] = {
     "page.score": "Score",
     "page.kind_building": "Buildings",
     "page.kind_grid": "Grids",
+    "page.kind_organisation": "Organisations",
+    "page.org_rule": "Organisations are ranked by the same score, over the tickets reported that month that were with the organisation at the month's end (dispatched, accepted or phoned through); a ticket handed back or passed on counts for the one that took it.",
     "page.score_rule": "Score = 50 × (1 − overdue share) + 30 × average stars ÷ 5 (3 stars when nothing was rated) + 20 × (1 − reopen rate); ties go to more tickets handled; places without tickets that month are not ranked.",
     "page.status_reported": "Awaiting confirmation",
     "page.status_confirmed": "Confirmed",
