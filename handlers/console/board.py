@@ -158,9 +158,6 @@ class Step:
     actor: str
     note: str
     to_status: str | None
-    named: str
-    """The bot's name of the action (the history's words in /ticket N), for steps the page has no word of its own for
-    (the organisations' 接单, 转单, 挂账 …)."""
 
 
 @dataclass(frozen=True)
@@ -204,17 +201,7 @@ async def ticket_page(desk: Desk, ticket: Ticket) -> TicketPage:
     affected = await affected_people(desk.session, ticket_id=ticket.id or 0)
     people = {e.actor_id for e in events if e.actor_id} | set(affected) | {ticket.reporter_id}
     known = await names(desk, people | ({ticket.assignee_id} if ticket.assignee_id else set()))
-    timeline = [
-        Step(
-            e.created_at,
-            e.action,
-            known.get(e.actor_id or 0, ""),
-            e.note or "",
-            e.to_status,
-            desk.t(f"action.{e.action}"),
-        )
-        for e in events
-    ]
+    timeline = [Step(e.created_at, e.action, known.get(e.actor_id or 0, ""), e.note or "", e.to_status) for e in events]
     building = await place_by_id(desk.session, place_id=ticket.building_id)
     chain = await ancestors(desk.session, place=building) if building is not None else []
     offered = []

@@ -20,7 +20,9 @@ PAGE_WORDS = (
 )  # fmt: skip
 ACTIONS = (
     "reported", "confirm", "reject", "merge", "assign", "start", "resolve", "verify", "reopen", "escalate", "remind",
-    "plus_one", "rate", "photo",
+    "plus_one", "rate", "photo", "unreject", "handover", "urgent_confirm", "suggest", "dispatch", "phoned", "accept",
+    "return", "transfer", "hold_request", "hold", "hold_refused", "resume", "whistle", "report_in", "supervise",
+    "urgent",
 )  # fmt: skip
 """What a ticket's history records, as the timeline names it (an action not listed is shown as it is stored)."""
 
@@ -149,6 +151,23 @@ ZH: dict[str, str] = {
     "page.action_plus_one": "+1 同样受影响",
     "page.action_rate": "评分",
     "page.action_photo": "补充照片",
+    "page.action_unreject": "撤销「不是问题」",
+    "page.action_handover": "身份交接，转给接任人",
+    "page.action_urgent_confirm": "紧急，免确认",
+    "page.action_suggest": "建议派单",
+    "page.action_dispatch": "派单给单位",
+    "page.action_phoned": "已电话通知",
+    "page.action_accept": "接单",
+    "page.action_return": "退单",
+    "page.action_transfer": "转单",
+    "page.action_hold_request": "申请挂账",
+    "page.action_hold": "挂账（暂停计时）",
+    "page.action_hold_refused": "挂账未获批准",
+    "page.action_resume": "恢复处理",
+    "page.action_whistle": "吹哨报到",
+    "page.action_report_in": "报到",
+    "page.action_supervise": "督办",
+    "page.action_urgent": "紧急直派",
 }
 
 EN: dict[str, str] = {
@@ -276,6 +295,23 @@ EN: dict[str, str] = {
     "page.action_plus_one": "+1 affected too",
     "page.action_rate": "rated",
     "page.action_photo": "added a photo",
+    "page.action_unreject": "undid “not a problem”",
+    "page.action_handover": "handed over to the successor",
+    "page.action_urgent_confirm": "urgent: taken up without confirmation",
+    "page.action_suggest": "suggested an organisation",
+    "page.action_dispatch": "dispatched to an organisation",
+    "page.action_phoned": "phoned the organisation",
+    "page.action_accept": "accepted",
+    "page.action_return": "handed back",
+    "page.action_transfer": "passed on",
+    "page.action_hold_request": "asked to put on hold",
+    "page.action_hold": "put on hold (deadline paused)",
+    "page.action_hold_refused": "hold not approved",
+    "page.action_resume": "resumed",
+    "page.action_whistle": "blew the whistle",
+    "page.action_report_in": "reported in",
+    "page.action_supervise": "supervised",
+    "page.action_urgent": "sent straight on as urgent",
 }
 
 CATALOGUE = Catalogue(
