@@ -2,7 +2,7 @@
 once an hour)
 
 Revision ID: 0034
-Revises: 0029
+Revises: 0030
 Create Date: 2026-12-02 15:20:00
 """
 
