@@ -155,6 +155,8 @@ class TicketQuery:
     within: str | None = None
     """A place path inside the scopes (a community, grid or building chosen in the filters)."""
     category: str | None = None
+    organisation: int | None = None
+    """Only the tickets whose current dispatch is with this organisation (the board's 单位 filter)."""
     statuses: tuple[str, ...] = ()
     urgent: bool = False
     overdue_at: datetime | None = None
@@ -198,6 +200,8 @@ def ticket_conditions(query: TicketQuery) -> list[Any]:
     found = visible(query.scopes, query.organisations, query.within)
     if query.category:
         found.append(Ticket.category == query.category)
+    if query.organisation is not None:
+        found.append(col(Ticket.id).in_(dispatched_to((query.organisation,))))
     if query.statuses:
         found.append(col(Ticket.status).in_(query.statuses))
     if query.urgent:
@@ -333,11 +337,13 @@ async def ticket_facts(
     end: datetime,
     now: datetime,
     organisations: tuple[int, ...] = (),
+    handled_by: int | None = None,
 ) -> list[TicketFacts]:
     """Every ticket opened in [start, end) inside the scopes (or with the organisations), as of `now`. One row a
     ticket and no history read: the first confirmation and the counts of reopenings and escalations are kept on the
     ticket by `add_event`; times are read in the database's own form (only subtracted from each other), which spares
-    converting thousands."""
+    converting thousands. `handled_by` keeps only the tickets whose current dispatch is with that organisation."""
+    handled = [col(Ticket.id).in_(dispatched_to((handled_by,)))] if handled_by is not None else []
     overdue = or_(col(Ticket.escalations) > 0, and_(col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.due_at) < now))
     statement = select_columns(
         col(Place.path),
@@ -349,7 +355,7 @@ async def ticket_facts(
         col(Ticket.rating),
         col(Ticket.reopens),
         col(Ticket.escalations),
-    ).where(col(Place.id) == col(Ticket.building_id), *opened_within(scopes, start, end, organisations))
+    ).where(col(Place.id) == col(Ticket.building_id), *opened_within(scopes, start, end, organisations), *handled)
     return [
         TicketFacts(
             path,
