@@ -11,10 +11,10 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from handlers.common.sheets import Cell
+from handlers.common.times import LocalStamps
 from handlers.common.xlsx_stream import Columns, StreamedBook
 from handlers.console.board import Filters, ticket_query
 from handlers.console.scope import Viewer
@@ -50,28 +50,24 @@ class Batch:
     events: list[list[Cell]]
 
 
-def stamp(desk: Desk, moment: datetime | None) -> str:
-    """2026-11-02 10:00, local time."""
-    return moment.astimezone(desk.config.timezone).isoformat(" ", "minutes")[:16] if moment else ""
-
-
 async def batches(desk: Desk, viewer: Viewer, filters: Filters, words: dict[str, str]) -> AsyncIterator[Batch]:
     """The tickets the filters show, newest first, a batch at a time (at most EXPORT_LIMIT)."""
     query = await ticket_query(desk, viewer, filters)
     numbers = await ticket_numbers(desk.session, query=query, limit=EXPORT_LIMIT)
+    stamp = LocalStamps(desk.config.timezone)
     start = 0
     while start < len(numbers):
         chunk = numbers[start : start + (BATCH if start else FIRST_BATCH)]
         start += len(chunk)
         tickets = await export_lines(desk.session, numbers=chunk)
-        steps = [event_row(desk, e, words) for e in await export_events(desk.session, ticket_ids=chunk)]
+        steps = [event_row(stamp, e, words) for e in await export_events(desk.session, ticket_ids=chunk)]
         history: dict[int, list[list[Cell]]] = {}
         for step in steps:
             history.setdefault(int(step[0]), []).append(step)
-        yield Batch([ticket_row(desk, t, history.get(t.id, []), words) for t in tickets], steps)
+        yield Batch([ticket_row(stamp, t, history.get(t.id, []), words) for t in tickets], steps)
 
 
-def ticket_row(desk: Desk, t: Any, steps: list[list[Cell]], words: dict[str, str]) -> list[Cell]:
+def ticket_row(stamp: LocalStamps, t: Any, steps: list[list[Cell]], words: dict[str, str]) -> list[Cell]:
     timeline = "；".join(step_line(step) for step in steps)
     return [
         t.id,
@@ -83,19 +79,19 @@ def ticket_row(desk: Desk, t: Any, steps: list[list[Cell]], words: dict[str, str
         t.tier,
         t.reporter or "",
         t.assignee or "",
-        stamp(desk, t.created_at),
-        stamp(desk, t.due_at),
-        stamp(desk, t.resolved_at),
-        stamp(desk, t.closed_at),
+        stamp(t.created_at),
+        stamp(t.due_at),
+        stamp(t.resolved_at),
+        stamp(t.closed_at),
         t.rating or "",
         timeline,
     ]
 
 
-def event_row(desk: Desk, e: Any, words: dict[str, str]) -> list[Cell]:
+def event_row(stamp: LocalStamps, e: Any, words: dict[str, str]) -> list[Cell]:
     return [
         e.ticket_id,
-        stamp(desk, e.created_at),
+        stamp(e.created_at),
         words.get(f"action_{e.action}", e.action),
         e.actor or "",
         words.get(f"status_{e.to_status}", "") if e.to_status else "",
