@@ -36,6 +36,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.app import freeze_start_up_heap
 from bot.config import Settings
 from bot.db import SessionFactory, create_engine, session_factory, unit_of_work
 from bot.dispatcher import Dispatcher
@@ -397,6 +398,7 @@ async def measure(url: str, n: int, groups: int) -> Figures:
         async with LocalBotApi(token=TOKEN, can_read_all_group_messages=True) as api:
             app = await application(api.base_url)
             linli = Linli(sessions, app, ChatTurns(engine) if engine.dialect.name == "postgresql" else None)
+            freeze_start_up_heap()  # as `python -m bot run` does once started
             evening = await prepare(sessions, linli, groups)
             naive_bot = await NaiveBot.start(sessions, api.base_url)
             warm_up = evening.replay(WARM_UP).updates  # every kind of statement compiled once, for both

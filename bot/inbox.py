@@ -19,8 +19,9 @@ from bot.locks import ChatTurns
 from bot.logs import failure
 from handlers.core.types import Incoming
 from models.inbox import (
+    Arrival,
+    DueUpdate,
     InboxStatus,
-    InboxUpdate,
     add_to_inbox,
     due_updates,
     finish_updates,
@@ -64,7 +65,7 @@ class InboxProcessor:
         self._stopping = False
         self._forgot_at: datetime | None = None
 
-    async def store(self, rows: Sequence[InboxUpdate]) -> int:
+    async def store(self, rows: Sequence[Arrival]) -> int:
         """Write these arrivals durably (before the platform hears they arrived); returns how many were new."""
         async with unit_of_work(self._sessions) as session:
             added = await add_to_inbox(session, rows)
@@ -123,7 +124,7 @@ class InboxProcessor:
             return await self._process_rows(due)
         return await self._process_in_turns(self._turns, due, limit)
 
-    async def _process_in_turns(self, turns: ChatTurns, due: Sequence[InboxUpdate], limit: int) -> int:
+    async def _process_in_turns(self, turns: ChatTurns, due: Sequence[DueUpdate], limit: int) -> int:
         """Take the turn, in one round trip, at as many of these chats as a batch can serve that no other worker
         is at, process their due updates as they are now (another worker may have just done some) as one batch,
         then let the chats go (one round trip)."""
@@ -141,7 +142,7 @@ class InboxProcessor:
             if held:
                 await turns.release_all()
 
-    async def _process_rows(self, due: Sequence[InboxUpdate]) -> int:
+    async def _process_rows(self, due: Sequence[DueUpdate]) -> int:
         together = await self._process_together(due)
         return together if together is not None else await self._process_one_by_one(due)
 
@@ -153,7 +154,7 @@ class InboxProcessor:
                 await forget_paces(session, before=now - KEEP_DONE)
             self._forgot_at = now
 
-    async def _process_together(self, rows: Sequence[InboxUpdate]) -> int | None:
+    async def _process_together(self, rows: Sequence[DueUpdate]) -> int | None:
         """Process these updates in one transaction, each marked done in it (one commit for the batch); None, with
         nothing of it kept, if any of them failed: then they go one by one, each in its own transaction."""
         try:
@@ -168,18 +169,17 @@ class InboxProcessor:
         return finished
 
     async def _process_in(
-        self, session: AsyncSession, rows: Sequence[InboxUpdate]
-    ) -> tuple[int, list[tuple[InboxUpdate, str]]]:
+        self, session: AsyncSession, rows: Sequence[DueUpdate]
+    ) -> tuple[int, list[tuple[DueUpdate, str]]]:
         """The batch's work in the caller's transaction: returns how many were finished and the unreadable ones."""
         readings = [(row, *self._reading(row)) for row in rows]
         done: list[int] = []
-        unreadable: list[tuple[InboxUpdate, str]] = []
+        unreadable: list[tuple[DueUpdate, str]] = []
         items = [incoming for _, incoming, _ in readings if incoming is not None]
         async with self._dispatcher.batch(session, items) as batch:
             for row, incoming, problem in readings:
                 if self._stopping:
                     break
-                assert row.id is not None
                 if problem is not None:
                     unreadable.append((row, problem))
                     await self._finish_in(session, [row.id], InboxStatus.SET_ASIDE, problem)
@@ -190,14 +190,14 @@ class InboxProcessor:
         await self._finish_in(session, done, InboxStatus.DONE)
         return len(done) + len(unreadable), unreadable
 
-    def _reading(self, row: InboxUpdate) -> tuple[Incoming | None, str | None]:
+    def _reading(self, row: DueUpdate) -> tuple[Incoming | None, str | None]:
         """The neutral item of a stored update (None for what Linli ignores), or the reason it cannot be read."""
         try:
             return self._read(json.loads(row.raw)), None
         except Exception as error:
             return None, f"unreadable: {failure(error)['error']}"
 
-    async def _process_one_by_one(self, rows: Sequence[InboxUpdate]) -> int:
+    async def _process_one_by_one(self, rows: Sequence[DueUpdate]) -> int:
         """Each update in its own transaction; a chat whose update is to be retried waits with all its later ones."""
         waiting: set[str] = set()
         finished = 0
@@ -212,9 +212,8 @@ class InboxProcessor:
                 waiting.add(row.chat_key)
         return finished
 
-    async def _process(self, row: InboxUpdate) -> bool:
+    async def _process(self, row: DueUpdate) -> bool:
         """True when the update is finished (done or set aside), False when it waits for another attempt."""
-        assert row.id is not None
         incoming, problem = self._reading(row)
         if problem is not None:
             await self._finish(row.id, InboxStatus.SET_ASIDE, problem)
@@ -236,8 +235,7 @@ class InboxProcessor:
         self._dispatcher.outbox_written()
         return True
 
-    async def _failed(self, row: InboxUpdate, incoming: Incoming, error: Exception) -> bool:
-        assert row.id is not None
+    async def _failed(self, row: DueUpdate, incoming: Incoming, error: Exception) -> bool:
         attempts = row.attempts + 1
         facts = failure(error)
         log.warning("inbox.update_failed", update=row.delivery_key, attempt=attempts, **facts)

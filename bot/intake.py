@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from models.inbox import InboxStatus, InboxUpdate
+from models.inbox import Arrival, InboxStatus
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_DEPTH = 24
@@ -182,7 +182,7 @@ def delivery_key(bot_id: int, update_id: int | None, raw: str) -> str:
     return f"{bot_id}:unread:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
 
 
-def arrival(bot_id: int, value: Any, received_at: datetime) -> InboxUpdate:
+def arrival(bot_id: int, value: Any, received_at: datetime) -> Arrival:
     """The inbox row for one decoded update: pending if Linli can read it, set aside (with the reason) if not."""
     try:
         update = checked_update(value)
@@ -192,7 +192,7 @@ def arrival(bot_id: int, value: Any, received_at: datetime) -> InboxUpdate:
         in_range = isinstance(update_id, int) and not isinstance(update_id, bool) and 0 <= update_id <= INT64_MAX
         return set_aside(delivery_key(bot_id, update_id if in_range else None, raw), raw, problem.reason, received_at)
     raw = stored_form(update)
-    return InboxUpdate(
+    return Arrival(
         platform=PLATFORM,
         delivery_key=delivery_key(bot_id, update["update_id"], raw),
         chat_key=chat_key_of(update),
@@ -201,7 +201,7 @@ def arrival(bot_id: int, value: Any, received_at: datetime) -> InboxUpdate:
     )
 
 
-def arrival_of_body(bot_id: int, body: bytes, received_at: datetime) -> InboxUpdate:
+def arrival_of_body(bot_id: int, body: bytes, received_at: datetime) -> Arrival:
     """The inbox row for a webhook body: an unreadable one is kept as text and set aside."""
     try:
         value = decode_json(body)
@@ -211,10 +211,11 @@ def arrival_of_body(bot_id: int, body: bytes, received_at: datetime) -> InboxUpd
     return arrival(bot_id, value, received_at)
 
 
-def set_aside(key: str, raw: str, reason: str, received_at: datetime) -> InboxUpdate:
-    return InboxUpdate(
+def set_aside(key: str, raw: str, reason: str, received_at: datetime) -> Arrival:
+    return Arrival(
         platform=PLATFORM,
         delivery_key=key,
+        chat_key="",
         raw=raw,
         status=InboxStatus.SET_ASIDE,
         reason=f"unparseable: {reason}"[:200],

@@ -17,10 +17,10 @@ import httpx
 import structlog
 
 from bot.intake import INT64_MAX, Unparseable, arrival, arrival_of_body, decode_json, update_id_in
-from models.inbox import InboxUpdate
+from models.inbox import Arrival
 
 log = structlog.get_logger(__name__)
-Store = Callable[[Sequence[InboxUpdate]], Awaitable[int]]
+Store = Callable[[Sequence[Arrival]], Awaitable[int]]
 Clock = Callable[[], datetime]
 MAX_BACKOFF = 30.0
 
@@ -143,7 +143,7 @@ class Poller:
         self.offset = update_id + 1
         return 1
 
-    async def _keep(self, rows: Sequence[InboxUpdate]) -> None:
+    async def _keep(self, rows: Sequence[Arrival]) -> None:
         """Store a fetched batch; being asked to stop meanwhile does not interrupt the write (`stop` waits)."""
         self._storing = asyncio.ensure_future(self._store(rows))
         await asyncio.shield(self._storing)

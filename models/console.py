@@ -284,7 +284,7 @@ async def export_lines(session: AsyncSession, *, numbers: list[int]) -> list[Any
             col(Ticket.id),
             col(Ticket.category),
             col(Place.name).label("building"),
-            col(Ticket.unit),
+            col(Ticket.location),
             col(Ticket.text),
             col(Ticket.status),
             col(Ticket.urgent),

@@ -4,10 +4,13 @@ processed from here in per-chat order; an update that keeps failing is set aside
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from sqlalchemy import Index, Select, Text, UniqueConstraint, delete, func, insert, update
+from sqlalchemy import select as select_columns
 from sqlmodel import Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,6 +45,46 @@ class InboxUpdate(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """An update as it arrived, before it is stored: the values of its inbox row, as a plain object (an ORM row
+    costs more to build than the rest of the arrival together)."""
+
+    platform: str
+    delivery_key: str
+    chat_key: str
+    raw: str
+    received_at: datetime
+    status: str = InboxStatus.PENDING
+    reason: str | None = None
+    finished_at: datetime | None = None
+
+    def values(self) -> dict[str, object]:
+        """The inbox row's columns (all of them but the id, so that every row of a batch has the same keys)."""
+        return {
+            "platform": self.platform,
+            "delivery_key": self.delivery_key,
+            "chat_key": self.chat_key,
+            "raw": self.raw,
+            "status": self.status,
+            "attempts": 0,
+            "reason": self.reason,
+            "next_attempt_at": None,
+            "received_at": self.received_at,
+            "finished_at": self.finished_at,
+        }
+
+
+class DueUpdate(NamedTuple):
+    """What processing reads of a pending inbox row (plain values, not an ORM row: nothing writes through it)."""
+
+    id: int
+    delivery_key: str
+    chat_key: str
+    raw: str
+    attempts: int
+
+
 class ErrorReply(SQLModel, table=True):
     """When a chat last got the bot's apology, so a chat hears it at most once a minute."""
 
@@ -52,7 +95,7 @@ class ErrorReply(SQLModel, table=True):
     sent_at: datetime = Field(sa_type=UTCDateTime)
 
 
-async def add_to_inbox(session: AsyncSession, rows: Sequence[InboxUpdate]) -> list[InboxUpdate]:
+async def add_to_inbox(session: AsyncSession, rows: Sequence[Arrival]) -> list[Arrival]:
     """Add the rows whose delivery is not in the inbox yet (a platform redelivers), in one statement; returns those
     (their ids are not read back)."""
     if not rows:
@@ -65,14 +108,14 @@ async def add_to_inbox(session: AsyncSession, rows: Sequence[InboxUpdate]) -> li
     known = set((await session.exec(query)).all())
     fresh = {row.delivery_key: row for row in rows if row.delivery_key not in known}
     if fresh:
-        values = [row.model_dump(exclude={"id"}) for row in fresh.values()]
+        values = [row.values() for row in fresh.values()]
         await (await session.connection()).execute(insert(InboxUpdate), values)  # one statement, many rows
     return list(fresh.values())
 
 
 async def due_updates(
     session: AsyncSession, *, now: datetime, limit: int, per_chat: int, chat_keys: Sequence[str] | None = None
-) -> Sequence[InboxUpdate]:
+) -> list[DueUpdate]:
     """Pending updates (of these chats, if given) taken in turns: every chat's oldest first, then every chat's
     second …, at most `per_chat` of one chat, each chat's in arrival order; a chat whose oldest pending update waits
     for a retry is left out. One busy chat cannot hold up the others."""
@@ -87,13 +130,20 @@ async def due_updates(
         pending = pending.where(col(InboxUpdate.chat_key).in_(chat_keys))
     ranked = pending.subquery()
     query = (
-        select(InboxUpdate)
+        select_columns(
+            col(InboxUpdate.id),
+            col(InboxUpdate.delivery_key),
+            col(InboxUpdate.chat_key),
+            col(InboxUpdate.raw),
+            col(InboxUpdate.attempts),
+        )
         .join(ranked, ranked.c.id == InboxUpdate.id)
         .where(ranked.c.turn <= per_chat)
         .order_by(ranked.c.turn, col(InboxUpdate.id))
         .limit(limit)
     )
-    return (await session.exec(query)).all()
+    rows = (await (await session.connection()).execute(query)).all()  # past the ORM: nothing writes through them
+    return [DueUpdate(*row) for row in rows]
 
 
 async def inbox_update(session: AsyncSession, *, update_id: int) -> InboxUpdate | None:

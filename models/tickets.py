@@ -41,6 +41,10 @@ OPEN_STATUSES = (
 ACTIVE_STATUSES = (*OPEN_STATUSES, TicketStatus.RESOLVED)
 
 
+LOCATION_LENGTH = 40
+"""The longest place inside a building a ticket keeps (A3号楼12单元1501地下停车场 is 20)."""
+
+
 class Tier(StrEnum):
     BUILDING = "building"
     GRID = "grid"
@@ -59,7 +63,7 @@ class Ticket(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     category: str = Field(max_length=16)
     building_id: int = Field(foreign_key="place.id")
-    unit: str | None = Field(default=None, max_length=16)
+    location: str | None = Field(default=None, max_length=LOCATION_LENGTH)  # 2单元501, 东门 (as the report names it)
     text: str = Field(max_length=1000)
     photos: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     reporter_id: int = Field(foreign_key="person.id", index=True)
@@ -131,7 +135,7 @@ class IntakeOffer(SQLModel, table=True):
     chat_id: int = Field(foreign_key="chat.id")
     building_id: int = Field(foreign_key="place.id")
     category: str = Field(max_length=16)
-    unit: str | None = Field(default=None, max_length=16)
+    location: str | None = Field(default=None, max_length=LOCATION_LENGTH)
     text: str = Field(max_length=1000)
     photos: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     source_message_id: str | None = Field(default=None, max_length=64)

@@ -37,9 +37,13 @@ _DASHED: Final = re.compile(r"(?<![\d.\-])(\d{1,2})-(?:(\d{1,2})-)?(\d{3,4})(?![
 _ROOM_AFTER_MARKER: Final = re.compile(r"(?:单元|号楼|栋|幢|座)\s*(\d{3,4})(?!\d)")
 _BARE_NUMBER: Final = re.compile(r"(?<![\d.:/\-#a-z])(\d{3,4})(?![\d.:/%\-a-z])")
 _NOT_A_ROOM_AFTER: Final = re.compile(
-    r"\s*(?:年|月|日|号|元|块|米|分|秒|点|个|人|次|斤|平|路|层|楼|万|千|百|天|小时|岁|度|毫|公|里|g|m|w|k|栋|幢|座|单元)"
+    r"\s*(?:年|月|日|号|元|块|米|分|秒|点|个|人|次|斤|平|路|层|楼|万|千|百|天(?!天)|小时|岁|度|毫|公|里|g|m|w|k|栋|幢|座|单元)"
 )
-_NOT_A_ROOM_BEFORE: Final = ("打", "拨", "第", "¥", "$", "花", "交", "付", "赔", "电话", "号码", "热线", "约")
+"""What makes a number no flat: 300块, 2024年, 15分钟, 302天 (but 302天天吵 is the flat 302 every day)."""
+_NOT_A_ROOM_BEFORE: Final = (
+    "打", "拨", "第", "¥", "$", "花", "交", "付", "赔", "罚", "转账", "收了", "电话", "号码", "尾号", "热线", "约",
+)  # fmt: skip
+"""Words before a number that make it money, a phone number or a count: 转账1202, 尾号1203 (a phone or a plate)."""
 _SERVICE_NUMBERS: Final = frozenset({"110", "112", "114", "119", "120", "122", "12345", "95598"})
 
 SPOTS: Final = (
@@ -143,9 +147,11 @@ def _plausible_room(number: str) -> bool:
 
 @functools.lru_cache(maxsize=512)  # a handful of numerals recur; cn2an takes ~50 us each time
 def _number(written: str) -> str | None:
-    """3 → "3", 三 → "3", 十二 → "12", a3 → "a3"; None for what is no number (十几)."""
+    """3 → "3", 三 → "3", 十二 → "12", a3 → "a3"; None for what is no number (十几, 三四: "three or four")."""
     if written[-1].isdigit():
         return written if written[0].isalpha() else str(int(written))
+    if len(written) > 1 and not any(tens in written for tens in "十百"):
+        return None
     import cn2an  # deferred: importing it costs ~0.3 s, and most messages have Arabic digits
 
     try:

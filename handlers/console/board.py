@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from handlers.common.ticket_places import with_location
 from handlers.console.scope import Viewer
 from handlers.core.desk import Desk, DeskAction
 from models.console import TicketQuery, count_tickets, ticket_numbers, tickets_numbered
@@ -210,7 +211,7 @@ async def ticket_page(desk: Desk, ticket: Ticket) -> TicketPage:
                 offered.append(Offered(action, choices))
     return TicketPage(
         ticket=ticket,
-        place=" · ".join(p.name for p in chain),
+        place=with_location(" · ".join(p.name for p in chain), ticket.location),
         reporter=known.get(ticket.reporter_id, ""),
         assignee=known.get(ticket.assignee_id or 0, ""),
         timeline=timeline,

@@ -4,6 +4,7 @@ organisation, or 已电话通知 when it has nobody in chat), 接单 by one of i
 from __future__ import annotations
 
 from handlers.common.roles import may_act_on
+from handlers.common.ticket_places import ticket_place
 from handlers.core.context import Context, Work
 from handlers.core.hooks import (
     CardDrawn,
@@ -29,7 +30,7 @@ from models.organisations import (
     responsible_organisation,
 )
 from models.people import MANAGER_ROLES, Person, Role, holders
-from models.places import Place, PlaceKind, ancestors, place_by_id, place_label
+from models.places import Place, PlaceKind, ancestors, place_by_id
 from models.tickets import Ticket, TicketStatus, add_event
 
 DISPATCHABLE = (TicketStatus.CONFIRMED, TicketStatus.REOPENED, TicketStatus.ASSIGNED)
@@ -82,7 +83,7 @@ def ticket_values(work: Work, ticket: Ticket) -> dict[str, object]:
 async def tell_grid(work: Work, ticket: Ticket, org: Organisation, key: str) -> None:
     """The grid workers of the ticket's building are told `key` about it, with the organisation's duty phone: the
     organisation has nobody in chat (org.phone_told), or nobody on duty (org.nobody_on_duty)."""
-    place = await place_label(work.session, place=await building_of(work, ticket))
+    place = await ticket_place(work, ticket)
     text = work.t(key, org=org.name, phone=phone(work, org), place=place, **ticket_values(work, ticket))
     for person in await grid_workers(work, ticket):
         await work.tell(person.id or 0, text)
@@ -119,7 +120,7 @@ async def send_to(
 async def send_jobs(
     work: Work, ticket: Ticket, org: Organisation, members: list[Person], *, urgent: bool = False
 ) -> None:
-    place = await place_label(work.session, place=await building_of(work, ticket))
+    place = await ticket_place(work, ticket)
     text = work.t("org.job", org=org.name, place=place, **ticket_values(work, ticket))
     if urgent:
         text = work.t("org.urgent_prefix") + text

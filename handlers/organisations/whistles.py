@@ -4,6 +4,7 @@ department, which must report in (报到) in time; a missing 报到 is reminded 
 
 from __future__ import annotations
 
+from handlers.common.ticket_places import ticket_place
 from handlers.common.times import local_time
 from handlers.core.context import Context, Work
 from handlers.core.hooks import CardDrawn, SeeingTicket, TicketChanged, TicketEscalated
@@ -30,7 +31,6 @@ from models.organisations import (
     whistles_overdue,
 )
 from models.people import Person, Role, has_role_over, holders
-from models.places import place_label
 from models.tickets import Ticket, Tier
 
 SUPERVISORS = (Role.STAFF, Role.ADMIN)
@@ -68,7 +68,7 @@ async def whistle(work: Work, hook: TicketEscalated) -> None:
     if hook.tier != Tier.COMMUNITY or ticket.private:
         return
     due = work.now + work.setting(OrgSettings).report_in
-    place = await place_label(work.session, place=await building_of(work, ticket))
+    place = await ticket_place(work, ticket)
     for org in await whistled_orgs(work, ticket):
         work.session.add(
             Whistle(ticket_id=ticket.id or 0, organisation_id=org.id or 0, created_at=work.now, due_at=due)

@@ -23,19 +23,14 @@ def status_line(locale: str, ticket: Ticket, assignee: str | None) -> str:
     return line
 
 
-def with_unit(place: str, ticket: Ticket) -> str:
-    """The building's name and the unit the report names, as the card shows them."""
-    return place + (f" {ticket.unit}单元" if ticket.unit else "")
-
-
 def card_text(
     locale: str, ticket: Ticket, *, place: str, assignee: str | None, affected: int, emergency: str = ""
 ) -> str:
-    """The full card, as the people handling the ticket see it; an open urgent one says it needs no confirmation
-    and shows the emergency numbers."""
+    """The full card, as the people handling the ticket see it (`place`: its building and the place inside, as
+    ``ticket_place`` writes it); an open urgent one says it needs no confirmation and shows the emergency numbers."""
     lines = [
         translate(locale, "card.title", number=ticket.id, category=translate(locale, f"category.{ticket.category}")),
-        translate(locale, "card.place", place=with_unit(place, ticket)),
+        translate(locale, "card.place", place=place),
         f"「{short(ticket.text, CARD_TEXT_LIMIT)}」",
     ]
     urgent_now = ticket.urgent and ticket.is_open

@@ -44,7 +44,7 @@ def new_offer(ctx: Context, report: Report, kind: str, candidate: int | None = N
         chat_id=ctx.chat.id or 0,
         building_id=report.building.id or 0,
         category=report.category,
-        unit=report.unit,
+        location=report.location,
         text=report.text[:1000],
         photos=list(report.photos),
         source_message_id=report.source_message_id,
@@ -164,7 +164,7 @@ async def on_offer(ctx: Context, callback: IncomingCallback, parts: list[str]) -
     report = report_of(ctx, building, offer.category, offer.text, tuple(offer.photos), offer.source_message_id)
     answer = parts[0]
     if answer == "same" and offer.candidate_ticket_id is not None:
-        await plus_one(ctx, offer.candidate_ticket_id)
+        await plus_one(ctx, offer.candidate_ticket_id, offer.location)
     elif answer == "yes":
         await propose(ctx, report, in_place=True)
     elif answer == "new":
@@ -175,14 +175,21 @@ async def on_offer(ctx: Context, callback: IncomingCallback, parts: list[str]) -
     ctx.answer()
 
 
-async def plus_one(ctx: Context, ticket_id: int) -> None:
+async def plus_one(ctx: Context, ticket_id: int, location: str | None) -> None:
+    """+1 on an open ticket; a place it lacks, named by the +1 (2单元501, 东门), is filled in (from its own reporter
+    too, who is not counted twice)."""
     assert ctx.person.id is not None
     ticket = await ctx.session.get(Ticket, ticket_id)
     assert ticket is not None
+    located = ticket.location is None and location is not None
+    if located:
+        ticket.location = location
     if ticket.reporter_id == ctx.person.id or not await add_affected(
         ctx.session, ticket_id=ticket_id, person_id=ctx.person.id, now=ctx.now
     ):
         ctx.edit_pressed(ctx.t("intake.already_counted"))
+        if located:
+            await refresh_cards(ctx, ticket)
         return
     await record(ctx, ticket, "plus_one", actor_id=ctx.person.id, chat_id=ctx.chat.id)
     count = len(await affected_people(ctx.session, ticket_id=ticket_id)) + 1

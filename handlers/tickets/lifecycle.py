@@ -108,7 +108,8 @@ async def unreject(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
 
 
 async def merge(ctx: Context, ticket: Ticket, arg: str | None) -> None:
-    """Without a target: offer the building's other open tickets. With one: fold this ticket into it."""
+    """Without a target: offer the building's other open tickets. With one: fold this ticket into it (its people
+    become +1s, its place fills in a place the target lacks)."""
     if arg is None:
         others = [
             t
@@ -129,6 +130,7 @@ async def merge(ctx: Context, ticket: Ticket, arg: str | None) -> None:
         ctx.answer(ctx.t("button.stale"))
         return
     ticket.merged_into_id, ticket.closed_at, ticket.next_timer_at = into.id, ctx.now, None
+    into.location = into.location or ticket.location
     await record(
         ctx, ticket, "merge", actor_id=ctx.person.id, to_status=target("merge"), note=f"#{into.id}", chat_id=ctx.chat.id
     )

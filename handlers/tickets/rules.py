@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -27,8 +26,6 @@ REJECT_REASONS = ("out_of_scope", "fixed", "duplicate", "other")
 UNDO_REJECT = timedelta(minutes=5)
 """How long a 不是问题 may be taken back with 撤销."""
 NEXT_TIER = {Tier.BUILDING: Tier.GRID, Tier.GRID: Tier.COMMUNITY}
-UNIT = re.compile(r"([0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*单元")
-CHINESE_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
 
 
 def allowed(action: str, status: str) -> bool:
@@ -38,22 +35,6 @@ def allowed(action: str, status: str) -> bool:
 
 def target(action: str) -> TicketStatus:
     return TRANSITIONS[action][1]
-
-
-def unit_of(text: str) -> str | None:
-    """3单元 / 三单元 → "3"."""
-    match = UNIT.search(text)
-    if match is None:
-        return None
-    raw = match.group(1)
-    if raw.isdigit():
-        return str(int(raw))
-    if raw == "十":
-        return "10"
-    tens, _, ones = raw.partition("十")
-    if "十" not in raw:
-        return str(CHINESE_DIGITS.get(raw, 0)) if len(raw) == 1 else None
-    return str(CHINESE_DIGITS.get(tens, 1) * 10 + CHINESE_DIGITS.get(ones, 0))
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,10 @@ never sends."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from handlers.common.ticket_places import ticket_place
 from handlers.core.context import Context, Work
 from handlers.core.hooks import CardDrawn, UrgentReported
 from handlers.core.types import Edit, Keyboard, Send
@@ -15,15 +16,23 @@ from handlers.tickets.cards import (
     manager_buttons,
     public_dispute_text,
     short,
-    with_unit,
 )
-from handlers.tickets.rules import Sla, start_stage, unit_of
+from handlers.tickets.rules import Sla, start_stage
 from models.chats import Chat, active_chats_in
 from models.outbox import sent_message_id
 from models.people import Person, Role, holders, holders_over, person_by_id
-from models.places import Place, PlaceKind, ancestors, place_by_id, place_label
-from models.tickets import Category, Ticket, TicketStatus, add_event, affected_people, count_events_in_building
+from models.places import Place, PlaceKind, ancestors, place_by_id
+from models.tickets import (
+    LOCATION_LENGTH,
+    Category,
+    Ticket,
+    TicketStatus,
+    add_event,
+    affected_people,
+    count_events_in_building,
+)
 from nlp import Classification
+from nlp.place import extract_place
 
 MANAGERS = (Role.BUILDING_HEAD, Role.GRID_WORKER, Role.STAFF, Role.ADMIN)
 TIER_ROLES = {
@@ -38,15 +47,6 @@ async def building_of(work: Work, ticket: Ticket) -> Place:
     place = await place_by_id(work.session, place_id=ticket.building_id)
     assert place is not None
     return place
-
-
-async def place_text(work: Work, ticket: Ticket) -> str:
-    return await place_label(work.session, place=await building_of(work, ticket))
-
-
-async def where(work: Work, ticket: Ticket) -> str:
-    """The building and, where the report names it, the place inside it: 阳光小区 3号楼 · 3单元5楼."""
-    return with_unit(await place_text(work, ticket), ticket)
 
 
 async def name_of(work: Work, person_id: int | None) -> str | None:
@@ -67,7 +67,7 @@ async def full_card(work: Work, ticket: Ticket, extras: CardDrawn | None = None)
     text = card_text(
         work.locale,
         ticket,
-        place=await place_text(work, ticket),
+        place=await ticket_place(work, ticket),
         assignee=await name_of(work, ticket.assignee_id) or next(iter(extras.handler), None),
         affected=affected,
         emergency=emergency_numbers(work),
@@ -142,8 +142,22 @@ class Report:
     """The classifier's verdict on `text` when it was already asked (so it is not asked twice)."""
 
     @property
-    def unit(self) -> str | None:
-        return unit_of(self.text)
+    def location(self) -> str | None:
+        """The place inside the building the text names (2单元501, 5楼, 东门), without the building when it is
+        this one; None when it names none."""
+        return location_in(self.building, self.text)
+
+
+def location_in(building: Place, text: str) -> str | None:
+    """The place `text` names, as the card writes it; a building named is dropped when it is `building` (3栋 and
+    3号楼 are the same)."""
+    found = extract_place(text)
+    if found is None:
+        return None
+    named = extract_place(building.name)
+    if found.building and named is not None and named.building == found.building:
+        found = replace(found, building=None)
+    return found.label[:LOCATION_LENGTH] or None
 
 
 async def open_ticket(work: Work, report: Report) -> Ticket:
@@ -151,7 +165,7 @@ async def open_ticket(work: Work, report: Report) -> Ticket:
     ticket = Ticket(
         category=report.category,
         building_id=report.building.id or 0,
-        unit=report.unit,
+        location=report.location,
         text=report.text[:1000],
         photos=list(report.photos),
         reporter_id=report.reporter_id,
@@ -162,10 +176,10 @@ async def open_ticket(work: Work, report: Report) -> Ticket:
         created_at=work.now,
         updated_at=work.now,
     )
+    start_stage(ticket, work.setting(Sla), work.now)  # before the insert, so the clock is in it
     work.session.add(ticket)
     await work.session.flush()
     await record(work, ticket, "reported", actor_id=report.reporter_id, chat_id=ticket.chat_id)
-    start_stage(ticket, work.setting(Sla), work.now)
     if ticket.urgent:
         await skip_confirmation(work, ticket, report.building)
     group = report.chat if report.chat and report.chat.kind == "group" else await bound_group(work, report.building)
@@ -189,7 +203,7 @@ async def skip_confirmation(work: Work, ticket: Ticket, building: Place) -> None
                 "ticket.urgent_private",
                 number=ticket.id,
                 category=work.t(f"category.{ticket.category}"),
-                place=await where(work, ticket),
+                place=await ticket_place(work, ticket),
                 text=ticket.text,
             ),
             *hook.lines,
@@ -243,7 +257,7 @@ async def send_private_cards(work: Work, ticket: Ticket) -> None:
         text = work.t(
             "ticket.dispute_private",
             number=ticket.id,
-            place=await place_text(work, ticket),
+            place=await ticket_place(work, ticket),
             reporter=reporter,
             text=ticket.text,
         )
@@ -265,7 +279,7 @@ async def notify_assignee(work: Work, ticket: Ticket) -> None:
         "ticket.assigned_private",
         number=ticket.id,
         category=work.t(f"category.{ticket.category}"),
-        place=await place_text(work, ticket),
+        place=await ticket_place(work, ticket),
         text=ticket.text,
     )
     await work.tell(

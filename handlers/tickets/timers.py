@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.common.ticket_places import ticket_place
 from handlers.core.context import Work
 from handlers.core.hooks import TicketEscalated
 from handlers.tickets.cards import short, status_line
@@ -10,7 +11,6 @@ from handlers.tickets.service import (
     knock_for,
     name_of,
     people_for_tier,
-    place_text,
     progress_line,
     record,
     refresh_cards,
@@ -46,6 +46,7 @@ async def remind(work: Work, ticket: Ticket) -> None:
         number=ticket.id,
         category=work.t(f"category.{ticket.category}"),
         minutes=minutes,
+        place=await ticket_place(work, ticket),
         status=status_line(work.locale, ticket, await name_of(work, ticket.assignee_id)),
     )
     for person_id in await responsible(work, ticket):
@@ -67,7 +68,7 @@ async def escalate(work: Work, ticket: Ticket, *, actor_id: int | None = None) -
         f"ticket.escalated_private_{new_tier}",
         number=ticket.id,
         category=work.t(f"category.{ticket.category}"),
-        place=await place_text(work, ticket),
+        place=await ticket_place(work, ticket),
         text=short(ticket.text, 200),
     )
     for person in await people_for_tier(work, ticket, new_tier):

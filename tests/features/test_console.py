@@ -32,6 +32,7 @@ async def test_staff_sign_in_see_the_board_and_dispatch_a_ticket_the_chat_sees(d
         assert await desk.sign_in(await login_path(bot, w.staff)) == 303
         status, page = await desk.get("/console")
         assert status == 200 and "#1" in page and "#2" in page and "张社工" in page
+        assert "<td>1号楼 · 3单元</td>" in page and "<td>5号楼</td>" in page  # the place the report names
         status, page = await desk.get("/console", category="sanitation")
         assert "#2" in page and 'href="/console/tickets/1"' not in page
         status, page = await desk.get("/console", urgent="1")
@@ -41,6 +42,7 @@ async def test_staff_sign_in_see_the_board_and_dispatch_a_ticket_the_chat_sees(d
 
         status, page = await desk.get("/console/tickets/1")
         assert status == 200 and "陈志愿" in page and 'data-action="dispatch"' in page
+        assert "阳光社区 · 第一网格 · 1号楼 · 3单元</p>" in page
         volunteer_id = re.search(r'<option value="(\d+)">陈志愿</option>', page).group(1)  # type: ignore[union-attr]
         status, where, _ = await desk.post(
             "/console/tickets/1/dispatch", {"csrf": csrf_of(page), "choice": volunteer_id}
@@ -160,10 +162,12 @@ async def test_statistics_with_charts_and_exports_of_the_board_and_the_passbook(
             book = openpyxl.load_workbook(io.BytesIO(await r.read()))
         tickets = list(book.worksheets[0].values)
         assert [row[0] for row in tickets[1:]] == [2, 1] and tickets[1][1] == "环境卫生"
+        assert [row[2] for row in tickets[1:]] == ["5号楼", "1号楼 · 3单元"]
         assert "确认" in str(tickets[2][-1])  # ticket 1's history, in one column
         assert [row[2] for row in list(book.worksheets[1].values)[1:]] == ["登记", "确认", "登记"]
         status, text = await desk.get("/console/export.csv", category="repair")
         assert status == 200 and text.count("\r\n") == 2 and "电梯" in text
+        assert "1号楼 · 3单元" in text
 
         status, _ = await desk.get("/console/passbook/ledger.xlsx", period="2026-12")
         assert status == 200

@@ -37,6 +37,7 @@ async def test_a_lift_report_goes_to_the_lift_contractor_whose_member_accepts_wo
         await w.head.presses(w.group, card, "派单给 迅达电梯维保")
         job = await bot.private(w.lift).expect_message("迅达电梯维保 新派单：工单 #1")
         assert [label for label, _ in job.buttons] == ["✅ 接单", "↩️ 退单", "🔀 转单"]
+        assert "📍 阳光社区 · 第一网格 · 1号楼 · 3单元\n" in (job.text or "")  # the place the card shows
         card = await w.group.expect_edit("已派单给 迅达电梯维保")
         assert "已派给 迅达电梯维保，待接单" in (card.text or "")
 
@@ -188,7 +189,7 @@ async def test_a_lift_with_people_trapped_reaches_grid_worker_staff_and_contract
         await bot.private(w.lift).expect_message("🚨 紧急！🏢 迅达电梯维保 新派单：工单 #1")
         for person in (w.grid_worker, w.staff):
             told = (await bot.private(person).expect_message("🚨 紧急工单 #1 · 报修（无需楼栋长确认")).text or ""
-            assert "📍 阳光社区 · 第一网格 · 1号楼 1单元" in told and "119 火警" in told
+            assert "📍 阳光社区 · 第一网格 · 1号楼 · 1单元" in told and "119 火警" in told
         knock = await w.group.expect_message("钱社工，有一条给您的消息")
         private = bot.private(newcomer)
         await newcomer.says(private, f"/start {start_payload(knock)}")

@@ -169,7 +169,7 @@ async def test_on_wecom_an_urgent_report_reaches_a_member_off_duty_when_nobody_i
         job = await w.lift.expect_private("🚨 紧急！🏢 迅达电梯维保 新派单：工单 #1")  # nobody on duty: every member
         await w.grid.expect_private("🚨 紧急工单 #1 · 报修（无需楼栋长确认")
         told = await w.staff.expect_private("🚨 紧急工单 #1 · 报修（无需楼栋长确认")
-        assert "📍 阳光社区 · 第一网格 · 1号楼 3单元" in told.content and "☎ 紧急电话：119 火警" in told.content
+        assert "📍 阳光社区 · 第一网格 · 1号楼 · 3单元" in told.content and "☎ 紧急电话：119 火警" in told.content
         await w.lift.says_privately(choice(job.content, "接单"))
         await w.lift.expect_private("您有新的派单：工单 #1")
         await w.lift.says_privately(choice(off_duty.content, "开始值班 · 迅达电梯维保"))

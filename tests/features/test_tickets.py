@@ -12,7 +12,7 @@ async def test_a_broken_lift_becomes_a_ticket_that_is_fixed_reopened_and_verifie
         w = await building(bot)
         await w.resident.says(w.group, "3单元电梯又坏了，好几天了！")
         card = await w.group.expect_message("📋 工单 #1 · 报修")
-        assert "1号楼 3单元" in (card.text or "") and "待楼栋长确认" in (card.text or "")
+        assert "1号楼 · 3单元" in (card.text or "") and "待楼栋长确认" in (card.text or "")
         assert [label for label, _ in card.buttons] == ["✅ 确认", "不是问题", "合并"]
         assert card.message.get("reply_to_message") is not None
 
@@ -62,6 +62,51 @@ async def test_a_broken_lift_becomes_a_ticket_that_is_fixed_reopened_and_verifie
         history = (await reporter.expect_message("处理记录")).text or ""
         for step in ("登记", "确认", "派单", "开始处理", "附上照片", "处理完成", "反馈没解决", "确认已解决", "评分"):
             assert step in history, step
+
+
+async def test_the_place_shows_on_the_card_the_job_and_the_ticket_command(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        await w.resident.says(w.group, "1号楼2单元501天花板漏水了，滴个不停")
+        card = await w.group.expect_message("📋 工单 #1 · 报修")
+        assert "📍 阳光社区 · 第一网格 · 1号楼 · 2单元501\n" in (card.text or "")  # 1号楼 is this building: once
+        await w.head.presses(w.group, card, "确认")
+        await w.group.expect_edit("已确认")
+        await w.head.presses(w.group, card, "派单")
+        await w.head.presses(w.group, await w.group.expect_message("派给谁"), "陈志愿")
+        job = await bot.private(w.volunteer).expect_message("您有新的派单：工单 #1")
+        assert "📍 阳光社区 · 第一网格 · 1号楼 · 2单元501" in (job.text or "")
+        await w.head.says(bot.private(w.head), "/ticket 1")
+        detail = await bot.private(w.head).expect_message("处理记录")
+        assert "📍 阳光社区 · 第一网格 · 1号楼 · 2单元501" in (detail.text or "")
+
+
+async def test_a_plus_one_or_a_merged_report_that_names_the_place_fills_it_in(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        await w.resident.says(w.group, "电梯坏了，好几天了")
+        card = await w.group.expect_message("📋 工单 #1")
+        assert "📍 阳光社区 · 第一网格 · 1号楼\n" in (card.text or "")
+        await w.neighbour.says(w.group, "3单元电梯又坏了，还是不能用")
+        same = await w.group.expect_message("是同一个问题吗？")
+        await w.neighbour.presses(w.group, same, "+1")
+        assert "📍 阳光社区 · 第一网格 · 1号楼 · 3单元\n" in ((await w.group.expect_edit("另有 1 位邻居")).text or "")
+        await w.resident.says(w.group, "东门那台电梯坏了")  # the reporter's own +1 is not counted; a place is kept
+        same = await w.group.expect_message("是同一个问题吗？")
+        await w.resident.presses(w.group, same, "+1")
+        await w.group.expect_edit("已经")
+        await w.resident.says(w.group, "/ticket 1")
+        assert "1号楼 · 3单元\n" in ((await w.group.expect_message("处理记录")).text or "")
+
+        await w.resident.says(w.group, "报修 楼道灯不亮了")
+        second = await w.group.expect_message("📋 工单 #2")
+        await w.neighbour.says(w.group, "报修 地库的灯不亮了")
+        third = await w.group.expect_message("📋 工单 #3")
+        await w.head.presses(w.group, third, "合并")
+        await w.head.presses(w.group, await w.group.expect_message("合并到哪个工单"), "#2")
+        await w.group.expect_edit("已合并到 #2")
+        merged = await w.group.expect_edit("另有 1 位邻居")
+        assert merged.message_id == second.message_id and "1号楼 · 地库\n" in (merged.text or "")
 
 
 async def test_chatter_is_left_alone_and_unsure_messages_get_a_question(database_url: str) -> None:
@@ -169,12 +214,14 @@ async def test_reminder_then_two_tier_escalation_across_a_restart(database_url: 
             assert await bot.sweep() == 0
             clock.advance(minutes=2)
             assert await bot.sweep() == 1
-            await bot.private(w.head).expect_message("将在 29 分钟后超时")
+            reminder = await bot.private(w.head).expect_message("将在 29 分钟后超时")
+            assert "📍 阳光社区 · 第一网格 · 1号楼 · 3单元" in (reminder.text or "")
         async with running_bot(database_url, api=api, clock=clock) as bot:
             clock.advance(hours=1)
             assert await bot.sweep() == 1
             await w.group.expect_message("已上报网格员跟进")
-            await bot.private(w.grid_worker).expect_message("网格上报：工单 #1")
+            escalated = await bot.private(w.grid_worker).expect_message("网格上报：工单 #1")
+            assert "📍 阳光社区 · 第一网格 · 1号楼 · 3单元" in (escalated.text or "")
             await w.group.expect_edit("（已上报网格）")
             clock.advance(hours=1, minutes=31)
             assert await bot.sweep() == 1

@@ -40,7 +40,7 @@ async def test_an_at_mention_in_a_wecom_group_opens_a_ticket_in_that_groups_buil
         response_url = await resident.says_in(first, "3单元电梯又坏了，好几天了！")
         card = await wecom.expect_in(first, "📋 工单 #1 · 报修")
         assert card.path == "/cgi-bin/aibot/response" and card.query["response_code"] in response_url
-        assert "1号楼 3单元" in card.content and "待楼栋长确认" in card.content
+        assert "1号楼 · 3单元" in card.content and "待楼栋长确认" in card.content
         assert "✅ 确认" in card.content and "回复编号即可选择" in card.content
         async with unit_of_work(bot.runtime.sessions) as session:
             ticket = await session.get(Ticket, 1)

@@ -24,6 +24,9 @@ from nlp.place import Location, extract_place
         ("5-1202家门口堆满了杂物", Location(building="5", floor="12", room="1202")),
         ("5栋1202的空调滴水", Location(building="5", floor="12", room="1202")),
         ("三栋的电梯又坏了", Location(building="3")),
+        ("2号楼电梯坏了", Location(building="2")),
+        ("2号楼东门的道闸坏了", Location(building="2", spot="东门")),
+        ("楼上302天天吵", Location(floor="3", room="302")),  # 天天 is every day, not 302 days
         ("A3栋2单元停电", Location(building="a3", unit="2")),
         ("3#楼门禁坏了", Location(building="3")),
         ("负一楼车库灯不亮", Location(floor="-1", spot="车库")),
@@ -53,7 +56,18 @@ def test_places_as_residents_write_them(text: str, expected: Location) -> None:
         "一座桥塌了",
         "第302期团购",
         "十几楼都没水",
+        "三四单元都停水了",  # three or four, not unit 34
         "验证码是8321",  # no door 21 on floor 83
+        "500楼?",  # not the fifth floor inside a number
+        "105楼",
+        "电话13812345678楼上漏水",  # a phone number holds no flat
+        "有事打0571-88881234",
+        "尾号1203的车占了我的车位",
+        "转账1202给物业",
+        "物业费收了1202块",
+        "¥1202",
+        "18:30停水",
+        "等了302天",
     ],
 )
 def test_texts_without_a_place_give_none(text: str | None) -> None:

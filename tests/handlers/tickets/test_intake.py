@@ -1,31 +1,30 @@
-"""Intake's pure helpers: which unit a message names, and whether two reports are the same problem."""
+"""Intake's pure helpers: the place inside the building a message names, and whether two reports are one problem."""
 
 from __future__ import annotations
 
 import pytest
 
 from handlers.tickets.intake import similar
-from handlers.tickets.rules import unit_of
+from handlers.tickets.service import location_in
+from models.places import Place, PlaceKind
 from nlp import Classification
 
 
 @pytest.mark.parametrize(
-    ("text", "unit"),
+    ("text", "location"),
     [
-        ("3单元电梯坏了", "3"),
-        ("03 单元门禁", "3"),
-        ("12单元楼道灯", "12"),
-        ("三单元漏水", "3"),
-        ("十单元", "10"),
-        ("十二单元", "12"),
-        ("二十单元", "20"),
-        ("二十三单元", "23"),
-        ("三四单元", None),  # two digits without 十 is no number people write
+        ("3单元电梯坏了", "3单元"),
+        ("03 单元门禁", "3单元"),
+        ("二十三单元漏水", "23单元"),
+        ("3号楼2单元501天花板渗水", "2单元501"),  # 3号楼 is the building the ticket is about
+        ("3栋的电梯又坏了", None),
+        ("5号楼东门的道闸坏了", "5号楼东门"),  # another building is kept
+        ("地库积水了", "地库"),
         ("电梯坏了", None),
     ],
 )
-def test_unit_of_reads_arabic_and_chinese_numbers(text: str, unit: str | None) -> None:
-    assert unit_of(text) == unit
+def test_the_location_is_the_place_inside_the_building(text: str, location: str | None) -> None:
+    assert location_in(Place(kind=PlaceKind.BUILDING, name="3号楼", code="c/g/3", path="/1/2/3/"), text) == location
 
 
 OBJECTS = frozenset({"电梯", "垃圾"})
