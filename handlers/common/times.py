@@ -81,7 +81,9 @@ class LocalStamps:
 
     def _offset_through(self, day: int) -> int | None:
         """The offset in seconds throughout UTC day ``day``, or VARIES when it is not the same at both ends."""
-        first, last = (datetime.fromtimestamp(day * DAY_SECONDS + s, UTC).astimezone(self._timezone) for s in (0, DAY_SECONDS - 1))
+        first, last = (
+            datetime.fromtimestamp(day * DAY_SECONDS + s, UTC).astimezone(self._timezone) for s in (0, DAY_SECONDS - 1)
+        )
         offsets = {int(moment.utcoffset().total_seconds()) for moment in (first, last)}  # type: ignore[union-attr]
         offset = offsets.pop() if len(offsets) == 1 else VARIES
         self._offsets[day] = offset

@@ -20,7 +20,7 @@ from handlers.common.xlsx_stream import Columns, StreamedBook
 from handlers.console.board import Filters, ticket_query
 from handlers.console.scope import Viewer
 from handlers.core.desk import Desk
-from models.console import export_events, export_lines, ticket_numbers
+from models.console import export_events, export_lines, plan_for_the_values, ticket_numbers
 
 EXPORT_LIMIT = 100_000
 FIRST_BATCH, BATCH = 100, 2_000
@@ -54,6 +54,7 @@ class Batch:
 async def batches(desk: Desk, viewer: Viewer, filters: Filters, words: dict[str, str]) -> AsyncIterator[Batch]:
     """The tickets the filters show, newest first, a batch at a time (at most EXPORT_LIMIT)."""
     query = await ticket_query(desk, viewer, filters)
+    await plan_for_the_values(desk.session)
     numbers = await ticket_numbers(desk.session, query=query, limit=EXPORT_LIMIT)
     rows = Rows(LocalStamps(desk.config.timezone), words)
     start = 0
