@@ -4,8 +4,10 @@ here and never import the ORM)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
+from pydantic._internal import _fields
 from sqlalchemy import JSON, DateTime, MetaData
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
@@ -20,6 +22,17 @@ NAMING_CONVENTION = {
 }
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 metadata: MetaData = SQLModel.metadata
+
+
+def remember_default_factory_signatures() -> None:
+    """Building a table row asks, for every field with a default factory (`list`, `utcnow` …), whether the factory
+    takes the validated data, and pydantic answers with `inspect.signature` each time: for a builtin that parses its
+    text signature. A function's signature does not change, so the answer is kept: a ticket is built in 70 µs instead
+    of 180 (decision 0019)."""
+    _fields.takes_validated_data_argument = cache(_fields.takes_validated_data_argument)  # type: ignore[assignment]
+
+
+remember_default_factory_signatures()
 
 
 def utcnow() -> datetime:

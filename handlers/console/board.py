@@ -81,13 +81,14 @@ async def ticket_query(desk: Desk, viewer: Viewer, filters: Filters) -> TicketQu
     within = None
     if filters.place is not None:
         place = await place_by_id(desk.session, place_id=filters.place)
-        within = place.path if place is not None and viewer.sees(place) else None
+        within = place.path if place is not None and viewer.knows(place) else None
     tz = desk.config.timezone
     start = datetime.combine(filters.start, time(), tzinfo=tz) if filters.start else None
     end = datetime.combine(filters.end + timedelta(days=1), time(), tzinfo=tz) if filters.end else None
     statuses = CLOSED if filters.status == "closed" else STATUS_GROUPS.get(filters.status, ())
     return TicketQuery(
         scopes=viewer.paths,
+        organisations=viewer.organisation_ids,
         within=within,
         category=filters.category or None,
         statuses=tuple(str(s) for s in statuses),
@@ -142,7 +143,7 @@ async def board(desk: Desk, viewer: Viewer, filters: Filters) -> Board:
 async def visible_places(desk: Desk, viewer: Viewer) -> list[Place]:
     """Every community, grid and building the viewer may filter on, in tree order."""
     found: dict[int, Place] = {}
-    for scope in viewer.scopes:
+    for scope in viewer.tree:
         found |= {p.id or 0: p for p in await places_within(desk.session, scope=scope)}
     return sorted(found.values(), key=lambda p: p.path)
 
@@ -178,12 +179,12 @@ class TicketPage:
 
 
 async def visible_ticket(desk: Desk, viewer: Viewer, ticket_id: int) -> Ticket | None:
-    """The ticket if it is inside the viewer's scopes; None otherwise (as if it did not exist)."""
-    ticket = await desk.session.get(Ticket, ticket_id)
-    if ticket is None:
+    """The ticket if the board would list it to the viewer (the same query); None otherwise, as if it did not
+    exist."""
+    query = TicketQuery(scopes=viewer.paths, organisations=viewer.organisation_ids, search=f"#{ticket_id}")
+    if not await count_tickets(desk.session, query=query):
         return None
-    building = await place_by_id(desk.session, place_id=ticket.building_id)
-    return ticket if building is not None and viewer.sees(building) else None
+    return await desk.session.get(Ticket, ticket_id)
 
 
 async def names(desk: Desk, person_ids: set[int]) -> dict[int, str]:
@@ -205,7 +206,7 @@ async def ticket_page(desk: Desk, ticket: Ticket) -> TicketPage:
     chain = await ancestors(desk.session, place=building) if building is not None else []
     offered = []
     for action in desk.config.desk_actions:
-        if action.offered(ticket):
+        if action.offered(ticket) and (action.permitted is None or await action.permitted(desk, ticket)):
             choices = await action.choices(desk, ticket) if action.choices is not None else []
             if action.choices is None or choices:  # an action with nothing to choose from is not offered
                 offered.append(Offered(action, choices))

@@ -131,10 +131,11 @@ RANKING_COLUMNS = (
 
 
 async def visible_rankings(desk: Desk, viewer: Viewer) -> list[tuple[MonthlyRanking, Place]]:
-    """Rankings of the communities the viewer works in (a grid worker sees their community's ranking)."""
+    """Rankings of the communities the viewer works in (a grid worker, an organisation's member: their
+    community's ranking — figures by place and organisation, no resident's)."""
     found = []
     for community in await communities(desk.session):
-        if viewer.sees(community) or any(community.contains(scope) for scope in viewer.scopes):
+        if viewer.knows(community) or any(community.contains(scope) for scope in viewer.tree):
             found += [(r, community) for r in await rankings_of(desk.session, community_ids=[community.id or 0])]
     return sorted(found, key=lambda item: item[0].month, reverse=True)
 

@@ -1,6 +1,7 @@
-"""Statistics for one month inside the viewer's scopes: per building, grid and category — tickets opened, time to
-confirm and to resolve (median and 90th percentile, hours), overdue share, reopen rate, average stars,
-escalations — plus event check-ins, volunteer points and the tickets opened in each of the last twelve months.
+"""Statistics for one month of the tickets the viewer sees (their scopes, their organisations' tickets): per
+building, grid and category — tickets opened, time to confirm and to resolve (median and 90th percentile, hours),
+overdue share, reopen rate, average stars, escalations — plus event check-ins, volunteer points and the tickets
+opened in each of the last twelve months.
 
 Overdue: a ticket escalated at least once (a deadline passed) or still open past its due time."""
 
@@ -145,7 +146,14 @@ def grid_path(path: str) -> str:
 async def statistics(desk: Desk, viewer: Viewer, month: Month, category_labels: Mapping[str, str]) -> Statistics:
     start, end = month.bounds(desk.config.timezone)
     await plan_for_the_values(desk.session)
-    facts = await ticket_facts(desk.session, scopes=viewer.paths, start=start, end=end, now=desk.now)
+    facts = await ticket_facts(
+        desk.session,
+        scopes=viewer.paths,
+        organisations=viewer.organisation_ids,
+        start=start,
+        end=end,
+        now=desk.now,
+    )
     places = await visible_places(desk, viewer)
     names = {p.path: p.name for p in places}
     return Statistics(
@@ -154,7 +162,7 @@ async def statistics(desk: Desk, viewer: Viewer, month: Month, category_labels: 
         by_building=grouped(facts, lambda f: f.path, names),
         by_grid=grouped(facts, lambda f: grid_path(f.path), names),
         by_category=grouped(facts, lambda f: f.category, category_labels),
-        check_ins=await attendance(desk, places, start, end),
+        check_ins=await attendance(desk, [p for p in places if viewer.sees(p)], start, end),
         points=await points_awarded(desk.session, scopes=viewer.paths, start=start, end=end),
         opened_by_month=await opened_by_month(desk, viewer, month),
     )
@@ -176,5 +184,7 @@ async def opened_by_month(desk: Desk, viewer: Viewer, last: Month) -> list[tuple
     months.reverse()
     tz = desk.config.timezone
     bounds = [m.bounds(tz)[0] for m in months] + [last.bounds(tz)[1]]
-    counts = await opened_per_period(desk.session, scopes=viewer.paths, bounds=bounds)
+    counts = await opened_per_period(
+        desk.session, scopes=viewer.paths, organisations=viewer.organisation_ids, bounds=bounds
+    )
     return [(m.token, n) for m, n in zip(months, counts, strict=True)]
