@@ -197,6 +197,8 @@ class TicketQuery:
     within: str | None = None
     """A place path inside the scopes (a community, grid or building chosen in the filters)."""
     category: str | None = None
+    organisation: int | None = None
+    """Only the tickets whose current dispatch is with this organisation (the board's 单位 filter)."""
     statuses: tuple[str, ...] = ()
     urgent: bool = False
     overdue_at: datetime | None = None
@@ -240,6 +242,8 @@ def ticket_conditions(query: TicketQuery) -> list[Any]:
     found = visible(query.scopes, query.organisations, query.within)
     if query.category:
         found.append(Ticket.category == query.category)
+    if query.organisation is not None:
+        found.append(col(Ticket.id).in_(dispatched_to((query.organisation,))))
     if query.statuses:
         found.append(col(Ticket.status).in_(query.statuses))
     if query.urgent:
@@ -394,10 +398,13 @@ async def ticket_facts(
     end: datetime,
     now: datetime,
     organisations: tuple[int, ...] = (),
+    handled_by: int | None = None,
 ) -> list[TicketFacts]:
     """Every ticket opened in [start, end) inside the scopes (or with the organisations), as of `now`. One row a
     ticket and no history read: the first confirmation and the counts of reopenings and escalations are kept on the
-    ticket by `add_event`; the hours are worked out by the database, which spares making thousands of datetimes."""
+    ticket by `add_event`; the hours are worked out by the database, which spares making thousands of datetimes.
+    `handled_by` keeps only the tickets whose current dispatch is with that organisation."""
+    handled = [col(Ticket.id).in_(dispatched_to((handled_by,)))] if handled_by is not None else []
     overdue = or_(col(Ticket.escalations) > 0, and_(col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.due_at) < now))
     statement = select_columns(
         col(Place.path),
@@ -408,7 +415,7 @@ async def ticket_facts(
         col(Ticket.rating),
         col(Ticket.reopens) > 0,
         col(Ticket.escalations),
-    ).where(col(Place.id) == col(Ticket.building_id), *opened_within(scopes, start, end, organisations))
+    ).where(col(Place.id) == col(Ticket.building_id), *opened_within(scopes, start, end, organisations), *handled)
     return [
         TicketFacts(path, category, confirm, resolve, bool(late), rating, bool(reopened), escalations)
         for path, category, confirm, resolve, late, rating, reopened, escalations in await plain_rows(

@@ -1,9 +1,8 @@
 """the tickets' time index also holds their building: counting a period's tickets inside a viewer's scopes (the
-statistics' twelve months, an export's numbers) is then read from the index alone, without visiting the tickets;
-it also joins the two lines that both followed 0029 (the outbox's turns, the help hint) into one head
+statistics' twelve months, an export's numbers) is then read from the index alone, without visiting the tickets
 
 Revision ID: 0033
-Revises: 0030, 0034
+Revises: 0034
 Create Date: 2026-12-02 15:30:00
 """
 
@@ -14,7 +13,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0033"
-down_revision: str | tuple[str, ...] | None = ("0030", "0034")
+down_revision: str | None = "0034"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

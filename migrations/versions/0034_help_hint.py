@@ -2,7 +2,7 @@
 once an hour)
 
 Revision ID: 0034
-Revises: 0029
+Revises: 0030
 Create Date: 2026-12-02 15:20:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from models.base import UTCDateTime
 
 revision: str = "0034"
-down_revision: str | None = "0029"
+down_revision: str | None = "0030"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
