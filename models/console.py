@@ -266,7 +266,7 @@ async def plan_for_the_values(session: AsyncSession) -> None:
     every statement, and after five runs PostgreSQL may keep a generic plan that ignores the values: a month's points
     went from 3 ms to 270 ms that way. The console's reports run few statements, so planning each costs nothing."""
     if on_postgres(session):
-        await session.exec(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        await (await session.connection()).execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def among(session: AsyncSession, column: Any, numbers: list[int]) -> Any:
