@@ -11,6 +11,7 @@ from handlers.common.ticket_places import with_location
 from handlers.console.scope import Viewer
 from handlers.core.desk import Desk, DeskAction
 from models.console import TicketQuery, count_tickets, ticket_numbers, tickets_numbered
+from models.organisations import Organisation, OrgKind, organisations_of
 from models.people import Person
 from models.places import Place, ancestors, place_by_id, places_within
 from models.tickets import OPEN_STATUSES, Category, Ticket, TicketStatus, affected_people, events_of
@@ -28,6 +29,7 @@ class Filters:
     """What the board's form asks for, as the form sends it (blank fields are no filter)."""
 
     place: int | None = None
+    organisation: int | None = None
     category: str = ""
     status: str = ""
     urgent: bool = False
@@ -41,6 +43,7 @@ class Filters:
         """The query string of these filters (for paging links and exports)."""
         values = {
             "place": str(self.place or ""),
+            "org": str(self.organisation or ""),
             "category": self.category,
             "status": self.status,
             "urgent": "1" if self.urgent else "",
@@ -61,10 +64,11 @@ def read_date(text: str) -> date | None:
 
 def read_filters(params: Mapping[str, str]) -> Filters:
     """Filters from a query string; what cannot be read is left out rather than refused."""
-    place = params.get("place", "")
+    place, org = params.get("place", ""), params.get("org", "")
     page = params.get("page", "")
     return Filters(
         place=int(place) if place.isdigit() else None,
+        organisation=int(org) if org.isdigit() else None,
         category=params.get("category", "") if params.get("category", "") in set(Category) else "",
         status=params.get("status", "") if params.get("status", "") in (*STATUS_GROUPS, "closed") else "",
         urgent=params.get("urgent") == "1",
@@ -91,6 +95,7 @@ async def ticket_query(desk: Desk, viewer: Viewer, filters: Filters) -> TicketQu
         organisations=viewer.organisation_ids,
         within=within,
         category=filters.category or None,
+        organisation=filters.organisation,
         statuses=tuple(str(s) for s in statuses),
         urgent=filters.urgent,
         overdue_at=desk.now if filters.overdue else None,
@@ -113,6 +118,7 @@ class Board:
     rows: list[Row]
     total: int
     places: list[Place]
+    organisations: list[Organisation]
     more: bool = False
     """The search stopped at SEARCH_LIMIT matches: there are more than `total`."""
 
@@ -137,7 +143,9 @@ async def board(desk: Desk, viewer: Viewer, filters: Filters) -> Board:
         numbers = await ticket_numbers(desk.session, query=query, limit=PAGE_SIZE, offset=offset)
     shown = await tickets_numbered(desk.session, numbers=numbers)
     rows = [Row(t, b, bool(t.is_open and t.due_at is not None and t.due_at < desk.now)) for t, b in shown]
-    return Board(filters, rows, total, await visible_places(desk, viewer), more)
+    return Board(
+        filters, rows, total, await visible_places(desk, viewer), await visible_organisations(desk, viewer), more
+    )
 
 
 async def visible_places(desk: Desk, viewer: Viewer) -> list[Place]:
@@ -146,6 +154,16 @@ async def visible_places(desk: Desk, viewer: Viewer) -> list[Place]:
     for scope in viewer.tree:
         found |= {p.id or 0: p for p in await places_within(desk.session, scope=scope)}
     return sorted(found.values(), key=lambda p: p.path)
+
+
+async def visible_organisations(desk: Desk, viewer: Viewer) -> list[Organisation]:
+    """The organisations the viewer may filter on and see figures of: their own (an organisation's member), or those
+    of the communities their scopes are in (the 街道 is above the community, not among them)."""
+    if not viewer.scopes:
+        return list(viewer.organisations)
+    community_ids = sorted({int(p.path.strip("/").split("/")[0]) for p in viewer.scopes})
+    found = [o for c in community_ids for o in await organisations_of(desk.session, community_id=c)]
+    return [o for o in found if o.kind != OrgKind.STREET]
 
 
 # ---- one ticket ---------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ community whole and may 督办."""
 from __future__ import annotations
 
 import io
+import re
 
 import aiohttp
 import openpyxl
@@ -36,6 +37,7 @@ async def test_an_organisations_member_sees_and_does_only_their_organisations_ti
         assert await desk.sign_in(await login_path(bot, w.lift)) == 303
         status, page = await desk.get("/console")
         assert status == 200 and listed(page) == {1} and "迅达电梯维保" in page
+        assert ">阳光物业</option>" not in page  # an organisation's member filters on their own only
         assert listed((await desk.get("/console", q="漏水"))[1]) == set()
         assert listed((await desk.get("/console", q="#2"))[1]) == set()
         assert (await desk.get("/console/tickets/2"))[0] == 404
@@ -94,6 +96,12 @@ async def test_a_street_member_sees_the_whole_community_and_supervises(database_
         assert await desk.sign_in(await login_path(bot, street)) == 303
         status, page = await desk.get("/console")
         assert listed(page) == {1, 2, 3} and "阳光社区" in page
+        keeper_org = re.search(r'<option value="(\d+)" >阳光物业</option>', page)
+        assert keeper_org is not None and "幸福街道</option>" not in page  # the 单位 filter: the community's own
+        assert listed((await desk.get("/console", org=keeper_org.group(1)))[1]) == {2}
+        _, stats = await desk.get("/console/stats")
+        by_org = stats.split("按单位")[1].split("</table>")[0]
+        assert "阳光物业</td><td>1</td>" in by_org and "迅达电梯维保</td><td>1</td>" in by_org
         cookie = {"Cookie": f"linli_console={desk.cookie}"}
         async with http.get(desk.base + "/console/export.xlsx", headers=cookie) as r:
             book = openpyxl.load_workbook(io.BytesIO(await r.read()))
