@@ -16,6 +16,7 @@ import structlog
 
 from bot.db import SessionFactory
 from bot.locks import LockHolder
+from models.base import utcnow
 from models.chats import deactivate_chat
 from models.locks import LockKind
 from models.outbox import (
@@ -25,13 +26,14 @@ from models.outbox import (
     OutboxStatus,
     claimants,
     next_in_line,
+    pass_the_turn,
     recover_interrupted,
     sent_message_id,
     superseded,
     wait_or_repost,
 )
 from models.payloads import EditPayload, Payload, decode
-from models.reach import PrivateChat, refused_privately, set_private_chat
+from models.reach import PrivateChat, refuse_closed_chats, refused_privately, set_private_chat
 from models.send_windows import Booking, Limit, book_departure, hold_chat
 
 log = structlog.get_logger(__name__)
@@ -83,6 +85,7 @@ class Delivery:
 class Transport(Protocol):
     platform: str
     group_limit_per_minute: int
+    answer_expires_after: float | None  # seconds after which the platform refuses to answer a press
 
     def is_group(self, chat_id: str) -> bool: ...
 
@@ -195,18 +198,45 @@ class OutboxSender:
                     await asyncio.wait_for(self._wake.wait(), self._poll)
 
     async def _claim_and_start(self) -> int:
-        """Mark the rows next in line 'claimed' by this sender (committed before any request), start their delivery."""
+        """Mark the rows next in line 'claimed' by this sender (committed before any request), start their delivery;
+        those that cannot go (a closed private chat, a press too old to answer) fail at once without a request.
+        Returns how many rows were taken either way."""
         free = self._concurrency - len(self._tasks)
         if free <= 0:
             return 0
+        lock = self._liveness is not None
         async with self._sessions() as session, session.begin():
-            rows = await next_in_line(session, now=self._clock(), limit=free, lock=self._liveness is not None)
-            rows = [row for row in rows if row.platform in self._transports]
+            taken = await next_in_line(session, now=self._clock(), limit=free, lock=lock)
+            taken = [row for row in taken if row.platform in self._transports]
+            refused = await refuse_closed_chats(session, chats=self._private_sends(taken), lock=lock)
+            if refused:
+                log.info("outbox.refused_without_request", chats=len(refused), rows=sum(refused.values()))
+            self._expire_answers(taken)
+            rows = [row for row in taken if row.status == OutboxStatus.PENDING]
             for row in rows:
                 row.status, row.claimed_by = OutboxStatus.CLAIMED, self.sender_id
         for row in rows:
             self._start(row)
-        return len(rows)
+        return len(taken)
+
+    def _expire_answers(self, rows: list[OutboxMessage]) -> None:
+        """Fail, without a request, the answers to presses older than their platform answers: after a flood of
+        presses they would only keep the replies behind them waiting for refusals."""
+        now = utcnow()  # rows are stamped with the wall clock
+        for row in rows:
+            expires_after = self._transports[row.platform].answer_expires_after
+            if row.action != OutboxAction.ANSWER or expires_after is None:
+                continue
+            if now - row.created_at > timedelta(seconds=expires_after):
+                row.status, row.last_error = OutboxStatus.FAILED, "not sent: the press is too old to answer"
+
+    def _private_sends(self, rows: list[OutboxMessage]) -> set[tuple[str, str]]:
+        """The private chats (platform, chat id) the sends among `rows` go to."""
+        return {
+            (row.platform, row.chat_id)
+            for row in rows
+            if row.action == OutboxAction.SEND and not self._transports[row.platform].is_group(row.chat_id)
+        }
 
     def _start(self, row: OutboxMessage) -> None:
         task = asyncio.create_task(self._deliver(row))
@@ -344,9 +374,9 @@ class OutboxSender:
         private_opened: bool = False,
         private_refused: bool = False,
     ) -> None:
-        """Record the outcome of one delivery in its own transaction; what a private send taught about the
-        person's private chat, the group route of a refused one (models/reach.py) and a chat's `hold` (a 429) go
-        in the same one."""
+        """Record the outcome of one delivery in its own transaction; the chat's turn passing when the row is done
+        with, what a private send taught about the person's private chat, the group route of a refused one
+        (models/reach.py) and a chat's `hold` (a 429) go in the same one."""
         now = self._clock()
         async with self._sessions() as session, session.begin():
             stored = await session.get(OutboxMessage, row.id)
@@ -359,6 +389,8 @@ class OutboxSender:
                 stored.sent_at, stored.platform_message_id = now, message_id
             if status is OutboxStatus.PENDING:
                 stored.next_attempt_at = now + timedelta(seconds=delay)
+            elif row.action != OutboxAction.ANSWER:
+                await pass_the_turn(session, platform=row.platform, chat_id=row.chat_id)
             if hold > 0:
                 await hold_chat(session, platform=row.platform, chat_id=row.chat_id, seconds=hold)
             if chat_gone:

@@ -237,8 +237,12 @@ def classify_error(error: TelegramError) -> Exception:
     return DeliveryError(Failure.PERMANENT, str(error))
 
 
+ANSWER_EXPIRES_SECONDS = 15.0  # Telegram refuses to answer a button press older than about 15 s ("query is too old")
+
+
 class TelegramTransport:
     platform = PLATFORM
+    answer_expires_after: float | None = ANSWER_EXPIRES_SECONDS
 
     def __init__(self, bot: TelegramBot, group_limit_per_minute: int = 20) -> None:
         self._bot = bot

@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import UTCDateTime, utcnow
 from models.events import Event, Occurrence, Rsvp
+from models.organisations import dispatched_to
 from models.passbook import EntryKind, LedgerEntry
 from models.people import Person, RoleGrant
 from models.places import Place
@@ -146,12 +147,16 @@ async def end_session(session: AsyncSession, *, session_id: int, person_id: int,
 
 @dataclass(frozen=True)
 class TicketQuery:
-    """What the board and the exports filter on; `scopes` are the place paths the viewer may see (required)."""
+    """What the board and the exports filter on; `scopes` are the place paths the viewer sees whole and
+    `organisations` those whose dispatched tickets they see besides (one of the two is required)."""
 
     scopes: tuple[str, ...]
+    organisations: tuple[int, ...] = ()
     within: str | None = None
     """A place path inside the scopes (a community, grid or building chosen in the filters)."""
     category: str | None = None
+    organisation: int | None = None
+    """Only the tickets whose current dispatch is with this organisation (the board's 单位 filter)."""
     statuses: tuple[str, ...] = ()
     urgent: bool = False
     overdue_at: datetime | None = None
@@ -179,12 +184,24 @@ def buildings_in(scopes: tuple[str, ...], within: str | None = None) -> Any:
     return found.where(col(Place.path).startswith(within)) if within else found
 
 
+def visible(scopes: tuple[str, ...], organisations: tuple[int, ...], within: str | None = None) -> list[Any]:
+    """The condition of a ticket the viewer may see: its building inside a scope, or its current dispatch with one
+    of their organisations (and inside `within`, when given); nothing at all for no scope and no organisation."""
+    if not organisations:
+        return [col(Ticket.building_id).in_(buildings_in(scopes, within))] if scopes else [col(Ticket.id) < 0]
+    seen: Any = col(Ticket.id).in_(dispatched_to(organisations))
+    if scopes:
+        seen = or_(col(Ticket.building_id).in_(buildings_in(scopes)), seen)
+    inside = [col(Ticket.building_id).in_(select(Place.id).where(col(Place.path).startswith(within)))] if within else []
+    return [seen, *inside]
+
+
 def ticket_conditions(query: TicketQuery) -> list[Any]:
-    if not query.scopes:
-        return [col(Ticket.id) < 0]
-    found: list[Any] = [col(Ticket.building_id).in_(buildings_in(query.scopes, query.within))]
+    found = visible(query.scopes, query.organisations, query.within)
     if query.category:
         found.append(Ticket.category == query.category)
+    if query.organisation is not None:
+        found.append(col(Ticket.id).in_(dispatched_to((query.organisation,))))
     if query.statuses:
         found.append(col(Ticket.status).in_(query.statuses))
     if query.urgent:
@@ -306,22 +323,27 @@ def in_scopes(scopes: tuple[str, ...]) -> object:
     return or_(*(col(Place.path).startswith(path) for path in scopes)) if scopes else col(Place.id) < 0
 
 
-def opened_within(scopes: tuple[str, ...], start: datetime, end: datetime) -> list[Any]:
-    if not scopes:
-        return [col(Ticket.id) < 0]
-    return [
-        col(Ticket.building_id).in_(buildings_in(scopes)),
-        col(Ticket.created_at) >= start,
-        col(Ticket.created_at) < end,
-    ]
+def opened_within(
+    scopes: tuple[str, ...], start: datetime, end: datetime, organisations: tuple[int, ...] = ()
+) -> list[Any]:
+    return [*visible(scopes, organisations), col(Ticket.created_at) >= start, col(Ticket.created_at) < end]
 
 
 async def ticket_facts(
-    session: AsyncSession, *, scopes: tuple[str, ...], start: datetime, end: datetime, now: datetime
+    session: AsyncSession,
+    *,
+    scopes: tuple[str, ...],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    organisations: tuple[int, ...] = (),
+    handled_by: int | None = None,
 ) -> list[TicketFacts]:
-    """Every ticket opened in [start, end) inside the scopes, as of `now`. One row a ticket and no history read: the
-    first confirmation and the counts of reopenings and escalations are kept on the ticket by `add_event`; times are
-    read in the database's own form (only subtracted from each other), which spares converting thousands."""
+    """Every ticket opened in [start, end) inside the scopes (or with the organisations), as of `now`. One row a
+    ticket and no history read: the first confirmation and the counts of reopenings and escalations are kept on the
+    ticket by `add_event`; times are read in the database's own form (only subtracted from each other), which spares
+    converting thousands. `handled_by` keeps only the tickets whose current dispatch is with that organisation."""
+    handled = [col(Ticket.id).in_(dispatched_to((handled_by,)))] if handled_by is not None else []
     overdue = or_(col(Ticket.escalations) > 0, and_(col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.due_at) < now))
     statement = select_columns(
         col(Place.path),
@@ -333,7 +355,7 @@ async def ticket_facts(
         col(Ticket.rating),
         col(Ticket.reopens),
         col(Ticket.escalations),
-    ).where(col(Place.id) == col(Ticket.building_id), *opened_within(scopes, start, end))
+    ).where(col(Place.id) == col(Ticket.building_id), *opened_within(scopes, start, end, organisations), *handled)
     return [
         TicketFacts(
             path,
@@ -356,11 +378,16 @@ async def count_opened(session: AsyncSession, *, scopes: tuple[str, ...], start:
     return int((await session.exec(statement)).one())
 
 
-async def opened_per_period(session: AsyncSession, *, scopes: tuple[str, ...], bounds: list[datetime]) -> list[int]:
-    """How many tickets were opened inside the scopes in each period [bounds[i], bounds[i + 1]): one statement of
-    a count per period, each a range of the board's index."""
+async def opened_per_period(
+    session: AsyncSession, *, scopes: tuple[str, ...], bounds: list[datetime], organisations: tuple[int, ...] = ()
+) -> list[int]:
+    """How many tickets were opened inside the scopes (or with the organisations) in each period
+    [bounds[i], bounds[i + 1]): one statement of a count per period, each a range of the board's index."""
     counts = [
-        select_columns(func.count()).select_from(Ticket).where(*opened_within(scopes, start, end)).scalar_subquery()
+        select_columns(func.count())
+        .select_from(Ticket)
+        .where(*opened_within(scopes, start, end, organisations))
+        .scalar_subquery()
         for start, end in pairwise(bounds)
     ]
     found = await plain_rows(session, select_columns(*counts))

@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ColumnElement, UniqueConstraint, and_, exists, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import JSON, Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -345,6 +347,17 @@ async def live_tickets_of(session: AsyncSession, *, organisation_ids: Iterable[i
         current = await current_dispatch(session, ticket_id=row.ticket_id)
         seen[row.ticket_id] = current is not None and current.id == row.id and row.state in LIVE_DISPATCH
     return [t for t, live in seen.items() if live]
+
+
+def dispatched_to(organisation_ids: Iterable[int]) -> Any:
+    """The ids of the tickets whose current dispatch (the newest row) is live with one of these organisations, as a
+    subquery: what an organisation's members see of the community's tickets."""
+    newer = aliased(TicketDispatch)
+    return select(TicketDispatch.ticket_id).where(
+        col(TicketDispatch.organisation_id).in_(list(organisation_ids)),
+        col(TicketDispatch.state).in_([str(s) for s in LIVE_DISPATCH]),
+        ~exists().where(col(newer.ticket_id) == col(TicketDispatch.ticket_id), col(newer.id) > col(TicketDispatch.id)),
+    )
 
 
 async def hold_of(session: AsyncSession, *, ticket_id: int, states: Iterable[HoldState]) -> TicketHold | None:

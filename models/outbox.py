@@ -71,6 +71,9 @@ class OutboxMessage(SQLModel, table=True):
     platform_message_id: str | None = Field(default=None, max_length=64)
     """The message the row put on the screen: the one it sent, or (an edit) the one it changed."""
     lane: int = Lane.REPLY
+    turn: int | None = None
+    """Its place in line within its lane (None: its id): when its chat was served, the chat's next rows are moved
+    behind every row queued by then (`pass_the_turn`), so the chats take turns and a backlog waits only for itself."""
     claimed_by: int | None = None  # the sender that claimed the row (its liveness lock on PostgreSQL)
     parts_sent: int = 0  # how many parts of the row the platform already has (WeCom splits long texts, files)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -107,12 +110,18 @@ class OutboxMessage(SQLModel, table=True):
         return decode(self.action, self.payload)
 
 
+def queued(status: Any) -> Any:
+    """`status` is one of the unfinished ones (UNFINISHED), the statuses written into the query, not bound: only then
+    do both databases see that ix_outbox_queue, the index of queued rows, answers it."""
+    return col(status).in_([literal(str(value), String(), literal_execute=True) for value in UNFINISHED])
+
+
 async def next_in_line(session: AsyncSession, *, now: datetime, limit: int, lock: bool) -> list[OutboxMessage]:
     """The rows a sender may take now: every due answer, and of each chat the row no earlier unfinished send of that
     chat waits before (so a chat's messages keep their order across senders, and a chat whose next row waits — a 429,
-    a full minute — holds back only itself); answers first, then replies, then bulk copies, oldest first. Locked
-    SKIP LOCKED on PostgreSQL. (The statuses are written into the query, not bound: only then do both databases
-    see that ix_outbox_queue, the index of queued rows, answers it.)"""
+    a full minute — holds back only itself); answers first, then replies, then bulk copies, each lane in turns (a
+    chat just served goes behind the rows queued meanwhile, `pass_the_turn`), then oldest first. Locked SKIP LOCKED
+    on PostgreSQL."""
     earlier = aliased(OutboxMessage)
     waits_behind = (
         select(earlier.id)
@@ -121,7 +130,7 @@ async def next_in_line(session: AsyncSession, *, now: datetime, limit: int, lock
             earlier.chat_id == OutboxMessage.chat_id,
             col(earlier.id) < col(OutboxMessage.id),
             earlier.action == OutboxAction.SEND,
-            col(earlier.status).in_([literal(str(status), String(), literal_execute=True) for status in UNFINISHED]),
+            queued(earlier.status),
         )
         .exists()
     )
@@ -132,12 +141,47 @@ async def next_in_line(session: AsyncSession, *, now: datetime, limit: int, lock
             or_(col(OutboxMessage.next_attempt_at).is_(None), col(OutboxMessage.next_attempt_at) <= now),
             or_(col(OutboxMessage.action) == OutboxAction.ANSWER, ~waits_behind),
         )
-        .order_by(col(OutboxMessage.lane), col(OutboxMessage.id))
+        .order_by(
+            col(OutboxMessage.lane),
+            func.coalesce(col(OutboxMessage.turn), col(OutboxMessage.id)),
+            col(OutboxMessage.id),
+        )
         .limit(limit)
     )
     if lock:
         query = query.with_for_update(skip_locked=True, of=OutboxMessage)
     return list((await session.exec(query)).all())
+
+
+async def pass_the_turn(session: AsyncSession, *, platform: str, chat_id: str) -> None:
+    """The chat was served (one of its rows sent or given up): the rows it would offer next — its next send and the
+    edits before it — go behind every row queued so far, so each chat with rows waiting gets its turn first."""
+    later = aliased(OutboxMessage)
+    next_send = (
+        select(func.min(later.id))
+        .where(
+            later.platform == platform,
+            later.chat_id == chat_id,
+            later.action == OutboxAction.SEND,
+            later.status == OutboxStatus.PENDING,
+            queued(later.status),
+        )
+        .scalar_subquery()
+    )
+    newest = aliased(OutboxMessage)
+    behind_all = select(func.max(newest.id) + 1).scalar_subquery()
+    await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.platform) == platform,
+            col(OutboxMessage.chat_id) == chat_id,
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            queued(OutboxMessage.status),
+            col(OutboxMessage.action) != OutboxAction.ANSWER,
+            or_(next_send.is_(None), col(OutboxMessage.id) <= next_send),
+        )
+        .values(turn=behind_all)
+    )
 
 
 async def sent_message_id(session: AsyncSession, *, ref_key: str) -> tuple[str, str | None, str] | None:

@@ -45,6 +45,7 @@ class Person(SQLModel, table=True):
     rank_name: str | None = Field(default=None, max_length=20)  # the name the person chose for leaderboards
     rank_hidden: bool = False  # shown anonymously on leaderboards
     forgotten_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # 注销: personal fields anonymised
+    help_hinted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # the last 「发送 帮助」 privately
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -9,16 +9,17 @@ private chat once the person opens it (docs/reach.md)."""
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import UniqueConstraint, update
+from sqlalchemy import UniqueConstraint, tuple_, update
 from sqlmodel import JSON, Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import UTCDateTime
-from models.outbox import OutboxMessage
+from models.outbox import OutboxAction, OutboxMessage, OutboxStatus
 from models.payloads import SendPayload
 from models.people import PlatformAccount
 
@@ -91,6 +92,11 @@ async def refused_privately(session: AsyncSession, *, row: OutboxMessage) -> Out
     """The platform refused a private send (never started, blocked, not a member): the account is closed and the
     row's group fallback, if it has one, is queued in its place (once: its dedupe key names the row)."""
     await set_private_chat(session, platform=row.platform, platform_user_id=row.chat_id, state=PrivateChat.CLOSED)
+    return queue_fallback(session, row=row)
+
+
+def queue_fallback(session: AsyncSession, *, row: OutboxMessage) -> OutboxMessage | None:
+    """The group route of a private send that cannot go, queued in its place (once: its dedupe key names the row)."""
     content = row.content
     if not isinstance(content, SendPayload) or content.fallback is None:
         return None
@@ -102,3 +108,40 @@ async def refused_privately(session: AsyncSession, *, row: OutboxMessage) -> Out
     )
     session.add(fallback)
     return fallback
+
+
+async def refuse_closed_chats(
+    session: AsyncSession, *, chats: set[tuple[str, str]], lock: bool
+) -> dict[tuple[str, str], int]:
+    """Of these private chats (platform, chat id), those whose account is known closed: every queued send to them
+    fails at once without a request, its group fallback queued in its place, in order — a refusal must not cost a
+    slot of the bot's budget per row. Read in one statement with the accounts, so a row written with the person's
+    opening of the chat is never among them. Returns how many rows each such chat had."""
+    if not chats:
+        return {}
+    query = (
+        select(OutboxMessage)
+        .join(
+            PlatformAccount,
+            (col(PlatformAccount.platform) == col(OutboxMessage.platform))
+            & (col(PlatformAccount.platform_user_id) == col(OutboxMessage.chat_id)),
+        )
+        .where(
+            tuple_(col(OutboxMessage.platform), col(OutboxMessage.chat_id)).in_(sorted(chats)),
+            col(OutboxMessage.action) == OutboxAction.SEND,
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            col(PlatformAccount.private_chat) == PrivateChat.CLOSED,
+        )
+        .order_by(col(OutboxMessage.id))
+    )
+    if lock:
+        query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+    refused: Counter[tuple[str, str]] = Counter()
+    for row in (await session.exec(query)).all():
+        row.status, row.last_error = (
+            OutboxStatus.FAILED,
+            "not sent: the person's private chat is closed (refused before)",
+        )
+        queue_fallback(session, row=row)
+        refused[(row.platform, row.chat_id)] += 1
+    return dict(refused)

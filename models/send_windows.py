@@ -77,8 +77,10 @@ async def book_departure(
         chat_window = await locked_window(session, platform=platform, scope=chat_id)
     bot_window = await locked_window(session, platform=platform, scope=WHOLE_BOT)
     now = await database_clock(session)
-    held_until = chat_window.held_until if chat_window is not None else await hold_of(
-        session, platform=platform, chat_id=chat_id
+    held_until = (
+        chat_window.held_until
+        if chat_window is not None
+        else await hold_of(session, platform=platform, chat_id=chat_id)
     )
     if held_until is not None and held_until > now:
         return Booking(wait=None, room_in=held_until - now)

@@ -130,7 +130,7 @@ class IntakeOffer(SQLModel, table=True):
     __tablename__ = "intake_offer"
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=16)  # "confirm" (low confidence) or "duplicate"
+    kind: str = Field(max_length=16)  # "confirm" (low confidence), "duplicate", "private" or "pick" (its building)
     person_id: int = Field(foreign_key="person.id")
     chat_id: int = Field(foreign_key="chat.id")
     building_id: int = Field(foreign_key="place.id")

@@ -218,7 +218,9 @@ class ConsoleWeb:
             signed,
             status=403 if problem else 200,
             page=shown,
-            labels={o.action.label_key: signed.desk.t(o.action.label_key) for o in shown.actions},
+            labels={
+                key: signed.desk.t(key) for o in shown.actions for key in (o.action.label_key, o.action.asks) if key
+            },
             problem=problem,
             done=request.query.get("done") == "1",
             tz=signed.desk.config.timezone,

@@ -96,6 +96,7 @@ class WeComTransport:
     a file always by the route or the app, uploaded first."""
 
     platform = PLATFORM
+    answer_expires_after: float | None = None  # an answer here is a message in the chat: it never expires
 
     def __init__(
         self, api: WeComApi, sessions: SessionFactory, *, clock: Clock, locale: str, group_limit_per_minute: int

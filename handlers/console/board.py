@@ -11,6 +11,7 @@ from handlers.common.ticket_places import with_location
 from handlers.console.scope import Viewer
 from handlers.core.desk import Desk, DeskAction
 from models.console import TicketQuery, count_tickets, ticket_numbers, tickets_numbered
+from models.organisations import Organisation, OrgKind, organisations_of
 from models.people import Person
 from models.places import Place, ancestors, place_by_id, places_within
 from models.tickets import OPEN_STATUSES, Category, Ticket, TicketStatus, affected_people, events_of
@@ -28,6 +29,7 @@ class Filters:
     """What the board's form asks for, as the form sends it (blank fields are no filter)."""
 
     place: int | None = None
+    organisation: int | None = None
     category: str = ""
     status: str = ""
     urgent: bool = False
@@ -41,6 +43,7 @@ class Filters:
         """The query string of these filters (for paging links and exports)."""
         values = {
             "place": str(self.place or ""),
+            "org": str(self.organisation or ""),
             "category": self.category,
             "status": self.status,
             "urgent": "1" if self.urgent else "",
@@ -61,10 +64,11 @@ def read_date(text: str) -> date | None:
 
 def read_filters(params: Mapping[str, str]) -> Filters:
     """Filters from a query string; what cannot be read is left out rather than refused."""
-    place = params.get("place", "")
+    place, org = params.get("place", ""), params.get("org", "")
     page = params.get("page", "")
     return Filters(
         place=int(place) if place.isdigit() else None,
+        organisation=int(org) if org.isdigit() else None,
         category=params.get("category", "") if params.get("category", "") in set(Category) else "",
         status=params.get("status", "") if params.get("status", "") in (*STATUS_GROUPS, "closed") else "",
         urgent=params.get("urgent") == "1",
@@ -81,15 +85,17 @@ async def ticket_query(desk: Desk, viewer: Viewer, filters: Filters) -> TicketQu
     within = None
     if filters.place is not None:
         place = await place_by_id(desk.session, place_id=filters.place)
-        within = place.path if place is not None and viewer.sees(place) else None
+        within = place.path if place is not None and viewer.knows(place) else None
     tz = desk.config.timezone
     start = datetime.combine(filters.start, time(), tzinfo=tz) if filters.start else None
     end = datetime.combine(filters.end + timedelta(days=1), time(), tzinfo=tz) if filters.end else None
     statuses = CLOSED if filters.status == "closed" else STATUS_GROUPS.get(filters.status, ())
     return TicketQuery(
         scopes=viewer.paths,
+        organisations=viewer.organisation_ids,
         within=within,
         category=filters.category or None,
+        organisation=filters.organisation,
         statuses=tuple(str(s) for s in statuses),
         urgent=filters.urgent,
         overdue_at=desk.now if filters.overdue else None,
@@ -112,6 +118,7 @@ class Board:
     rows: list[Row]
     total: int
     places: list[Place]
+    organisations: list[Organisation]
     more: bool = False
     """The search stopped at SEARCH_LIMIT matches: there are more than `total`."""
 
@@ -136,15 +143,27 @@ async def board(desk: Desk, viewer: Viewer, filters: Filters) -> Board:
         numbers = await ticket_numbers(desk.session, query=query, limit=PAGE_SIZE, offset=offset)
     shown = await tickets_numbered(desk.session, numbers=numbers)
     rows = [Row(t, b, bool(t.is_open and t.due_at is not None and t.due_at < desk.now)) for t, b in shown]
-    return Board(filters, rows, total, await visible_places(desk, viewer), more)
+    return Board(
+        filters, rows, total, await visible_places(desk, viewer), await visible_organisations(desk, viewer), more
+    )
 
 
 async def visible_places(desk: Desk, viewer: Viewer) -> list[Place]:
     """Every community, grid and building the viewer may filter on, in tree order."""
     found: dict[int, Place] = {}
-    for scope in viewer.scopes:
+    for scope in viewer.tree:
         found |= {p.id or 0: p for p in await places_within(desk.session, scope=scope)}
     return sorted(found.values(), key=lambda p: p.path)
+
+
+async def visible_organisations(desk: Desk, viewer: Viewer) -> list[Organisation]:
+    """The organisations the viewer may filter on and see figures of: their own (an organisation's member), or those
+    of the communities their scopes are in (the 街道 is above the community, not among them)."""
+    if not viewer.scopes:
+        return list(viewer.organisations)
+    community_ids = sorted({int(p.path.strip("/").split("/")[0]) for p in viewer.scopes})
+    found = [o for c in community_ids for o in await organisations_of(desk.session, community_id=c)]
+    return [o for o in found if o.kind != OrgKind.STREET]
 
 
 # ---- one ticket ---------------------------------------------------------------------------------------------------
@@ -178,12 +197,12 @@ class TicketPage:
 
 
 async def visible_ticket(desk: Desk, viewer: Viewer, ticket_id: int) -> Ticket | None:
-    """The ticket if it is inside the viewer's scopes; None otherwise (as if it did not exist)."""
-    ticket = await desk.session.get(Ticket, ticket_id)
-    if ticket is None:
+    """The ticket if the board would list it to the viewer (the same query); None otherwise, as if it did not
+    exist."""
+    query = TicketQuery(scopes=viewer.paths, organisations=viewer.organisation_ids, search=f"#{ticket_id}")
+    if not await count_tickets(desk.session, query=query):
         return None
-    building = await place_by_id(desk.session, place_id=ticket.building_id)
-    return ticket if building is not None and viewer.sees(building) else None
+    return await desk.session.get(Ticket, ticket_id)
 
 
 async def names(desk: Desk, person_ids: set[int]) -> dict[int, str]:
@@ -205,7 +224,7 @@ async def ticket_page(desk: Desk, ticket: Ticket) -> TicketPage:
     chain = await ancestors(desk.session, place=building) if building is not None else []
     offered = []
     for action in desk.config.desk_actions:
-        if action.offered(ticket):
+        if action.offered(ticket) and (action.permitted is None or await action.permitted(desk, ticket)):
             choices = await action.choices(desk, ticket) if action.choices is not None else []
             if action.choices is None or choices:  # an action with nothing to choose from is not offered
                 offered.append(Offered(action, choices))

@@ -1,6 +1,7 @@
-"""Statistics for one month inside the viewer's scopes: per building, grid and category — tickets opened, time to
-confirm and to resolve (median and 90th percentile, hours), overdue share, reopen rate, average stars,
-escalations — plus event check-ins, volunteer points and the tickets opened in each of the last twelve months.
+"""Statistics for one month of the tickets the viewer sees (their scopes, their organisations' tickets): per
+building, grid, organisation (the tickets whose current dispatch is with it) and category — tickets opened, time to
+confirm and to resolve (median and 90th percentile, hours), overdue share, reopen rate, average stars, escalations —
+plus event check-ins, volunteer points and the tickets opened in each of the last twelve months.
 
 Overdue: a ticket escalated at least once (a deadline passed) or still open past its due time."""
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cache
 
-from handlers.console.board import visible_places
+from handlers.console.board import visible_organisations, visible_places
 from handlers.console.scope import Viewer
 from handlers.core.desk import Desk
 from models.console import TicketFacts, check_ins, opened_per_period, points_awarded, ticket_facts
@@ -130,6 +131,7 @@ class Statistics:
     by_building: list[Figures]
     by_grid: list[Figures]
     by_category: list[Figures]
+    by_organisation: list[Figures]
     check_ins: int
     points: int
     opened_by_month: list[tuple[str, int]]
@@ -144,7 +146,14 @@ def grid_path(path: str) -> str:
 
 async def statistics(desk: Desk, viewer: Viewer, month: Month, category_labels: Mapping[str, str]) -> Statistics:
     start, end = month.bounds(desk.config.timezone)
-    facts = await ticket_facts(desk.session, scopes=viewer.paths, start=start, end=end, now=desk.now)
+    facts = await ticket_facts(
+        desk.session,
+        scopes=viewer.paths,
+        organisations=viewer.organisation_ids,
+        start=start,
+        end=end,
+        now=desk.now,
+    )
     places = await visible_places(desk, viewer)
     names = {p.path: p.name for p in places}
     return Statistics(
@@ -153,10 +162,29 @@ async def statistics(desk: Desk, viewer: Viewer, month: Month, category_labels: 
         by_building=grouped(facts, lambda f: f.path, names),
         by_grid=grouped(facts, lambda f: grid_path(f.path), names),
         by_category=grouped(facts, lambda f: f.category, category_labels),
-        check_ins=await attendance(desk, places, start, end),
+        by_organisation=await organisation_figures(desk, viewer, start, end),
+        check_ins=await attendance(desk, [p for p in places if viewer.sees(p)], start, end),
         points=await points_awarded(desk.session, scopes=viewer.paths, start=start, end=end),
         opened_by_month=await opened_by_month(desk, viewer, month),
     )
+
+
+async def organisation_figures(desk: Desk, viewer: Viewer, start: datetime, end: datetime) -> list[Figures]:
+    """Each organisation's figures over the viewer's tickets whose current dispatch is with it, the most first."""
+    found = []
+    for org in await visible_organisations(desk, viewer):
+        facts = await ticket_facts(
+            desk.session,
+            scopes=viewer.paths,
+            organisations=viewer.organisation_ids,
+            handled_by=org.id or 0,
+            start=start,
+            end=end,
+            now=desk.now,
+        )
+        if facts:
+            found.append(figures(org.name, facts))
+    return sorted(found, key=lambda f: -f.opened)
 
 
 async def attendance(desk: Desk, places: list[Place], start: datetime, end: datetime) -> int:
@@ -175,5 +203,7 @@ async def opened_by_month(desk: Desk, viewer: Viewer, last: Month) -> list[tuple
     months.reverse()
     tz = desk.config.timezone
     bounds = [m.bounds(tz)[0] for m in months] + [last.bounds(tz)[1]]
-    counts = await opened_per_period(desk.session, scopes=viewer.paths, bounds=bounds)
+    counts = await opened_per_period(
+        desk.session, scopes=viewer.paths, organisations=viewer.organisation_ids, bounds=bounds
+    )
     return [(m.token, n) for m, n in zip(months, counts, strict=True)]

@@ -28,14 +28,20 @@ DeskHandler = Callable[[Desk, Ticket, Mapping[str, str]], Awaitable[str | None]]
 """Runs the action with the form's fields; returns None when done, or the polite text of why it was not."""
 Choices = Callable[[Desk, Ticket], Awaitable[list[tuple[str, str]]]]
 """(value, label) pairs the action's form offers (e.g. who a ticket can be dispatched to)."""
+Permitted = Callable[[Desk, Ticket], Awaitable[bool]]
+"""Whether the signed-in person may do it on this ticket, by the chat's own check (the page offers only these; the
+handler checks again)."""
 
 
 @dataclass(frozen=True)
 class DeskAction:
-    """A button on the console's ticket page; `offered` says on which tickets it shows."""
+    """A button on the console's ticket page; `offered` says on which tickets it shows, `permitted` to whom, and
+    `asks` names the hint of a text field its form sends as `text` (a reason, as the chat asks for one)."""
 
     name: str
     label_key: str
     handler: DeskHandler
     offered: Callable[[Ticket], bool]
     choices: Choices | None = None
+    permitted: Permitted | None = None
+    asks: str | None = None

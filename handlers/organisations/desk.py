@@ -1,24 +1,36 @@
-"""The organisations' actions on the console's ticket page (转单, 挂账 approval, 督办): the chat buttons' own code
-with the chat's checks — 转单 by a member of the organisation the ticket is with (or, by those who dispatch, to
-another organisation as 选择其他单位 does), 挂账 approved or refused by those who dispatch (the grid worker), 督办 by
-staff or the 街道 — so the cards and private messages change as if pressed in the chat."""
+"""The organisations' actions on the console's ticket page (接单, 申请挂账, 转单, 挂账 approval, 督办): the chat
+buttons' own code with the chat's checks — 接单 and 申请挂账 by a member of the organisation the ticket is with, 转单
+by such a member (or, by those who dispatch, to another organisation as 选择其他单位 does), 挂账 approved or refused by
+those who dispatch (the grid worker), 督办 by staff or the 街道 — so the cards and private messages change as if
+pressed in the chat."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from handlers.core.desk import Desk, DeskAction
+from handlers.core.types import Edit
 from handlers.organisations.dispatch import (
     DISPATCHABLE,
+    accepted_buttons,
     acting_org,
     building_of,
     community_of,
     dispatch_org,
     pass_on,
+    take_on,
 )
-from handlers.organisations.holds import refuse_hold, start_hold
+from handlers.organisations.holds import file_hold, refuse_hold, start_hold
 from handlers.organisations.whistles import chase, may_supervise
-from models.organisations import DispatchState, HoldState, Organisation, current_dispatch, hold_of, organisations_of
+from models.organisations import (
+    DispatchState,
+    HoldState,
+    Organisation,
+    TicketDispatch,
+    current_dispatch,
+    hold_of,
+    organisations_of,
+)
 from models.people import MANAGER_ROLES, has_role_over
 from models.tickets import Ticket
 
@@ -89,12 +101,66 @@ async def supervise(desk: Desk, ticket: Ticket, _form: Mapping[str, str]) -> str
     return None
 
 
+async def dispatch_in(desk: Desk, ticket: Ticket, state: DispatchState) -> TicketDispatch | None:
+    """The ticket's current dispatch if it is in `state` with an organisation the signed-in person acts for."""
+    current = await current_dispatch(desk.session, ticket_id=ticket.id or 0)
+    if current is None or current.state != state:
+        return None
+    return current if await acting_org(desk, ticket, desk.person.id or 0) is not None else None
+
+
+async def may_accept(desk: Desk, ticket: Ticket) -> bool:
+    return await dispatch_in(desk, ticket, DispatchState.DISPATCHED) is not None
+
+
+async def accept(desk: Desk, ticket: Ticket, _form: Mapping[str, str]) -> str | None:
+    """接单: the member becomes the assignee; their job message and the other members' say so, as in the chat."""
+    current = await dispatch_in(desk, ticket, DispatchState.DISPATCHED)
+    org = await acting_org(desk, ticket, desk.person.id or 0)
+    if current is None or org is None:
+        return desk.t("org.not_member")
+    mine = f"org:{ticket.id}:{desk.person.id}"
+    desk.effects.add(
+        Edit(text=desk.t("org.accepted", number=ticket.id), buttons=accepted_buttons(desk, ticket), ref_key=mine)
+    )
+    await take_on(desk, ticket, org, current, desk.person)
+    return None
+
+
+async def may_request_hold(desk: Desk, ticket: Ticket) -> bool:
+    """申请挂账: the accepted ticket of the member's organisation, with no hold asked for or running."""
+    asked = await hold_of(desk.session, ticket_id=ticket.id or 0, states=(HoldState.REQUESTED, HoldState.ACTIVE))
+    return asked is None and await dispatch_in(desk, ticket, DispatchState.ACCEPTED) is not None
+
+
+async def request_hold(desk: Desk, ticket: Ticket, form: Mapping[str, str]) -> str | None:
+    if not await may_request_hold(desk, ticket):
+        return desk.t("org.not_member")
+    current = await dispatch_in(desk, ticket, DispatchState.ACCEPTED)
+    assert current is not None
+    if not await file_hold(desk, ticket, current, form.get("text", "")[:300], requester_id=desk.person.id or 0):
+        return desk.t("org.bad_hold")
+    return None
+
+
+async def transfers(desk: Desk, ticket: Ticket) -> bool:
+    return await acting_org(desk, ticket, desk.person.id or 0) is not None or await dispatches(desk, ticket)
+
+
+async def supervises(desk: Desk, ticket: Ticket) -> bool:
+    return await may_supervise(desk, ticket, desk.person.id or 0)
+
+
 def is_open(ticket: Ticket) -> bool:
     return ticket.is_open
 
 
 DESK_ACTIONS = (
-    DeskAction("transfer", "desk.transfer", transfer, is_open, transfer_choices),
-    DeskAction("hold", "desk.hold", decide_hold, is_open, hold_choices),
-    DeskAction("supervise", "desk.supervise", supervise, is_open),
+    DeskAction("accept", "desk.accept", accept, is_open, permitted=may_accept),
+    DeskAction(
+        "request_hold", "desk.request_hold", request_hold, is_open, permitted=may_request_hold, asks="desk.hold_hint"
+    ),
+    DeskAction("transfer", "desk.transfer", transfer, is_open, transfer_choices, permitted=transfers),
+    DeskAction("hold", "desk.hold", decide_hold, is_open, hold_choices, permitted=dispatches),
+    DeskAction("supervise", "desk.supervise", supervise, is_open, permitted=supervises),
 )

@@ -327,28 +327,34 @@ async def choose(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
 
 
 async def accept(ctx: Context, ticket: Ticket, org: Organisation) -> None:
-    """接单: this member becomes the ticket's assignee; the others' job messages say who took it."""
+    """接单 pressed on the job message."""
     current = await current_dispatch(ctx.session, ticket_id=ticket.id or 0)
     if current is None or current.state != S.DISPATCHED or not ticket.is_open:
         ctx.answer(ctx.t("button.stale"))
         return
-    current.state, current.accepted_by_id, current.accepted_at = S.ACCEPTED, ctx.person.id, ctx.now
-    ticket.assignee_id = ctx.person.id
-    await step(ctx, ticket, "accept", actor_id=ctx.person.id, note=org.name)
-    n = ticket.id
-    ctx.edit_pressed(
-        ctx.t("org.accepted", number=n),
-        buttons=(
-            (Button(ctx.t("org_button.hold"), f"o:h:{n}"),),
-            (Button(ctx.t("org_button.return"), f"o:r:{n}"), Button(ctx.t("org_button.transfer"), f"o:t:{n}")),
-        ),
-    )
-    taken = ctx.t("org.job_taken", number=n, name=ctx.person.display_name)
-    for member in await members_of(ctx.session, organisation_id=org.id or 0):
-        if member.id != ctx.person.id:
-            ctx.effects.add(Edit(text=taken, ref_key=f"org:{n}:{member.id}"))
-    await ctx.emit(TicketTakenOn(ticket))
+    ctx.edit_pressed(ctx.t("org.accepted", number=ticket.id), buttons=accepted_buttons(ctx, ticket))
+    await take_on(ctx, ticket, org, current, ctx.person)
     ctx.answer("👷")
+
+
+def accepted_buttons(work: Work, ticket: Ticket) -> Keyboard:
+    n = ticket.id
+    return (
+        (Button(work.t("org_button.hold"), f"o:h:{n}"),),
+        (Button(work.t("org_button.return"), f"o:r:{n}"), Button(work.t("org_button.transfer"), f"o:t:{n}")),
+    )
+
+
+async def take_on(work: Work, ticket: Ticket, org: Organisation, current: TicketDispatch, member: Person) -> None:
+    """接单: this member becomes the ticket's assignee; the others' job messages say who took it."""
+    current.state, current.accepted_by_id, current.accepted_at = S.ACCEPTED, member.id, work.now
+    ticket.assignee_id = member.id
+    await step(work, ticket, "accept", actor_id=member.id, note=org.name)
+    taken = work.t("org.job_taken", number=ticket.id, name=member.display_name)
+    for other in await members_of(work.session, organisation_id=org.id or 0):
+        if other.id != member.id:
+            work.effects.add(Edit(text=taken, ref_key=f"org:{ticket.id}:{other.id}"))
+    await work.emit(TicketTakenOn(ticket))
 
 
 async def ask_reason(ctx: Context, ticket: Ticket, org: Organisation, awaiting: str) -> None:

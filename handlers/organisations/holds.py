@@ -16,35 +16,43 @@ def day_text(work: Work, hold: TicketHold) -> str:
 
 
 async def request_hold(ctx: Context, ticket: Ticket, dispatch: TicketDispatch, text: str) -> bool:
-    """「等电梯配件 12月10日」: a reason, then the expected date; False (after saying how) if it cannot be read."""
-    reason, _, when = text.rpartition(" ")
-    local_now = ctx.now.astimezone(ctx.config.timezone)
+    """The private answer to 请回复挂账原因; False (after saying how) if it cannot be read."""
+    if not await file_hold(ctx, ticket, dispatch, text, requester_id=ctx.person.id or 0):
+        ctx.reply(ctx.t("org.bad_hold"))
+        return False
+    ctx.reply(ctx.t("org.hold_requested", number=ticket.id))
+    return True
+
+
+async def file_hold(work: Work, ticket: Ticket, dispatch: TicketDispatch, text: str, *, requester_id: int) -> bool:
+    """「等电梯配件 12月10日」: a reason, then the expected date (False if it cannot be read); the grid workers are
+    asked to approve it."""
+    reason, _, when = text.strip().rpartition(" ")
+    local_now = work.now.astimezone(work.config.timezone)
     try:
         expected = parse_time(when, now=local_now).at if reason.strip() else None
     except TimeParseError:
         expected = None
     if expected is None or expected <= local_now:
-        ctx.reply(ctx.t("org.bad_hold"))
         return False
-    org = await ctx.session.get(Organisation, dispatch.organisation_id)
+    org = await work.session.get(Organisation, dispatch.organisation_id)
     assert org is not None
     hold = TicketHold(
         ticket_id=ticket.id or 0,
         organisation_id=org.id or 0,
         reason=reason.strip()[:300],
         expected_at=expected,
-        requested_by_id=ctx.person.id or 0,
-        requested_at=ctx.now,
+        requested_by_id=requester_id,
+        requested_at=work.now,
     )
-    ctx.session.add(hold)
-    await step(ctx, ticket, "hold_request", actor_id=ctx.person.id, note=f"{hold.reason}，{day_text(ctx, hold)}")
-    told = ctx.t(
-        "org.hold_request_private", org=org.name, number=ticket.id, reason=hold.reason, when=day_text(ctx, hold)
+    work.session.add(hold)
+    await step(work, ticket, "hold_request", actor_id=requester_id, note=f"{hold.reason}，{day_text(work, hold)}")
+    told = work.t(
+        "org.hold_request_private", org=org.name, number=ticket.id, reason=hold.reason, when=day_text(work, hold)
     )
-    for person in await grid_workers(ctx, ticket):
-        await ctx.tell(person.id or 0, told)
-    ctx.reply(ctx.t("org.hold_requested", number=ticket.id))
-    await ctx.emit(TicketChanged(ticket))
+    for person in await grid_workers(work, ticket):
+        await work.tell(person.id or 0, told)
+    await work.emit(TicketChanged(ticket))
     return True
 
 

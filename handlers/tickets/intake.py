@@ -6,7 +6,7 @@ from difflib import SequenceMatcher
 
 from handlers.common.roles import home_building
 from handlers.core.context import Context
-from handlers.core.types import Button, IncomingCallback, IncomingMessage
+from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard
 from handlers.tickets.cards import short
 from handlers.tickets.rules import Sla
 from handlers.tickets.service import Report, emergency_numbers, open_ticket, record, refresh_cards
@@ -37,8 +37,9 @@ async def find_duplicate(ctx: Context, report: Report) -> Ticket | None:
     return None
 
 
-def new_offer(ctx: Context, report: Report, kind: str, candidate: int | None = None) -> IntakeOffer:
-    return IntakeOffer(
+async def saved_offer(ctx: Context, report: Report, kind: str, candidate: int | None = None) -> IntakeOffer:
+    """The question's offer, written so that its buttons can name it."""
+    offer = IntakeOffer(
         kind=kind,
         person_id=report.reporter_id,
         chat_id=ctx.chat.id or 0,
@@ -51,6 +52,14 @@ def new_offer(ctx: Context, report: Report, kind: str, candidate: int | None = N
         candidate_ticket_id=candidate,
         created_at=ctx.now,
     )
+    ctx.session.add(offer)
+    await ctx.session.flush()
+    return offer
+
+
+def yes_or_no(ctx: Context, offer: IntakeOffer) -> Keyboard:
+    """是 / 否 for an offer."""
+    return ((Button(ctx.t("button.yes"), f"i:yes:{offer.id}"), Button(ctx.t("button.no"), f"i:no:{offer.id}")),)
 
 
 async def propose(ctx: Context, report: Report, *, in_place: bool = False) -> None:
@@ -63,9 +72,7 @@ async def propose(ctx: Context, report: Report, *, in_place: bool = False) -> No
             ctx.edit_pressed(ctx.t("intake.ask_accepted"))
         await open_from(ctx, report)
         return
-    offer = new_offer(ctx, report, "duplicate", duplicate.id)
-    ctx.session.add(offer)
-    await ctx.session.flush()
+    offer = await saved_offer(ctx, report, "duplicate", duplicate.id)
     buttons = (
         (Button(ctx.t("button.same"), f"i:same:{offer.id}"), Button(ctx.t("button.new_issue"), f"i:new:{offer.id}")),
     )
@@ -120,11 +127,9 @@ async def on_chat_message(ctx: Context, message: IncomingMessage) -> bool:
     if verdict.confidence >= CONFIDENT:
         await propose(ctx, report)
         return True
-    offer = new_offer(ctx, report, "confirm")
-    ctx.session.add(offer)
-    await ctx.session.flush()
-    buttons = ((Button(ctx.t("button.yes"), f"i:yes:{offer.id}"), Button(ctx.t("button.no"), f"i:no:{offer.id}")),)
-    ctx.reply(ctx.t("intake.ask", category=ctx.t(f"category.{verdict.category}")), buttons=buttons, quote=True)
+    offer = await saved_offer(ctx, report, "confirm")
+    category = ctx.t(f"category.{verdict.category}")
+    ctx.reply(ctx.t("intake.ask", category=category), buttons=yes_or_no(ctx, offer), quote=True)
     return True
 
 
@@ -149,19 +154,28 @@ async def report_command(ctx: Context, message: IncomingMessage) -> None:
     await propose(ctx, report_of(ctx, building, category, text, message.photos, message.message_id, verdict))
 
 
-async def on_offer(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
-    """是/否 and +1/new answers to the intake questions; only the person asked may answer."""
-    offer = await ctx.session.get(IntakeOffer, int(parts[1])) if len(parts) == 2 and parts[1].isdigit() else None
+async def offer_to_answer(ctx: Context, number: str) -> IntakeOffer | None:
+    """The open offer a button names, when the one pressing is the person asked (else they are told, and None)."""
+    offer = await ctx.session.get(IntakeOffer, int(number)) if number.isdigit() else None
     if offer is None or offer.answered:
         ctx.answer(ctx.t("button.stale"))
-        return
+        return None
     if offer.person_id != ctx.person.id:
         ctx.answer(ctx.t("intake.not_yours"), alert=True)
+        return None
+    return offer
+
+
+async def on_offer(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
+    """是/否 and +1/new answers to the intake questions; only the person asked may answer."""
+    offer = await offer_to_answer(ctx, parts[1] if len(parts) == 2 else "")
+    if offer is None:
         return
     offer.answered = True
     building = await place_by_id(ctx.session, place_id=offer.building_id)
     assert building is not None
-    report = report_of(ctx, building, offer.category, offer.text, tuple(offer.photos), offer.source_message_id)
+    verdict = ctx.config.classify(offer.text)  # its urgency decides whether the building head must confirm
+    report = report_of(ctx, building, offer.category, offer.text, tuple(offer.photos), offer.source_message_id, verdict)
     answer = parts[0]
     if answer == "same" and offer.candidate_ticket_id is not None:
         await plus_one(ctx, offer.candidate_ticket_id, offer.location)

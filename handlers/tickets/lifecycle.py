@@ -214,25 +214,30 @@ async def start(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
 
 
 async def resolve(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
-    """回: the handler says it is done; the reporter and every +1 are asked, in words that fit the category."""
-    await record(ctx, ticket, "resolve", actor_id=ctx.person.id, to_status=target("resolve"), chat_id=ctx.chat.id)
-    ticket.resolved_at = ctx.now
-    refresh_timer(ticket, ctx.setting(Sla))
+    """回: the handler says it is done (the 已处理 button of their private message)."""
     ctx.edit_pressed(ctx.t("ticket.done_private", number=ticket.id))
-    question = ctx.t(f"ticket.revisit_{ticket.category}", number=ticket.id, text=short(ticket.text))
-    buttons = revisit_buttons(ctx.locale, ticket)
-    for person_id in await residents_of(ctx, ticket):
-        await ctx.tell(
+    await mark_resolved(ctx, ticket, actor_id=ctx.person.id, chat_id=ctx.chat.id)
+    ctx.answer("👍")
+
+
+async def mark_resolved(work: Work, ticket: Ticket, *, actor_id: int | None, chat_id: int | None) -> None:
+    """回: the reporter and every +1 are asked, in words that fit the category; every card shows it."""
+    await record(work, ticket, "resolve", actor_id=actor_id, to_status=target("resolve"), chat_id=chat_id)
+    ticket.resolved_at = work.now
+    refresh_timer(ticket, work.setting(Sla))
+    question = work.t(f"ticket.revisit_{ticket.category}", number=ticket.id, text=short(ticket.text))
+    buttons = revisit_buttons(work.locale, ticket)
+    for person_id in await residents_of(work, ticket):
+        await work.tell(
             person_id,
             question,
             buttons,
             ref_key=f"ticket:{ticket.id}:r:{person_id}",
-            fallback=await revisit_in_group(ctx, ticket, person_id, buttons),
+            fallback=await revisit_in_group(work, ticket, person_id, buttons),
         )
-    await refresh_cards(ctx, ticket)
-    await progress_line(ctx, ticket, ctx.t("progress.resolved", number=ticket.id))
-    await ctx.emit(TicketResolved(ticket, await building_of(ctx, ticket)))
-    ctx.answer("👍")
+    await refresh_cards(work, ticket)
+    await progress_line(work, ticket, work.t("progress.resolved", number=ticket.id))
+    await work.emit(TicketResolved(ticket, await building_of(work, ticket)))
 
 
 async def verify(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
@@ -253,9 +258,9 @@ async def verify(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
     ctx.answer("🎉")
 
 
-async def residents_of(ctx: Context, ticket: Ticket) -> list[int]:
+async def residents_of(work: Work, ticket: Ticket) -> list[int]:
     """The reporter and every neighbour who said they are affected (+1)."""
-    return [ticket.reporter_id, *await affected_people(ctx.session, ticket_id=ticket.id or 0)]
+    return [ticket.reporter_id, *await affected_people(work.session, ticket_id=ticket.id or 0)]
 
 
 async def still_to_answer(ctx: Context, ticket: Ticket) -> set[int]:

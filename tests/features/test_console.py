@@ -97,7 +97,7 @@ async def test_links_work_once_and_expire_and_residents_get_none(database_url: s
         assert await client(bot, http).sign_in("/console/login/made-up-token") == 403
 
         await w.resident.says(bot.private(w.resident), "工作台")
-        await bot.private(w.resident).expect_message("只对社区工作人员和网格员开放")
+        await bot.private(w.resident).expect_message("社区工作台只对社区工作人员、网格员、街道和单位成员开放")
         await w.staff.says(w.group, "工作台")
         await w.group.expect_message("请私聊我发送「工作台」")
         assert (await client(bot, http).get("/console"))[0] == 401

@@ -15,6 +15,7 @@ import openpyxl
 
 from tests.features.console_world import login_path, office
 from tests.features.harness import running_bot
+from tests.features.orgs_world import dispatched, org_world
 
 
 async def shoot(page: Any, name: str) -> None:
@@ -79,4 +80,27 @@ async def test_the_console_in_a_browser(database_url: str, browser: Any) -> None
         await page.wait_for_selector(".message")
         await page.goto(base + "/console")
         assert "链接无效" in (await page.text_content("main") or "")
+        await context.close()
+
+
+async def test_an_organisations_member_in_a_browser(database_url: str, browser: Any) -> None:
+    """The lift contractor's member: the board lists only its job; 接单 on the ticket page edits the job message."""
+    async with running_bot(database_url) as bot:
+        w = await org_world(bot)
+        await dispatched(bot, w, "3单元电梯又坏了", "迅达电梯维保", w.lift)
+        await dispatched(bot, w, "3单元楼道水管漏水了", "阳光物业", w.keeper)
+        base = f"http://127.0.0.1:{bot.runtime.web_port}"
+        context = await browser.new_context(viewport={"width": 1280, "height": 800})
+        page = await context.new_page()
+        await page.goto(base + await login_path(bot, w.lift))
+        await page.wait_for_selector("#board")
+        assert await page.locator("#board tbody tr").count() == 1
+        assert "迅达电梯维保" in (await page.text_content("header") or "")
+        await shoot(page, "org_board")
+        await page.click('a[href="/console/tickets/1"]')
+        await page.click("form[data-action=accept] button")
+        await page.wait_for_selector("form[data-action=request_hold]")
+        assert (await page.text_content("#assignee")) == "孙师傅"
+        await bot.private(w.lift).expect_edit("已接单 #1")
+        await shoot(page, "org_ticket")
         await context.close()

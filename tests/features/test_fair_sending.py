@@ -9,6 +9,7 @@ import signal
 import subprocess
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -16,8 +17,13 @@ import pytest
 
 from benchmarks.processes import free_port, start_bot_process, stop_processes, wait_ready
 from bot.db import SessionFactory, unit_of_work
+from bot.telegram import ANSWER_EXPIRES_SECONDS
 from handlers.core.outbox import enqueue
 from handlers.core.types import Edit, Send
+from models.base import utcnow
+from models.outbox import OutboxMessage, OutboxStatus
+from models.payloads import AnswerPayload
+from models.people import ensure_person
 from sandbox.server import LocalBotApi
 from tests.conftest import ON_POSTGRES
 from tests.features.harness import TOKEN, running_bot
@@ -71,6 +77,79 @@ async def test_a_429_for_one_chat_holds_every_row_of_that_chat_and_no_other_chat
         edited = await bot.api.wait_for_call(lambda c: c.ok and c.method == "editMessageText", timeout=10)
         assert served.at - refused.at < 2.0, "another group does not wait for the held one"
         assert later.at - refused.at >= 2.9 and edited.at - refused.at >= 2.9, "the held group waits out retry_after"
+
+
+async def test_chats_take_turns_a_fresh_answer_goes_in_the_first_round_behind_a_backlog(database_url: str) -> None:
+    """A backlog of 8 messages in each of 24 private chats (more chats than the sender has deliveries in flight)
+    waits for itself (decision 0022): a fresh chat's answer leaves within one round of those chats (served oldest
+    first, it waited for nearly the whole backlog), and each chat still gets its messages in order."""
+    async with running_bot(database_url) as bot:
+        busy = [bot.api.start_bot(bot.api.user(8200000100 + n, f"居民{n}")).id for n in range(24)]
+        backlog = [Send(platform="telegram", chat_id=str(c), text=f"第{n}条") for n in range(8) for c in busy]
+        async with unit_of_work(bot.runtime.sessions) as session:
+            await enqueue(session, backlog)
+        await bot.api.wait_for_call(lambda c: c.ok and c.params.get("chat_id") == busy[-1], timeout=5)
+        fresh = bot.api.start_bot(bot.api.user(8200000199, "新来的")).id
+        async with unit_of_work(bot.runtime.sessions) as session:
+            already = len(bot.api.sent_texts())
+            await enqueue(session, [Send(platform="telegram", chat_id=str(fresh), text="这是帮助")])
+        await bot.api.wait_for_call(lambda c: c.ok and c.params.get("text") == "这是帮助", timeout=10)
+        ahead = bot.api.sent_texts()[already:].index("这是帮助")
+        assert ahead < 2 * len(busy), f"{ahead} backlog messages went first"
+        for chat in busy:
+            await bot.api.wait_for_call(
+                lambda c, chat=chat: c.ok and c.params == {"chat_id": chat, "text": "第7条"}, 15
+            )
+        assert [bot.api.sent_texts(c) for c in busy] == [[f"第{n}条" for n in range(8)]] * len(busy)
+
+
+async def test_after_a_refusal_the_rest_of_that_private_chat_goes_to_its_group_lines_without_a_request(
+    database_url: str,
+) -> None:
+    """Telegram refuses a private message to someone who never started the bot: the first refusal closes the chat,
+    and the 14 messages queued behind it become their group lines at once, in order, without 14 more refused
+    requests eating the bot's 30 a second."""
+    async with running_bot(database_url) as bot:
+        group = bot.api.group(-1003000000301, "1号楼业主群")
+        private = str(bot.person("孙大爷", started_bot=False).user.id)
+        async with unit_of_work(bot.runtime.sessions) as session:
+            await ensure_person(
+                session, platform="telegram", platform_user_id=private, display_name="孙大爷", username=None
+            )
+        notes = [
+            Send(
+                platform="telegram",
+                chat_id=private,
+                text=f"私信 {n}",
+                fallback=Send(platform="telegram", chat_id=str(group.id), text=f"群里 {n}"),
+            )
+            for n in range(15)
+        ]
+        async with unit_of_work(bot.runtime.sessions) as session:
+            await enqueue(session, notes)
+        await bot.api.wait_for_call(lambda c: c.ok and c.params.get("text") == "群里 14", timeout=10)
+        await bot.settle()
+        refused = [c for c in bot.api.calls if c.method == "sendMessage" and c.params.get("chat_id") == int(private)]
+        assert [c.error_code for c in refused] == [403]
+        assert bot.api.sent_texts(group.id) == [f"群里 {n}" for n in range(15)]
+
+
+async def test_an_answer_to_a_press_older_than_telegram_answers_fails_without_a_request(database_url: str) -> None:
+    """Telegram refuses to answer a press older than about 15 s: after a flood of presses their answers fail at once
+    instead of keeping every reply waiting behind refused requests; a fresh press is still answered."""
+    async with running_bot(database_url) as bot:
+        group = bot.api.group(-1003000000401, "1号楼业主群")
+        old = OutboxMessage.of(platform="telegram", chat_id=str(group.id), content=AnswerPayload(callback_id="old"))
+        old.created_at = utcnow() - timedelta(seconds=ANSWER_EXPIRES_SECONDS + 1)
+        fresh = OutboxMessage.of(platform="telegram", chat_id=str(group.id), content=AnswerPayload(callback_id="new"))
+        async with unit_of_work(bot.runtime.sessions) as session:
+            session.add_all([old, fresh])
+        await bot.api.wait_for_call(lambda c: c.params.get("callback_query_id") == "new", timeout=5)
+        await bot.settle()
+        assert not [c for c in bot.api.calls if c.params.get("callback_query_id") == "old"]
+        async with bot.runtime.sessions() as session:
+            stored = await session.get(OutboxMessage, old.id)
+        assert stored is not None and stored.status == OutboxStatus.FAILED
 
 
 def start_role(role: str, api: LocalBotApi, database_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:

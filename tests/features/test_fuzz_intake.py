@@ -8,7 +8,7 @@ import logging
 import pytest
 import structlog
 
-from benchmarks.fuzz_intake import fuzz
+from benchmarks.fuzz_intake import fuzz, passed
 
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
@@ -18,9 +18,7 @@ async def test_odd_updates_neither_crash_nor_stall_nor_flood(database_url: str, 
     finally:
         logging.getLogger().handlers.clear()
         structlog.reset_defaults()
-    assert result["unhandled"] == 0, result
-    assert result["help_seconds"] <= 5, result
-    assert result["apologies_per_chat_minute_max"] <= 1, result
+    assert passed(result), result
     assert result["inbox"].get("set_aside", 0) > 100 and not result["inbox"].get("pending"), result
     if mode == "webhook":
         assert set(result["webhook_statuses"]) == {200}, result

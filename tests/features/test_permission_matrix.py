@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import aiohttp
 from sqlmodel import select
 
 from handlers.core.texts import CORE
@@ -15,13 +16,17 @@ from handlers.features import FEATURES
 from models.passbook import LedgerEntry
 from models.people import Role
 from models.tickets import Ticket, TicketStatus
+from tests.features.console_world import csrf_of, login_path
 from tests.features.harness import BotUnderTest, Participant, running_bot
+from tests.features.orgs_world import dispatched, org_world
+from tests.features.test_console_orgs import client
 from tests.features.test_permissions import B1, B2, GRID2, OTHER, world
 from tests.features.tickets_world import bind
 
 REPORT = "3单元电梯坏了，好几天没人修"
 ROLE_GATED = [c for f in FEATURES for c in f.commands if c.roles is not None]
 PREFIXES = sorted({prefix for f in FEATURES for prefix in f.callbacks})
+DESK_ACTIONS = sorted({a.name for f in FEATURES for a in f.desk_actions})
 # who probes, with the role they hold (None: a neighbour nobody gave a role)
 PROBERS: dict[str, tuple[Role, str] | None] = {
     "路人": None,
@@ -176,3 +181,35 @@ async def test_forged_and_replayed_buttons_of_every_prefix_are_stale(database_ur
         f"{len(probes.leaks or [])} leaks"
     )
     assert len(genuine) >= 10 and not probes.leaks, probes.leaks
+
+
+async def test_every_console_action_on_another_organisations_ticket_or_without_its_token_is_refused(
+    database_url: str,
+) -> None:
+    """The console's probes, built from the features' desk actions: 物业's member on the lift contractor's ticket (and
+    on a made-up action) is answered 404, the lift contractor's member without the CSRF token 403, and nothing is said
+    in any chat."""
+    probes = Probes()
+    async with running_bot(database_url) as bot, aiohttp.ClientSession() as http:
+        w = await org_world(bot)
+        await dispatched(bot, w, "3单元电梯又坏了", "迅达电梯维保", w.lift)
+        other, member = client(bot, http), client(bot, http)
+        assert await other.sign_in(await login_path(bot, w.keeper)) == 303
+        assert await member.sign_in(await login_path(bot, w.lift)) == 303
+        await bot.digested()
+        before = {p.user.id: bot.bot_activity(bot.private(p).id) for p in (w.lift, w.keeper, w.grid_worker)}
+        group_before = bot.bot_activity(w.group.id)
+        token = csrf_of((await other.get("/console"))[1])
+        for action in [*DESK_ACTIONS, "made-up"]:
+            status, _, _ = await other.post(f"/console/tickets/1/{action}", {"csrf": token, "choice": "1", "text": "x"})
+            probes.check(status == 404, f"阳光物业 {action} on #1: {status}")
+            status, _, _ = await member.post(f"/console/tickets/1/{action}", {"choice": "1", "text": "x"})
+            probes.check(status == 403, f"迅达电梯维保 {action} on #1 without CSRF: {status}")
+        await bot.digested()
+        for p in (w.lift, w.keeper, w.grid_worker):
+            probes.check(
+                bot.bot_activity(bot.private(p).id) == before[p.user.id], f"the bot spoke to {p.user.display_name}"
+            )
+        probes.check(bot.bot_activity(w.group.id) == group_before, "the card changed")
+    print(f"console actions: {probes.count} probes, {len(probes.leaks or [])} leaks")
+    assert len(DESK_ACTIONS) >= 9 and not probes.leaks, probes.leaks

@@ -22,7 +22,7 @@ from tests.features.harness import TOKEN, BotUnderTest, ChatView, ManualClock, P
 from tests.features.shop_world import award
 from tests.features.test_events import first_start, publish
 from tests.features.test_wecom import choice
-from tests.features.tickets_world import B1, COMMUNITY, TREE, Building, building
+from tests.features.tickets_world import B1, COMMUNITY, GRID, TREE, Building, building
 from tests.features.wecom_world import running_bot_with_wecom
 
 NEVER_STARTED = "Forbidden: bot can't initiate conversation with a user"
@@ -126,6 +126,51 @@ async def test_an_assignee_who_never_started_the_bot_is_named_in_the_group_with_
         job = await assigned.expect_message("您有新的派单：工单 #1")
         await plumber.presses(assigned, job, "开始处理")
         await w.group.expect_edit("周师傅 处理中")
+
+
+async def test_sla_reminders_and_escalations_knock_for_a_head_and_a_grid_worker_who_never_started_the_bot(
+    database_url: str,
+) -> None:
+    """Reminders and escalations (tickets/timers): a building head and a grid worker who never opened the private
+    chat are named in the ticket's group with the link, which brings the reminder and the escalation."""
+    clock = ManualClock()
+    async with running_bot(database_url, clock=clock) as bot:
+        w = await building(bot)
+        head, grid = bot.person("钱楼长", started_bot=False), bot.person("钱网格", started_bot=False)
+        await bot.grant(head, Role.BUILDING_HEAD, B1)
+        await bot.grant(grid, Role.GRID_WORKER, GRID)
+        await w.resident.says(w.group, "3单元电梯坏了，好几天了")
+        await w.group.expect_message("工单 #1")
+        clock.advance(minutes=91)
+        assert await bot.sweep() == 1
+        knock = await w.group.expect_message("钱楼长，有一条给您的消息，我没法先私信您")
+        await head.says(bot.private(head), f"/start {start_payload(knock)}")
+        await bot.private(head).expect_message("将在 29 分钟后超时")
+        clock.advance(hours=1)
+        assert await bot.sweep() == 1
+        await w.group.expect_message("已上报网格员跟进")
+        knock = await w.group.expect_message("钱网格，有一条给您的消息，我没法先私信您")
+        await grid.says(bot.private(grid), f"/start {start_payload(knock)}")
+        await bot.private(grid).expect_message("网格上报：工单 #1")
+
+
+async def test_the_auto_confirmation_knocks_for_a_reporter_who_never_started_the_bot(database_url: str) -> None:
+    """Nobody answered 修好了吗 for 48 hours (tickets/timers.auto_verify): the reporter who never opened the private
+    chat is named in the group, and the link brings 已自动确认解决."""
+    clock = ManualClock()
+    async with running_bot(database_url, clock=clock) as bot:
+        w = await building(bot)
+        grandpa = bot.person("孙大爷", started_bot=False)
+        await bot.grant(grandpa, Role.RESIDENT, B1)
+        assigned = await report_fixed_by(bot, w, grandpa, w.volunteer)
+        await w.volunteer.presses(assigned, await assigned.expect_message("您有新的派单"), "已处理")
+        await w.group.expect_message_with("孙大爷，您反映的问题 #1")
+        await bot.settle()
+        clock.advance(hours=49)
+        assert await bot.sweep() == 1
+        knock = await w.group.expect_message_with("孙大爷，有一条给您的消息，我没法先私信您")
+        await grandpa.says(bot.private(grandpa), f"/start {start_payload(knock)}")
+        await bot.private(grandpa).expect_message("已自动确认解决")
 
 
 async def test_a_resident_who_blocked_the_bot_is_reached_in_the_group_without_trying_privately(
@@ -232,6 +277,25 @@ async def test_event_reminders_reach_a_resident_who_never_started_the_bot_by_the
         await bot.settle()
         tried = [c for c in bot.api.calls if c.method == "sendMessage" and int(c.params["chat_id"]) == grandpa.user.id]
         assert len(tried) == 1  # known closed since the first reminder: the group line alone, no refused request
+
+
+async def test_a_place_from_the_waiting_list_knocks_for_a_resident_who_never_started_the_bot(database_url: str) -> None:
+    """候补 → 报名 (events/signups): the resident who never opened the private chat is named in the group where the
+    place freed up, and the link brings 「已从候补转为正式报名」."""
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        grandpa = bot.person("孙大爷", started_bot=False)
+        await bot.grant(grandpa, Role.RESIDENT, B1)
+        await publish(bot, w, ["义诊", "明天上午9点", "社区活动室", "1"])
+        card = await w.group.expect_message("🎪 义诊")
+        await w.resident.presses(w.group, card, "报名")
+        await w.resident.expect_answer("报名成功")
+        await grandpa.presses(w.group, card, "报名")
+        await grandpa.expect_answer("候补第 1 位")
+        await w.resident.presses(w.group, card, "取消报名")
+        knock = await w.group.expect_message("孙大爷，有一条给您的消息，我没法先私信您")
+        await grandpa.says(bot.private(grandpa), f"/start {start_payload(knock)}")
+        await bot.private(grandpa).expect_message("已从候补转为正式报名：义诊")
 
 
 async def test_the_shop_reaches_a_resident_who_never_started_the_bot_through_the_group(database_url: str) -> None:

@@ -22,6 +22,7 @@ TREE = """communities:
           - {name: 2号楼, units: 2}
 """
 B1, GRID, COMMUNITY = "阳光社区/第一网格/1号楼", "阳光社区/第一网格", "阳光社区"
+B2 = "阳光社区/第一网格/2号楼"
 
 
 @dataclass

@@ -1,0 +1,60 @@
+"""A request written to the bot in the private chat (「我家楼下的路灯坏了好几天了」): offered as a report for the
+sender's building; 是 opens it there exactly as a report from the building's group would be (docs/tickets.md)."""
+
+from __future__ import annotations
+
+from handlers.common.reach import home_buildings
+from handlers.core.context import Context
+from handlers.core.types import Button, IncomingCallback, IncomingMessage
+from handlers.tickets.intake import offer_to_answer, report_of, saved_offer, yes_or_no
+from models.places import Place, place_by_id, place_label
+from models.tickets import IntakeOffer
+
+MAX_BUILDINGS = 8  # buttons of the building picker; nobody belongs to more
+
+
+async def on_private_request(ctx: Context, message: IncomingMessage) -> bool:
+    """A private message the classifier reads as a request: asked whether to submit it for the sender's building
+    (which one first, when they belong to several); someone who belongs nowhere hears how to come to belong."""
+    if ctx.in_group or message.is_forwarded:
+        return False
+    verdict = ctx.config.classify(message.text)
+    if not verdict.is_request:
+        return False
+    assert ctx.person.id is not None
+    buildings = await home_buildings(ctx, ctx.person.id)
+    if not buildings:
+        ctx.reply(ctx.t("intake.no_building"))
+        return True
+    report = report_of(ctx, buildings[0], verdict.category, message.text, message.photos, message.message_id, verdict)
+    if len(buildings) == 1:
+        offer = await saved_offer(ctx, report, "private")
+        ctx.reply(offer_question(ctx, offer, buildings[0]), buttons=yes_or_no(ctx, offer))
+        return True
+    offer = await saved_offer(ctx, report, "pick")  # for the first building until the sender picks one
+    rows = [
+        (Button(await place_label(ctx.session, place=building), f"ip:{offer.id}:{building.id}"),)
+        for building in buildings[:MAX_BUILDINGS]
+    ]
+    rows.append((Button(ctx.t("button.no"), f"i:no:{offer.id}"),))
+    ctx.reply(ctx.t("intake.private_which", category=ctx.t(f"category.{offer.category}")), buttons=tuple(rows))
+    return True
+
+
+def offer_question(ctx: Context, offer: IntakeOffer, building: Place) -> str:
+    """要把这条作为报修提交给 1号楼 吗？"""
+    return ctx.t("intake.private_offer", category=ctx.t(f"category.{offer.category}"), place=building.name)
+
+
+async def on_building_picked(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
+    """ip:<offer>:<building>: the building the report is for; then the same 是 / 否 as for one building."""
+    offer = await offer_to_answer(ctx, parts[0] if len(parts) == 2 else "")
+    if offer is None:
+        return
+    building = await place_by_id(ctx.session, place_id=int(parts[1])) if parts[1].isdigit() else None
+    if building is None:
+        ctx.answer(ctx.t("button.stale"))
+        return
+    offer.building_id, offer.kind = building.id or 0, "private"
+    ctx.edit_pressed(offer_question(ctx, offer, building), buttons=yes_or_no(ctx, offer))
+    ctx.answer()
