@@ -17,6 +17,7 @@ Usage: python benchmarks/console.py [TICKETS] [LEDGER_ENTRIES] [DATABASE_URL]
 from __future__ import annotations
 
 import asyncio
+import gc
 import math
 import os
 import random
@@ -194,6 +195,8 @@ async def measure(url: str) -> list[Figure]:
     config = assemble(FEATURES, base=FeatureConfig(bot_username="bench"), env=Settings(_env_file=None)).config  # type: ignore[call-arg]
     words = page_words("zh")
     results: list[Figure] = []
+    gc.collect()
+    gc.freeze()  # as a bot process does once it has started (bot/app.py, freeze_start_up_heap)
     async with sessions() as session:
         viewer = await viewer_of(session, person_id=1)
         assert viewer is not None

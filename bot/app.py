@@ -28,7 +28,7 @@ from bot.logs import RefusalCounter, failure
 from bot.outbox_sender import OutboxSender, Transport
 from bot.polling import Poller
 from bot.scheduler import SWEEP_LEADER, Sweeper
-from bot.telegram import ALLOWED_UPDATES, TelegramAdapter, TelegramTransport, build_application
+from bot.telegram import ALLOWED_UPDATES, TelegramAdapter, TelegramPhotos, TelegramTransport, build_application
 from bot.web import (
     WEBHOOK_PATH,
     Health,
@@ -251,7 +251,14 @@ async def start_parts(
         await adapter.set_commands(menu_entries(assembly))
         refusals = RefusalCounter("webhook.refused")
         parts.callback(refusals.close)
-        mount_console(app, sessions=sessions, config=assembly.config, clock=clock, on_outbox=on_outbox)
+        mount_console(
+            app,
+            sessions=sessions,
+            config=assembly.config,
+            clock=clock,
+            on_outbox=on_outbox,
+            photos=TelegramPhotos(application.bot),
+        )
         if webhook:
             store = inbox.store
 

@@ -24,6 +24,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
+from bot.console.photos import PHOTO_MAX_BYTES, PhotoMissing, PhotoUnreachable
 from bot.logs import failure
 from bot.outbox_sender import Delivery, DeliveryError, Failure, NotModified
 from handlers.core.types import (
@@ -308,6 +309,24 @@ def build_application(*, token: str, base_url: str) -> Application:
 def file_url_for(base_url: str) -> str:
     """…/bot → …/file/bot, as Telegram lays out its file URLs."""
     return base_url[: -len("bot")] + "file/bot" if base_url.endswith("/bot") else base_url
+
+
+class TelegramPhotos:
+    """The console's photo port on the Bot API: getFile gives the file's path, then the file download fetches it."""
+
+    def __init__(self, bot: TelegramBot) -> None:
+        self._bot = bot
+
+    async def fetch(self, file_id: str) -> bytes:
+        try:
+            found = await self._bot.get_file(file_id)
+            if (found.file_size or 0) > PHOTO_MAX_BYTES:
+                raise PhotoMissing("over the Bot API's 20 MB")
+            return bytes(await found.download_as_bytearray())
+        except BadRequest as error:  # an unknown file id, or a file too big to hand out
+            raise PhotoMissing(str(error)) from error
+        except TelegramError as error:
+            raise PhotoUnreachable(type(error).__name__) from error
 
 
 class TelegramAdapter:

@@ -252,7 +252,7 @@ class Classifier:
         self._characters = {word: freq for word, freq in self._frequencies.items() if len(word) == 1}
         """The dictionary's single characters: a small dict that stays in the CPU cache."""
         terms = rules.term_words()
-        before_first, after_last = _adjacent_characters(self._frequencies, terms)
+        before_first, after_last = _adjacent_characters(dictionary, terms)
         context = _WordContext(_inside_longer_words(rules.words()), before_first, after_last)
         patterns = [_Pattern.of(index, pattern, terms) for index, pattern in enumerate(rules.patterns)]
         anchored: dict[str, tuple[_Pattern, ...]] = {}
@@ -711,7 +711,7 @@ def _inside_longer_words(words: list[str]) -> frozenset[str]:
     return frozenset(inner for word, inner in found if inner != word)
 
 
-def _adjacent_characters(frequencies: dict[str, int], terms: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
+def _adjacent_characters(dictionary: Dictionary, terms: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
     """For each first character of a term, the characters before it inside some dictionary entry;
     for each last character of a term, the characters after it.
 
@@ -721,31 +721,31 @@ def _adjacent_characters(frequencies: dict[str, int], terms: Iterable[str]) -> t
     These strings are small enough to stay in the CPU cache, while every lookup in the 500,000-entry
     dictionary is a cache miss. Computing them takes two regex passes over all entries (~0.4 s
     and tens of MiB of short-lived strings), so the result is kept in a cache file beside
-    jieba's own, named by a digest of everything it depends on (_adjacency_cache_path).
+    the dictionary's, named by the dictionary's digest and the term edges (_adjacency_cache_path).
     """
     terms = list(terms)
-    entries = "\n".join(frequencies)  # "." below never matches the separator
     lasts = "".join(sorted({term[-1] for term in terms}))
     firsts = "".join(sorted({term[0] for term in terms}))
-    cache = _adjacency_cache_path(entries, firsts, lasts)
+    cache = _adjacency_cache_path(dictionary.digest, firsts, lasts)
     stored = _read_adjacency(cache)
     if stored is not None:
         return stored
+    entries = "\n".join(dictionary.frequencies)  # "." below never matches the separator
     after = _neighbours(re.findall(f"(?=([{re.escape(lasts)}].))", entries))
     before = _neighbours(re.findall(f"(?=([{re.escape(firsts)}].))", entries[::-1]))  # reversed: "yx" for x before y
     _write_adjacency(cache, before, after)
     return before, after
 
 
-_ADJACENCY_FORMAT: Final = b"linli-adjacency-1\n"
+_ADJACENCY_FORMAT: Final = b"linli-adjacency-2\n"
 """Part of the cache file's digest: change it when what the file holds changes."""
 
 
-def _adjacency_cache_path(entries: str, firsts: str, lasts: str) -> Path:
-    """The cache file for these dictionary entries and term edges: a digest of all three names it,
+def _adjacency_cache_path(dictionary_digest: str, firsts: str, lasts: str) -> Path:
+    """The cache file for this dictionary and these term edges: a digest of all three names it,
     so a changed dictionary or rule set never reads another's tables."""
     digest = hashlib.sha256(_ADJACENCY_FORMAT)
-    for part in (entries, firsts, lasts):
+    for part in (dictionary_digest, firsts, lasts):
         digest.update(part.encode("utf-8", "surrogatepass"))
         digest.update(b"\0")
     return Path(tempfile.gettempdir()) / f"linli-nlp-adjacency-{digest.hexdigest()[:32]}.cache"

@@ -5,7 +5,8 @@ word with 0, and the frequencies' total — exactly what ``jieba.Tokenizer`` bui
 (``gen_pfdict``) and then a user dictionary (``load_userdict``). Importing jieba for that costs ~0.3 s and ~19 MB
 at start (its ``_compat`` imports ``pkg_resources``; its HMM tables load with it), so this reads the same files the
 same way. The result is kept in a cache file (marshal, like jieba's own) named by a digest of both files, so a
-start reads one file instead of parsing 350,000 lines.
+start reads one file instead of parsing 350,000 lines; the same digest names what the classifier derives from the
+entries (its adjacency tables), so a start never digests the 500,000 entries themselves.
 """
 
 from __future__ import annotations
@@ -33,6 +34,14 @@ class Dictionary:
 
     frequencies: dict[str, int]
     total: int
+    digest: str
+    """Names what the entries were read from: the caches of what is derived from them are named by it."""
+
+    @classmethod
+    def of(cls, frequencies: dict[str, int], total: int) -> Dictionary:
+        """A dictionary made in memory (tests, experiments): its digest is of its entries and total."""
+        entries = "\n".join([*frequencies, str(total)]).encode("utf-8", "surrogatepass")
+        return cls(frequencies, total, hashlib.sha256(_CACHE_FORMAT + entries).hexdigest()[:32])
 
 
 def jieba_dictionary_path() -> Path:
@@ -46,12 +55,13 @@ def jieba_dictionary_path() -> Path:
 def load_dictionary(user_path: Path, main_path: Path | None = None) -> Dictionary:
     """jieba's dictionary (``main_path``, default jieba's dict.txt) with the words of ``user_path`` added, from the
     cache file when it holds them."""
-    main = main_path or jieba_dictionary_path()
-    cache = _cache_path(main, user_path)
-    stored = _read_cache(cache)
+    main, user = (main_path or jieba_dictionary_path()).read_bytes(), user_path.read_bytes()
+    digest = _digest(main, user)
+    cache = Path(tempfile.gettempdir()) / f"linli-nlp-dictionary-{digest}.cache"
+    stored = _read_cache(cache, digest)
     if stored is not None:
         return stored
-    built = build_dictionary(main.read_bytes(), user_path.read_bytes())
+    built = build_dictionary(main, user)
     _write_cache(cache, built)
     return built
 
@@ -74,7 +84,12 @@ def build_dictionary(main: bytes, user: bytes) -> Dictionary:
         if count is None:
             raise ValueError(f"user dictionary line {number} has no frequency: {entry!r}")
         total += _add(frequencies, word, int(count))
-    return Dictionary(frequencies, total)
+    return Dictionary(frequencies, total, _digest(main, user))
+
+
+def _digest(main: bytes, user: bytes) -> str:
+    """Of the two dictionary files' bytes (and the cache's format)."""
+    return hashlib.sha256(b"\0".join([_CACHE_FORMAT, main, user])).hexdigest()[:32]
 
 
 def _add(frequencies: dict[str, int], word: str, frequency: int) -> int:
@@ -85,18 +100,7 @@ def _add(frequencies: dict[str, int], word: str, frequency: int) -> int:
     return frequency
 
 
-def _cache_path(main: Path, user: Path) -> Path:
-    """The cache file for these two dictionary files: a digest of their bytes names it."""
-    digest = hashlib.sha256(_CACHE_FORMAT)
-    for path in (main, user):
-        with path.open("rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
-        digest.update(b"\0")
-    return Path(tempfile.gettempdir()) / f"linli-nlp-dictionary-{digest.hexdigest()[:32]}.cache"
-
-
-def _read_cache(path: Path) -> Dictionary | None:
+def _read_cache(path: Path, digest: str) -> Dictionary | None:
     """The dictionary kept in ``path``, or None when it is missing, unreadable or not of the expected shape."""
     try:
         with path.open("rb") as stream:
@@ -105,7 +109,7 @@ def _read_cache(path: Path) -> Dictionary | None:
         return None
     if not (isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], dict) and isinstance(data[1], int)):
         return None
-    return Dictionary(data[0], data[1])
+    return Dictionary(data[0], data[1], digest)
 
 
 def _write_cache(path: Path, dictionary: Dictionary) -> None:

@@ -37,6 +37,7 @@ from sandbox.state import (
 JsonDict = dict[str, Any]
 Handler = Callable[[JsonDict], Awaitable[Any]]
 
+DOWNLOAD_MAX_BYTES = 20 * 1024 * 1024  # getFile hands out files up to 20 MB, as Telegram's does
 CHAT_ACTIONS = frozenset({
     "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
     "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
@@ -471,6 +472,8 @@ class BotApiMethods(BotState):
         stored = self._files.get(str(params.get("file_id") or ""))
         if stored is None:
             raise bad_request("invalid file_id")
+        if len(stored.data) > DOWNLOAD_MAX_BYTES:
+            raise bad_request("file is too big")
         return stored.to_dict()
 
     async def _leave_chat(self, params: JsonDict) -> bool:

@@ -18,6 +18,7 @@ from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from bot.console.photos import PhotoMissing, PhotoSource, PhotoUnreachable, image_type
 from bot.db import SessionFactory
 from handlers.common.sheets import to_csv, to_xlsx
 from handlers.console.audit import role_changes
@@ -75,9 +76,16 @@ Page = Callable[[web.Request, Signed], Awaitable[web.StreamResponse]]
 
 class ConsoleWeb:
     def __init__(
-        self, *, sessions: SessionFactory, config: FeatureConfig, clock: Clock, on_outbox: Callable[[], None]
+        self,
+        *,
+        sessions: SessionFactory,
+        config: FeatureConfig,
+        clock: Clock,
+        on_outbox: Callable[[], None],
+        photos: PhotoSource,
     ) -> None:
         self._sessions, self._config, self._clock, self._on_outbox = sessions, config, clock, on_outbox
+        self._photos = photos
         settings = config.settings[ConsoleSettings]
         assert isinstance(settings, ConsoleSettings)
         self._settings = settings
@@ -87,6 +95,7 @@ class ConsoleWeb:
         app.router.add_get("/console/login/{token}", self.login)
         app.router.add_get("/console", self.signed(self.board_page))
         app.router.add_get("/console/tickets/{ticket}", self.signed(self.ticket_page))
+        app.router.add_get("/console/tickets/{ticket}/photos/{photo:\\d+}", self.signed(self.ticket_photo))
         app.router.add_post("/console/tickets/{ticket}/{action}", self.signed(self.ticket_action, form=True))
         app.router.add_get("/console/stats", self.signed(self.stats_page))
         app.router.add_get("/console/export.{fmt:csv|xlsx}", self.signed(self.export))
@@ -226,6 +235,24 @@ class ConsoleWeb:
             tz=signed.desk.config.timezone,
         )
 
+    async def ticket_photo(self, request: web.Request, signed: Signed) -> web.StreamResponse:
+        """The ticket's photo number K (from 0), fetched from the platform: 404 when the viewer may not see the
+        ticket or there is no such photo, 502 when the platform cannot hand it out now."""
+        number, index = request.match_info["ticket"], int(request.match_info["photo"])
+        ticket = await visible_ticket(signed.desk, signed.viewer, int(number)) if number.isdigit() else None
+        if ticket is None or index >= len(ticket.photos):
+            return self.page("message.html", signed, status=404, text="404")
+        try:
+            data = await self._photos.fetch(ticket.photos[index])
+        except PhotoMissing as error:
+            log.warning("console.photo_missing", ticket=ticket.id, problem=str(error))
+            return self.page("message.html", signed, status=404, text="404")
+        except PhotoUnreachable as error:
+            log.warning("console.photo_unreachable", ticket=ticket.id, problem=str(error))
+            return self.page("message.html", signed, status=502, text="502")
+        kind = image_type(data) or "application/octet-stream"
+        return web.Response(body=data, headers=HEADERS | {"Content-Type": kind, "Cache-Control": PHOTO_CACHE})
+
     async def ticket_action(self, request: web.Request, signed: Signed) -> web.StreamResponse:
         number = request.match_info["ticket"]
         ticket = await visible_ticket(signed.desk, signed.viewer, int(number)) if number.isdigit() else None
@@ -319,6 +346,7 @@ class ConsoleWeb:
         return file_response(f"ranking_{ranking.month}.xlsx", to_xlsx(sheet), XLSX)
 
 
+PHOTO_CACHE = "private, max-age=3600"  # the viewer's browser only; a revoked session stops new fetches
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -337,7 +365,8 @@ def mount_console(
     config: FeatureConfig,
     clock: Clock,
     on_outbox: Callable[[], None],
+    photos: PhotoSource,
 ) -> ConsoleWeb:
-    console = ConsoleWeb(sessions=sessions, config=config, clock=clock, on_outbox=on_outbox)
+    console = ConsoleWeb(sessions=sessions, config=config, clock=clock, on_outbox=on_outbox, photos=photos)
     console.add_routes(app)
     return console

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import IO
 from xml.sax.saxutils import escape
 
-from handlers.common.sheets import Cell, column_letter
+from handlers.common.sheets import Cell
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -67,32 +67,43 @@ class Outgoing:
         return data
 
 
-def cell_xml(place: str, value: Cell) -> str:
-    """`place` is the cell's attributes: its reference (A2) and, for the header, its style."""
-    if isinstance(value, int | float):
-        return f"<c {place}><v>{value}</v></c>"
-    if not value:
-        return f"<c {place}/>"
-    text = escape(NOT_IN_XML.sub("", value))
-    return f'<c {place} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+NEEDS_ESCAPING = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+TEXT_CELL, TEXT_END = '<c t="inlineStr"><is><t xml:space="preserve">', "</t></is></c>"
 
 
-def row_xml(number: int, letters: list[str], cells: list[Cell], style: str = "") -> str:
-    styled = f' s="{style}"' if style else ""
-    inner = "".join(cell_xml(f'r="{letter}{number}"{styled}', v) for letter, v in zip(letters, cells, strict=False))
-    return f'<row r="{number}">{inner}</row>'
+def text_xml(value: str) -> str:
+    """``value`` as XML text: &, < and > escaped, the characters XML cannot hold dropped."""
+    return escape(NOT_IN_XML.sub("", value)) if NEEDS_ESCAPING.search(value) else value
+
+
+def row_xml(number: int, cells: list[Cell]) -> str:
+    """One row of cells. Cells carry no reference (A2): each stands in the column after the one before, as the
+    format allows, which spares formatting one per cell; an empty cell keeps its column with <c/>."""
+    parts = [f'<row r="{number}">']
+    for value in cells:
+        if isinstance(value, str):
+            parts.append(f"{TEXT_CELL}{text_xml(value)}{TEXT_END}" if value else "<c/>")
+        else:
+            parts.append(f"<c><v>{value}</v></c>")
+    parts.append("</row>")
+    return "".join(parts)
+
+
+def header_xml(header: list[str]) -> str:
+    """The first row, in the bold style (1)."""
+    cells = "".join(f'<c s="1" t="inlineStr"><is><t xml:space="preserve">{text_xml(h)}</t></is></c>' for h in header)
+    return f'<row r="1">{cells}</row>'
 
 
 def sheet_opening(columns: Columns) -> str:
     widths = "".join(
         f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(columns.widths, start=1)
     )
-    letters = [column_letter(i) for i in range(1, len(columns.header) + 1)]
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}" xmlns:r="{RELS}">'
         '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
         'state="frozen"/></sheetView></sheetViews>'
-        f"<cols>{widths}</cols><sheetData>{row_xml(1, letters, list(columns.header), style='1')}"
+        f"<cols>{widths}</cols><sheetData>{header_xml(columns.header)}"
     )
 
 
@@ -107,7 +118,6 @@ class StreamedBook:
         self._sheets = sheets
         self._out = Outgoing()
         self._zip = zipfile.ZipFile(self._out, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
-        self._letters = [[column_letter(i) for i in range(1, len(s.header) + 1)] for s in sheets]
         self._next_row = [2 for _ in sheets]
         self._first: IO[bytes] = self._zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
         self._first.write(sheet_opening(sheets[0]).encode())
@@ -124,8 +134,8 @@ class StreamedBook:
         self._kept.close()
 
     def add(self, sheet: int, rows: list[list[Cell]]) -> None:
-        start, letters = self._next_row[sheet], self._letters[sheet]
-        xml = "".join(row_xml(start + i, letters, cells) for i, cells in enumerate(rows)).encode()
+        start = self._next_row[sheet]
+        xml = "".join([row_xml(start + i, cells) for i, cells in enumerate(rows)]).encode()
         self._next_row[sheet] = start + len(rows)
         (self._first if sheet == 0 else self._later[sheet - 1]).write(xml)
 

@@ -16,7 +16,7 @@ from functools import cache
 from handlers.console.board import visible_organisations, visible_places
 from handlers.console.scope import Viewer
 from handlers.core.desk import Desk
-from models.console import TicketFacts, check_ins, opened_per_period, points_awarded, ticket_facts
+from models.console import TicketFacts, check_ins, opened_per_period, plan_for_the_values, points_awarded, ticket_facts
 from models.places import Place, PlaceKind
 
 
@@ -146,6 +146,7 @@ def grid_path(path: str) -> str:
 
 async def statistics(desk: Desk, viewer: Viewer, month: Month, category_labels: Mapping[str, str]) -> Statistics:
     start, end = month.bounds(desk.config.timezone)
+    await plan_for_the_values(desk.session)
     facts = await ticket_facts(
         desk.session,
         scopes=viewer.paths,

@@ -66,9 +66,14 @@ class ConsoleClient:
     cookie: str = ""
 
     async def get(self, path: str, **params: str) -> tuple[int, str]:
+        status, _, body = await self.get_bytes(path, **params)
+        return status, body.decode("utf-8-sig", "replace")
+
+    async def get_bytes(self, path: str, **params: str) -> tuple[int, dict[str, str], bytes]:
+        """The answer as it came: status, headers and the body's bytes (images, files)."""
         headers = {"Cookie": f"linli_console={self.cookie}"} if self.cookie else {}
         async with self.http.get(self.base + path, params=params, headers=headers, allow_redirects=False) as r:
-            return r.status, (await r.read()).decode("utf-8-sig", "replace")
+            return r.status, dict(r.headers), await r.read()
 
     async def post(self, path: str, data: dict[str, str]) -> tuple[int, str, str]:
         headers = {"Cookie": f"linli_console={self.cookie}"} if self.cookie else {}

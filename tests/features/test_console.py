@@ -83,6 +83,29 @@ async def test_a_grid_worker_sees_only_their_grid_and_cannot_open_another_grids_
         await w.group5.expect_nothing()
 
 
+async def test_a_tickets_photos_show_on_its_page_and_only_to_those_who_may_see_the_ticket(database_url: str) -> None:
+    jpeg = b"\xff\xd8\xff\xe0" + "5号楼门口的垃圾".encode()
+    async with running_bot(database_url) as bot, aiohttp.ClientSession() as http:
+        w = await office(bot)
+        await w.resident5.says(w.group5, "", photo=jpeg, caption="随手拍 5号楼门口垃圾好多没人扫")
+        await w.group5.expect_message("📋 工单 #1")
+        desk = client(bot, http)
+        assert await desk.sign_in(await login_path(bot, w.staff)) == 303
+        status, page = await desk.get("/console/tickets/1")
+        assert status == 200 and '<img src="/console/tickets/1/photos/0"' in page
+        status, headers, body = await desk.get_bytes("/console/tickets/1/photos/0")
+        assert status == 200 and body == jpeg and headers["Content-Type"] == "image/jpeg"
+        assert headers["Cache-Control"].startswith("private")
+        assert (await desk.get_bytes("/console/tickets/1/photos/1"))[0] == 404
+        bot.api.fail_next("getFile", 500, description="Internal Server Error")
+        assert (await desk.get_bytes("/console/tickets/1/photos/0"))[0] == 502
+
+        other = client(bot, http)
+        assert await other.sign_in(await login_path(bot, w.grid_worker)) == 303
+        assert (await other.get_bytes("/console/tickets/1/photos/0"))[0] == 404
+        assert (await client(bot, http).get_bytes("/console/tickets/1/photos/0"))[0] == 401
+
+
 async def test_links_work_once_and_expire_and_residents_get_none(database_url: str) -> None:
     clock = ManualClock()
     async with running_bot(database_url, clock=clock) as bot, aiohttp.ClientSession() as http:

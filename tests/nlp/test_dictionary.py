@@ -52,6 +52,7 @@ def test_the_dictionary_is_kept_in_a_file_and_read_back(tmp_path: Path, monkeypa
     assert load_dictionary(user, main).frequencies == {"电": 9, "电梯": 20}
     (kept,) = tmp_path.glob("linli-nlp-dictionary-*.cache")
     kept.write_bytes(dictionary_module.marshal.dumps(({"甲": 1}, 1)))
+    assert load_dictionary(user, main).digest == build_dictionary(main.read_bytes(), user.read_bytes()).digest
     assert load_dictionary(user, main).frequencies == {"甲": 1}  # read, not built
     user.write_text("电梯 21\n", encoding="utf-8")
     assert load_dictionary(user, main).frequencies == {"电": 9, "电梯": 21}  # another file: built again

@@ -564,7 +564,7 @@ def test_exact_ties_go_to_the_longer_word_as_in_jieba(classifier: Classifier, tm
     tokenizer = jieba.Tokenizer(str(dictionary))
     tokenizer.tmp_dir = str(tmp_path)
     tokenizer.initialize()
-    tiny = Classifier(classifier.rules, Dictionary(tokenizer.FREQ, tokenizer.total))
+    tiny = Classifier(classifier.rules, Dictionary.of(tokenizer.FREQ, tokenizer.total))
     assert tiny.segment("甲乙丙") == ["甲乙", "丙"]  # (log 5 - L) + (log 10 - L) either way round
     for block in ["甲乙丙", "甲乙丙丁", "丁甲乙丙丁甲乙丙"]:
         full = tiny.block_boundaries(block)
@@ -623,7 +623,7 @@ def test_the_python_source_normalises_as_the_compiled_module(classifier: Classif
 
 # ---------------------------------------------------------------- the adjacency tables kept between runs
 
-TOY_DICTIONARY = {"电梯": 5, "电梯口": 3, "大电梯": 2, "坏了": 4, "a电梯": 1}
+TOY_DICTIONARY = Dictionary.of({"电梯": 5, "电梯口": 3, "大电梯": 2, "坏了": 4, "a电梯": 1}, 15)
 
 
 def test_adjacency_tables_are_kept_in_a_file_and_read_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -641,7 +641,7 @@ def test_adjacency_tables_are_kept_in_a_file_and_read_back(tmp_path: Path, monke
 def test_a_changed_dictionary_or_rule_set_uses_another_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(classifier_module.tempfile, "tempdir", str(tmp_path))
     classifier_module._adjacent_characters(TOY_DICTIONARY, ["电梯"])
-    classifier_module._adjacent_characters({**TOY_DICTIONARY, "小电梯": 1}, ["电梯"])
+    classifier_module._adjacent_characters(Dictionary.of({**TOY_DICTIONARY.frequencies, "小电梯": 1}, 16), ["电梯"])
     classifier_module._adjacent_characters(TOY_DICTIONARY, ["电梯", "坏了"])
     assert len(list(tmp_path.glob("linli-nlp-adjacency-*.cache"))) == 3
 

@@ -149,6 +149,18 @@ async def test_send_photo_upload_can_be_fetched_again(api: LocalBotApi, bot: Bot
     assert again.photo[-1].file_id == largest.file_id
 
 
+async def test_get_file_refuses_unknown_ids_and_files_over_20_mb_as_telegram_does(
+    api: LocalBotApi, bot: Bot, group: Any, resident: Any
+) -> None:
+    with pytest.raises(BadRequest, match=r"(?i)invalid file_id"):
+        await bot.get_file("AgACAgUAAxkBAAI99999999")
+    big = api.inject_message(group, resident, "", photo=b"\xff\xd8\xff" + bytes(20 * 1024 * 1024))
+    with pytest.raises(BadRequest, match=r"(?i)file is too big"):
+        await bot.get_file(big["message"]["photo"][-1]["file_id"])
+    async with aiohttp.ClientSession() as http, http.get(api.base_file_url + "TOKEN/photos/file_404.jpg") as missing:
+        assert missing.status == 404
+
+
 async def test_commands_are_stored_per_scope_and_language(api: LocalBotApi, bot: Bot) -> None:
     await bot.set_my_commands([BotCommand("start", "开始"), BotCommand("help", "帮助")])
     await bot.set_my_commands([BotCommand("notice", "发通知")], scope=BotCommandScopeAllGroupChats())

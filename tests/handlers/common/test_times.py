@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.common.times import end_of_local_day, local_span, local_time, minutes_until, spoken_time
+from handlers.common.times import (
+    LocalStamps,
+    end_of_local_day,
+    local_span,
+    local_stamp,
+    local_time,
+    minutes_until,
+    spoken_time,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -76,3 +85,14 @@ def test_an_event_is_named_with_its_weekday_and_end() -> None:
     assert local_span(starts, local(2026, 12, 5, 11, 30), SHANGHAI, "en") == "Sat 5 Dec 09:00–11:30"
     assert local_span(starts, local(2026, 12, 6, 1), SHANGHAI, "en") == "Sat 5 Dec 09:00–6 Dec 01:00"
     assert local_span(starts, None, SHANGHAI, "zh") == "周六 12月05日 09:00"
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Europe/Berlin", "America/St_Johns", "Australia/Lord_Howe"])
+def test_local_stamps_of_seconds_are_local_stamps_across_offset_changes(zone: str) -> None:
+    timezone, rng = ZoneInfo(zone), random.Random(7)
+    stamps = LocalStamps(timezone)
+    moments = [rng.randrange(1_600_000_000, 1_800_000_000) for _ in range(20_000)]
+    changes = [1_711_846_800 + shift for shift in range(-7200, 7200, 599)]  # the last Sunday of March 2024, 01:00 UTC
+    for seconds in [*moments, *changes]:
+        assert stamps(seconds) == local_stamp(datetime.fromtimestamp(seconds, UTC), timezone), seconds
+    assert stamps(None) == ""
