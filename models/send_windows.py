@@ -45,6 +45,8 @@ class Booking:
 
     wait: float | None
     room_in: float = 0.0
+    read_at: float = 0.0
+    """The monotonic instant the database's clock was read: `wait` counts from then, not from the commit."""
 
 
 def next_departure(departures: list[float], now: float, limit: Limit) -> float:
@@ -77,6 +79,7 @@ async def book_departure(
         chat_window = await locked_window(session, platform=platform, scope=chat_id)
     bot_window = await locked_window(session, platform=platform, scope=WHOLE_BOT)
     now = await database_clock(session)
+    read_at = time.monotonic()
     held_until = (
         chat_window.held_until
         if chat_window is not None
@@ -91,7 +94,7 @@ async def book_departure(
             return Booking(wait=None, room_in=room_at - now)
         chat_window.departures = recent([*chat_window.departures, at], chat)
     bot_window.departures = recent([*bot_window.departures, at], bot)
-    return Booking(wait=at - now)
+    return Booking(wait=at - now, read_at=read_at)
 
 
 async def hold_of(session: AsyncSession, *, platform: str, chat_id: str | None) -> float | None:

@@ -11,10 +11,10 @@ from models.send_windows import next_departure, recent
 
 
 def test_the_bot_pace_spaces_departures_evenly_and_never_lets_more_than_rate_into_a_second() -> None:
-    limit = bot_limit(2)  # one every 0.5 s, at most 2 in any 1.05 s
+    limit = bot_limit(2)  # one every 0.5 s, at most 2 in any 1.1 s
     assert next_departure([], 10.0, limit) == 10.0
     assert next_departure([10.0], 10.0, limit) == pytest.approx(10.5)
-    assert next_departure([10.0, 10.5], 10.6, limit) == pytest.approx(11.05)  # the first must age out
+    assert next_departure([10.0, 10.5], 10.6, limit) == pytest.approx(11.1)  # the first must age out
     assert next_departure([10.0, 10.5], 11.2, limit) == 11.2
     assert recent([9.0, 10.0, 10.5], limit) == [10.0, 10.5]  # only what can still hold a booking back is kept
 
