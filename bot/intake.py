@@ -1,7 +1,8 @@
 """What the Telegram adapter accepts: a JSON update checked before anything reads it (pure functions).
 
-Strings lose lone surrogates (they cannot be stored or encoded), nesting and sizes are bounded, every integer fits a
-64-bit signed column (SQLite and PostgreSQL both), and the fields Linli reads have the types the Bot API promises.
+Strings lose lone surrogates (they cannot be stored or encoded) and NUL characters (PostgreSQL's text refuses
+them), nesting and sizes are bounded, every integer fits a 64-bit signed column (SQLite and PostgreSQL both), and
+the fields Linli reads have the types the Bot API promises.
 Anything else is *unparseable*: stored raw, set aside, never processed.
 """
 
@@ -22,7 +23,8 @@ MAX_DEPTH = 24
 MAX_STRING = 16_384
 MAX_ITEMS = 2_000
 MAX_CALLBACK_DATA_BYTES = 64
-LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+"""Lone surrogates (no encoding holds them) and NUL (PostgreSQL's text does not)."""
 PLATFORM = "telegram"
 UPDATE_ID = re.compile(rb'"update_id"\s*:\s*(\d{1,19})')
 
@@ -105,13 +107,13 @@ class UpdateIn(Strict):
 
 
 def cleaned(value: Any, depth: int = 0) -> Any:
-    """The JSON value with lone surrogates replaced, or Unparseable if it is too deep, too big or out of range."""
+    """The JSON value with unstorable characters replaced, or Unparseable if it is too deep, too big or out of range."""
     if depth > MAX_DEPTH:
         raise Unparseable("nested too deeply")
     if isinstance(value, str):
         if len(value) > MAX_STRING:
             raise Unparseable("string too long")
-        return LONE_SURROGATE.sub("\ufffd", value)
+        return UNSTORABLE.sub("\ufffd", value)
     if isinstance(value, bool) or value is None or isinstance(value, float):
         return value
     if isinstance(value, int):

@@ -6,7 +6,6 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint
-from sqlalchemy.orm.util import identity_key
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -83,11 +82,13 @@ async def buildings_mentioned(session: AsyncSession, *, text: str) -> list[Place
 async def ancestors(session: AsyncSession, *, place: Place) -> list[Place]:
     """The node's ancestors from the community down, itself last."""
     ids = [int(part) for part in place.path.strip("/").split("/") if part]
-    by_id = {i: await session.get(Place, i) for i in ids if identity_key(Place, i) in session.identity_map}
-    missing = [i for i in ids if by_id.get(i) is None]
+    met: dict[int, Place] = session.info.setdefault("ancestors_met", {})
+    missing = [i for i in ids if i not in met]
     if missing:  # one query for those this unit of work has not met yet (a card or a routing asks for them often)
-        by_id |= {p.id or 0: p for p in (await session.exec(select(Place).where(col(Place.id).in_(missing)))).all()}
-    return [p for p in (by_id.get(i) for i in ids) if p is not None]
+        met |= {p.id or 0: p for p in (await session.exec(select(Place).where(col(Place.id).in_(missing)))).all()}
+    # held in `met`, they stay in the session's (weak) identity map: `get` asks the database only if one expired
+    found = [await session.get(Place, i) for i in ids if i in met]
+    return [p for p in found if p is not None]
 
 
 async def place_label(session: AsyncSession, *, place: Place) -> str:

@@ -173,10 +173,10 @@ ZH: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
-    "cmd.console": "Community console: get a sign-in link (staff, grid workers, the 街道, organisation members)",
+    "cmd.console": "Community console: get a sign-in link (staff, grid workers, the street office, organisation members)",
     "console.link": "🖥 Console sign-in link (valid {minutes} {minutes:minute|minutes}, works once, do not forward):\n{url}",
     "console.private_only": "To keep your account safe, send 工作台 to me in a private chat for a sign-in link.",
-    "console.refused": "The community console is for community staff, grid workers, the 街道 and organisation members.",
+    "console.refused": "The community console is for community staff, grid workers, the street office and organisation members.",
     "console.stale": "That action no longer applies; please reload the page.",
     "console.ranking_post": "📊 {community} ranking for {month}\nBuildings: {buildings}\nGrids: {grids}{organisations}\nFull ranking, how it is scored and the figures: {url}",
     "console.ranking_none": "no tickets this month",

@@ -42,6 +42,16 @@ def test_lone_surrogates_are_replaced_everywhere() -> None:
     json.dumps(update).encode()  # storable and encodable
 
 
+def test_nul_characters_are_replaced_since_postgresql_text_refuses_them() -> None:
+    sender = {"id": 42, "is_bot": False, "first_name": "王\x00"}
+    update = checked_update(
+        message(text="\x00\x01", chat={"id": -1, "type": "group", "title": "1号楼\x00"}, **{"from": sender})
+    )
+    assert update["message"]["text"] == "\ufffd\x01"
+    assert update["message"]["chat"]["title"] == "1号楼\ufffd"
+    assert update["message"]["from"]["first_name"] == "王\ufffd"
+
+
 @pytest.mark.parametrize(
     ("update", "reason"),
     [
