@@ -68,7 +68,11 @@ class Outgoing:
 
 
 NEEDS_ESCAPING = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-TEXT_CELL, TEXT_END = '<c t="inlineStr"><is><t xml:space="preserve">', "</t></is></c>"
+NEEDS_CARE = re.compile(r"[&<>\x00-\x1f\ufffe\uffff]")
+"""What a cell's text must not hold to be written as it is, without xml:space="preserve": something to escape or
+drop, or a tab or line break (nor may it begin or end with a space, which Excel would trim)."""
+PLAIN_CELL, TEXT_CELL = '<c t="inlineStr"><is><t>', '<c t="inlineStr"><is><t xml:space="preserve">'
+TEXT_END = "</t></is></c>"
 
 
 def text_xml(value: str) -> str:
@@ -78,13 +82,18 @@ def text_xml(value: str) -> str:
 
 def row_xml(number: int, cells: list[Cell]) -> str:
     """One row of cells. Cells carry no reference (A2): each stands in the column after the one before, as the
-    format allows, which spares formatting one per cell; an empty cell keeps its column with <c/>."""
+    format allows, which spares formatting one per cell; an empty cell keeps its column with <c/>. Texts that need
+    no care go without xml:space="preserve": 21 bytes a cell less to encode and compress (a third of a sheet)."""
     parts = [f'<row r="{number}">']
     for value in cells:
-        if isinstance(value, str):
-            parts.append(f"{TEXT_CELL}{text_xml(value)}{TEXT_END}" if value else "<c/>")
-        else:
+        if not isinstance(value, str):
             parts.append(f"<c><v>{value}</v></c>")
+        elif not value:
+            parts.append("<c/>")
+        elif NEEDS_CARE.search(value) or value[0] == " " or value[-1] == " ":
+            parts.append(f"{TEXT_CELL}{text_xml(value)}{TEXT_END}")
+        else:
+            parts.append(f"{PLAIN_CELL}{value}{TEXT_END}")
     parts.append("</row>")
     return "".join(parts)
 

@@ -11,13 +11,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlmodel import col, func, or_, select
 
 from bot.app import Runtime, start_runtime
 from bot.config import Settings
 from bot.db import unit_of_work
 from handlers.core.feature import Feature
 from handlers.features import FEATURES
+from models.base import utcnow
 from models.inbox import InboxStatus, count_inbox
+from models.outbox import UNFINISHED, OutboxMessage
 from models.people import Role, ensure_person, grant_role
 from models.places import place_by_code
 from sandbox.server import LocalBotApi, RecordedCall
@@ -230,6 +233,25 @@ class BotUnderTest:
             if loop.time() >= deadline:
                 raise AssertionError(f"{pending} updates still pending in the inbox after {timeout:.0f}s")
             await asyncio.sleep(0.05)
+
+    async def delivered(self, timeout: float = 60.0) -> None:
+        """`digested`, then also wait until the outbox holds no row due now (queued, claimed or on the wire): every
+        reply and answer the updates caused has reached the server, however long the sender was kept from running."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        await self.digested(timeout)
+        while due := await self._outbox_due():
+            if loop.time() >= deadline:
+                raise AssertionError(f"{due} outbox rows still due after {timeout:.0f}s")
+            await asyncio.sleep(0.05)
+        await self.api.wait_idle(quiet=0.2, timeout=max(deadline - loop.time(), 0.1))
+
+    async def _outbox_due(self) -> int:
+        """How many outbox rows are unfinished and due now (rows waiting for a later attempt are not)."""
+        due = or_(col(OutboxMessage.next_attempt_at).is_(None), col(OutboxMessage.next_attempt_at) <= utcnow())
+        query = select(func.count()).where(col(OutboxMessage.status).in_(UNFINISHED), due)
+        async with self.runtime.sessions() as session:
+            return int((await session.exec(query)).one())
 
     def bot_activity(self, chat_id: int) -> list[str]:
         return [
