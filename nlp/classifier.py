@@ -29,9 +29,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import marshal
 import math
-import os
 import re
 import tempfile
 from collections.abc import Iterable
@@ -42,7 +40,7 @@ from typing import Any, Final
 
 import ahocorasick_rs
 
-from nlp.dictionary import Dictionary, load_dictionary
+from nlp.dictionary import Dictionary, keep, load_dictionary, read_kept
 from nlp.normalize import MAX_RAW_CHARS, normalize, unsettled_by
 from nlp.rules import CATEGORIES, DEFAULT_RULES_PATH, PATTERN_GAP, Pattern, Rule, Rules, load_rules
 
@@ -733,7 +731,7 @@ def _adjacent_characters(dictionary: Dictionary, terms: Iterable[str]) -> tuple[
     entries = "\n".join(dictionary.frequencies)  # "." below never matches the separator
     after = _neighbours(re.findall(f"(?=([{re.escape(lasts)}].))", entries))
     before = _neighbours(re.findall(f"(?=([{re.escape(firsts)}].))", entries[::-1]))  # reversed: "yx" for x before y
-    _write_adjacency(cache, before, after)
+    keep(cache, (before, after), "adjacency")
     return before, after
 
 
@@ -753,10 +751,7 @@ def _adjacency_cache_path(dictionary_digest: str, firsts: str, lasts: str) -> Pa
 
 def _read_adjacency(path: Path) -> tuple[dict[str, str], dict[str, str]] | None:
     """The tables kept in ``path``, or None when it is missing, unreadable or not of the expected shape."""
-    try:
-        data = marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
+    data = read_kept(path)
     if not (isinstance(data, tuple) and len(data) == 2 and all(_is_neighbour_table(table) for table in data)):
         return None
     before: dict[str, str] = data[0]
@@ -765,27 +760,10 @@ def _read_adjacency(path: Path) -> tuple[dict[str, str], dict[str, str]] | None:
 
 
 def _is_neighbour_table(table: object) -> bool:
-    """Whether ``table`` is {character: characters} as _write_adjacency stores it."""
+    """Whether ``table`` is {character: characters}, as the adjacency tables are kept."""
     if not isinstance(table, dict):
         return False
     return all(isinstance(key, str) and isinstance(value, str) for key, value in table.items())
-
-
-def _write_adjacency(path: Path, before: dict[str, str], after: dict[str, str]) -> None:
-    """Keep the tables in ``path`` (written whole under another name, then renamed); a read-only or
-    full temporary directory only means computing them again next time."""
-    tables = (before, after)
-    try:
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(marshal.dumps(tables))
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-    except OSError:
-        logging.getLogger(__name__).warning("could not keep the classifier's adjacency cache in %s", path.parent)
 
 
 def _neighbours(pairs: list[str]) -> dict[str, str]:

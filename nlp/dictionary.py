@@ -102,27 +102,39 @@ def _add(frequencies: dict[str, int], word: str, frequency: int) -> int:
 
 def _read_cache(path: Path, digest: str) -> Dictionary | None:
     """The dictionary kept in ``path``, or None when it is missing, unreadable or not of the expected shape."""
-    try:
-        with path.open("rb") as stream:
-            data = marshal.load(stream)
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
+    data = read_kept(path)
     if not (isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], dict) and isinstance(data[1], int)):
         return None
     return Dictionary(data[0], data[1], digest)
 
 
 def _write_cache(path: Path, dictionary: Dictionary) -> None:
-    """Keep ``dictionary`` in ``path`` (written whole under another name, then renamed); a read-only or full
-    temporary directory only means building it again next time."""
+    keep(path, (dictionary.frequencies, dictionary.total), "dictionary")
+
+
+def read_kept(path: Path) -> object | None:
+    """What ``keep`` stored in ``path``, or None when it is missing or unreadable (the caller checks its shape)."""
+    try:
+        return marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+
+
+Kept = tuple[dict[str, int], int] | tuple[dict[str, str], dict[str, str]]
+"""What the classifier keeps: the dictionary (entries, total) or its adjacency tables (before, after)."""
+
+
+def keep(path: Path, value: Kept, what: str) -> None:
+    """Keep ``value`` in ``path`` (marshal, written whole under another name, then renamed); a read-only or full
+    temporary directory only means computing it again next time."""
     try:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as stream:
-                marshal.dump((dictionary.frequencies, dictionary.total), stream)
+                marshal.dump(value, stream)
             os.replace(temporary, path)
         except BaseException:
             os.unlink(temporary)
             raise
     except OSError:
-        logging.getLogger(__name__).warning("could not keep the classifier's dictionary cache in %s", path.parent)
+        logging.getLogger(__name__).warning("could not keep the classifier's %s cache in %s", what, path.parent)

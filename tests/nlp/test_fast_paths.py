@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
+import marshal
 import math
 import os
 import random
@@ -631,7 +632,7 @@ def test_adjacency_tables_are_kept_in_a_file_and_read_back(tmp_path: Path, monke
     computed = classifier_module._adjacent_characters(TOY_DICTIONARY, ["电梯"])
     assert computed == ({"电": "a大"}, {"梯": "口"})  # the characters around the term's edges in dictionary entries
     (kept,) = tmp_path.glob("linli-nlp-adjacency-*.cache")
-    kept.write_bytes(classifier_module.marshal.dumps(({"电": "X"}, {"梯": "Y"})))
+    kept.write_bytes(marshal.dumps(({"电": "X"}, {"梯": "Y"})))
     assert classifier_module._adjacent_characters(TOY_DICTIONARY, ["电梯"]) == (
         {"电": "X"},
         {"梯": "Y"},
@@ -653,10 +654,10 @@ def test_a_broken_adjacency_file_is_computed_again(
     monkeypatch.setattr(classifier_module.tempfile, "tempdir", str(tmp_path))
     expected = classifier_module._adjacent_characters(TOY_DICTIONARY, ["电梯"])
     (kept,) = tmp_path.glob("linli-nlp-adjacency-*.cache")
-    wrong_shape = classifier_module.marshal.dumps({"电": ["大"]})
+    wrong_shape = marshal.dumps({"电": ["大"]})
     kept.write_bytes(wrong_shape if content is None else content)
     assert classifier_module._adjacent_characters(TOY_DICTIONARY, ["电梯"]) == expected
-    assert classifier_module.marshal.loads(kept.read_bytes()) == expected  # and kept again
+    assert marshal.loads(kept.read_bytes()) == expected  # and kept again
 
 
 def test_an_unwritable_temporary_directory_only_costs_the_computation(
