@@ -6,7 +6,8 @@ to come to belong; any other private text gets 「发送 帮助」 at most once 
 from __future__ import annotations
 
 from models.people import Role
-from tests.features.harness import ManualClock, running_bot
+from sandbox.state import StoredMessage
+from tests.features.harness import BotUnderTest, ChatView, ManualClock, Participant, running_bot
 from tests.features.test_wecom import choice
 from tests.features.tickets_world import B1, B2, bind, building
 from tests.features.wecom_world import running_bot_with_wecom
@@ -14,14 +15,23 @@ from tests.features.wecom_world import running_bot_with_wecom
 HINT = "发送 帮助 查看可以做什么。"
 
 
+async def writes_privately(
+    bot: BotUnderTest, person: Participant, text: str, offer: str
+) -> tuple[ChatView, StoredMessage]:
+    """`person` writes `text` to the bot privately and is offered it as a report (`offer` begins the question)."""
+    chat = bot.private(person)
+    await person.says(chat, text)
+    return chat, await chat.expect_message(offer)
+
+
 async def test_a_private_request_is_offered_opened_in_the_group_confirmed_and_a_neighbour_adds_one(
     database_url: str,
 ) -> None:
     async with running_bot(database_url) as bot:
         w = await building(bot)
-        chat = bot.private(w.resident)
-        await w.resident.says(chat, "我家楼下的路灯坏了好几天了")
-        offer = await chat.expect_message("要把这条作为报修提交给 1号楼 吗？")
+        chat, offer = await writes_privately(
+            bot, w.resident, "我家楼下的路灯坏了好几天了", "要把这条作为报修提交给 1号楼 吗？"
+        )
         assert [label for label, _ in offer.buttons] == ["是", "否"]
         await w.group.expect_nothing()
         await w.resident.presses(chat, offer, "是")
@@ -32,9 +42,9 @@ async def test_a_private_request_is_offered_opened_in_the_group_confirmed_and_a_
         await w.head.presses(w.group, card, "确认")
         await w.group.expect_edit("已确认，待派单")
 
-        other = bot.private(w.neighbour)
-        await w.neighbour.says(other, "楼下的路灯晚上不亮，黑漆漆的")
-        offer = await other.expect_message("要把这条作为报修提交给 1号楼 吗？")
+        other, offer = await writes_privately(
+            bot, w.neighbour, "楼下的路灯晚上不亮，黑漆漆的", "要把这条作为报修提交给 1号楼 吗？"
+        )
         await w.neighbour.presses(other, offer, "是")
         same = await other.expect_edit("这个问题可能已经有人报过了：#1")
         await w.neighbour.presses(other, same, "+1")
@@ -45,9 +55,7 @@ async def test_a_private_request_is_offered_opened_in_the_group_confirmed_and_a_
 async def test_a_trapped_lift_written_privately_takes_the_urgent_path(database_url: str) -> None:
     async with running_bot(database_url) as bot:
         w = await building(bot)
-        chat = bot.private(w.resident)
-        await w.resident.says(chat, "电梯里有人被困住了")
-        offer = await chat.expect_message("要把这条作为报修提交给 1号楼 吗？")
+        chat, offer = await writes_privately(bot, w.resident, "电梯里有人被困住了", "要把这条作为报修提交给 1号楼 吗？")
         await w.resident.presses(chat, offer, "是")
         await chat.expect_message("🚨 已登记紧急工单 #1（报修），无需确认")
         card = await w.group.expect_message("📋 工单 #1 · 报修")
@@ -61,9 +69,9 @@ async def test_no_drops_it_and_other_private_text_gets_the_hint_at_most_once_an_
     clock = ManualClock()
     async with running_bot(database_url, clock=clock) as bot:
         w = await building(bot)
-        chat = bot.private(w.resident)
-        await w.resident.says(chat, "单元门口的垃圾没人清，臭死了")
-        offer = await chat.expect_message("要把这条作为环境卫生提交给 1号楼 吗？")
+        chat, offer = await writes_privately(
+            bot, w.resident, "单元门口的垃圾没人清，臭死了", "要把这条作为环境卫生提交给 1号楼 吗？"
+        )
         await w.resident.presses(chat, offer, "否")
         await chat.expect_edit("好的，不登记")
         await w.group.expect_nothing()
