@@ -23,7 +23,7 @@ from tests.features.shop_world import award
 from tests.features.test_events import first_start, publish
 from tests.features.test_wecom import choice
 from tests.features.tickets_world import B1, COMMUNITY, GRID, TREE, Building, building
-from tests.features.wecom_world import running_bot_with_wecom
+from tests.features.wecom_world import WeComGroup, WeComSide, WeComUser, running_bot_with_wecom
 
 NEVER_STARTED = "Forbidden: bot can't initiate conversation with a user"
 
@@ -126,6 +126,35 @@ async def test_an_assignee_who_never_started_the_bot_is_named_in_the_group_with_
         job = await assigned.expect_message("您有新的派单：工单 #1")
         await plumber.presses(assigned, job, "开始处理")
         await w.group.expect_edit("周师傅 处理中")
+
+
+async def test_a_reopened_ticket_knocks_for_an_assignee_who_blocked_the_bot_and_a_head_who_never_started_it(
+    database_url: str,
+) -> None:
+    """没解决 (tickets/lifecycle.reopen): the assignee, who blocked the bot after marking it done, and a second
+    building head who never opened the private chat are each named in the ticket's group with the link, which brings
+    the reopened note (with the job's buttons for the assignee)."""
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        head = bot.person("钱楼长", started_bot=False)
+        await bot.grant(head, Role.BUILDING_HEAD, B1)
+        assigned = await report_fixed_by(bot, w, w.resident, w.volunteer)
+        await w.volunteer.presses(assigned, await assigned.expect_message("您有新的派单"), "已处理")
+        await w.volunteer.blocks_bot()
+        private = bot.private(w.resident)
+        asked = await private.expect_message_with("修好了吗？")
+        await w.resident.presses(private, asked, "没解决")
+        await private.expect_edit("已重新打开 #1")
+
+        reopened = "⚠️ 居民反馈工单 #1「3单元电梯又坏了，好几天了！」没解决，已重新打开，请再跟进。"
+        for who, buttons in ((head, []), (w.volunteer, ["开始处理", "已处理"])):
+            name = who.user.first_name
+            knock = await w.group.expect_message_with(f"{name}，有一条给您的消息，我没法先私信您")
+            assert "电梯" not in (knock.text or "")
+            await who.says(bot.private(who), f"/start {start_payload(knock)}")
+            note = await bot.private(who).expect_message(reopened)
+            assert [label for label, _ in note.buttons] == buttons
+            assert await private_chat_of(bot, who) == PrivateChat.OPEN
 
 
 async def test_sla_reminders_and_escalations_knock_for_a_head_and_a_grid_worker_who_never_started_the_bot(
@@ -247,6 +276,61 @@ async def test_on_wecom_a_resident_outside_the_corp_gets_the_award_note_in_the_g
         async with unit_of_work(bot.runtime.sessions) as session:
             query = select(PlatformAccount).where(PlatformAccount.platform_user_id == "wangayi")
             assert (await session.exec(query)).one().private_chat == PrivateChat.CLOSED
+
+
+async def refused_on_wecom(wecom: WeComSide, who: WeComUser) -> bool:
+    """The app tried to write to `who` 1:1 and WeCom refused every time (not a member of the corp)."""
+    tried = [c for c in wecom.api.calls if c.path == "/cgi-bin/message/send" and c.body.get("touser") == who.userid]
+    return bool(tried) and all(not c.ok for c in tried)
+
+
+async def assigned_on_wecom(
+    wecom: WeComSide, group: WeComGroup, reporter: WeComUser, volunteer: WeComUser
+) -> None:
+    """The reporter's lift report in the WeCom group is confirmed by the 楼栋长 and assigned to the volunteer."""
+    head = wecom.user("lilouzhang")
+    await wecom.grant(reporter, Role.RESIDENT, B1, name="王阿姨")
+    await wecom.grant(head, Role.BUILDING_HEAD, B1)
+    await wecom.grant(volunteer, Role.VOLUNTEER, B1, name="陈师傅")
+    await reporter.says_in(group, "3单元电梯又坏了，好几天了！")
+    card = await wecom.expect_in(group, "📋 工单 #1 · 报修")
+    await head.says_in(group, choice(card.content, "确认"))
+    confirmed = await wecom.expect_in(group, "已确认，待派单")
+    await head.says_in(group, choice(confirmed.content, "派单"))
+    picker = await wecom.expect_in(group, "#1 派给谁处理？")
+    await head.says_in(group, choice(picker.content, "陈师傅"))
+
+
+async def test_on_wecom_a_reporter_outside_the_corp_is_asked_in_the_group_and_reopens_it_there(
+    database_url: str,
+) -> None:
+    async with running_bot_with_wecom(database_url) as (bot, wecom):
+        await building(bot)
+        group = await wecom.group(B1, "1号楼企业微信群")
+        reporter, volunteer = wecom.user("wangayi"), wecom.user("chenzhiyuan")
+        wecom.api.outsiders.add("wangayi")  # personal WeChat only: the app cannot write to her 1:1
+        await assigned_on_wecom(wecom, group, reporter, volunteer)
+        job = await volunteer.expect_private("您有新的派单：工单 #1")
+        await volunteer.says_privately(choice(job.content, "已处理"))
+
+        asked = await wecom.expect_in(group, "王阿姨，您反映的问题 #1「3单元电梯又坏了，好几天了！」已处理。修好了吗？")
+        assert asked.path == "/cgi-bin/webhook/send" and "没解决" in asked.content
+        assert await refused_on_wecom(wecom, reporter)
+        await reporter.says_in(group, choice(asked.content, "没解决"))
+        await wecom.expect_in(group, "居民反馈没解决")
+        await volunteer.expect_private("⚠️ 居民反馈工单 #1「3单元电梯又坏了，好几天了！」没解决，已重新打开")
+
+
+async def test_on_wecom_an_assignee_outside_the_corp_is_named_in_the_group_to_at_the_bot(database_url: str) -> None:
+    async with running_bot_with_wecom(database_url) as (bot, wecom):
+        await building(bot)
+        group = await wecom.group(B1, "1号楼企业微信群")
+        volunteer = wecom.user("chenzhiyuan")
+        wecom.api.outsiders.add("chenzhiyuan")
+        await assigned_on_wecom(wecom, group, wecom.user("wangayi"), volunteer)
+        knock = await wecom.expect_in(group, "陈师傅，有一条给您的消息，我没法私信您：请在这里 @ 我")
+        assert knock.path == "/cgi-bin/webhook/send" and "电梯" not in knock.content
+        assert await refused_on_wecom(wecom, volunteer)
 
 
 async def test_event_reminders_reach_a_resident_who_never_started_the_bot_by_the_group_line(

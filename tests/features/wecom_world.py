@@ -117,10 +117,11 @@ class WeComSide:
             )
         return group
 
-    async def grant(self, who: WeComUser, role: Role, place_code: str) -> None:
+    async def grant(self, who: WeComUser, role: Role, place_code: str, *, name: str = "") -> None:
+        """Give the person a role at the place; `name` is what the office calls them (WeCom gives no name)."""
         async with unit_of_work(self.bot.runtime.sessions) as session:
             person = await ensure_person(
-                session, platform="wecom", platform_user_id=who.userid, display_name="", username=who.userid
+                session, platform="wecom", platform_user_id=who.userid, display_name=name, username=who.userid
             )
             place = await place_by_code(session, code=place_code)
             assert place is not None and person.id is not None
