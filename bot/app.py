@@ -43,6 +43,7 @@ from handlers.core.assembly import assemble, menu_entries
 from handlers.core.context import FeatureConfig
 from handlers.core.feature import Feature
 from handlers.features import FEATURES
+from models.base import remember_default_factory_signatures
 from nlp.classifier import default_classifier
 
 log = structlog.get_logger(__name__)
@@ -107,6 +108,7 @@ async def start_runtime(
 ) -> Runtime:
     """Start the parts of `role` against the Bot API at `base_url` (the sandbox and tests pass their local server).
     If a part fails to start, those already started are stopped."""
+    remember_default_factory_signatures()
     parts = AsyncExitStack()
     try:
         return await start_parts(

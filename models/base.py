@@ -28,11 +28,12 @@ def remember_default_factory_signatures() -> None:
     """Building a table row asks, for every field with a default factory (`list`, `utcnow` …), whether the factory
     takes the validated data, and pydantic answers with `inspect.signature` each time: for a builtin that parses its
     text signature. A function's signature does not change, so the answer is kept: a ticket is built in 70 µs instead
-    of 180 (decision 0019)."""
-    _fields.takes_validated_data_argument = cache(_fields.takes_validated_data_argument)  # type: ignore[assignment]
-
-
-remember_default_factory_signatures()
+    of 180 (decision 0019). Called once by the composition root; a pydantic without this private helper is left as
+    it is (rows are then built at the old cost, nothing else changes)."""
+    asks = getattr(_fields, "takes_validated_data_argument", None)
+    if asks is None or hasattr(asks, "cache_info"):
+        return
+    _fields.takes_validated_data_argument = cache(asks)  # type: ignore[assignment]
 
 
 def utcnow() -> datetime:
