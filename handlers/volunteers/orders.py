@@ -5,11 +5,12 @@ the matching volunteers with 接单 (first press wins), staff may 派单 to a na
 from __future__ import annotations
 
 from handlers.common.numbers import parse_id
+from handlers.common.reach import home_group
 from handlers.common.roles import home_building, may_act_on
 from handlers.core.context import Context, Work
 from handlers.core.hooks import HelpConfirmed
 from handlers.core.texts import quoted
-from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard, Send
+from handlers.core.types import Button, ChatKind, Edit, IncomingCallback, IncomingMessage, Keyboard, Send
 from handlers.volunteers.rules import WHEN, VolunteerConfig, skill_for, split_contact
 from models.chats import Chat
 from models.people import Person, Role, holders_over, person_by_id
@@ -229,7 +230,8 @@ async def assigned(ctx: Context, request: HelpRequest, *, by_staff: bool) -> Non
     buttons = ((Button(ctx.t("button.help_done"), f"hr:d:{request.id}"),),)
     await ctx.tell(request.volunteer_id, details, buttons, ref_key=f"help:{request.id}:v")
     volunteer = await name_of(ctx, request.volunteer_id)
-    await ctx.tell(request.requester_id, ctx.t("order.taken_private", number=request.id, name=volunteer))
+    taken = ctx.t("order.taken_private", number=request.id, name=volunteer)
+    await ctx.tell(request.requester_id, taken, fallback=await knock_for_requester(ctx, request))
 
 
 async def mark_done(ctx: Context, request: HelpRequest) -> None:
@@ -252,7 +254,16 @@ async def mark_done(ctx: Context, request: HelpRequest) -> None:
         ),
     )
     text = ctx.t("order.done_question", number=request.id, text=request.text, name=ctx.person.display_name)
-    await ctx.tell(request.requester_id, text, buttons)
+    await ctx.tell(request.requester_id, text, buttons, fallback=await knock_for_requester(ctx, request))
+
+
+async def knock_for_requester(work: Work, request: HelpRequest) -> Send | None:
+    """A requester the bot cannot write to privately is named in the group the request was asked in (else their
+    building's group), with the link that brings the note; what they asked for is not repeated there."""
+    chat = await work.session.get(Chat, request.chat_id) if request.chat_id is not None else None
+    if chat is None or chat.kind != ChatKind.GROUP:
+        chat = await home_group(work, request.requester_id)
+    return await work.knock(chat, request.requester_id)
 
 
 async def answer_done(ctx: Context, request: HelpRequest, *, confirmed: bool) -> None:

@@ -23,6 +23,7 @@ from tests.features.shop_world import award
 from tests.features.test_events import first_start, publish
 from tests.features.test_wecom import choice
 from tests.features.tickets_world import B1, COMMUNITY, GRID, TREE, Building, building
+from tests.features.volunteers_world import enlist, neighbour_of_b1
 from tests.features.wecom_world import WeComGroup, WeComSide, WeComUser, running_bot_with_wecom
 
 NEVER_STARTED = "Forbidden: bot can't initiate conversation with a user"
@@ -284,9 +285,7 @@ async def refused_on_wecom(wecom: WeComSide, who: WeComUser) -> bool:
     return bool(tried) and all(not c.ok for c in tried)
 
 
-async def assigned_on_wecom(
-    wecom: WeComSide, group: WeComGroup, reporter: WeComUser, volunteer: WeComUser
-) -> None:
+async def assigned_on_wecom(wecom: WeComSide, group: WeComGroup, reporter: WeComUser, volunteer: WeComUser) -> None:
     """The reporter's lift report in the WeCom group is confirmed by the 楼栋长 and assigned to the volunteer."""
     head = wecom.user("lilouzhang")
     await wecom.grant(reporter, Role.RESIDENT, B1, name="王阿姨")
@@ -415,3 +414,33 @@ async def test_the_shop_reaches_a_resident_who_never_started_the_bot_through_the
         handed = await w.group.expect_message("孙大爷，有一条给您的消息，我没法先私信您")
         await grandpa.says(private, f"/start {start_payload(handed)}")
         await private.expect_message("您已领取「大米」")
+
+
+async def test_a_helper_order_from_someone_who_never_started_the_bot_knocks_in_its_group_and_confirms_there(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        runner = await neighbour_of_b1(bot, "钱一")
+        runner_chat = await enlist(bot, w, runner, "跑腿")
+        grandpa = bot.person("孙大爷", started_bot=False)
+        await bot.grant(grandpa, Role.RESIDENT, B1)
+        await grandpa.says(w.group, "点单 帮忙买菜，3单元302")
+        ask = await w.group.expect_message("🙋 点单 #1「帮忙买菜」")
+        await grandpa.presses(w.group, ask, "明天")
+        await w.group.expect_edit("已发出")
+        card = await runner_chat.expect_message("🙋 点单 #1 · 跑腿")
+        await runner.presses(runner_chat, card, "接单")
+        details = await runner_chat.expect_message("您接了点单 #1")
+        taken = await w.group.expect_message_with("孙大爷，有一条给您的消息")
+        assert "买菜" not in (taken.text or "")
+
+        await runner.presses(runner_chat, details, "已完成")
+        knock = await w.group.expect_message_with("孙大爷，有一条给您的消息")
+        assert "买菜" not in (knock.text or "") and bot.api.messages(grandpa.user.id) == []
+        private = bot.private(grandpa)
+        await grandpa.says(private, f"/start {start_payload(knock)}")
+        question = await private.expect_message("钱一 说点单 #1「帮忙买菜」已完成")
+        await grandpa.presses(private, question, "确认完成")
+        await private.expect_edit("谢谢确认！点单 #1 已完成")
+        await runner_chat.expect_message_with("您获得 10 分：完成点单 #1")
