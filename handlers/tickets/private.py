@@ -3,6 +3,7 @@ sender's building; 是 opens it there exactly as a report from the building's gr
 
 from __future__ import annotations
 
+from handlers.common.numbers import parse_id
 from handlers.common.reach import home_buildings
 from handlers.core.context import Context
 from handlers.core.types import Button, IncomingCallback, IncomingMessage
@@ -51,7 +52,8 @@ async def on_building_picked(ctx: Context, callback: IncomingCallback, parts: li
     offer = await offer_to_answer(ctx, parts[0] if len(parts) == 2 else "")
     if offer is None:
         return
-    building = await place_by_id(ctx.session, place_id=int(parts[1])) if parts[1].isdigit() else None
+    building_id = parse_id(parts[1])
+    building = await place_by_id(ctx.session, place_id=building_id) if building_id is not None else None
     if building is None:
         ctx.answer(ctx.t("button.stale"))
         return
