@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import struct
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +26,23 @@ async def shoot(page: Any, name: str) -> None:
         await page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
+def lift_photo() -> bytes:
+    """A real image (160×90, one colour) for the ticket page's 照片, as a PNG: the browser draws it."""
+    row = b"\x00" + bytes([90, 140, 200]) * 160
+    chunks = [
+        (b"IHDR", struct.pack(">IIBBBBB", 160, 90, 8, 2, 0, 0, 0)),
+        (b"IDAT", zlib.compress(row * 90)),
+        (b"IEND", b""),
+    ]
+    return b"\x89PNG\r\n\x1a\n" + b"".join(
+        struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data)) for kind, data in chunks
+    )
+
+
 async def test_the_console_in_a_browser(database_url: str, browser: Any) -> None:
     async with running_bot(database_url) as bot:
         w = await office(bot)
-        await w.resident.says(w.group, "3单元电梯坏了，困人了！")
+        await w.resident.says(w.group, "", photo=lift_photo(), caption="3单元电梯坏了，困人了！")
         card = await w.group.expect_message("📋 工单 #1")
         assert "无需楼栋长确认" in (card.text or "")  # urgent: confirmed at once, ready to dispatch
         await w.resident.says(w.group, "2单元楼道灯不亮了")
@@ -57,6 +72,7 @@ async def test_the_console_in_a_browser(database_url: str, browser: Any) -> None
         await page.wait_for_selector(".notice")
         assert (await page.text_content("#assignee")) == "陈志愿"
         await w.group.expect_edit("已派单给 陈志愿")
+        assert await page.locator("img[src='/console/tickets/1/photos/0']").evaluate("i => i.naturalWidth") == 160
         await shoot(page, "ticket")
 
         await page.click('header a[href="/console/stats"]')
