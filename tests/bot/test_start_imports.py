@@ -10,10 +10,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_app_and_its_classifier_load_without_openpyxl_jieba_or_pkg_resources() -> None:
+def test_the_app_and_its_classifier_load_without_openpyxl_jieba_pkg_resources_or_alembic() -> None:
     code = (
-        "import sys, bot.__main__, bot.app; from nlp.classifier import default_classifier; default_classifier(); "
-        "print([m for m in ('openpyxl', 'jieba', 'pkg_resources') if m in sys.modules])"
+        "import sys, bot.__main__, bot.cli, bot.app; from nlp.classifier import default_classifier; "
+        "default_classifier(); "
+        "print([m for m in ('openpyxl', 'jieba', 'pkg_resources', 'alembic') if m in sys.modules])"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert result.stdout.strip() == "[]"
