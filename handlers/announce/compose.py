@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from handlers.announce.delivery import dispatch
+from handlers.common.numbers import parse_id
 from handlers.common.scopes import chats_in_scope, future_time, scope_keyboard, scope_names, scope_options
 from handlers.core.context import Context
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard
@@ -50,13 +51,15 @@ def preview_keyboard(ctx: Context, draft: Announcement) -> Keyboard:
 
 async def on_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     """an:<t|n|now|later|x>:<draft>[:<place>] — only the author may press."""
-    draft = await ctx.session.get(Announcement, int(parts[1])) if len(parts) >= 2 and parts[1].isdigit() else None
+    draft_id = parse_id(parts[1]) if len(parts) >= 2 else None
+    draft = await ctx.session.get(Announcement, draft_id) if draft_id else None
     if draft is None or draft.author_id != ctx.person.id or draft.status in (S.SENT, S.REPORTED, S.CANCELLED):
         ctx.answer(ctx.t("button.stale"))
         return
     action = parts[0]
-    if action == "t" and len(parts) == 3 and parts[2].isdigit():
-        await toggle_scope(ctx, draft, int(parts[2]))
+    place_id = parse_id(parts[2]) if action == "t" and len(parts) == 3 else None
+    if place_id:
+        await toggle_scope(ctx, draft, place_id)
     elif action == "n":
         await scope_chosen(ctx, draft)
     elif action == "now":
