@@ -144,6 +144,8 @@ def refused_cases() -> list[Any]:
         ),
         pytest.param(wrong_params, wrong_body, 403, id="wrong-receive-id"),
         pytest.param(stale, body, 403, id="stale-timestamp"),
+        pytest.param(params | {"timestamp": "1²"}, body, 403, id="unicode-digit-timestamp"),
+        pytest.param(params | {"timestamp": "1" * 400}, body, 403, id="400-digit-timestamp"),
         pytest.param(params, "x" * (MAX_BODY_BYTES + 10), 400, id="oversized"),
         pytest.param(params, "{not json", 400, id="malformed"),
         pytest.param({}, body, 400, id="unsigned"),
