@@ -3,6 +3,7 @@ organisation, or 已电话通知 when it has nobody in chat), 接单 by one of i
 
 from __future__ import annotations
 
+from handlers.common.numbers import parse_id
 from handlers.common.roles import may_act_on
 from handlers.common.ticket_places import ticket_place
 from handlers.core.context import Context, Work
@@ -303,7 +304,8 @@ async def phoned(ctx: Context, ticket: Ticket, arg: str | None) -> None:
 
 
 async def org_of_community(ctx: Context, ticket: Ticket, arg: str | None) -> Organisation | None:
-    org = await ctx.session.get(Organisation, int(arg)) if arg and arg.isdigit() else None
+    org_id = parse_id(arg) if arg else None
+    org = await ctx.session.get(Organisation, org_id) if org_id else None
     community = await community_of(ctx, ticket)
     return org if org is not None and org.community_id == community.id else None
 
