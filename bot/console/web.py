@@ -245,6 +245,8 @@ class ConsoleWeb:
         if problem is not None:
             return await self.ticket_page(request, signed, problem)
         log.info("console.action", ticket=ticket.id, action=request.match_info["action"], person=signed.desk.person.id)
+        if await visible_ticket(signed.desk, signed.viewer, ticket.id or 0) is None:
+            return see_other("/console")  # handed back or passed on: no longer the viewer's to see
         return see_other(f"/console/tickets/{ticket.id}?done=1")
 
     async def roles_page(self, request: web.Request, signed: Signed) -> web.StreamResponse:
