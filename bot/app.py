@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import ConfigError, Settings
 from bot.console.photos import PhotoSource
-from bot.console.web import mount_console
+from bot.console.routes import mount_console
 from bot.db import SessionFactory, create_engine, session_factory
 from bot.dispatcher import Dispatcher
 from bot.inbox import InboxProcessor
