@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from difflib import SequenceMatcher
 
+from handlers.common.numbers import parse_id
 from handlers.common.reach import home_buildings
 from handlers.core.context import Context
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard
@@ -181,7 +182,8 @@ async def reporting_buildings(ctx: Context) -> list[Place]:
 
 async def offer_to_answer(ctx: Context, number: str) -> IntakeOffer | None:
     """The open offer a button names, when the one pressing is the person asked (else they are told, and None)."""
-    offer = await ctx.session.get(IntakeOffer, int(number)) if number.isdigit() else None
+    offer_id = parse_id(number)
+    offer = await ctx.session.get(IntakeOffer, offer_id) if offer_id else None
     if offer is None or offer.answered:
         ctx.answer(ctx.t("button.stale"))
         return None
