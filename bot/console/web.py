@@ -21,6 +21,7 @@ from markupsafe import Markup
 from bot.console.photos import PhotoMissing, PhotoSource, PhotoUnreachable, image_type
 from bot.console.routes import Handler
 from bot.db import SessionFactory
+from handlers.common.numbers import parse_id, read_number
 from handlers.common.sheets import to_csv, to_xlsx
 from handlers.console.audit import role_changes
 from handlers.console.board import board, read_filters, run_action, ticket_page, visible_ticket
@@ -42,7 +43,7 @@ from models.base import AsyncSession
 from models.console import ConsoleSession, end_session, live_session, sessions_of
 from models.people import has_role_over
 from models.places import PlaceKind
-from models.tickets import Category
+from models.tickets import Category, Ticket
 
 log = structlog.get_logger(__name__)
 COOKIE = "linli_console"
@@ -175,9 +176,9 @@ class ConsoleWeb:
 
     async def end_other(self, request: web.Request, signed: Signed) -> web.StreamResponse:
         desk = signed.desk
-        target = request.match_info["session"]
-        if target.isdigit():
-            await end_session(desk.session, session_id=int(target), person_id=desk.person.id or 0, now=desk.now)
+        session_id = parse_id(request.match_info["session"])
+        if session_id:
+            await end_session(desk.session, session_id=session_id, person_id=desk.person.id or 0, now=desk.now)
         return see_other("/console/sessions")
 
     # ---- the board and the tickets -------------------------------------------------------------------------------
@@ -198,9 +199,14 @@ class ConsoleWeb:
             tz=signed.desk.config.timezone,
         )
 
+    @staticmethod
+    async def ticket_named(request: web.Request, signed: Signed) -> Ticket | None:
+        """The ticket the URL names, if the viewer may see it; None as well for what no ticket number can be."""
+        number = parse_id(request.match_info["ticket"])
+        return await visible_ticket(signed.desk, signed.viewer, number) if number else None
+
     async def ticket_page(self, request: web.Request, signed: Signed, problem: str = "") -> web.StreamResponse:
-        number = request.match_info["ticket"]
-        ticket = await visible_ticket(signed.desk, signed.viewer, int(number)) if number.isdigit() else None
+        ticket = await self.ticket_named(request, signed)
         if ticket is None:
             return self.page("message.html", signed, status=404, text="404")
         shown = await ticket_page(signed.desk, ticket)
@@ -220,9 +226,8 @@ class ConsoleWeb:
     async def ticket_photo(self, request: web.Request, signed: Signed) -> web.StreamResponse:
         """The ticket's photo number K (from 0), fetched from the platform: 404 when the viewer may not see the
         ticket or there is no such photo, 502 when the platform cannot hand it out now."""
-        number, index = request.match_info["ticket"], int(request.match_info["photo"])
-        ticket = await visible_ticket(signed.desk, signed.viewer, int(number)) if number.isdigit() else None
-        if ticket is None or index >= len(ticket.photos):
+        ticket, index = await self.ticket_named(request, signed), read_number(request.match_info["photo"])
+        if ticket is None or not isinstance(index, int) or index >= len(ticket.photos):
             return self.page("message.html", signed, status=404, text="404")
         try:
             data = await self._photos.fetch(ticket.photos[index])
@@ -236,8 +241,7 @@ class ConsoleWeb:
         return web.Response(body=data, headers=HEADERS | {"Content-Type": kind, "Cache-Control": PHOTO_CACHE})
 
     async def ticket_action(self, request: web.Request, signed: Signed) -> web.StreamResponse:
-        number = request.match_info["ticket"]
-        ticket = await visible_ticket(signed.desk, signed.viewer, int(number)) if number.isdigit() else None
+        ticket = await self.ticket_named(request, signed)
         if ticket is None:
             return self.page("message.html", signed, status=404, text="404")
         fields = {k: str(v) for k, v in (await request.post()).items()}
@@ -322,7 +326,8 @@ class ConsoleWeb:
         )
 
     async def ranking_export(self, request: web.Request, signed: Signed) -> web.StreamResponse:
-        found = await visible_ranking(signed.desk, signed.viewer, int(request.match_info["ranking"]))
+        ranking_id = parse_id(request.match_info["ranking"])
+        found = await visible_ranking(signed.desk, signed.viewer, ranking_id) if ranking_id else None
         if found is None:
             return self.page("message.html", signed, status=404, text="404")
         ranking, community = found
