@@ -18,7 +18,8 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import ConfigError, Settings
-from bot.console.web import mount_console
+from bot.console.photos import PhotoSource
+from bot.console.routes import mount_console
 from bot.db import SessionFactory, create_engine, session_factory
 from bot.dispatcher import Dispatcher
 from bot.inbox import InboxProcessor
@@ -38,7 +39,8 @@ from bot.web import (
     start_site,
     webhook_handler,
 )
-from bot.wecom.app import build_wecom
+from bot.wecom.app import WeComParts, build_wecom
+from bot.wecom.photos import WeComPhotos
 from handlers.core.assembly import assemble, menu_entries
 from handlers.core.context import FeatureConfig
 from handlers.core.feature import Feature
@@ -259,7 +261,7 @@ async def start_parts(
             config=assembly.config,
             clock=clock,
             on_outbox=on_outbox,
-            photos=TelegramPhotos(application.bot),
+            photos=photo_port(TelegramPhotos(application.bot), wecom),
         )
         if webhook:
             store = inbox.store
@@ -299,6 +301,11 @@ async def start_parts(
     mode = "webhook" if webhook else "polling"
     log.info("linli.started", bot=me.username, role=role.value, mode=mode, web_port=web_port)
     return Runtime(settings, engine, sessions, web_port, readiness, parts, sender, sweeper)
+
+
+def photo_port(telegram: PhotoSource, wecom: WeComParts | None) -> PhotoSource:
+    """Where the console fetches a ticket's photos: Telegram's, and WeCom's too when WeCom is on."""
+    return telegram if wecom is None else WeComPhotos(wecom.api, telegram)
 
 
 SQLITE_ROLES = (

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from handlers.common.numbers import parse_id
+
 DEFAULT_SQLITE_URL = "sqlite:///data/linli.db"
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "your-secret", "xxx"}
 
@@ -98,7 +100,7 @@ class Settings(BaseSettings):
     @classmethod
     def _rising_thresholds(cls, value: str) -> str:
         parts = [p.strip() for p in value.split(",") if p.strip()]
-        numbers = [int(p) for p in parts if p.isdigit() and int(p) > 0]
+        numbers = [number for number in map(parse_id, parts) if number]
         if len(numbers) != len(parts) or any(low >= high for low, high in pairwise(numbers)):
             raise ValueError("use rising point thresholds separated by commas, e.g. 50,150,300,600,1000")
         return value

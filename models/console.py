@@ -206,12 +206,9 @@ class TicketQuery:
     created_from: datetime | None = None
     created_before: datetime | None = None
     search: str = ""
-    """Text the ticket contains, or its number (`#12` or `12`)."""
-
-    @property
-    def number(self) -> int | None:
-        text = self.search.strip().lstrip("#")
-        return int(text) if text.isdigit() else None
+    """Text the ticket contains (unless `number` is given)."""
+    number: int | None = None
+    """Only the ticket with this number (the caller reads `#12` or `12` from a search strictly)."""
 
     @property
     def text(self) -> str:

@@ -320,9 +320,10 @@ async def sent_buttons(session: AsyncSession, *, row_id: int, platform: str, cha
 
 
 async def issued_callback_data(session: AsyncSession, *, platform: str, chat_id: str, message_id: str) -> set[str]:
-    """Every callback data the bot put on this message in this chat (its send and edits), plus the buttons of rows
-    on the wire there (the platform may show them before the sender records the message id). A press carrying any
-    other data was not issued here: forged, or replayed from another message."""
+    """Every callback data the bot put on this message in this chat: its send and its edits, those on the wire
+    included. A message not known here yet may be one on the wire (the platform may show it before the sender records
+    its id): then the buttons of every row on the wire in this chat count; a known message's never include another
+    message's. A press carrying any other data was not issued here: forged, or replayed from another message."""
     query = select(OutboxMessage).where(
         OutboxMessage.platform == platform,
         OutboxMessage.chat_id == chat_id,
@@ -331,12 +332,27 @@ async def issued_callback_data(session: AsyncSession, *, platform: str, chat_id:
             col(OutboxMessage.status) == OutboxStatus.SENDING,
         ),
     )
+    rows = list((await session.exec(query)).all())
+    known = [row for row in rows if row.platform_message_id == message_id]
+    if known:
+        rows = known + [row for row in rows if await edit_on_the_wire_to(session, row=row, message_id=message_id)]
     issued: set[str] = set()
-    for row in (await session.exec(query)).all():
+    for row in rows:
         content = row.content
         if isinstance(content, SendPayload | EditPayload):
             issued |= {b.data for line in content.buttons for b in line if b.data}
     return issued
+
+
+async def edit_on_the_wire_to(session: AsyncSession, *, row: OutboxMessage, message_id: str) -> bool:
+    """True if `row` is an edit being sent to the message `message_id` (named by its id, or by its send's name)."""
+    content = row.content
+    if row.status != OutboxStatus.SENDING or not isinstance(content, EditPayload):
+        return False
+    if content.ref_key is None:
+        return content.message_id == message_id
+    target = await sent_message_id(session, ref_key=content.ref_key)
+    return target is not None and target[1] == message_id
 
 
 async def parts_sent_of(session: AsyncSession, *, row_id: int) -> int:

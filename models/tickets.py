@@ -130,7 +130,9 @@ class IntakeOffer(SQLModel, table=True):
     __tablename__ = "intake_offer"
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=16)  # "confirm" (low confidence), "duplicate", "private" or "pick" (its building)
+    # "confirm" (low confidence), "duplicate", "private"; "pick" / "report": which building, for a private request /
+    # for 报修 TEXT (which opens on the pick)
+    kind: str = Field(max_length=16)
     person_id: int = Field(foreign_key="person.id")
     chat_id: int = Field(foreign_key="chat.id")
     building_id: int = Field(foreign_key="place.id")

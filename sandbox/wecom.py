@@ -1,7 +1,7 @@
 """A local fake of the WeCom HTTP API on 127.0.0.1: tokens, app messages, app group chats, robot webhooks, file
-uploads (the app's media/upload and a robot's webhook/upload_media) and AI bot response_urls, with WeCom's error
-codes. It records every call, and it can also play WeCom's part in callbacks: encrypt a message the way WeCom does
-and POST it to the bot's callback route.
+uploads (the app's media/upload and a robot's webhook/upload_media), media/get (what a member sent the app, and the
+app's own uploads) and AI bot response_urls, with WeCom's error codes. It records every call, and it can also play
+WeCom's part in callbacks: encrypt a message the way WeCom does and POST it to the bot's callback route.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class Media:
     filename: str
     content: bytes
     owner: str  # APP, or the webhook key of the robot that uploaded it
+    content_type: str = "application/octet-stream"
 
 
 @dataclass
@@ -88,6 +89,7 @@ class FakeWeCom:
         app.router.add_post("/cgi-bin/appchat/send", self._appchat_send)
         app.router.add_post("/cgi-bin/webhook/send", self._webhook_send)
         app.router.add_post("/cgi-bin/media/upload", self._media_upload)
+        app.router.add_get("/cgi-bin/media/get", self._media_get)
         app.router.add_post("/cgi-bin/webhook/upload_media", self._webhook_upload)
         app.router.add_post("/cgi-bin/aibot/response", self._aibot_response)
         self._runner = web.AppRunner(app, access_log=None)
@@ -113,6 +115,13 @@ class FakeWeCom:
         code = secrets.token_hex(8)
         self._response_codes.add(code)
         return f"{self.base_url}/cgi-bin/aibot/response?response_code={code}"
+
+    def image_received(self, content: bytes, content_type: str = "image/jpeg") -> str:
+        """What WeCom does when a member sends the app an image: keeps it under a new media_id (the callback's
+        MediaId), for media/get."""
+        media_id = f"media-{next(self._counter)}-{secrets.token_hex(4)}"
+        self.media[media_id] = Media(f"{media_id}.jpg", content, APP, content_type)
+        return media_id
 
     def expire_tokens(self) -> None:
         """Every issued access_token is now past its expiry (the next use gets errcode 42001)."""
@@ -156,7 +165,10 @@ class FakeWeCom:
         return data if isinstance(data, dict) else None
 
     def _token_error(self, request: web.Request) -> int:
-        expires = self._tokens.get(request.query.get("access_token", ""))
+        token = request.query.get("access_token", "")
+        if not token:
+            return 41001  # "access_token missing"
+        expires = self._tokens.get(token)
         if expires is None:
             return 40014
         return 42001 if expires <= time.monotonic() else 0
@@ -232,6 +244,20 @@ class FakeWeCom:
         media_id = f"media-{next(self._counter)}-{secrets.token_hex(4)}"
         self.media[media_id] = Media(filename, content or b"", owner)
         return self._record(request, body, 0, type="file", media_id=media_id, created_at=str(int(time.time())))
+
+    async def _media_get(self, request: web.Request) -> web.Response:
+        """The bytes of media the corp's apps may fetch, with WeCom's headers; a bad token or a media_id it never
+        issued (or a robot's, which only that robot may use) is answered with WeCom's errcode JSON."""
+        media_id = request.query.get("media_id", "")
+        media = self.media.get(media_id)
+        errcode = self._token_error(request) or (0 if media is not None and media.owner == APP else 40007)
+        if errcode != 0 or media is None:
+            return self._record(request, {}, errcode)
+        self.calls.append(WeComCall(request.path, dict(request.query), {}, 0))
+        self._changed.set()
+        disposition = f'attachment; filename="{media.filename}"'
+        headers = {"Content-disposition": disposition}
+        return web.Response(body=media.content, content_type=media.content_type, headers=headers)
 
     def _message_error(self, body: dict[str, Any], sender: str) -> int:
         """40007 for a file whose media_id is unknown or not `sender`'s to send; text is checked as text."""

@@ -1,7 +1,7 @@
-"""The console's routes on the runtime's aiohttp app. Each request is one unit of work: the session cookie is looked
-up (idle sessions end), the viewer's scope comes from their roles, a form must carry the session's CSRF token, and
-the effects of an action go to the outbox in the same transaction — so a dispatch here edits the cards in the chats
-exactly as the chat's button does."""
+"""The console's pages, loaded at its first request (their routes are in bot/console/routes.py). Each request is
+one unit of work: the session cookie is looked up (idle sessions end), the viewer's scope comes from their roles, a
+form must carry the session's CSRF token, and the effects of an action go to the outbox in the same transaction — so
+a dispatch here edits the cards in the chats exactly as the chat's button does."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from bot.console.photos import PhotoMissing, PhotoSource, PhotoUnreachable, image_type
+from bot.console.routes import Handler
 from bot.db import SessionFactory
+from handlers.common.numbers import parse_id, read_number
 from handlers.common.sheets import to_csv, to_xlsx
 from handlers.console.audit import role_changes
 from handlers.console.board import board, read_filters, run_action, ticket_page, visible_ticket
@@ -41,7 +43,7 @@ from models.base import AsyncSession
 from models.console import ConsoleSession, end_session, live_session, sessions_of
 from models.people import has_role_over
 from models.places import PlaceKind
-from models.tickets import Category
+from models.tickets import Category, Ticket
 
 log = structlog.get_logger(__name__)
 COOKIE = "linli_console"
@@ -91,32 +93,13 @@ class ConsoleWeb:
         self._settings = settings
         self._jinja = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
-    def add_routes(self, app: web.Application) -> None:
-        app.router.add_get("/console/login/{token}", self.login)
-        app.router.add_get("/console", self.signed(self.board_page))
-        app.router.add_get("/console/tickets/{ticket}", self.signed(self.ticket_page))
-        app.router.add_get("/console/tickets/{ticket}/photos/{photo:\\d+}", self.signed(self.ticket_photo))
-        app.router.add_post("/console/tickets/{ticket}/{action}", self.signed(self.ticket_action, form=True))
-        app.router.add_get("/console/stats", self.signed(self.stats_page))
-        app.router.add_get("/console/export.{fmt:csv|xlsx}", self.signed(self.export))
-        app.router.add_get(
-            "/console/passbook/{report:ledger|balances|stars}.{fmt:csv|xlsx}", self.signed(self.passbook)
-        )
-        app.router.add_get("/console/rankings", self.signed(self.rankings_page))
-        app.router.add_get("/console/rankings/{ranking:\\d+}", self.signed(self.rankings_page))
-        app.router.add_get("/console/rankings/{ranking:\\d+}.xlsx", self.signed(self.ranking_export))
-        app.router.add_get("/console/roles", self.signed(self.roles_page))
-        app.router.add_get("/console/sessions", self.signed(self.sessions_page))
-        app.router.add_post("/console/sessions/{session}/end", self.signed(self.end_other, form=True))
-        app.router.add_post("/console/logout", self.signed(self.logout, form=True))
-
     # ---- plumbing ------------------------------------------------------------------------------------------------
 
     def render(self, name: str, *, status: int = 200, locale: str = "zh", **values: Any) -> web.Response:
         html = self._jinja.get_template(name).render(w=page_words(locale), **values)
         return web.Response(text=html, status=status, content_type="text/html", headers=HEADERS)
 
-    def signed(self, page: Page, *, form: bool = False) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    def signed(self, page: Page, *, form: bool = False) -> Handler:
         """Run `page` in one unit of work for a live session (401 without one; 403 for a form without its token)."""
 
         async def handler(request: web.Request) -> web.StreamResponse:
@@ -193,9 +176,9 @@ class ConsoleWeb:
 
     async def end_other(self, request: web.Request, signed: Signed) -> web.StreamResponse:
         desk = signed.desk
-        target = request.match_info["session"]
-        if target.isdigit():
-            await end_session(desk.session, session_id=int(target), person_id=desk.person.id or 0, now=desk.now)
+        session_id = parse_id(request.match_info["session"])
+        if session_id:
+            await end_session(desk.session, session_id=session_id, person_id=desk.person.id or 0, now=desk.now)
         return see_other("/console/sessions")
 
     # ---- the board and the tickets -------------------------------------------------------------------------------
@@ -216,9 +199,14 @@ class ConsoleWeb:
             tz=signed.desk.config.timezone,
         )
 
+    @staticmethod
+    async def ticket_named(request: web.Request, signed: Signed) -> Ticket | None:
+        """The ticket the URL names, if the viewer may see it; None as well for what no ticket number can be."""
+        number = parse_id(request.match_info["ticket"])
+        return await visible_ticket(signed.desk, signed.viewer, number) if number else None
+
     async def ticket_page(self, request: web.Request, signed: Signed, problem: str = "") -> web.StreamResponse:
-        number = request.match_info["ticket"]
-        ticket = await visible_ticket(signed.desk, signed.viewer, int(number)) if number.isdigit() else None
+        ticket = await self.ticket_named(request, signed)
         if ticket is None:
             return self.page("message.html", signed, status=404, text="404")
         shown = await ticket_page(signed.desk, ticket)
@@ -238,9 +226,8 @@ class ConsoleWeb:
     async def ticket_photo(self, request: web.Request, signed: Signed) -> web.StreamResponse:
         """The ticket's photo number K (from 0), fetched from the platform: 404 when the viewer may not see the
         ticket or there is no such photo, 502 when the platform cannot hand it out now."""
-        number, index = request.match_info["ticket"], int(request.match_info["photo"])
-        ticket = await visible_ticket(signed.desk, signed.viewer, int(number)) if number.isdigit() else None
-        if ticket is None or index >= len(ticket.photos):
+        ticket, index = await self.ticket_named(request, signed), read_number(request.match_info["photo"])
+        if ticket is None or not isinstance(index, int) or index >= len(ticket.photos):
             return self.page("message.html", signed, status=404, text="404")
         try:
             data = await self._photos.fetch(ticket.photos[index])
@@ -254,8 +241,7 @@ class ConsoleWeb:
         return web.Response(body=data, headers=HEADERS | {"Content-Type": kind, "Cache-Control": PHOTO_CACHE})
 
     async def ticket_action(self, request: web.Request, signed: Signed) -> web.StreamResponse:
-        number = request.match_info["ticket"]
-        ticket = await visible_ticket(signed.desk, signed.viewer, int(number)) if number.isdigit() else None
+        ticket = await self.ticket_named(request, signed)
         if ticket is None:
             return self.page("message.html", signed, status=404, text="404")
         fields = {k: str(v) for k, v in (await request.post()).items()}
@@ -263,6 +249,8 @@ class ConsoleWeb:
         if problem is not None:
             return await self.ticket_page(request, signed, problem)
         log.info("console.action", ticket=ticket.id, action=request.match_info["action"], person=signed.desk.person.id)
+        if await visible_ticket(signed.desk, signed.viewer, ticket.id or 0) is None:
+            return see_other("/console")  # handed back or passed on: no longer the viewer's to see
         return see_other(f"/console/tickets/{ticket.id}?done=1")
 
     async def roles_page(self, request: web.Request, signed: Signed) -> web.StreamResponse:
@@ -338,7 +326,8 @@ class ConsoleWeb:
         )
 
     async def ranking_export(self, request: web.Request, signed: Signed) -> web.StreamResponse:
-        found = await visible_ranking(signed.desk, signed.viewer, int(request.match_info["ranking"]))
+        ranking_id = parse_id(request.match_info["ranking"])
+        found = await visible_ranking(signed.desk, signed.viewer, ranking_id) if ranking_id else None
         if found is None:
             return self.page("message.html", signed, status=404, text="404")
         ranking, community = found
@@ -357,16 +346,3 @@ def attachment(filename: str, content_type: str) -> dict[str, str]:
 def file_response(filename: str, content: bytes, content_type: str) -> web.Response:
     return web.Response(body=content, headers=HEADERS | attachment(filename, content_type))
 
-
-def mount_console(
-    app: web.Application,
-    *,
-    sessions: SessionFactory,
-    config: FeatureConfig,
-    clock: Clock,
-    on_outbox: Callable[[], None],
-    photos: PhotoSource,
-) -> ConsoleWeb:
-    console = ConsoleWeb(sessions=sessions, config=config, clock=clock, on_outbox=on_outbox, photos=photos)
-    console.add_routes(app)
-    return console

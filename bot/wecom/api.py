@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import aiohttp
 import structlog
@@ -53,6 +54,15 @@ def media_form(document: Attachment) -> aiohttp.MultipartWriter:
         "form-data", quote_fields=False, name="media", filename=document.filename, filelength=str(len(document.content))
     )
     return form
+
+
+async def media_or_error(response: aiohttp.ClientResponse) -> bytes:
+    """media/get answers the file's bytes, or a JSON errcode (40007: no such media_id) as WeCom's other calls do."""
+    data = await response.read()
+    answer = json.loads(data) if data[:1] == b"{" else None  # no image starts with a brace; an error answer does
+    if isinstance(answer, dict) and "errcode" in answer:
+        checked(answer)
+    return data
 
 
 def size_problem(document: Attachment) -> str | None:
@@ -128,23 +138,29 @@ class WeComApi:
         await self._http.close()
 
     async def _request(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
-        """One HTTP call; errors become DeliveryErrors that say whether the request may have landed."""
+        """One HTTP call answered with a JSON object."""
+        data = await self._exchange(method, url, lambda response: response.json(content_type=None), **kwargs)
+        if not isinstance(data, dict):
+            raise DeliveryError(Failure.UNCERTAIN, "WeCom answered something other than a JSON object")
+        return data
+
+    async def _exchange(
+        self, method: str, url: str, read: Callable[[aiohttp.ClientResponse], Awaitable[T]], **kwargs: Any
+    ) -> T:
+        """One HTTP call read by `read`; errors become DeliveryErrors that say whether the request may have landed."""
         try:
             async with self._http.request(method, url, timeout=REQUEST_TIMEOUT, **kwargs) as response:
                 if response.status >= 500:
                     raise DeliveryError(Failure.UNCERTAIN, f"WeCom answered HTTP {response.status}")
                 if response.status >= 400:
                     raise DeliveryError(Failure.PERMANENT, f"WeCom answered HTTP {response.status}")
-                data = await response.json(content_type=None)
+                return await read(response)
         except TimeoutError:
             raise DeliveryError(Failure.UNCERTAIN, "timed out waiting for WeCom") from None
         except aiohttp.ClientConnectorError as error:
             raise DeliveryError(Failure.TRANSIENT, f"cannot connect to WeCom: {type(error).__name__}") from None
         except (aiohttp.ClientError, ValueError) as error:
             raise DeliveryError(Failure.UNCERTAIN, f"bad answer from WeCom: {type(error).__name__}") from None
-        if not isinstance(data, dict):
-            raise DeliveryError(Failure.UNCERTAIN, "WeCom answered something other than a JSON object")
-        return data
 
     async def _post(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
         return checked(await self._request("POST", url, data=json.dumps(body, ensure_ascii=False).encode()))
@@ -195,6 +211,11 @@ class WeComApi:
 
     async def _post_with_token(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         return await self._with_token(path, lambda url: self._post(url, body))
+
+    async def media(self, media_id: str) -> bytes:
+        """A temporary media file's bytes (media/get: an image a member sent the app, kept three days by WeCom)."""
+        path = f"/cgi-bin/media/get?media_id={quote(media_id, safe='')}"
+        return await self._with_token(path, lambda url: self._exchange("GET", url, media_or_error))
 
     async def upload_app_file(self, document: Attachment) -> str:
         """Upload a file for the app's messages (1:1 and app group chats); returns its media_id."""

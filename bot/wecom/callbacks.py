@@ -32,6 +32,7 @@ from bot.wecom_crypto import (
     extract_encrypt_from_xml,
 )
 from handlers.common.choices import parse_choice
+from handlers.common.numbers import read_number
 from handlers.core.types import Incoming, IncomingMessage
 from models.base import AsyncSession
 from models.outbox import sent_buttons
@@ -64,7 +65,10 @@ class Surface:
 
 
 def fresh(timestamp: str, now: float) -> bool:
-    return timestamp.isdigit() and abs(now - int(timestamp)) <= MAX_CLOCK_SKEW_SECONDS
+    """Whether a callback's timestamp is within the allowed skew of `now`; read strictly, before any signature is
+    checked, so that a forged `1²` or 400-digit timestamp is refused rather than raising."""
+    seconds = read_number(timestamp, maximum=int(now) + MAX_CLOCK_SKEW_SECONDS)
+    return isinstance(seconds, int) and abs(now - seconds) <= MAX_CLOCK_SKEW_SECONDS
 
 
 class WeComAdapter:

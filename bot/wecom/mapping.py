@@ -18,6 +18,7 @@ PLATFORM = "wecom"
 GROUP_PREFIX = "g:"  # WeCom userids never contain ':', so group chat ids cannot collide with private ones
 MENTIONS = re.compile(r"^(?:\s*@\S+)+\s*")
 SLASH_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:\s+(.*))?$", re.DOTALL)
+PHOTO_PREFIX = "wecom:"  # a ticket's photo the app received; Telegram file ids never contain ':'
 
 
 def group_chat_id(chatid: str) -> str:
@@ -39,6 +40,16 @@ def webhook_key(url_or_key: str) -> str:
     return keys[0]
 
 
+def photo_ref(media_id: str) -> str:
+    """How a ticket keeps a photo the app received: its media_id, marked as WeCom's."""
+    return PHOTO_PREFIX + media_id
+
+
+def media_id_of(photo: str) -> str | None:
+    """The media_id of a WeCom photo reference; None for any other platform's."""
+    return photo.removeprefix(PHOTO_PREFIX) if photo.startswith(PHOTO_PREFIX) else None
+
+
 def command_of(text: str) -> tuple[str | None, str]:
     """('tickets', 'args') for '/tickets args'; (None, '') otherwise."""
     match = SLASH_COMMAND.match(text)
@@ -46,7 +57,13 @@ def command_of(text: str) -> tuple[str | None, str]:
 
 
 def message(
-    update_key: str, chat: ChatRef, userid: str, message_id: str, text: str, mentioned: bool
+    update_key: str,
+    chat: ChatRef,
+    userid: str,
+    message_id: str,
+    text: str,
+    mentioned: bool,
+    photos: tuple[str, ...] = (),
 ) -> IncomingMessage:
     """WeCom gives a userid but no display name: the name stays what the person is known by elsewhere."""
     command, args = command_of(text)
@@ -58,6 +75,7 @@ def message(
         text=text,
         command=command,
         args=args,
+        photos=photos,
         mentions_bot=mentioned,
     )
 
@@ -93,13 +111,19 @@ def aibot_to_incoming(payload: dict[str, Any]) -> IncomingMessage | None:
 
 
 def app_to_incoming(root: ET.Element) -> IncomingMessage | None:
-    """A self-built app callback (decrypted XML): only 1:1 text messages; events map to nothing."""
-    if root.findtext("MsgType") != "text":
-        return None
-    userid, msgid, text = root.findtext("FromUserName"), root.findtext("MsgId"), root.findtext("Content")
-    if not userid or not msgid or text is None:
+    """A self-built app callback (decrypted XML): only 1:1 text and image messages; events map to nothing. An image
+    has no caption: like a Telegram photo sent without one, it is a message with a photo and no text."""
+    kind = root.findtext("MsgType")
+    userid, msgid = root.findtext("FromUserName"), root.findtext("MsgId")
+    if not userid or not msgid:
         return None
     chat = ChatRef(PLATFORM, userid, ChatKind.PRIVATE)
+    if kind == "image":
+        media_id = root.findtext("MediaId")
+        return message(f"app:{msgid}", chat, userid, msgid, "", False, (photo_ref(media_id),)) if media_id else None
+    text = root.findtext("Content")
+    if kind != "text" or text is None:
+        return None
     return message(f"app:{msgid}", chat, userid, msgid, text.strip(), False)
 
 

@@ -27,3 +27,8 @@ def parse_id(text: str) -> int | None:
     """An id in a button's data or a typed number: None for anything that cannot name a row."""
     number = read_number(text)
     return number if isinstance(number, int) and number > 0 else None
+
+
+def numbers_in(parts: list[str]) -> list[int]:
+    """The parts of a button's data that are numbers, in order, as ints (the other parts are left out)."""
+    return [number for number in map(read_number, parts) if isinstance(number, int)]

@@ -11,14 +11,15 @@ from models.places import Place, PlaceKind, place_by_id
 
 async def home_buildings(work: Work, person_id: int) -> list[Place]:
     """Where a person belongs (docs/residency.md): the building they are a resident of; without a residence, the
-    buildings of their other roles (a volunteer's, a building head's)."""
-    residences: list[Place] = []
-    others: list[Place] = []
+    buildings of their other roles (a volunteer's, a building head's). Each building once, though a person may hold
+    several grants there (linked accounts bring their grants along)."""
+    residences: dict[int, Place] = {}
+    others: dict[int, Place] = {}
     for grant in await active_grants(work.session, person_id=person_id):
         place = await place_by_id(work.session, place_id=grant.place_id)
-        if place is not None and place.kind == PlaceKind.BUILDING:
-            (residences if grant.role == Role.RESIDENT else others).append(place)
-    return residences or others
+        if place is not None and place.id is not None and place.kind == PlaceKind.BUILDING:
+            (residences if grant.role == Role.RESIDENT else others).setdefault(place.id, place)
+    return list((residences or others).values())
 
 
 async def home_groups(work: Work, person_id: int) -> list[Chat]:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from handlers.common.numbers import parse_id, read_number
 from handlers.common.ticket_places import with_location
 from handlers.console.scope import Viewer
 from handlers.core.desk import Desk, DeskAction
@@ -18,6 +19,7 @@ from models.tickets import OPEN_STATUSES, Category, Ticket, TicketStatus, affect
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 2_000
+LAST_PAGE = 10_000  # a page number in the URL beyond this shows the first page
 """A text search reads the tickets once, newest first, and stops at this many matches (the board says 2000+)."""
 STATUS_GROUPS = {"open": tuple(OPEN_STATUSES), "resolved": (TicketStatus.RESOLVED,)}
 CLOSED = (TicketStatus.VERIFIED, TicketStatus.REJECTED, TicketStatus.DUPLICATE)
@@ -64,11 +66,10 @@ def read_date(text: str) -> date | None:
 
 def read_filters(params: Mapping[str, str]) -> Filters:
     """Filters from a query string; what cannot be read is left out rather than refused."""
-    place, org = params.get("place", ""), params.get("org", "")
-    page = params.get("page", "")
+    page = read_number(params.get("page", ""), maximum=LAST_PAGE)
     return Filters(
-        place=int(place) if place.isdigit() else None,
-        organisation=int(org) if org.isdigit() else None,
+        place=parse_id(params.get("place", "")),
+        organisation=parse_id(params.get("org", "")),
         category=params.get("category", "") if params.get("category", "") in set(Category) else "",
         status=params.get("status", "") if params.get("status", "") in (*STATUS_GROUPS, "closed") else "",
         urgent=params.get("urgent") == "1",
@@ -76,7 +77,7 @@ def read_filters(params: Mapping[str, str]) -> Filters:
         start=read_date(params.get("from", "")),
         end=read_date(params.get("to", "")),
         search=params.get("q", "")[:100],
-        page=min(int(page), 10_000) if page.isdigit() else 0,
+        page=page if isinstance(page, int) else 0,
     )
 
 
@@ -101,6 +102,7 @@ async def ticket_query(desk: Desk, viewer: Viewer, filters: Filters) -> TicketQu
         overdue_at=desk.now if filters.overdue else None,
         created_from=start,
         created_before=end,
+        number=parse_id(filters.search),
         search=filters.search,
     )
 
@@ -199,7 +201,7 @@ class TicketPage:
 async def visible_ticket(desk: Desk, viewer: Viewer, ticket_id: int) -> Ticket | None:
     """The ticket if the board would list it to the viewer (the same query); None otherwise, as if it did not
     exist."""
-    query = TicketQuery(scopes=viewer.paths, organisations=viewer.organisation_ids, search=f"#{ticket_id}")
+    query = TicketQuery(scopes=viewer.paths, organisations=viewer.organisation_ids, number=ticket_id)
     if not await count_tickets(desk.session, query=query):
         return None
     return await desk.session.get(Ticket, ticket_id)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cache
 
+from handlers.common.numbers import read_number
 from handlers.console.board import visible_organisations, visible_places
 from handlers.console.scope import Viewer
 from handlers.core.desk import Desk
@@ -54,8 +55,9 @@ class Month:
 def read_month(text: str, today: date) -> Month:
     """2026-11 → that month; anything else → this month."""
     year, _, month = text.partition("-")
-    if year.isdigit() and month.isdigit() and 2000 <= int(year) <= 2100 and 1 <= int(month) <= 12:
-        return Month(int(year), int(month))
+    year_number, month_number = read_number(year, maximum=2100), read_number(month, maximum=12)
+    if isinstance(year_number, int) and isinstance(month_number, int) and year_number >= 2000 and month_number >= 1:
+        return Month(year_number, month_number)
     return Month(today.year, today.month)
 
 

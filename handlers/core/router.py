@@ -27,6 +27,7 @@ from models.people import Role
 ALIAS_SEPARATORS = re.compile(r"^[\s:：,，、]+")
 CALLBACK_DATA = re.compile(r"[a-z]{1,8}(:[A-Za-z0-9_.-]{1,24})*")
 MAX_NUMBER_PART = 2**31 - 1  # the largest id a table holds (PostgreSQL integer)
+NUMBER_PART = re.compile(r"[0-9]+")
 COMMANDS_PER_MINUTE = 10  # one member's commands in one group answered in a minute; more pause the member
 QUIET_FOR = timedelta(minutes=5)
 UNPACED = frozenset({Role.BUILDING_HEAD, Role.GRID_WORKER, Role.STAFF, Role.ADMIN})  # those who run the groups
@@ -186,7 +187,7 @@ def well_formed(data: str) -> bool:
     """Callback data as the bot writes it: a prefix and short ASCII parts, numbers no larger than an id."""
     if len(data.encode()) > 64 or not CALLBACK_DATA.fullmatch(data):
         return False
-    return all(int(part) <= MAX_NUMBER_PART for part in data.split(":") if part.isdigit())
+    return all(int(part) <= MAX_NUMBER_PART for part in data.split(":") if NUMBER_PART.fullmatch(part))
 
 
 async def issued_here(ctx: Context, callback: IncomingCallback) -> bool:

@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import UTC, timedelta
 
+from handlers.common.numbers import numbers_in, parse_id
 from handlers.common.scopes import PUBLISHERS, future_time
 from handlers.common.times import local_stamp, local_time
 from handlers.core.context import Context
@@ -109,7 +110,8 @@ async def event_line(ctx: Context, number: int, event: Event, occurrence: Occurr
 
 async def on_manage_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     """evm:<action>:<occurrence>[:<more>] — every action re-checks that the presser may manage the event."""
-    occurrence = await ctx.session.get(Occurrence, int(parts[1])) if len(parts) >= 2 and parts[1].isdigit() else None
+    occurrence_id = parse_id(parts[1]) if len(parts) >= 2 else None
+    occurrence = await ctx.session.get(Occurrence, occurrence_id) if occurrence_id else None
     event = await ctx.session.get(Event, occurrence.event_id) if occurrence else None
     action = MANAGE_ACTIONS.get(parts[0])
     if occurrence is None or event is None or action is None or occurrence.cancelled:
@@ -118,7 +120,7 @@ async def on_manage_button(ctx: Context, callback: IncomingCallback, parts: list
     if not await can_manage(ctx, event):
         ctx.answer(ctx.t("manage.refused"), alert=True)
         return
-    extra = [int(p) for p in parts[2:] if p.isdigit()]
+    extra = numbers_in(parts[2:])
     await action(ctx, event, occurrence, extra)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from handlers.common.numbers import parse_id, read_number
 from handlers.common.reach import home_group
 from handlers.common.times import spoken_time
 from handlers.core.context import Context
@@ -20,7 +21,8 @@ CHECKIN_LOOKAHEAD = timedelta(days=60)
 
 async def on_rsvp(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     """ev:go / ev:no on an occurrence card."""
-    occurrence = await ctx.session.get(Occurrence, int(parts[1])) if len(parts) == 2 and parts[1].isdigit() else None
+    occurrence_id = parse_id(parts[1]) if len(parts) == 2 else None
+    occurrence = await ctx.session.get(Occurrence, occurrence_id) if occurrence_id else None
     event = await ctx.session.get(Event, occurrence.event_id) if occurrence else None
     if occurrence is None or event is None:
         ctx.answer(ctx.t("button.stale"))
@@ -116,12 +118,12 @@ async def has_a_place(session: AsyncSession, event: Event, occurrence: Occurrenc
 
 async def check_in(ctx: Context, message: IncomingMessage) -> None:
     """签到 CODE: check in to an occurrence starting within three hours of now, if one has a place."""
-    code = message.args.strip()
-    if not code.isdigit():
+    code = read_number(message.args)
+    if not isinstance(code, int):
         ctx.reply(ctx.t("event.checkin_usage"), quote=ctx.in_group)
         return
     occurrence = await occurrence_by_code(
-        ctx.session, code=code, after=ctx.now - CHECKIN_WINDOW, before=ctx.now + CHECKIN_LOOKAHEAD
+        ctx.session, code=str(code), after=ctx.now - CHECKIN_WINDOW, before=ctx.now + CHECKIN_LOOKAHEAD
     )
     event = await ctx.session.get(Event, occurrence.event_id) if occurrence else None
     if occurrence is None or event is None:

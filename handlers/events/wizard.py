@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from handlers.common.numbers import MAX_ID, NumberProblem, read_number
+from handlers.common.numbers import MAX_ID, NumberProblem, parse_id, read_number
 from handlers.common.scopes import chats_in_scope, future_time, scope_keyboard, scope_options
 from handlers.core.context import Context, Work
 from handlers.core.hooks import AwaitingAnswer
@@ -138,7 +138,8 @@ async def take_points(ctx: Context, event: Event, text: str) -> None:
 
 async def on_scope_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     """evs:<t|n|x|pub>:<event>[:<place>] — only the author may press."""
-    event = await ctx.session.get(Event, int(parts[1])) if len(parts) >= 2 and parts[1].isdigit() else None
+    event_id = parse_id(parts[1]) if len(parts) >= 2 else None
+    event = await ctx.session.get(Event, event_id) if event_id else None
     if event is None or event.author_id != ctx.person.id or event.step not in (EventStep.SCOPE, EventStep.PREVIEW):
         ctx.answer(ctx.t("button.stale"))
         return

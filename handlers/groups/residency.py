@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from handlers.common.numbers import numbers_in
 from handlers.common.roles import may_act_on
 from handlers.core.context import Context
 from handlers.core.types import Button, IncomingCallback, IncomingMessage
@@ -131,7 +132,7 @@ async def move_in(ctx: Context, person_id: int, building: Place) -> None:
 
 async def on_residency_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     """res:pick:<building> (the sender's choice) · res:ok|no:<person>:<building> (the building head's answer)."""
-    numbers = [int(p) for p in parts[1:] if p.isdigit()]
+    numbers = numbers_in(parts[1:])
     building = await place_by_id(ctx.session, place_id=numbers[-1]) if numbers else None
     if building is None or building.kind != PlaceKind.BUILDING:
         ctx.answer(ctx.t("button.stale"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from handlers.common.numbers import parse_id
 from handlers.core.context import Context
 from handlers.core.types import IncomingCallback, IncomingMessage
 from handlers.organisations import holds
@@ -62,7 +63,8 @@ SELF_CHECKED: dict[str, DispatcherAction] = {"ri": report_in, "sv": supervise}
 
 async def on_org_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     action = parts[0] if parts else ""
-    ticket = await ctx.session.get(Ticket, int(parts[1])) if len(parts) >= 2 and parts[1].isdigit() else None
+    ticket_id = parse_id(parts[1]) if len(parts) >= 2 else None
+    ticket = await ctx.session.get(Ticket, ticket_id) if ticket_id else None
     arg = parts[2] if len(parts) > 2 else None
     if ticket is None or action not in (*DISPATCHER, *MEMBER, *SELF_CHECKED, "hx"):
         ctx.answer(ctx.t("button.stale"))

@@ -1,8 +1,8 @@
-"""The organisations' actions on the console's ticket page (接单, 申请挂账, 转单, 挂账 approval, 督办): the chat
-buttons' own code with the chat's checks — 接单 and 申请挂账 by a member of the organisation the ticket is with, 转单
-by such a member (or, by those who dispatch, to another organisation as 选择其他单位 does), 挂账 approved or refused by
-those who dispatch (the grid worker), 督办 by staff or the 街道 — so the cards and private messages change as if
-pressed in the chat."""
+"""The organisations' actions on the console's ticket page (接单, 退单, 申请挂账, 转单, 挂账 approval, 督办): the chat
+buttons' own code with the chat's checks — 接单, 退单 and 申请挂账 by a member of the organisation the ticket is
+with, 转单 by such a member (or, by those who dispatch, to another organisation as 选择其他单位 does), 挂账 approved
+or refused by those who dispatch (the grid worker), 督办 by staff or the 街道 — so the cards and private messages
+change as if pressed in the chat."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from handlers.organisations.dispatch import (
     community_of,
     dispatch_org,
     pass_on,
+    return_ticket,
     take_on,
 )
 from handlers.organisations.holds import file_hold, refuse_hold, start_hold
@@ -127,6 +128,25 @@ async def accept(desk: Desk, ticket: Ticket, _form: Mapping[str, str]) -> str | 
     return None
 
 
+async def may_return(desk: Desk, ticket: Ticket) -> bool:
+    """退单: a member of the organisation the ticket is dispatched to, accepted or not (the job message's button)."""
+    return await acting_org(desk, ticket, desk.person.id or 0) is not None
+
+
+async def hand_back(desk: Desk, ticket: Ticket, form: Mapping[str, str]) -> str | None:
+    """退单 with the form's reason, as the private answer to 请回复退单原因 gives it."""
+    if not await may_return(desk, ticket):
+        return desk.t("org.not_member")
+    reason = form.get("text", "").strip()[:300]
+    if not reason:
+        return desk.t("desk.return_reason")
+    current = await current_dispatch(desk.session, ticket_id=ticket.id or 0)
+    assert current is not None
+    current.awaiting, current.awaiting_id = None, None  # a 退单 asked for in the chat is answered here
+    await return_ticket(desk, ticket, current, reason, actor_id=desk.person.id)
+    return None
+
+
 async def may_request_hold(desk: Desk, ticket: Ticket) -> bool:
     """申请挂账: the accepted ticket of the member's organisation, with no hold asked for or running."""
     asked = await hold_of(desk.session, ticket_id=ticket.id or 0, states=(HoldState.REQUESTED, HoldState.ACTIVE))
@@ -157,6 +177,7 @@ def is_open(ticket: Ticket) -> bool:
 
 DESK_ACTIONS = (
     DeskAction("accept", "desk.accept", accept, is_open, permitted=may_accept),
+    DeskAction("return", "desk.return", hand_back, is_open, permitted=may_return, asks="desk.return_hint"),
     DeskAction(
         "request_hold", "desk.request_hold", request_hold, is_open, permitted=may_request_hold, asks="desk.hold_hint"
     ),

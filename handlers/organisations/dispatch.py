@@ -3,6 +3,7 @@ organisation, or 已电话通知 when it has nobody in chat), 接单 by one of i
 
 from __future__ import annotations
 
+from handlers.common.numbers import parse_id
 from handlers.common.roles import may_act_on
 from handlers.common.ticket_places import ticket_place
 from handlers.core.context import Context, Work
@@ -303,7 +304,8 @@ async def phoned(ctx: Context, ticket: Ticket, arg: str | None) -> None:
 
 
 async def org_of_community(ctx: Context, ticket: Ticket, arg: str | None) -> Organisation | None:
-    org = await ctx.session.get(Organisation, int(arg)) if arg and arg.isdigit() else None
+    org_id = parse_id(arg) if arg else None
+    org = await ctx.session.get(Organisation, org_id) if org_id else None
     community = await community_of(ctx, ticket)
     return org if org is not None and org.community_id == community.id else None
 
@@ -372,19 +374,26 @@ async def ask_return(ctx: Context, ticket: Ticket, org: Organisation) -> None:
 
 
 async def hand_back(ctx: Context, ticket: Ticket, dispatch: TicketDispatch, reason: str) -> None:
+    """The private answer to 请回复退单原因: the ticket goes back, and the member hears so."""
+    await return_ticket(ctx, ticket, dispatch, reason, actor_id=ctx.person.id)
+    ctx.reply(ctx.t("org.returned_reply", number=ticket.id))
+
+
+async def return_ticket(
+    work: Work, ticket: Ticket, dispatch: TicketDispatch, reason: str, *, actor_id: int | None
+) -> None:
     """退单: not ours; the dispatcher and the grid worker pick another."""
-    org = await ctx.session.get(Organisation, dispatch.organisation_id)
+    org = await work.session.get(Organisation, dispatch.organisation_id)
     assert org is not None
     dispatch.state, dispatch.note = S.RETURNED, reason[:300]
     ticket.assignee_id = None
     to_status = TicketStatus.CONFIRMED if ticket.status in WORKING else None
-    await step(ctx, ticket, "return", actor_id=ctx.person.id, to_status=to_status, note=f"{org.name}：{reason}")
-    text = ctx.t("org.returned_private", org=org.name, number=ticket.id, reason=reason)
-    told = {p.id for p in await grid_workers(ctx, ticket)} | {dispatch.dispatched_by_id}
-    for person_id in told - {None, ctx.person.id}:
-        await ctx.tell(int(person_id or 0), text)
-    ctx.reply(ctx.t("org.returned_reply", number=ticket.id))
-    await ctx.emit(TicketChanged(ticket))
+    await step(work, ticket, "return", actor_id=actor_id, to_status=to_status, note=f"{org.name}：{reason}")
+    text = work.t("org.returned_private", org=org.name, number=ticket.id, reason=reason)
+    told = {p.id for p in await grid_workers(work, ticket)} | {dispatch.dispatched_by_id}
+    for person_id in told - {None, actor_id}:
+        await work.tell(int(person_id or 0), text)
+    await work.emit(TicketChanged(ticket))
 
 
 async def choose_transfer(ctx: Context, ticket: Ticket, org: Organisation) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from handlers.common.numbers import parse_id, read_number
 from handlers.common.scopes import chats_in_scope
 from handlers.common.sheets import Cell, Sheet, to_csv, to_xlsx
 from handlers.common.times import end_of_local_day, local_time
@@ -44,6 +45,7 @@ INDICATORS = (
     "lifts",
 )
 """The ten indicators of the 物业满意度 survey, 总体满意度 first; each is answered 1–5."""
+HIGHEST_SCORE = 5
 REMIND_BEFORE = timedelta(hours=24)
 RED, BLACK = 80.0, 60.0
 """红榜 from this score up, 黑榜 below that one."""
@@ -113,13 +115,14 @@ def start_button(work: Work, survey: Survey) -> Keyboard:
 
 def question(work: Work, survey: Survey, org: Organisation, index: int) -> tuple[str, Keyboard]:
     text = work.t("survey.question", org=org.name, n=index + 1, indicator=work.t(f"survey.q_{INDICATORS[index]}"))
-    row = tuple(Button(f"{k}", f"sq:a:{survey.id}:{index}:{k}") for k in range(1, 6))
+    row = tuple(Button(f"{k}", f"sq:a:{survey.id}:{index}:{k}") for k in range(1, HIGHEST_SCORE + 1))
     return text, (row,)
 
 
 async def on_survey_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     """sq:b:<survey> (start, in a group) and sq:a:<survey>:<question>:<score> (privately)."""
-    survey = await ctx.session.get(Survey, int(parts[1])) if len(parts) >= 2 and parts[1].isdigit() else None
+    survey_id = parse_id(parts[1]) if len(parts) >= 2 else None
+    survey = await ctx.session.get(Survey, survey_id) if survey_id else None
     org = await ctx.session.get(Organisation, survey.organisation_id) if survey else None
     if survey is None or org is None or parts[0] not in ("b", "a"):
         ctx.answer(ctx.t("button.stale"))
@@ -151,9 +154,9 @@ async def begin(ctx: Context, survey: Survey, org: Organisation, voter: SurveyVo
 
 async def score(ctx: Context, survey: Survey, org: Organisation, voter: SurveyVoter | None, args: list[str]) -> None:
     """One indicator answered: the next question, or after the tenth the anonymous answer is stored."""
-    index = int(args[0]) if args and args[0].isdigit() else -1
-    value = int(args[1]) if len(args) > 1 and args[1].isdigit() else 0
-    if voter is None or index != len(voter.draft) or not 1 <= value <= 5:
+    index = read_number(args[0], maximum=len(INDICATORS)) if args else None
+    value = read_number(args[1], maximum=HIGHEST_SCORE) if len(args) > 1 else None
+    if voter is None or index != len(voter.draft) or not isinstance(value, int) or value == 0:
         ctx.answer(ctx.t("button.stale"))
         return
     voter.draft = [*voter.draft, value]
@@ -291,8 +294,10 @@ def requested_month(ctx: Context, text: str) -> str | None:
     if not text:
         return month_of(ctx, ctx.now)
     year, dash, number = text.partition("-")
-    ok = dash and year.isdigit() and len(year) == 4 and number.isdigit() and 1 <= int(number) <= 12
-    return f"{year}-{int(number):02d}" if ok else None
+    year_number, month = read_number(year, maximum=9999), read_number(number, maximum=12)
+    if not (dash and isinstance(year_number, int) and year_number >= 1000 and isinstance(month, int) and month >= 1):
+        return None
+    return f"{year_number}-{month:02d}"
 
 
 async def ratings_command(ctx: Context, message: IncomingMessage) -> None:

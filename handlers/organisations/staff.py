@@ -3,6 +3,8 @@ by a one-time deep link; /orgtickets (单位工单) lists what is dispatched to 
 
 from __future__ import annotations
 
+import re
+
 from handlers.common.org_import import CATEGORY_WORDS, KIND_WORDS, OrgFileError, subkind_key
 from handlers.core.context import Context
 from handlers.core.hooks import RoleGranted, RoleHandedOver
@@ -32,6 +34,7 @@ TICKETS_SHOWN = 20
 
 NAME_MAX = 40  # an organisation's name, also part of its code (community code + "/" + name)
 PHONE_MAX = 40
+CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")  # 08:00, in ASCII digits
 
 
 async def staff_community(ctx: Context) -> Place | None:
@@ -129,7 +132,7 @@ async def set_phone(ctx: Context, community: Place, org: Organisation, rest: lis
 async def set_hours(ctx: Context, community: Place, org: Organisation, rest: list[str]) -> None:
     hours = "".join(rest)
     opens, dash, closes = hours.partition("-")
-    if not dash or not all(len(t) == 5 and t[2] == ":" and t.replace(":", "").isdigit() for t in (opens, closes)):
+    if not dash or not all(CLOCK_TIME.fullmatch(t) for t in (opens, closes)):
         ctx.reply(ctx.t("org.bad_hours"))
         return
     org.working_hours = hours

@@ -4,6 +4,7 @@ department, which must report in (报到) in time; a missing 报到 is reminded 
 
 from __future__ import annotations
 
+from handlers.common.numbers import parse_id
 from handlers.common.ticket_places import ticket_place
 from handlers.common.times import local_time
 from handlers.core.context import Context, Work
@@ -93,7 +94,7 @@ async def whistle(work: Work, hook: TicketEscalated) -> None:
 
 async def report_in(ctx: Context, ticket: Ticket, arg: str | None) -> None:
     """报到: a member of the whistled organisation says it is on the case."""
-    org_id = int(arg) if arg and arg.isdigit() else 0
+    org_id = (parse_id(arg) if arg else None) or 0
     mine = await memberships_of(ctx.session, person_id=ctx.person.id or 0)
     found = next(
         (w for w in await whistles_of(ctx.session, ticket_id=ticket.id or 0) if w.organisation_id == org_id), None

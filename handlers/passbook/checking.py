@@ -3,6 +3,7 @@ period and scope, and the staff's drift check (积分核对) of balances against
 
 from __future__ import annotations
 
+from handlers.common.numbers import numbers_in, parse_id
 from handlers.common.roles import home_building
 from handlers.core.context import Context
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard
@@ -102,13 +103,15 @@ async def history_line(ctx: Context, entry: LedgerEntry) -> str:
 
 async def on_history_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     """pbl:<person>:<page> — only the owner turns their own pages."""
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+    numbers = numbers_in(parts)
+    if len(parts) != 2 or len(numbers) != 2:
         ctx.answer(ctx.t("button.stale"))
         return
-    if int(parts[0]) != ctx.person.id:
+    person_id, page = numbers
+    if person_id != ctx.person.id:
         ctx.answer(ctx.t("passbook.not_yours"), alert=True)
         return
-    text, buttons = await history_page(ctx, int(parts[0]), int(parts[1]))
+    text, buttons = await history_page(ctx, person_id, page)
     ctx.edit_pressed(text, buttons=buttons)
     ctx.answer()
 
@@ -173,9 +176,10 @@ async def board_buttons(ctx: Context, period: Period, scope: Place, base: Place)
 
 async def on_rank_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     """pbr:<period>:<scope>:<base> — anyone may switch the board."""
-    valid = len(parts) == 3 and parts[0] in set(Period) and parts[1].isdigit() and parts[2].isdigit()
-    scope = await place_by_id(ctx.session, place_id=int(parts[1])) if valid else None
-    base = await place_by_id(ctx.session, place_id=int(parts[2])) if valid else None
+    valid = len(parts) == 3 and parts[0] in set(Period)
+    scope_id, base_id = (parse_id(parts[1]), parse_id(parts[2])) if valid else (None, None)
+    scope = await place_by_id(ctx.session, place_id=scope_id) if scope_id else None
+    base = await place_by_id(ctx.session, place_id=base_id) if base_id else None
     if scope is None or base is None or not scope.contains(base):
         ctx.answer(ctx.t("button.stale"))
         return

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from handlers.common.numbers import parse_id
+from handlers.common.numbers import numbers_in, parse_id
 from handlers.common.reach import belongs_in, home_group, home_groups, knock_at_home
 from handlers.core.context import Context, Work
 from handlers.core.hooks import Attended, AwaitingAnswer, HelpConfirmed, ReportConfirmed, TicketReopened, TicketResolved
@@ -189,7 +189,7 @@ async def home_places(ctx: Work, person_id: int) -> list[Place]:
 def community_id_of(place: Place | None) -> int | None:
     """The community at the top of a place's path (/community/grid/building/)."""
     first = place.path.strip("/").split("/")[0] if place else ""
-    return int(first) if first.isdigit() else None
+    return parse_id(first)
 
 
 # ---- manual awards --------------------------------------------------------------------------------------------
@@ -346,7 +346,7 @@ async def people_page(ctx: Context, building: Place, page: int) -> tuple[str, Ke
 
 async def on_picker_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     """pba:b:<building>:<page> · pba:p:<person> · pba:a:<person>:<amount> · pba:r:<reason> · pba:x"""
-    action, numbers = (parts[0] if parts else ""), [int(p) for p in parts[1:] if p.isdigit()]
+    action, numbers = (parts[0] if parts else ""), numbers_in(parts[1:])
     if action == "x":
         await drop_draft(ctx)
         ctx.edit_pressed(ctx.t("common.cancelled"))

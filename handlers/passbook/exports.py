@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import partial
 
+from handlers.common.numbers import parse_id
 from handlers.common.roles import may_act_on
 from handlers.common.sheets import Sheet, to_csv, to_xlsx
 from handlers.common.times import local_stamp
@@ -247,11 +248,12 @@ async def show_stars(ctx: Context, message: IncomingMessage) -> None:
 
 async def on_export_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     """exp:<ledger|balances|stars>:<csv|xlsx>:<community>:<period>: build the file and send it privately."""
-    if len(parts) != 4 or parts[1] not in FORMATS or not parts[2].isdigit():
+    community_id = parse_id(parts[2]) if len(parts) == 4 and parts[1] in FORMATS else None
+    if community_id is None:
         ctx.answer(ctx.t("button.stale"))
         return
-    report, fmt, community_id, token = parts
-    community = await place_by_id(ctx.session, place_id=int(community_id))
+    report, fmt, _, token = parts
+    community = await place_by_id(ctx.session, place_id=community_id)
     if community is None or not await may_act_on(ctx, community, SHOP_KEEPERS):
         ctx.answer(ctx.t("shop.keeper_only"), alert=True)
         return

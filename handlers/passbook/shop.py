@@ -8,6 +8,7 @@ import secrets
 from datetime import datetime
 from functools import partial
 
+from handlers.common.numbers import parse_id, read_number
 from handlers.common.reach import knock_at_home
 from handlers.common.roles import may_act_on
 from handlers.common.times import end_of_local_day, local_time
@@ -129,18 +130,19 @@ def item_line(ctx: Context, item: RewardItem, left: int) -> str:
 async def on_shop_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     """shop:ls | shop:pick:<item> | shop:ok:<item>:<nonce> | shop:x:<redemption> | shop:xl:<redemption>."""
     action, ids = (parts[0], parts[1:]) if parts else ("", [])
+    number = parse_id(ids[0]) if ids else None
     community = await home_community(ctx)
-    if community is None or (action != "ls" and not (ids and ids[0].isdigit())):
+    if community is None or (action != "ls" and number is None):
         ctx.answer(ctx.t("button.stale"))
         return
-    if action == "ls":
+    if action == "ls" or number is None:
         await show_listing(ctx, community)
     elif action == "pick":
-        await show_confirmation(ctx, community, int(ids[0]))
+        await show_confirmation(ctx, community, number)
     elif action == "ok" and len(ids) == 2:
-        await confirm_hold(ctx, community, int(ids[0]), ids[1])
+        await confirm_hold(ctx, community, number, ids[1])
     elif action in ("x", "xl"):
-        await cancel_hold(ctx, community, int(ids[0]), from_listing=action == "xl")
+        await cancel_hold(ctx, community, number, from_listing=action == "xl")
     else:
         ctx.answer(ctx.t("button.stale"))
 
@@ -278,7 +280,7 @@ async def handover_command(ctx: Context, message: IncomingMessage) -> None:
     if not code:
         await list_pickups(ctx, community)
         return
-    redemption = await redemption_by_code(ctx.session, code=code) if code.isdigit() else None
+    redemption = await redemption_by_code(ctx.session, code=code) if isinstance(read_number(code), int) else None
     if redemption is None:
         ctx.reply(ctx.t("shop.code_unknown", code=quoted(code)), quote=ctx.in_group)
         return
@@ -305,7 +307,8 @@ async def list_pickups(ctx: Context, community: Place) -> None:
 
 async def on_handover_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     """shoph:<redemption> from the pickup list."""
-    redemption = await ctx.session.get(Redemption, int(parts[0])) if parts and parts[0].isdigit() else None
+    redemption_id = parse_id(parts[0]) if parts else None
+    redemption = await ctx.session.get(Redemption, redemption_id) if redemption_id else None
     if redemption is None:
         ctx.answer(ctx.t("button.stale"))
         return

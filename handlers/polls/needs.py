@@ -3,6 +3,7 @@ needs ranked (需求清单) and mark them 已立项 / 已完成, which is announ
 
 from __future__ import annotations
 
+from handlers.common.numbers import parse_id
 from handlers.common.roles import home_building, may_act_on
 from handlers.core.context import Context, Work
 from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard, Send
@@ -20,8 +21,8 @@ async def community_of(ctx: Context) -> Place | None:
     places = [building, ctx.place] + [await place_by_id(ctx.session, place_id=g.place_id) for g in ctx.grants]
     for place in places:
         if place is not None:
-            top = place.path.strip("/").split("/")[0]
-            return await place_by_id(ctx.session, place_id=int(top)) if top.isdigit() else None
+            top_id = parse_id(place.path.strip("/").split("/")[0])
+            return await place_by_id(ctx.session, place_id=top_id) if top_id else None
     return None
 
 
@@ -65,7 +66,8 @@ async def refresh(work: Work, need: Need) -> None:
 
 async def on_need_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     """nd:p:<need> +1 · nd:s:<need>:<planned|done> staff mark it."""
-    need = await need_by_id(ctx.session, need_id=int(parts[1])) if len(parts) >= 2 and parts[1].isdigit() else None
+    need_id = parse_id(parts[1]) if len(parts) >= 2 else None
+    need = await need_by_id(ctx.session, need_id=need_id) if need_id else None
     if need is None:
         ctx.answer(ctx.t("button.stale"))
         return

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from handlers.common.numbers import parse_id, read_number
 from handlers.common.scopes import chats_in_scope, scope_keyboard, scope_options
 from handlers.common.sheets import Cell, Sheet, to_csv
 from handlers.core.context import Context, Work
@@ -62,12 +63,14 @@ def draft_buttons(ctx: Context, poll: Poll) -> Keyboard:
 
 async def on_poll_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     """pl:<m|a|h|d|g>:<poll> settings of a draft · pl:v:<poll>:<option> a vote · pl:e:<poll> the export."""
-    poll = await poll_by_id(ctx.session, poll_id=int(parts[1])) if len(parts) >= 2 and parts[1].isdigit() else None
+    poll_id = parse_id(parts[1]) if len(parts) >= 2 else None
+    poll = await poll_by_id(ctx.session, poll_id=poll_id) if poll_id else None
     if poll is None:
         ctx.answer(ctx.t("button.stale"))
         return
-    if parts[0] == "v" and len(parts) == 3 and parts[2].isdigit():
-        await vote(ctx, poll, int(parts[2]))
+    option = read_number(parts[2]) if parts[0] == "v" and len(parts) == 3 else None
+    if isinstance(option, int):
+        await vote(ctx, poll, option)
     elif ctx.person.id != poll.author_id:
         ctx.answer(ctx.t("poll.author_only"), alert=True)
     elif parts[0] == "e":
@@ -100,12 +103,13 @@ async def change_draft(ctx: Context, poll: Poll, what: str) -> None:
 
 async def on_scope_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     """pls:t:<poll>:<place> toggle a group scope · pls:n:<poll> send · pls:x:<poll> cancel."""
-    poll = await poll_by_id(ctx.session, poll_id=int(parts[1])) if len(parts) >= 2 and parts[1].isdigit() else None
+    poll_id = parse_id(parts[1]) if len(parts) >= 2 else None
+    poll = await poll_by_id(ctx.session, poll_id=poll_id) if poll_id else None
     if poll is None or poll.author_id != ctx.person.id or poll.status != PollStatus.DRAFT:
         ctx.answer(ctx.t("button.stale"))
         return
-    if parts[0] == "t" and len(parts) == 3 and parts[2].isdigit():
-        chosen = int(parts[2])
+    chosen = parse_id(parts[2]) if parts[0] == "t" and len(parts) == 3 else None
+    if chosen:
         poll.scope_ids = (
             [p for p in poll.scope_ids if p != chosen] if chosen in poll.scope_ids else [*poll.scope_ids, chosen]
         )

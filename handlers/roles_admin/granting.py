@@ -3,6 +3,7 @@ what happens when an invite is accepted (the record, the handover, telling the i
 
 from __future__ import annotations
 
+from handlers.common.numbers import numbers_in
 from handlers.core.context import Context
 from handlers.core.hooks import RoleGranted, RoleHandedOver
 from handlers.core.texts import quoted
@@ -115,15 +116,17 @@ async def on_roles_button(ctx: Context, callback: IncomingCallback, parts: list[
     if community is None:
         ctx.answer(ctx.t("roles.refused"), alert=True)
         return
-    if parts[:1] == ["p"] and len(parts) == 2 and parts[1].isdigit():
-        text, buttons = await holders_page(ctx, community, int(parts[1]))
+    numbers = numbers_in(parts[1:])
+    if parts[:1] == ["p"] and len(parts) == 2 and len(numbers) == 1:
+        text, buttons = await holders_page(ctx, community, numbers[0])
         ctx.edit_pressed(text, buttons=buttons)
         ctx.answer()
         return
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+    if len(parts) != 3 or len(numbers) != 2:
         ctx.answer()
         return
-    grant = await grant_by_id(ctx.session, grant_id=int(parts[1]))
+    grant_id, page = numbers
+    grant = await grant_by_id(ctx.session, grant_id=grant_id)
     place = await place_by_id(ctx.session, place_id=grant.place_id) if grant else None
     if (
         grant is None
@@ -137,7 +140,7 @@ async def on_roles_button(ctx: Context, callback: IncomingCallback, parts: list[
         return
     if parts[0] == "r":
         await revoke(ctx, grant, place)
-    text, buttons = await holders_page(ctx, community, int(parts[2]))
+    text, buttons = await holders_page(ctx, community, page)
     ctx.edit_pressed(text, buttons=buttons)
 
 

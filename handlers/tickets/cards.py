@@ -8,6 +8,7 @@ from models.tickets import Ticket, TicketStatus, Tier
 
 CARD_TEXT_LIMIT = 300
 STARS = "★"
+MOST_STARS = 5
 
 
 def short(text: str, limit: int = 40) -> str:
@@ -103,4 +104,4 @@ def revisit_buttons(locale: str, ticket: Ticket) -> Keyboard:
 
 
 def rating_buttons(ticket: Ticket) -> Keyboard:
-    return (tuple(Button(STARS * k, f"t:rate:{ticket.id}:{k}") for k in range(1, 6)),)
+    return (tuple(Button(STARS * k, f"t:rate:{ticket.id}:{k}") for k in range(1, MOST_STARS + 1)),)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.common.numbers import parse_id
+from handlers.common.numbers import parse_id, read_number
 from handlers.core.context import Context
 from handlers.core.hooks import SeeingTicket
 from handlers.core.texts import quoted
@@ -89,8 +89,8 @@ async def tickets(ctx: Context, message: IncomingMessage) -> None:
 
 
 async def tickets_page(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
-    page = int(parts[0]) if parts and parts[0].isdigit() else 0
-    text, buttons = await ticket_list(ctx, page)
+    page = read_number(parts[0]) if parts else 0
+    text, buttons = await ticket_list(ctx, page if isinstance(page, int) else 0)
     ctx.edit_pressed(text, buttons=buttons)
     ctx.answer()
 

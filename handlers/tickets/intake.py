@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from difflib import SequenceMatcher
 
-from handlers.common.roles import home_building
+from handlers.common.numbers import parse_id
+from handlers.common.reach import home_buildings
 from handlers.core.context import Context
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard
 from handlers.tickets.cards import short
 from handlers.tickets.rules import Sla
 from handlers.tickets.service import Report, emergency_numbers, open_ticket, record, refresh_cards
-from models.places import Place, PlaceKind, place_by_id
+from models.places import Place, PlaceKind, place_by_id, place_label
 from models.tickets import Category, IntakeOffer, Ticket, add_affected, affected_people, recent_open_tickets
 from nlp import CONFIDENT, POSSIBLE, Classification
 
 SIMILAR_TEXT = 0.75
 EXPLICIT_DEFAULT = {"投诉": Category.DISPUTE}
+MAX_BUILDINGS = 8  # buttons of the building picker; nobody belongs to more
 
 
 def similar(objects: frozenset[str], a: Classification, a_text: str, b: Classification, b_text: str) -> bool:
@@ -60,6 +62,18 @@ async def saved_offer(ctx: Context, report: Report, kind: str, candidate: int | 
 def yes_or_no(ctx: Context, offer: IntakeOffer) -> Keyboard:
     """是 / 否 for an offer."""
     return ((Button(ctx.t("button.yes"), f"i:yes:{offer.id}"), Button(ctx.t("button.no"), f"i:no:{offer.id}")),)
+
+
+async def ask_which_building(ctx: Context, report: Report, buildings: list[Place], *, kind: str) -> None:
+    """The building picker (one button per building, then 否); the offer is for the first building until one is
+    picked (ip:<offer>:<building>, handled by tickets.private)."""
+    offer = await saved_offer(ctx, report, kind)
+    rows = [
+        (Button(await place_label(ctx.session, place=building), f"ip:{offer.id}:{building.id}"),)
+        for building in buildings[:MAX_BUILDINGS]
+    ]
+    rows.append((Button(ctx.t("button.no"), f"i:no:{offer.id}"),))
+    ctx.reply(ctx.t("intake.private_which", category=ctx.t(f"category.{offer.category}")), buttons=tuple(rows))
 
 
 async def propose(ctx: Context, report: Report, *, in_place: bool = False) -> None:
@@ -144,19 +158,32 @@ async def report_command(ctx: Context, message: IncomingMessage) -> None:
     if ctx.in_group and (ctx.place is None or ctx.place.kind != PlaceKind.BUILDING):
         ctx.reply(ctx.t("intake.unbound"), quote=True)
         return
-    building = await home_building(ctx)
-    if building is None:
+    buildings = await reporting_buildings(ctx)
+    if not buildings:
         ctx.reply(ctx.t("intake.no_building"))
         return
     verdict = ctx.config.classify(text)
     word = message.text.strip()[:2]
     category = verdict.category if verdict.is_request else EXPLICIT_DEFAULT.get(word, Category.REPAIR)
-    await propose(ctx, report_of(ctx, building, category, text, message.photos, message.message_id, verdict))
+    report = report_of(ctx, buildings[0], category, text, message.photos, message.message_id, verdict)
+    if len(buildings) > 1:
+        await ask_which_building(ctx, report, buildings, kind="report")  # the pick opens it, without 是 / 否
+        return
+    await propose(ctx, report)
+
+
+async def reporting_buildings(ctx: Context) -> list[Place]:
+    """The buildings a report command may be for: this group's; privately, every building the sender belongs to."""
+    if ctx.place is not None and ctx.place.kind == PlaceKind.BUILDING:
+        return [ctx.place]
+    assert ctx.person.id is not None
+    return await home_buildings(ctx, ctx.person.id)
 
 
 async def offer_to_answer(ctx: Context, number: str) -> IntakeOffer | None:
     """The open offer a button names, when the one pressing is the person asked (else they are told, and None)."""
-    offer = await ctx.session.get(IntakeOffer, int(number)) if number.isdigit() else None
+    offer_id = parse_id(number)
+    offer = await ctx.session.get(IntakeOffer, offer_id) if offer_id else None
     if offer is None or offer.answered:
         ctx.answer(ctx.t("button.stale"))
         return None
@@ -174,8 +201,7 @@ async def on_offer(ctx: Context, callback: IncomingCallback, parts: list[str]) -
     offer.answered = True
     building = await place_by_id(ctx.session, place_id=offer.building_id)
     assert building is not None
-    verdict = ctx.config.classify(offer.text)  # its urgency decides whether the building head must confirm
-    report = report_of(ctx, building, offer.category, offer.text, tuple(offer.photos), offer.source_message_id, verdict)
+    report = offer_report(ctx, offer, building)
     answer = parts[0]
     if answer == "same" and offer.candidate_ticket_id is not None:
         await plus_one(ctx, offer.candidate_ticket_id, offer.location)
@@ -187,6 +213,12 @@ async def on_offer(ctx: Context, callback: IncomingCallback, parts: list[str]) -
     else:
         ctx.edit_pressed(ctx.t("intake.ask_declined"))
     ctx.answer()
+
+
+def offer_report(ctx: Context, offer: IntakeOffer, building: Place) -> Report:
+    """What an offer opens for `building`: its category as asked, its text, photos and source message."""
+    verdict = ctx.config.classify(offer.text)  # its urgency decides whether the building head must confirm
+    return report_of(ctx, building, offer.category, offer.text, tuple(offer.photos), offer.source_message_id, verdict)
 
 
 async def plus_one(ctx: Context, ticket_id: int, location: str | None) -> None:

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from handlers.common.numbers import parse_id, read_number
 from handlers.common.roles import may_act_on
 from handlers.core.context import Context, Work
 from handlers.core.hooks import ReportConfirmed, TicketReopened, TicketResolved
 from handlers.core.types import Button, Edit, IncomingCallback, IncomingMessage, Keyboard, Send
-from handlers.tickets.cards import STARS, assignee_buttons, rating_buttons, revisit_buttons, short, status_line
+from handlers.tickets.cards import (
+    MOST_STARS,
+    STARS,
+    assignee_buttons,
+    rating_buttons,
+    revisit_buttons,
+    short,
+    status_line,
+)
 from handlers.tickets.rules import (
     REJECT_REASONS,
     TRANSITIONS,
@@ -125,7 +134,8 @@ async def merge(ctx: Context, ticket: Ticket, arg: str | None) -> None:
         ask_below(ctx, ctx.t("ticket.choose_merge", number=ticket.id), (*rows, back(ctx, ticket)))
         ctx.answer()
         return
-    into = await ctx.session.get(Ticket, int(arg)) if arg.isdigit() else None
+    into_id = parse_id(arg)
+    into = await ctx.session.get(Ticket, into_id) if into_id else None
     if into is None or into.id == ticket.id or into.building_id != ticket.building_id or not into.is_open:
         ctx.answer(ctx.t("button.stale"))
         return
@@ -306,8 +316,8 @@ async def reopen(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
 
 
 async def rate(ctx: Context, ticket: Ticket, arg: str | None) -> None:
-    stars = int(arg) if arg and arg.isdigit() and 1 <= int(arg) <= 5 else None
-    if stars is None or ticket.status not in (TicketStatus.RESOLVED, TicketStatus.VERIFIED):
+    stars = read_number(arg or "", maximum=MOST_STARS)
+    if not isinstance(stars, int) or stars == 0 or ticket.status not in (TicketStatus.RESOLVED, TicketStatus.VERIFIED):
         ctx.answer(ctx.t("button.stale"))
         return
     ticket.rating = stars
@@ -356,7 +366,8 @@ async def on_ticket_button(ctx: Context, callback: IncomingCallback, parts: list
     """t:<action>:<ticket>[:<arg>]"""
     action = parts[0] if parts else ""
     handler = (MANAGER_ACTIONS | ASSIGNEE_ACTIONS | RESIDENT_ACTIONS).get(action)
-    ticket = await ctx.session.get(Ticket, int(parts[1])) if len(parts) >= 2 and parts[1].isdigit() else None
+    ticket_id = parse_id(parts[1]) if len(parts) >= 2 else None
+    ticket = await ctx.session.get(Ticket, ticket_id) if ticket_id else None
     if handler is None or ticket is None:
         ctx.answer(ctx.t("button.stale"))
         return

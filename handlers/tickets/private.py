@@ -6,12 +6,18 @@ from __future__ import annotations
 from handlers.common.numbers import parse_id
 from handlers.common.reach import home_buildings
 from handlers.core.context import Context
-from handlers.core.types import Button, IncomingCallback, IncomingMessage
-from handlers.tickets.intake import offer_to_answer, report_of, saved_offer, yes_or_no
-from models.places import Place, place_by_id, place_label
+from handlers.core.types import IncomingCallback, IncomingMessage
+from handlers.tickets.intake import (
+    ask_which_building,
+    offer_report,
+    offer_to_answer,
+    propose,
+    report_of,
+    saved_offer,
+    yes_or_no,
+)
+from models.places import Place, place_by_id
 from models.tickets import IntakeOffer
-
-MAX_BUILDINGS = 8  # buttons of the building picker; nobody belongs to more
 
 
 async def on_private_request(ctx: Context, message: IncomingMessage) -> bool:
@@ -32,13 +38,7 @@ async def on_private_request(ctx: Context, message: IncomingMessage) -> bool:
         offer = await saved_offer(ctx, report, "private")
         ctx.reply(offer_question(ctx, offer, buildings[0]), buttons=yes_or_no(ctx, offer))
         return True
-    offer = await saved_offer(ctx, report, "pick")  # for the first building until the sender picks one
-    rows = [
-        (Button(await place_label(ctx.session, place=building), f"ip:{offer.id}:{building.id}"),)
-        for building in buildings[:MAX_BUILDINGS]
-    ]
-    rows.append((Button(ctx.t("button.no"), f"i:no:{offer.id}"),))
-    ctx.reply(ctx.t("intake.private_which", category=ctx.t(f"category.{offer.category}")), buttons=tuple(rows))
+    await ask_which_building(ctx, report, buildings, kind="pick")
     return True
 
 
@@ -48,7 +48,8 @@ def offer_question(ctx: Context, offer: IntakeOffer, building: Place) -> str:
 
 
 async def on_building_picked(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
-    """ip:<offer>:<building>: the building the report is for; then the same 是 / 否 as for one building."""
+    """ip:<offer>:<building>: the building the report is for; then the same 是 / 否 as for one building, or, for
+    报修 / 投诉 / 随手拍 TEXT (which asks nothing else), the ticket opened there."""
     offer = await offer_to_answer(ctx, parts[0] if len(parts) == 2 else "")
     if offer is None:
         return
@@ -57,6 +58,11 @@ async def on_building_picked(ctx: Context, callback: IncomingCallback, parts: li
     if building is None:
         ctx.answer(ctx.t("button.stale"))
         return
-    offer.building_id, offer.kind = building.id or 0, "private"
-    ctx.edit_pressed(offer_question(ctx, offer, building), buttons=yes_or_no(ctx, offer))
+    offer.building_id = building.id or 0
+    if offer.kind == "report":
+        offer.answered = True
+        await propose(ctx, offer_report(ctx, offer, building), in_place=True)
+    else:
+        offer.kind = "private"
+        ctx.edit_pressed(offer_question(ctx, offer, building), buttons=yes_or_no(ctx, offer))
     ctx.answer()

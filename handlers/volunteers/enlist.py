@@ -3,6 +3,7 @@ which grants the volunteer role on that area, recorded like any grant."""
 
 from __future__ import annotations
 
+from handlers.common.numbers import parse_id
 from handlers.common.roles import home_building, may_act_on
 from handlers.core.context import Context
 from handlers.core.types import Button, IncomingCallback, IncomingMessage, Keyboard, in_pairs
@@ -57,8 +58,9 @@ async def enlist(ctx: Context, *, party_member: bool) -> None:
 
 async def on_enlist_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     """vo:s:<skill> toggle, vo:n next, vo:a:<place> the area; staff: vo:y:<profile> approve, vo:x:<profile> refuse."""
-    if parts[:1] in (["y"], ["x"]) and len(parts) == 2 and parts[1].isdigit():
-        await decide(ctx, int(parts[1]), approve=parts[0] == "y")
+    number = parse_id(parts[1]) if len(parts) == 2 else None
+    if parts[:1] in (["y"], ["x"]) and number:
+        await decide(ctx, number, approve=parts[0] == "y")
         return
     profile = await profile_of(ctx.session, person_id=ctx.person.id or 0)
     if profile is None or profile.status != ProfileStatus.DRAFT:
@@ -78,8 +80,8 @@ async def on_enlist_button(ctx: Context, callback: IncomingCallback, parts: list
         profile.step = WHEN_STEP
         ctx.edit_pressed(ctx.t("enlist.when", skills=skills_text(ctx, profile.skills)))
         ctx.answer()
-    elif parts[0] == "a" and len(parts) == 2 and parts[1].isdigit():
-        await submit(ctx, profile, int(parts[1]))
+    elif parts[0] == "a" and number:
+        await submit(ctx, profile, number)
     else:
         ctx.answer()
 

@@ -155,9 +155,8 @@ async def matching_volunteers(work: Work, request: HelpRequest, building: Place)
 
 async def on_help_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     """hr:w:<id>:<when> · hr:t:<id> 接单 · hr:d:<id> 已完成 · hr:c:<id> 确认 · hr:n:<id> 还没有."""
-    request = (
-        await help_by_id(ctx.session, request_id=int(parts[1])) if len(parts) >= 2 and parts[1].isdigit() else None
-    )
+    request_id = parse_id(parts[1]) if len(parts) >= 2 else None
+    request = await help_by_id(ctx.session, request_id=request_id) if request_id else None
     if request is None:
         ctx.answer()
         return
@@ -363,8 +362,11 @@ async def volunteer_named(work: Work, building: Place, name: str) -> Person | No
 
 async def order_detail(ctx: Context, message: IncomingMessage) -> None:
     """点单详情 3: the card and its history, for the resident, the volunteer and staff."""
-    number = message.args.strip().lstrip("#")
-    request = await help_by_id(ctx.session, request_id=int(number)) if number.isdigit() else None
+    request_id = parse_id(message.args)
+    if request_id is None and message.args.strip():
+        ctx.reply(ctx.t("number.unknown", value=quoted(message.args)))
+        return
+    request = await help_by_id(ctx.session, request_id=request_id) if request_id else None
     building = await place_by_id(ctx.session, place_id=request.building_id) if request else None
     if request is None or building is None:
         ctx.reply(ctx.t("order.detail_usage"))

@@ -3,6 +3,7 @@ approved volunteers join (服务队 → 加入)."""
 
 from __future__ import annotations
 
+from handlers.common.numbers import parse_id
 from handlers.common.roles import may_act_on
 from handlers.core.context import Context
 from handlers.core.texts import quoted
@@ -33,8 +34,8 @@ async def community_of(ctx: Context) -> Place | None:
         places.append(await place_by_id(ctx.session, place_id=profile.home_id))
     for place in places:
         if place is not None:
-            top = place.path.strip("/").split("/")[0]
-            return await place_by_id(ctx.session, place_id=int(top)) if top.isdigit() else None
+            top_id = parse_id(place.path.strip("/").split("/")[0])
+            return await place_by_id(ctx.session, place_id=top_id) if top_id else None
     return None
 
 
@@ -98,7 +99,8 @@ async def teams_card(ctx: Context, community: Place) -> tuple[str, Keyboard]:
 
 async def on_team_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     """vt:j:<team> join, vt:m:<team> members (staff), vt:l:<team>:<person> make leader (staff)."""
-    team = await team_by_id(ctx.session, team_id=int(parts[1])) if len(parts) >= 2 and parts[1].isdigit() else None
+    team_id = parse_id(parts[1]) if len(parts) >= 2 else None
+    team = await team_by_id(ctx.session, team_id=team_id) if team_id else None
     community = await place_by_id(ctx.session, place_id=team.community_id) if team else None
     if team is None or community is None:
         ctx.answer()
@@ -112,10 +114,10 @@ async def on_team_button(ctx: Context, callback: IncomingCallback, parts: list[s
     elif (
         parts[0] == "l"
         and len(parts) == 3
-        and parts[2].isdigit()
-        and int(parts[2]) in await team_members(ctx.session, team_id=team.id or 0)
+        and (leader_id := parse_id(parts[2]))
+        and leader_id in await team_members(ctx.session, team_id=team.id or 0)
     ):
-        team.leader_id = int(parts[2])
+        team.leader_id = leader_id
         leader = await person_by_id(ctx.session, person_id=team.leader_id)
         ctx.edit_pressed(ctx.t("team.leader_set", team=team.name, name=leader.display_name if leader else "?"))
         await ctx.tell(team.leader_id, ctx.t("team.leader_private", team=team.name))

@@ -65,6 +65,12 @@ def test_bad_settings_give_one_clear_line(overrides: dict[str, object], field: s
     assert "\n" not in message and field in message
 
 
+@pytest.mark.parametrize("stars", ["50,1²", "50,1" + "0" * 400], ids=["superscript-digit", "400-digits"])
+def test_star_thresholds_are_ascii_numbers_a_balance_can_reach(stars: str) -> None:
+    with pytest.raises(ConfigError, match="rising point thresholds"):
+        load_settings(_env_file=None, passbook_stars=stars)
+
+
 def test_the_cli_prints_one_line_not_a_traceback(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "TIMEZONE": "Nowhere/Else", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
     result = subprocess.run(

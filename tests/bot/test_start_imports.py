@@ -3,18 +3,43 @@ memory in every process; benchmarks/startup.py measures it)."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+CONSOLE_PAGES = (
+    "jinja2",
+    "bot.console.web",
+    "handlers.console.audit",
+    "handlers.console.charts",
+    "handlers.console.exports",
+    "handlers.console.pages",
+)
+"""The console's pages, loaded at its first request (its routes are registered at start)."""
+
+
+def imported_at_start(*names: str) -> list[str]:
+    """Which of `names` `python -m bot run` has imported once its modules and the classifier are loaded."""
+    code = (
+        "import sys, bot.__main__, bot.cli, bot.app; from nlp.classifier import default_classifier; "
+        f"default_classifier(); print([m for m in {names!r} if m in sys.modules])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    return ast.literal_eval(result.stdout)
 
 
 def test_the_app_and_its_classifier_load_without_openpyxl_jieba_pkg_resources_or_alembic() -> None:
-    code = (
-        "import sys, bot.__main__, bot.cli, bot.app; from nlp.classifier import default_classifier; "
-        "default_classifier(); "
-        "print([m for m in ('openpyxl', 'jieba', 'pkg_resources', 'alembic') if m in sys.modules])"
-    )
+    assert imported_at_start("openpyxl", "jieba", "pkg_resources", "alembic") == []
+
+
+def test_the_app_loads_without_the_console_pages_or_jinja2() -> None:
+    assert imported_at_start(*CONSOLE_PAGES) == []
+
+
+def test_the_console_pages_load_at_all() -> None:
+    """The check above would pass for a misspelt name: each is a module the console's first request loads."""
+    code = f"import sys, bot.console.web; print([m for m in {CONSOLE_PAGES!r} if m not in sys.modules])"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert result.stdout.strip() == "[]"

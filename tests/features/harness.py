@@ -234,6 +234,11 @@ class BotUnderTest:
                 raise AssertionError(f"{pending} updates still pending in the inbox after {timeout:.0f}s")
             await asyncio.sleep(0.05)
 
+    async def set_aside(self) -> int:
+        """How many updates the inbox set aside after failing three times (each cost someone the apology)."""
+        async with self.runtime.sessions() as session:
+            return (await count_inbox(session)).get(InboxStatus.SET_ASIDE, 0)
+
     async def delivered(self, timeout: float = 60.0) -> None:
         """`digested`, then also wait until the outbox holds no row due now (queued, claimed or on the wire): every
         reply and answer the updates caused has reached the server, however long the sender was kept from running."""

@@ -12,6 +12,7 @@ import openpyxl
 from tests.features.console_world import COMMUNITY, GRID2, ConsoleClient, csrf_of, login_path, office
 from tests.features.harness import BotUnderTest, ManualClock, running_bot, shanghai
 from tests.features.test_roles_admin import start_code
+from tests.features.test_typed_inputs import HUGE
 from tests.features.tickets_world import bind
 
 
@@ -104,6 +105,29 @@ async def test_a_tickets_photos_show_on_its_page_and_only_to_those_who_may_see_t
         assert await other.sign_in(await login_path(bot, w.grid_worker)) == 303
         assert (await other.get_bytes("/console/tickets/1/photos/0"))[0] == 404
         assert (await client(bot, http).get_bytes("/console/tickets/1/photos/0"))[0] == 401
+
+
+async def test_numbers_in_urls_that_no_row_can_have_are_not_found_or_left_out_never_a_crash(database_url: str) -> None:
+    """A digit Python counts but int() refuses (1²) and a number beyond any id, in every place a URL carries one."""
+    async with running_bot(database_url) as bot, aiohttp.ClientSession() as http:
+        w = await office(bot)
+        await w.resident.says(w.group, "3单元电梯坏了")
+        await w.group.expect_message("📋 工单 #1")
+        desk = client(bot, http)
+        assert await desk.sign_in(await login_path(bot, w.staff)) == 303
+        csrf = csrf_of((await desk.get("/console/tickets/1"))[1])
+        for number in ("1²", HUGE):
+            assert (await desk.get(f"/console/tickets/{number}"))[0] == 404, number
+            assert (await desk.get_bytes(f"/console/tickets/{number}/photos/0"))[0] == 404, number
+            assert (await desk.post(f"/console/tickets/{number}/close", {"csrf": csrf}))[0] == 404, number
+            assert (await desk.get_bytes(f"/console/rankings/{number}.xlsx"))[0] == 404, number
+            assert (await desk.post(f"/console/sessions/{number}/end", {"csrf": csrf}))[0] == 303, number
+            for name in ("page", "place", "org", "q"):
+                status, page = await desk.get("/console", **{name: number})
+                assert status == 200 and (name == "q" or 'href="/console/tickets/1"' in page), (name, number)
+            assert (await desk.get("/console/stats", month=f"2026-{number}"))[0] == 200, number
+        assert (await desk.get_bytes(f"/console/tickets/1/photos/{HUGE}"))[0] == 404
+        assert (await desk.get("/console"))[0] == 200  # still signed in: no session was ended
 
 
 async def test_links_work_once_and_expire_and_residents_get_none(database_url: str) -> None:

@@ -74,3 +74,47 @@ async def test_the_grid_worker_approves_a_hold_and_only_staff_supervise_from_the
             "/console/tickets/1/transfer", {"csrf": csrf_of(page), "choice": option(page, "阳光物业")}
         )
         assert status == 403 and "工单当前状态不能这样操作" in refused  # with the organisation, not to be dispatched
+
+
+async def test_the_organisations_member_hands_a_ticket_back_from_the_console_and_others_may_not(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot, aiohttp.ClientSession() as http:
+        w = await org_world(bot)
+        job = await dispatched(bot, w, "3单元电梯又坏了", "迅达电梯维保", w.lift)
+        lift = bot.private(w.lift)
+        await w.lift.presses(lift, job, "退单")
+        await lift.expect_message("请回复退单原因")  # asked in the chat, answered on the console
+
+        grid = client(bot, http)
+        assert await grid.sign_in(await login_path(bot, w.grid_worker)) == 303
+        status, page = await grid.get("/console/tickets/1")
+        assert status == 200 and 'data-action="return"' not in page  # those who dispatch do not hand back
+        status, _, refused = await grid.post("/console/tickets/1/return", {"csrf": csrf_of(page), "text": "不归我们"})
+        assert status == 403 and "只有被派单单位的成员" in refused
+        keeper = client(bot, http)
+        assert await keeper.sign_in(await login_path(bot, w.keeper)) == 303  # 阳光物业: not theirs, not in their view
+        _, board = await keeper.get("/console")
+        status, _, _ = await keeper.post("/console/tickets/1/return", {"csrf": csrf_of(board), "text": "不归我们"})
+        assert status == 404
+
+        desk = client(bot, http)
+        assert await desk.sign_in(await login_path(bot, w.lift)) == 303
+        status, page = await desk.get("/console/tickets/1")
+        assert status == 200 and 'data-action="return"' in page and "退单原因" in page
+        assert (await desk.post("/console/tickets/1/return", {"text": "不归我们"}))[0] == 403  # no CSRF token
+        status, _, refused = await desk.post("/console/tickets/1/return", {"csrf": csrf_of(page), "text": " "})
+        assert status == 403 and "请填写退单原因" in refused
+        status, where, _ = await desk.post(
+            "/console/tickets/1/return", {"csrf": csrf_of(page), "text": "这部电梯归物业自己的维保"}
+        )
+        assert status == 303 and where == "/console"  # handed back: it leaves their view
+        told = await bot.private(w.grid_worker).expect_message("迅达电梯维保 退回了工单 #1：这部电梯归物业自己的维保")
+        assert "重新派单" in (told.text or "")
+        card = await w.group.expect_edit("迅达电梯维保 退单：这部电梯归物业自己的维保")
+        assert "🏢 派给单位" in [label for label, _ in card.buttons]  # to be dispatched again, as after a chat 退单
+        assert (await desk.get("/console/tickets/1"))[0] == 404
+        await w.lift.says(lift, "好的")
+        await lift.expect_message("发送 帮助")  # not a second 退单: the reason the chat asked for was given here
+        _, page = await grid.get("/console/tickets/1")
+        assert "退单" in page and "迅达电梯维保：这部电梯归物业自己的维保" in page  # the timeline

@@ -100,7 +100,8 @@ async def test_the_console_in_a_browser(database_url: str, browser: Any) -> None
 
 
 async def test_an_organisations_member_in_a_browser(database_url: str, browser: Any) -> None:
-    """The lift contractor's member: the board lists only its job; 接单 on the ticket page edits the job message."""
+    """The lift contractor's member: the board lists only its job; 接单 on the ticket page edits the job message, and
+    退单 hands it back (the grid worker is told) and leaves the member on their board, now empty."""
     async with running_bot(database_url) as bot:
         w = await org_world(bot)
         await dispatched(bot, w, "3单元电梯又坏了", "迅达电梯维保", w.lift)
@@ -119,4 +120,9 @@ async def test_an_organisations_member_in_a_browser(database_url: str, browser: 
         assert (await page.text_content("#assignee")) == "孙师傅"
         await bot.private(w.lift).expect_edit("已接单 #1")
         await shoot(page, "org_ticket")
+        await page.fill("form[data-action=return] input[name=text]", "这部电梯归物业自己的维保")
+        await page.click("form[data-action=return] button")
+        await page.wait_for_selector("#board")  # handed back: the board, which no longer lists it
+        assert await page.locator("#board tbody tr").count() == 0
+        await bot.private(w.grid_worker).expect_message("迅达电梯维保 退回了工单 #1：这部电梯归物业自己的维保")
         await context.close()

@@ -48,9 +48,9 @@ async def test_an_organisations_member_sees_and_does_only_their_organisations_ti
         assert status == 200 and "<strong>1</strong>" in stats
 
         status, page = await desk.get("/console/tickets/1")
-        offered = {a for a in ("accept", "transfer", "dispatch", "escalate", "close", "supervise", "hold")
+        offered = {a for a in ("accept", "return", "transfer", "dispatch", "escalate", "close", "supervise", "hold")
                    if f'data-action="{a}"' in page}  # fmt: skip
-        assert offered == {"accept", "transfer"}
+        assert offered == {"accept", "return", "transfer"}
         status, _, _ = await desk.post("/console/tickets/1/accept", {})
         assert status == 403  # no CSRF token
         status, _, _ = await desk.post("/console/tickets/2/accept", {"csrf": csrf_of(page)})

@@ -19,6 +19,7 @@ from tests.features.harness import (
     running_bot,
     shanghai,
 )
+from tests.features.test_typed_inputs import APOLOGY, HUGE
 from tests.features.tickets_world import Building, building
 
 
@@ -93,6 +94,10 @@ async def test_capacity_waiting_list_promotion_reminders_and_check_in(database_u
         await w.group.expect_message("已经签过到了")
         await w.neighbour.says(w.group, "签到 0000")
         await w.group.expect_message("没有找到这个签到码")
+        for code_typed in ("1²", HUGE):
+            await w.neighbour.says(w.group, f"签到 {code_typed}")
+            await w.group.expect_message("请发送「签到 签到码」")
+        assert APOLOGY not in bot.api.sent_texts(w.group.id) and await bot.set_aside() == 0
         await w.resident.presses(w.group, card, "报名")
         await w.resident.expect_answer("已经结束")
 

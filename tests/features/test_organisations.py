@@ -14,6 +14,7 @@ from sandbox.state import StoredMessage
 from tests.features.harness import TOKEN, BotUnderTest, ChatView, ManualClock, Participant, running_bot
 from tests.features.orgs_world import asked_for_a_hold, confirmed, dispatched, join, org_world
 from tests.features.test_reach import start_payload
+from tests.features.test_typed_inputs import APOLOGY, HUGE
 from tests.features.tickets_world import COMMUNITY
 
 
@@ -279,6 +280,10 @@ async def test_the_satisfaction_survey_takes_one_anonymous_answer_per_person_and
         await w.neighbour.presses(w.group, post, "开始评价")
         await w.neighbour.expect_answer("这次调查已经结束了")
 
+        for month in ("2026-1²", f"2026-{HUGE}", f"{HUGE}-12"):
+            await w.staff.says(office, f"物业评价 {month}")
+            await office.expect_message("用法：/ratings [月份，例如 2026-12]")
+        assert APOLOGY not in bot.api.sent_texts(office.id) and await bot.set_aside() == 0
         await w.staff.says(office, "物业评价 2026-12")
         board = await office.expect_message("🏅 物业评价 2026-12")
         assert "阳光物业：88.0 分" in (board.text or "") and "调查 2 份 88.0 分" in (board.text or "")
@@ -307,6 +312,7 @@ async def test_staff_add_and_edit_an_organisation_in_chat_and_its_route_takes_th
             ("/org add 维保 安全消防", "单位「安全消防」已经有了"),
             ("/org phone 安全消防 0351-2229", "已更新「安全消防」：☎ 0351-2229"),
             ("/org hours 安全消防 早上", "工作时间请这样写"),
+            ("/org hours 安全消防 0²:00-17:00", "工作时间请这样写"),
             ("/org hours 安全消防 08:00-17:00", "已更新「安全消防」：🕘 08:00-17:00"),
             ("/org serve 安全消防 9号楼", "本社区没有「9号楼」"),
             ("/org serve 安全消防 1号楼", "已更新「安全消防」：1号楼"),

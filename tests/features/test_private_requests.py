@@ -1,7 +1,8 @@
 """Transcripts of the private chat: a request written to the bot is offered as a report for the sender's building
 (是 opens it there as a group report would: the card in the group for the building head, +1 for the same problem,
-the urgent path for danger), 否 drops it, a resident of two buildings picks one, someone who belongs nowhere hears how
-to come to belong; any other private text gets 「发送 帮助」 at most once an hour; the same on WeCom."""
+the urgent path for danger), 否 drops it, a resident of two buildings picks one (for 报修 TEXT too, which then opens
+it there with the category it was typed as), someone who belongs nowhere hears how to come to belong; any other
+private text gets 「发送 帮助」 at most once an hour; the same on WeCom."""
 
 from __future__ import annotations
 
@@ -117,6 +118,45 @@ async def test_a_resident_of_two_buildings_picks_one_and_a_stranger_hears_how_to
         theirs = bot.private(stranger)
         await stranger.says(theirs, "小区的路灯坏了")
         await theirs.expect_message("您还没有登记所在楼栋。请在本楼的业主群里发言或报修，或私聊我发送「我住在2号楼」")
+
+
+async def test_a_report_command_from_a_resident_of_two_buildings_opens_in_the_building_picked(
+    database_url: str,
+) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        second = bot.group("2号楼业主群")
+        await bind(bot, second, B2)
+        await bot.grant(w.resident, Role.RESIDENT, B2)
+        chat = bot.private(w.resident)
+        await w.resident.says(chat, "报修 3单元电梯坏了")
+        picker = await chat.expect_message("要把这条作为报修提交给哪栋楼？")
+        labels = [label for label, _ in picker.buttons]
+        assert labels == ["阳光社区 · 第一网格 · 1号楼", "阳光社区 · 第一网格 · 2号楼", "否"]
+        await w.resident.presses(chat, picker, "2号楼")
+        await chat.expect_edit("好的，帮您登记")
+        await chat.expect_message("已登记工单 #1（报修）")
+        card = await second.expect_message("📋 工单 #1 · 报修")
+        assert "2号楼" in (card.text or "") and "电梯坏了" in (card.text or "")
+        await w.group.expect_nothing()
+
+        await w.resident.says(chat, "投诉 物业的态度太差了")  # no request to the classifier: 投诉 makes it a dispute
+        picker = await chat.expect_message("要把这条作为邻里纠纷提交给哪栋楼？")
+        await w.resident.presses(chat, picker, "2号楼")
+        await chat.expect_message("已登记工单 #2（邻里纠纷）")
+        await bot.private(w.grid_worker).expect_message_with("邻里纠纷")
+        for group in (w.group, second):
+            await group.expect_nothing()
+
+
+async def test_a_report_command_from_a_resident_of_one_building_opens_at_once(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        w = await building(bot)
+        chat = bot.private(w.resident)
+        await w.resident.says(chat, "报修 3单元电梯坏了")
+        await chat.expect_message("已登记工单 #1（报修），楼栋长确认后会安排处理")
+        card = await w.group.expect_message("📋 工单 #1 · 报修")
+        assert "1号楼 · 3单元" in (card.text or "")
 
 
 async def test_on_wecom_a_private_request_is_offered_and_typed_yes_opens_it(database_url: str) -> None:

@@ -14,6 +14,7 @@ from sandbox.demo import DEMO_PEOPLE, seed_demo
 from sandbox.server import LocalBotApi
 from tests.features.harness import DEFAULT_START, TOKEN, BotUnderTest, ManualClock, running_bot
 from tests.features.test_roles_admin import start_code
+from tests.features.test_typed_inputs import APOLOGY, HUGE
 from tests.features.tickets_world import building
 from tests.features.volunteers_world import enlist, neighbour_of_b1
 
@@ -188,6 +189,10 @@ async def test_an_untaken_request_goes_to_staff_who_dispatch_it_and_it_confirms_
         history = (await office.expect_message("处理记录")).text or ""
         for step in ("无人接单，转社区", "张社工：社区派单", "周党员：完成", "系统：自动确认"):
             assert step in history, step
+        for number in ("1²", HUGE):
+            await w.staff.says(office, f"点单详情 {number}")
+            assert (await office.expect_message()).text == f"没有这个编号：{number}"
+        assert APOLOGY not in bot.api.sent_texts(office.id) and await bot.set_aside() == 0
 
 
 async def test_a_volunteer_granted_on_a_building_in_chat_takes_a_request_without_a_report(database_url: str) -> None:

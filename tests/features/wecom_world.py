@@ -74,6 +74,18 @@ class WeComUser:
         )
         await self.side.post(APP_CALLBACK_PATH, xml, xml=True)
 
+    async def sends_image_privately(self, content: bytes) -> str:
+        """Send the self-built app an image in a 1:1 chat (WeCom keeps it for media/get); returns its media_id."""
+        media_id = self.side.api.image_received(content)
+        xml = (
+            f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><FromUserName><![CDATA[{self.userid}]]></FromUserName>"
+            f"<CreateTime>1700000000</CreateTime><MsgType><![CDATA[image]]></MsgType>"
+            f"<PicUrl><![CDATA[{self.side.api.base_url}/pic/{media_id}]]></PicUrl><MediaId><![CDATA[{media_id}]]></MediaId>"
+            f"<MsgId>{7000 + next(_msgids)}</MsgId><AgentID>1000002</AgentID></xml>"
+        )
+        await self.side.post(APP_CALLBACK_PATH, xml, xml=True)
+        return media_id
+
     async def expect_private(self, contains: str) -> WeComCall:
         """The next app message (message/send) to this person showing `contains`."""
         return await self.side.api.wait_for(

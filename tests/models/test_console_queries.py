@@ -168,7 +168,7 @@ async def test_the_boards_counts_and_pages_match_a_filter_over_every_ticket(sess
         TicketQuery(scopes=scopes, statuses=tuple(OPEN_STATUSES), urgent=True),
         TicketQuery(scopes=scopes, overdue_at=NOW, created_from=NOVEMBER[0], created_before=NOVEMBER[1]),
         TicketQuery(scopes=scopes, search="漏水"),
-        TicketQuery(scopes=scopes, search=f"#{w.tickets[3].id}"),
+        TicketQuery(scopes=scopes, number=w.tickets[3].id),
         TicketQuery(scopes=(w.grids[2].path,), search="电梯"),
     ]
 

@@ -9,7 +9,14 @@ import pytest
 
 from bot.outbox_sender import Delivery, DeliveryError, Failure
 from bot.wecom.api import RATE_LIMIT_WAIT_SECONDS, WeComError
-from bot.wecom.mapping import aibot_to_incoming, app_to_incoming, as_choice, robot_chat_id, webhook_key
+from bot.wecom.mapping import (
+    aibot_to_incoming,
+    app_to_incoming,
+    as_choice,
+    media_id_of,
+    robot_chat_id,
+    webhook_key,
+)
 from bot.wecom.transport import fit_bytes, render, render_parts, split_bytes
 from handlers.core.types import ChatKind, IncomingCallback, IncomingMessage
 from models.payloads import keyboard_of
@@ -29,6 +36,10 @@ APP_TEXT = """<xml><ToUserName><![CDATA[ww1436e0e65a779aee]]></ToUserName>
 <FromUserName><![CDATA[ChenJiaShun]]></FromUserName><CreateTime>1476422779</CreateTime>
 <MsgType><![CDATA[text]]></MsgType><Content><![CDATA[你好]]></Content><MsgId>1456453720</MsgId>
 <AgentID>1000002</AgentID></xml>"""
+# The app "接收普通消息" image example (developer.work.weixin.qq.com/document/path/90239), values as documented.
+APP_IMAGE = """<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[fromUser]]></FromUserName>
+<CreateTime>1348831860</CreateTime><MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[this is a url]]></PicUrl>
+<MediaId><![CDATA[media_id]]></MediaId><MsgId>1234567890123456</MsgId><AgentID>1</AgentID></xml>"""
 APP_EVENT = """<xml><ToUserName><![CDATA[ww1]]></ToUserName><FromUserName><![CDATA[u]]></FromUserName>
 <CreateTime>1</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[enter_agent]]></Event></xml>"""
 
@@ -69,6 +80,16 @@ def test_an_app_text_message_is_private_and_events_map_to_nothing() -> None:
     assert incoming.chat.platform_chat_id == "ChenJiaShun" and incoming.chat.kind == ChatKind.PRIVATE
     assert incoming.text == "你好" and incoming.update_key == "app:1456453720"
     assert app_to_incoming(ET.fromstring(APP_EVENT)) is None
+
+
+def test_an_app_image_message_is_a_private_message_with_a_wecom_photo_and_no_text() -> None:
+    incoming = app_to_incoming(ET.fromstring(APP_IMAGE))
+    assert isinstance(incoming, IncomingMessage)
+    assert incoming.chat.platform_chat_id == "fromUser" and incoming.chat.kind == ChatKind.PRIVATE
+    assert incoming.photos == ("wecom:media_id",) and incoming.text == "" and incoming.command is None
+    assert incoming.update_key == "app:1234567890123456"
+    assert media_id_of(incoming.photos[0]) == "media_id" and media_id_of("AgACAgIAAxkBAAIB") is None
+    assert app_to_incoming(ET.fromstring(APP_IMAGE.replace("<MediaId><![CDATA[media_id]]></MediaId>", ""))) is None
 
 
 def test_a_typed_choice_of_a_buttoned_message_becomes_that_button_press() -> None:
