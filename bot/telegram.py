@@ -1,25 +1,14 @@
-"""The Telegram adapter: PTB updates → neutral items, outbox rows → Bot API calls."""
+"""The Telegram adapter: stored updates → neutral items, outbox rows → Bot API calls."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import structlog
 from telegram import Bot as TelegramBot
-from telegram import (
-    BotCommand,
-    CallbackQuery,
-    ChatMemberUpdated,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    Message,
-    ReplyParameters,
-    Update,
-    User,
-)
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ReplyParameters
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
@@ -47,42 +36,47 @@ PRESENT = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberSt
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
-# ---- mapping: pure functions from PTB objects to neutral items -------------------------------------------
+# ---- mapping: pure functions from a stored update (a dict checked at arrival, `bot/intake.py`) to neutral items --
+
+Json = dict[str, Any]
 
 
-def display_name(user: User) -> str:
+def display_name(user: Json) -> str:
     """王 + 小明 → 王小明; Li + Wei → Li Wei."""
-    first, last = user.first_name or "", user.last_name or ""
+    first, last = user.get("first_name") or "", user.get("last_name") or ""
     if not last:
         return first
     joiner = "" if CJK.search(first[-1:] + last[:1]) else " "
     return f"{first}{joiner}{last}"
 
 
-def to_sender(user: User) -> Sender:
+def to_sender(user: Json) -> Sender:
     return Sender(
-        platform_user_id=str(user.id),
+        platform_user_id=str(user["id"]),
         display_name=display_name(user),
-        username=user.username,
-        language=user.language_code,
-        is_bot=user.is_bot,
+        username=user.get("username"),
+        language=user.get("language_code"),
+        is_bot=bool(user.get("is_bot")),
     )
 
 
-def to_chat_ref(message_chat: Any) -> ChatRef | None:
-    if message_chat.type == ChatType.PRIVATE:
+def to_chat_ref(chat: Json) -> ChatRef | None:
+    if chat["type"] == ChatType.PRIVATE:
         kind = ChatKind.PRIVATE
-    elif message_chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+    elif chat["type"] in (ChatType.GROUP, ChatType.SUPERGROUP):
         kind = ChatKind.GROUP
     else:
         return None
-    return ChatRef(PLATFORM, str(message_chat.id), kind, message_chat.title or "")
+    return ChatRef(PLATFORM, str(chat["id"]), kind, chat.get("title") or "")
 
 
-def split_command(message: Message, bot_username: str) -> tuple[str, str] | bool | None:
+def text_of(message: Json) -> str:
+    return message.get("text") or message.get("caption") or ""
+
+
+def split_command(text: str, bot_username: str) -> tuple[str, str] | bool | None:
     """('help', 'args') for '/help@ourbot args' (the args may start on the next line, as a pasted CSV does); False
     for a command addressed to another bot; None if none."""
-    text = message.text or message.caption or ""
     if not text.startswith("/"):
         return None
     head, *rest = text.split(maxsplit=1)
@@ -95,74 +89,76 @@ def split_command(message: Message, bot_username: str) -> tuple[str, str] | bool
     return name.lower(), args.strip()
 
 
-def mentions(message: Message, bot_username: str, bot_id: int) -> bool:
-    text = message.text or message.caption or ""
-    if f"@{bot_username}".lower() in text.lower():
+def mentions(message: Json, bot_username: str, bot_id: int) -> bool:
+    """The message names the bot (@username in its text or caption) or answers one of the bot's messages."""
+    if f"@{bot_username}".lower() in text_of(message).lower():
         return True
-    replied = message.reply_to_message
-    return bool(replied and replied.from_user and replied.from_user.id == bot_id)
+    author = (message.get("reply_to_message") or {}).get("from")
+    return bool(author and author["id"] == bot_id)
 
 
-def timestamp(when: datetime | None) -> int:
-    return int(when.timestamp()) if when is not None else 0
-
-
-def message_key(bot_id: int, message: Message) -> str:
+def message_key(bot_id: int, message: Json) -> str:
     """What a message is, whichever update brings it: the bot, the chat and the message id (plus the edit time
     for an edit). Update ids are no identity: Telegram restarts them after a quiet week, and another bot sharing
     the database, or a sandbox started again, counts from the same numbers."""
-    key = f"{bot_id}:msg:{message.chat.id}:{message.message_id}"
-    return f"{key}:edit:{timestamp(message.edit_date)}" if message.edit_date is not None else key
+    key = f"{bot_id}:msg:{message['chat']['id']}:{message['message_id']}"
+    edited = message.get("edit_date")
+    return f"{key}:edit:{edited}" if edited is not None else key
 
 
-def message_to_incoming(update: Update, message: Message, bot_username: str, bot_id: int) -> IncomingMessage | None:
-    if message.from_user is None or message.from_user.is_bot:
+def message_to_incoming(update: Json, message: Json, bot_username: str, bot_id: int) -> IncomingMessage | None:
+    author = message.get("from")
+    if author is None or author.get("is_bot"):
         return None
-    chat = to_chat_ref(message.chat)
+    chat = to_chat_ref(message["chat"])
     if chat is None:
         return None
-    command = split_command(message, bot_username)
+    text = text_of(message)
+    command = split_command(text, bot_username)
     if command is False:
         return None
-    replied = message.reply_to_message
+    replied, photos = message.get("reply_to_message"), message.get("photo")
+    replied_author = replied.get("from") if replied else None
     return IncomingMessage(
         update_key=message_key(bot_id, message),
         chat=chat,
-        sender=to_sender(message.from_user),
-        message_id=str(message.message_id),
-        text=message.text or message.caption or "",
+        sender=to_sender(author),
+        message_id=str(message["message_id"]),
+        text=text,
         command=command[0] if isinstance(command, tuple) else None,
         args=command[1] if isinstance(command, tuple) else "",
-        photos=(message.photo[-1].file_id,) if message.photo else (),
-        reply_to_message_id=str(replied.message_id) if replied else None,
-        reply_to_sender=to_sender(replied.from_user) if replied and replied.from_user else None,
+        photos=(photos[-1]["file_id"],) if photos else (),
+        reply_to_message_id=str(replied["message_id"]) if replied else None,
+        reply_to_sender=to_sender(replied_author) if replied_author else None,
         mentions_bot=mentions(message, bot_username, bot_id),
-        is_forwarded=message.forward_origin is not None,
-        is_edit=update.edited_message is not None,
+        is_forwarded=message.get("forward_origin") is not None,
+        is_edit=update.get("edited_message") is not None,
     )
 
 
-def callback_to_incoming(query: CallbackQuery, bot_id: int) -> IncomingCallback | None:
-    if query.message is None:
+def callback_to_incoming(query: Json, bot_id: int) -> IncomingCallback | None:
+    """A press on a button of a message, accessible or not (an inaccessible one still names its chat and id)."""
+    shown = query.get("message")
+    if shown is None:
         return None
-    chat = to_chat_ref(query.message.chat)
+    chat = to_chat_ref(shown["chat"])
     if chat is None:
         return None
     return IncomingCallback(
-        update_key=f"{bot_id}:callback:{query.id}",
+        update_key=f"{bot_id}:callback:{query['id']}",
         chat=chat,
-        sender=to_sender(query.from_user),
-        callback_id=query.id,
-        data=query.data or "",
-        message_id=str(query.message.message_id),
+        sender=to_sender(query["from"]),
+        callback_id=query["id"],
+        data=query.get("data") or "",
+        message_id=str(shown["message_id"]),
     )
 
 
-def membership_to_incoming(change: ChatMemberUpdated, bot_id: int, bot_can_read_all: bool) -> BotMembership | None:
-    chat = to_chat_ref(change.chat)
+def membership_to_incoming(change: Json, bot_id: int, bot_can_read_all: bool) -> BotMembership | None:
+    chat = to_chat_ref(change["chat"])
     if chat is None:
         return None
-    old, new = change.old_chat_member.status, change.new_chat_member.status
+    old, new = change["old_chat_member"]["status"], change["new_chat_member"]["status"]
     if new not in PRESENT:
         status = MembershipStatus.REMOVED
     elif old not in PRESENT:
@@ -171,32 +167,34 @@ def membership_to_incoming(change: ChatMemberUpdated, bot_id: int, bot_can_read_
         status = MembershipStatus.PROMOTED
     is_admin = chat.kind == ChatKind.GROUP and new in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
     return BotMembership(
-        update_key=f"{bot_id}:member:{chat.platform_chat_id}:{timestamp(change.date)}:{old}:{new}",
+        update_key=f"{bot_id}:member:{chat.platform_chat_id}:{change['date']}:{old}:{new}",
         chat=chat,
-        actor=to_sender(change.from_user),
+        actor=to_sender(change["from"]),
         status=status,
         can_read_all=bot_can_read_all or is_admin,
     )
 
 
-def chat_moved(message: Message, bot_id: int) -> ChatMoved | None:
-    chat = to_chat_ref(message.chat)
-    if chat is None or message.from_user is None:
+def chat_moved(message: Json, bot_id: int) -> ChatMoved | None:
+    chat = to_chat_ref(message["chat"])
+    author = message.get("from")
+    if chat is None or author is None:
         return None
-    return ChatMoved(message_key(bot_id, message), chat, to_sender(message.from_user), str(message.migrate_to_chat_id))
+    return ChatMoved(message_key(bot_id, message), chat, to_sender(author), str(message["migrate_to_chat_id"]))
 
 
-def update_to_incoming(update: Update, *, bot_username: str, bot_id: int, bot_can_read_all: bool) -> Incoming | None:
-    """The neutral item for a Telegram update, or None for updates Linli ignores."""
-    message = update.message or update.edited_message
-    if message is not None and message.migrate_to_chat_id is not None:
+def update_to_incoming(update: Json, *, bot_username: str, bot_id: int, bot_can_read_all: bool) -> Incoming | None:
+    """The neutral item for a Telegram update as stored, or None for updates Linli ignores. Reads the dict itself
+    (no PTB objects: building them cost more than the rest of the reading); every field read was checked on arrival."""
+    message = update.get("message") or update.get("edited_message")
+    if message is not None and message.get("migrate_to_chat_id") is not None:
         return chat_moved(message, bot_id)
-    if message is not None and not message.new_chat_members and not message.left_chat_member:
+    if message is not None and not message.get("new_chat_members") and not message.get("left_chat_member"):
         return message_to_incoming(update, message, bot_username, bot_id)
-    if update.callback_query is not None:
-        return callback_to_incoming(update.callback_query, bot_id)
-    if update.my_chat_member is not None:
-        return membership_to_incoming(update.my_chat_member, bot_id, bot_can_read_all)
+    if update.get("callback_query") is not None:
+        return callback_to_incoming(update["callback_query"], bot_id)
+    if update.get("my_chat_member") is not None:
+        return membership_to_incoming(update["my_chat_member"], bot_id, bot_can_read_all)
     return None
 
 
@@ -341,10 +339,10 @@ class TelegramAdapter:
         return self.application.bot
 
     def read(self, data: dict[str, Any]) -> Incoming | None:
-        """The neutral item for a stored update (checked at arrival: `bot/intake.py`); raises if PTB cannot read it."""
+        """The neutral item for a stored update (checked at arrival: `bot/intake.py`)."""
         me = self.bot.bot
         return update_to_incoming(
-            Update.de_json(data, self.bot),
+            data,
             bot_username=me.username or "",
             bot_id=me.id,
             bot_can_read_all=bool(me.can_read_all_group_messages),

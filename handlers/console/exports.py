@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from handlers.common.sheets import Cell
@@ -62,63 +63,111 @@ async def batches(desk: Desk, viewer: Viewer, filters: Filters, words: dict[str,
         chunk = numbers[start : start + (BATCH if start else FIRST_BATCH)]
         start += len(chunk)
         tickets = await export_lines(desk.session, numbers=chunk)
-        steps = [rows.event(e) for e in await export_events(desk.session, ticket_ids=chunk)]
-        history: dict[int, list[str]] = {}
-        for step in steps:
-            history.setdefault(int(step[0]), []).append(step_line(step))
-        yield Batch([rows.ticket(t, history.get(t[0], [])) for t in tickets], steps)
+        steps = rows.events(await export_events(desk.session, ticket_ids=chunk))
+        yield Batch(rows.tickets(tickets, timelines(steps)), steps)
+
+
+NOTHING: dict[object, Cell] = {None: ""}
+"""A missing name, note or number shows as an empty cell: ``NOTHING.get(value, value)``."""
+
+
+class Words(dict[object, str]):
+    """The page's word for each key of a column (``prefix + key``), looked up once per export: a column is mapped
+    through the dictionary at C speed; only a key seen for the first time calls `__missing__`."""
+
+    def __init__(
+        self,
+        words: dict[str, str],
+        prefix: str,
+        unknown: Callable[[object], str] | None = None,
+        known: dict[object, str] | None = None,
+    ) -> None:
+        """``unknown`` gives the cell of a key the page has no word for (without it: a KeyError); ``known`` holds
+        cells decided beforehand."""
+        super().__init__(known or {})
+        self.words, self.prefix, self.unknown = words, prefix, unknown
+
+    def __missing__(self, key: object) -> str:
+        name = f"{self.prefix}{key}"
+        found = self[key] = self.words[name] if self.unknown is None or name in self.words else self.unknown(key)
+        return found
 
 
 class Rows:
-    """The cells of the export's rows, from the plain rows the database gives (unpacked by position: a month has
-    tens of thousands). Words and stamps are looked up once per export, not once per cell."""
+    """The cells of the export's rows, from the plain rows the database gives, built a column at a time (a month
+    has a quarter of a million cells: each column is mapped through a word table or a function in one pass, not
+    a cell at a time in Python). Words and stamps are looked up once per export, not once per cell."""
 
     def __init__(self, stamp: LocalStamps, words: dict[str, str]) -> None:
         self.stamp = stamp
-        self.words = words
-        self.categories: dict[str, str] = {}
-        self.statuses: dict[str, str] = {}
-        self.actions: dict[str, str] = {}
-        self.steps: dict[str, str] = {}
+        self.urgent: dict[object, str] = {True: words["urgent"], False: "", None: ""}
+        self.categories = Words(words, "category_")
+        self.statuses = Words(words, "status_")
+        self.actions = Words(words, "action_", unknown=str)
+        self.steps = Words(words, "status_", unknown=lambda _: "", known={None: "", "": ""})
 
-    def ticket(self, line: Any, timeline: list[str]) -> list[Cell]:
-        number, category, building, location, text, status, urgent, tier, reporter, assignee, *times, rating = line
-        created, due, resolved, closed = (self.stamp(t) for t in times)
-        return [
-            number,
-            self.word(self.categories, "category_", category),
-            with_location(building, location),
-            text,
-            self.word(self.statuses, "status_", status),
-            self.words["urgent"] if urgent else "",
-            tier,
-            reporter or "",
-            assignee or "",
-            created,
-            due,
-            resolved,
-            closed,
-            rating or "",
-            "；".join(timeline),
-        ]
+    def tickets(self, lines: list[Any], history: dict[int, str]) -> list[list[Cell]]:
+        """The tickets sheet's rows (and the CSV's), each with its history from `timelines`."""
+        if not lines:
+            return []
+        number, category, building, location, text, status, urgent, tier, reporter, assignee, *times, rating = zip(
+            *lines, strict=True
+        )
+        created, due, resolved, closed = (list(map(self.stamp, column)) for column in times)
+        return list(
+            map(
+                list,
+                zip(
+                    number,
+                    map(self.categories.__getitem__, category),
+                    map(with_location, building, location),
+                    text,
+                    map(self.statuses.__getitem__, status),
+                    map(self.urgent.__getitem__, urgent),
+                    tier,
+                    map(NOTHING.get, reporter, reporter),
+                    map(NOTHING.get, assignee, assignee),
+                    created,
+                    due,
+                    resolved,
+                    closed,
+                    map(NO_STARS.get, rating, rating),
+                    map(history.get, number, repeat("")),
+                    strict=True,
+                ),
+            )
+        )
 
-    def event(self, line: Any) -> list[Cell]:
-        ticket_id, created, action, actor, to_status, note = line
-        return [
-            ticket_id,
-            self.stamp(created),
-            self.word(self.actions, "action_", action, action),
-            actor or "",
-            self.word(self.steps, "status_", to_status, "") if to_status else "",
-            note or "",
-        ]
+    def events(self, lines: list[Any]) -> list[list[Cell]]:
+        """The events sheet's rows: number, when, what, who, the status it led to, the note."""
+        if not lines:
+            return []
+        number, created, action, actor, to_status, note = zip(*lines, strict=True)
+        return list(
+            map(
+                list,
+                zip(
+                    number,
+                    map(self.stamp, created),
+                    map(self.actions.__getitem__, action),
+                    map(NOTHING.get, actor, actor),
+                    map(self.steps.__getitem__, to_status),
+                    map(NOTHING.get, note, note),
+                    strict=True,
+                ),
+            )
+        )
 
-    def word(self, known: dict[str, str], prefix: str, key: str, default: str | None = None) -> str:
-        """The page's word for ``prefix + key`` (``default`` when it has none; none at all is a KeyError)."""
-        found = known.get(key)
-        if found is None:
-            found = known[key] = self.words[prefix + key] if default is None else self.words.get(prefix + key, default)
-        return found
+
+NO_STARS: dict[object, Cell] = {None: "", 0: ""}
+
+
+def timelines(steps: list[list[Cell]]) -> dict[int, str]:
+    """Each ticket's history in one line: its events' `step_line`s, in order, joined by ；."""
+    lines: dict[int, list[str]] = {}
+    for step in steps:
+        lines.setdefault(int(step[0]), []).append(step_line(step))
+    return {number: "；".join(shown) for number, shown in lines.items()}
 
 
 def step_line(step: list[Cell]) -> str:

@@ -10,7 +10,7 @@ import zipfile
 import openpyxl
 
 from handlers.common.sheets import column_letter
-from handlers.common.xlsx_stream import Columns, StreamedBook
+from handlers.common.xlsx_stream import Columns, StreamedBook, row_xml, rows_xml
 
 
 def test_a_streamed_book_reads_back_as_written() -> None:
@@ -53,3 +53,41 @@ def test_column_letters_are_excels() -> None:
     from openpyxl.utils import get_column_letter
 
     assert [column_letter(i) for i in range(1, 1500)] == [get_column_letter(i) for i in range(1, 1500)]
+
+
+AWKWARD = [
+    "楼道灯不亮",
+    "",
+    "电梯<坏了> & 漏水",
+    "a\x07b\x00c",
+    " 前有空格",
+    "后有空格 ",
+    "两\n行\t制表",
+    "中\x7f间",
+    "\ufffe非字符",
+    "长" * 40_000,
+]
+
+
+def test_a_batch_written_a_column_at_a_time_is_written_as_cell_by_cell() -> None:
+    plain = ["楼道灯不亮", "3号楼 · 2单元501", "2026-11-30 09:00", "长" * 40_000]
+    batches = [
+        [[n, text, 2.5, ""] for n, text in enumerate(plain)],  # plain texts only, and an empty column
+        *(
+            [[n, text, n * 1.5, "备注"] for n, text in enumerate([*plain[:2], awkward, *plain[2:]])]
+            for awkward in AWKWARD
+        ),
+        [[1, 5, "a"], [2, "", "b"], [3, True, "c"]],  # a column of numbers and empty texts; a bool
+        [[1, "短"], [2, "长行", 3]],  # rows of different lengths
+    ]
+    for rows in batches:
+        assert rows_xml(7, rows) == "".join(row_xml(7 + i, cells) for i, cells in enumerate(rows)).encode()
+
+
+def test_awkward_texts_read_back_as_openpyxl_reads_them() -> None:
+    with StreamedBook([Columns("工单", ["编号", "内容", "星级"], [8, 40, 6])]) as book:
+        book.add(0, [[n, text, n if n % 3 else ""] for n, text in enumerate(AWKWARD, start=1)])
+        content = book.finish()
+    values = list(openpyxl.load_workbook(io.BytesIO(content)).worksheets[0].values)[1:]
+    kept = [text.translate(dict.fromkeys([0, 7, 0xFFFE])) or None for text in AWKWARD]
+    assert values == [(n, text, n if n % 3 else None) for n, text in enumerate(kept, start=1)]
