@@ -42,6 +42,8 @@ class Router:
     moved: list[MovedHandler] = field(default_factory=list)
     text: list[TextStep] = field(default_factory=list)
     before_message: list[CommandHandler] = field(default_factory=list)
+    aliases: dict[str, list[tuple[str, Command]]] = field(default_factory=dict)
+    """The commands' plain-word aliases by their first character: a message is compared only with those it could be."""
 
     @classmethod
     def of(cls, features: Iterable[Feature]) -> Router:
@@ -63,7 +65,11 @@ class Router:
                 raise ValueError(f"command /{command.name} registered twice")
             if command.topic and command.topic not in HELP_TOPICS:
                 raise ValueError(f"/{command.name}: /help has no topic {command.topic!r} (one of {HELP_TOPICS})")
+            if "" in command.aliases:
+                raise ValueError(f"/{command.name}: an empty alias")
             self.commands[command.name] = command
+            for alias in command.aliases:
+                self.aliases.setdefault(alias[0], []).append((alias, command))
 
     def add_callbacks(self, callbacks: Mapping[str, CallbackHandler]) -> None:
         for prefix, handler in callbacks.items():
@@ -82,15 +88,14 @@ class Router:
         """A command typed as a plain Chinese word: the whole message, or the word then a space/colon."""
         stripped = text.strip()
         best: tuple[Command, str, int] | None = None
-        for command in self.commands.values():
-            for alias in command.aliases:
-                if not stripped.startswith(alias):
-                    continue
-                rest = stripped[len(alias) :]
-                if rest and not ALIAS_SEPARATORS.match(rest):
-                    continue
-                if best is None or len(alias) > best[2]:
-                    best = (command, ALIAS_SEPARATORS.sub("", rest), len(alias))
+        for alias, command in self.aliases.get(stripped[:1], ()):
+            if not stripped.startswith(alias):
+                continue
+            rest = stripped[len(alias) :]
+            if rest and not ALIAS_SEPARATORS.match(rest):
+                continue
+            if best is None or len(alias) > best[2]:
+                best = (command, ALIAS_SEPARATORS.sub("", rest), len(alias))
         return None if best is None else (best[0], best[1])
 
     def resolve_command(self, message: IncomingMessage) -> tuple[Command, str] | None:

@@ -29,6 +29,15 @@ def router() -> Router:
     return r
 
 
+def test_the_longest_alias_that_starts_the_message_wins_and_an_empty_one_is_refused() -> None:
+    r = router()
+    found = r.match_alias("我的积分")
+    assert found is not None and found[0].name == "points" and found[1] == ""
+    assert r.match_alias("我的快递") is None and r.match_alias("积分榜") is None
+    with pytest.raises(ValueError, match="empty alias"):
+        r.add_commands([Command("help", nothing, "cmd.help", aliases=("帮助", ""))])
+
+
 def message(text: str, command: str | None = None, args: str = "") -> IncomingMessage:
     chat = ChatRef("telegram", "-1", ChatKind.GROUP)
     return IncomingMessage("1", chat, Sender("1", "王"), "1", text=text, command=command, args=args)
