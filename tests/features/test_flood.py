@@ -37,7 +37,7 @@ async def test_a_flood_of_help_in_a_group_gets_a_handful_of_answers_and_a_privat
         await w.neighbour.says(bot.private(w.neighbour), "/help")
         await bot.private(w.neighbour).expect_message(HELP, timeout=5)
 
-        await bot.digested()
+        await bot.delivered()
         assert await outbox_rows_for(bot, w.group.id) == COMMANDS_PER_MINUTE + 1
         sent = texts_in(bot, w.group.id)
         assert [HELP in text for text in sent] == [True] * COMMANDS_PER_MINUTE + [False]

@@ -101,7 +101,7 @@ async def test_every_role_gated_command_refuses_every_role_without_it(database_u
                     continue
                 await person.says(private, f"/{command.name}")
                 expected.setdefault(private.id, []).append((f"{name} /{command.name}", refusal))
-        await bot.digested()
+        await bot.delivered()
         for chat_id, wanted in expected.items():
             said = bot.api.sent_texts(chat_id)
             for n, (what, refusal) in enumerate(wanted):
@@ -126,7 +126,7 @@ async def test_managers_of_another_place_cannot_act_on_this_buildings_reports_an
             answer = await people[name].expect_answer()
             probes.check("已确认" not in str(answer.params.get("text", "")), f"{name} confirmed #1")
             await people[name].says(group, "加分 5 扫雪", reply_to_message_id=said["message"]["message_id"])
-        await bot.digested()
+        await bot.delivered()
         async with bot.runtime.sessions() as session:
             ticket = await session.get(Ticket, 1)
             ledger = (await session.exec(select(LedgerEntry))).all()
@@ -197,7 +197,7 @@ async def test_every_console_action_on_another_organisations_ticket_or_without_i
         other, member = client(bot, http), client(bot, http)
         assert await other.sign_in(await login_path(bot, w.keeper)) == 303
         assert await member.sign_in(await login_path(bot, w.lift)) == 303
-        await bot.digested()
+        await bot.delivered()
         before = {p.user.id: bot.bot_activity(bot.private(p).id) for p in (w.lift, w.keeper, w.grid_worker)}
         group_before = bot.bot_activity(w.group.id)
         token = csrf_of((await other.get("/console"))[1])
@@ -206,7 +206,7 @@ async def test_every_console_action_on_another_organisations_ticket_or_without_i
             probes.check(status == 404, f"阳光物业 {action} on #1: {status}")
             status, _, _ = await member.post(f"/console/tickets/1/{action}", {"choice": "1", "text": "x"})
             probes.check(status == 403, f"迅达电梯维保 {action} on #1 without CSRF: {status}")
-        await bot.digested()
+        await bot.delivered()
         for p in (w.lift, w.keeper, w.grid_worker):
             probes.check(
                 bot.bot_activity(bot.private(p).id) == before[p.user.id], f"the bot spoke to {p.user.display_name}"
