@@ -36,6 +36,7 @@ ROLE_PLACE_KIND: dict[Role, tuple[PlaceKind, ...]] = {
     Role.ORG_MEMBER: (PlaceKind.COMMUNITY,),
 }
 MANAGER_ROLES = (Role.BUILDING_HEAD, Role.GRID_WORKER, Role.STAFF, Role.ADMIN)
+DEFAULT_NAME = "邻居"  # a person first seen with neither a name nor a username
 
 
 class Person(SQLModel, table=True):
@@ -105,7 +106,8 @@ def check_role_fits_place(role: Role, place: Place) -> None:
 async def ensure_person(
     session: AsyncSession, *, platform: str, platform_user_id: str, display_name: str, username: str | None
 ) -> Person:
-    """The person behind a platform account, created on first sight."""
+    """The person behind a platform account, created on first sight (named by their username when the platform
+    gives no name)."""
     query = (
         select(PlatformAccount, Person)
         .join(Person, col(Person.id) == col(PlatformAccount.person_id))
@@ -115,7 +117,7 @@ async def ensure_person(
     if found is not None:
         account, person = found
         return known_person(account, person, display_name=display_name, username=username)
-    person = Person(display_name=display_name or "邻居")
+    person = Person(display_name=display_name or username or DEFAULT_NAME)
     session.add(person)
     await session.flush()
     assert person.id is not None
@@ -124,6 +126,16 @@ async def ensure_person(
     )
     await session.flush()
     return person
+
+
+async def stored_name(session: AsyncSession, *, platform: str, platform_user_id: str) -> str | None:
+    """The name the person behind this platform account goes by; None for an account not seen yet."""
+    query = (
+        select(Person.display_name)
+        .join(PlatformAccount, col(Person.id) == col(PlatformAccount.person_id))
+        .where(PlatformAccount.platform == platform, PlatformAccount.platform_user_id == platform_user_id)
+    )
+    return (await session.exec(query)).first()
 
 
 def known_person(account: PlatformAccount, person: Person, *, display_name: str, username: str | None) -> Person:

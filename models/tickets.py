@@ -188,6 +188,14 @@ def summarise(ticket: Ticket, action: str, at: datetime) -> None:
         ticket.escalations += 1
 
 
+async def ticket_for_change(session: AsyncSession, *, ticket_id: int) -> Ticket | None:
+    """The ticket as committed now, its row locked until this transaction ends: a button or console action that
+    reads the ticket's state to change it waits for one pressed at the same moment in another chat (another worker)
+    and then sees what that one did. (SQLite has no row locks and needs none: it serves one process.)"""
+    query = select(Ticket).where(Ticket.id == ticket_id).with_for_update().execution_options(populate_existing=True)
+    return (await session.exec(query)).first()
+
+
 async def events_of(session: AsyncSession, *, ticket_id: int) -> list[TicketEvent]:
     query = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(col(TicketEvent.id))
     return list((await session.exec(query)).all())

@@ -1,7 +1,8 @@
 """A local fake of the WeCom HTTP API on 127.0.0.1: tokens, app messages, app group chats, robot webhooks, file
 uploads (the app's media/upload and a robot's webhook/upload_media), media/get (what a member sent the app, and the
-app's own uploads) and AI bot response_urls, with WeCom's error codes. It records every call, and it can also play
-WeCom's part in callbacks: encrypt a message the way WeCom does and POST it to the bot's callback route.
+app's own uploads), the contacts' user/get (the names of the members it knows) and AI bot response_urls, with WeCom's
+error codes. It records every call, and it can also play WeCom's part in callbacks: encrypt a message the way WeCom
+does and POST it to the bot's callback route.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class FakeWeCom:
     calls: list[WeComCall] = field(default_factory=list)
     robots: set[str] = field(default_factory=set)
     outsiders: set[str] = field(default_factory=set)  # userids not in the corp: the app cannot message them 1:1
+    members: dict[str, str] = field(default_factory=dict)  # userid → name in the contacts ("": hidden from the app)
     appchats: dict[str, list[str]] = field(default_factory=dict)
     media: dict[str, Media] = field(default_factory=dict)
     _tokens: dict[str, float] = field(default_factory=dict)
@@ -90,6 +92,7 @@ class FakeWeCom:
         app.router.add_post("/cgi-bin/webhook/send", self._webhook_send)
         app.router.add_post("/cgi-bin/media/upload", self._media_upload)
         app.router.add_get("/cgi-bin/media/get", self._media_get)
+        app.router.add_get("/cgi-bin/user/get", self._user_get)
         app.router.add_post("/cgi-bin/webhook/upload_media", self._webhook_upload)
         app.router.add_post("/cgi-bin/aibot/response", self._aibot_response)
         self._runner = web.AppRunner(app, access_log=None)
@@ -258,6 +261,16 @@ class FakeWeCom:
         disposition = f'attachment; filename="{media.filename}"'
         headers = {"Content-disposition": disposition}
         return web.Response(body=media.content, content_type=media.content_type, headers=headers)
+
+    async def _user_get(self, request: web.Request) -> web.Response:
+        """A member of the contacts: their userid and name (left out when the app may not see it, as WeCom does for
+        newer apps); 60111 for a userid not in the contacts, WeCom's token errors before anything."""
+        userid = request.query.get("userid", "")
+        errcode = self._token_error(request) or (0 if userid in self.members else 60111)
+        if errcode != 0:
+            return self._record(request, {}, errcode)
+        name = self.members[userid]
+        return self._record(request, {}, 0, userid=userid, **({"name": name} if name else {}), status=1)
 
     def _message_error(self, body: dict[str, Any], sender: str) -> int:
         """40007 for a file whose media_id is unknown or not `sender`'s to send; text is checked as text."""

@@ -1,6 +1,6 @@
 """The WeCom (企业微信) adapter, shaped like the Telegram one: `mapping` (decrypted callbacks → neutral items),
-`callbacks` (the aiohttp routes WeCom calls), `transport` (outbox rows → WeCom), `api` (the HTTP client) and `app`
-(what the composition root wires).
+`callbacks` (the aiohttp routes WeCom calls), `names` (senders' names from the contacts' user/get), `transport`
+(outbox rows → WeCom), `api` (the HTTP client) and `app` (what the composition root wires).
 
 Surfaces (see docs/wecom.md for what each can and cannot do):
 - the AI bot (智能机器人) callback: JSON, group @mentions and 1:1 messages, one reply per message via `response_url`;

@@ -162,6 +162,9 @@ class WeComApi:
         except (aiohttp.ClientError, ValueError) as error:
             raise DeliveryError(Failure.UNCERTAIN, f"bad answer from WeCom: {type(error).__name__}") from None
 
+    async def _get(self, url: str) -> dict[str, Any]:
+        return checked(await self._request("GET", url))
+
     async def _post(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
         return checked(await self._request("POST", url, data=json.dumps(body, ensure_ascii=False).encode()))
 
@@ -216,6 +219,14 @@ class WeComApi:
         """A temporary media file's bytes (media/get: an image a member sent the app, kept three days by WeCom)."""
         path = f"/cgi-bin/media/get?media_id={quote(media_id, safe='')}"
         return await self._with_token(path, lambda url: self._exchange("GET", url, media_or_error))
+
+    async def member_name(self, userid: str) -> str:
+        """The member's name in the corp's contacts (user/get); "" when WeCom leaves it out (an app that may not see
+        names: WeCom has withheld more fields from newer apps since 2022). 60111: no such member."""
+        path = f"/cgi-bin/user/get?userid={quote(userid, safe='')}"
+        data = await self._with_token(path, self._get)
+        name = data.get("name")
+        return name.strip() if isinstance(name, str) else ""
 
     async def upload_app_file(self, document: Attachment) -> str:
         """Upload a file for the app's messages (1:1 and app group chats); returns its media_id."""

@@ -13,6 +13,7 @@ from bot.db import SessionFactory
 from bot.dispatcher import PreparedSink
 from bot.wecom.api import WeComApi
 from bot.wecom.callbacks import WeComAdapter
+from bot.wecom.names import MemberNames
 from bot.wecom.transport import WeComTransport
 from bot.wecom_crypto import WeComCrypto
 
@@ -25,6 +26,7 @@ class WeComParts:
 
     api: WeComApi
     transport: WeComTransport
+    names: MemberNames
     settings: Settings
     clock: Clock
 
@@ -41,6 +43,7 @@ class WeComParts:
             bot_crypto=bot_crypto,
             api_base_url=s.wecom_api_base_url,
             clock=self.clock,
+            named=self.names.named,
         )
 
 
@@ -56,4 +59,4 @@ def build_wecom(settings: Settings, sessions: SessionFactory, *, clock: Clock) -
     transport = WeComTransport(
         api, sessions, clock=clock, locale=settings.locale, group_limit_per_minute=settings.wecom_robot_per_minute
     )
-    return WeComParts(api, transport, settings, clock)
+    return WeComParts(api, transport, MemberNames(api, sessions), settings, clock)

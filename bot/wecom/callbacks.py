@@ -5,7 +5,7 @@ its own transaction."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,6 +40,7 @@ from models.routes import remember_reply_channel
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
+Namer = Callable[[IncomingMessage], Awaitable[IncomingMessage]]
 APP_CALLBACK_PATH = "/wecom/app/callback"
 BOT_CALLBACK_PATH = "/wecom/bot/callback"
 RESPONSE_URL_TTL = timedelta(hours=1)  # WeCom: a response_url is valid for one hour and one call
@@ -72,7 +73,8 @@ def fresh(timestamp: str, now: float) -> bool:
 
 
 class WeComAdapter:
-    """Checks, decrypts and maps callbacks, then hands them to the dispatcher; replies go through the outbox."""
+    """Checks, decrypts and maps callbacks, gives each sender their name (`named`: MemberNames.named), then hands
+    them to the dispatcher; replies go through the outbox."""
 
     def __init__(
         self,
@@ -82,8 +84,9 @@ class WeComAdapter:
         bot_crypto: WeComCrypto | None,
         api_base_url: str,
         clock: Clock,
+        named: Namer,
     ) -> None:
-        self._sink, self._clock, self._api_base_url = sink, clock, api_base_url
+        self._sink, self._clock, self._api_base_url, self._named = sink, clock, api_base_url, named
         self.surfaces: dict[str, Surface] = {}
         self.refusals = RefusalCounter("wecom.callback_refused")
         if app_crypto is not None:
@@ -141,7 +144,7 @@ class WeComAdapter:
         except (ValueError, WeComCryptoError, AttributeError):
             return self._refuse(surface, 400, "decrypted message is malformed")
         if incoming is not None:
-            await self._handle(incoming, response_url)
+            await self._handle(await self._named(incoming), response_url)
         return web.Response(text="")
 
     async def _handle(self, incoming: IncomingMessage, response_url: str | None) -> None:

@@ -65,7 +65,7 @@ def message(
     mentioned: bool,
     photos: tuple[str, ...] = (),
 ) -> IncomingMessage:
-    """WeCom gives a userid but no display name: the name stays what the person is known by elsewhere."""
+    """A callback gives a userid but no name: the sender's name is added by the adapter (bot/wecom/names.py)."""
     command, args = command_of(text)
     return IncomingMessage(
         update_key=update_key,

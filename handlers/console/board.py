@@ -15,7 +15,15 @@ from models.console import TicketQuery, count_tickets, ticket_numbers, tickets_n
 from models.organisations import Organisation, OrgKind, organisations_of
 from models.people import Person
 from models.places import Place, ancestors, place_by_id, places_within
-from models.tickets import OPEN_STATUSES, Category, Ticket, TicketStatus, affected_people, events_of
+from models.tickets import (
+    OPEN_STATUSES,
+    Category,
+    Ticket,
+    TicketStatus,
+    affected_people,
+    events_of,
+    ticket_for_change,
+)
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 2_000
@@ -243,8 +251,10 @@ async def ticket_page(desk: Desk, ticket: Ticket) -> TicketPage:
 
 
 async def run_action(desk: Desk, ticket: Ticket, name: str, form: Mapping[str, str]) -> str | None:
-    """Run a console action on the ticket; None when done, else the polite reason it was not."""
+    """Run a console action on the ticket (locked and read afresh first, `ticket_for_change`); None when done, else
+    the polite reason it was not."""
+    locked = await ticket_for_change(desk.session, ticket_id=ticket.id or 0)
     action = next((a for a in desk.config.desk_actions if a.name == name), None)
-    if action is None or not action.offered(ticket):
+    if locked is None or action is None or not action.offered(locked):
         return desk.t("console.stale")
-    return await action.handler(desk, ticket, form)
+    return await action.handler(desk, locked, form)

@@ -25,7 +25,7 @@ from handlers.organisations.dispatch import (
 )
 from handlers.organisations.whistles import report_in, supervise
 from models.organisations import DispatchState, Organisation
-from models.tickets import Ticket
+from models.tickets import Ticket, ticket_for_change
 
 DispatcherAction = Callable[[Context, Ticket, str | None], Awaitable[None]]
 MemberAction = Callable[[Context, Ticket, Organisation, str | None], Awaitable[None]]
@@ -64,7 +64,7 @@ SELF_CHECKED: dict[str, DispatcherAction] = {"ri": report_in, "sv": supervise}
 async def on_org_button(ctx: Context, callback: IncomingCallback, parts: list[str]) -> None:
     action = parts[0] if parts else ""
     ticket_id = parse_id(parts[1]) if len(parts) >= 2 else None
-    ticket = await ctx.session.get(Ticket, ticket_id) if ticket_id else None
+    ticket = await ticket_for_change(ctx.session, ticket_id=ticket_id) if ticket_id else None
     arg = parts[2] if len(parts) > 2 else None
     if ticket is None or action not in (*DISPATCHER, *MEMBER, *SELF_CHECKED, "hx"):
         ctx.answer(ctx.t("button.stale"))
@@ -98,7 +98,7 @@ async def on_reason(ctx: Context, message: IncomingMessage) -> bool:
     dispatch = await awaited(ctx)
     if dispatch is None:
         return False
-    ticket = await ctx.session.get(Ticket, dispatch.ticket_id)
+    ticket = await ticket_for_change(ctx.session, ticket_id=dispatch.ticket_id)
     assert ticket is not None
     awaiting, dispatch.awaiting, dispatch.awaiting_id = dispatch.awaiting, None, None
     if not ticket.is_open:

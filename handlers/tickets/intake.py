@@ -12,7 +12,15 @@ from handlers.tickets.cards import short
 from handlers.tickets.rules import Sla
 from handlers.tickets.service import Report, emergency_numbers, open_ticket, record, refresh_cards
 from models.places import Place, PlaceKind, place_by_id, place_label
-from models.tickets import Category, IntakeOffer, Ticket, add_affected, affected_people, recent_open_tickets
+from models.tickets import (
+    Category,
+    IntakeOffer,
+    Ticket,
+    add_affected,
+    affected_people,
+    recent_open_tickets,
+    ticket_for_change,
+)
 from nlp import CONFIDENT, POSSIBLE, Classification
 
 SIMILAR_TEXT = 0.75
@@ -225,7 +233,7 @@ async def plus_one(ctx: Context, ticket_id: int, location: str | None) -> None:
     """+1 on an open ticket; a place it lacks, named by the +1 (2单元501, 东门), is filled in (from its own reporter
     too, who is not counted twice)."""
     assert ctx.person.id is not None
-    ticket = await ctx.session.get(Ticket, ticket_id)
+    ticket = await ticket_for_change(ctx.session, ticket_id=ticket_id)
     assert ticket is not None
     located = ticket.location is None and location is not None
     if located:

@@ -49,6 +49,7 @@ from models.tickets import (
     events_of,
     newest_assigned_to,
     open_tickets_in,
+    ticket_for_change,
 )
 
 ASSIGNABLE = (Role.GRID_WORKER, Role.VOLUNTEER, Role.BUILDING_HEAD)
@@ -135,7 +136,7 @@ async def merge(ctx: Context, ticket: Ticket, arg: str | None) -> None:
         ctx.answer()
         return
     into_id = parse_id(arg)
-    into = await ctx.session.get(Ticket, into_id) if into_id else None
+    into = await ticket_for_change(ctx.session, ticket_id=into_id) if into_id else None
     if into is None or into.id == ticket.id or into.building_id != ticket.building_id or not into.is_open:
         ctx.answer(ctx.t("button.stale"))
         return
@@ -367,7 +368,7 @@ async def on_ticket_button(ctx: Context, callback: IncomingCallback, parts: list
     action = parts[0] if parts else ""
     handler = (MANAGER_ACTIONS | ASSIGNEE_ACTIONS | RESIDENT_ACTIONS).get(action)
     ticket_id = parse_id(parts[1]) if len(parts) >= 2 else None
-    ticket = await ctx.session.get(Ticket, ticket_id) if ticket_id else None
+    ticket = await ticket_for_change(ctx.session, ticket_id=ticket_id) if ticket_id else None
     if handler is None or ticket is None:
         ctx.answer(ctx.t("button.stale"))
         return

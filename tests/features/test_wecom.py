@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import aiohttp
 from sqlmodel import col, select
 
 from bot.db import unit_of_work
@@ -15,7 +16,9 @@ from models.passbook import EntryKind
 from models.people import PlatformAccount, Role
 from models.places import place_by_id
 from models.tickets import Ticket
+from tests.features.console_world import csrf_of, login_path, office
 from tests.features.harness import BotUnderTest, ChatView, Participant
+from tests.features.test_console import client
 from tests.features.tickets_world import B1, building
 from tests.features.wecom_world import running_bot_with_wecom
 
@@ -178,3 +181,37 @@ async def announce(bot: BotUnderTest, staff: Participant, desk: ChatView, text: 
     await staff.says(desk, text)
     await staff.presses(desk, await desk.expect_message("将发送到 2 个群"), "立即发送")
     await desk.expect_edit("正在发送到 2 个群")
+
+
+async def test_a_wecom_members_name_comes_from_the_contacts_and_a_stranger_is_named_by_the_userid(
+    database_url: str,
+) -> None:
+    async with running_bot_with_wecom(database_url) as (bot, wecom), aiohttp.ClientSession() as http:
+        w = await office(bot)
+        group = await wecom.group(B1, "1号楼企业微信群")
+        worker = wecom.user("sunshifu", "孙师傅")
+        await wecom.grant(worker, Role.VOLUNTEER, B1)
+        await worker.says_privately("积分")
+        await worker.expect_private("爱心存折")
+        resident = wecom.user("wangxiaoming", "王小明")
+        await resident.says_in(group, "3单元电梯坏了，困人了！")  # urgent: ready to dispatch at once
+        await wecom.expect_in(group, "📋 工单 #1")
+
+        desk = client(bot, http)
+        assert await desk.sign_in(await login_path(bot, w.staff)) == 303
+        status, page = await desk.get("/console/tickets/1")
+        assert status == 200 and "王小明" in page and "wangxiaoming" not in page
+        worker_id = re.search(r'<option value="(\d+)">孙师傅</option>', page).group(1)  # type: ignore[union-attr]
+        status, _, _ = await desk.post("/console/tickets/1/dispatch", {"csrf": csrf_of(page), "choice": worker_id})
+        assert status == 303
+        await wecom.expect_in(group, "已派单给 孙师傅")
+        await resident.says_privately("我住在5号楼")
+        await bot.private(w.grid2).expect_message("🏠 王小明 说自己住在「阳光社区 · 第二网格 · 5号楼」")
+
+        stranger = wecom.user("zhaoxin")  # not in the contacts: user/get answers 60111, the report still goes in
+        await stranger.says_in(group, "5单元楼道灯坏了，晚上看不见")
+        await wecom.expect_in(group, "📋 工单 #2")
+        status, page = await desk.get("/console/tickets/2")
+        assert status == 200 and "zhaoxin" in page
+        asked = [(c.query["userid"], c.errcode) for c in wecom.api.calls if c.path == "/cgi-bin/user/get"]
+        assert asked == [("sunshifu", 0), ("wangxiaoming", 0), ("zhaoxin", 60111)]  # once each, not per message

@@ -109,7 +109,10 @@ class WeComSide:
         response = await post_callback(url, APP_CRYPTO if xml else BOT_CRYPTO, plaintext, xml=xml)
         assert response.status == 200, response.status
 
-    def user(self, userid: str) -> WeComUser:
+    def user(self, userid: str, name: str | None = None) -> WeComUser:
+        """A WeCom person; with `name`, a member of the corp's contacts under that name (what user/get answers)."""
+        if name is not None:
+            self.api.members[userid] = name
         return self.users.setdefault(userid, WeComUser(self, userid))
 
     async def group(self, place_code: str, title: str) -> WeComGroup:
@@ -130,7 +133,7 @@ class WeComSide:
         return group
 
     async def grant(self, who: WeComUser, role: Role, place_code: str, *, name: str = "") -> None:
-        """Give the person a role at the place; `name` is what the office calls them (WeCom gives no name)."""
+        """Give the person a role at the place; `name` is what the office calls them (kept over WeCom's contacts)."""
         async with unit_of_work(self.bot.runtime.sessions) as session:
             person = await ensure_person(
                 session, platform="wecom", platform_user_id=who.userid, display_name=name, username=who.userid
