@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+import httpx
 import structlog
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -29,7 +30,14 @@ from bot.logs import RefusalCounter, failure
 from bot.outbox_sender import OutboxSender, Transport
 from bot.polling import Poller
 from bot.scheduler import SWEEP_LEADER, Sweeper
-from bot.telegram import ALLOWED_UPDATES, TelegramAdapter, TelegramPhotos, TelegramTransport, build_application
+from bot.telegram import (
+    ALLOWED_UPDATES,
+    TelegramAdapter,
+    TelegramPhotos,
+    TelegramTransport,
+    build_application,
+    requests_at_once,
+)
 from bot.web import (
     WEBHOOK_PATH,
     Health,
@@ -156,9 +164,11 @@ async def start_parts(
         raise ConfigError(SQLITE_ROLES)
     sessions = session_factory(engine)
     webhook = bool(settings.telegram_webhook_url)
+    tls = httpx.create_ssl_context()  # one for every connection to the Bot API: loading the CA bundle costs ~20 ms
     application = build_application(
         token=token or settings.telegram_bot_token,
         base_url=base_url or settings.telegram_api_base_url,
+        tls=tls,
     )
     await application.initialize()
     parts.push_async_callback(application.shutdown)
@@ -252,7 +262,6 @@ async def start_parts(
     add_health_routes(app, health, readiness)
     if ProcessRole.WEB in roles:
         assert assembly is not None and dispatcher is not None and inbox is not None
-        await adapter.set_commands(menu_entries(assembly))
         refusals = RefusalCounter("webhook.refused")
         parts.callback(refusals.close)
         mount_console(
@@ -276,21 +285,24 @@ async def start_parts(
     parts.push_async_callback(web_runner.cleanup)
 
     if ProcessRole.WEB in roles:
-        assert inbox is not None
+        assert assembly is not None and inbox is not None
+        menu = adapter.set_commands(menu_entries(assembly))
         if webhook:
-            await application.bot.set_webhook(
+            hook = application.bot.set_webhook(
                 settings.telegram_webhook_url,
                 secret_token=settings.telegram_webhook_secret,
                 allowed_updates=ALLOWED_UPDATES,
             )
+            await requests_at_once(menu, hook)
         else:
-            await application.bot.delete_webhook()
+            await requests_at_once(menu, application.bot.delete_webhook())
             poller = Poller(
                 api_url=application.bot.base_url,
                 bot_id=me.id,
                 store=inbox.store,
                 clock=utc_now,
                 allowed_updates=ALLOWED_UPDATES,
+                tls=tls,
             )
             leadership = Leadership(engine, "polling", POLLING_LEADER) if postgres else None
             leading = asyncio.create_task(poll_when_leading(poller, leadership), name="polling-leader")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -75,10 +76,11 @@ class Poller:
         allowed_updates: Sequence[str],
         timeout: int = 10,
         min_backoff: float = 0.5,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._api_url, self._bot_id, self._store, self._clock = api_url, bot_id, store, clock
         self._allowed, self._timeout, self._min_backoff = list(allowed_updates), timeout, min_backoff
-        self._http = httpx.AsyncClient(timeout=httpx.Timeout(timeout + 10.0, connect=10.0))
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(timeout + 10.0, connect=10.0), verify=tls or True)
         self._task: asyncio.Task[None] | None = None
         self._storing: asyncio.Future[int] | None = None
         self._limit = 100

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import ssl
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import structlog
 from telegram import Bot as TelegramBot
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ReplyParameters
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.request import HTTPXRequest
 
 from bot.console.photos import PHOTO_MAX_BYTES, PhotoMissing, PhotoUnreachable
 from bot.logs import failure
@@ -297,10 +302,14 @@ class TelegramTransport:
 # ---- application ----------------------------------------------------------------------------------------------
 
 
-def build_application(*, token: str, base_url: str) -> Application:
+def build_application(*, token: str, base_url: str, tls: ssl.SSLContext | None = None) -> Application:
     """The PTB Application, built once by the composition root, without PTB's updater: updates come in through the
-    inbox (`bot/polling.py`, the webhook), which acknowledges them only once they are stored."""
+    inbox (`bot/polling.py`, the webhook), which acknowledges them only once they are stored. Its two connection
+    pools (PTB's sizes) share `tls`, one TLS context, so the CA bundle is loaded once, not once a pool."""
+    tls = tls or httpx.create_ssl_context()
     builder = ApplicationBuilder().token(token).base_url(base_url).base_file_url(file_url_for(base_url))
+    builder.request(HTTPXRequest(connection_pool_size=256, httpx_kwargs={"verify": tls}))
+    builder.get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs={"verify": tls}))
     return builder.updater(None).build()
 
 
@@ -350,8 +359,23 @@ class TelegramAdapter:
 
     async def set_commands(self, commands: list[tuple[str, str, str]]) -> None:
         """Publish the command menu: (name, Chinese description, English description)."""
-        await self.bot.set_my_commands([BotCommand(n, zh) for n, zh, _ in commands])
-        await self.bot.set_my_commands([BotCommand(n, en) for n, _, en in commands], language_code="en")
+        await requests_at_once(
+            self.bot.set_my_commands([BotCommand(n, zh) for n, zh, _ in commands]),
+            self.bot.set_my_commands([BotCommand(n, en) for n, _, en in commands], language_code="en"),
+        )
+
+
+async def requests_at_once(*requests: Awaitable[object]) -> None:
+    """Independent Bot API requests sent together (a start waits for the slowest, not for their sum); the first to
+    fail cancels the others and is raised as it is."""
+    tasks = [asyncio.ensure_future(request) for request in requests]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 async def log_error(_update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

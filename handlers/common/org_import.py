@@ -8,8 +8,6 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from models.base import AsyncSession
 from models.organisations import Organisation, OrgKind, organisation_by_code, set_rule
 from models.places import Place, PlaceKind, add_place, place_by_code, places_within
@@ -122,6 +120,8 @@ def _list(item: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
 
 
 def parse_yaml(text: str) -> list[Node]:
+    import yaml  # only `org import` reads YAML: every other start would pay for loading it
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
