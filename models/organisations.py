@@ -370,9 +370,17 @@ async def hold_of(session: AsyncSession, *, ticket_id: int, states: Iterable[Hol
 
 
 async def holds_due(session: AsyncSession, *, now: datetime) -> list[TicketHold]:
-    """Active holds whose expected date has come."""
-    query = select(TicketHold).where(TicketHold.state == HoldState.ACTIVE, col(TicketHold.expected_at) <= now)
-    return list((await session.exec(query.order_by(col(TicketHold.id)))).all())
+    """Active holds whose expected date has come, their tickets locked like `ticket_for_change`; a hold whose ticket a
+    press is changing right now (恢复处理, say) is left for the next sweep."""
+    query = (
+        select(TicketHold)
+        .join(Ticket, col(Ticket.id) == col(TicketHold.ticket_id))
+        .where(TicketHold.state == HoldState.ACTIVE, col(TicketHold.expected_at) <= now)
+        .order_by(col(TicketHold.id))
+        .with_for_update(skip_locked=True, of=Ticket)
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.exec(query)).all())
 
 
 class Whistle(SQLModel, table=True):

@@ -289,9 +289,17 @@ async def add_affected(session: AsyncSession, *, ticket_id: int, person_id: int,
 
 
 async def tickets_due(session: AsyncSession, *, now: datetime, limit: int = 200) -> list[Ticket]:
-    """Active tickets whose reminder, deadline or auto-verification time has come."""
-    query = select(Ticket).where(col(Ticket.status).in_(ACTIVE_STATUSES), col(Ticket.next_timer_at) <= now)
-    return list((await session.exec(query.order_by(col(Ticket.next_timer_at)).limit(limit))).all())
+    """Active tickets whose reminder, deadline or auto-verification time has come, locked and read afresh like
+    `ticket_for_change`; one a button is changing right now is left for the next sweep (its timer may have moved)."""
+    query = (
+        select(Ticket)
+        .where(col(Ticket.status).in_(ACTIVE_STATUSES), col(Ticket.next_timer_at) <= now)
+        .order_by(col(Ticket.next_timer_at))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.exec(query)).all())
 
 
 async def newest_assigned_to(session: AsyncSession, *, person_id: int) -> Ticket | None:
