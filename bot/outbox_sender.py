@@ -34,7 +34,7 @@ from models.outbox import (
 )
 from models.payloads import EditPayload, Payload, decode
 from models.reach import PrivateChat, refuse_closed_chats, refused_privately, set_private_chat
-from models.send_windows import Booking, Limit, book_departure, hold_chat
+from models.send_windows import Booking, Limit, book_departure, hold_chat, release_departure
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
@@ -278,21 +278,27 @@ class OutboxSender:
 
     async def _departed_on_time(self, row: OutboxMessage, transport: Transport) -> bool:
         """Wait for a booked departure. Woken late (a busy machine), the slot is gone, since the ones after it may
-        be leaving now too: book again (the missed slot stays counted, which only errs on the safe side), up to
-        MISSES_BEFORE_GOING times, so a machine too busy to keep any slot still sends. False when the group's minute
-        is full: the row is back in line, holding back only its chat."""
+        be leaving now too: give the untaken slot back and book again, up to MISSES_BEFORE_GOING times, so a machine
+        too busy to keep any slot still sends (with its last booking, which stays counted). False when the group's
+        minute is full: the row is back in line, holding back only its chat."""
         loop = asyncio.get_running_loop()
-        for _ in range(MISSES_BEFORE_GOING):
+        for attempt in range(1, MISSES_BEFORE_GOING + 1):
             booking = await self._book(row, transport)
             if booking.wait is None:
                 await self._finish(row, status=OutboxStatus.PENDING, delay=booking.room_in)
                 return False
             due = booking.read_at + booking.wait  # a slow commit makes the departure late too
             await asyncio.sleep(max(0.0, due - loop.time()))
-            if loop.time() - due <= LATE_SECONDS:
+            if loop.time() - due <= LATE_SECONDS or attempt == MISSES_BEFORE_GOING:
                 return True
             log.info("outbox.departure_missed", row=row.id, late=round(loop.time() - due, 3))
+            await self._release(row, transport, booking)
         return True
+
+    async def _release(self, row: OutboxMessage, transport: Transport, booking: Booking) -> None:
+        group_id = row.chat_id if transport.is_group(row.chat_id) else None
+        async with self._sessions() as session, session.begin():
+            await release_departure(session, platform=row.platform, at=booking.at, group_id=group_id)
 
     async def _book(self, row: OutboxMessage, transport: Transport) -> Booking:
         """A departure within the bot's limit and, for a group, the group's, shared with every other sender; none
