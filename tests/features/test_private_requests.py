@@ -10,7 +10,7 @@ from models.people import Role
 from sandbox.state import StoredMessage
 from tests.features.harness import BotUnderTest, ChatView, ManualClock, Participant, running_bot
 from tests.features.test_wecom import choice
-from tests.features.tickets_world import B1, B2, bind, building
+from tests.features.tickets_world import B1, B2, Building, bind, building
 from tests.features.wecom_world import running_bot_with_wecom
 
 HINT = "发送 帮助 查看可以做什么。"
@@ -96,18 +96,29 @@ async def test_no_drops_it_and_other_private_text_gets_the_hint_at_most_once_an_
         await w.group.expect_nothing()
 
 
+async def resident_of_two_buildings(bot: BotUnderTest) -> tuple[Building, ChatView]:
+    """The building's world with 2号楼's group bound too and its resident living in both; returns 2号楼's group."""
+    w = await building(bot)
+    second = bot.group("2号楼业主群")
+    await bind(bot, second, B2)
+    await bot.grant(w.resident, Role.RESIDENT, B2)
+    return w, second
+
+
+async def picks_the_second_building(w: Building, chat: ChatView) -> None:
+    """The private picker offers both buildings and 否; the resident picks 2号楼."""
+    picker = await chat.expect_message("要把这条作为报修提交给哪栋楼？")
+    labels = [label for label, _ in picker.buttons]
+    assert labels == ["阳光社区 · 第一网格 · 1号楼", "阳光社区 · 第一网格 · 2号楼", "否"]
+    await w.resident.presses(chat, picker, "2号楼")
+
+
 async def test_a_resident_of_two_buildings_picks_one_and_a_stranger_hears_how_to_belong(database_url: str) -> None:
     async with running_bot(database_url) as bot:
-        w = await building(bot)
-        second = bot.group("2号楼业主群")
-        await bind(bot, second, B2)
-        await bot.grant(w.resident, Role.RESIDENT, B2)
+        w, second = await resident_of_two_buildings(bot)
         chat = bot.private(w.resident)
         await w.resident.says(chat, "单元门的门禁刷不开了")
-        picker = await chat.expect_message("要把这条作为报修提交给哪栋楼？")
-        labels = [label for label, _ in picker.buttons]
-        assert labels == ["阳光社区 · 第一网格 · 1号楼", "阳光社区 · 第一网格 · 2号楼", "否"]
-        await w.resident.presses(chat, picker, "2号楼")
+        await picks_the_second_building(w, chat)
         offer = await chat.expect_edit("要把这条作为报修提交给 2号楼 吗？")
         await w.resident.presses(chat, offer, "是")
         await chat.expect_message("已登记工单 #1（报修）")
@@ -124,16 +135,10 @@ async def test_a_report_command_from_a_resident_of_two_buildings_opens_in_the_bu
     database_url: str,
 ) -> None:
     async with running_bot(database_url) as bot:
-        w = await building(bot)
-        second = bot.group("2号楼业主群")
-        await bind(bot, second, B2)
-        await bot.grant(w.resident, Role.RESIDENT, B2)
+        w, second = await resident_of_two_buildings(bot)
         chat = bot.private(w.resident)
         await w.resident.says(chat, "报修 3单元电梯坏了")
-        picker = await chat.expect_message("要把这条作为报修提交给哪栋楼？")
-        labels = [label for label, _ in picker.buttons]
-        assert labels == ["阳光社区 · 第一网格 · 1号楼", "阳光社区 · 第一网格 · 2号楼", "否"]
-        await w.resident.presses(chat, picker, "2号楼")
+        await picks_the_second_building(w, chat)
         await chat.expect_edit("好的，帮您登记")
         await chat.expect_message("已登记工单 #1（报修）")
         card = await second.expect_message("📋 工单 #1 · 报修")

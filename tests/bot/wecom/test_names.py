@@ -4,8 +4,6 @@ when a lookup failed, never for a person stored under a real name, and never fai
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import pytest
 
@@ -15,26 +13,12 @@ from bot.wecom.mapping import message
 from bot.wecom.names import RETRY_SECONDS, MemberNames
 from handlers.core.types import ChatKind, ChatRef
 from models.people import ensure_person
-from sandbox.wecom import AGENT_ID, APP_SECRET, CORP_ID, FakeWeCom
+from sandbox.wecom import FakeWeCom
 
 USER_GET = "/cgi-bin/user/get"
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeWeCom]:
-    server = FakeWeCom(members={"wangxiaoming": "王小明", "lishifu": "李师傅", "zhouxin": ""})
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def api(fake: FakeWeCom) -> AsyncIterator[WeComApi]:
-    client = WeComApi(
-        aiohttp.ClientSession(), base_url=fake.base_url, corp_id=CORP_ID, secret=APP_SECRET, agent_id=AGENT_ID
-    )
-    yield client
-    await client.close()
+FAKE_WECOM = {"members": {"wangxiaoming": "王小明", "lishifu": "李师傅", "zhouxin": ""}}
 
 
 class Clock:

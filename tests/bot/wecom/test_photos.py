@@ -3,8 +3,6 @@ when expired), WeCom's 40007 for a media_id it never issued, and any other platf
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import pytest
 
@@ -12,7 +10,7 @@ from bot.console.photos import PhotoMissing, PhotoUnreachable
 from bot.wecom.api import WeComApi
 from bot.wecom.mapping import photo_ref
 from bot.wecom.photos import WeComPhotos
-from sandbox.wecom import AGENT_ID, APP_SECRET, CORP_ID, FakeWeCom, Media
+from sandbox.wecom import FakeWeCom, Media
 
 JPEG = b"\xff\xd8\xff\xe0" + "楼道灯修好了".encode()
 
@@ -26,23 +24,6 @@ class TelegramSide:
     async def fetch(self, file_id: str) -> bytes:
         self.asked.append(file_id)
         return b"telegram"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeWeCom]:
-    server = FakeWeCom()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def api(fake: FakeWeCom) -> AsyncIterator[WeComApi]:
-    client = WeComApi(
-        aiohttp.ClientSession(), base_url=fake.base_url, corp_id=CORP_ID, secret=APP_SECRET, agent_id=AGENT_ID
-    )
-    yield client
-    await client.close()
 
 
 def errcodes(fake: FakeWeCom) -> list[int]:

@@ -3,7 +3,6 @@ the one-shot response_url, group routes, and files (exports) uploaded and sent a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -20,7 +19,7 @@ from models.outbox import OutboxMessage
 from models.payloads import Attachment, document_json
 from models.places import place_by_code
 from models.routes import remember_reply_channel
-from sandbox.wecom import AGENT_ID, APP, APP_SECRET, CORP_ID, FakeWeCom, Media, WeComCall
+from sandbox.wecom import AGENT_ID, APP, CORP_ID, FakeWeCom, Media, WeComCall
 
 TREE = """communities:
   - name: 阳光社区
@@ -35,21 +34,7 @@ FILENAME = "义诊-报名名单 2025.csv"
 CAPTION = "📎 义诊 报名名单（2 人）"
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeWeCom]:
-    server = FakeWeCom(robot_limit=2)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def api(fake: FakeWeCom) -> AsyncIterator[WeComApi]:
-    client = WeComApi(
-        aiohttp.ClientSession(), base_url=fake.base_url, corp_id=CORP_ID, secret=APP_SECRET, agent_id=AGENT_ID
-    )
-    yield client
-    await client.close()
+FAKE_WECOM = {"robot_limit": 2}
 
 
 def now() -> datetime:
