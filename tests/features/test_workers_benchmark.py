@@ -19,4 +19,5 @@ def test_one_and_two_worker_processes_process_the_same_reports(migrated_postgres
     assert (one.workers, two.workers) == (1, 2)
     assert one.tickets == two.tickets > 0
     assert one.rate > 0 and two.rate > 0
-    assert len(two.worker_cpu) == 2 and all(cpu > 0 for cpu in two.worker_cpu)
+    # both processes are measured; with 5 groups one worker may hold every chat's turn and do all the work
+    assert len(two.worker_cpu) == 2 and all(cpu >= 0 for cpu in two.worker_cpu) and sum(two.worker_cpu) > 0
