@@ -278,9 +278,10 @@ class OutboxSender:
 
     async def _departed_on_time(self, row: OutboxMessage, transport: Transport) -> bool:
         """Wait for a booked departure. Woken late (a busy machine), the slot is gone, since the ones after it may
-        be leaving now too: give the untaken slot back and book again, up to MISSES_BEFORE_GOING times, so a machine
-        too busy to keep any slot still sends (with its last booking, which stays counted). False when the group's
-        minute is full: the row is back in line, holding back only its chat."""
+        be leaving now too: give a group its untaken slot back (the bot's window keeps it, erring on the safe side)
+        and book again, up to MISSES_BEFORE_GOING times, so a machine too busy to keep any slot still sends (with its
+        last booking, which stays counted). False when the group's minute is full: the row is back in line, holding
+        back only its chat."""
         loop = asyncio.get_running_loop()
         for attempt in range(1, MISSES_BEFORE_GOING + 1):
             booking = await self._book(row, transport)
@@ -292,13 +293,13 @@ class OutboxSender:
             if loop.time() - due <= LATE_SECONDS or attempt == MISSES_BEFORE_GOING:
                 return True
             log.info("outbox.departure_missed", row=row.id, late=round(loop.time() - due, 3))
-            await self._release(row, transport, booking)
+            if transport.is_group(row.chat_id):
+                await self._release(row, booking)
         return True
 
-    async def _release(self, row: OutboxMessage, transport: Transport, booking: Booking) -> None:
-        group_id = row.chat_id if transport.is_group(row.chat_id) else None
+    async def _release(self, row: OutboxMessage, booking: Booking) -> None:
         async with self._sessions() as session, session.begin():
-            await release_departure(session, platform=row.platform, at=booking.at, group_id=group_id)
+            await release_departure(session, platform=row.platform, group_id=row.chat_id, at=booking.at)
 
     async def _book(self, row: OutboxMessage, transport: Transport) -> Booking:
         """A departure within the bot's limit and, for a group, the group's, shared with every other sender; none

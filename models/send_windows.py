@@ -99,16 +99,15 @@ async def book_departure(
     return Booking(wait=at - now, read_at=read_at, at=at)
 
 
-async def release_departure(session: AsyncSession, *, platform: str, at: float, group_id: str | None = None) -> None:
-    """Give back a booked departure nobody took (its sender woke too late and books again), in the bot's window
-    and, for a group, the group's: an untaken slot held a group's minute for nothing (20 a minute go fast).
-    Locks in the order `book_departure` does."""
-    for scope in ([group_id] if group_id is not None else []) + [WHOLE_BOT]:
-        window = await locked_window(session, platform=platform, scope=scope)
-        if at in window.departures:
-            departures = list(window.departures)
-            departures.remove(at)
-            window.departures = departures
+async def release_departure(session: AsyncSession, *, platform: str, group_id: str, at: float) -> None:
+    """Give a group back a booked departure nobody took (its sender woke too late and books again): an untaken slot
+    held one of the group's 20 a minute for nothing. The bot's window keeps it: there a missed slot costs a second
+    at most, and the gap it leaves is slack against jitter."""
+    window = await locked_window(session, platform=platform, scope=group_id)
+    if at in window.departures:
+        departures = list(window.departures)
+        departures.remove(at)
+        window.departures = departures
 
 
 async def hold_of(session: AsyncSession, *, platform: str, chat_id: str | None) -> float | None:

@@ -345,4 +345,3 @@ def attachment(filename: str, content_type: str) -> dict[str, str]:
 
 def file_response(filename: str, content: bytes, content_type: str) -> web.Response:
     return web.Response(body=content, headers=HEADERS | attachment(filename, content_type))
-
