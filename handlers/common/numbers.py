@@ -32,3 +32,12 @@ def parse_id(text: str) -> int | None:
 def numbers_in(parts: list[str]) -> list[int]:
     """The parts of a button's data that are numbers, in order, as ints (the other parts are left out)."""
     return [number for number in map(read_number, parts) if isinstance(number, int)]
+
+
+def read_year_month(text: str, *, first_year: int, last_year: int) -> tuple[int, int] | None:
+    """(2026, 11) for "2026-11" with the year in first_year..last_year; None for anything else."""
+    year, _, month = text.strip().partition("-")
+    year_number, month_number = read_number(year, maximum=last_year), read_number(month, maximum=12)
+    if isinstance(year_number, int) and isinstance(month_number, int):
+        return (year_number, month_number) if year_number >= first_year and month_number >= 1 else None
+    return None

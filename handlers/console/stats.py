@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cache
 
-from handlers.common.numbers import read_number
+from handlers.common.numbers import read_year_month
 from handlers.console.board import visible_organisations, visible_places
 from handlers.console.scope import Viewer
 from handlers.core.desk import Desk
@@ -54,11 +54,8 @@ class Month:
 
 def read_month(text: str, today: date) -> Month:
     """2026-11 → that month; anything else → this month."""
-    year, _, month = text.partition("-")
-    year_number, month_number = read_number(year, maximum=2100), read_number(month, maximum=12)
-    if isinstance(year_number, int) and isinstance(month_number, int) and year_number >= 2000 and month_number >= 1:
-        return Month(year_number, month_number)
-    return Month(today.year, today.month)
+    found = read_year_month(text, first_year=2000, last_year=2100)
+    return Month(*found) if found else Month(today.year, today.month)
 
 
 def percentile(values: list[float], share: float) -> float | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handlers.common.numbers import parse_id, read_number
+from handlers.common.numbers import parse_id, read_number, read_year_month
 from handlers.common.scopes import chats_in_scope
 from handlers.common.sheets import Cell, Sheet, to_csv, to_xlsx
 from handlers.common.times import end_of_local_day, local_time
@@ -293,11 +293,8 @@ def requested_month(ctx: Context, text: str) -> str | None:
     text = text.strip()
     if not text:
         return month_of(ctx, ctx.now)
-    year, dash, number = text.partition("-")
-    year_number, month = read_number(year, maximum=9999), read_number(number, maximum=12)
-    if not (dash and isinstance(year_number, int) and year_number >= 1000 and isinstance(month, int) and month >= 1):
-        return None
-    return f"{year_number}-{month:02d}"
+    found = read_year_month(text, first_year=1000, last_year=9999)
+    return f"{found[0]}-{found[1]:02d}" if found else None
 
 
 async def ratings_command(ctx: Context, message: IncomingMessage) -> None:

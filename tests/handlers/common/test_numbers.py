@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.common.numbers import MAX_ID, NumberProblem, numbers_in, parse_id, read_number
+from handlers.common.numbers import MAX_ID, NumberProblem, numbers_in, parse_id, read_number, read_year_month
 
 ROOT = Path(__file__).resolve().parents[3]
 SCANNED = ("bot", "handlers", "models")
@@ -54,3 +54,10 @@ def test_no_runtime_code_reads_a_number_with_isdigit_outside_the_strict_reader()
         if LOOSE.search(line)
     ]
     assert found == [], "use read_number / parse_id from handlers/common/numbers.py:\n" + "\n".join(found)
+
+
+def test_a_year_and_month_are_read_within_the_years_given() -> None:
+    assert read_year_month("2026-11", first_year=2000, last_year=2100) == (2026, 11)
+    assert read_year_month(" 2026-1 ", first_year=2000, last_year=2100) == (2026, 1)
+    for text in ("2026", "2026-13", "2026-0", "1999-05", "2101-01", "2026-1²", "２０２６-11", "2026-11-01"):
+        assert read_year_month(text, first_year=2000, last_year=2100) is None, text
