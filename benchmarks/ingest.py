@@ -409,6 +409,7 @@ async def measure(url: str, n: int, groups: int) -> Figures:
             for first in range(0, n, INTERLEAVE):  # in turns, so a change in the machine's load hits both alike
                 ours += await linli.ingest(replay.updates[first : first + INTERLEAVE])
                 naive += await naive_bot.ingest(replay.updates[first : first + INTERLEAVE])
+            await linli.inbox.stop()  # lets go of the chat turns' connection (PostgreSQL)
             await naive_bot.app.shutdown()
             await app.shutdown()
         async with sessions() as session:
