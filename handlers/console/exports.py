@@ -12,6 +12,7 @@ import io
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from handlers.common.sheets import Cell
@@ -21,7 +22,7 @@ from handlers.common.xlsx_stream import Columns, StreamedBook
 from handlers.console.board import Filters, ticket_query
 from handlers.console.scope import Viewer
 from handlers.core.desk import Desk
-from models.console import export_events, export_lines, plan_for_the_values, ticket_numbers
+from models.console import export_events, export_lines, names_of, plan_for_the_values, ticket_numbers
 
 EXPORT_LIMIT = 100_000
 FIRST_BATCH, BATCH = 100, 2_000
@@ -63,12 +64,25 @@ async def batches(desk: Desk, viewer: Viewer, filters: Filters, words: dict[str,
         chunk = numbers[start : start + (BATCH if start else FIRST_BATCH)]
         start += len(chunk)
         tickets = await export_lines(desk.session, numbers=chunk)
-        steps = rows.events(await export_events(desk.session, ticket_ids=chunk))
+        events = await export_events(desk.session, ticket_ids=chunk)
+        unseen = people_in(tickets, events) - rows.names.keys()  # each person's name is read once per export
+        if unseen:
+            rows.names.update(await names_of(desk.session, person_ids=sorted(unseen)))
+        steps = rows.events(events)
         yield Batch(rows.tickets(tickets, timelines(steps)), steps)
 
 
+REPORTER, ASSIGNEE, ACTOR = itemgetter(8), itemgetter(9), itemgetter(3)
+"""Where the people are in `export_lines`' and `export_events`' rows."""
+
+
+def people_in(tickets: list[Any], events: list[Any]) -> set[Any]:
+    """The ids of the reporters, assignees and actors of a batch (None among them for a missing one)."""
+    return {*map(REPORTER, tickets), *map(ASSIGNEE, tickets), *map(ACTOR, events)}
+
+
 NOTHING: dict[object, Cell] = {None: ""}
-"""A missing name, note or number shows as an empty cell: ``NOTHING.get(value, value)``."""
+"""A missing note or number shows as an empty cell: ``NOTHING.get(value, value)``."""
 
 
 class Words(dict[object, str]):
@@ -105,6 +119,8 @@ class Rows:
         self.statuses = Words(words, "status_")
         self.actions = Words(words, "action_", unknown=str)
         self.steps = Words(words, "status_", unknown=lambda _: "", known={None: "", "": ""})
+        self.names: dict[int | None, str] = {None: ""}
+        """The name of each person met so far in the export (`batches` reads the new ones); none for no one."""
 
     def tickets(self, lines: list[Any], history: dict[int, str]) -> list[list[Cell]]:
         """The tickets sheet's rows (and the CSV's), each with its history from `timelines`."""
@@ -125,8 +141,8 @@ class Rows:
                     map(self.statuses.__getitem__, status),
                     map(self.urgent.__getitem__, urgent),
                     tier,
-                    map(NOTHING.get, reporter, reporter),
-                    map(NOTHING.get, assignee, assignee),
+                    map(self.names.__getitem__, reporter),
+                    map(self.names.__getitem__, assignee),
                     created,
                     due,
                     resolved,
@@ -150,7 +166,7 @@ class Rows:
                     number,
                     map(self.stamp, created),
                     map(self.actions.__getitem__, action),
-                    map(NOTHING.get, actor, actor),
+                    map(self.names.__getitem__, actor),
                     map(self.steps.__getitem__, to_status),
                     map(NOTHING.get, note, note),
                     strict=True,
