@@ -361,7 +361,7 @@ async def names_of(session: AsyncSession, *, person_ids: list[int]) -> dict[int,
     statement = select_columns(col(Person.id), col(Person.display_name)).where(
         among(session, col(Person.id), person_ids)
     )
-    return dict(await plain_rows(session, statement))  # type: ignore[arg-type]
+    return dict(await plain_rows(session, statement))
 
 
 # ---- statistics -------------------------------------------------------------------------------------------------
