@@ -1,4 +1,4 @@
-"""WeCom (企业微信) callback cryptography: signatures, the AES envelope and reply builders.
+"""WeCom (企业微信) callback cryptography: signatures, the AES envelope, reply builders and AI bot image files.
 
 Implements the "加解密方案说明" scheme (https://developer.work.weixin.qq.com/document/path/90968):
 
@@ -6,6 +6,9 @@ Implements the "加解密方案说明" scheme (https://developer.work.weixin.qq.
 * AES-256-CBC with ``IV = aes_key[:16]`` and PKCS#7 padding to a **32**-byte block;
 * plaintext layout ``random(16) || uint32_be(len(msg)) || msg || receive_id``;
 * ``msg_signature = sha1_hex("".join(sorted([token, timestamp, nonce, encrypt])))``.
+
+An AI bot image link (智能机器人 接收消息 ``image.url``) serves a file encrypted with the same key, IV and padding
+but without the envelope: the whole download is the ciphertext of the raw bytes (``encrypt_file``/``decrypt_file``).
 
 ``receive_id`` is the corp id for self-built apps, the suite id for third-party suite
 callbacks, and ``""`` for enterprise-internal AI-bot (智能机器人) callbacks.

@@ -37,9 +37,7 @@ def stored_id_of(photo: str) -> int | None:
     return int(rest) if photo.startswith(STORED_PREFIX) and rest.isascii() and rest.isdigit() else None
 
 
-async def store_photo(
-    session: AsyncSession, *, content: bytes, content_type: str, source: str, now: datetime
-) -> str:
+async def store_photo(session: AsyncSession, *, content: bytes, content_type: str, source: str, now: datetime) -> str:
     """Keep the bytes in the caller's transaction; returns the reference a ticket keeps."""
     row = StoredPhoto(content=content, content_type=content_type, source=source, created_at=now)
     session.add(row)

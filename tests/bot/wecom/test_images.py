@@ -113,9 +113,7 @@ async def test_an_app_image_is_copied_from_media_get_and_kept_as_wecoms_when_the
     assert photos == Photos((Fetched(JPEG, "image/jpeg", FROM_APP), photo_ref("media-unknown"), "AgACAgIAAxkBAAIB"), 0)
 
 
-async def test_a_link_that_does_not_answer_is_lost_without_holding_the_message(
-    fake: FakeWeCom, api: WeComApi
-) -> None:
+async def test_a_link_that_does_not_answer_is_lost_without_holding_the_message(fake: FakeWeCom, api: WeComApi) -> None:
     link = fake.image_link(JPEG)
     await fake.stop()
     keeper = ImageKeeper(api, BOT_CRYPTO, max_bytes=LIMIT, timeout=0.5)
