@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("content_type", sa.String(length=32), nullable=False),
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("in_use", sa.Boolean(), nullable=False),
     )
 
 

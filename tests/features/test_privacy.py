@@ -6,21 +6,24 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 
 import aiohttp
 import pytest
+from sqlmodel import col, select
 
 from bot.db import unit_of_work
 from models.ledger import balance_of
 from models.passbook import entries_of
 from models.people import Person
+from models.photos import StoredPhoto
 from models.tickets import Ticket
-from tests.features.console_world import B1, login_path, office
+from tests.features.console_world import login_path, office
 from tests.features.harness import ManualClock, running_bot
 from tests.features.test_console import client
 from tests.features.test_wecom import choice
-from tests.features.test_wecom_photos import PNG
-from tests.features.tickets_world import building
+from tests.features.test_wecom_photos import JPEG, PNG
+from tests.features.tickets_world import B1, building
 from tests.features.wecom_world import running_bot_with_wecom
 
 
@@ -134,3 +137,32 @@ async def test_a_forgotten_wecom_residents_photo_stays_with_the_ticket_and_names
         assert status == 200 and "已注销居民" in page and "王小明" not in page
         status, _, body = await desk.get_bytes("/console/tickets/1/photos/0")
         assert status == 200 and body == PNG
+
+
+async def test_a_kept_photo_that_reached_nothing_is_deleted_after_a_day_and_a_tickets_photo_stays(
+    database_url: str,
+) -> None:
+    clock = ManualClock()
+    async with running_bot_with_wecom(database_url, clock=clock) as (bot, wecom):
+        await building(bot)
+        group = await wecom.group(B1, "1号楼企业微信群")
+        resident = wecom.user("wangxiaoming", "王小明")
+        await resident.says_in(group, "3单元电梯又坏了，好几天了！", images=(PNG,))
+        await wecom.expect_in(group, "📋 工单 #1")
+        await resident.sends_image_privately(JPEG)  # an image alone from someone handling no ticket: nothing takes it
+
+        async def kept() -> list[tuple[bytes, bool]]:
+            async with unit_of_work(bot.runtime.sessions) as session:
+                rows = (await session.exec(select(StoredPhoto).order_by(col(StoredPhoto.id)))).all()
+                return [(row.content, row.in_use) for row in rows]
+
+        assert await kept() == [(PNG, False), (JPEG, False)]
+        await bot.sweep()
+        assert await kept() == [(PNG, False), (JPEG, False)]  # not a day old yet
+        # the photos carry WeCom's (wall-clock) time of arrival; the sweep runs on the features' clock
+        clock.advance(seconds=(datetime.now(UTC) - clock()).total_seconds() + 25 * 3600)
+        await bot.sweep()
+        assert await kept() == [(PNG, True)]
+        async with unit_of_work(bot.runtime.sessions) as session:
+            ticket = await session.get(Ticket, 1)
+            assert ticket is not None and ticket.photos[0].startswith("stored:")
