@@ -141,5 +141,6 @@ async def test_a_wecom_group_image_kept_by_linli_is_drawn_on_the_ticket_page(dat
         await page.wait_for_selector("#board")
         await page.goto(f"http://127.0.0.1:{bot.runtime.web_port}/console/tickets/1")
         await page.wait_for_selector("#timeline")
-        assert await page.locator("img[src='/console/tickets/1/photos/0']").evaluate("i => i.naturalWidth") == 160
+        drawn = "i => i.decode().then(() => i.naturalWidth)"  # once the browser has the image decoded
+        assert await page.locator("img[src='/console/tickets/1/photos/0']").evaluate(drawn) == 160
         await context.close()
