@@ -3,9 +3,10 @@ table, so every process on every machine reads the same copy from the one databa
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
-from sqlalchemy import Column, LargeBinary, String, cast, delete, update
+from sqlalchemy import Column, Index, LargeBinary, String, cast, delete, or_, update
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,6 +22,9 @@ class StoredPhoto(SQLModel, table=True):
     photo's, so forgetting a person leaves a photo on a ticket as it leaves the ticket's text."""
 
     __tablename__ = "stored_photo"
+    # the sweep's look for photos to check reads this index alone, never the rows (SQLite keeps a row's bytes inline,
+    # before the columns that follow them)
+    __table_args__ = (Index("ix_stored_photo_unchecked", "in_use", "created_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
@@ -53,18 +57,20 @@ async def stored_photo(session: AsyncSession, *, photo_id: int) -> StoredPhoto |
     return await session.get(StoredPhoto, photo_id)
 
 
-async def photo_in_use(session: AsyncSession, *, ref: str) -> bool:
-    """Whether a ticket, an intake offer or a notice draft refers to the photo (the places a message's photos go)."""
-    pattern = f'%"{ref}"%'  # a JSON list of references: the quotes keep stored:1 from matching stored:12
-    queries = (
-        select(Ticket.id).where(cast(col(Ticket.photos), String).like(pattern)),
-        select(IntakeOffer.id).where(cast(col(IntakeOffer.photos), String).like(pattern)),
-        select(Announcement.id).where(col(Announcement.photo) == ref),
-    )
-    for query in queries:
-        if (await session.exec(query.limit(1))).first() is not None:
-            return True
-    return False
+async def photos_in_use(session: AsyncSession, *, refs: list[str]) -> set[str]:
+    """Which of these photos a ticket, an intake offer or a notice draft refers to (the places a message's photos go):
+    one pass over each table for the whole batch."""
+    if not refs:
+        return set()
+    found: set[str] = set()
+    for photos in (Ticket.photos, IntakeOffer.photos):
+        text = cast(col(photos), String)
+        matching = or_(*(text.like(f'%"{ref}"%') for ref in refs))  # the quotes keep stored:1 from stored:12
+        for listed in (await session.exec(select(text).where(matching))).all():
+            found |= set(json.loads(listed)) & set(refs)
+    notices = select(Announcement.photo).where(col(Announcement.photo).in_(refs))
+    found |= {photo for photo in (await session.exec(notices)).all() if photo}
+    return found
 
 
 async def drop_unused_photos(session: AsyncSession, *, created_before: datetime, limit: int) -> int:
@@ -72,13 +78,14 @@ async def drop_unused_photos(session: AsyncSession, *, created_before: datetime,
     others (an image no feature took: it reached no ticket) deleted; returns how many were deleted. A photo is stored
     in the transaction of the message that brought it, so once that committed, whatever refers to it already does."""
     query = select(StoredPhoto.id).where(
-        col(StoredPhoto.created_at) < created_before, col(StoredPhoto.in_use).is_(False)
+        col(StoredPhoto.in_use).is_(False), col(StoredPhoto.created_at) < created_before
     )
-    ids = [i for i in (await session.exec(query.order_by(col(StoredPhoto.id)).limit(limit))).all() if i is not None]
-    used = [i for i in ids if await photo_in_use(session, ref=stored_ref(i))]
-    unused = [i for i in ids if i not in used]
+    ids = [i for i in (await session.exec(query.order_by(col(StoredPhoto.created_at)).limit(limit))).all() if i]
+    used = await photos_in_use(session, refs=[stored_ref(i) for i in ids])
+    unused = [i for i in ids if stored_ref(i) not in used]
     if used:
-        await session.exec(update(StoredPhoto).where(col(StoredPhoto.id).in_(used)).values(in_use=True))
+        used_ids = [i for i in ids if stored_ref(i) in used]
+        await session.exec(update(StoredPhoto).where(col(StoredPhoto.id).in_(used_ids)).values(in_use=True))
     if unused:
         await session.exec(delete(StoredPhoto).where(col(StoredPhoto.id).in_(unused)))
     return len(unused)

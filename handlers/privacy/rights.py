@@ -21,7 +21,7 @@ from models.privacy import anonymise_reporters, anonymous_person, forget_person,
 RETENTION_BATCH = 500
 DAYS_PER_MONTH = 30
 UNUSED_PHOTO_AGE = timedelta(days=1)
-PHOTO_BATCH = 50
+PHOTO_BATCH = 5  # each batch reads the tickets once (~0.1 s at 100,000 tickets on SQLite): a short pause
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,9 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("in_use", sa.Boolean(), nullable=False),
     )
+    op.create_index("ix_stored_photo_unchecked", "stored_photo", ["in_use", "created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_stored_photo_unchecked", table_name="stored_photo")
     op.drop_table("stored_photo")
