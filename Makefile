@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: run test lint bench venv clean
 
 # Installing also compiles the classifier's hot path with mypyc (setup.py), so its sources are prerequisites.
-$(STAMP): pyproject.toml setup.py nlp/classifier.py nlp/normalize.py
+$(STAMP): pyproject.toml setup.py nlp/classifier.py nlp/normalize.py nlp/trie.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'

@@ -10,7 +10,7 @@ import os
 
 from setuptools import setup
 
-COMPILED_MODULES = ["nlp/classifier.py", "nlp/normalize.py"]
+COMPILED_MODULES = ["nlp/classifier.py", "nlp/normalize.py", "nlp/trie.py"]
 
 
 def compiled_extensions() -> list:

@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     wecom_bot_aes_key: str = ""
     wecom_api_base_url: str = "https://qyapi.weixin.qq.com"
     wecom_robot_per_minute: int = Field(default=20, ge=1, le=20)
+    wecom_image_max_mb: int = Field(default=10, ge=1, le=20)  # a received image kept up to this size
     link_code_ttl_minutes: int = Field(default=10, ge=1, le=24 * 60)
     shop_hold_hours: float = Field(default=72, gt=0)
     passbook_cap_staff: int = Field(default=200, ge=0)

@@ -280,7 +280,7 @@ class TelegramTransport:
                 caption=payload.text[:1024] or None,
                 reply_parameters=reply,
             )
-        elif payload.photo:
+        elif payload.photo and is_telegram_file(payload.photo):
             sent = await self._bot.send_photo(
                 chat_id, payload.photo, caption=payload.text[:1024], reply_markup=markup, reply_parameters=reply
             )
@@ -316,6 +316,12 @@ def build_application(*, token: str, base_url: str, tls: ssl.SSLContext | None =
 def file_url_for(base_url: str) -> str:
     """…/bot → …/file/bot, as Telegram lays out its file URLs."""
     return base_url[: -len("bot")] + "file/bot" if base_url.endswith("/bot") else base_url
+
+
+def is_telegram_file(photo: str) -> bool:
+    """Whether a ticket's photo is a Telegram file id (which never contains ':'): a WeCom photo or Linli's own copy
+    (`wecom:…`, `stored:…`) cannot be sent by id, so such a card goes as text (its 📷 line tells of the photo)."""
+    return ":" not in photo
 
 
 class TelegramPhotos:

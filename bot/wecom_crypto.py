@@ -1,4 +1,4 @@
-"""WeCom (企业微信) callback cryptography: signatures, the AES envelope and reply builders.
+"""WeCom (企业微信) callback cryptography: signatures, the AES envelope, reply builders and AI bot image files.
 
 Implements the "加解密方案说明" scheme (https://developer.work.weixin.qq.com/document/path/90968):
 
@@ -6,6 +6,9 @@ Implements the "加解密方案说明" scheme (https://developer.work.weixin.qq.
 * AES-256-CBC with ``IV = aes_key[:16]`` and PKCS#7 padding to a **32**-byte block;
 * plaintext layout ``random(16) || uint32_be(len(msg)) || msg || receive_id``;
 * ``msg_signature = sha1_hex("".join(sorted([token, timestamp, nonce, encrypt])))``.
+
+An AI bot image link (智能机器人 接收消息 ``image.url``) serves a file encrypted with the same key, IV and padding
+but without the envelope: the whole download is the ciphertext of the raw bytes (``encrypt_file``/``decrypt_file``).
 
 ``receive_id`` is the corp id for self-built apps, the suite id for third-party suite
 callbacks, and ``""`` for enterprise-internal AI-bot (智能机器人) callbacks.
@@ -191,11 +194,36 @@ class WeComCrypto:
         if len(msg) > 0xFFFFFFFF:  # pragma: no cover - 4 GiB replies are not a thing
             raise _error(ErrorCode.ENCRYPT_AES, "plaintext too long")
         body = prefix + _LENGTH_FIELD.pack(len(msg)) + msg + self.receive_id.encode("utf-8")
+        return base64.b64encode(self._sealed(body)).decode("ascii")
+
+    def _sealed(self, body: bytes) -> bytes:
+        """PKCS#7 padding to 32 bytes, then AES-256-CBC."""
         pad = PKCS7_BLOCK_SIZE - len(body) % PKCS7_BLOCK_SIZE  # 1..32, never 0
-        body += bytes([pad]) * pad
         encryptor = self._cipher().encryptor()
-        ciphertext = encryptor.update(body) + encryptor.finalize()
-        return base64.b64encode(ciphertext).decode("ascii")
+        return encryptor.update(body + bytes([pad]) * pad) + encryptor.finalize()
+
+    def _opened(self, ciphertext: bytes) -> bytes:
+        """AES-256-CBC, then the PKCS#7(32) padding checked and taken off (-40007, -40008)."""
+        if not ciphertext or len(ciphertext) % _AES_BLOCK:
+            raise _error(ErrorCode.DECRYPT_AES, "ciphertext length is not a multiple of the AES block")
+        decryptor = self._cipher().decryptor()
+        padded = decryptor.update(ciphertext) + decryptor.finalize()
+        if len(padded) % PKCS7_BLOCK_SIZE:
+            raise _error(ErrorCode.ILLEGAL_BUFFER, "plaintext is not a multiple of 32 bytes")
+        pad = padded[-1]
+        if not 1 <= pad <= PKCS7_BLOCK_SIZE or padded[-pad:] != bytes([pad]) * pad:
+            raise _error(ErrorCode.ILLEGAL_BUFFER, "invalid PKCS#7 padding")
+        return padded[:-pad]
+
+    def encrypt_file(self, content: bytes) -> bytes:
+        """A file as the AI bot's image links serve it: the raw bytes padded and encrypted like a message, with no
+        random prefix, length or receive id and no base64 (what WeCom does; tests and the fake use it)."""
+        return self._sealed(bytes(content))
+
+    def decrypt_file(self, ciphertext: bytes) -> bytes:
+        """The bytes of a file downloaded from an AI bot image link (智能机器人 接收消息 `image.url`): AES-256-CBC
+        with this EncodingAESKey's key, IV = its first 16 bytes, PKCS#7 padding to 32 bytes (-40007, -40008)."""
+        return self._opened(bytes(ciphertext))
 
     def decrypt(self, encrypt_b64: str) -> str:
         """Decrypt a base64 envelope and return the message.
@@ -211,17 +239,7 @@ class WeComCrypto:
             ciphertext = base64.b64decode(encrypt_b64, validate=True)
         except ValueError:
             raise _error(ErrorCode.DECODE_BASE64, "encrypt is not valid base64") from None
-        if not ciphertext or len(ciphertext) % _AES_BLOCK:
-            raise _error(ErrorCode.DECRYPT_AES, "ciphertext length is not a multiple of the AES block")
-        decryptor = self._cipher().decryptor()
-        padded = decryptor.update(ciphertext) + decryptor.finalize()
-
-        if len(padded) % PKCS7_BLOCK_SIZE:
-            raise _error(ErrorCode.ILLEGAL_BUFFER, "plaintext is not a multiple of 32 bytes")
-        pad = padded[-1]
-        if not 1 <= pad <= PKCS7_BLOCK_SIZE or padded[-pad:] != bytes([pad]) * pad:
-            raise _error(ErrorCode.ILLEGAL_BUFFER, "invalid PKCS#7 padding")
-        body = padded[:-pad]
+        body = self._opened(ciphertext)
         if len(body) < _HEADER_LENGTH:
             raise _error(ErrorCode.ILLEGAL_BUFFER, "plaintext too short for the header")
         (msg_len,) = _LENGTH_FIELD.unpack_from(body, RANDOM_PREFIX_LENGTH)

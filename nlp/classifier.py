@@ -17,7 +17,7 @@ Pipeline (details and reasons in docs/classifier.md):
 
 This runs on every chat message, so the hot path avoids work rather than repeating it: the
 cheapest exits come first, each rule word carries everything precomputed, and lookups
-in jieba's 500,000-entry dictionary (a CPU cache miss each) are made only where small
+in jieba's 500,000-entry dictionary (a trie walk, nlp/trie.py) are made only where small
 precomputed sets cannot settle the question. Every shortcut returns exactly what the full
 procedure would; the tests compare them on every line of the test sets. The module is
 compiled by mypyc when the project is installed (setup.py, docs/decisions/0008), so plain
@@ -34,7 +34,6 @@ import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import compress
 from pathlib import Path
 from typing import Any, Final
 
@@ -43,6 +42,7 @@ import ahocorasick_rs
 from nlp.dictionary import Dictionary, keep, load_dictionary, read_kept
 from nlp.normalize import MAX_RAW_CHARS, normalize, unsettled_by
 from nlp.rules import CATEGORIES, DEFAULT_RULES_PATH, PATTERN_GAP, Pattern, Rule, Rules, load_rules
+from nlp.trie import NOT_FOUND
 
 CONFIDENT: Final = 0.75
 """At or above: the bot opens a ticket card straight away."""
@@ -244,11 +244,9 @@ class Classifier:
         self._dictionary = dictionary
         self._jieba: Any = None
         """A jieba tokenizer on the same dictionary, made on the first ``segment`` (the tests' reference)."""
-        self._frequencies: dict[str, int] = dictionary.frequencies
-        self._longest_word = max(map(len, compress(self._frequencies, self._frequencies.values())))
+        self._trie = dictionary.trie
+        self._longest_word = dictionary.trie.longest_word
         self._log_total = math.log(dictionary.total)
-        self._characters = {word: freq for word, freq in self._frequencies.items() if len(word) == 1}
-        """The dictionary's single characters: a small dict that stays in the CPU cache."""
         terms = rules.term_words()
         before_first, after_last = _adjacent_characters(dictionary, terms)
         context = _WordContext(_inside_longer_words(rules.words()), before_first, after_last)
@@ -401,8 +399,7 @@ class Classifier:
         characters), so each choice is jieba's unless two candidates are within _CLOSE_CALL,
         in which case the whole rest of the block is cut instead. Tests compare both with jieba.
         """
-        characters = self._characters  # small and cache-resident; the full dictionary is not
-        frequencies = self._frequencies
+        trie = self._trie
         log_total = self._log_total
         dag: list[list[tuple[int, float]]] = []  # per start: (last index, log probability) of each word
         reach = start  # the furthest end of a word starting before `first`
@@ -410,15 +407,16 @@ class Classifier:
         first = start
         while first < end:
             words: list[tuple[int, float]] = []
-            frequency = characters.get(text[first])
+            node = trie.child(0, ord(text[first]))
             last = first
-            while frequency is not None:  # the dictionary holds every prefix of its words (frequency 0)
+            while node != NOT_FOUND:  # the dictionary holds every prefix of its words (frequency 0)
+                frequency = trie.frequency(node)
                 if frequency:
                     words.append((last, math.log(frequency) - log_total))
                 last += 1
                 if last == end:
                     break
-                frequency = frequencies.get(text[first : last + 1])
+                node = trie.child(node, ord(text[last]))
             dag.append(words)
             if words and words[-1][0] >= reach:
                 reach = words[-1][0] + 1
@@ -469,21 +467,21 @@ class Classifier:
 
         ``position`` must lie strictly inside a block; words are looked for only inside it.
         """
-        frequencies = self._frequencies
+        trie = self._trie
         longest = self._longest_word
         size = len(text)
         for start in range(position - 1, max(-1, position - longest), -1):
             if not _is_block_char(text[start]):
                 break
             end = position + 1
-            frequency = frequencies.get(text[start:end])
-            while frequency is not None:  # jieba's dictionary also holds every prefix of its words
-                if frequency:
+            node = trie.node(text, start, end)
+            while node != NOT_FOUND:  # jieba's dictionary also holds every prefix of its words
+                if trie.frequency(node):
                     return True
                 if end == size or end - start == longest or not _is_block_char(text[end]):
                     break
+                node = trie.child(node, ord(text[end]))
                 end += 1
-                frequency = frequencies.get(text[start:end])
         return False
 
     def _find_hits(self, text: str) -> list[_Hit]:
@@ -728,9 +726,14 @@ def _adjacent_characters(dictionary: Dictionary, terms: Iterable[str]) -> tuple[
     stored = _read_adjacency(cache)
     if stored is not None:
         return stored
-    entries = "\n".join(dictionary.frequencies)  # "." below never matches the separator
-    after = _neighbours(re.findall(f"(?=([{re.escape(lasts)}].))", entries))
-    before = _neighbours(re.findall(f"(?=([{re.escape(firsts)}].))", entries[::-1]))  # reversed: "yx" for x before y
+    after_last: list[str] = []
+    before_first: list[str] = []  # "yx" for x before y
+    for pair in dictionary.trie.adjacent_characters():
+        if pair[0] in lasts:
+            after_last.append(pair)
+        if pair[1] in firsts:
+            before_first.append(pair[::-1])
+    before, after = _neighbours(before_first), _neighbours(after_last)
     keep(cache, (before, after), "adjacency")
     return before, after
 
@@ -971,7 +974,7 @@ def _jieba_tokenizer(dictionary: Dictionary) -> Any:
 
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
-    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = dictionary.frequencies, dictionary.total, True
+    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = dictionary.frequencies(), dictionary.total, True
     return tokenizer
 
 

@@ -1,12 +1,14 @@
-"""jieba's dictionary with the domain words, read without importing jieba.
+"""jieba's dictionary with the domain words, read without importing jieba, held as a trie.
 
 The classifier needs only the dictionary jieba segments with: each word with its frequency and each prefix of a
 word with 0, and the frequencies' total — exactly what ``jieba.Tokenizer`` builds from its ``dict.txt``
 (``gen_pfdict``) and then a user dictionary (``load_userdict``). Importing jieba for that costs ~0.3 s and ~19 MB
 at start (its ``_compat`` imports ``pkg_resources``; its HMM tables load with it), so this reads the same files the
-same way. The result is kept in a cache file (marshal, like jieba's own) named by a digest of both files, so a
-start reads one file instead of parsing 350,000 lines; the same digest names what the classifier derives from the
-entries (its adjacency tables), so a start never digests the 500,000 entries themselves.
+same way. As a dict of 500,000 str keys those entries took ~70 MB; they are held as a trie in three flat objects
+(nlp/trie.py, ~6 MB) that answers every look-up as the dict did (docs/decisions/0023). The trie is kept in a cache
+file (marshal) named by a digest of both files, so a start reads one file instead of parsing 350,000 lines; the
+same digest names what the classifier derives from the entries (its adjacency tables), so a start never digests
+the 500,000 entries themselves.
 """
 
 from __future__ import annotations
@@ -22,26 +24,36 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from nlp.trie import Trie, build_trie
+
 _USER_LINE: Final = re.compile(r"^(.+?)( [0-9]+)?( [a-z]+)?$")
 """jieba's re_userdict: word, optional frequency, optional tag."""
-_CACHE_FORMAT: Final = b"linli-dictionary-1\n"
+_CACHE_FORMAT: Final = b"linli-dictionary-2\n"
 """Part of the cache file's digest: change it when what the file holds changes."""
 
 
 @dataclass(frozen=True, slots=True)
 class Dictionary:
-    """jieba's prefix dictionary: ``frequencies`` holds every word (its frequency) and every prefix of one (0)."""
+    """jieba's prefix dictionary: ``trie`` holds every word (its frequency) and every prefix of one (0)."""
 
-    frequencies: dict[str, int]
+    trie: Trie
     total: int
     digest: str
     """Names what the entries were read from: the caches of what is derived from them are named by it."""
 
     @classmethod
-    def of(cls, frequencies: dict[str, int], total: int) -> Dictionary:
-        """A dictionary made in memory (tests, experiments): its digest is of its entries and total."""
+    def of(cls, words: dict[str, int], total: int) -> Dictionary:
+        """A dictionary made in memory (tests, experiments) from words and their frequencies, their prefixes added
+        as jieba adds them; its digest is of its entries and total."""
+        frequencies: dict[str, int] = {}
+        for word, frequency in words.items():
+            _add(frequencies, word, frequency)
         entries = "\n".join([*frequencies, str(total)]).encode("utf-8", "surrogatepass")
-        return cls(frequencies, total, hashlib.sha256(_CACHE_FORMAT + entries).hexdigest()[:32])
+        return cls(build_trie(frequencies), total, hashlib.sha256(_CACHE_FORMAT + entries).hexdigest()[:32])
+
+    def frequencies(self) -> dict[str, int]:
+        """The entries as jieba's ``FREQ`` (in another order): what a jieba tokenizer on this dictionary needs."""
+        return dict(self.trie.items())
 
 
 def jieba_dictionary_path() -> Path:
@@ -67,6 +79,12 @@ def load_dictionary(user_path: Path, main_path: Path | None = None) -> Dictionar
 
 
 def build_dictionary(main: bytes, user: bytes) -> Dictionary:
+    """The dictionary of ``read_frequencies``, as a trie."""
+    frequencies, total = read_frequencies(main, user)
+    return Dictionary(build_trie(frequencies), total, _digest(main, user))
+
+
+def read_frequencies(main: bytes, user: bytes) -> tuple[dict[str, int], int]:
     """``jieba.Tokenizer(main)`` initialised, then ``load_userdict(user)``: the same entries, the same total."""
     frequencies: dict[str, int] = {}
     total = 0
@@ -84,7 +102,7 @@ def build_dictionary(main: bytes, user: bytes) -> Dictionary:
         if count is None:
             raise ValueError(f"user dictionary line {number} has no frequency: {entry!r}")
         total += _add(frequencies, word, int(count))
-    return Dictionary(frequencies, total, _digest(main, user))
+    return frequencies, total
 
 
 def _digest(main: bytes, user: bytes) -> str:
@@ -103,13 +121,20 @@ def _add(frequencies: dict[str, int], word: str, frequency: int) -> int:
 def _read_cache(path: Path, digest: str) -> Dictionary | None:
     """The dictionary kept in ``path``, or None when it is missing, unreadable or not of the expected shape."""
     data = read_kept(path)
-    if not (isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], dict) and isinstance(data[1], int)):
+    if not (isinstance(data, tuple) and len(data) == 4 and isinstance(data[3], int)):
         return None
-    return Dictionary(data[0], data[1], digest)
+    characters, first_children, frequencies, total = data
+    if not (isinstance(characters, str) and isinstance(first_children, str) and isinstance(frequencies, bytes)):
+        return None
+    try:
+        return Dictionary(Trie(characters, first_children, frequencies), total, digest)
+    except ValueError:
+        return None
 
 
 def _write_cache(path: Path, dictionary: Dictionary) -> None:
-    keep(path, (dictionary.frequencies, dictionary.total), "dictionary")
+    trie = dictionary.trie
+    keep(path, (trie.characters, trie.first_children, trie.frequencies, dictionary.total), "dictionary")
 
 
 def read_kept(path: Path) -> object | None:
@@ -120,8 +145,9 @@ def read_kept(path: Path) -> object | None:
         return None
 
 
-Kept = tuple[dict[str, int], int] | tuple[dict[str, str], dict[str, str]]
-"""What the classifier keeps: the dictionary (entries, total) or its adjacency tables (before, after)."""
+Kept = tuple[str, str, bytes, int] | tuple[dict[str, str], dict[str, str]]
+"""What the classifier keeps: the dictionary (its trie's three parts, total) or its adjacency tables (before,
+after)."""
 
 
 def keep(path: Path, value: Kept, what: str) -> None:

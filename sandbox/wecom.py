@@ -1,8 +1,9 @@
 """A local fake of the WeCom HTTP API on 127.0.0.1: tokens, app messages, app group chats, robot webhooks, file
 uploads (the app's media/upload and a robot's webhook/upload_media), media/get (what a member sent the app, and the
-app's own uploads), the contacts' user/get (the names of the members it knows) and AI bot response_urls, with WeCom's
-error codes. It records every call, and it can also play WeCom's part in callbacks: encrypt a message the way WeCom
-does and POST it to the bot's callback route.
+app's own uploads), the contacts' user/get (the names of the members it knows), AI bot response_urls and the AI bot's
+image links (encrypted files, each served only at the URL issued and for five minutes), with WeCom's error codes.
+It records every call, and it can also play WeCom's part in callbacks: encrypt a message the way WeCom does and POST
+it to the bot's callback route.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ BOT_AES_KEY = "GFEDCBA9876543210zyxwvutsrqponmlkjihgfedcba"
 TEXT_LIMIT_BYTES = 2048
 FILE_MIN_BYTES, FILE_MAX_BYTES = 6, 20 * 1024 * 1024  # "larger than 5 bytes", type=file up to 20 MB
 APP = "app"  # who may send a media_id from media/upload: the corp's apps (a robot's media is only that robot's)
+IMAGE_LINK_TTL = 300.0  # an AI bot image link: "valid for five minutes"
+IMAGE_PATH = "/aibot/image/"
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,15 @@ class Media:
     content: bytes
     owner: str  # APP, or the webhook key of the robot that uploaded it
     content_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class ImageLink:
+    """An image an AI bot callback names by URL: the file as WeCom serves it (encrypted) and when it was issued."""
+
+    sign: str
+    encrypted: bytes
+    issued_at: float
 
 
 @dataclass
@@ -75,6 +87,8 @@ class FakeWeCom:
     members: dict[str, str] = field(default_factory=dict)  # userid → name in the contacts ("": hidden from the app)
     appchats: dict[str, list[str]] = field(default_factory=dict)
     media: dict[str, Media] = field(default_factory=dict)
+    images: dict[str, ImageLink] = field(default_factory=dict)  # link id → the file it serves
+    clock: Callable[[], float] = time.time  # what "five minutes" is measured with (tests move it, never sleep)
     _tokens: dict[str, float] = field(default_factory=dict)
     _robot_sends: dict[str, deque[float]] = field(default_factory=dict)
     _response_codes: set[str] = field(default_factory=set)
@@ -95,6 +109,7 @@ class FakeWeCom:
         app.router.add_get("/cgi-bin/user/get", self._user_get)
         app.router.add_post("/cgi-bin/webhook/upload_media", self._webhook_upload)
         app.router.add_post("/cgi-bin/aibot/response", self._aibot_response)
+        app.router.add_get(IMAGE_PATH + "{link}", self._image)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -125,6 +140,13 @@ class FakeWeCom:
         media_id = f"media-{next(self._counter)}-{secrets.token_hex(4)}"
         self.media[media_id] = Media(f"{media_id}.jpg", content, APP, content_type)
         return media_id
+
+    def image_link(self, content: bytes) -> str:
+        """What WeCom does with an image sent to the AI bot: the file encrypted with the bot's EncodingAESKey (as
+        messages are, without their header), downloadable at the returned URL for five minutes."""
+        link, sign = secrets.token_hex(8), secrets.token_hex(16)
+        self.images[link] = ImageLink(sign, BOT_CRYPTO.encrypt_file(content), self.clock())
+        return f"{self.base_url}{IMAGE_PATH}{link}?sign={sign}"
 
     def expire_tokens(self) -> None:
         """Every issued access_token is now past its expiry (the next use gets errcode 42001)."""
@@ -261,6 +283,20 @@ class FakeWeCom:
         disposition = f'attachment; filename="{media.filename}"'
         headers = {"Content-disposition": disposition}
         return web.Response(body=media.content, content_type=media.content_type, headers=headers)
+
+    async def _image(self, request: web.Request) -> web.Response:
+        """The encrypted file, only at the URL issued (its link and its signature) and only within five minutes of
+        issuing it; otherwise 403 with a storage-style XML body, not a WeCom errcode (the link is not an API)."""
+        image = self.images.get(request.match_info["link"])
+        valid = image is not None and secrets.compare_digest(request.query.get("sign", ""), image.sign)
+        fresh = image is not None and self.clock() - image.issued_at <= IMAGE_LINK_TTL
+        self.calls.append(WeComCall(request.path, dict(request.query), {}, 0 if valid and fresh else 403))
+        self._changed.set()
+        if image is None or not valid or not fresh:
+            reason = "Request has expired" if valid else "AccessDenied"
+            body = f"<Error><Code>{reason}</Code></Error>"
+            return web.Response(status=403, text=body, content_type="application/xml")
+        return web.Response(body=image.encrypted, content_type="application/octet-stream")
 
     async def _user_get(self, request: web.Request) -> web.Response:
         """A member of the contacts: their userid and name (left out when the app may not see it, as WeCom does for

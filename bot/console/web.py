@@ -42,6 +42,7 @@ from handlers.passbook.rules import PassbookConfig
 from models.base import AsyncSession
 from models.console import ConsoleSession, end_session, live_session, sessions_of
 from models.people import has_role_over
+from models.photos import stored_id_of, stored_photo
 from models.places import PlaceKind
 from models.tickets import Category, Ticket
 
@@ -224,13 +225,13 @@ class ConsoleWeb:
         )
 
     async def ticket_photo(self, request: web.Request, signed: Signed) -> web.StreamResponse:
-        """The ticket's photo number K (from 0), fetched from the platform: 404 when the viewer may not see the
-        ticket or there is no such photo, 502 when the platform cannot hand it out now."""
+        """The ticket's photo number K (from 0), Linli's own copy or fetched from the platform: 404 when the viewer
+        may not see the ticket or there is no such photo, 502 when the platform cannot hand it out now."""
         ticket, index = await self.ticket_named(request, signed), read_number(request.match_info["photo"])
         if ticket is None or not isinstance(index, int) or index >= len(ticket.photos):
             return self.page("message.html", signed, status=404, text="404")
         try:
-            data = await self._photos.fetch(ticket.photos[index])
+            data = await self._photo_bytes(signed, ticket.photos[index])
         except PhotoMissing as error:
             log.warning("console.photo_missing", ticket=ticket.id, problem=str(error))
             return self.page("message.html", signed, status=404, text="404")
@@ -239,6 +240,17 @@ class ConsoleWeb:
             return self.page("message.html", signed, status=502, text="502")
         kind = image_type(data) or "application/octet-stream"
         return web.Response(body=data, headers=HEADERS | {"Content-Type": kind, "Cache-Control": PHOTO_CACHE})
+
+    async def _photo_bytes(self, signed: Signed, photo: str) -> bytes:
+        """A stored photo (`stored:<id>`) from the database in the page's own unit of work, any other from the
+        platform's port."""
+        photo_id = stored_id_of(photo)
+        if photo_id is None:
+            return await self._photos.fetch(photo)
+        stored = await stored_photo(signed.desk.session, photo_id=photo_id)
+        if stored is None:
+            raise PhotoMissing(f"no stored photo {photo_id}")
+        return stored.content
 
     async def ticket_action(self, request: web.Request, signed: Signed) -> web.StreamResponse:
         ticket = await self.ticket_named(request, signed)

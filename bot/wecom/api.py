@@ -149,7 +149,8 @@ class WeComApi:
     ) -> T:
         """One HTTP call read by `read`; errors become DeliveryErrors that say whether the request may have landed."""
         try:
-            async with self._http.request(method, url, timeout=REQUEST_TIMEOUT, **kwargs) as response:
+            kwargs.setdefault("timeout", REQUEST_TIMEOUT)
+            async with self._http.request(method, url, **kwargs) as response:
                 if response.status >= 500:
                     raise DeliveryError(Failure.UNCERTAIN, f"WeCom answered HTTP {response.status}")
                 if response.status >= 400:
@@ -219,6 +220,22 @@ class WeComApi:
         """A temporary media file's bytes (media/get: an image a member sent the app, kept three days by WeCom)."""
         path = f"/cgi-bin/media/get?media_id={quote(media_id, safe='')}"
         return await self._with_token(path, lambda url: self._exchange("GET", url, media_or_error))
+
+    async def download(self, url: str, *, max_bytes: int, timeout: float) -> bytes:
+        """The bytes at `url` (an AI bot image link, not a WeCom API call: no token, no errcode), at most `max_bytes`
+        and within `timeout` seconds; a bigger answer is refused as soon as it is seen to be bigger."""
+
+        async def bounded(response: aiohttp.ClientResponse) -> bytes:
+            if (response.content_length or 0) > max_bytes:
+                raise DeliveryError(Failure.PERMANENT, f"the file is over {max_bytes} bytes")
+            data = bytearray()
+            async for chunk in response.content.iter_chunked(64 * 1024):
+                data += chunk
+                if len(data) > max_bytes:
+                    raise DeliveryError(Failure.PERMANENT, f"the file is over {max_bytes} bytes")
+            return bytes(data)
+
+        return await self._exchange("GET", url, bounded, timeout=aiohttp.ClientTimeout(total=timeout))
 
     async def member_name(self, userid: str) -> str:
         """The member's name in the corp's contacts (user/get); "" when WeCom leaves it out (an app that may not see

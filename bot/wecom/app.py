@@ -13,6 +13,7 @@ from bot.db import SessionFactory
 from bot.dispatcher import PreparedSink
 from bot.wecom.api import WeComApi
 from bot.wecom.callbacks import WeComAdapter
+from bot.wecom.images import ImageKeeper
 from bot.wecom.names import MemberNames
 from bot.wecom.transport import WeComTransport
 from bot.wecom_crypto import WeComCrypto
@@ -44,6 +45,8 @@ class WeComParts:
             api_base_url=s.wecom_api_base_url,
             clock=self.clock,
             named=self.names.named,
+            keeper=ImageKeeper(self.api, bot_crypto, max_bytes=s.wecom_image_max_mb * 1024 * 1024),
+            locale=s.locale,
         )
 
 

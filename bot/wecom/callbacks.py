@@ -4,9 +4,10 @@ its own transaction."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,12 +16,15 @@ from aiohttp import web
 
 from bot.dispatcher import PreparedSink
 from bot.logs import RefusalCounter
+from bot.wecom.images import ImageKeeper, Photos
 from bot.wecom.mapping import (
     PLATFORM,
     aibot_response_url,
     as_choice,
+    no_image_urls,
     no_response_url,
     parse_aibot,
+    parse_aibot_images,
     parse_app,
 )
 from bot.wecom_crypto import (
@@ -33,9 +37,13 @@ from bot.wecom_crypto import (
 )
 from handlers.common.choices import parse_choice
 from handlers.common.numbers import read_number
-from handlers.core.types import Incoming, IncomingMessage
+from handlers.core.outbox import enqueue
+from handlers.core.texts import translate
+from handlers.core.types import ChatKind, Incoming, IncomingMessage, Send
 from models.base import AsyncSession
+from models.inbox import may_reply_error
 from models.outbox import sent_buttons
+from models.photos import store_photo
 from models.routes import remember_reply_channel
 
 log = structlog.get_logger(__name__)
@@ -63,6 +71,7 @@ class Surface:
     extract: Callable[[bytes], str]
     to_incoming: Callable[[str], IncomingMessage | None]
     response_url: Callable[[str], str | None]
+    image_urls: Callable[[str], tuple[str, ...]]
 
 
 def fresh(timestamp: str, now: float) -> bool:
@@ -72,9 +81,21 @@ def fresh(timestamp: str, now: float) -> bool:
     return isinstance(seconds, int) and abs(now - seconds) <= MAX_CLOCK_SKEW_SECONDS
 
 
+class PendingPhotos:
+    """A message's photos, stored with its effects once: the apology a failed update gets runs the adapter's steps
+    again, and has no message to attach them to."""
+
+    def __init__(self, photos: Photos) -> None:
+        self._photos: Photos | None = photos
+
+    def take(self) -> Photos | None:
+        photos, self._photos = self._photos, None
+        return photos
+
+
 class WeComAdapter:
-    """Checks, decrypts and maps callbacks, gives each sender their name (`named`: MemberNames.named), then hands
-    them to the dispatcher; replies go through the outbox."""
+    """Checks, decrypts and maps callbacks, gives each sender their name (`named`: MemberNames.named) and keeps the
+    images (`keeper`) meanwhile, then hands them to the dispatcher; replies go through the outbox."""
 
     def __init__(
         self,
@@ -85,17 +106,20 @@ class WeComAdapter:
         api_base_url: str,
         clock: Clock,
         named: Namer,
+        keeper: ImageKeeper,
+        locale: str,
     ) -> None:
         self._sink, self._clock, self._api_base_url, self._named = sink, clock, api_base_url, named
+        self._keeper, self._locale = keeper, locale
         self.surfaces: dict[str, Surface] = {}
         self.refusals = RefusalCounter("wecom.callback_refused")
         if app_crypto is not None:
             self.surfaces[APP_CALLBACK_PATH] = Surface(
-                "app", app_crypto, extract_encrypt_from_xml, parse_app, no_response_url
+                "app", app_crypto, extract_encrypt_from_xml, parse_app, no_response_url, no_image_urls
             )
         if bot_crypto is not None:
             self.surfaces[BOT_CALLBACK_PATH] = Surface(
-                "bot", bot_crypto, extract_encrypt_from_json, parse_aibot, aibot_response_url
+                "bot", bot_crypto, extract_encrypt_from_json, parse_aibot, aibot_response_url, parse_aibot_images
             )
 
     def add_routes(self, app: web.Application) -> None:
@@ -141,19 +165,24 @@ class WeComAdapter:
         try:
             incoming = surface.to_incoming(plaintext)
             response_url = surface.response_url(plaintext)
+            image_urls = surface.image_urls(plaintext)
         except (ValueError, WeComCryptoError, AttributeError):
             return self._refuse(surface, 400, "decrypted message is malformed")
         if incoming is not None:
-            await self._handle(await self._named(incoming), response_url)
+            named, photos = await asyncio.gather(
+                self._named(incoming), self._keeper.photos(incoming.photos, image_urls)
+            )
+            await self._handle(named, response_url, PendingPhotos(photos))
         return web.Response(text="")
 
-    async def _handle(self, incoming: IncomingMessage, response_url: str | None) -> None:
+    async def _handle(self, incoming: IncomingMessage, response_url: str | None, pending: PendingPhotos) -> None:
         """Hand the message to the dispatcher with this callback's own steps, which it runs in its transaction."""
         log.info("wecom.callback", chat=incoming.chat.platform_chat_id, update=incoming.update_key)
 
         async def prepare(session: AsyncSession) -> Incoming:
-            """Keep the one-shot reply channel (an answer goes back through it), then read a typed choice as the
-            press of the button it names."""
+            """Keep the one-shot reply channel (an answer goes back through it), store the photos (telling the
+            sender about any that could not be kept), then read a typed choice as the press of the button it
+            names."""
             if response_url is not None and response_url.startswith(self._api_base_url + "/"):
                 remember_reply_channel(
                     session,
@@ -162,9 +191,37 @@ class WeComAdapter:
                     url=response_url,
                     expires_at=self._clock() + RESPONSE_URL_TTL,
                 )
-            return await typed_choice(session, incoming)
+            photos = pending.take()
+            if photos is None:
+                return await typed_choice(session, incoming)
+            if photos.lost:
+                await self._tell_photos_lost(session, incoming, photos.lost)
+            return await typed_choice(session, await self._with_photos(session, incoming, photos))
 
         await self._sink(incoming, prepare)
+
+    async def _with_photos(self, session: AsyncSession, incoming: IncomingMessage, photos: Photos) -> IncomingMessage:
+        """The message carrying its kept photos: fetched ones stored (`stored:<id>`), the rest as they came."""
+        refs = [
+            ref
+            if isinstance(ref, str)
+            else await store_photo(
+                session, content=ref.content, content_type=ref.content_type, source=ref.source, now=self._clock()
+            )
+            for ref in photos.found
+        ]
+        return replace(incoming, photos=tuple(refs))
+
+    async def _tell_photos_lost(self, session: AsyncSession, incoming: IncomingMessage, lost: int) -> None:
+        """Tell the sender privately (in their group when WeCom cannot reach them 1:1) that a photo was not kept, at
+        most once a minute (the pace of the apologies)."""
+        userid, now = incoming.sender.platform_user_id, self._clock()
+        if not await may_reply_error(session, platform=PLATFORM, chat_id=userid, now=now):
+            return
+        text = translate(self._locale, "photo.not_kept", count=lost)
+        group = incoming.chat.kind == ChatKind.GROUP
+        here = Send(platform=PLATFORM, chat_id=incoming.chat.platform_chat_id, text=text)
+        await enqueue(session, [Send(platform=PLATFORM, chat_id=userid, text=text, fallback=here if group else None)])
 
 
 async def typed_choice(session: AsyncSession, incoming: IncomingMessage) -> Incoming:

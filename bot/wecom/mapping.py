@@ -92,11 +92,29 @@ def aibot_text(payload: dict[str, Any]) -> str | None:
     return None
 
 
+def aibot_image_urls(payload: dict[str, Any]) -> tuple[str, ...]:
+    """The download links of an AI bot message's images: an `image` message (1:1 only) or the image items of a
+    `mixed` one (how a group @mention carries an image). Each is encrypted and valid five minutes."""
+    if payload.get("msgtype") == "image":
+        images = [payload.get("image")]
+    elif payload.get("msgtype") == "mixed":
+        items = (payload.get("mixed") or {}).get("msg_item") or []
+        images = [i.get("image") for i in items if isinstance(i, dict) and i.get("msgtype") == "image"]
+    else:
+        return ()
+    urls = [(image or {}).get("url") if isinstance(image, dict) else None for image in images]
+    return tuple(u for u in urls if isinstance(u, str) and u.startswith(("https://", "http://")))
+
+
 def aibot_to_incoming(payload: dict[str, Any]) -> IncomingMessage | None:
-    """An AI bot callback (decrypted JSON) as a neutral message; events and media map to nothing."""
+    """An AI bot callback (decrypted JSON) as a neutral message; events, voice and files map to nothing. Images are
+    not in it: their links are fetched by the adapter (`aibot_image_urls`), which adds the photos it keeps; an image
+    without text is, like an app image, a message with no text."""
     userid = (payload.get("from") or {}).get("userid")
     msgid = payload.get("msgid")
     text = aibot_text(payload)
+    if text is None and aibot_image_urls(payload):
+        text = ""
     if not isinstance(userid, str) or not userid or not isinstance(msgid, str) or text is None:
         return None
     if payload.get("chattype") == "group":
@@ -146,6 +164,16 @@ def parse_aibot(plaintext: str) -> IncomingMessage | None:
     """A decrypted AI bot callback (JSON) as a neutral message, or None."""
     data = json.loads(plaintext)
     return aibot_to_incoming(data) if isinstance(data, dict) else None
+
+
+def parse_aibot_images(plaintext: str) -> tuple[str, ...]:
+    data = json.loads(plaintext)
+    return aibot_image_urls(data) if isinstance(data, dict) else ()
+
+
+def no_image_urls(_plaintext: str) -> tuple[str, ...]:
+    """The app's images come as a media_id in the message's photos, not as links."""
+    return ()
 
 
 def aibot_response_url(plaintext: str) -> str | None:

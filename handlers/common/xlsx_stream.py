@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import IO
@@ -88,9 +89,17 @@ def rows_xml(first: int, rows: list[list[Cell]]) -> bytes:
     different lengths go one by one."""
     if len({len(cells) for cells in rows}) != 1:
         return "".join([row_xml(first + i, cells) for i, cells in enumerate(rows)]).encode()
-    templates, columns = zip(*map(column_cells, zip(*rows, strict=True)), strict=True)
+    return columns_xml(first, list(zip(*rows, strict=True)))
+
+
+def columns_xml(first: int, columns: Sequence[Sequence[Cell]]) -> bytes:
+    """The rows numbered from ``first`` whose cells are given a column at a time (each column one cell a row), as
+    `rows_xml` writes them: a batch kept as columns is written without being turned into rows and back."""
+    if not columns or not columns[0]:
+        return b""
+    templates, cells = zip(*map(column_cells, columns), strict=True)
     row = b'<row r="%d">' + b"".join(templates) + b"</row>"
-    return b"".join(map(row.__mod__, zip(range(first, first + len(rows)), *columns, strict=True)))
+    return b"".join(map(row.__mod__, zip(range(first, first + len(columns[0])), *cells, strict=True)))
 
 
 NUMBER_TEMPLATE = b"<c><v>%r</v></c>"
@@ -102,7 +111,7 @@ APART = "\x7f"
 own characters are found as they are, and a space next to it is a text's first or last."""
 
 
-def column_cells(values: tuple[Cell, ...]) -> tuple[bytes, tuple[Cell, ...] | list[bytes]]:
+def column_cells(values: Sequence[Cell]) -> tuple[bytes, Sequence[Cell] | list[bytes]]:
     """A column of a batch as a cell template and what goes into it: numbers (ints and floats only) into <v>; texts
     that all go as they are (`plain_texts`) into an inline string, an empty one as <c/>; any other column as each
     cell's own XML."""
@@ -117,7 +126,7 @@ def column_cells(values: tuple[Cell, ...]) -> tuple[bytes, tuple[Cell, ...] | li
     return PLAIN_TEMPLATE, texts
 
 
-def plain_texts(values: tuple[str, ...]) -> list[bytes] | None:
+def plain_texts(values: Sequence[str]) -> list[bytes] | None:
     """The texts encoded, if none needs care (nothing to escape, no tab or line break, no space at either end, no
     APART of its own); None otherwise. Checked, encoded and split in one string: a few passes in C, not a call a
     text."""
@@ -193,8 +202,14 @@ class StreamedBook:
 
     def add(self, sheet: int, rows: list[list[Cell]]) -> None:
         start = self._next_row[sheet]
-        xml = rows_xml(start, rows) if rows else b""
-        self._next_row[sheet] = start + len(rows)
+        self._write(sheet, rows_xml(start, rows) if rows else b"", len(rows))
+
+    def add_columns(self, sheet: int, columns: Sequence[Sequence[Cell]]) -> None:
+        """Add rows given a column at a time (every column as long as the others)."""
+        self._write(sheet, columns_xml(self._next_row[sheet], columns), len(columns[0]) if columns else 0)
+
+    def _write(self, sheet: int, xml: bytes, rows: int) -> None:
+        self._next_row[sheet] += rows
         (self._first if sheet == 0 else self._later[sheet - 1]).write(xml)
 
     def take(self) -> bytes:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from handlers.common.sheets import Cell
@@ -21,7 +22,7 @@ from handlers.common.xlsx_stream import Columns, StreamedBook
 from handlers.console.board import Filters, ticket_query
 from handlers.console.scope import Viewer
 from handlers.core.desk import Desk
-from models.console import export_events, export_lines, plan_for_the_values, ticket_numbers
+from models.console import export_events, export_lines, names_of, plan_for_the_values, ticket_numbers
 
 EXPORT_LIMIT = 100_000
 FIRST_BATCH, BATCH = 100, 2_000
@@ -44,12 +45,16 @@ class Export:
     """The file's bytes, a batch of tickets at a time (read from the database as they are asked for)."""
 
 
+Table = list[Sequence[Cell]]
+"""Rows of cells kept as columns, each a sequence of one cell per row."""
+
+
 @dataclass(frozen=True)
 class Batch:
-    """Some tickets of the export as rows of the tickets sheet, and their events as rows of the events sheet."""
+    """Some tickets of the export as the columns of the tickets sheet, and their events as the events sheet's."""
 
-    tickets: list[list[Cell]]
-    events: list[list[Cell]]
+    tickets: Table
+    events: Table
 
 
 async def batches(desk: Desk, viewer: Viewer, filters: Filters, words: dict[str, str]) -> AsyncIterator[Batch]:
@@ -63,12 +68,25 @@ async def batches(desk: Desk, viewer: Viewer, filters: Filters, words: dict[str,
         chunk = numbers[start : start + (BATCH if start else FIRST_BATCH)]
         start += len(chunk)
         tickets = await export_lines(desk.session, numbers=chunk)
-        steps = rows.events(await export_events(desk.session, ticket_ids=chunk))
+        events = await export_events(desk.session, ticket_ids=chunk)
+        unseen = people_in(tickets, events) - rows.names.keys()  # each person's name is read once per export
+        if unseen:
+            rows.names.update((await names_of(desk.session, person_ids=sorted(unseen))).items())
+        steps = rows.events(events)
         yield Batch(rows.tickets(tickets, timelines(steps)), steps)
 
 
+REPORTER, ASSIGNEE, ACTOR = itemgetter(8), itemgetter(9), itemgetter(3)
+"""Where the people are in `export_lines`' and `export_events`' rows."""
+
+
+def people_in(tickets: list[Any], events: list[Any]) -> set[Any]:
+    """The ids of the reporters, assignees and actors of a batch (None among them for a missing one)."""
+    return {*map(REPORTER, tickets), *map(ASSIGNEE, tickets), *map(ACTOR, events)}
+
+
 NOTHING: dict[object, Cell] = {None: ""}
-"""A missing name, note or number shows as an empty cell: ``NOTHING.get(value, value)``."""
+"""A missing note or number shows as an empty cell: ``NOTHING.get(value, value)``."""
 
 
 class Words(dict[object, str]):
@@ -94,9 +112,10 @@ class Words(dict[object, str]):
 
 
 class Rows:
-    """The cells of the export's rows, from the plain rows the database gives, built a column at a time (a month
-    has a quarter of a million cells: each column is mapped through a word table or a function in one pass, not
-    a cell at a time in Python). Words and stamps are looked up once per export, not once per cell."""
+    """The cells of the export's rows, from the plain rows the database gives, built and kept a column at a time (a
+    month has a quarter of a million cells: each column is mapped through a word table or a function in one pass,
+    not a cell at a time in Python, and is written to the sheet as a column too). Words and stamps are looked up once
+    per export, not once per cell."""
 
     def __init__(self, stamp: LocalStamps, words: dict[str, str]) -> None:
         self.stamp = stamp
@@ -105,74 +124,61 @@ class Rows:
         self.statuses = Words(words, "status_")
         self.actions = Words(words, "action_", unknown=str)
         self.steps = Words(words, "status_", unknown=lambda _: "", known={None: "", "": ""})
+        self.names: dict[object, str] = {None: ""}
+        """The name of each person met so far in the export (`batches` reads the new ones); none for no one."""
 
-    def tickets(self, lines: list[Any], history: dict[int, str]) -> list[list[Cell]]:
-        """The tickets sheet's rows (and the CSV's), each with its history from `timelines`."""
-        if not lines:
-            return []
-        number, category, building, location, text, status, urgent, tier, reporter, assignee, *times, rating = zip(
-            *lines, strict=True
+    def tickets(self, lines: list[Any], history: dict[int, str]) -> Table:
+        """The tickets sheet's columns (and the CSV's), each ticket with its history from `timelines`."""
+        number, category, building, location, text, status, urgent, tier, reporter, assignee, *times, rating = (
+            columns_of(lines, len(TICKET_COLUMNS))
         )
-        created, due, resolved, closed = (list(map(self.stamp, column)) for column in times)
-        return list(
-            map(
-                list,
-                zip(
-                    number,
-                    map(self.categories.__getitem__, category),
-                    map(with_location, building, location),
-                    text,
-                    map(self.statuses.__getitem__, status),
-                    map(self.urgent.__getitem__, urgent),
-                    tier,
-                    map(NOTHING.get, reporter, reporter),
-                    map(NOTHING.get, assignee, assignee),
-                    created,
-                    due,
-                    resolved,
-                    closed,
-                    map(NO_STARS.get, rating, rating),
-                    map(history.get, number, repeat("")),
-                    strict=True,
-                ),
-            )
-        )
+        return [
+            number,
+            list(map(self.categories.__getitem__, category)),
+            list(map(with_location, building, location)),
+            text,
+            list(map(self.statuses.__getitem__, status)),
+            list(map(self.urgent.__getitem__, urgent)),
+            tier,
+            list(map(self.names.__getitem__, reporter)),
+            list(map(self.names.__getitem__, assignee)),
+            *(list(map(self.stamp, column)) for column in times),
+            list(map(NO_STARS.get, rating, rating)),
+            list(map(history.get, number, repeat(""))),
+        ]
 
-    def events(self, lines: list[Any]) -> list[list[Cell]]:
-        """The events sheet's rows: number, when, what, who, the status it led to, the note."""
-        if not lines:
-            return []
-        number, created, action, actor, to_status, note = zip(*lines, strict=True)
-        return list(
-            map(
-                list,
-                zip(
-                    number,
-                    map(self.stamp, created),
-                    map(self.actions.__getitem__, action),
-                    map(NOTHING.get, actor, actor),
-                    map(self.steps.__getitem__, to_status),
-                    map(NOTHING.get, note, note),
-                    strict=True,
-                ),
-            )
-        )
+    def events(self, lines: list[Any]) -> Table:
+        """The events sheet's columns: number, when, what, who, the status it led to, the note."""
+        number, created, action, actor, to_status, note = columns_of(lines, len(EVENT_COLUMNS))
+        return [
+            number,
+            list(map(self.stamp, created)),
+            list(map(self.actions.__getitem__, action)),
+            list(map(self.names.__getitem__, actor)),
+            list(map(self.steps.__getitem__, to_status)),
+            list(map(NOTHING.get, note, note)),
+        ]
+
+
+def columns_of(lines: list[Any], width: int) -> list[Sequence[Any]]:
+    """The database's rows as columns (``width`` empty ones for no rows)."""
+    return list(zip(*lines, strict=True)) or [() for _ in range(width)]
 
 
 NO_STARS: dict[object, Cell] = {None: "", 0: ""}
 
 
-def timelines(steps: list[list[Cell]]) -> dict[int, str]:
+def timelines(steps: Table) -> dict[int, str]:
     """Each ticket's history in one line: its events' `step_line`s, in order, joined by ；."""
     lines: dict[int, list[str]] = {}
-    for step in steps:
-        lines.setdefault(int(step[0]), []).append(step_line(step))
-    return {number: "；".join(shown) for number, shown in lines.items()}
+    number, when, what, who = steps[:4]
+    for ticket, line in zip(number, map(step_line, when, what, who), strict=True):
+        lines.setdefault(int(ticket), []).append(line)
+    return {ticket: "；".join(shown) for ticket, shown in lines.items()}
 
 
-def step_line(step: list[Cell]) -> str:
+def step_line(when: Cell, what: Cell, who: Cell) -> str:
     """2026-02-12 10:00 派单 张社工 (when, what and who of a row of the events sheet)"""
-    when, what, who = step[1:4]
     return f"{when} {what} {who}" if who else f"{when} {what}"
 
 
@@ -183,7 +189,7 @@ async def csv_chunks(rows: AsyncIterator[Batch], header: list[str]) -> AsyncIter
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
     async for batch in rows:
-        writer.writerows(batch.tickets)
+        writer.writerows(zip(*batch.tickets, strict=True))
         yield drained(buffer)
     yield drained(buffer)
 
@@ -198,8 +204,8 @@ def drained(buffer: io.StringIO) -> bytes:
 async def xlsx_chunks(rows: AsyncIterator[Batch], tickets: Columns, events: Columns) -> AsyncIterator[bytes]:
     with StreamedBook([tickets, events]) as book:
         async for batch in rows:
-            book.add(0, batch.tickets)
-            book.add(1, batch.events)
+            book.add_columns(0, batch.tickets)
+            book.add_columns(1, batch.events)
             yield book.take()
         yield book.finish()
 

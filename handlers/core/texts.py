@@ -83,6 +83,7 @@ PLURALS = PluralFormatter()
 ZH: dict[str, str] = {
     "desk.wrong_state": "工单当前状态不能这样操作，请刷新页面看看最新进展。",
     "error.generic": "抱歉，刚才处理您的消息时出了点问题，已记录下来，请稍后再试。",
+    "photo.not_kept": "抱歉，您刚发的 {count} 张图片没能保存下来（链接已过期、图片太大或不是图片）；消息里的文字照常处理。需要的话请再发一次图片。",
     "reach.open_private": "私聊机器人查看",
     "reach.not_yours": "这个链接是给另一位邻居的，您可以在群里直接和我说话。",
     "reach.knock": "{name}，有一条给您的消息，我没法先私信您：请点下面的按钮打开和我的私聊查看。",
@@ -129,6 +130,7 @@ ZH: dict[str, str] = {
 EN: dict[str, str] = {
     "desk.wrong_state": "The ticket's status does not allow that now; reload the page to see where it stands.",
     "error.generic": "Sorry, something went wrong while handling your message. It has been logged; please try again later.",
+    "photo.not_kept": "Sorry, {count} {count:image|images} you just sent could not be kept (the link expired, it was too big or not an image); the text of your message is handled as usual. Please send the image again if it is needed.",
     "reach.open_private": "Open in a private chat",
     "reach.not_yours": "This link is meant for another neighbour; you can talk to me in the group.",
     "reach.knock": "{name}, there is a message for you, and I cannot write to you first: press the button below to open a private chat with me and read it.",

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from handlers.core.feature import Command, Feature
-from handlers.privacy.rights import forget, mydata, on_privacy_button, privacy_settings, sweep_retention
+from handlers.privacy.rights import (
+    forget,
+    mydata,
+    on_privacy_button,
+    privacy_settings,
+    sweep_retention,
+    sweep_unused_photos,
+)
 from handlers.privacy.texts import CATALOGUE
 
 FEATURE = Feature(
@@ -16,7 +23,7 @@ FEATURE = Feature(
         ),
     ),
     callbacks={"pv": on_privacy_button},
-    sweeps=(sweep_retention,),
+    sweeps=(sweep_retention, sweep_unused_photos),
     settings=privacy_settings,
     texts=CATALOGUE,
 )

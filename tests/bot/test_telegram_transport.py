@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.outbox_sender import DeliveryError, Failure, NotModified
-from bot.telegram import classify_error
+from bot.outbox_sender import Delivery, DeliveryError, Failure, NotModified
+from bot.telegram import TelegramTransport, classify_error
+from models.payloads import SendPayload
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -37,3 +40,30 @@ def test_an_edit_to_what_the_message_already_shows_is_not_a_failure() -> None:
         "Bad Request: message is not modified: specified new message content and reply markup are exactly the same"
     )
     assert isinstance(classify_error(BadRequest(not_modified)), NotModified)
+
+
+class RecordingBot:
+    """Stands in for PTB's bot: what the transport asked it to send."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object]] = []
+
+    async def send_photo(self, chat_id: int, photo: str, **_: object) -> SimpleNamespace:
+        self.calls.append(("send_photo", photo))
+        return SimpleNamespace(message_id=7)
+
+    async def send_message(self, chat_id: int, text: str, **_: object) -> SimpleNamespace:
+        self.calls.append(("send_message", text))
+        return SimpleNamespace(message_id=8)
+
+
+@pytest.mark.parametrize(
+    ("photo", "call"),
+    [("AgACAgIAAxkBAAIB", "send_photo"), ("stored:12", "send_message"), ("wecom:media-1", "send_message")],
+)
+async def test_a_card_with_a_photo_telegram_cannot_send_by_id_goes_as_text(photo: str, call: str) -> None:
+    bot = RecordingBot()
+    transport = TelegramTransport(bot)  # type: ignore[arg-type]
+    payload = SendPayload(text="📋 工单 #1 · 报修\n📷 1 张照片", photo=photo)
+    sent = await transport.deliver(Delivery("send", "-1001", payload, None))
+    assert [name for name, _ in bot.calls] == [call] and sent == ("7" if call == "send_photo" else "8")

@@ -15,9 +15,10 @@ from typing import Any
 
 import openpyxl
 
-from tests.features.console_world import login_path, office
+from tests.features.console_world import B1, login_path, office
 from tests.features.harness import running_bot
 from tests.features.orgs_world import dispatched, org_world
+from tests.features.wecom_world import running_bot_with_wecom
 
 
 async def shoot(page: Any, name: str) -> None:
@@ -125,4 +126,21 @@ async def test_an_organisations_member_in_a_browser(database_url: str, browser: 
         await page.wait_for_selector("#board")  # handed back: the board, which no longer lists it
         assert await page.locator("#board tbody tr").count() == 0
         await bot.private(w.grid_worker).expect_message("迅达电梯维保 退回了工单 #1：这部电梯归物业自己的维保")
+        await context.close()
+
+
+async def test_a_wecom_group_image_kept_by_linli_is_drawn_on_the_ticket_page(database_url: str, browser: Any) -> None:
+    async with running_bot_with_wecom(database_url) as (bot, wecom):
+        w = await office(bot)
+        group = await wecom.group(B1, "1号楼企业微信群")
+        await wecom.user("wangxiaoming", "王小明").says_in(group, "3单元电梯坏了，困人了！", images=(lift_photo(),))
+        await wecom.expect_in(group, "📷 1 张照片")
+        context = await browser.new_context(viewport={"width": 1280, "height": 800})
+        page = await context.new_page()
+        await page.goto(f"http://127.0.0.1:{bot.runtime.web_port}" + await login_path(bot, w.staff))
+        await page.wait_for_selector("#board")
+        await page.goto(f"http://127.0.0.1:{bot.runtime.web_port}/console/tickets/1")
+        await page.wait_for_selector("#timeline")
+        drawn = "i => i.decode().then(() => i.naturalWidth)"  # once the browser has the image decoded
+        assert await page.locator("img[src='/console/tickets/1/photos/0']").evaluate(drawn) == 160
         await context.close()

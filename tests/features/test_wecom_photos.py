@@ -1,7 +1,7 @@
-"""A photo sent to the WeCom app reaches the ticket as a Telegram one does, and the console shows it: the assignee
-on WeCom sends the app an image of the fix (no caption: WeCom images have none, like a Telegram photo sent alone),
-it is attached to the ticket they handle, and the ticket page fetches it from WeCom's media/get, for those who may
-see the ticket only."""
+"""WeCom photos reach tickets and outlive WeCom, and the console shows them to those who may see the ticket only: the
+assignee's image sent to the app 1:1 is copied from media/get at once (WeCom keeps it three days), and a resident's
+@mention in a group with an image (the AI bot's encrypted five-minute link) becomes a ticket with that photo, kept in
+Linli's own storage; an image that cannot be kept costs the photo only and the resident is told."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from tests.features.test_console import client
 from tests.features.wecom_world import running_bot_with_wecom
 
 JPEG = b"\xff\xd8\xff\xe0" + "3单元电梯修好了".encode()
+PNG = b"\x89PNG\r\n\x1a\n" + "楼道里堆满了纸箱".encode() * 40
 
 
-async def test_the_wecom_assignees_image_is_attached_and_shown_on_the_ticket_page_to_those_in_scope(
+async def test_the_wecom_assignees_image_is_attached_kept_and_shown_on_the_ticket_page_to_those_in_scope(
     database_url: str,
 ) -> None:
     async with running_bot_with_wecom(database_url) as (bot, wecom), aiohttp.ClientSession() as http:
@@ -37,16 +38,60 @@ async def test_the_wecom_assignees_image_is_attached_and_shown_on_the_ticket_pag
         media_id = await worker.sends_image_privately(JPEG)
         await worker.expect_private("已把照片附到工单 #1")
         await w.group.expect_edit("📷 1 张照片")
+        assert [c.query["media_id"] for c in wecom.api.sent("/cgi-bin/media/get")] == [media_id]  # copied at once
+        del wecom.api.media[media_id]  # three days later WeCom no longer has it; Linli's copy stays
         status, page = await desk.get("/console/tickets/1")
         assert status == 200 and '<img src="/console/tickets/1/photos/0"' in page
         status, headers, body = await desk.get_bytes("/console/tickets/1/photos/0")
         assert status == 200 and body == JPEG and headers["Content-Type"] == "image/jpeg"
-        assert [c.query["media_id"] for c in wecom.api.sent("/cgi-bin/media/get")] == [media_id]
+        assert len([c for c in wecom.api.calls if c.path == "/cgi-bin/media/get"]) == 1  # the console never asks
 
         outside = client(bot, http)
         assert await outside.sign_in(await login_path(bot, w.grid2)) == 303  # the second grid's; 1号楼 is the first's
         assert (await outside.get_bytes("/console/tickets/1/photos/0"))[0] == 404
-        assert len(wecom.api.sent("/cgi-bin/media/get")) == 1  # refused before WeCom is asked
-        del wecom.api.media[media_id]  # WeCom keeps a received image three days
-        assert (await desk.get_bytes("/console/tickets/1/photos/0"))[0] == 404
-        assert [c.errcode for c in wecom.api.sent("/cgi-bin/media/get", ok=False)] == [40007]
+
+
+async def test_a_group_at_mention_with_an_image_opens_a_ticket_whose_photo_the_console_shows(
+    database_url: str,
+) -> None:
+    async with running_bot_with_wecom(database_url) as (bot, wecom), aiohttp.ClientSession() as http:
+        w = await office(bot)
+        group = await wecom.group(B1, "1号楼企业微信群")
+        resident = wecom.user("wangxiaoming", "王小明")
+        await resident.says_in(group, "3单元电梯又坏了，好几天了！", images=(PNG,))
+        card = await wecom.expect_in(group, "📋 工单 #1")
+        assert "📷 1 张照片" in card.content
+        [link] = [c for c in wecom.api.calls if c.path.startswith("/aibot/image/")]
+        assert link.ok  # fetched once, at once, at the URL WeCom gave
+
+        desk = client(bot, http)
+        assert await desk.sign_in(await login_path(bot, w.staff)) == 303
+        status, page = await desk.get("/console/tickets/1")
+        assert status == 200 and "3单元电梯又坏了" in page and '<img src="/console/tickets/1/photos/0"' in page
+        status, headers, body = await desk.get_bytes("/console/tickets/1/photos/0")
+        assert status == 200 and body == PNG and headers["Content-Type"] == "image/png"
+        outside = client(bot, http)
+        assert await outside.sign_in(await login_path(bot, w.grid2)) == 303
+        assert (await outside.get_bytes("/console/tickets/1/photos/0"))[0] == 404
+
+
+async def test_an_image_that_cannot_be_kept_loses_only_the_photo_and_the_resident_is_told_once(
+    database_url: str,
+) -> None:
+    async with running_bot_with_wecom(database_url) as (bot, wecom), aiohttp.ClientSession() as http:
+        w = await office(bot)
+        group = await wecom.group(B1, "1号楼企业微信群")
+        resident = wecom.user("wangxiaoming", "王小明")
+        await resident.says_in(group, "5单元楼道灯坏了，晚上看不见", images=(b"%PDF-1.7 not an image",))
+        card = await wecom.expect_in(group, "📋 工单 #1")
+        assert "📷" not in card.content
+        await resident.expect_private("1 张图片没能保存下来")
+        await resident.says_in(group, "3单元电梯又坏了，好几天了！", images=(b"GIF8 broken",))
+        await wecom.expect_in(group, "📋 工单 #2")
+        told = [c for c in wecom.api.sent("/cgi-bin/message/send") if "没能保存" in c.content]
+        assert len(told) == 1  # at most once a minute, however many images fail
+
+        desk = client(bot, http)
+        assert await desk.sign_in(await login_path(bot, w.staff)) == 303
+        status, page = await desk.get("/console/tickets/1")
+        assert status == 200 and "5单元楼道灯坏了" in page and "/photos/0" not in page

@@ -49,9 +49,14 @@ class WeComUser:
     side: WeComSide
     userid: str
 
-    async def says_in(self, group: WeComGroup, text: str) -> str:
-        """@mention the AI bot in a group; returns the response_url WeCom handed over with the message."""
+    async def says_in(self, group: WeComGroup, text: str, *, images: tuple[bytes, ...] = ()) -> str:
+        """@mention the AI bot in a group, with images as WeCom sends them (a `mixed` message whose image items are
+        encrypted links valid five minutes); returns the response_url WeCom handed over with the message."""
         response_url = self.side.api.response_url()
+        content: dict[str, Any] = {"msgtype": "text", "text": {"content": f"@邻里 {text}"}}
+        if images:
+            links = [{"msgtype": "image", "image": {"url": self.side.api.image_link(i)}} for i in images]
+            content = {"msgtype": "mixed", "mixed": {"msg_item": [{**content}, *links]}}
         payload = {
             "msgid": f"msg{next(_msgids)}",
             "aibotid": "aibLinli",
@@ -59,8 +64,7 @@ class WeComUser:
             "chattype": "group",
             "from": {"userid": self.userid},
             "response_url": response_url,
-            "msgtype": "text",
-            "text": {"content": f"@邻里 {text}"},
+            **content,
         }
         await self.side.post(BOT_CALLBACK_PATH, json.dumps(payload, ensure_ascii=False), xml=False)
         return response_url

@@ -642,7 +642,7 @@ def test_adjacency_tables_are_kept_in_a_file_and_read_back(tmp_path: Path, monke
 def test_a_changed_dictionary_or_rule_set_uses_another_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(classifier_module.tempfile, "tempdir", str(tmp_path))
     classifier_module._adjacent_characters(TOY_DICTIONARY, ["电梯"])
-    classifier_module._adjacent_characters(Dictionary.of({**TOY_DICTIONARY.frequencies, "小电梯": 1}, 16), ["电梯"])
+    classifier_module._adjacent_characters(Dictionary.of({**TOY_DICTIONARY.frequencies(), "小电梯": 1}, 16), ["电梯"])
     classifier_module._adjacent_characters(TOY_DICTIONARY, ["电梯", "坏了"])
     assert len(list(tmp_path.glob("linli-nlp-adjacency-*.cache"))) == 3
 

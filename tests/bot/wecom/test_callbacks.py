@@ -18,11 +18,23 @@ from aiohttp import web
 
 from bot.db import SessionFactory, unit_of_work
 from bot.dispatcher import Prepare
+from bot.wecom.api import WeComApi
 from bot.wecom.callbacks import APP_CALLBACK_PATH, BOT_CALLBACK_PATH, WeComAdapter
+from bot.wecom.images import ImageKeeper
 from bot.wecom_crypto import MAX_BODY_BYTES, WeComCrypto
 from handlers.core.types import Incoming, IncomingMessage
 from models.routes import take_reply_channel
-from sandbox.wecom import APP_CRYPTO, APP_TOKEN, BOT_AES_KEY, BOT_CRYPTO, BOT_TOKEN, CORP_ID, signed_query
+from sandbox.wecom import (
+    AGENT_ID,
+    APP_CRYPTO,
+    APP_SECRET,
+    APP_TOKEN,
+    BOT_AES_KEY,
+    BOT_CRYPTO,
+    BOT_TOKEN,
+    CORP_ID,
+    signed_query,
+)
 from tests.fixtures import WECOM_VECTORS
 
 VECTORS = json.loads(WECOM_VECTORS.read_text(encoding="utf-8"))
@@ -57,8 +69,12 @@ class Server:
             return response.status, await response.text()
 
 
-async def serve(sessions: SessionFactory, app_crypto: WeComCrypto, bot_crypto: WeComCrypto) -> AsyncIterator[Server]:
+async def serve(
+    sessions: SessionFactory, app_crypto: WeComCrypto, bot_crypto: WeComCrypto, api_base: str = API_BASE
+) -> AsyncIterator[Server]:
+    """The routes on 127.0.0.1, keeping images through an API client for `api_base` (the fake WeCom, or nothing)."""
     received: list[Incoming] = []
+    api = WeComApi(aiohttp.ClientSession(), base_url=api_base, corp_id=CORP_ID, secret=APP_SECRET, agent_id=AGENT_ID)
 
     async def sink(item: Incoming, prepare: Prepare) -> bool:
         """The dispatcher's part: the adapter's steps in its transaction, then the item they give is routed."""
@@ -70,9 +86,11 @@ async def serve(sessions: SessionFactory, app_crypto: WeComCrypto, bot_crypto: W
         sink,
         app_crypto=app_crypto,
         bot_crypto=bot_crypto,
-        api_base_url=API_BASE,
+        api_base_url=api_base,
         clock=lambda: datetime.now(UTC),
         named=as_sent,
+        keeper=ImageKeeper(api, bot_crypto, max_bytes=1024 * 1024),
+        locale="zh",
     )
     app = web.Application()
     adapter.add_routes(app)
@@ -82,6 +100,7 @@ async def serve(sessions: SessionFactory, app_crypto: WeComCrypto, bot_crypto: W
     await site.start()
     yield Server(adapter, received, f"http://127.0.0.1:{runner.addresses[0][1]}")
     await runner.cleanup()
+    await api.close()
 
 
 @pytest.fixture
