@@ -19,6 +19,12 @@ from bot.config import sqlite_path, to_async_url
 SessionFactory = async_sessionmaker[AsyncSession]
 
 
+POSTGRES_POOL_SIZE = 20  # kept open: a sender has 16 deliveries in flight, each with its transactions, plus its
+# claims and bookings; with SQLAlchemy's 5, every transaction beyond 5 at once opened (and closed) a connection of its
+# own: a PostgreSQL process forked per message in a broadcast
+POSTGRES_POOL_OVERFLOW = 5
+
+
 def create_engine(database_url: str) -> AsyncEngine:
     """An async engine for a plain SQLAlchemy URL; SQLite gets WAL, foreign keys, a busy timeout and one connection.
 
@@ -31,7 +37,13 @@ def create_engine(database_url: str) -> AsyncEngine:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     if path is None:
-        engine = create_async_engine(to_async_url(database_url), pool_pre_ping=True, hide_parameters=True)
+        engine = create_async_engine(
+            to_async_url(database_url),
+            pool_pre_ping=True,
+            hide_parameters=True,
+            pool_size=POSTGRES_POOL_SIZE,
+            max_overflow=POSTGRES_POOL_OVERFLOW,
+        )
     else:
         engine = create_async_engine(
             to_async_url(database_url),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 import secrets
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from typing import Any, Protocol
 import structlog
 
 from bot.db import SessionFactory
+from bot.departures import Departures
 from bot.locks import LockHolder
 from models.base import utcnow
 from models.chats import deactivate_chat
@@ -34,15 +36,13 @@ from models.outbox import (
 )
 from models.payloads import EditPayload, Payload, decode
 from models.reach import PrivateChat, refuse_closed_chats, refused_privately, set_private_chat
-from models.send_windows import Booking, Limit, book_departure, hold_chat, release_departure
+from models.send_windows import Booking, Limit, Wanted, hold_chat
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
 MAX_BACKOFF_SECONDS = 300.0
-GROUP_WINDOW_SECONDS = 60.5  # Telegram counts 20 per minute; half a second covers network jitter
-PACER_SLACK_SECONDS = 0.1  # the same idea for the per-second limit: arrivals were seen 70 ms off their departures
-LATE_SECONDS = 0.02  # a departure this much after its booked instant keeps its slot; later ones book again
-MISSES_BEFORE_GOING = 4  # booked again this often, a row goes with its last booking however late it wakes
+COMMIT_AHEAD_SECONDS = 0.01  # a row's 'sending' is committed this long before its departure
+GROUP_WINDOW_SECONDS = 60.0  # Telegram counts 20 per minute (a request counts until a minute after its answer)
 RECOVER_EVERY_SECONDS = 30.0  # how often a sender looks for rows a dead sender left claimed (PostgreSQL)
 
 
@@ -96,8 +96,8 @@ class Transport(Protocol):
 
 
 def bot_limit(rate_per_second: float) -> Limit:
-    """Evenly spaced at `rate_per_second`, and never more than that many in any second plus slack for jitter."""
-    return Limit(count=max(1, int(rate_per_second)), seconds=1.0 + PACER_SLACK_SECONDS, spacing=1.0 / rate_per_second)
+    """Evenly spaced at `rate_per_second`, and never more than that many arriving in any second."""
+    return Limit(count=max(1, int(rate_per_second)), seconds=1.0, spacing=1.0 / rate_per_second)
 
 
 def group_limit(per_minute: int) -> Limit:
@@ -122,7 +122,7 @@ class OutboxSender:
         poll_seconds: float = 1.0,
     ) -> None:
         self._sessions, self._transports, self._clock = sessions, transports, clock
-        self._bot_limit = bot_limit(bot_rate_per_second)
+        self._departures = Departures(sessions, bot_limit(bot_rate_per_second))
         self._group_limits = {name: group_limit(t.group_limit_per_minute) for name, t in transports.items()}
         self._max_attempts, self._liveness, self._poll = max_attempts, liveness, poll_seconds
         self._concurrency = concurrency
@@ -146,6 +146,7 @@ class OutboxSender:
         delivering."""
         self.sender_id = await self._take_name()
         await self._recover()
+        self._departures.start()
         self._runner = asyncio.create_task(self._run(), name="outbox-sender")
 
     async def stop(self) -> None:
@@ -156,6 +157,7 @@ class OutboxSender:
             await self._runner
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._departures.stop()
         if self._liveness is not None:
             await self._liveness.close()
 
@@ -261,12 +263,17 @@ class OutboxSender:
         if row.action == OutboxAction.EDIT and message_id is None:
             await self._edit_without_message(row)
             return
-        if row.action != OutboxAction.ANSWER and not await self._departed_on_time(row, transport):
-            return
+        booking = None
+        if row.action != OutboxAction.ANSWER:
+            booking = await self._wait_for_departure(row, transport)
+            if booking is None:
+                return
         await self._set_status(row, OutboxStatus.SENDING)
+        if booking is not None:
+            await asyncio.sleep(max(0.0, booking.read_at + (booking.wait or 0.0) - asyncio.get_running_loop().time()))
         delivery = Delivery(row.action, row.chat_id, row.content, message_id, row.id)
         try:
-            sent_id = await transport.deliver(delivery)
+            sent_id = await self._request(transport, delivery, booking)
         except NotModified:
             await self._finish(row, status=OutboxStatus.SENT)
         except DeliveryError as error:
@@ -276,43 +283,27 @@ class OutboxSender:
             opened = row.action == OutboxAction.SEND and not transport.is_group(row.chat_id)
             await self._finish(row, status=OutboxStatus.SENT, message_id=sent_id or message_id, private_opened=opened)
 
-    async def _departed_on_time(self, row: OutboxMessage, transport: Transport) -> bool:
-        """Wait for a booked departure. Woken late (a busy machine), the slot is gone, since the ones after it may
-        be leaving now too: give a group its untaken slot back (the bot's window keeps it, erring on the safe side)
-        and book again, up to MISSES_BEFORE_GOING times, so a machine too busy to keep any slot still sends (with its
-        last booking, which stays counted). False when the group's minute is full: the row is back in line, holding
-        back only its chat."""
-        loop = asyncio.get_running_loop()
-        for attempt in range(1, MISSES_BEFORE_GOING + 1):
-            booking = await self._book(row, transport)
-            if booking.wait is None:
-                await self._finish(row, status=OutboxStatus.PENDING, delay=booking.room_in)
-                return False
-            due = booking.read_at + booking.wait  # a slow commit makes the departure late too
-            await asyncio.sleep(max(0.0, due - loop.time()))
-            if loop.time() - due <= LATE_SECONDS or attempt == MISSES_BEFORE_GOING:
-                return True
-            log.info("outbox.departure_missed", row=row.id, late=round(loop.time() - due, 3))
-            if transport.is_group(row.chat_id):
-                await self._release(row, booking)
-        return True
+    async def _request(self, transport: Transport, delivery: Delivery, booking: Booking | None) -> str | None:
+        """The request itself; the instant it is done with (answered or not) goes to the next round of bookings, since
+        the platform has counted it by then if it ever will."""
+        try:
+            return await transport.deliver(delivery)
+        finally:
+            if booking is not None:
+                self._departures.answered(booking, asyncio.get_running_loop().time())
 
-    async def _release(self, row: OutboxMessage, booking: Booking) -> None:
-        async with self._sessions() as session, session.begin():
-            await release_departure(session, platform=row.platform, group_id=row.chat_id, at=booking.at)
-
-    async def _book(self, row: OutboxMessage, transport: Transport) -> Booking:
-        """A departure within the bot's limit and, for a group, the group's, shared with every other sender; none
-        while the platform asked the chat to wait."""
-        group = transport.is_group(row.chat_id)
-        async with self._sessions() as session, session.begin():
-            return await book_departure(
-                session,
-                platform=row.platform,
-                bot=self._bot_limit,
-                chat_id=row.chat_id,
-                chat=self._group_limits[row.platform] if group else None,
-            )
+    async def _wait_for_departure(self, row: OutboxMessage, transport: Transport) -> Booking | None:
+        """Book a departure and wait until just before it (the row's 'sending' is committed in between, so the commit
+        does not make the request late; a late one is safe anyway: the booking counts until its answer). None when
+        the chat has no room (a group's full minute, a 429): the row is back in line, holding back only its chat."""
+        group = self._group_limits[row.platform] if transport.is_group(row.chat_id) else None
+        booking = await self._departures.book(Wanted(row.platform, row.chat_id, group))
+        if booking.wait is None:
+            await self._finish(row, status=OutboxStatus.PENDING, delay=booking.room_in)
+            return None
+        due = booking.read_at + booking.wait - COMMIT_AHEAD_SECONDS
+        await asyncio.sleep(max(0.0, due - asyncio.get_running_loop().time()))
+        return booking
 
     async def _edit_without_message(self, row: OutboxMessage) -> None:
         """Wait for the message to edit, or post the card anew behind a send that may never have arrived."""
@@ -346,29 +337,28 @@ class OutboxSender:
 
     async def _failed(self, row: OutboxMessage, transport: Transport, error: DeliveryError) -> None:
         log.warning("outbox.delivery_failed", row=row.id, failure=error.failure, reason=error.reason)
+        finish = functools.partial(self._finish, row)
         if error.failure is Failure.RETRY_AFTER:  # the chat waits, every row of it; other chats go on
             hold = error.retry_after if row.action != OutboxAction.ANSWER else 0.0
-            await self._finish(row, status=OutboxStatus.PENDING, error=error.reason, delay=error.retry_after, hold=hold)
+            await finish(status=OutboxStatus.PENDING, error=error.reason, delay=error.retry_after, hold=hold)
         elif error.failure is Failure.TRANSIENT or (
             error.failure is Failure.UNCERTAIN and row.action != OutboxAction.SEND
         ):
             attempts = row.attempts + 1
             if attempts >= self._max_attempts:
                 reason = f"gave up after {attempts} attempts: {error.reason}"
-                await self._finish(row, status=OutboxStatus.FAILED, error=reason, attempts=attempts)
+                await finish(status=OutboxStatus.FAILED, error=reason, attempts=attempts)
             else:
-                await self._finish(
-                    row, status=OutboxStatus.PENDING, error=error.reason, attempts=attempts, delay=backoff(attempts)
+                await finish(
+                    status=OutboxStatus.PENDING, error=error.reason, attempts=attempts, delay=backoff(attempts)
                 )
         elif error.failure is Failure.UNCERTAIN:
-            await self._finish(row, status=OutboxStatus.UNCERTAIN, error=error.reason)
+            await finish(status=OutboxStatus.UNCERTAIN, error=error.reason)
         elif error.failure is Failure.CHAT_GONE and not transport.is_group(row.chat_id):
             reason = f"refused privately, sent to the group route if the row has one: {error.reason}"
-            await self._finish(row, status=OutboxStatus.FAILED, error=reason, private_refused=True)
+            await finish(status=OutboxStatus.FAILED, error=reason, private_refused=True)
         else:
-            await self._finish(
-                row, status=OutboxStatus.FAILED, error=error.reason, chat_gone=error.failure is Failure.CHAT_GONE
-            )
+            await finish(status=OutboxStatus.FAILED, error=error.reason, chat_gone=error.failure is Failure.CHAT_GONE)
 
     async def _finish(
         self,
