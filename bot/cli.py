@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot
 from telegram.error import TelegramError
@@ -61,14 +62,27 @@ def secrets_of(settings: Settings) -> list[str]:
     ]
 
 
-async def migrate(settings: Settings, downgrade_to: str | None) -> int:
-    from bot.migrate import downgrade_async, upgrade_async  # alembic (and mako) cost ~0.15 s at every other start
+NEWER_DATABASE = " (was this database migrated by a newer version of Linli? upgrade the code first)"
+"""Why an upgrade meets a revision it does not know: an older checkout opening a newer database."""
 
+
+async def migrate(settings: Settings, downgrade_to: str | None) -> int:
+    from alembic.util import CommandError  # alembic (and mako) cost ~0.15 s at every other start
+
+    from bot.migrate import downgrade_async, upgrade_async
+
+    try:
+        if downgrade_to:
+            await downgrade_async(settings.database_url, downgrade_to)
+        else:
+            await upgrade_async(settings.database_url)
+    except CommandError as exc:
+        return fail(f"数据库迁移失败 / migration failed: {exc}{'' if downgrade_to else NEWER_DATABASE}")
+    except (SQLAlchemyError, OSError) as exc:
+        return fail(f"数据库迁移失败 / migration failed: {type(exc).__name__}: {exc}")
     if downgrade_to:
-        await downgrade_async(settings.database_url, downgrade_to)
         print(f"数据库已降级到 {downgrade_to} / database downgraded to {downgrade_to}")
     else:
-        await upgrade_async(settings.database_url)
         print("数据库已是最新结构 / database is up to date")
     return 0
 

@@ -31,11 +31,15 @@ def run_migrations(connection: Connection) -> None:
 
 
 async def run_async_migrations() -> None:
+    """Disposed of even when a migration fails: a pooled SQLite connection keeps a thread alive, and the process
+    would wait for it forever instead of exiting with the error."""
     engine = create_engine(database_url())
-    async with engine.connect() as connection:
-        await connection.run_sync(run_migrations)
-        await connection.commit()
-    await engine.dispose()
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(run_migrations)
+            await connection.commit()
+    finally:
+        await engine.dispose()
 
 
 def run_offline() -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -11,12 +14,12 @@ import asyncpg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import String, inspect
+from sqlalchemy import String, inspect, text
 from sqlalchemy.types import TypeEngine
 
 import models
 from bot.db import create_engine
-from bot.migrate import downgrade, upgrade
+from bot.migrate import MIGRATIONS_DIR, downgrade, upgrade
 from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL
 
 
@@ -87,3 +90,32 @@ def test_upgrade_from_empty_then_downgrade_to_base(empty_database: str) -> None:
     assert table_names(empty_database) <= {"alembic_version"}
     upgrade(empty_database)
     assert expected <= table_names(empty_database)
+
+
+def stamp_unknown_revision(url: str, revision: str) -> None:
+    """What an older checkout finds in a database a newer one migrated: a revision it has no file for."""
+
+    async def stamp() -> None:
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            await conn.execute(text("UPDATE alembic_version SET version_num = :revision"), {"revision": revision})
+        await engine.dispose()
+
+    asyncio.run(stamp())
+
+
+def test_migrate_exits_with_one_clear_line_on_a_revision_it_does_not_know(empty_database: str) -> None:
+    upgrade(empty_database)
+    stamp_unknown_revision(empty_database, "9999")
+    repo = MIGRATIONS_DIR.parent
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"],
+        cwd=repo,
+        env=os.environ | {"DATABASE_URL": empty_database, "PYTHONPATH": str(repo)},
+        capture_output=True,
+        text=True,
+        timeout=60,  # it used to wait forever on SQLite for the connection's thread after the error
+    )
+    assert result.returncode == 2, result.stderr
+    assert "migration failed" in result.stderr and "'9999'" in result.stderr and "newer version" in result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.strip().count("\n") == 0
