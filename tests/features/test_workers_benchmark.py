@@ -15,7 +15,7 @@ pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="worker processes share 
 
 def test_one_and_two_worker_processes_process_the_same_reports(migrated_postgres: str) -> None:
     with ThreadPoolExecutor(1) as pool:  # the benchmark runs its own event loops
-        one, two = pool.submit(measure, migrated_postgres, 60, 5).result()
+        one, two = pool.submit(measure, migrated_postgres, 60, 5, (1, 2)).result()
     assert (one.workers, two.workers) == (1, 2)
     assert one.tickets == two.tickets > 0
     assert one.rate > 0 and two.rate > 0
