@@ -45,7 +45,7 @@ from bot.intake import arrival
 from bot.locks import ChatTurns
 from bot.logs import configure_logging
 from bot.migrate import upgrade
-from bot.telegram import TelegramAdapter
+from bot.telegram import TelegramAdapter, display_name
 from handlers.core.assembly import assemble
 from handlers.core.context import FeatureConfig, Work
 from handlers.core.outbox import enqueue
@@ -299,7 +299,11 @@ async def seed_groups(sessions: SessionFactory, n: int) -> list[Group]:
         )
         for group in groups:
             head = await ensure_person(
-                session, platform="telegram", platform_user_id=str(group.head), display_name="楼长", username=None
+                session,
+                platform="telegram",
+                platform_user_id=str(group.head),
+                display_name=display_name(user(group.head)),  # known by the name their updates carry
+                username=None,
             )
             building = await building_of(session, group)
             await grant_role(
@@ -409,6 +413,7 @@ async def measure(url: str, n: int, groups: int) -> Figures:
             for first in range(0, n, INTERLEAVE):  # in turns, so a change in the machine's load hits both alike
                 ours += await linli.ingest(replay.updates[first : first + INTERLEAVE])
                 naive += await naive_bot.ingest(replay.updates[first : first + INTERLEAVE])
+            await linli.inbox.stop()  # lets go of the chat turns' connection (PostgreSQL)
             await naive_bot.app.shutdown()
             await app.shutdown()
         async with sessions() as session:

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.base import on_postgres
 from models.passbook import Balance, EntryKind, LedgerEntry, earned, lifetime_effect
 
 
@@ -60,14 +63,15 @@ async def post_entry(
     community_id: int | None = None,
     reason_key: str | None = None,
     reason_values: dict[str, str | int] | None = None,
-) -> LedgerEntry | None:
+) -> Posting | None:
     """Append one entry and move the person's balances in the same transaction; None when the idempotency key was
     already used (nothing changes). Raises InsufficientPoints (nothing changes) if spendable would go negative.
-    A system reason also keeps its text key and values (`reason` is its text in the bot's default language)."""
+    A system reason also keeps its text key and values (`reason` is its text in the bot's default language).
+
+    A move that only adds (an award, points given back) cannot be refused: two statements, the entry inserted unless
+    its key is taken and the balances added to (the row created if it is the first), no savepoint and no read. A move
+    that takes may be refused, so the entry and the move share a savepoint that the refusal rolls back."""
     check_entry_shape(kind, delta)
-    if await entry_by_key(session, idempotency_key=idempotency_key) is not None:
-        return None
-    await ensure_balance_row(session, person_id=person_id, now=now)
     entry = LedgerEntry(
         person_id=person_id,
         delta=delta,
@@ -82,18 +86,80 @@ async def post_entry(
         idempotency_key=idempotency_key,
         created_at=now,
     )
-    try:
-        async with session.begin_nested():
-            session.add(entry)
-            await session.flush()
-            await move_balance(
-                session, person_id=person_id, delta=delta, lifetime=lifetime_effect(kind, delta), now=now
-            )
-    except IntegrityError:
-        if await entry_by_key(session, idempotency_key=idempotency_key) is not None:
-            return None  # a concurrent transaction posted the same key first
-        raise
-    return entry
+    lifetime = lifetime_effect(kind, delta)
+    if delta > 0 and lifetime >= 0:
+        return await post_addition(session, entry, lifetime)
+    async with session.begin_nested():
+        posted = await insert_once(session, entry)
+        if posted is None:
+            return None
+        spendable, lifetime_after = await move_balance(
+            session, person_id=person_id, delta=delta, lifetime=lifetime, now=now
+        )
+    return Posting(posted, spendable, lifetime_after)
+
+
+@dataclass(frozen=True)
+class Posting:
+    """An entry just appended, with the person's balances after it."""
+
+    entry: LedgerEntry
+    spendable: int
+    lifetime: int
+
+    @property
+    def lifetime_before(self) -> int:
+        return self.lifetime - lifetime_effect(self.entry.kind, self.entry.delta)
+
+
+async def post_addition(session: AsyncSession, entry: LedgerEntry, lifetime: int) -> Posting | None:
+    posted = await insert_once(session, entry)
+    if posted is None:
+        return None
+    spendable, lifetime_after = await add_to_balance(
+        session, person_id=entry.person_id, delta=entry.delta, lifetime=lifetime, now=entry.created_at
+    )
+    return Posting(posted, spendable, lifetime_after)
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    """INSERT with ON CONFLICT for this session's database."""
+    return postgresql_insert if on_postgres(session) else sqlite_insert
+
+
+async def insert_once(session: AsyncSession, entry: LedgerEntry) -> LedgerEntry | None:
+    """Insert the entry unless its idempotency key is taken (by a committed entry, or by one a concurrent transaction
+    commits meanwhile: PostgreSQL waits for it); the stored entry, or None."""
+    values = entry.model_dump(exclude={"id"})
+    statement = (
+        dialect_insert(session)(LedgerEntry)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(LedgerEntry)
+    )
+    return (await session.exec(statement)).scalars().first()
+
+
+async def add_to_balance(
+    session: AsyncSession, *, person_id: int, delta: int, lifetime: int, now: datetime
+) -> tuple[int, int]:
+    """Add to the person's balances in one statement, creating the row the first time; (spendable, lifetime) after."""
+    excluded = dialect_insert(session)(Balance).excluded
+    statement = (
+        dialect_insert(session)(Balance)
+        .values(person_id=person_id, spendable=delta, lifetime=lifetime, updated_at=now)
+        .on_conflict_do_update(
+            index_elements=["person_id"],
+            set_={
+                "spendable": col(Balance.spendable) + excluded.spendable,
+                "lifetime": col(Balance.lifetime) + excluded.lifetime,
+                "updated_at": excluded.updated_at,
+            },
+        )
+        .returning(col(Balance.spendable), col(Balance.lifetime))
+    )
+    spendable, lifetime_after = (await session.exec(statement)).one()
+    return int(spendable), int(lifetime_after)
 
 
 async def ensure_balance_row(session: AsyncSession, *, person_id: int, now: datetime) -> None:
@@ -107,8 +173,11 @@ async def ensure_balance_row(session: AsyncSession, *, person_id: int, now: date
         pass  # created by a concurrent transaction in the meantime
 
 
-async def move_balance(session: AsyncSession, *, person_id: int, delta: int, lifetime: int, now: datetime) -> None:
-    """One conditional UPDATE: the database refuses a move that would make a balance negative, even under races."""
+async def move_balance(
+    session: AsyncSession, *, person_id: int, delta: int, lifetime: int, now: datetime
+) -> tuple[int, int]:
+    """One conditional UPDATE: the database refuses a move that would make a balance negative, even under races
+    (a person with no balance row has nothing to take); (spendable, lifetime) after."""
     statement = (
         update(Balance)
         .where(
@@ -117,11 +186,13 @@ async def move_balance(session: AsyncSession, *, person_id: int, delta: int, lif
             col(Balance.lifetime) + lifetime >= 0,
         )
         .values(spendable=col(Balance.spendable) + delta, lifetime=col(Balance.lifetime) + lifetime, updated_at=now)
+        .returning(col(Balance.spendable), col(Balance.lifetime))
         .execution_options(synchronize_session=False)
     )
-    result: CursorResult[tuple[()]] = await session.exec(statement)
-    if result.rowcount != 1:
+    after = (await session.exec(statement)).first()
+    if after is None:
         raise InsufficientPoints(f"person {person_id} cannot move {delta} points")
+    return int(after[0]), int(after[1])
 
 
 async def merge_balances(session: AsyncSession, keep_id: int, drop_id: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
@@ -190,6 +191,17 @@ async def sent_message_id(session: AsyncSession, *, ref_key: str) -> tuple[str, 
     return None if row is None else (row.chat_id, row.platform_message_id, row.platform)
 
 
+async def sent_message_ids(session: AsyncSession, *, ref_keys: Iterable[str]) -> dict[str, tuple[str, str | None, str]]:
+    """`sent_message_id` of each of these names that has a send row, in one query."""
+    query = (
+        select(OutboxMessage.ref_key, OutboxMessage.chat_id, OutboxMessage.platform_message_id, OutboxMessage.platform)
+        .where(col(OutboxMessage.ref_key).in_(list(ref_keys)), OutboxMessage.action == OutboxAction.SEND)
+        .order_by(col(OutboxMessage.id))
+    )
+    rows = (await session.exec(query)).all()
+    return {ref_key: (chat_id, message_id, platform) for ref_key, chat_id, message_id, platform in rows if ref_key}
+
+
 class EditWait(StrEnum):
     """What became of an edit whose message has no platform id (yet)."""
 
@@ -335,7 +347,7 @@ async def issued_callback_data(session: AsyncSession, *, platform: str, chat_id:
     rows = list((await session.exec(query)).all())
     known = [row for row in rows if row.platform_message_id == message_id]
     if known:
-        rows = known + [row for row in rows if await edit_on_the_wire_to(session, row=row, message_id=message_id)]
+        rows = known + await edits_on_the_wire_to(session, rows=rows, message_id=message_id)
     issued: set[str] = set()
     for row in rows:
         content = row.content
@@ -344,15 +356,29 @@ async def issued_callback_data(session: AsyncSession, *, platform: str, chat_id:
     return issued
 
 
-async def edit_on_the_wire_to(session: AsyncSession, *, row: OutboxMessage, message_id: str) -> bool:
-    """True if `row` is an edit being sent to the message `message_id` (named by its id, or by its send's name)."""
+async def edits_on_the_wire_to(
+    session: AsyncSession, *, rows: list[OutboxMessage], message_id: str
+) -> list[OutboxMessage]:
+    """The edits among `rows` being sent to the message `message_id` (named by its id, or by its send's name: the
+    sends so named are read in one query)."""
+    sending = [r for r in rows if r.status == OutboxStatus.SENDING and isinstance(r.content, EditPayload)]
+    names = {ref for r in sending if (ref := edit_payload(r).ref_key) is not None}
+    sends = await sent_message_ids(session, ref_keys=names) if names else {}
+
+    def aims_at_message(row: OutboxMessage) -> bool:
+        content = edit_payload(row)
+        if content.ref_key is None:
+            return content.message_id == message_id
+        target = sends.get(content.ref_key)
+        return target is not None and target[1] == message_id
+
+    return [row for row in sending if aims_at_message(row)]
+
+
+def edit_payload(row: OutboxMessage) -> EditPayload:
     content = row.content
-    if row.status != OutboxStatus.SENDING or not isinstance(content, EditPayload):
-        return False
-    if content.ref_key is None:
-        return content.message_id == message_id
-    target = await sent_message_id(session, ref_key=content.ref_key)
-    return target is not None and target[1] == message_id
+    assert isinstance(content, EditPayload)
+    return content
 
 
 async def parts_sent_of(session: AsyncSession, *, row_id: int) -> int:

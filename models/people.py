@@ -12,7 +12,7 @@ from sqlalchemy import Column, Delete, MetaData, Table, UniqueConstraint, delete
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.base import UTCDateTime, utcnow
+from models.base import UTCDateTime, on_postgres, utcnow
 from models.places import Place, PlaceKind, ancestors
 
 
@@ -190,9 +190,16 @@ async def grant_role(
 
 async def has_role_over(session: AsyncSession, *, person_id: int, place: Place, roles: Iterable[Role]) -> bool:
     """True if the person holds one of `roles` on `place` or on one of its ancestors."""
+    return await grants_reach(session, await active_grants(session, person_id=person_id), place=place, roles=roles)
+
+
+async def grants_reach(
+    session: AsyncSession, grants: Iterable[RoleGrant], *, place: Place, roles: Iterable[Role]
+) -> bool:
+    """True if one of these grants (the unrevoked ones) gives one of `roles` on `place` or on one of its ancestors."""
     wanted = {str(r) for r in roles}
     above = {p.id for p in await ancestors(session, place=place)}
-    return any(g.role in wanted and g.place_id in above for g in await active_grants(session, person_id=person_id))
+    return any(g.role in wanted and g.place_id in above and g.revoked_at is None for g in grants)
 
 
 async def create_invite(
@@ -262,7 +269,10 @@ async def accounts_of(session: AsyncSession, *, person_id: int) -> list[Platform
 
 async def lock_person(session: AsyncSession, *, person_id: int) -> None:
     """Lock the person's row until this transaction ends (PostgreSQL; SQLite already serialises writers), so that
-    a rule read and then acted on for that person, such as a daily cap, holds across workers."""
+    a rule read and then acted on for that person, such as a daily cap, holds across workers. On SQLite it would be
+    a plain read that locks nothing: none is made."""
+    if not on_postgres(session):
+        return
     await session.exec(select(Person.id).where(Person.id == person_id).with_for_update())
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from handlers.core.context import Context
-from models.people import Role, has_role_over
+from models.people import Role, grants_reach
 from models.places import Place, PlaceKind, place_by_id, place_label
 
 
 async def may_act_on(ctx: Context, place: Place, roles: Iterable[Role]) -> bool:
-    """True if the sender holds one of `roles` on `place` or above it."""
-    assert ctx.person.id is not None
-    return await has_role_over(ctx.session, person_id=ctx.person.id, place=place, roles=roles)
+    """True if the sender holds one of `roles` on `place` or above it (by the grants the context holds)."""
+    return await grants_reach(ctx.session, ctx.grants, place=place, roles=roles)
 
 
 async def home_building(ctx: Context) -> Place | None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from handlers.core.types import AnswerCallback, Edit, Effect, Keyboard, Send, SendDocument
 from models.base import AsyncSession
-from models.outbox import OutboxMessage, sent_message_id
+from models.outbox import OutboxMessage, sent_message_ids
 from models.payloads import (
     AnswerPayload,
     Attachment,
@@ -30,7 +30,11 @@ def fallback_payload(fallback: Send | None) -> FallbackPayload | None:
     return FallbackPayload(fallback.chat_id, fallback.text, buttons, fallback.reply_to_message_id or None)
 
 
-async def outbox_row(session: AsyncSession, effect: Effect) -> OutboxMessage | None:
+Targets = dict[str, tuple[str, str]]
+"""The chat and platform of the newest send row of each name an edit may use."""
+
+
+def outbox_row(effect: Effect, targets: Targets) -> OutboxMessage | None:
     """The row for one effect; an edit of an unknown message yields nothing."""
     if isinstance(effect, Send):
         content = SendPayload(
@@ -54,32 +58,41 @@ async def outbox_row(session: AsyncSession, effect: Effect) -> OutboxMessage | N
             platform=effect.platform, chat_id=effect.chat_id, content=document, dedupe_key=effect.dedupe_key
         )
     if isinstance(effect, Edit):
-        return await edit_row(session, effect)
+        return edit_row(effect, targets)
     assert isinstance(effect, AnswerCallback)
     answer = AnswerPayload(effect.callback_id, effect.text, effect.alert)
     return OutboxMessage.of(platform=effect.platform, chat_id=effect.chat_id, content=answer)
 
 
-async def edit_row(session: AsyncSession, edit: Edit) -> OutboxMessage | None:
+def edit_row(edit: Edit, targets: Targets) -> OutboxMessage | None:
     """An edit by `ref_key` goes to the chat and platform of the send row so named (nothing if there is none)."""
     buttons = stored_keyboard(edit.buttons)
     if edit.ref_key is None:
         assert edit.chat_id is not None
         content = EditPayload(edit.text, buttons, message_id=edit.message_id)
         return OutboxMessage.of(platform=edit.platform, chat_id=edit.chat_id, content=content)
-    target = await sent_message_id(session, ref_key=edit.ref_key)
+    target = targets.get(edit.ref_key)
     if target is None:
         return None
-    chat_id, _, platform = target
+    chat_id, platform = target
     return OutboxMessage.of(platform=platform, chat_id=chat_id, content=EditPayload(edit.text, buttons, edit.ref_key))
 
 
 async def enqueue(session: AsyncSession, effects: Iterable[Effect]) -> int:
-    """Write every effect to the outbox; returns how many rows were added."""
-    added = 0
+    """Write every effect to the outbox; returns how many rows were added. The sends the edits name are looked up in
+    one query (rows written before in this transaction included: autoflush); a send among these effects is the
+    newest of its name for the edits after it."""
+    effects = list(effects)
+    names = {e.ref_key for e in effects if isinstance(e, Edit) and e.ref_key is not None}
+    sent = await sent_message_ids(session, ref_keys=names) if names else {}
+    targets = {name: (chat_id, platform) for name, (chat_id, _, platform) in sent.items()}
+    rows = []
     for effect in effects:
-        row = await outbox_row(session, effect)
-        if row is not None:
-            session.add(row)  # autoflush makes it visible to a later edit's ref_key lookup
-            added += 1
-    return added
+        row = outbox_row(effect, targets)
+        if row is None:
+            continue
+        rows.append(row)
+        if isinstance(effect, Send) and effect.ref_key is not None:
+            targets[effect.ref_key] = (row.chat_id, row.platform)
+    session.add_all(rows)
+    return len(rows)

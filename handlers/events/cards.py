@@ -69,9 +69,11 @@ async def publish(work: Work, event: Event, starts_at: datetime) -> Occurrence:
     return occurrence
 
 
-async def refresh_cards(ctx: Context, event: Event, occurrence: Occurrence) -> None:
-    """Edit every card of the occurrence to the live count (the outbox keeps only the newest queued edit)."""
-    rsvps = await rsvps_of(ctx.session, occurrence_id=occurrence.id or 0)
+async def refresh_cards(ctx: Context, event: Event, occurrence: Occurrence, rsvps: list[Rsvp] | None = None) -> None:
+    """Edit every card of the occurrence to the live count (the outbox keeps only the newest queued edit); `rsvps`
+    are its sign-ups as the caller holds them, or they are read."""
+    if rsvps is None:
+        rsvps = await rsvps_of(ctx.session, occurrence_id=occurrence.id or 0)
     text = card_text(ctx.locale, event, occurrence, rsvps, ctx.config.timezone)
     for ref in occurrence.card_refs:
         ctx.effects.add(Edit(text=text, buttons=rsvp_buttons(ctx.locale, occurrence), ref_key=ref))

@@ -30,25 +30,31 @@ async def on_rsvp(ctx: Context, callback: IncomingCallback, parts: list[str]) ->
     if occurrence.cancelled or occurrence.starts_at <= ctx.now:
         ctx.answer(ctx.t("event.over"), alert=True)
         return
+    rsvps = await rsvps_of(ctx.session, occurrence_id=occurrence.id or 0)  # read once: the press and the card
     if parts[0] == "go":
-        await sign_up(ctx, event, occurrence)
+        await sign_up(ctx, event, occurrence, rsvps)
     else:
-        await cancel_sign_up(ctx, event, occurrence)
-    await refresh_cards(ctx, event, occurrence)
+        await cancel_sign_up(ctx, event, occurrence, rsvps)
+    await refresh_cards(ctx, event, occurrence, rsvps)
 
 
-async def sign_up(ctx: Context, event: Event, occurrence: Occurrence) -> None:
+def rsvp_in(rsvps: list[Rsvp], person_id: int) -> Rsvp | None:
+    return next((r for r in rsvps if r.person_id == person_id), None)
+
+
+async def sign_up(ctx: Context, event: Event, occurrence: Occurrence, rsvps: list[Rsvp]) -> None:
+    """报名: going while there is a place, else on the waiting list; a new sign-up joins `rsvps`."""
     person_id = ctx.person.id or 0
-    mine = await rsvp_of(ctx.session, occurrence_id=occurrence.id or 0, person_id=person_id)
+    mine = rsvp_in(rsvps, person_id)
     if mine is not None and mine.status != RsvpStatus.CANCELLED:
         ctx.answer(ctx.t("event.already"))
         return
-    rsvps = await rsvps_of(ctx.session, occurrence_id=occurrence.id or 0)
     going = sum(r.status == RsvpStatus.GOING for r in rsvps)
     status = RsvpStatus.GOING if event.capacity is None or going < event.capacity else RsvpStatus.WAITLIST
     if mine is None:
         mine = Rsvp(occurrence_id=occurrence.id or 0, person_id=person_id)
         ctx.session.add(mine)
+        rsvps.append(mine)
     mine.status, mine.updated_at = status, ctx.now
     await ctx.session.flush()
     if status == RsvpStatus.GOING:
@@ -58,8 +64,8 @@ async def sign_up(ctx: Context, event: Event, occurrence: Occurrence) -> None:
         ctx.answer(ctx.t("event.waitlisted", position=len(waiting)), alert=True)
 
 
-async def cancel_sign_up(ctx: Context, event: Event, occurrence: Occurrence) -> None:
-    mine = await rsvp_of(ctx.session, occurrence_id=occurrence.id or 0, person_id=ctx.person.id or 0)
+async def cancel_sign_up(ctx: Context, event: Event, occurrence: Occurrence, rsvps: list[Rsvp]) -> None:
+    mine = rsvp_in(rsvps, ctx.person.id or 0)
     if mine is None or mine.status == RsvpStatus.CANCELLED:
         ctx.answer(ctx.t("event.not_signed"))
         return

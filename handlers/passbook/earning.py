@@ -30,7 +30,7 @@ from handlers.passbook.rules import (
     stars_text,
 )
 from handlers.passbook.texts import translate
-from models.ledger import InsufficientPoints, balance_of, entry_by_key, post_entry
+from models.ledger import InsufficientPoints, Posting, entry_by_key, post_entry
 from models.passbook import (
     AwardDraft,
     EntryKind,
@@ -83,11 +83,10 @@ class Award:
 
 @dataclass(frozen=True)
 class Posted:
-    """An award just written, with the lifetime points before it (to notice a new star level)."""
+    """An award just written, with the balances after it."""
 
     award: Award
-    entry: LedgerEntry
-    lifetime_before: int
+    posting: Posting
 
 
 async def give(ctx: Work, award: Award) -> LedgerEntry | None:
@@ -96,12 +95,11 @@ async def give(ctx: Work, award: Award) -> LedgerEntry | None:
     if posted is None:
         return None
     await tell_recipient(ctx, posted)
-    return posted.entry
+    return posted.posting.entry
 
 
 async def post_award(ctx: Work, award: Award) -> Posted | None:
-    lifetime_before = (await balance_of(ctx.session, person_id=award.person_id)).lifetime
-    entry = await post_entry(
+    posting = await post_entry(
         ctx.session,
         person_id=award.person_id,
         delta=award.amount,
@@ -116,7 +114,7 @@ async def post_award(ctx: Work, award: Award) -> Posted | None:
         reason_key=award.system.key if award.system else None,
         reason_values=award.system.values if award.system else None,
     )
-    return None if entry is None else Posted(award, entry, lifetime_before)
+    return None if posting is None else Posted(award, posting)
 
 
 async def tell_recipient(ctx: Work, posted: Posted) -> None:
@@ -124,7 +122,7 @@ async def tell_recipient(ctx: Work, posted: Posted) -> None:
     award = posted.award
     recipient = await person_by_id(ctx.session, person_id=award.person_id)
     locale = (recipient.locale if recipient else None) or ctx.config.default_locale
-    after = await balance_of(ctx.session, person_id=award.person_id)
+    after = posted.posting
     giver = await person_by_id(ctx.session, person_id=award.actor_id) if award.actor_id else None
     by = translate(locale, "passbook.by", name=giver.display_name) if giver else ""
     text = translate(
@@ -139,7 +137,7 @@ async def tell_recipient(ctx: Work, posted: Posted) -> None:
     platform = ctx.platform if isinstance(ctx, Context) else None
     fallback = await knock_at_home(ctx, award.person_id) if award.discreet else await award_line(ctx, award)
     await ctx.tell(award.person_id, text, prefer_platform=platform, fallback=fallback)
-    await congratulate_new_star(ctx, recipient, posted.lifetime_before, after.lifetime, locale)
+    await congratulate_new_star(ctx, recipient, after.lifetime_before, after.lifetime, locale)
 
 
 async def award_line(ctx: Work, award: Award) -> Send | None:
@@ -246,7 +244,7 @@ async def award_manually(
         return ctx.t("passbook.already_given")
     announce(ctx.t("passbook.award_group", name=recipient.display_name, amount=amount, reason=reason))
     await tell_recipient(ctx, posted)
-    return posted.entry
+    return posted.posting.entry
 
 
 def award_done(ctx: Context, recipient: Person, entry: LedgerEntry) -> str:
@@ -509,7 +507,7 @@ async def reverse(ctx: Context, entry: LedgerEntry, reason: str | SystemReason) 
         return ctx.t("passbook.revoke_twice", number=entry.id)
     person = await person_by_id(ctx.session, person_id=entry.person_id)
     locale = (person.locale if person else None) or ctx.config.default_locale
-    after = await balance_of(ctx.session, person_id=entry.person_id)
+    after = reversal
     text = translate(
         locale,
         "passbook.revoked_private",

@@ -25,7 +25,6 @@ from handlers.tickets.rules import (
     Sla,
     allowed,
     refresh_timer,
-    start_stage,
     target,
 )
 from handlers.tickets.service import (
@@ -58,8 +57,15 @@ Action = Callable[[Context, Ticket, str | None], Awaitable[None]]
 
 
 async def confirm(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
-    await record(ctx, ticket, "confirm", actor_id=ctx.person.id, to_status=target("confirm"), chat_id=ctx.chat.id)
-    start_stage(ticket, ctx.setting(Sla), ctx.now)
+    await record(
+        ctx,
+        ticket,
+        "confirm",
+        actor_id=ctx.person.id,
+        to_status=target("confirm"),
+        chat_id=ctx.chat.id,
+        new_stage=ctx.setting(Sla),
+    )
     await ctx.emit(ReportConfirmed(ticket, await building_of(ctx, ticket)))
     await refresh_cards(ctx, ticket)
     ctx.answer("✅")
@@ -108,9 +114,17 @@ async def unreject(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
         ctx.edit_pressed(ctx.t("ticket.rejected_final", number=ticket.id, reason=reason))
         ctx.answer(ctx.t("ticket.undo_too_late", minutes=int(UNDO_REJECT.total_seconds() // 60)), alert=True)
         return
-    await record(ctx, ticket, "unreject", actor_id=ctx.person.id, to_status=target("unreject"), chat_id=ctx.chat.id)
     ticket.closed_at = None
-    start_stage(ticket, ctx.setting(Sla), ctx.now)
+    sla = ctx.setting(Sla)
+    await record(
+        ctx,
+        ticket,
+        "unreject",
+        actor_id=ctx.person.id,
+        to_status=target("unreject"),
+        chat_id=ctx.chat.id,
+        new_stage=sla,
+    )
     await tell_reporter(ctx, ticket, ctx.t("ticket.unrejected_told", number=ticket.id, text=short(ticket.text)))
     ctx.edit_pressed(ctx.t("ticket.unrejected", number=ticket.id))
     await refresh_cards(ctx, ticket)
@@ -300,9 +314,11 @@ async def close_as_fixed(work: Work, ticket: Ticket, *, actor_id: int | None, ch
 
 async def reopen(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
     """没解决: back to work, and the assignee and building head hear about it."""
-    await record(ctx, ticket, "reopen", actor_id=ctx.person.id, to_status=target("reopen"), chat_id=ctx.chat.id)
     ticket.resolved_at = None
-    start_stage(ticket, ctx.setting(Sla), ctx.now)
+    sla = ctx.setting(Sla)
+    await record(
+        ctx, ticket, "reopen", actor_id=ctx.person.id, to_status=target("reopen"), chat_id=ctx.chat.id, new_stage=sla
+    )
     text = ctx.t("ticket.reopened_private", number=ticket.id, text=short(ticket.text))
     told = {p.id for p in await people_for_tier(ctx, ticket, "building")}
     for person_id in {ticket.assignee_id, *told} - {None}:

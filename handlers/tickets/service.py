@@ -113,7 +113,10 @@ async def record(
     to_status: str | None = None,
     note: str | None = None,
     chat_id: int | None = None,
+    new_stage: Sla | None = None,
 ) -> None:
+    """Add the history step (moving the ticket to `to_status`) and write it; with `new_stage`, a new stage's clock
+    starts now too, in the same write of the ticket."""
     add_event(
         work.session,
         ticket=ticket,
@@ -124,6 +127,8 @@ async def record(
         chat_id=chat_id,
         now=work.now,
     )
+    if new_stage is not None:
+        start_stage(ticket, new_stage, work.now)
     await work.session.flush()
 
 
@@ -193,8 +198,8 @@ async def open_ticket(work: Work, report: Report) -> Ticket:
 async def skip_confirmation(work: Work, ticket: Ticket, building: Place) -> None:
     """Danger now: the ticket is confirmed without the building head (a history step of its own), the responsible
     organisation hears through the hook, and the grid workers and staff are told at once, with the place."""
-    await record(work, ticket, "urgent_confirm", actor_id=None, to_status=TicketStatus.CONFIRMED)
-    start_stage(ticket, work.setting(Sla), work.now)
+    sla = work.setting(Sla)
+    await record(work, ticket, "urgent_confirm", actor_id=None, to_status=TicketStatus.CONFIRMED, new_stage=sla)
     hook = UrgentReported(ticket, building)
     await work.emit(hook)
     text = "\n".join(

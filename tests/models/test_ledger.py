@@ -15,6 +15,7 @@ from bot.db import SessionFactory
 from models.ledger import (
     Drift,
     InsufficientPoints,
+    Posting,
     balance_of,
     lifetime_effect,
     post_entry,
@@ -37,7 +38,7 @@ async def new_person(session: AsyncSession, name: str = "王阿姨") -> int:
 
 async def post(
     session: AsyncSession, person_id: int, delta: int, kind: EntryKind, key: str, source: str = "manual"
-) -> LedgerEntry | None:
+) -> Posting | None:
     return await post_entry(
         session,
         person_id=person_id,
@@ -100,7 +101,7 @@ async def test_the_same_key_moves_points_once_and_leaves_the_session_usable(sess
     person = await new_person(session)
     first = await post(session, person, 10, EntryKind.AWARD, "event:7:person")
     again = await post(session, person, 10, EntryKind.AWARD, "event:7:person")
-    assert first is not None and first.id is not None and again is None
+    assert first is not None and first.entry.id is not None and again is None
     assert await balances(session, person) == (10, 10)
     assert await post(session, person, 5, EntryKind.AWARD, "event:8:person") is not None
     assert await balances(session, person) == (15, 15)
