@@ -38,12 +38,6 @@ def stored_ref(photo_id: int) -> str:
     return f"{STORED_PREFIX}{photo_id}"
 
 
-def stored_id_of(photo: str) -> int | None:
-    """The id of a `stored:<id>` reference; None for any platform's photo (or a malformed reference)."""
-    rest = photo.removeprefix(STORED_PREFIX)
-    return int(rest) if photo.startswith(STORED_PREFIX) and rest.isascii() and rest.isdigit() else None
-
-
 async def store_photo(session: AsyncSession, *, content: bytes, content_type: str, source: str, now: datetime) -> str:
     """Keep the bytes in the caller's transaction; returns the reference a ticket keeps."""
     row = StoredPhoto(content=content, content_type=content_type, source=source, created_at=now)

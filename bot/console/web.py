@@ -22,6 +22,7 @@ from bot.console.photos import PhotoMissing, PhotoSource, PhotoUnreachable, imag
 from bot.console.routes import Handler
 from bot.db import SessionFactory
 from handlers.common.numbers import parse_id, read_number
+from handlers.common.photos import stored_id_of
 from handlers.common.sheets import to_csv, to_xlsx
 from handlers.console.audit import role_changes
 from handlers.console.board import board, read_filters, run_action, ticket_page, visible_ticket
@@ -42,7 +43,7 @@ from handlers.passbook.rules import PassbookConfig
 from models.base import AsyncSession
 from models.console import ConsoleSession, end_session, live_session, sessions_of
 from models.people import has_role_over
-from models.photos import stored_id_of, stored_photo
+from models.photos import stored_photo
 from models.places import PlaceKind
 from models.tickets import Category, Ticket
 

@@ -409,7 +409,6 @@ def test_importing_nlp_loads_nothing_heavy() -> None:
     assert result.stdout.strip() == "[]"
 
 
-
 # ---------------------------------------------------------------- rules file
 
 VALID_RULES = """

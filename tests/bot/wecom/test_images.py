@@ -18,10 +18,11 @@ from bot.wecom.callbacks import APP_CALLBACK_PATH, BOT_CALLBACK_PATH
 from bot.wecom.images import FROM_APP, FROM_BOT, Fetched, ImageKeeper, Photos
 from bot.wecom.mapping import photo_ref
 from bot.wecom_crypto import WeComCrypto, WeComCryptoError
+from handlers.common.photos import stored_id_of
 from handlers.core.types import IncomingMessage
 from models.outbox import OutboxMessage
 from models.payloads import SendPayload
-from models.photos import StoredPhoto, stored_id_of
+from models.photos import StoredPhoto
 from sandbox.wecom import APP_CRYPTO, BOT_AES_KEY, BOT_CRYPTO, CORP_ID, IMAGE_LINK_TTL, FakeWeCom, signed_query
 from tests.bot.wecom.test_callbacks import Server, json_body, serve
 
