@@ -6,6 +6,7 @@ Linli's own storage; an image that cannot be kept costs the photo only and the r
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import aiohttp
 
@@ -40,15 +41,8 @@ async def test_the_wecom_assignees_image_is_attached_kept_and_shown_on_the_ticke
         await w.group.expect_edit("📷 1 张照片")
         assert [c.query["media_id"] for c in wecom.api.sent("/cgi-bin/media/get")] == [media_id]  # copied at once
         del wecom.api.media[media_id]  # three days later WeCom no longer has it; Linli's copy stays
-        status, page = await desk.get("/console/tickets/1")
-        assert status == 200 and '<img src="/console/tickets/1/photos/0"' in page
-        status, headers, body = await desk.get_bytes("/console/tickets/1/photos/0")
-        assert status == 200 and body == JPEG and headers["Content-Type"] == "image/jpeg"
+        await photo_shown_in_scope_only(bot, http, w, desk, JPEG, "image/jpeg")
         assert len([c for c in wecom.api.calls if c.path == "/cgi-bin/media/get"]) == 1  # the console never asks
-
-        outside = client(bot, http)
-        assert await outside.sign_in(await login_path(bot, w.grid2)) == 303  # the second grid's; 1号楼 is the first's
-        assert (await outside.get_bytes("/console/tickets/1/photos/0"))[0] == 404
 
 
 async def test_a_group_at_mention_with_an_image_opens_a_ticket_whose_photo_the_console_shows(
@@ -66,13 +60,7 @@ async def test_a_group_at_mention_with_an_image_opens_a_ticket_whose_photo_the_c
 
         desk = client(bot, http)
         assert await desk.sign_in(await login_path(bot, w.staff)) == 303
-        status, page = await desk.get("/console/tickets/1")
-        assert status == 200 and "3单元电梯又坏了" in page and '<img src="/console/tickets/1/photos/0"' in page
-        status, headers, body = await desk.get_bytes("/console/tickets/1/photos/0")
-        assert status == 200 and body == PNG and headers["Content-Type"] == "image/png"
-        outside = client(bot, http)
-        assert await outside.sign_in(await login_path(bot, w.grid2)) == 303
-        assert (await outside.get_bytes("/console/tickets/1/photos/0"))[0] == 404
+        await photo_shown_in_scope_only(bot, http, w, desk, PNG, "image/png")
 
 
 async def test_an_image_that_cannot_be_kept_loses_only_the_photo_and_the_resident_is_told_once(
@@ -95,3 +83,17 @@ async def test_an_image_that_cannot_be_kept_loses_only_the_photo_and_the_residen
         assert await desk.sign_in(await login_path(bot, w.staff)) == 303
         status, page = await desk.get("/console/tickets/1")
         assert status == 200 and "5单元楼道灯坏了" in page and "/photos/0" not in page
+
+
+async def photo_shown_in_scope_only(
+    bot: Any, http: aiohttp.ClientSession, w: Any, desk: Any, content: bytes, content_type: str
+) -> None:
+    """Ticket #1's page shows its photo and serves `content` to `desk`; the second grid's worker gets 404 (1号楼 is
+    the first grid's)."""
+    status, page = await desk.get("/console/tickets/1")
+    assert status == 200 and '<img src="/console/tickets/1/photos/0"' in page
+    status, headers, body = await desk.get_bytes("/console/tickets/1/photos/0")
+    assert status == 200 and body == content and headers["Content-Type"] == content_type
+    outside = client(bot, http)
+    assert await outside.sign_in(await login_path(bot, w.grid2)) == 303
+    assert (await outside.get_bytes("/console/tickets/1/photos/0"))[0] == 404
