@@ -19,13 +19,10 @@ from bot.logs import RefusalCounter
 from bot.wecom.images import ImageKeeper, Photos
 from bot.wecom.mapping import (
     PLATFORM,
-    aibot_response_url,
+    Callback,
     as_choice,
-    no_image_urls,
-    no_response_url,
-    parse_aibot,
-    parse_aibot_images,
-    parse_app,
+    read_aibot,
+    read_app,
 )
 from bot.wecom_crypto import (
     MAX_BODY_BYTES,
@@ -64,14 +61,13 @@ REFUSED = {
 
 @dataclass(frozen=True)
 class Surface:
-    """One callback kind: its name in logs, its crypto, how its body carries the ciphertext and the message."""
+    """One callback kind: its name in logs, its crypto, how its body carries the ciphertext and how its plaintext
+    is read."""
 
     name: str
     crypto: WeComCrypto
     extract: Callable[[bytes], str]
-    to_incoming: Callable[[str], IncomingMessage | None]
-    response_url: Callable[[str], str | None]
-    image_urls: Callable[[str], tuple[str, ...]]
+    read: Callable[[str], Callback]
 
 
 def fresh(timestamp: str, now: float) -> bool:
@@ -114,13 +110,9 @@ class WeComAdapter:
         self.surfaces: dict[str, Surface] = {}
         self.refusals = RefusalCounter("wecom.callback_refused")
         if app_crypto is not None:
-            self.surfaces[APP_CALLBACK_PATH] = Surface(
-                "app", app_crypto, extract_encrypt_from_xml, parse_app, no_response_url, no_image_urls
-            )
+            self.surfaces[APP_CALLBACK_PATH] = Surface("app", app_crypto, extract_encrypt_from_xml, read_app)
         if bot_crypto is not None:
-            self.surfaces[BOT_CALLBACK_PATH] = Surface(
-                "bot", bot_crypto, extract_encrypt_from_json, parse_aibot, aibot_response_url, parse_aibot_images
-            )
+            self.surfaces[BOT_CALLBACK_PATH] = Surface("bot", bot_crypto, extract_encrypt_from_json, read_aibot)
 
     def add_routes(self, app: web.Application) -> None:
         for path in self.surfaces:
@@ -163,16 +155,15 @@ class WeComAdapter:
             status = 403 if error.code in REFUSED else 400
             return self._refuse(surface, status, "envelope check failed", code=int(error.code))
         try:
-            incoming = surface.to_incoming(plaintext)
-            response_url = surface.response_url(plaintext)
-            image_urls = surface.image_urls(plaintext)
+            callback = surface.read(plaintext)
         except (ValueError, WeComCryptoError, AttributeError):
             return self._refuse(surface, 400, "decrypted message is malformed")
+        incoming = callback.incoming
         if incoming is not None:
             named, photos = await asyncio.gather(
-                self._named(incoming), self._keeper.photos(incoming.photos, image_urls)
+                self._named(incoming), self._keeper.photos(incoming.photos, callback.image_urls)
             )
-            await self._handle(named, response_url, PendingPhotos(photos))
+            await self._handle(named, callback.response_url, PendingPhotos(photos))
         return web.Response(text="")
 
     async def _handle(self, incoming: IncomingMessage, response_url: str | None, pending: PendingPhotos) -> None:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -160,32 +161,26 @@ def as_choice(incoming: IncomingMessage, buttons: StoredKeyboard | None, tag: in
     )
 
 
-def parse_aibot(plaintext: str) -> IncomingMessage | None:
-    """A decrypted AI bot callback (JSON) as a neutral message, or None."""
+@dataclass(frozen=True)
+class Callback:
+    """What one decrypted callback holds for the adapter: its message (None for events and what maps to nothing),
+    the AI bot's one-shot reply link and its images' download links."""
+
+    incoming: IncomingMessage | None
+    response_url: str | None = None
+    image_urls: tuple[str, ...] = ()
+
+
+def read_aibot(plaintext: str) -> Callback:
+    """A decrypted AI bot callback (JSON, read once); ValueError when it is not a JSON object."""
     data = json.loads(plaintext)
-    return aibot_to_incoming(data) if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        raise ValueError("the callback is not a JSON object")
+    url = data.get("response_url")
+    return Callback(aibot_to_incoming(data), url if isinstance(url, str) and url else None, aibot_image_urls(data))
 
 
-def parse_aibot_images(plaintext: str) -> tuple[str, ...]:
-    data = json.loads(plaintext)
-    return aibot_image_urls(data) if isinstance(data, dict) else ()
-
-
-def no_image_urls(_plaintext: str) -> tuple[str, ...]:
-    """The app's images come as a media_id in the message's photos, not as links."""
-    return ()
-
-
-def aibot_response_url(plaintext: str) -> str | None:
-    url = json.loads(plaintext).get("response_url")
-    return url if isinstance(url, str) and url else None
-
-
-def parse_app(plaintext: str) -> IncomingMessage | None:
-    """A decrypted self-built app callback (XML, no DTD: its envelope was checked the same way) as a neutral
-    message, or None."""
-    return app_to_incoming(parse_xml_without_dtd(plaintext))
-
-
-def no_response_url(_plaintext: str) -> str | None:
-    return None
+def read_app(plaintext: str) -> Callback:
+    """A decrypted self-built app callback (XML, no DTD: its envelope was checked the same way). It has no reply
+    link, and its images come as media_ids in the message's photos, not as links."""
+    return Callback(app_to_incoming(parse_xml_without_dtd(plaintext)))
