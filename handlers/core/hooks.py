@@ -82,6 +82,9 @@ class CardDrawn:
     handles it when no person does (an organisation)."""
 
     ticket: Ticket
+    opened: bool = False
+    """The ticket was opened in this unit of work and nothing is attached to it yet (no dispatch, whistle or +1):
+    there is nothing of those to read."""
     lines: list[str] = field(default_factory=list)
     buttons: list[tuple[Button, ...]] = field(default_factory=list)
     handler: list[str] = field(default_factory=list)

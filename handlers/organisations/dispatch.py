@@ -190,7 +190,7 @@ async def urgent(work: Work, hook: UrgentReported) -> None:
 async def on_card(work: Work, hook: CardDrawn) -> None:
     """The organisation's line on the card and the buttons of those who dispatch."""
     ticket, n = hook.ticket, hook.ticket.id
-    current = await current_dispatch(work.session, ticket_id=n or 0)
+    current = None if hook.opened else await current_dispatch(work.session, ticket_id=n or 0)
     org = await work.session.get(Organisation, current.organisation_id) if current else None
     if current is None or org is None or current.state == S.RETURNED:
         if current is not None and org is not None:

@@ -160,7 +160,7 @@ async def supervise(ctx: Context, ticket: Ticket, _arg: str | None) -> None:
 
 async def whistle_lines(work: Work, hook: CardDrawn) -> None:
     """Each whistled organisation on the card: reported in, waiting (until when), or overdue; and 督办."""
-    whistles = await whistles_of(work.session, ticket_id=hook.ticket.id or 0)
+    whistles = [] if hook.opened else await whistles_of(work.session, ticket_id=hook.ticket.id or 0)
     for found in whistles:
         org = await work.session.get(Organisation, found.organisation_id)
         name = org.name if org else "?"

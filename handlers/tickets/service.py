@@ -54,16 +54,17 @@ async def name_of(work: Work, person_id: int | None) -> str | None:
     return person.display_name if person else None
 
 
-async def drawn(work: Work, ticket: Ticket) -> CardDrawn:
-    """What other features add to the card (an organisation's line and buttons), asked once per drawing."""
-    extras = CardDrawn(ticket)
+async def drawn(work: Work, ticket: Ticket, *, opened: bool = False) -> CardDrawn:
+    """What other features add to the card (an organisation's line and buttons), asked once per drawing;
+    `opened`: see `CardDrawn.opened`."""
+    extras = CardDrawn(ticket, opened=opened)
     await work.emit(extras)
     return extras
 
 
 async def full_card(work: Work, ticket: Ticket, extras: CardDrawn | None = None) -> str:
     extras = extras or await drawn(work, ticket)
-    affected = len(await affected_people(work.session, ticket_id=ticket.id or 0))
+    affected = 0 if extras.opened else len(await affected_people(work.session, ticket_id=ticket.id or 0))
     text = card_text(
         work.locale,
         ticket,
@@ -75,9 +76,9 @@ async def full_card(work: Work, ticket: Ticket, extras: CardDrawn | None = None)
     return "\n".join([text, *extras.lines])
 
 
-async def card_and_buttons(work: Work, ticket: Ticket) -> tuple[str, Keyboard]:
-    """The full card and the buttons of those who handle it."""
-    extras = await drawn(work, ticket)
+async def card_and_buttons(work: Work, ticket: Ticket, *, opened: bool = False) -> tuple[str, Keyboard]:
+    """The full card and the buttons of those who handle it (`opened`: see `CardDrawn.opened`)."""
+    extras = await drawn(work, ticket, opened=opened)
     return await full_card(work, ticket, extras), (*manager_buttons(work.locale, ticket), *extras.buttons)
 
 
@@ -187,11 +188,13 @@ async def open_ticket(work: Work, report: Report) -> Ticket:
     await record(work, ticket, "reported", actor_id=report.reporter_id, chat_id=ticket.chat_id)
     if ticket.urgent:
         await skip_confirmation(work, ticket, report.building)
+    opened = not ticket.urgent  # an urgent ticket may have been dispatched and whistled for by now
     group = report.chat if report.chat and report.chat.kind == "group" else await bound_group(work, report.building)
     if group is not None:
-        await post_group_card(work, ticket, group, quote=report.source_message_id if group is report.chat else None)
+        quote = report.source_message_id if group is report.chat else None
+        await post_group_card(work, ticket, group, quote=quote, opened=opened)
     if ticket.private or group is None:
-        await send_private_cards(work, ticket)
+        await send_private_cards(work, ticket, opened=opened)
     return ticket
 
 
@@ -233,13 +236,13 @@ async def bound_group(work: Work, building: Place) -> Chat | None:
     return chats[0] if chats else None
 
 
-async def post_group_card(work: Work, ticket: Ticket, group: Chat, *, quote: str | None) -> None:
+async def post_group_card(work: Work, ticket: Ticket, group: Chat, *, quote: str | None, opened: bool) -> None:
     ref = f"ticket:{ticket.id}:g"
     buttons: Keyboard = ()
     if ticket.private:
         text, buttons = public_dispute_text(work.locale, ticket), ()
     else:
-        text, buttons = await card_and_buttons(work, ticket)
+        text, buttons = await card_and_buttons(work, ticket, opened=opened)
     work.effects.add(
         Send(
             platform=group.platform,
@@ -254,9 +257,9 @@ async def post_group_card(work: Work, ticket: Ticket, group: Chat, *, quote: str
     ticket.card_refs = [*ticket.card_refs, ref]
 
 
-async def send_private_cards(work: Work, ticket: Ticket) -> None:
+async def send_private_cards(work: Work, ticket: Ticket, *, opened: bool) -> None:
     """Disputes (and buildings with no bound group): the card goes privately to those who handle it."""
-    text, buttons = await card_and_buttons(work, ticket)
+    text, buttons = await card_and_buttons(work, ticket, opened=opened)
     if ticket.private:
         reporter = await name_of(work, ticket.reporter_id) or "?"
         text = work.t(
