@@ -83,6 +83,8 @@ async def ancestors(session: AsyncSession, *, place: Place) -> list[Place]:
     """The node's ancestors from the community down, itself last."""
     ids = [int(part) for part in place.path.strip("/").split("/") if part]
     met: dict[int, Place] = session.info.setdefault("ancestors_met", {})
+    if place.id is not None:
+        met.setdefault(place.id, place)  # the node itself is in hand: only its parents may need reading
     missing = [i for i in ids if i not in met]
     if missing:  # one query for those this unit of work has not met yet (a card or a routing asks for them often)
         met |= {p.id or 0: p for p in (await session.exec(select(Place).where(col(Place.id).in_(missing)))).all()}
