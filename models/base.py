@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic._internal import _fields
 from sqlalchemy import JSON, DateTime, MetaData
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession as AsyncSession  # the session type handlers name from here
@@ -65,3 +67,8 @@ JSONColumn = JSON
 def on_postgres(session: AsyncSession) -> bool:
     """Whether the session talks to PostgreSQL (else SQLite)."""
     return session.get_bind().dialect.name == "postgresql"
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    """INSERT with ON CONFLICT for this session's database."""
+    return postgresql_insert if on_postgres(session) else sqlite_insert

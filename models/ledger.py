@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.base import on_postgres
+from models.base import dialect_insert
 from models.passbook import Balance, EntryKind, LedgerEntry, earned, lifetime_effect
 
 
@@ -120,11 +117,6 @@ async def post_addition(session: AsyncSession, entry: LedgerEntry, lifetime: int
         session, person_id=entry.person_id, delta=entry.delta, lifetime=lifetime, now=entry.created_at
     )
     return Posting(posted, spendable, lifetime_after)
-
-
-def dialect_insert(session: AsyncSession) -> Any:
-    """INSERT with ON CONFLICT for this session's database."""
-    return postgresql_insert if on_postgres(session) else sqlite_insert
 
 
 async def insert_once(session: AsyncSession, entry: LedgerEntry) -> LedgerEntry | None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete
+from sqlalchemy import and_, case, delete, literal, null, or_
 from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.base import UTCDateTime
+from models.base import UTCDateTime, dialect_insert
 
 WINDOW = timedelta(minutes=1)
 
@@ -22,7 +22,8 @@ class Pace(StrEnum):
 
 
 class CommandPace(SQLModel, table=True):
-    """One member's commands in one group: how many in the current minute, and until when the bot stays quiet."""
+    """One member's commands in one group: how many in the current minute (0 once the pause was said), and until
+    when the bot stays quiet."""
 
     __tablename__ = "command_pace"
 
@@ -45,21 +46,38 @@ async def pace_command(
     quiet: timedelta,
 ) -> Pace:
     """Count one command of this member in this group: GO up to `per_minute` in a minute, then PAUSE once and
-    QUIET until `quiet` has passed; afterwards a new minute starts."""
-    row = await session.get(CommandPace, (platform, chat_id, user_id))
-    if row is None:
-        session.add(CommandPace(platform=platform, chat_id=chat_id, user_id=user_id, window_started_at=now, count=1))
+    QUIET until `quiet` has passed; afterwards a new minute starts. One upsert: the row is created the first time,
+    else moved on from what it held (the SET sees the row before the change)."""
+    started, count, quiet_until = (
+        col(CommandPace.window_started_at),
+        col(CommandPace.count),
+        col(CommandPace.quiet_until),
+    )
+    at = literal(now, UTCDateTime())
+    is_quiet = and_(quiet_until.is_not(None), quiet_until > now)
+    new_minute = or_(quiet_until.is_not(None), started <= now - WINDOW)  # a pause over, or a minute gone
+    statement = (
+        dialect_insert(session)(CommandPace)
+        .values(platform=platform, chat_id=chat_id, user_id=user_id, window_started_at=now, count=1)
+        .on_conflict_do_update(
+            index_elements=["platform", "chat_id", "user_id"],
+            set_={
+                "window_started_at": case((is_quiet, started), (new_minute, at), else_=started),
+                "count": case((is_quiet, 0), (new_minute, 1), else_=count + 1),
+                "quiet_until": case(
+                    (is_quiet, quiet_until),
+                    (new_minute, null()),
+                    (count + 1 > per_minute, literal(now + quiet, UTCDateTime())),
+                    else_=null(),
+                ),
+            },
+        )
+        .returning(count, quiet_until)
+    )
+    counted, quiet_after = (await session.exec(statement)).one()
+    if quiet_after is None:
         return Pace.GO
-    if row.quiet_until is not None and now < row.quiet_until:
-        return Pace.QUIET
-    if row.quiet_until is not None or now - row.window_started_at >= WINDOW:
-        row.window_started_at, row.count, row.quiet_until = now, 1, None
-        return Pace.GO
-    row.count += 1
-    if row.count <= per_minute:
-        return Pace.GO
-    row.quiet_until = now + quiet
-    return Pace.PAUSE
+    return Pace.QUIET if counted == 0 else Pace.PAUSE
 
 
 async def forget_paces(session: AsyncSession, *, before: datetime) -> None:

@@ -45,3 +45,9 @@ async def test_counts_of_minutes_long_past_are_forgotten(sessions: SessionFactor
         await forget_paces(session, before=START + timedelta(hours=1))
     async with sessions() as session:
         assert [row.user_id for row in (await session.exec(select(CommandPace))).all()] == ["2"]
+
+
+async def test_a_flood_in_one_instant_is_paused_once(sessions: SessionFactory) -> None:
+    """A batch may carry a flood with one clock reading: the pause is still said once (decided from the row, not
+    from the time)."""
+    assert await paces(sessions, "1", [START] * 6) == [Pace.GO] * 3 + [Pace.PAUSE, Pace.QUIET, Pace.QUIET]
