@@ -359,8 +359,11 @@ async def stop_polling(leading: asyncio.Task[None], poller: Poller, leadership: 
 def freeze_start_up_heap() -> None:
     """What start-up built (the classifier's dictionary, the mapped classes, the features) lives as long as the
     process: keep it out of the garbage collector's scans, which would otherwise walk all of it on every full
-    collection while updates are processed (decision 0019)."""
+    collection while updates are processed (decision 0019). The start-up's garbage is collected first, and the
+    collector resumes if `python -m bot run` kept it resting during the start (decision 0027)."""
+    gc.collect()
     gc.freeze()
+    gc.enable()
 
 
 async def run_until_signal(runtime: Runtime) -> None:
