@@ -34,6 +34,17 @@ def test_the_app_and_its_classifier_load_without_openpyxl_jieba_pkg_resources_al
     assert imported_at_start("openpyxl", "jieba", "pkg_resources", "alembic", "yaml") == []
 
 
+def test_the_tables_validators_are_built_at_first_use() -> None:
+    """pydantic builds a table's schema when a row is first validated or dumped, not for every table at import."""
+    code = (
+        "import bot.app; from models.tickets import Ticket; from models.people import Person; "
+        "before = Ticket.__pydantic_complete__; Person(display_name='x').model_dump(); "
+        "print([before, Ticket.__pydantic_complete__, Person.__pydantic_complete__])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert ast.literal_eval(result.stdout) == [False, False, True]
+
+
 def test_the_app_loads_without_the_console_pages_or_jinja2() -> None:
     assert imported_at_start(*CONSOLE_PAGES) == []
 
