@@ -11,7 +11,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import structlog
@@ -47,14 +47,15 @@ from bot.web import (
     start_site,
     webhook_handler,
 )
-from bot.wecom.app import WeComParts, build_wecom
-from bot.wecom.photos import WeComPhotos
 from handlers.core.assembly import assemble, menu_entries
 from handlers.core.context import FeatureConfig
 from handlers.core.feature import Feature
 from handlers.features import FEATURES
 from models.base import remember_default_factory_signatures
 from nlp.classifier import default_classifier
+
+if TYPE_CHECKING:
+    from bot.wecom.app import WeComParts
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
@@ -173,7 +174,7 @@ async def start_parts(
     await application.initialize()
     parts.push_async_callback(application.shutdown)
     me = application.bot.bot
-    wecom = build_wecom(settings, sessions, clock=utc_now) if settings.wecom_enabled else None
+    wecom = start_wecom(settings, sessions)
     if wecom is not None:
         parts.push_async_callback(wecom.api.close)
     alive: dict[str, Callable[[], bool]] = {}
@@ -315,9 +316,22 @@ async def start_parts(
     return Runtime(settings, engine, sessions, web_port, readiness, parts, sender, sweeper)
 
 
+def start_wecom(settings: Settings, sessions: SessionFactory) -> WeComParts | None:
+    """WeCom's parts when it is configured; its modules (the callbacks, their XML and crypto) load only then."""
+    if not settings.wecom_enabled:
+        return None
+    from bot.wecom.app import build_wecom
+
+    return build_wecom(settings, sessions, clock=utc_now)
+
+
 def photo_port(telegram: PhotoSource, wecom: WeComParts | None) -> PhotoSource:
     """Where the console fetches a ticket's photos: Telegram's, and WeCom's too when WeCom is on."""
-    return telegram if wecom is None else WeComPhotos(wecom.api, telegram)
+    if wecom is None:
+        return telegram
+    from bot.wecom.photos import WeComPhotos
+
+    return WeComPhotos(wecom.api, telegram)
 
 
 SQLITE_ROLES = (
