@@ -300,6 +300,7 @@ async def running_bot(
     api: LocalBotApi | None = None,
     clock: ManualClock | None = None,
     features: tuple[Feature, ...] = FEATURES,
+    poll_seconds: float = 0.1,
     **overrides: Any,
 ) -> AsyncIterator[BotUnderTest]:
     """The whole bot (with these features) against a local Bot API server; every call it made is checked against
@@ -315,7 +316,7 @@ async def running_bot(
         bot_settings(database_url, **overrides),
         token=TOKEN,
         base_url=server.base_url,
-        poll_seconds=0.1,
+        poll_seconds=poll_seconds,
         clock=clock or ManualClock(),
         sweep=False,
         features=features,
