@@ -2,7 +2,7 @@
 in one column) or Excel (a sheet of tickets and a sheet of their events).
 
 Both are streamed: the matching numbers come from the board's index, then the tickets are read BATCH at a time
-(plain rows, with their events and the names in them) and each batch is written out before the next is read, so
+(a column at a time, with their events and the names in them) and each batch is written out before the next is read, so
 the first bytes leave while the rest is still being read and memory stays flat however large the export."""
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ class Words(dict[object, str]):
 
 
 class Rows:
-    """The cells of the export's rows, from the plain rows the database gives, built and kept a column at a time (a
+    """The cells of the export's rows, from the columns the database gives, built and kept a column at a time (a
     month has a quarter of a million cells: each column is mapped through a word table or a function in one pass,
     not a cell at a time in Python, and is written to the sheet as a column too). Words and stamps are looked up once
     per export, not once per cell."""
