@@ -28,6 +28,7 @@ from bot.intake import arrival_of_body
 from bot.locks import ChatTurns, Leadership, LockHolder
 from bot.logs import RefusalCounter, failure
 from bot.outbox_sender import OutboxSender, Transport
+from bot.outbox_signal import OutboxAnnouncer, OutboxListener
 from bot.polling import Poller
 from bot.scheduler import SWEEP_LEADER, Sweeper
 from bot.telegram import (
@@ -197,7 +198,11 @@ async def start_parts(
         await sender.start()
         parts.push_async_callback(sender.stop)
         alive["sender"] = lambda: sender.alive
-    on_outbox = sender.wake if sender is not None else nothing
+        if postgres:
+            listener = OutboxListener(engine, sender.wake)
+            listener.start()
+            parts.push_async_callback(listener.stop)
+    on_outbox = outbox_written_signal(parts, engine, sender, roles)
 
     assembly = None
     if roles & {ProcessRole.WEB, ProcessRole.WORKER, ProcessRole.SWEEPER}:
@@ -326,8 +331,23 @@ SQLITE_ROLES = (
 )
 
 
-def nothing() -> None:
-    """No sender in this process: the senders elsewhere find new rows on their next look."""
+def outbox_written_signal(
+    parts: AsyncExitStack, engine: AsyncEngine, sender: OutboxSender | None, roles: frozenset[ProcessRole]
+) -> Callable[[], None]:
+    """What the code that commits outbox rows calls after the commit: wake this process's sender at once and, on
+    PostgreSQL where senders may run elsewhere, announce the rows to them (decision 0020: senders wake up)."""
+    wakes: list[Callable[[], None]] = [sender.wake] if sender is not None else []
+    if engine.dialect.name == "postgresql" and roles & {ProcessRole.WEB, ProcessRole.WORKER, ProcessRole.SWEEPER}:
+        announcer = OutboxAnnouncer(engine)
+        announcer.start()
+        parts.push_async_callback(announcer.stop)
+        wakes.append(announcer.announce)
+
+    def written() -> None:
+        for wake in wakes:
+            wake()
+
+    return written
 
 
 async def poll_when_leading(poller: Poller, leadership: Leadership | None) -> None:
