@@ -47,7 +47,7 @@ async def test_a_flooded_group_and_a_broadcast_delay_no_private_answer(database_
         asked = time.monotonic()
         call = await api.wait_for_call(lambda c: c.ok and c.params.get("text") == "这是帮助", timeout=5)
         assert call.at - asked < 5.0
-        await api.wait_for_call(lambda c: c.ok and c.params.get("chat_id") == groups[-1], timeout=10)
+        await api.wait_for_call(lambda c: c.ok and c.params.get("chat_id") == groups[-1], timeout=60)  # 3 s idle
         assert 0 < len(api.sent_texts(FLOOD_GROUP)) <= 20, "the flooded group goes on within its minute"
         assert api.throttled == 0, [(c.params.get("chat_id"), c.at) for c in api.calls if c.error_code == 429]
 
