@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import structlog
@@ -34,6 +35,8 @@ log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
 Read = Callable[[dict[str, Any]], Incoming | None]
 """The adapter's reading of a stored update: the neutral item, None for what Linli ignores; raises if unreadable."""
+ReadDue = Callable[[AsyncSession], Awaitable[Sequence[DueUpdate]]]
+"""Reads the updates a batch is to process, in the batch's own transaction."""
 KEEP_DONE = timedelta(days=1)
 FORGET_EVERY = timedelta(hours=1)
 PER_CHAT_TURN = 10  # a chat's updates processed before the others get a turn (a flooded group waits, not everyone)
@@ -113,16 +116,17 @@ class InboxProcessor:
         waits with all its later ones. Returns how many were finished. On PostgreSQL, where several workers may
         share the inbox, a worker processes only chats it holds the turn at (`ChatTurns`)."""
         now = self._clock()
-        async with self._sessions() as session:
-            due = await due_updates(
-                session, now=now, limit=limit * CANDIDATES if self._turns else limit, per_chat=PER_CHAT_TURN
-            )
-        if not due:
+        if self._turns is not None:
+            async with self._sessions() as session:
+                due = await due_updates(session, now=now, limit=limit * CANDIDATES, per_chat=PER_CHAT_TURN)
+            if not due:
+                await self._forget_done(now)
+                return 0
+            return await self._process_in_turns(self._turns, due, limit)
+        found = await self._process_due(partial(due_updates, now=now, limit=limit, per_chat=PER_CHAT_TURN))
+        if found == 0:
             await self._forget_done(now)
-            return 0
-        if self._turns is None:
-            return await self._process_rows(due)
-        return await self._process_in_turns(self._turns, due, limit)
+        return found
 
     async def _process_in_turns(self, turns: ChatTurns, due: Sequence[DueUpdate], limit: int) -> int:
         """Take the turn, in one round trip, at as many of these chats as a batch can serve that no other worker
@@ -133,18 +137,20 @@ class InboxProcessor:
             held = await turns.take_free(list(dict.fromkeys(row.chat_key for row in due)), at_most=limit)
             if not held:
                 return 0
-            async with self._sessions() as session:
-                mine = await due_updates(
-                    session, now=self._clock(), limit=limit, per_chat=PER_CHAT_TURN, chat_keys=held
-                )
-            return await self._process_rows(mine) if mine else 0
+            return await self._process_due(
+                partial(due_updates, now=self._clock(), limit=limit, per_chat=PER_CHAT_TURN, chat_keys=held)
+            )
         finally:
             if held:
                 await turns.release_all()
 
-    async def _process_rows(self, due: Sequence[DueUpdate]) -> int:
-        together = await self._process_together(due)
-        return together if together is not None else await self._process_one_by_one(due)
+    async def _process_due(self, read: ReadDue) -> int:
+        """Read the due updates and process them in the same transaction (`_process_together`), one by one if that
+        failed; returns how many were finished (0 when none was due)."""
+        rows, together = await self._process_together(read)
+        if together is not None:
+            return together
+        return await self._process_one_by_one(rows)
 
     async def _forget_done(self, now: datetime) -> None:
         """When idle, about once an hour: drop the updates done (and the command paces kept) more than a day ago."""
@@ -154,19 +160,26 @@ class InboxProcessor:
                 await forget_paces(session, before=now - KEEP_DONE)
             self._forgot_at = now
 
-    async def _process_together(self, rows: Sequence[DueUpdate]) -> int | None:
-        """Process these updates in one transaction, each marked done in it (one commit for the batch); None, with
-        nothing of it kept, if any of them failed: then they go one by one, each in its own transaction."""
+    async def _process_together(self, read: ReadDue) -> tuple[Sequence[DueUpdate], int | None]:
+        """Read the due updates and process them in one transaction, each marked done in it (one commit for the
+        batch): returns them and how many were finished, or None, with nothing of it kept, if any of them failed:
+        then they go one by one, each in its own transaction. Reading in the batch's transaction saves one of its
+        own (on PostgreSQL also the connection's check-out ping)."""
+        rows: Sequence[DueUpdate] = ()
         try:
             async with unit_of_work(self._sessions) as session:
-                finished, unreadable = await self._process_in(session, rows)
+                rows = await read(session)
+                finished, unreadable = await self._process_in(session, rows) if rows else (0, [])
         except Exception as error:
+            if not rows:
+                raise  # the database is away (`_run` backs off)
             log.info("inbox.batch_failed", updates=len(rows), **failure(error))
-            return None
+            return rows, None
         for row, reason in unreadable:
             log.warning("inbox.unparseable", update=row.delivery_key, reason=reason)
-        self._dispatcher.outbox_written()
-        return finished
+        if rows:
+            self._dispatcher.outbox_written()
+        return rows, finished
 
     async def _process_in(
         self, session: AsyncSession, rows: Sequence[DueUpdate]

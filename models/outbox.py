@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any
 
-from sqlalchemy import Index, String, UniqueConstraint, func, literal, or_, text, update
+from sqlalchemy import Index, String, UniqueConstraint, func, insert, literal, or_, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 from sqlmodel import JSON, Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import UTCDateTime, utcnow
 from models.payloads import EditPayload, Payload, SendPayload, StoredKeyboard, action_of, decode, encode
+
+OUTBOX_CHANNEL = "linli_outbox"  # PostgreSQL's NOTIFY channel on which committed rows are announced to the senders
+
+
+async def announce_rows(connection: AsyncConnection) -> None:
+    """Tell every sender listening, in any process, that rows were committed (PostgreSQL; inside a transaction the
+    notification goes out at its commit)."""
+    await connection.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
 
 
 class OutboxStatus(StrEnum):
@@ -93,22 +102,59 @@ class OutboxMessage(SQLModel, table=True):
     ) -> OutboxMessage:
         """The row that delivers `content` (its action follows from the payload's kind, its lane from that and
         `bulk`)."""
-        action = action_of(content)
-        lane = Lane.ANSWER if action == OutboxAction.ANSWER else Lane.BULK if bulk else Lane.REPLY
-        return cls(
-            platform=platform,
-            chat_id=chat_id,
-            action=action,
-            payload=encode(content),
-            ref_key=ref_key,
-            dedupe_key=dedupe_key,
-            lane=lane,
+        values = outbox_values(
+            platform=platform, chat_id=chat_id, content=content, ref_key=ref_key, dedupe_key=dedupe_key, bulk=bulk
         )
+        return cls(**values)
 
     @property
     def content(self) -> Payload:
         """The typed payload (the one reading of the stored JSON)."""
         return decode(self.action, self.payload)
+
+
+def outbox_values(
+    *,
+    platform: str,
+    chat_id: str,
+    content: Payload,
+    ref_key: str | None = None,
+    dedupe_key: str | None = None,
+    bulk: bool = False,
+) -> dict[str, Any]:
+    """Every column but the id of the row that delivers `content` (`OutboxMessage.of`), as plain values: rows with
+    the same columns go in one statement (`add_outbox_rows`)."""
+    action = action_of(content)
+    lane = Lane.ANSWER if action == OutboxAction.ANSWER else Lane.BULK if bulk else Lane.REPLY
+    return {
+        "platform": platform,
+        "chat_id": chat_id,
+        "action": action,
+        "payload": encode(content),
+        "ref_key": ref_key,
+        "dedupe_key": dedupe_key,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": None,
+        "last_error": None,
+        "platform_message_id": None,
+        "lane": lane,
+        "turn": None,
+        "claimed_by": None,
+        "parts_sent": 0,
+        "created_at": utcnow(),
+        "sent_at": None,
+    }
+
+
+async def add_outbox_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Add these rows (`outbox_values`) in one statement, in their order: their ids ascend as listed, and a chat's
+    rows are sent in id order. What the unit of work holds unwritten is flushed first, so it keeps its place before
+    them (an ORM insert of each row was one statement a row on SQLite, whose driver cannot return the ids of a
+    multi-row insert in order)."""
+    if rows:
+        await session.flush()
+        await (await session.connection()).execute(insert(OutboxMessage), list(rows))  # one statement, many rows
 
 
 def queued(status: Any) -> Any:

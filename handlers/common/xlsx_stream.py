@@ -106,18 +106,25 @@ NUMBER_TEMPLATE = b"<c><v>%r</v></c>"
 """An int's or a float's repr is its str, as the one-by-one way writes it."""
 PLAIN_TEMPLATE, OWN_TEMPLATE = f"{PLAIN_CELL}%s{TEXT_END}".encode(), b"%s"
 EMPTY_CELL = {b"": b"<c/>"}
+FEW = 4
+"""A column whose distinct values are at most a FEWth of its cells is written from a table of their XML. Ints and
+texts only: no two of them are equal (1 and True, or 1 and 1.0, are, and are written differently)."""
 APART = "\x7f"
 """Between a column's texts while they are checked and encoded at once: not something XML escapes, so the texts'
 own characters are found as they are, and a space next to it is a text's first or last."""
 
 
 def column_cells(values: Sequence[Cell]) -> tuple[bytes, Sequence[Cell] | list[bytes]]:
-    """A column of a batch as a cell template and what goes into it: numbers (ints and floats only) into <v>; texts
-    that all go as they are (`plain_texts`) into an inline string, an empty one as <c/>; any other column as each
-    cell's own XML."""
+    """A column of a batch as a cell template and what goes into it: numbers (ints and floats only) into <v>; a
+    column of few distinct texts and ints (statuses, categories, stars, names) as each distinct value's XML, made
+    once and looked up a cell at a time (no new object a cell); texts that all go as they are (`plain_texts`) into
+    an inline string, an empty one as <c/>; any other column as each cell's own XML."""
     kinds = set(map(type, values))
     if kinds <= {int, float}:
         return NUMBER_TEMPLATE, values
+    if kinds <= {int, str} and len(distinct := set(values)) * FEW <= len(values):
+        cells = {value: cell_xml(value).encode() for value in distinct}
+        return OWN_TEMPLATE, list(map(cells.__getitem__, values))
     texts = plain_texts(values) if kinds == {str} else None  # type: ignore[arg-type]
     if texts is None:
         return OWN_TEMPLATE, [cell_xml(value).encode() for value in values]

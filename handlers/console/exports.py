@@ -2,7 +2,7 @@
 in one column) or Excel (a sheet of tickets and a sheet of their events).
 
 Both are streamed: the matching numbers come from the board's index, then the tickets are read BATCH at a time
-(plain rows, with their events and the names in them) and each batch is written out before the next is read, so
+(a column at a time, with their events and the names in them) and each batch is written out before the next is read, so
 the first bytes leave while the rest is still being read and memory stays flat however large the export."""
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import io
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from operator import itemgetter
 from typing import Any
 
 from handlers.common.sheets import Cell
@@ -22,7 +21,14 @@ from handlers.common.xlsx_stream import Columns, StreamedBook
 from handlers.console.board import Filters, ticket_query
 from handlers.console.scope import Viewer
 from handlers.core.desk import Desk
-from models.console import export_events, export_lines, names_of, plan_for_the_values, ticket_numbers
+from models.console import (
+    export_events,
+    export_lines,
+    names_of,
+    numbered_columns,
+    plan_for_the_values,
+    ticket_numbers,
+)
 
 EXPORT_LIMIT = 100_000
 FIRST_BATCH, BATCH = 100, 2_000
@@ -67,8 +73,8 @@ async def batches(desk: Desk, viewer: Viewer, filters: Filters, words: dict[str,
     while start < len(numbers):
         chunk = numbers[start : start + (BATCH if start else FIRST_BATCH)]
         start += len(chunk)
-        tickets = await export_lines(desk.session, numbers=chunk)
-        events = await export_events(desk.session, ticket_ids=chunk)
+        tickets = await numbered_columns(desk.session, export_lines, chunk, descending=True)
+        _, *events = await numbered_columns(desk.session, export_events, chunk)
         unseen = people_in(tickets, events) - rows.names.keys()  # each person's name is read once per export
         if unseen:
             rows.names.update((await names_of(desk.session, person_ids=sorted(unseen))).items())
@@ -76,13 +82,13 @@ async def batches(desk: Desk, viewer: Viewer, filters: Filters, words: dict[str,
         yield Batch(rows.tickets(tickets, timelines(steps)), steps)
 
 
-REPORTER, ASSIGNEE, ACTOR = itemgetter(8), itemgetter(9), itemgetter(3)
-"""Where the people are in `export_lines`' and `export_events`' rows."""
+REPORTER, ASSIGNEE, ACTOR = 8, 9, 3
+"""Where the people are among `export_lines`' columns and `export_events`' (after the events' own numbers)."""
 
 
-def people_in(tickets: list[Any], events: list[Any]) -> set[Any]:
+def people_in(tickets: list[list[Any]], events: list[list[Any]]) -> set[Any]:
     """The ids of the reporters, assignees and actors of a batch (None among them for a missing one)."""
-    return {*map(REPORTER, tickets), *map(ASSIGNEE, tickets), *map(ACTOR, events)}
+    return {*tickets[REPORTER], *tickets[ASSIGNEE], *events[ACTOR]}
 
 
 NOTHING: dict[object, Cell] = {None: ""}
@@ -112,7 +118,7 @@ class Words(dict[object, str]):
 
 
 class Rows:
-    """The cells of the export's rows, from the plain rows the database gives, built and kept a column at a time (a
+    """The cells of the export's rows, from the columns the database gives, built and kept a column at a time (a
     month has a quarter of a million cells: each column is mapped through a word table or a function in one pass,
     not a cell at a time in Python, and is written to the sheet as a column too). Words and stamps are looked up once
     per export, not once per cell."""
@@ -127,11 +133,10 @@ class Rows:
         self.names: dict[object, str] = {None: ""}
         """The name of each person met so far in the export (`batches` reads the new ones); none for no one."""
 
-    def tickets(self, lines: list[Any], history: dict[int, str]) -> Table:
-        """The tickets sheet's columns (and the CSV's), each ticket with its history from `timelines`."""
-        number, category, building, location, text, status, urgent, tier, reporter, assignee, *times, rating = (
-            columns_of(lines, len(TICKET_COLUMNS))
-        )
+    def tickets(self, columns: list[list[Any]], history: dict[int, str]) -> Table:
+        """The tickets sheet's columns (and the CSV's) from `export_lines`' columns, each ticket with its history
+        from `timelines`."""
+        number, category, building, location, text, status, urgent, tier, reporter, assignee, *times, rating = columns
         return [
             number,
             list(map(self.categories.__getitem__, category)),
@@ -147,9 +152,10 @@ class Rows:
             list(map(history.get, number, repeat(""))),
         ]
 
-    def events(self, lines: list[Any]) -> Table:
-        """The events sheet's columns: number, when, what, who, the status it led to, the note."""
-        number, created, action, actor, to_status, note = columns_of(lines, len(EVENT_COLUMNS))
+    def events(self, columns: list[list[Any]]) -> Table:
+        """The events sheet's columns (from `export_events`' after the events' own numbers): number, when, what,
+        who, the status it led to, the note."""
+        number, created, action, actor, to_status, note = columns
         return [
             number,
             list(map(self.stamp, created)),
@@ -158,11 +164,6 @@ class Rows:
             list(map(self.steps.__getitem__, to_status)),
             list(map(NOTHING.get, note, note)),
         ]
-
-
-def columns_of(lines: list[Any], width: int) -> list[Sequence[Any]]:
-    """The database's rows as columns (``width`` empty ones for no rows)."""
-    return list(zip(*lines, strict=True)) or [() for _ in range(width)]
 
 
 NO_STARS: dict[object, Cell] = {None: "", 0: ""}

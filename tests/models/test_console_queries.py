@@ -16,7 +16,21 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.console.stats import figures, figures_by, grid_path
-from models.console import TicketQuery, count_tickets, opened_per_period, ticket_facts, ticket_numbers
+from models.base import on_postgres
+from models.console import (
+    TicketQuery,
+    count_tickets,
+    export_events,
+    export_lines,
+    in_order,
+    listed,
+    names_of,
+    numbered_columns,
+    opened_per_period,
+    people_named,
+    ticket_facts,
+    ticket_numbers,
+)
 from models.people import Person
 from models.places import Place, PlaceKind, add_place
 from models.tickets import OPEN_STATUSES, Ticket, add_event, events_of
@@ -208,3 +222,52 @@ def as_instant(value: object) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value.astimezone(UTC) if isinstance(value, datetime) else None
     return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+
+async def test_an_exports_columns_are_the_rows_of_its_selects(session: AsyncSession) -> None:
+    """The columns read as one JSON value hold what the same selects' plain rows hold, in order, nulls included;
+    no events and unknown numbers give empty columns."""
+    w = await world(session, tickets=60)
+    numbers = [*sorted((t.id or 0 for t in w.tickets), reverse=True)[5:45], 10**9]
+    people = [w.tickets[0].reporter_id, 10**9]
+    postgres = on_postgres(session)
+    for select_of, descending, asked in (
+        (export_lines, True, numbers), (export_events, False, numbers), (people_named, False, people),
+    ):  # fmt: skip
+        rows = await plain_rows_of(session, select_of(postgres), asked)
+        assert rows, select_of
+        columns = await numbered_columns(session, select_of, asked, descending=descending)
+        assert [list(row) for row in rows] == [list(row) for row in zip(*columns, strict=True)], select_of
+    quiet = [t.id or 0 for t in w.tickets if not await events_of(session, ticket_id=t.id or 0)]
+    assert quiet and await numbered_columns(session, export_events, quiet[:1]) == [[] for _ in range(7)]
+    assert await numbered_columns(session, export_lines, [10**9], descending=True) == [[] for _ in range(15)]
+    assert await names_of(session, person_ids=[10**9]) == {}
+
+
+async def plain_rows_of(session: AsyncSession, statement: object, numbers: list[int]) -> list[object]:
+    connection = await session.connection()
+    return list((await connection.execute(statement, {"numbers": listed(on_postgres(session), numbers)})).all())  # type: ignore[call-overload]
+
+
+def test_columns_out_of_order_are_put_in_order_together() -> None:
+    columns = [[3, 1, 2], ["c", "a", "b"], [None, 10, 20]]
+    assert in_order(columns, descending=False) == [[1, 2, 3], ["a", "b", "c"], [10, 20, None]]
+    assert in_order(columns, descending=True) == [[3, 2, 1], ["c", "b", "a"], [None, 20, 10]]
+    ordered = [[1, 2, 3], ["a", "b", "c"]]
+    assert in_order(ordered, descending=False) is ordered
+    assert in_order([[], []], descending=True) == [[], []]
+
+
+async def test_an_exports_times_are_whole_seconds_since_1970(session: AsyncSession) -> None:
+    """Rounded down, a millisecond before the next second included (SQLite's time functions keep milliseconds: a
+    time less than half a millisecond before the next second counts as the next second there); None for none."""
+    w = await world(session, tickets=3)
+    moments = [datetime(2026, 11, 30, 23, 59, 59, 999_000, tzinfo=UTC), datetime(2038, 1, 19, 3, 14, 8, 1, tzinfo=UTC)]
+    for ticket, moment in zip(w.tickets, moments, strict=False):
+        ticket.created_at, ticket.closed_at = moment, None
+    await session.flush()
+    numbers = sorted((t.id or 0 for t in w.tickets[:2]), reverse=True)
+    _, _, _, _, _, _, _, _, _, _, created, _, _, closed, _ = await numbered_columns(
+        session, export_lines, numbers, descending=True
+    )
+    assert created == [int(moment.timestamp()) for moment in reversed(moments)] and closed == [None, None]

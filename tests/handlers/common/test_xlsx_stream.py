@@ -78,6 +78,7 @@ def test_a_batch_written_a_column_at_a_time_is_written_as_cell_by_cell() -> None
             for awkward in AWKWARD
         ),
         [[1, 5, "a"], [2, "", "b"], [3, True, "c"]],  # a column of numbers and empty texts; a bool
+        [[n, AWKWARD[n % 8], n % 3 or "", [1, 1.0, True][n % 3]] for n in range(40)],  # few distinct values
         [[1, "短"], [2, "长行", 3]],  # rows of different lengths
     ]
     for rows in batches:
