@@ -30,7 +30,7 @@ from handlers.announce.delivery import dispatch
 from handlers.core.context import FeatureConfig, Work
 from handlers.core.outbox import enqueue
 from models.announcements import Announcement
-from models.outbox import OutboxStatus, count_by_status
+from models.outbox import OutboxStatus, announce_rows, count_by_status
 from sandbox.demo import seed_bound_buildings
 from sandbox.server import LocalBotApi
 
@@ -80,6 +80,8 @@ async def queue_announcement(sessions: SessionFactory, announcement_id: int) -> 
         work = Work(session=session, config=FeatureConfig(bot_username=""), now=now())
         await dispatch(work, draft)
         await enqueue(session, work.effects.items)
+        if session.bind.dialect.name == "postgresql":  # as a web process does: the senders elsewhere wake at once
+            await announce_rows(await session.connection())
 
 
 async def wait_delivered(sessions: SessionFactory, groups: int) -> None:

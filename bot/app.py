@@ -11,7 +11,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import structlog
@@ -28,6 +28,7 @@ from bot.intake import arrival_of_body
 from bot.locks import ChatTurns, Leadership, LockHolder
 from bot.logs import RefusalCounter, failure
 from bot.outbox_sender import OutboxSender, Transport
+from bot.outbox_signal import OutboxAnnouncer, OutboxListener
 from bot.polling import Poller
 from bot.scheduler import SWEEP_LEADER, Sweeper
 from bot.telegram import (
@@ -47,14 +48,15 @@ from bot.web import (
     start_site,
     webhook_handler,
 )
-from bot.wecom.app import WeComParts, build_wecom
-from bot.wecom.photos import WeComPhotos
 from handlers.core.assembly import assemble, menu_entries
 from handlers.core.context import FeatureConfig
 from handlers.core.feature import Feature
 from handlers.features import FEATURES
 from models.base import remember_default_factory_signatures
 from nlp.classifier import default_classifier
+
+if TYPE_CHECKING:
+    from bot.wecom.app import WeComParts
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
@@ -173,7 +175,7 @@ async def start_parts(
     await application.initialize()
     parts.push_async_callback(application.shutdown)
     me = application.bot.bot
-    wecom = build_wecom(settings, sessions, clock=utc_now) if settings.wecom_enabled else None
+    wecom = start_wecom(settings, sessions)
     if wecom is not None:
         parts.push_async_callback(wecom.api.close)
     alive: dict[str, Callable[[], bool]] = {}
@@ -197,7 +199,11 @@ async def start_parts(
         await sender.start()
         parts.push_async_callback(sender.stop)
         alive["sender"] = lambda: sender.alive
-    on_outbox = sender.wake if sender is not None else nothing
+        if postgres:
+            listener = OutboxListener(engine, sender.wake)
+            listener.start()
+            parts.push_async_callback(listener.stop)
+    on_outbox = outbox_written_signal(parts, engine, sender, roles)
 
     assembly = None
     if roles & {ProcessRole.WEB, ProcessRole.WORKER, ProcessRole.SWEEPER}:
@@ -315,9 +321,22 @@ async def start_parts(
     return Runtime(settings, engine, sessions, web_port, readiness, parts, sender, sweeper)
 
 
+def start_wecom(settings: Settings, sessions: SessionFactory) -> WeComParts | None:
+    """WeCom's parts when it is configured; its modules (the callbacks, their XML and crypto) load only then."""
+    if not settings.wecom_enabled:
+        return None
+    from bot.wecom.app import build_wecom
+
+    return build_wecom(settings, sessions, clock=utc_now)
+
+
 def photo_port(telegram: PhotoSource, wecom: WeComParts | None) -> PhotoSource:
     """Where the console fetches a ticket's photos: Telegram's, and WeCom's too when WeCom is on."""
-    return telegram if wecom is None else WeComPhotos(wecom.api, telegram)
+    if wecom is None:
+        return telegram
+    from bot.wecom.photos import WeComPhotos
+
+    return WeComPhotos(wecom.api, telegram)
 
 
 SQLITE_ROLES = (
@@ -326,8 +345,23 @@ SQLITE_ROLES = (
 )
 
 
-def nothing() -> None:
-    """No sender in this process: the senders elsewhere find new rows on their next look."""
+def outbox_written_signal(
+    parts: AsyncExitStack, engine: AsyncEngine, sender: OutboxSender | None, roles: frozenset[ProcessRole]
+) -> Callable[[], None]:
+    """What the code that commits outbox rows calls after the commit: wake this process's sender at once and, on
+    PostgreSQL where senders may run elsewhere, announce the rows to them (decision 0020: senders wake up)."""
+    wakes: list[Callable[[], None]] = [sender.wake] if sender is not None else []
+    if engine.dialect.name == "postgresql" and roles & {ProcessRole.WEB, ProcessRole.WORKER, ProcessRole.SWEEPER}:
+        announcer = OutboxAnnouncer(engine)
+        announcer.start()
+        parts.push_async_callback(announcer.stop)
+        wakes.append(announcer.announce)
+
+    def written() -> None:
+        for wake in wakes:
+            wake()
+
+    return written
 
 
 async def poll_when_leading(poller: Poller, leadership: Leadership | None) -> None:
@@ -359,8 +393,11 @@ async def stop_polling(leading: asyncio.Task[None], poller: Poller, leadership: 
 def freeze_start_up_heap() -> None:
     """What start-up built (the classifier's dictionary, the mapped classes, the features) lives as long as the
     process: keep it out of the garbage collector's scans, which would otherwise walk all of it on every full
-    collection while updates are processed (decision 0019)."""
+    collection while updates are processed (decision 0019). The start-up's garbage is collected first, and the
+    collector resumes if `python -m bot run` kept it resting during the start (decision 0027)."""
+    gc.collect()
     gc.freeze()
+    gc.enable()
 
 
 async def run_until_signal(runtime: Runtime) -> None:

@@ -21,9 +21,6 @@ from bot.config import Settings
 from bot.db import create_engine, session_factory, unit_of_work
 from bot.logs import configure_logging
 from bot.outbox_sender import DeliveryError
-from bot.wecom.api import WeComApi
-from bot.wecom.mapping import webhook_key
-from bot.wecom.transport import ROUTE_APPCHAT, ROUTE_ROBOT, bind_wecom_group
 from handlers.common.org_import import OrgFileError, import_tree, parse_org_file
 from handlers.passbook.shop_admin import CatalogueError, import_catalogue
 from models.inbox import InboxStatus, inbox_update, set_aside_updates
@@ -219,6 +216,9 @@ async def run(settings: Settings, *, force_sandbox: bool, role: str = "all") -> 
 
 async def wecom(settings: Settings, args: argparse.Namespace) -> int:
     """Bind a WeCom group (robot webhook or app group chat) to a node; create the app group chat first if asked."""
+    from bot.wecom.mapping import webhook_key  # WeCom's modules load for WeCom's commands, not at every start
+    from bot.wecom.transport import ROUTE_APPCHAT, ROUTE_ROBOT, bind_wecom_group
+
     if args.wecom_command == "bind-robot":
         try:
             kind, address = ROUTE_ROBOT, webhook_key(args.webhook_url)
@@ -249,6 +249,8 @@ async def wecom(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def create_appchat(settings: Settings, args: argparse.Namespace) -> str:
+    from bot.wecom.api import WeComApi
+
     members = [m.strip() for m in args.members.split(",") if m.strip()]
     async with aiohttp.ClientSession() as http:
         api = WeComApi(

@@ -9,12 +9,21 @@ from enum import IntEnum, StrEnum
 from typing import Any
 
 from sqlalchemy import Index, String, UniqueConstraint, func, insert, literal, or_, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 from sqlmodel import JSON, Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.base import UTCDateTime, utcnow
 from models.payloads import EditPayload, Payload, SendPayload, StoredKeyboard, action_of, decode, encode
+
+OUTBOX_CHANNEL = "linli_outbox"  # PostgreSQL's NOTIFY channel on which committed rows are announced to the senders
+
+
+async def announce_rows(connection: AsyncConnection) -> None:
+    """Tell every sender listening, in any process, that rows were committed (PostgreSQL; inside a transaction the
+    notification goes out at its commit)."""
+    await connection.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
 
 
 class OutboxStatus(StrEnum):

@@ -376,6 +376,11 @@ class LocalBotApi(BotApiMethods):
     def _has_undelivered_updates(self) -> bool:
         return any(not pending.handed_out for pending in self._pending)
 
+    def unconfirmed_updates(self) -> int:
+        """Updates the bot has not yet confirmed (by a later getUpdates offset, or a webhook's 2xx): those it has not
+        stored yet, as it confirms only what it has stored."""
+        return len(self._pending)
+
     # ---- failures -------------------------------------------------------------------------------------------------
 
     def fail_next(

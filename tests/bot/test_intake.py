@@ -149,9 +149,12 @@ async def test_polling_backs_off_while_the_server_answers_garbage() -> None:
     await site.start()
     port = runner.addresses[0][1]
     stored: list[InboxUpdate] = []
+    both_stored = asyncio.Event()
 
     async def store(rows: Sequence[InboxUpdate]) -> int:
         stored.extend(rows)
+        if len(stored) >= 2:
+            both_stored.set()
         return len(rows)
 
     poller = Poller(
@@ -164,7 +167,7 @@ async def test_polling_backs_off_while_the_server_answers_garbage() -> None:
         min_backoff=0.2,
     )
     poller.start()
-    await asyncio.sleep(1.5)
+    await asyncio.wait_for(both_stored.wait(), 20.0)  # the pauses grow (0.2 s, 0.4 s …): however slow the machine
     await poller.stop()
     await runner.cleanup()
     assert [(row.delivery_key, row.status) for row in stored[:2]] == [

@@ -34,6 +34,46 @@ def test_the_app_and_its_classifier_load_without_openpyxl_jieba_pkg_resources_al
     assert imported_at_start("openpyxl", "jieba", "pkg_resources", "alembic", "yaml") == []
 
 
+WECOM = ("bot.wecom.app", "bot.wecom.callbacks", "bot.wecom.photos", "bot.wecom_crypto", "xml.etree.ElementTree")
+"""WeCom's parts, loaded when WeCom is configured (or for a `wecom` command)."""
+
+
+def test_the_app_loads_without_wecom_when_wecom_is_off() -> None:
+    assert imported_at_start(*WECOM) == []
+
+
+def test_wecom_loads_when_it_is_configured() -> None:
+    """The check above would pass for a misspelt name: each is a module a start with WeCom on loads."""
+    code = f"""
+import asyncio, sys
+from bot.app import photo_port, start_wecom
+from bot.config import Settings
+
+async def main():
+    app = dict(wecom_corp_id="ww1", wecom_app_secret="s", wecom_agent_id=1, wecom_app_token="t")
+    settings = Settings(_env_file=None, wecom_app_aes_key="k" * 43, **app)
+    parts = start_wecom(settings, None)
+    photo_port(None, parts)
+    await parts.api.close()
+
+asyncio.run(main())
+print([m for m in {WECOM!r} if m not in sys.modules])
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_tables_validators_are_built_at_first_use() -> None:
+    """pydantic builds a table's schema when a row is first validated or dumped, not for every table at import."""
+    code = (
+        "import bot.app; from models.tickets import Ticket; from models.people import Person; "
+        "before = Ticket.__pydantic_complete__; Person(display_name='x').model_dump(); "
+        "print([before, Ticket.__pydantic_complete__, Person.__pydantic_complete__])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert ast.literal_eval(result.stdout) == [False, False, True]
+
+
 def test_the_app_loads_without_the_console_pages_or_jinja2() -> None:
     assert imported_at_start(*CONSOLE_PAGES) == []
 

@@ -20,7 +20,7 @@ from handlers.core.feature import Feature
 from handlers.features import FEATURES
 from models.base import utcnow
 from models.inbox import InboxStatus, count_inbox
-from models.outbox import UNFINISHED, OutboxMessage
+from models.outbox import UNFINISHED, OutboxMessage, OutboxStatus, next_in_line
 from models.people import Role, ensure_person, grant_role
 from models.places import place_by_code
 from sandbox.server import LocalBotApi, RecordedCall
@@ -216,8 +216,36 @@ class BotUnderTest:
         """Run the ticket timers now (at the ManualClock's time)."""
         return await self.runtime.sweeper.run_once()
 
-    async def settle(self, quiet: float = 0.4) -> None:
-        await self.api.wait_idle(quiet=quiet)
+    async def settle(self, quiet: float = 0.4, timeout: float = 60.0) -> None:
+        """Wait until the bot is at rest (`_busy`) and no call has come for `quiet` seconds. Quiet alone is not
+        enough on a loaded machine: a reply queued behind another one of its chat waits until that one's outcome is
+        recorded, and those few transactions can take longer than the quiet without a single call."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            await self.api.wait_idle(quiet=quiet, timeout=max(deadline - loop.time(), 0.1))
+            busy = await self._busy()
+            if not busy:
+                return
+            if loop.time() >= deadline:
+                raise AssertionError(f"the bot is not at rest after {timeout:.0f}s: {busy}")
+            await asyncio.sleep(0.05)
+
+    async def _busy(self) -> str:
+        """What the bot still has to do ('' when nothing): updates the server holds that it has not stored, stored
+        ones not yet processed, outbox rows on their way or ready to be taken now (rows waiting for a later attempt,
+        a full minute or a 429 are not)."""
+        unstored = self.api.unconfirmed_updates()
+        if unstored:
+            return f"{unstored} updates not yet stored"
+        in_flight = col(OutboxMessage.status).in_((OutboxStatus.CLAIMED, OutboxStatus.SENDING))
+        async with self.runtime.sessions() as session:
+            pending = (await count_inbox(session)).get(InboxStatus.PENDING, 0)
+            on_the_way = int((await session.exec(select(func.count()).where(in_flight))).one())
+            ready = await next_in_line(session, now=utcnow(), limit=1, lock=False)
+        if pending or on_the_way or ready:
+            return f"{pending} updates to process, {on_the_way} outbox rows on their way, {len(ready)} ready"
+        return ""
 
     async def digested(self, timeout: float = 60.0) -> None:
         """Wait until the bot has fetched every update and processed every one its inbox holds (however slow the
@@ -272,6 +300,7 @@ async def running_bot(
     api: LocalBotApi | None = None,
     clock: ManualClock | None = None,
     features: tuple[Feature, ...] = FEATURES,
+    poll_seconds: float = 0.1,
     **overrides: Any,
 ) -> AsyncIterator[BotUnderTest]:
     """The whole bot (with these features) against a local Bot API server; every call it made is checked against
@@ -287,7 +316,7 @@ async def running_bot(
         bot_settings(database_url, **overrides),
         token=TOKEN,
         base_url=server.base_url,
-        poll_seconds=0.1,
+        poll_seconds=poll_seconds,
         clock=clock or ManualClock(),
         sweep=False,
         features=features,

@@ -47,7 +47,7 @@ async def test_a_flooded_group_and_a_broadcast_delay_no_private_answer(database_
         asked = time.monotonic()
         call = await api.wait_for_call(lambda c: c.ok and c.params.get("text") == "这是帮助", timeout=5)
         assert call.at - asked < 5.0
-        await api.wait_for_call(lambda c: c.ok and c.params.get("chat_id") == groups[-1], timeout=10)
+        await api.wait_for_call(lambda c: c.ok and c.params.get("chat_id") == groups[-1], timeout=60)  # 3 s idle
         assert 0 < len(api.sent_texts(FLOOD_GROUP)) <= 20, "the flooded group goes on within its minute"
         assert api.throttled == 0, [(c.params.get("chat_id"), c.at) for c in api.calls if c.error_code == 429]
 
@@ -88,17 +88,17 @@ async def test_chats_take_turns_a_fresh_answer_goes_in_the_first_round_behind_a_
         backlog = [Send(platform="telegram", chat_id=str(c), text=f"第{n}条") for n in range(8) for c in busy]
         async with unit_of_work(bot.runtime.sessions) as session:
             await enqueue(session, backlog)
-        await bot.api.wait_for_call(lambda c: c.ok and c.params.get("chat_id") == busy[-1], timeout=5)
+        await bot.api.wait_for_call(lambda c: c.ok and c.params.get("chat_id") == busy[-1], timeout=30)
         fresh = bot.api.start_bot(bot.api.user(8200000199, "新来的")).id
         async with unit_of_work(bot.runtime.sessions) as session:
             already = len(bot.api.sent_texts())
             await enqueue(session, [Send(platform="telegram", chat_id=str(fresh), text="这是帮助")])
-        await bot.api.wait_for_call(lambda c: c.ok and c.params.get("text") == "这是帮助", timeout=10)
+        await bot.api.wait_for_call(lambda c: c.ok and c.params.get("text") == "这是帮助", timeout=30)
         ahead = bot.api.sent_texts()[already:].index("这是帮助")
         assert ahead < 2 * len(busy), f"{ahead} backlog messages went first"
-        for chat in busy:
+        for chat in busy:  # the last round is the whole backlog's end: 6.4 s at 30 a second, far more under load
             await bot.api.wait_for_call(
-                lambda c, chat=chat: c.ok and c.params == {"chat_id": chat, "text": "第7条"}, 15
+                lambda c, chat=chat: c.ok and c.params == {"chat_id": chat, "text": "第7条"}, 90
             )
         assert [bot.api.sent_texts(c) for c in busy] == [[f"第{n}条" for n in range(8)]] * len(busy)
 

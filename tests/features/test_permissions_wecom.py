@@ -57,7 +57,7 @@ async def test_typed_choices_are_refused_to_the_wrong_role_the_wrong_area_and_in
         await other_head.says_in(first, confirm)  # a building head, of another building
         await refused_times(wecom, first, 2)
         await head.says_in(second, confirm)  # the right head, in another group: no card has that number there
-        await asyncio.sleep(1.0)
+        await bot.settle()
         assert not [c for c in wecom.api.calls if c.ok and "已确认" in c.content]
         assert await status_of_ticket(bot) == TicketStatus.REPORTED
 
