@@ -16,6 +16,7 @@ Usage: python benchmarks/console.py [TICKETS] [LEDGER_ENTRIES] [DATABASE_URL]
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import gc
 import math
@@ -295,10 +296,18 @@ async def month_views(url: str) -> MonthViews:
     return MonthViews(shown, content)
 
 
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("tickets", nargs="?", type=int, default=100_000)
+    parser.add_argument("ledger_entries", nargs="?", type=int, default=1_000_000)
+    parser.add_argument("database_url", nargs="?", default="", help="default: a temporary SQLite file")
+    return parser.parse_args()
+
+
 async def main() -> None:
-    tickets = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    entries = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
-    url = sys.argv[3] if len(sys.argv) > 3 else f"sqlite:///{tempfile.mkdtemp()}/console-bench.db"
+    args = arguments()
+    tickets, entries = args.tickets, args.ledger_entries
+    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/console-bench.db"
     await upgrade_async(url)
     start = time.perf_counter()
     if await tickets_in(url):
