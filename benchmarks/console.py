@@ -5,8 +5,8 @@ ticket page, the statistics page and a month's exports, each timed through the c
 figure has.
 
 Exports are streamed, so each has two figures: "first bytes" is the time from the call until the export hands its
-first bytes to the web server (CSV: the header and the first 500 tickets; Excel: the zip's first bytes once the
-first 500 tickets are written into it), "whole" until its last byte (the whole file of the month, 1 November to
+first bytes to the web server (CSV: the header and the first 100 tickets; Excel: the zip's first bytes once the
+first 100 tickets are written into it), "whole" until its last byte (the whole file of the month, 1 November to
 30 November, about 1/12 of the tickets).
 
 Usage: python benchmarks/console.py [TICKETS] [LEDGER_ENTRIES] [DATABASE_URL]
