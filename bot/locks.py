@@ -14,63 +14,70 @@ from models.locks import LockKind, key_of, still_connected, try_lock, try_locks,
 log = structlog.get_logger(__name__)
 
 
+class KeptConnection:
+    """An autocommit connection of its own, outside the pool's turns, opened at first use and again after `drop`."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self.current: AsyncConnection | None = None
+
+    async def connected(self) -> AsyncConnection:
+        if self.current is None:
+            connection = await self._engine.connect()
+            self.current = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        return self.current
+
+    async def drop(self) -> None:
+        if self.current is not None:
+            connection, self.current = self.current, None
+            try:
+                await connection.close()
+            except Exception:
+                await connection.invalidate()
+
+
 class LockHolder:
     """One autocommit connection holding this process's locks of one kind of use; when the connection is lost, so
     are its locks, and the next use connects again."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._connection: AsyncConnection | None = None
+        self._kept = KeptConnection(engine)
         self._use = asyncio.Lock()  # one statement at a time on the connection
 
     async def take(self, kind: LockKind, key: int) -> bool:
         async with self._use:
-            connection = await self._connected()
+            connection = await self._kept.connected()
             return await try_lock(connection, kind, key)
 
     async def take_free(self, kind: LockKind, keys: Sequence[int], *, at_most: int) -> list[int]:
         """Take up to `at_most` of these locks that nobody holds, in their order, in one round trip."""
         async with self._use:
-            connection = await self._connected()
+            connection = await self._kept.connected()
             return await try_locks(connection, kind, keys, at_most=at_most)
 
     async def release(self, kind: LockKind, key: int) -> None:
         async with self._use:
-            if self._connection is not None:
-                await unlock(self._connection, kind, key)
+            if self._kept.current is not None:
+                await unlock(self._kept.current, kind, key)
 
     async def release_all(self) -> None:
         async with self._use:
-            if self._connection is not None:
-                await unlock_all(self._connection)
+            if self._kept.current is not None:
+                await unlock_all(self._kept.current)
 
     async def still_held(self) -> bool:
         """Whether the connection, and so every lock taken on it, is still there (if not, it is let go)."""
         async with self._use:
-            if self._connection is None:
+            if self._kept.current is None:
                 return False
-            if await still_connected(self._connection):
+            if await still_connected(self._kept.current):
                 return True
-            await self._drop()
+            await self._kept.drop()
             return False
 
     async def close(self) -> None:
         async with self._use:
-            await self._drop()
-
-    async def _connected(self) -> AsyncConnection:
-        if self._connection is None:
-            connection = await self._engine.connect()
-            self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        return self._connection
-
-    async def _drop(self) -> None:
-        if self._connection is not None:
-            connection, self._connection = self._connection, None
-            try:
-                await connection.close()
-            except Exception:
-                await connection.invalidate()
+            await self._kept.drop()
 
 
 class Leadership:

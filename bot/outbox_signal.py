@@ -9,8 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.locks import KeptConnection
 from models.locks import still_connected
 from models.outbox import OUTBOX_CHANNEL, announce_rows
 
@@ -27,9 +28,8 @@ class OutboxAnnouncer:
     millisecond and every sender a claim)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+        self._kept = KeptConnection(engine)
         self._due = asyncio.Event()
-        self._connection: AsyncConnection | None = None
         self._runner: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -43,33 +43,19 @@ class OutboxAnnouncer:
             self._runner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._runner
-        await self._drop()
+        await self._kept.drop()
 
     async def _run(self) -> None:
         while True:
             await self._due.wait()
             self._due.clear()
             try:
-                await announce_rows(await self._connected())
+                await announce_rows(await self._kept.connected())
             except Exception as error:  # the senders find the rows at their next poll
                 log.warning("outbox.announce_failed", error=str(error)[:200])
-                await self._drop()
+                await self._kept.drop()
                 await asyncio.sleep(RECONNECT_SECONDS)
             await asyncio.sleep(SPACING_SECONDS)
-
-    async def _connected(self) -> AsyncConnection:
-        if self._connection is None:
-            connection = await self._engine.connect()
-            self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        return self._connection
-
-    async def _drop(self) -> None:
-        if self._connection is not None:
-            connection, self._connection = self._connection, None
-            try:
-                await connection.close()
-            except Exception:
-                await connection.invalidate()
 
 
 class OutboxListener:
