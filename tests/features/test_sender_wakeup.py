@@ -5,10 +5,14 @@ fallback, so each wait below is bounded well under it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_engine, session_factory, unit_of_work
 from bot.outbox_sender import OutboxSender
@@ -37,27 +41,17 @@ async def test_a_reply_goes_out_at_once_not_at_the_next_poll(database_url: str) 
             assert answer.at - asked < AT_ONCE_SECONDS
 
 
-@pytest.mark.skipif(not ON_POSTGRES, reason="NOTIFY is PostgreSQL's; on SQLite one process holds every part")
-async def test_a_listener_hears_rows_announced_on_another_connection(database_url: str) -> None:
-    writer, reader = create_engine(database_url), create_engine(database_url)
-    heard = asyncio.Event()
-    listener, announcer = OutboxListener(reader, heard.set), OutboxAnnouncer(writer)
-    listener.start()
-    announcer.start()
-    try:
-        await asyncio.wait_for(heard.wait(), 30)  # it calls once on starting to listen
-        heard.clear()
-        announcer.announce()
-        await asyncio.wait_for(heard.wait(), AT_ONCE_SECONDS)
-    finally:
-        await announcer.stop()
-        await listener.stop()
-        await writer.dispose()
-        await reader.dispose()
+@dataclass(frozen=True)
+class Listening:
+    writer: AsyncEngine
+    heard: asyncio.Event
+    announcer: OutboxAnnouncer
 
 
-@pytest.mark.skipif(not ON_POSTGRES, reason="NOTIFY is PostgreSQL's; on SQLite one process holds every part")
-async def test_a_listener_whose_connection_is_killed_listens_again(database_url: str) -> None:
+@contextlib.asynccontextmanager
+async def listening(database_url: str) -> AsyncIterator[Listening]:
+    """A listener on one engine and an announcer on another, the listener's first wake-up (on starting to listen)
+    heard and cleared."""
     writer, reader = create_engine(database_url), create_engine(database_url)
     heard = asyncio.Event()
     listener, announcer = OutboxListener(reader, heard.set), OutboxAnnouncer(writer)
@@ -66,18 +60,31 @@ async def test_a_listener_whose_connection_is_killed_listens_again(database_url:
     try:
         await asyncio.wait_for(heard.wait(), 30)
         heard.clear()
-        async with writer.connect() as connection:
-            killed = await connection.scalar(text(KILL_LISTENERS))
-        assert killed == 1
-        await asyncio.wait_for(heard.wait(), 30)  # connected and listening again: it wakes once, then hears
-        heard.clear()
-        announcer.announce()
-        await asyncio.wait_for(heard.wait(), AT_ONCE_SECONDS)
+        yield Listening(writer, heard, announcer)
     finally:
         await announcer.stop()
         await listener.stop()
         await writer.dispose()
         await reader.dispose()
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="NOTIFY is PostgreSQL's; on SQLite one process holds every part")
+async def test_a_listener_hears_rows_announced_on_another_connection(database_url: str) -> None:
+    async with listening(database_url) as it:
+        it.announcer.announce()
+        await asyncio.wait_for(it.heard.wait(), AT_ONCE_SECONDS)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="NOTIFY is PostgreSQL's; on SQLite one process holds every part")
+async def test_a_listener_whose_connection_is_killed_listens_again(database_url: str) -> None:
+    async with listening(database_url) as it:
+        async with it.writer.connect() as connection:
+            killed = await connection.scalar(text(KILL_LISTENERS))
+        assert killed == 1
+        await asyncio.wait_for(it.heard.wait(), 30)  # connected and listening again: it wakes once, then hears
+        it.heard.clear()
+        it.announcer.announce()
+        await asyncio.wait_for(it.heard.wait(), AT_ONCE_SECONDS)
 
 
 KILL_LISTENERS = (
