@@ -2,8 +2,6 @@
 
 Tokens are stored as SHA-256 digests only: a copy of the database opens no session."""
 
-from __future__ import annotations
-
 import functools
 import hashlib
 import json
