@@ -50,8 +50,10 @@ def _epoch_seconds_on_postgres(element: EpochSeconds, compiler: Any, **kw: Any) 
 
 @compiles(EpochSeconds, "sqlite")
 def _epoch_seconds_on_sqlite(element: EpochSeconds, compiler: Any, **kw: Any) -> str:
-    """unixepoch() (SQLite 3.38) gives the integer at once: half the time of strftime('%s') and a cast."""
-    return f"unixepoch({compiler.process(element.clauses, **kw)})"
+    """unixepoch() (SQLite 3.38) gives the integer at once: half the time of strftime('%s') and a cast. It reads the
+    time to the millisecond, rounded, so 23:59:59.9996 would count as the next second (and day): it is given the
+    time cut to whole seconds ('YYYY-MM-DD HH:MM:SS', the first 19 characters of what is stored)."""
+    return f"unixepoch(substr({compiler.process(element.clauses, **kw)}, 1, 19))"
 
 
 class HoursBetween(FunctionElement[float]):

@@ -269,10 +269,10 @@ def test_columns_out_of_order_are_put_in_order_together() -> None:
 
 
 async def test_an_exports_times_are_whole_seconds_since_1970(session: AsyncSession) -> None:
-    """Rounded down, a millisecond before the next second included (SQLite's time functions keep milliseconds: a
-    time less than half a millisecond before the next second counts as the next second there); None for none."""
+    """Rounded down, even 0.4 ms before the next second, here the next month (SQLite's time functions round to the
+    millisecond); None for none."""
     w = await world(session, tickets=3)
-    moments = [datetime(2026, 11, 30, 23, 59, 59, 999_000, tzinfo=UTC), datetime(2038, 1, 19, 3, 14, 8, 1, tzinfo=UTC)]
+    moments = [datetime(2026, 11, 30, 23, 59, 59, 999_600, tzinfo=UTC), datetime(2038, 1, 19, 3, 14, 8, 1, tzinfo=UTC)]
     for ticket, moment in zip(w.tickets, moments, strict=False):
         ticket.created_at, ticket.closed_at = moment, None
     await session.flush()
