@@ -160,7 +160,7 @@ class Rows:
             tier,
             list(map(self.names.__getitem__, reporter)),
             list(map(self.names.__getitem__, assignee)),
-            *(list(map(self.stamp, column)) for column in times),
+            *map(self.stamp.column, times),
             list(map(NO_STARS.get, rating, rating)),
             list(map(history.get, number, repeat(""))),
         ]
@@ -171,7 +171,7 @@ class Rows:
         number, created, action, actor, to_status, note = columns
         return [
             number,
-            list(map(self.stamp, created)),
+            self.stamp.column(created),
             list(map(self.actions.__getitem__, action)),
             list(map(self.names.__getitem__, actor)),
             list(map(self.steps.__getitem__, to_status)),
