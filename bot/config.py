@@ -1,7 +1,5 @@
 """Typed settings read from the environment and `.env` (pydantic-settings)."""
 
-from __future__ import annotations
-
 import re
 from itertools import pairwise
 from pathlib import Path
@@ -123,7 +121,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _webhook_needs_secret(self) -> Settings:
+    def _webhook_needs_secret(self) -> "Settings":
         if self.telegram_webhook_url:
             if not self.telegram_webhook_url.startswith("https://"):
                 raise ValueError("TELEGRAM_WEBHOOK_URL must be an https:// URL Telegram can reach")
@@ -152,7 +150,7 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     @model_validator(mode="after")
-    def _wecom_settings_complete(self) -> Settings:
+    def _wecom_settings_complete(self) -> "Settings":
         app = {
             "WECOM_CORP_ID": self.wecom_corp_id,
             "WECOM_AGENT_ID": self.wecom_agent_id,

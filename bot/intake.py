@@ -6,8 +6,6 @@ the fields Linli reads have the types the Bot API promises.
 Anything else is *unparseable*: stored raw, set aside, never processed.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 import re
@@ -70,7 +68,7 @@ class MessageIn(Strict):
     text: str | None = None
     caption: str | None = None
     photo: list[PhotoIn] | None = None
-    reply_to_message: MessageIn | None = None
+    reply_to_message: "MessageIn | None" = None
     edit_date: Int64 | None = None
     migrate_to_chat_id: Int64 | None = None
     forward_origin: dict[str, Any] | None = None

@@ -303,14 +303,15 @@ class TelegramTransport:
 
 
 def build_application(*, token: str, base_url: str, tls: ssl.SSLContext | None = None) -> Application:
-    """The PTB Application, built once by the composition root, without PTB's updater: updates come in through the
-    inbox (`bot/polling.py`, the webhook), which acknowledges them only once they are stored. Its two connection
-    pools (PTB's sizes) share `tls`, one TLS context, so the CA bundle is loaded once, not once a pool."""
+    """The PTB Application, built once by the composition root, without PTB's updater (updates come in through the
+    inbox, `bot/polling.py` and the webhook, which acknowledges them only once they are stored) and without its job
+    queue (the timers are `bot/scheduler.py`'s). Its two connection pools (PTB's sizes) share `tls`, one TLS context,
+    so the CA bundle is loaded once, not once a pool."""
     tls = tls or httpx.create_ssl_context()
     builder = ApplicationBuilder().token(token).base_url(base_url).base_file_url(file_url_for(base_url))
     builder.request(HTTPXRequest(connection_pool_size=256, httpx_kwargs={"verify": tls}))
     builder.get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs={"verify": tls}))
-    return builder.updater(None).build()
+    return builder.updater(None).job_queue(None).build()
 
 
 def file_url_for(base_url: str) -> str:

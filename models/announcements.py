@@ -1,7 +1,5 @@
 """Announcements (通知) staff compose in private and the bot delivers to every bound group in scope."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import StrEnum
 

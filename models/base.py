@@ -1,8 +1,6 @@
 """Shared table helpers: naming convention, UTC time, JSON columns, and the session type (handlers/ take it from
 here and never import the ORM)."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any

@@ -1,7 +1,5 @@
 """Platform chats the bot is in, and the place each group is bound to."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from datetime import datetime
 from functools import cache

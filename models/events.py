@@ -1,7 +1,5 @@
 """Events (活动): a series staff publish, its dated occurrences, and residents' sign-ups (报名)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import StrEnum
 from functools import cache

@@ -1,7 +1,5 @@
 """Households (户): a door in a building with its members; what members earn while in it counts for it too."""
 
-from __future__ import annotations
-
 import secrets
 from datetime import datetime
 

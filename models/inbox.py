@@ -1,8 +1,6 @@
 """The raw-update inbox: every platform update is written here before the platform is told it arrived, then
 processed from here in per-chat order; an update that keeps failing is set aside with its reason."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta

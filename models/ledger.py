@@ -1,8 +1,6 @@
 """The ledger's rules: every movement of points is one appended entry, and the person's balances move with it in the
 same transaction through one conditional UPDATE, so nothing can overspend even when two redemptions race."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,7 +58,7 @@ async def post_entry(
     community_id: int | None = None,
     reason_key: str | None = None,
     reason_values: dict[str, str | int] | None = None,
-) -> Posting | None:
+) -> "Posting | None":
     """Append one entry and move the person's balances in the same transaction; None when the idempotency key was
     already used (nothing changes). Raises InsufficientPoints (nothing changes) if spendable would go negative.
     A system reason also keeps its text key and values (`reason` is its text in the bot's default language).

@@ -2,8 +2,6 @@
 a sender's proof that it is alive, and a worker's turn at one chat's updates. A lock goes when its connection does,
 so a process that dies lets go of everything it held."""
 
-from __future__ import annotations
-
 import zlib
 from collections.abc import Sequence
 from enum import IntEnum

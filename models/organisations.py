@@ -1,8 +1,6 @@
 """Organisations that fix things (物业, 维保单位, utilities, departments, the 街道), their members, the routing rules
 that say who is responsible for what, and the dispatches and holds (挂账) of tickets to them."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime

@@ -1,7 +1,5 @@
 """The durable outbox: every message the bot sends, edits or answers, written with the state change."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -101,7 +99,7 @@ class OutboxMessage(SQLModel, table=True):
         ref_key: str | None = None,
         dedupe_key: str | None = None,
         bulk: bool = False,
-    ) -> OutboxMessage:
+    ) -> "OutboxMessage":
         """The row that delivers `content` (its action follows from the payload's kind, its lane from that and
         `bulk`)."""
         values = outbox_values(

@@ -1,8 +1,6 @@
 """How fast one member sends commands in one group, so a flood of commands cannot become a queue of replies
 (docs/decisions/0014-command-flood-and-uncertain-edits.md)."""
 
-from __future__ import annotations
-
 from datetime import datetime, timedelta
 from enum import StrEnum
 

@@ -1,7 +1,5 @@
 """爱心存折: the append-only points ledger and each person's balances (spendable, lifetime) kept beside it."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import StrEnum
 

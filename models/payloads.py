@@ -6,8 +6,6 @@ The stored JSON is the same as before the codec (rows queued by an older version
 send `{"text", "buttons"[, "reply_to"][, "photo"]}` or `{"text", "document": {"filename", "base64"}}`,
 edit `{"text", "buttons", "ref_key" | "message_id"}`, answer `{"callback_id", "text", "alert"}`."""
 
-from __future__ import annotations
-
 import base64
 from dataclasses import dataclass
 from typing import Any
@@ -44,7 +42,7 @@ class FallbackPayload:
     buttons: StoredKeyboard = ()
     reply_to: str | None = None
 
-    def as_send(self) -> SendPayload:
+    def as_send(self) -> "SendPayload":
         return SendPayload(self.text, self.buttons, self.reply_to)
 
 

@@ -1,7 +1,5 @@
 """People, their platform accounts, scoped role grants and one-time invites."""
 
-from __future__ import annotations
-
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta

@@ -1,8 +1,6 @@
 """Linli's own copies of photos people sent (docs/decisions/0026-photos-kept-in-the-database.md): the bytes in a
 table, so every process on every machine reads the same copy from the one database; a ticket keeps `stored:<id>`."""
 
-from __future__ import annotations
-
 import json
 from datetime import datetime
 

@@ -1,7 +1,5 @@
 """The governance tree: 社区 community → 网格 grid → 楼栋 building (units as a count)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import StrEnum
 
@@ -35,7 +33,7 @@ class Place(SQLModel, table=True):
     units: int = Field(default=0, ge=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
-    def contains(self, other: Place) -> bool:
+    def contains(self, other: "Place") -> bool:
         return other.path.startswith(self.path)
 
 

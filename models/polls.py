@@ -1,7 +1,5 @@
 """Polls and short surveys sent to chosen groups, and the 需求清单 residents add to and +1."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import StrEnum
 

@@ -1,8 +1,6 @@
 """Residents' data rights (PIPL): everything stored about a person, forgetting a person, and the retention rule that
 takes the reporter off tickets closed long ago. Tickets and ledger entries stay; only who they name changes."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Any
 

@@ -6,8 +6,6 @@ the person wrote privately or a private send went through, closed on a refusal o
 A message that could not go privately is held under a token; the deep link `?start=<token>` brings it into the
 private chat once the person opens it (docs/reach.md)."""
 
-from __future__ import annotations
-
 import secrets
 from collections import Counter
 from datetime import datetime

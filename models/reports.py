@@ -1,7 +1,5 @@
 """What a community office's reports read: who belongs to a community, its ledger entries, balances."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from datetime import datetime
 

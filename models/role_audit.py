@@ -1,8 +1,6 @@
 """Who was given or lost which role, when and by whom: an append-only record of every grant and revoke made from
 chat (an accepted invite, a 撤销, a handover), read by /me and by the office's audit list."""
 
-from __future__ import annotations
-
 import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum

@@ -5,8 +5,6 @@ app-created group chat), and some hand over, with an incoming message, an addres
 within a time limit (WeCom's AI bot `response_url`). These rows keep them; platform code reads them.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint, update

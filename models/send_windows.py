@@ -6,8 +6,6 @@ A request counts from its booked departure until `seconds` after its answer came
 arrival, somewhere in between, so however late a request leaves or arrives (a busy machine, the network) no later
 booking can land inside the same window (docs/decisions/0020-roles-and-shared-limits.md)."""
 
-from __future__ import annotations
-
 import time
 from dataclasses import dataclass
 from typing import Any

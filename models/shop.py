@@ -1,7 +1,5 @@
 """爱心超市: a community's catalogue and residents' redemptions (held → handed over / cancelled / expired)."""
 
-from __future__ import annotations
-
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass

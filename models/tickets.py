@@ -1,7 +1,5 @@
 """Requests (工单): tickets, their append-only history, residents affected, and pending intake questions."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import StrEnum
 from functools import cache

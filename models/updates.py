@@ -1,7 +1,5 @@
 """Platform updates already processed, so a re-delivered update changes nothing twice."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache

@@ -1,7 +1,5 @@
 """The volunteer force: profiles from 报到, 志愿服务队 teams, and help requests (点单) with their history."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import StrEnum
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -294,9 +295,10 @@ class ConsoleWeb:
         log.info("console.export", rows_format=request.match_info["fmt"], person=desk.person.id)
         response = web.StreamResponse(headers=HEADERS | attachment(made.filename, made.content_type))
         await response.prepare(request)
-        async for chunk in made.chunks:
-            if chunk:
-                await response.write(chunk)
+        async with aclosing(made.chunks) as chunks:  # a download cut short ends its read before the unit of work
+            async for chunk in chunks:
+                if chunk:
+                    await response.write(chunk)
         await response.write_eof()
         return response
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from handlers.core.texts import translate
@@ -64,20 +65,26 @@ class LocalStamps:
         self._offsets: dict[int, int | None] = {}
         self._dates: dict[int, str] = {}
 
-    def __call__(self, seconds: int | None) -> str:
-        """The stamp of ``seconds``; "" for None."""
-        if seconds is None:
-            return ""
-        day = seconds // DAY_SECONDS
-        offset = self._offsets[day] if day in self._offsets else self._offset_through(day)
-        if offset is VARIES:
-            return local_stamp(datetime.fromtimestamp(seconds, UTC), self._timezone)
-        local = seconds + offset
-        local_day = local // DAY_SECONDS
-        shown = self._dates.get(local_day)
-        if shown is None:
-            shown = self._dates[local_day] = date.fromordinal(local_day + EPOCH_ORDINAL).isoformat()
-        return f"{shown} {CLOCK_MINUTES[local % DAY_SECONDS // 60]}"
+    def column(self, values: Iterable[int | None]) -> list[str]:
+        """The stamp of each of ``values``; "" for None. A column at a time, in one loop (a month's export has
+        fifty thousand): a call a value cost a third more."""
+        offsets, dates, shown = self._offsets, self._dates, []
+        for seconds in values:
+            if seconds is None:
+                shown.append("")
+                continue
+            day = seconds // DAY_SECONDS
+            offset = offsets[day] if day in offsets else self._offset_through(day)
+            if offset is VARIES:
+                shown.append(local_stamp(datetime.fromtimestamp(seconds, UTC), self._timezone))
+                continue
+            local = seconds + offset
+            local_day = local // DAY_SECONDS
+            when = dates.get(local_day)
+            if when is None:
+                when = dates[local_day] = date.fromordinal(local_day + EPOCH_ORDINAL).isoformat()
+            shown.append(f"{when} {CLOCK_MINUTES[local % DAY_SECONDS // 60]}")
+        return shown
 
     def _offset_through(self, day: int) -> int | None:
         """The offset in seconds throughout UTC day ``day``, or VARIES when it is not the same at both ends."""

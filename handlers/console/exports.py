@@ -2,14 +2,17 @@
 in one column) or Excel (a sheet of tickets and a sheet of their events).
 
 Both are streamed: the matching numbers come from the board's index, then the tickets are read BATCH at a time
-(a column at a time, with their events and the names in them) and each batch is written out before the next is read, so
-the first bytes leave while the rest is still being read and memory stays flat however large the export."""
+(a column at a time, with their events and the names in them, one statement a batch) and each batch is written out
+as it comes — on PostgreSQL while the database reads the next (`read_ahead`) — so the first bytes leave while the
+rest is still being read and memory stays flat however large the export."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
+from contextlib import aclosing, suppress
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
@@ -21,18 +24,12 @@ from handlers.common.xlsx_stream import Columns, StreamedBook
 from handlers.console.board import Filters, ticket_query
 from handlers.console.scope import Viewer
 from handlers.core.desk import Desk
-from models.console import (
-    export_events,
-    export_lines,
-    names_of,
-    numbered_columns,
-    plan_for_the_values,
-    ticket_numbers,
-)
+from models.base import AsyncSession, on_postgres
+from models.console import ExportBatch, export_batch, plan_for_the_values, ticket_numbers
 
 EXPORT_LIMIT = 100_000
 FIRST_BATCH, BATCH = 100, 2_000
-"""A small first batch, so the first bytes leave soon; then larger ones, for fewer round trips."""
+"""A small first batch, so the first bytes leave soon; then larger ones, for fewer round trips (`batched`)."""
 TICKET_COLUMNS = (
     "number", "category", "place", "text", "status", "urgent", "tier", "reporter", "assignee", "created", "due",
     "resolved_at", "closed_at", "stars", "timeline",
@@ -47,8 +44,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class Export:
     filename: str
     content_type: str
-    chunks: AsyncIterator[bytes]
-    """The file's bytes, a batch of tickets at a time (read from the database as they are asked for)."""
+    chunks: AsyncGenerator[bytes]
+    """The file's bytes, a batch of tickets at a time (read from the database as they are asked for). Close it
+    (`contextlib.aclosing`) if it is not read to its end, so the read under way ends with it."""
 
 
 Table = list[Sequence[Cell]]
@@ -63,32 +61,47 @@ class Batch:
     events: Table
 
 
-async def batches(desk: Desk, viewer: Viewer, filters: Filters, words: dict[str, str]) -> AsyncIterator[Batch]:
+async def batches(desk: Desk, viewer: Viewer, filters: Filters, words: dict[str, str]) -> AsyncGenerator[Batch]:
     """The tickets the filters show, newest first, a batch at a time (at most EXPORT_LIMIT)."""
     query = await ticket_query(desk, viewer, filters)
     await plan_for_the_values(desk.session)
     numbers = await ticket_numbers(desk.session, query=query, limit=EXPORT_LIMIT)
     rows = Rows(LocalStamps(desk.config.timezone), words)
-    start = 0
-    while start < len(numbers):
-        chunk = numbers[start : start + (BATCH if start else FIRST_BATCH)]
-        start += len(chunk)
-        tickets = await numbered_columns(desk.session, export_lines, chunk, descending=True)
-        _, *events = await numbered_columns(desk.session, export_events, chunk)
-        unseen = people_in(tickets, events) - rows.names.keys()  # each person's name is read once per export
-        if unseen:
-            rows.names.update((await names_of(desk.session, person_ids=sorted(unseen))).items())
-        steps = rows.events(events)
-        yield Batch(rows.tickets(tickets, timelines(steps)), steps)
+    async with aclosing(read_ahead(desk.session, batched(numbers))) as read:
+        async for tickets, (_, *events), names in read:
+            rows.names.update(names.items())
+            steps = rows.events(events)
+            yield Batch(rows.tickets(tickets, timelines(steps)), steps)
 
 
-REPORTER, ASSIGNEE, ACTOR = 8, 9, 3
-"""Where the people are among `export_lines`' columns and `export_events`' (after the events' own numbers)."""
+def batched(numbers: list[int]) -> list[list[int]]:
+    """The numbers in batches: FIRST_BATCH, then BATCH at a time (the events sheet holds each batch's events in
+    the order they happened, so these bounds are part of the file)."""
+    first = numbers[:FIRST_BATCH]
+    return [first] * bool(first) + [numbers[at : at + BATCH] for at in range(FIRST_BATCH, len(numbers), BATCH)]
 
 
-def people_in(tickets: list[list[Any]], events: list[list[Any]]) -> set[Any]:
-    """The ids of the reporters, assignees and actors of a batch (None among them for a missing one)."""
-    return {*tickets[REPORTER], *tickets[ASSIGNEE], *events[ACTOR]}
+async def read_ahead(session: AsyncSession, chunks: list[list[int]]) -> AsyncGenerator[ExportBatch]:
+    """Each chunk's `export_batch`, the next one's statement sent before this one is handed out, so the database
+    reads it while the export writes this one out (a month's exports spent a third of their time waiting for it).
+    The session is never used by two at once: the next read starts once this one has arrived, and is awaited before
+    anything else runs on the session — also when the export stops early, so no read outlives it. SQLite's
+    statements run on the event loop's own thread (bot/db.py, InlineSqlite): a read started early would only
+    delay the batch in hand, so there each batch is read when it is asked for."""
+    ahead = on_postgres(session)
+    reading: asyncio.Task[ExportBatch] | None = None
+    try:
+        for at, chunk in enumerate(chunks):
+            arrived = await (reading or export_batch(session, numbers=chunk))
+            reading = None
+            if ahead and at + 1 < len(chunks):
+                reading = asyncio.create_task(export_batch(session, numbers=chunks[at + 1]))
+                await asyncio.sleep(0)  # the task sends its statement before this batch is written out
+            yield arrived
+    finally:
+        if reading is not None:
+            with suppress(Exception):  # the export has stopped: what the read found no longer matters
+                await reading
 
 
 NOTHING: dict[object, Cell] = {None: ""}
@@ -147,7 +160,7 @@ class Rows:
             tier,
             list(map(self.names.__getitem__, reporter)),
             list(map(self.names.__getitem__, assignee)),
-            *(list(map(self.stamp, column)) for column in times),
+            *map(self.stamp.column, times),
             list(map(NO_STARS.get, rating, rating)),
             list(map(history.get, number, repeat(""))),
         ]
@@ -158,7 +171,7 @@ class Rows:
         number, created, action, actor, to_status, note = columns
         return [
             number,
-            list(map(self.stamp, created)),
+            self.stamp.column(created),
             list(map(self.actions.__getitem__, action)),
             list(map(self.names.__getitem__, actor)),
             list(map(self.steps.__getitem__, to_status)),
@@ -183,15 +196,16 @@ def step_line(when: Cell, what: Cell, who: Cell) -> str:
     return f"{when} {what} {who}" if who else f"{when} {what}"
 
 
-async def csv_chunks(rows: AsyncIterator[Batch], header: list[str]) -> AsyncIterator[bytes]:
+async def csv_chunks(rows: AsyncGenerator[Batch], header: list[str]) -> AsyncGenerator[bytes]:
     """UTF-8 with a BOM (so Excel shows Chinese), the header, then each batch's tickets."""
     buffer = io.StringIO("\ufeff")
     buffer.seek(0, io.SEEK_END)
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
-    async for batch in rows:
-        writer.writerows(zip(*batch.tickets, strict=True))
-        yield drained(buffer)
+    async with aclosing(rows):
+        async for batch in rows:
+            writer.writerows(zip(*batch.tickets, strict=True))
+            yield drained(buffer)
     yield drained(buffer)
 
 
@@ -202,13 +216,14 @@ def drained(buffer: io.StringIO) -> bytes:
     return text.encode()
 
 
-async def xlsx_chunks(rows: AsyncIterator[Batch], tickets: Columns, events: Columns) -> AsyncIterator[bytes]:
-    with StreamedBook([tickets, events]) as book:
-        async for batch in rows:
-            book.add_columns(0, batch.tickets)
-            book.add_columns(1, batch.events)
-            yield book.take()
-        yield book.finish()
+async def xlsx_chunks(rows: AsyncGenerator[Batch], tickets: Columns, events: Columns) -> AsyncGenerator[bytes]:
+    async with aclosing(rows):
+        with StreamedBook([tickets, events]) as book:
+            async for batch in rows:
+                book.add_columns(0, batch.tickets)
+                book.add_columns(1, batch.events)
+                yield book.take()
+            yield book.finish()
 
 
 async def export_tickets(desk: Desk, viewer: Viewer, filters: Filters, words: dict[str, str], fmt: str) -> Export:

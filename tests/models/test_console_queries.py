@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 from sqlalchemy import text
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.console.stats import figures, figures_by, grid_path
@@ -20,14 +21,12 @@ from models.base import on_postgres
 from models.console import (
     TicketQuery,
     count_tickets,
+    export_batch,
     export_events,
     export_lines,
     in_order,
     listed,
-    names_of,
-    numbered_columns,
     opened_per_period,
-    people_named,
     ticket_facts,
     ticket_numbers,
 )
@@ -224,24 +223,35 @@ def as_instant(value: object) -> datetime | None:
     return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
 
 
-async def test_an_exports_columns_are_the_rows_of_its_selects(session: AsyncSession) -> None:
-    """The columns read as one JSON value hold what the same selects' plain rows hold, in order, nulls included;
-    no events and unknown numbers give empty columns."""
+async def test_an_exports_batch_holds_the_rows_of_its_selects_and_the_names_of_the_people_in_them(
+    session: AsyncSession,
+) -> None:
+    """The columns read as one JSON value hold what the same selects' plain rows hold, in order, nulls included,
+    and the names of every reporter, assignee and actor among them; no events and unknown numbers give empty
+    columns."""
     w = await world(session, tickets=60)
     numbers = [*sorted((t.id or 0 for t in w.tickets), reverse=True)[5:45], 10**9]
-    people = [w.tickets[0].reporter_id, 10**9]
+    worker, actor = Person(display_name="张社工", created_at=NOW), Person(display_name="李网格", created_at=NOW)
+    session.add_all([worker, actor])
+    await session.flush()
+    w.tickets[20].assignee_id = worker.id
+    add_event(session, ticket=w.tickets[30], actor_id=actor.id, action="note", to_status=None, now=NOW)
+    await session.flush()
     postgres = on_postgres(session)
-    for select_of, descending, asked in (
-        (export_lines, True, numbers), (export_events, False, numbers), (people_named, False, people),
-    ):  # fmt: skip
-        rows = await plain_rows_of(session, select_of(postgres), asked)
+    batch = await export_batch(session, numbers=numbers)
+    for select_of, columns in ((export_lines, batch.tickets), (export_events, batch.events)):
+        rows = await plain_rows_of(session, select_of(postgres), numbers)
         assert rows, select_of
-        columns = await numbered_columns(session, select_of, asked, descending=descending)
         assert [list(row) for row in rows] == [list(row) for row in zip(*columns, strict=True)], select_of
+    people = {*batch.tickets[8], *batch.tickets[9], *batch.events[4]} - {None}
+    assert len(people) == 3 and batch.names == {p.id: p.display_name for p in await people_numbered(session, people)}
     quiet = [t.id or 0 for t in w.tickets if not await events_of(session, ticket_id=t.id or 0)]
-    assert quiet and await numbered_columns(session, export_events, quiet[:1]) == [[] for _ in range(7)]
-    assert await numbered_columns(session, export_lines, [10**9], descending=True) == [[] for _ in range(15)]
-    assert await names_of(session, person_ids=[10**9]) == {}
+    assert quiet and (await export_batch(session, numbers=quiet[:1])).events == [[] for _ in range(7)]
+    assert await export_batch(session, numbers=[10**9]) == ([[] for _ in range(15)], [[] for _ in range(7)], {})
+
+
+async def people_numbered(session: AsyncSession, numbers: set[int]) -> list[Person]:
+    return list((await session.exec(select(Person).where(col(Person.id).in_(numbers)))).all())
 
 
 async def plain_rows_of(session: AsyncSession, statement: object, numbers: list[int]) -> list[object]:
@@ -259,15 +269,13 @@ def test_columns_out_of_order_are_put_in_order_together() -> None:
 
 
 async def test_an_exports_times_are_whole_seconds_since_1970(session: AsyncSession) -> None:
-    """Rounded down, a millisecond before the next second included (SQLite's time functions keep milliseconds: a
-    time less than half a millisecond before the next second counts as the next second there); None for none."""
+    """Rounded down, even 0.4 ms before the next second, here the next month (SQLite's time functions round to the
+    millisecond); None for none."""
     w = await world(session, tickets=3)
-    moments = [datetime(2026, 11, 30, 23, 59, 59, 999_000, tzinfo=UTC), datetime(2038, 1, 19, 3, 14, 8, 1, tzinfo=UTC)]
+    moments = [datetime(2026, 11, 30, 23, 59, 59, 999_600, tzinfo=UTC), datetime(2038, 1, 19, 3, 14, 8, 1, tzinfo=UTC)]
     for ticket, moment in zip(w.tickets, moments, strict=False):
         ticket.created_at, ticket.closed_at = moment, None
     await session.flush()
     numbers = sorted((t.id or 0 for t in w.tickets[:2]), reverse=True)
-    _, _, _, _, _, _, _, _, _, _, created, _, _, closed, _ = await numbered_columns(
-        session, export_lines, numbers, descending=True
-    )
+    _, _, _, _, _, _, _, _, _, _, created, _, _, closed, _ = (await export_batch(session, numbers=numbers)).tickets
     assert created == [int(moment.timestamp()) for moment in reversed(moments)] and closed == [None, None]
