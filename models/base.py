@@ -6,9 +6,13 @@ from functools import cache
 from typing import Any
 
 from pydantic._internal import _fields
-from sqlalchemy import JSON, DateTime, MetaData
+from sqlalchemy import JSON, DateTime, MetaData, TextualSelect, bindparam, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.dialects.sqlite.base import SQLiteDialect
+from sqlalchemy.engine.interfaces import BindTyping
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession as AsyncSession  # the session type handlers name from here
@@ -73,3 +77,29 @@ def on_postgres(session: AsyncSession) -> bool:
 def dialect_insert(session: AsyncSession) -> Any:
     """INSERT with ON CONFLICT for this session's database."""
     return postgresql_insert if on_postgres(session) else sqlite_insert
+
+
+def database_name(session: AsyncSession) -> str:
+    """"postgresql" or "sqlite": what a statement built once per database is keyed by."""
+    return session.get_bind().dialect.name
+
+
+def upsert_insert(database: str) -> Any:
+    """INSERT with ON CONFLICT for the database named "postgresql" or "sqlite"."""
+    return postgresql_insert if database == "postgresql" else sqlite_insert
+
+
+def as_cached_text(statement: Insert, database: str) -> TextualSelect:
+    """The statement's SQL for this database as a `text()` with named binds and RETURNING columns typed as the
+    statement's: SQLAlchemy
+    caches a `text()`'s compilation, where a dialect's INSERT … ON CONFLICT is compiled anew at every execution
+    (decision 0019). The driver renders the binds at execution, as it does for the statement itself; a bind the
+    statement gave a value (a constant) keeps it. The SQL is the database's, without a driver's casts of binds."""
+    dialect = PGDialect(paramstyle="named") if database == "postgresql" else SQLiteDialect(paramstyle="named")
+    dialect.bind_typing = BindTyping.NONE  # a `text()`'s binds are rendered with the driver's casts at execution
+    compiled = statement.compile(dialect=dialect)
+    binds = [
+        bindparam(name, bind.value, type_=bind.type, required=bind.required)
+        for bind, name in compiled.bind_names.items()
+    ]
+    return text(compiled.string).bindparams(*binds).columns(*statement.exported_columns)

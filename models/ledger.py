@@ -3,13 +3,15 @@ same transaction through one conditional UPDATE, so nothing can overspend even w
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func, update
+from sqlalchemy import TextualSelect, bindparam, func, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.selectable import ExecutableReturnsRows
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.base import dialect_insert
+from models.base import as_cached_text, database_name, upsert_insert
 from models.passbook import Balance, EntryKind, LedgerEntry, earned, lifetime_effect
 
 
@@ -117,27 +119,42 @@ async def post_addition(session: AsyncSession, entry: LedgerEntry, lifetime: int
     return Posting(posted, spendable, lifetime_after)
 
 
-async def insert_once(session: AsyncSession, entry: LedgerEntry) -> LedgerEntry | None:
-    """Insert the entry unless its idempotency key is taken (by a committed entry, or by one a concurrent transaction
-    commits meanwhile: PostgreSQL waits for it); the stored entry, or None."""
-    values = entry.model_dump(exclude={"id"})
+ENTRY_FIELDS = tuple(column.key for column in LedgerEntry.__table__.columns if column.key != "id")  # type: ignore[attr-defined]
+
+
+@cache
+def insert_once_statement(database: str) -> ExecutableReturnsRows:
+    """`insert_once`'s statement for this database, built and compiled once (decision 0019): every value is bound."""
     statement = (
-        dialect_insert(session)(LedgerEntry)
-        .values(**values)
+        upsert_insert(database)(LedgerEntry)
+        .values({field: bindparam(field) for field in ENTRY_FIELDS})
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(LedgerEntry)
     )
-    return (await session.exec(statement)).scalars().first()
+    return select(LedgerEntry).from_statement(as_cached_text(statement, database))
 
 
-async def add_to_balance(
-    session: AsyncSession, *, person_id: int, delta: int, lifetime: int, now: datetime
-) -> tuple[int, int]:
-    """Add to the person's balances in one statement, creating the row the first time; (spendable, lifetime) after."""
-    excluded = dialect_insert(session)(Balance).excluded
+async def insert_once(session: AsyncSession, entry: LedgerEntry) -> LedgerEntry | None:
+    """Insert the entry unless its idempotency key is taken (by a committed entry, or by one a concurrent transaction
+    commits meanwhile: PostgreSQL waits for it); the stored entry, or None."""
+    values = {field: getattr(entry, field) for field in ENTRY_FIELDS}
+    statement = insert_once_statement(database_name(session))
+    return (await session.exec(statement, params=values)).scalars().first()  # type: ignore[call-overload]
+
+
+@cache
+def add_to_balance_statement(database: str) -> TextualSelect:
+    """`add_to_balance`'s statement for this database, built and compiled once (decision 0019)."""
+    insert = upsert_insert(database)
+    excluded = insert(Balance).excluded
     statement = (
-        dialect_insert(session)(Balance)
-        .values(person_id=person_id, spendable=delta, lifetime=lifetime, updated_at=now)
+        insert(Balance)
+        .values(
+            person_id=bindparam("person_id"),
+            spendable=bindparam("spendable"),
+            lifetime=bindparam("lifetime"),
+            updated_at=bindparam("updated_at"),
+        )
         .on_conflict_do_update(
             index_elements=["person_id"],
             set_={
@@ -148,7 +165,16 @@ async def add_to_balance(
         )
         .returning(col(Balance.spendable), col(Balance.lifetime))
     )
-    spendable, lifetime_after = (await session.exec(statement)).one()
+    return as_cached_text(statement, database)
+
+
+async def add_to_balance(
+    session: AsyncSession, *, person_id: int, delta: int, lifetime: int, now: datetime
+) -> tuple[int, int]:
+    """Add to the person's balances in one statement, creating the row the first time; (spendable, lifetime) after."""
+    values = {"person_id": person_id, "spendable": delta, "lifetime": lifetime, "updated_at": now}
+    statement = add_to_balance_statement(database_name(session))
+    spendable, lifetime_after = (await session.exec(statement, params=values)).one()  # type: ignore[call-overload]
     return int(spendable), int(lifetime_after)
 
 

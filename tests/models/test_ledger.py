@@ -24,6 +24,7 @@ from models.ledger import (
 from models.passbook import Balance, EntryKind, LedgerEntry
 from models.people import Person
 from tests.conftest import ON_POSTGRES
+from tests.support.compiled_cache import cache_hits
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -178,3 +179,11 @@ async def test_racing_posts_of_one_key_land_once(sessions: SessionFactory) -> No
     async with sessions() as check:
         assert await balances(check, person) == (11, 11)
         assert await recompute_drift(check) == []
+
+
+async def test_the_entry_insert_and_the_balance_upsert_are_compiled_once(session: AsyncSession) -> None:
+    person_id = await new_person(session)
+    with cache_hits(session.get_bind(), "ON CONFLICT") as hits:
+        for n in range(3):
+            await post(session, person_id, 5, EntryKind.AWARD, key=f"cached-{n}")
+    assert len(hits) == 6 and hits[2:] == [True] * 4

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from bot.db import SessionFactory, unit_of_work
 from models.pace import CommandPace, Pace, forget_paces, pace_command
+from tests.support.compiled_cache import cache_hits
 
 START = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
 QUIET = timedelta(minutes=5)
@@ -51,3 +52,10 @@ async def test_a_flood_in_one_instant_is_paused_once(sessions: SessionFactory) -
     """A batch may carry a flood with one clock reading: the pause is still said once (decided from the row, not
     from the time)."""
     assert await paces(sessions, "1", [START] * 6) == [Pace.GO] * 3 + [Pace.PAUSE, Pace.QUIET, Pace.QUIET]
+
+
+async def test_the_pace_upsert_is_compiled_once(sessions: SessionFactory) -> None:
+    engine = sessions.kw["bind"].sync_engine
+    with cache_hits(engine, "ON CONFLICT") as hits:
+        await paces(sessions, "1", [START, START + timedelta(seconds=1), START + timedelta(seconds=2)])
+    assert hits[1:] == [True, True]
