@@ -33,9 +33,11 @@ def start_bot_process(
     log: Path | None = None,
     role: str | None = None,
     settings: dict[str, str] | None = None,
+    python: str | None = None,
 ) -> subprocess.Popen[bytes]:
     """`python -m bot run` (as `role`, else all in one) on this database and server; its output goes to `log`.
-    `settings` add to or override the environment (LOG_LEVEL is WARNING unless they say otherwise)."""
+    `settings` add to or override the environment (LOG_LEVEL is WARNING unless they say otherwise); `python` is
+    the interpreter (this one unless given), the code always this checkout's."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONPATH": str(REPO),
@@ -45,7 +47,7 @@ def start_bot_process(
         "WEB_PORT": str(port),
         "LOG_LEVEL": "WARNING",
     } | (settings or {})
-    command = [sys.executable, "-m", "bot", "run", *(("--role", role) if role else ())]
+    command = [python or sys.executable, "-m", "bot", "run", *(("--role", role) if role else ())]
     out = log.open("wb") if log else None
     return subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=out)
 

@@ -308,7 +308,8 @@ class Batch:
         self._claimed.append(key)
         self._dispatcher.last_update_at = self._dispatcher.now()
         await self._dispatcher._route(self._session, incoming, self._known)
-        await self._session.flush()
+        if self._session.new or self._session.dirty or self._session.deleted:  # most chatter changes nothing
+            await self._session.flush()
         return True
 
     def close(self) -> None:

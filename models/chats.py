@@ -2,10 +2,12 @@
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, bindparam
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from models.base import UTCDateTime, utcnow
 from models.places import Place
@@ -36,12 +38,22 @@ async def chats_with_places(
     session: AsyncSession, *, platform: str, platform_chat_ids: Iterable[str]
 ) -> dict[str, tuple[Chat, Place | None]]:
     """The known chats among these (by platform chat id), each with the place it is bound to: one query."""
-    query = (
+    params = {"platform": platform, "chat_ids": list(set(platform_chat_ids))}
+    found = (await session.exec(chats_with_places_query(), params=params)).all()
+    return {chat.platform_chat_id: (chat, place) for chat, place in found}
+
+
+@cache
+def chats_with_places_query() -> Select[Chat, Place | None]:
+    """`chats_with_places`'s statement, built once: the values are bound."""
+    return (
         select(Chat, Place)
         .join(Place, col(Place.id) == col(Chat.place_id), isouter=True)
-        .where(Chat.platform == platform, col(Chat.platform_chat_id).in_(set(platform_chat_ids)))
+        .where(
+            Chat.platform == bindparam("platform"),
+            col(Chat.platform_chat_id).in_(bindparam("chat_ids", expanding=True)),
+        )
     )
-    return {chat.platform_chat_id: (chat, place) for chat, place in (await session.exec(query)).all()}
 
 
 async def ensure_chat(session: AsyncSession, *, platform: str, platform_chat_id: str, kind: str, title: str) -> Chat:

@@ -2,10 +2,12 @@
 
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, bindparam
 from sqlmodel import JSON, Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from models.base import UTCDateTime, utcnow
 
@@ -102,13 +104,27 @@ async def event_in_wizard(session: AsyncSession, *, author_id: int) -> Event | N
 
 async def rsvps_of(session: AsyncSession, *, occurrence_id: int) -> list[Rsvp]:
     """Sign-ups in the order they were made (waitlist order)."""
-    query = select(Rsvp).where(Rsvp.occurrence_id == occurrence_id).order_by(col(Rsvp.updated_at), col(Rsvp.id))
-    return list((await session.exec(query)).all())
+    return list((await session.exec(rsvps_query(), params={"occurrence_id": occurrence_id})).all())
+
+
+@cache
+def rsvps_query() -> SelectOfScalar[Rsvp]:
+    """`rsvps_of`'s statement, built once (building it cost more than running it): the values are bound."""
+    query = select(Rsvp).where(Rsvp.occurrence_id == bindparam("occurrence_id"))
+    return query.order_by(col(Rsvp.updated_at), col(Rsvp.id))
 
 
 async def rsvp_of(session: AsyncSession, *, occurrence_id: int, person_id: int) -> Rsvp | None:
-    query = select(Rsvp).where(Rsvp.occurrence_id == occurrence_id, Rsvp.person_id == person_id)
-    return (await session.exec(query)).first()
+    params = {"occurrence_id": occurrence_id, "person_id": person_id}
+    return (await session.exec(rsvp_query(), params=params)).first()
+
+
+@cache
+def rsvp_query() -> SelectOfScalar[Rsvp]:
+    """`rsvp_of`'s statement, built once: the values are bound."""
+    return select(Rsvp).where(
+        Rsvp.occurrence_id == bindparam("occurrence_id"), Rsvp.person_id == bindparam("person_id")
+    )
 
 
 async def upcoming_occurrences(session: AsyncSession, *, after: datetime, before: datetime) -> list[Occurrence]:

@@ -5,12 +5,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Index, Select, Text, UniqueConstraint, delete, func, insert, update
+from sqlalchemy import Index, Select, Text, UniqueConstraint, bindparam, delete, func, insert, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from models.base import UTCDateTime, utcnow
 
@@ -100,15 +102,21 @@ async def add_to_inbox(session: AsyncSession, rows: Sequence[Arrival]) -> list[A
         return []
     platform = rows[0].platform
     keys = [row.delivery_key for row in rows]
-    query = select(InboxUpdate.delivery_key).where(
-        InboxUpdate.platform == platform, col(InboxUpdate.delivery_key).in_(keys)
-    )
-    known = set((await session.exec(query)).all())
+    known = set((await session.exec(known_deliveries_query(), params={"platform": platform, "keys": keys})).all())
     fresh = {row.delivery_key: row for row in rows if row.delivery_key not in known}
     if fresh:
         values = [row.values() for row in fresh.values()]
         await (await session.connection()).execute(insert(InboxUpdate), values)  # one statement, many rows
     return list(fresh.values())
+
+
+@cache
+def known_deliveries_query() -> SelectOfScalar[str]:
+    """`add_to_inbox`'s look-up of deliveries already in the inbox, built once: the values are bound."""
+    return select(InboxUpdate.delivery_key).where(
+        InboxUpdate.platform == bindparam("platform"),
+        col(InboxUpdate.delivery_key).in_(bindparam("keys", expanding=True)),
+    )
 
 
 async def due_updates(
@@ -117,17 +125,28 @@ async def due_updates(
     """Pending updates (of these chats, if given) taken in turns: every chat's oldest first, then every chat's
     second …, at most `per_chat` of one chat, each chat's in arrival order; a chat whose oldest pending update waits
     for a retry is left out. One busy chat cannot hold up the others."""
+    values: dict[str, object] = {"now": now, "limit": limit, "per_chat": per_chat}
+    if chat_keys is not None:
+        values["chat_keys"] = list(chat_keys)
+    query = due_query(of_chats=chat_keys is not None)
+    rows = (await (await session.connection()).execute(query, values)).all()  # past the ORM: nothing writes through
+    return [DueUpdate(*row) for row in rows]
+
+
+@cache
+def due_query(*, of_chats: bool) -> Select[tuple[int | None, str, str, str, int]]:
+    """`due_updates`'s statement, built once (building it cost more than running it): the values are bound."""
     waiting = select(InboxUpdate.chat_key).where(
-        InboxUpdate.status == InboxStatus.PENDING, col(InboxUpdate.next_attempt_at) > now
+        InboxUpdate.status == InboxStatus.PENDING, col(InboxUpdate.next_attempt_at) > bindparam("now")
     )
     turn = func.row_number().over(partition_by=col(InboxUpdate.chat_key), order_by=col(InboxUpdate.id))
     pending: Select[tuple[int, int]] = select(col(InboxUpdate.id).label("id"), turn.label("turn")).where(
         InboxUpdate.status == InboxStatus.PENDING, col(InboxUpdate.chat_key).not_in(waiting)
     )
-    if chat_keys is not None:
-        pending = pending.where(col(InboxUpdate.chat_key).in_(chat_keys))
+    if of_chats:
+        pending = pending.where(col(InboxUpdate.chat_key).in_(bindparam("chat_keys", expanding=True)))
     ranked = pending.subquery()
-    query = (
+    return (
         select_columns(
             col(InboxUpdate.id),
             col(InboxUpdate.delivery_key),
@@ -136,12 +155,10 @@ async def due_updates(
             col(InboxUpdate.attempts),
         )
         .join(ranked, ranked.c.id == InboxUpdate.id)
-        .where(ranked.c.turn <= per_chat)
+        .where(ranked.c.turn <= bindparam("per_chat"))
         .order_by(ranked.c.turn, col(InboxUpdate.id))
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    rows = (await (await session.connection()).execute(query)).all()  # past the ORM: nothing writes through them
-    return [DueUpdate(*row) for row in rows]
 
 
 async def inbox_update(session: AsyncSession, *, update_id: int) -> InboxUpdate | None:

@@ -5,12 +5,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, UniqueConstraint, and_, exists, or_
+from sqlalchemy import ColumnElement, UniqueConstraint, and_, bindparam, exists, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import JSON, Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from models.base import UTCDateTime, utcnow
 from models.people import Person, Role, RoleGrant
@@ -149,8 +151,14 @@ async def organisation_by_id(session: AsyncSession, *, organisation_id: int) -> 
 
 
 async def organisations_of(session: AsyncSession, *, community_id: int) -> list[Organisation]:
-    query = select(Organisation).where(Organisation.community_id == community_id).order_by(col(Organisation.id))
-    return list((await session.exec(query)).all())
+    return list((await session.exec(organisations_query(), params={"community_id": community_id})).all())
+
+
+@cache
+def organisations_query() -> SelectOfScalar[Organisation]:
+    """`organisations_of`'s statement, built once: the values are bound."""
+    query = select(Organisation).where(Organisation.community_id == bindparam("community_id"))
+    return query.order_by(col(Organisation.id))
 
 
 async def find_organisation(session: AsyncSession, *, community_ids: Iterable[int], name: str) -> Organisation | None:
@@ -250,8 +258,15 @@ async def org_invite_by_code(session: AsyncSession, *, code: str) -> OrgInvite |
 
 
 async def rules_of(session: AsyncSession, *, community_id: int) -> list[RoutingRule]:
-    query = select(RoutingRule).where(RoutingRule.community_id == community_id).order_by(col(RoutingRule.id))
-    return list((await session.exec(query)).all())
+    return list((await session.exec(rules_query(), params={"community_id": community_id})).all())
+
+
+@cache
+def rules_query() -> SelectOfScalar[RoutingRule]:
+    """`rules_of`'s statement, built once (building it cost more than running it): the values are bound."""
+    return (
+        select(RoutingRule).where(RoutingRule.community_id == bindparam("community_id")).order_by(col(RoutingRule.id))
+    )
 
 
 def rule_fits(rule: RoutingRule, *, category: str, subkind: str | None, building_id: int) -> bool:
@@ -311,8 +326,14 @@ async def set_rule(
 
 
 async def current_dispatch(session: AsyncSession, *, ticket_id: int) -> TicketDispatch | None:
-    query = select(TicketDispatch).where(TicketDispatch.ticket_id == ticket_id).order_by(col(TicketDispatch.id).desc())
-    return (await session.exec(query)).first()
+    return (await session.exec(current_dispatch_query(), params={"ticket_id": ticket_id})).first()
+
+
+@cache
+def current_dispatch_query() -> SelectOfScalar[TicketDispatch]:
+    """`current_dispatch`'s statement, built once: the values are bound."""
+    query = select(TicketDispatch).where(TicketDispatch.ticket_id == bindparam("ticket_id"))
+    return query.order_by(col(TicketDispatch.id).desc())
 
 
 async def dispatches_of(session: AsyncSession, *, ticket_id: int) -> list[TicketDispatch]:
@@ -398,8 +419,13 @@ class Whistle(SQLModel, table=True):
 
 
 async def whistles_of(session: AsyncSession, *, ticket_id: int) -> list[Whistle]:
-    query = select(Whistle).where(Whistle.ticket_id == ticket_id).order_by(col(Whistle.id))
-    return list((await session.exec(query)).all())
+    return list((await session.exec(whistles_query(), params={"ticket_id": ticket_id})).all())
+
+
+@cache
+def whistles_query() -> SelectOfScalar[Whistle]:
+    """`whistles_of`'s statement, built once: the values are bound."""
+    return select(Whistle).where(Whistle.ticket_id == bindparam("ticket_id")).order_by(col(Whistle.id))
 
 
 async def whistles_overdue(session: AsyncSession, *, now: datetime) -> list[Whistle]:

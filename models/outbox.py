@@ -4,13 +4,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Index, String, UniqueConstraint, func, insert, literal, or_, text, update
+from sqlalchemy import Index, String, UniqueConstraint, bindparam, func, insert, literal, or_, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 from sqlmodel import JSON, Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from models.base import UTCDateTime, utcnow
 from models.payloads import EditPayload, Payload, SendPayload, StoredKeyboard, action_of, decode, encode
@@ -237,13 +239,21 @@ async def sent_message_id(session: AsyncSession, *, ref_key: str) -> tuple[str, 
 
 async def sent_message_ids(session: AsyncSession, *, ref_keys: Iterable[str]) -> dict[str, tuple[str, str | None, str]]:
     """`sent_message_id` of each of these names that has a send row, in one query."""
-    query = (
+    rows = (await session.exec(sent_message_ids_query(), params={"ref_keys": list(ref_keys)})).all()
+    return {ref_key: (chat_id, message_id, platform) for ref_key, chat_id, message_id, platform in rows if ref_key}
+
+
+@cache
+def sent_message_ids_query() -> Select[str | None, str, str | None, str]:
+    """`sent_message_ids`'s statement, built once (building it cost more than running it): the values are bound."""
+    return (
         select(OutboxMessage.ref_key, OutboxMessage.chat_id, OutboxMessage.platform_message_id, OutboxMessage.platform)
-        .where(col(OutboxMessage.ref_key).in_(list(ref_keys)), OutboxMessage.action == OutboxAction.SEND)
+        .where(
+            col(OutboxMessage.ref_key).in_(bindparam("ref_keys", expanding=True)),
+            OutboxMessage.action == OutboxAction.SEND,
+        )
         .order_by(col(OutboxMessage.id))
     )
-    rows = (await session.exec(query)).all()
-    return {ref_key: (chat_id, message_id, platform) for ref_key, chat_id, message_id, platform in rows if ref_key}
 
 
 class EditWait(StrEnum):
@@ -380,15 +390,8 @@ async def issued_callback_data(session: AsyncSession, *, platform: str, chat_id:
     included. A message not known here yet may be one on the wire (the platform may show it before the sender records
     its id): then the buttons of every row on the wire in this chat count; a known message's never include another
     message's. A press carrying any other data was not issued here: forged, or replayed from another message."""
-    query = select(OutboxMessage).where(
-        OutboxMessage.platform == platform,
-        OutboxMessage.chat_id == chat_id,
-        or_(
-            (col(OutboxMessage.platform_message_id) == message_id) & col(OutboxMessage.status).in_(SHOWN),
-            col(OutboxMessage.status) == OutboxStatus.SENDING,
-        ),
-    )
-    rows = list((await session.exec(query)).all())
+    params = {"platform": platform, "chat_id": chat_id, "message_id": message_id}
+    rows = list((await session.exec(shown_or_on_the_wire_query(), params=params)).all())
     known = [row for row in rows if row.platform_message_id == message_id]
     if known:
         rows = known + await edits_on_the_wire_to(session, rows=rows, message_id=message_id)
@@ -398,6 +401,19 @@ async def issued_callback_data(session: AsyncSession, *, platform: str, chat_id:
         if isinstance(content, SendPayload | EditPayload):
             issued |= {b.data for line in content.buttons for b in line if b.data}
     return issued
+
+
+@cache
+def shown_or_on_the_wire_query() -> SelectOfScalar[OutboxMessage]:
+    """`issued_callback_data`'s rows of one message, built once: the values are bound."""
+    return select(OutboxMessage).where(
+        OutboxMessage.platform == bindparam("platform"),
+        OutboxMessage.chat_id == bindparam("chat_id"),
+        or_(
+            (col(OutboxMessage.platform_message_id) == bindparam("message_id")) & col(OutboxMessage.status).in_(SHOWN),
+            col(OutboxMessage.status) == OutboxStatus.SENDING,
+        ),
+    )
 
 
 async def edits_on_the_wire_to(

@@ -4,11 +4,13 @@ import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, Delete, MetaData, Table, UniqueConstraint, delete, update
+from sqlalchemy import Column, Delete, MetaData, Table, UniqueConstraint, bindparam, delete, update
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from models.base import UTCDateTime, on_postgres, utcnow
 from models.places import Place, PlaceKind, ancestors
@@ -149,22 +151,39 @@ async def people_of_accounts(
     session: AsyncSession, *, platform: str, platform_user_ids: Iterable[str]
 ) -> dict[str, tuple[PlatformAccount, Person]]:
     """The known accounts among these (by platform user id), with their people: one query for a batch."""
-    query = (
+    params = {"platform": platform, "user_ids": list(set(platform_user_ids))}
+    found = (await session.exec(people_of_accounts_query(), params=params)).all()
+    return {account.platform_user_id: (account, person) for account, person in found}
+
+
+@cache
+def people_of_accounts_query() -> Select[PlatformAccount, Person]:
+    """`people_of_accounts`'s statement, built once (building it cost more than running it): the values are bound."""
+    return (
         select(PlatformAccount, Person)
         .join(Person, col(Person.id) == col(PlatformAccount.person_id))
-        .where(PlatformAccount.platform == platform, col(PlatformAccount.platform_user_id).in_(set(platform_user_ids)))
+        .where(
+            PlatformAccount.platform == bindparam("platform"),
+            col(PlatformAccount.platform_user_id).in_(bindparam("user_ids", expanding=True)),
+        )
     )
-    return {account.platform_user_id: (account, person) for account, person in (await session.exec(query)).all()}
 
 
 async def active_grants_of(session: AsyncSession, *, person_ids: Iterable[int]) -> dict[int, list[RoleGrant]]:
     """The active grants of each of these people (an empty list for none): one query for a batch."""
     wanted = set(person_ids)
-    query = select(RoleGrant).where(col(RoleGrant.person_id).in_(wanted), col(RoleGrant.revoked_at).is_(None))
     grants: dict[int, list[RoleGrant]] = {person_id: [] for person_id in wanted}
-    for grant in (await session.exec(query)).all():
+    for grant in (await session.exec(active_grants_of_query(), params={"person_ids": list(wanted)})).all():
         grants[grant.person_id].append(grant)
     return grants
+
+
+@cache
+def active_grants_of_query() -> SelectOfScalar[RoleGrant]:
+    """`active_grants_of`'s statement, built once: the values are bound."""
+    return select(RoleGrant).where(
+        col(RoleGrant.person_id).in_(bindparam("person_ids", expanding=True)), col(RoleGrant.revoked_at).is_(None)
+    )
 
 
 async def active_grants(session: AsyncSession, *, person_id: int) -> list[RoleGrant]:
@@ -261,8 +280,17 @@ async def holders_over(session: AsyncSession, *, place: Place, roles: Iterable[R
 
 
 async def accounts_of(session: AsyncSession, *, person_id: int) -> list[PlatformAccount]:
-    query = select(PlatformAccount).where(PlatformAccount.person_id == person_id).order_by(col(PlatformAccount.id))
-    return list((await session.exec(query)).all())
+    return list((await session.exec(accounts_of_query(), params={"person_id": person_id})).all())
+
+
+@cache
+def accounts_of_query() -> SelectOfScalar[PlatformAccount]:
+    """`accounts_of`'s statement, built once: the values are bound."""
+    return (
+        select(PlatformAccount)
+        .where(PlatformAccount.person_id == bindparam("person_id"))
+        .order_by(col(PlatformAccount.id))
+    )
 
 
 async def lock_person(session: AsyncSession, *, person_id: int) -> None:

@@ -2,11 +2,13 @@
 
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint, func, or_
+from sqlalchemy import Index, UniqueConstraint, bindparam, func, or_
 from sqlmodel import JSON, Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from models.base import UTCDateTime, utcnow
 
@@ -192,8 +194,14 @@ async def ticket_for_change(session: AsyncSession, *, ticket_id: int) -> Ticket 
     """The ticket as committed now, its row locked until this transaction ends: a button or console action that
     reads the ticket's state to change it waits for one pressed at the same moment in another chat (another worker)
     and then sees what that one did. (SQLite has no row locks and needs none: it serves one process.)"""
-    query = select(Ticket).where(Ticket.id == ticket_id).with_for_update().execution_options(populate_existing=True)
-    return (await session.exec(query)).first()
+    return (await session.exec(ticket_for_change_query(), params={"ticket_id": ticket_id})).first()
+
+
+@cache
+def ticket_for_change_query() -> SelectOfScalar[Ticket]:
+    """`ticket_for_change`'s statement, built once: the values are bound."""
+    query = select(Ticket).where(Ticket.id == bindparam("ticket_id")).with_for_update()
+    return query.execution_options(populate_existing=True)
 
 
 async def events_of(session: AsyncSession, *, ticket_id: int) -> list[TicketEvent]:
@@ -222,13 +230,23 @@ async def count_events_in_building(
 async def recent_open_tickets(
     session: AsyncSession, *, building_id: int, category: str, since: datetime
 ) -> list[Ticket]:
-    query = select(Ticket).where(
-        Ticket.building_id == building_id,
-        Ticket.category == category,
-        col(Ticket.status).in_(ACTIVE_STATUSES),
-        col(Ticket.created_at) >= since,
+    params = {"building_id": building_id, "category": category, "since": since}
+    return list((await session.exec(recent_open_query(), params=params)).all())
+
+
+@cache
+def recent_open_query() -> SelectOfScalar[Ticket]:
+    """`recent_open_tickets`'s statement, built once (building it cost more than running it): the values are bound."""
+    return (
+        select(Ticket)
+        .where(
+            Ticket.building_id == bindparam("building_id"),
+            Ticket.category == bindparam("category"),
+            col(Ticket.status).in_(ACTIVE_STATUSES),
+            col(Ticket.created_at) >= bindparam("since"),
+        )
+        .order_by(col(Ticket.id).desc())
     )
-    return list((await session.exec(query.order_by(col(Ticket.id).desc()))).all())
 
 
 async def open_tickets_in(session: AsyncSession, *, building_ids: list[int], limit: int, offset: int) -> list[Ticket]:
@@ -274,8 +292,13 @@ async def count_reported_by(session: AsyncSession, *, person_id: int) -> int:
 
 
 async def affected_people(session: AsyncSession, *, ticket_id: int) -> list[int]:
-    query = select(TicketAffected.person_id).where(TicketAffected.ticket_id == ticket_id)
-    return list((await session.exec(query)).all())
+    return list((await session.exec(affected_query(), params={"ticket_id": ticket_id})).all())
+
+
+@cache
+def affected_query() -> SelectOfScalar[int]:
+    """`affected_people`'s statement, built once: the values are bound."""
+    return select(TicketAffected.person_id).where(TicketAffected.ticket_id == bindparam("ticket_id"))
 
 
 async def add_affected(session: AsyncSession, *, ticket_id: int, person_id: int, now: datetime) -> bool:

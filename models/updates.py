@@ -2,10 +2,12 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from models.base import UTCDateTime, utcnow
 
@@ -31,10 +33,17 @@ async def processed_keys(session: AsyncSession, *, platform: str, update_keys: S
     """Those of these update keys already processed (one query for a whole batch)."""
     if not update_keys:
         return set()
-    query = select(ProcessedUpdate.update_key).where(
-        ProcessedUpdate.platform == platform, col(ProcessedUpdate.update_key).in_(update_keys)
+    params = {"platform": platform, "update_keys": list(update_keys)}
+    return set((await session.exec(processed_keys_query(), params=params)).all())
+
+
+@cache
+def processed_keys_query() -> SelectOfScalar[str]:
+    """`processed_keys`'s statement, built once: the values are bound."""
+    return select(ProcessedUpdate.update_key).where(
+        ProcessedUpdate.platform == bindparam("platform"),
+        col(ProcessedUpdate.update_key).in_(bindparam("update_keys", expanding=True)),
     )
-    return set((await session.exec(query)).all())
 
 
 async def record_all_processed(
