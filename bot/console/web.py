@@ -295,11 +295,14 @@ class ConsoleWeb:
         log.info("console.export", rows_format=request.match_info["fmt"], person=desk.person.id)
         response = web.StreamResponse(headers=HEADERS | attachment(made.filename, made.content_type))
         await response.prepare(request)
-        async with aclosing(made.chunks) as chunks:  # a download cut short ends its read before the unit of work
-            async for chunk in chunks:
-                if chunk:
-                    await response.write(chunk)
-        await response.write_eof()
+        try:
+            async with aclosing(made.chunks) as chunks:  # a download cut short ends its read before the unit of work
+                async for chunk in chunks:
+                    if chunk:
+                        await response.write(chunk)
+            await response.write_eof()
+        except ConnectionResetError:  # the browser dropped the download: no one is left to answer, nothing went wrong
+            log.info("console.export_dropped", person=desk.person.id)
         return response
 
     async def passbook(self, request: web.Request, signed: Signed) -> web.StreamResponse:

@@ -80,6 +80,7 @@ async def inbox(database_url: str) -> AsyncIterator[tuple[InboxProcessor, Seen, 
         turns=ChatTurns(engine) if engine.dialect.name == "postgresql" else None,
     )
     yield processor, seen, commits
+    await processor.stop()  # lets go of its chat-turn connection (PostgreSQL) before the engine goes
     await engine.dispose()
 
 
