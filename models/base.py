@@ -74,11 +74,6 @@ def on_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def dialect_insert(session: AsyncSession) -> Any:
-    """INSERT with ON CONFLICT for this session's database."""
-    return postgresql_insert if on_postgres(session) else sqlite_insert
-
-
 def database_name(session: AsyncSession) -> str:
     """"postgresql" or "sqlite": what a statement built once per database is keyed by."""
     return session.get_bind().dialect.name
@@ -91,10 +86,9 @@ def upsert_insert(database: str) -> Any:
 
 def as_cached_text(statement: Insert, database: str) -> TextualSelect:
     """The statement's SQL for this database as a `text()` with named binds and RETURNING columns typed as the
-    statement's: SQLAlchemy
-    caches a `text()`'s compilation, where a dialect's INSERT … ON CONFLICT is compiled anew at every execution
-    (decision 0019). The driver renders the binds at execution, as it does for the statement itself; a bind the
-    statement gave a value (a constant) keeps it. The SQL is the database's, without a driver's casts of binds."""
+    statement's: SQLAlchemy caches a `text()`'s compilation, where a dialect's INSERT … ON CONFLICT is compiled anew
+    at every execution (decision 0019). The SQL is the database's, without a driver's casts of binds: the driver
+    renders the binds at execution, as it does for the statement itself. A bind given a value (a constant) keeps it."""
     dialect = PGDialect(paramstyle="named") if database == "postgresql" else SQLiteDialect(paramstyle="named")
     dialect.bind_typing = BindTyping.NONE  # a `text()`'s binds are rendered with the driver's casts at execution
     compiled = statement.compile(dialect=dialect)
