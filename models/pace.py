@@ -73,8 +73,8 @@ def pace_statement(database: str) -> TextualSelect:
     )
     now = bindparam("now", type_=UTCDateTime())
     is_quiet = and_(quiet_until.is_not(None), quiet_until > now)
-    new_minute = or_(quiet_until.is_not(None), started <= bindparam("minute_ago", type_=UTCDateTime()))
-    # a pause over, or a minute gone
+    minute_ago = bindparam("minute_ago", type_=UTCDateTime())
+    new_minute = or_(quiet_until.is_not(None), started <= minute_ago)  # a pause over, or a minute gone
     statement = (
         upsert_insert(database)(CommandPace)
         .values(
