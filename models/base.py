@@ -69,14 +69,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 JSONColumn = JSON
 
 
-def on_postgres(session: AsyncSession) -> bool:
-    """Whether the session talks to PostgreSQL (else SQLite)."""
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def database_name(session: AsyncSession) -> str:
     """"postgresql" or "sqlite": what a statement built once per database is keyed by."""
     return session.get_bind().dialect.name
+
+
+def on_postgres(session: AsyncSession) -> bool:
+    """Whether the session talks to PostgreSQL (else SQLite)."""
+    return database_name(session) == "postgresql"
 
 
 def upsert_insert(database: str) -> Any:
