@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import sqlite_path, to_async_url
+from models.base import LONG_READ
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -62,7 +63,8 @@ def create_engine(database_url: str) -> AsyncEngine:
 class InlineSqlite(aiosqlite.Connection):
     """An aiosqlite connection that runs statements on the event loop's own thread, and only what may wait goes to
     its worker thread: BEGIN (another process may hold the write lock: the busy timeout waits there), COMMIT (it
-    may checkpoint the WAL, which syncs the file), PRAGMAs and closing.
+    may checkpoint the WAL, which syncs the file), PRAGMAs, closing, and the statements marked as long reads
+    (`models.base.long_read`: an export's batches, tens of milliseconds each, read while the loop goes on).
 
     A statement on a local SQLite file takes tens of microseconds; handing it to a thread and back (aiosqlite's
     way: for the cursor, the statement, the rows and the close, four hand-overs a query) costs more, and far more on
@@ -79,11 +81,13 @@ class InlineSqlite(aiosqlite.Connection):
 
     def _may_wait(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
         if args and isinstance(args[0], str):
-            return args[0].lstrip()[:6].upper() in MAY_WAIT
+            return args[0].lstrip()[:6].upper() in MAY_WAIT or LONG_READ in args[0][-LONG_READ_TAIL:]
         return fn in (self._conn.commit, self._conn.close)
 
 
 MAY_WAIT = ("BEGIN ", "PRAGMA", "COMMIT")
+LONG_READ_TAIL = len(LONG_READ) + 4
+"""Where a statement marked `models.base.long_read` holds the mark: at its end, before the space SQLAlchemy adds."""
 
 
 async def connect_inline(path: Path) -> InlineSqlite:

@@ -79,6 +79,17 @@ def on_postgres(session: AsyncSession) -> bool:
     return database_name(session) == "postgresql"
 
 
+LONG_READ = "/* long read */"
+"""Ends a statement that reads much (a batch of an export) on SQLite: there statements run on the event loop's own
+thread, but this one runs on the connection's worker thread (bot/db.py, InlineSqlite), where sqlite3 lets go of the
+interpreter while it reads, so the process goes on meanwhile (writing out the batch before, answering a chat)."""
+
+
+def long_read(statement: Any) -> Any:
+    """``statement`` marked as a `LONG_READ` (on SQLite; on PostgreSQL it is unchanged)."""
+    return statement.suffix_with(LONG_READ, dialect="sqlite")
+
+
 def upsert_insert(database: str) -> Any:
     """INSERT with ON CONFLICT for the database named "postgresql" or "sqlite"."""
     return postgresql_insert if database == "postgresql" else sqlite_insert

