@@ -1,6 +1,7 @@
 """Start → ready and memory of one all-in-one bot process (`python -m bot run`, every role, polling the local Bot
-API): seconds from spawning it until /healthz answers 200, the processor time it used by then (what the wall time
-is on an idle machine; it does not grow with the load of a shared one), and its resident memory then (VmRSS).
+API): seconds from spawning it until /readyz answers 200 (the server listens, the command menus are set and polling
+has begun; /healthz answers a little before, once the server listens), the processor time it used by then (what the
+wall time is on an idle machine; it does not grow with the load of a shared one), and its resident memory then.
 Goal: ≤ 1.5 s and ≤ 150 MB.
 
 Usage: python benchmarks/startup.py [--runs N] [--database-url URL] [--python PATH]   (default 5 runs, a migrated
@@ -57,7 +58,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 async def start_once(api: LocalBotApi, database_url: str, workdir: Path, python: str | None) -> Start:
-    """Spawn the bot, wait for /healthz 200, read its memory, stop it with SIGTERM."""
+    """Spawn the bot, wait for /readyz 200, read its memory, stop it with SIGTERM."""
     port = free_port()
     started = time.perf_counter()
     bot = start_bot_process(api, database_url, cwd=workdir, port=port, python=python)
@@ -67,7 +68,7 @@ async def start_once(api: LocalBotApi, database_url: str, workdir: Path, python:
                 if bot.poll() is not None:
                     raise RuntimeError(f"the bot exited with {bot.returncode} before it was ready")
                 try:
-                    if (await http.get(f"http://127.0.0.1:{port}/healthz", timeout=1)).status_code == 200:
+                    if (await http.get(f"http://127.0.0.1:{port}/readyz", timeout=1)).status_code == 200:
                         break
                 except httpx.HTTPError:
                     pass

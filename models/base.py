@@ -70,7 +70,7 @@ JSONColumn = JSON
 
 
 def database_name(session: AsyncSession) -> str:
-    """"postgresql" or "sqlite": what a statement built once per database is keyed by."""
+    """The database's name, "postgresql" or "sqlite": what a statement built once per database is keyed by."""
     return session.get_bind().dialect.name
 
 
