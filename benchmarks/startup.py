@@ -4,6 +4,10 @@ has begun; /healthz answers a little before, once the server listens), the proce
 wall time is on an idle machine; it does not grow with the load of a shared one), and its resident memory then.
 Goal: ≤ 1.5 s and ≤ 150 MB.
 
+In the same run, alternating with the bot's starts, it starts the baseline `benchmarks/bare_bot.py` (PTB polling, one
+command menu, an engine, a scheduler and /readyz, nothing of ours) and prints the bot's start as a ratio of it: the
+seconds move with the host's speed (a third more on a slow hour here), the ratio much less.
+
 Usage: python benchmarks/startup.py [--runs N] [--database-url URL] [--python PATH]   (default 5 runs, a migrated
 temporary SQLite file, this interpreter; prints the median and the worst run)
 
@@ -18,9 +22,11 @@ import argparse
 import asyncio
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,12 +34,13 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.processes import free_port, start_bot_process
+from benchmarks.processes import REPO, free_port, start_bot_process
 from bot.migrate import upgrade
 from sandbox.server import LocalBotApi
 
 TOKEN = "123456:startup-token-for-the-local-server"
 GOAL_SECONDS, GOAL_MB = 1.5, 150
+Popen = subprocess.Popen[bytes]
 
 
 @dataclass
@@ -57,16 +64,29 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14 and 15
 
 
-async def start_once(api: LocalBotApi, database_url: str, workdir: Path, python: str | None) -> Start:
-    """Spawn the bot, wait for /readyz 200, read its memory, stop it with SIGTERM."""
+def start_bare_bot(api: LocalBotApi, database_url: str, *, cwd: Path, port: int, python: str | None) -> Popen:
+    """The baseline bot (benchmarks/bare_bot.py) on this database and server."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "TELEGRAM_BOT_TOKEN": api.token or "",
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "DATABASE_URL": database_url,
+        "WEB_PORT": str(port),
+    }
+    command = [python or sys.executable, str(REPO / "benchmarks" / "bare_bot.py")]
+    return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL)
+
+
+async def start_once(spawn: Callable[[int], Popen]) -> Start:
+    """Spawn a process, wait for its /readyz 200, read its memory, stop it with SIGTERM."""
     port = free_port()
     started = time.perf_counter()
-    bot = start_bot_process(api, database_url, cwd=workdir, port=port, python=python)
+    process = spawn(port)
     try:
         async with httpx.AsyncClient() as http:
             while True:
-                if bot.poll() is not None:
-                    raise RuntimeError(f"the bot exited with {bot.returncode} before it was ready")
+                if process.poll() is not None:
+                    raise RuntimeError(f"the process exited with {process.returncode} before it was ready")
                 try:
                     if (await http.get(f"http://127.0.0.1:{port}/readyz", timeout=1)).status_code == 200:
                         break
@@ -74,25 +94,42 @@ async def start_once(api: LocalBotApi, database_url: str, workdir: Path, python:
                     pass
                 await asyncio.sleep(0.01)
         ready = time.perf_counter() - started
-        return Start(ready, cpu_seconds(bot.pid), rss_mb(bot.pid))
+        return Start(ready, cpu_seconds(process.pid), rss_mb(process.pid))
     finally:
-        bot.terminate()
-        bot.wait(30)
+        process.terminate()
+        process.wait(30)
 
 
-async def measure(database_url: str, runs: int, workdir: Path, python: str | None) -> list[Start]:
+async def measure(database_url: str, runs: int, workdir: Path, python: str | None) -> tuple[list[Start], list[Start]]:
+    """`runs` starts of the bot and of the baseline, taking turns; the first of each (which also compiles bytecode)
+    is not counted."""
     async with LocalBotApi(token=TOKEN, can_read_all_group_messages=True) as api:
-        await start_once(api, database_url, workdir, python)  # the first start also compiles bytecode: not counted
-        return [await start_once(api, database_url, workdir, python) for _ in range(runs)]
+
+        def bot(port: int) -> Popen:
+            return start_bot_process(api, database_url, cwd=workdir, port=port, python=python)
+
+        def bare(port: int) -> Popen:
+            return start_bare_bot(api, database_url, cwd=workdir, port=port, python=python)
+
+        await start_once(bot)
+        await start_once(bare)
+        bots, bares = [], []
+        for _ in range(runs):
+            bots.append(await start_once(bot))
+            bares.append(await start_once(bare))
+        return bots, bares
 
 
-def report(starts: list[Start]) -> str:
+def report(starts: list[Start], baseline: list[Start]) -> str:
     seconds = [s.seconds for s in starts]
     memory = [s.rss_mb for s in starts]
+    ready, bare = statistics.median(seconds), statistics.median(s.seconds for s in baseline)
     return (
-        f"startup: ready in {statistics.median(seconds):.2f} s (worst {max(seconds):.2f}, goal ≤ {GOAL_SECONDS}), "
+        f"startup: ready in {ready:.2f} s (worst {max(seconds):.2f}, goal ≤ {GOAL_SECONDS}), "
         f"{statistics.median(s.cpu_seconds for s in starts):.2f} s of CPU, "
-        f"RSS {statistics.median(memory):.0f} MB (worst {max(memory):.0f}, goal ≤ {GOAL_MB})"
+        f"RSS {statistics.median(memory):.0f} MB (worst {max(memory):.0f}, goal ≤ {GOAL_MB}); "
+        f"bare bot on the named stack {bare:.2f} s, "
+        f"RSS {statistics.median(s.rss_mb for s in baseline):.0f} MB; ratio {ready / bare:.2f}"
     )
 
 
@@ -105,7 +142,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/startup.db"
         upgrade(url)
-        print(report(asyncio.run(measure(url, args.runs, Path(tmp), args.python))), flush=True)
+        starts, baseline = asyncio.run(measure(url, args.runs, Path(tmp), args.python))
+        print(report(starts, baseline), flush=True)
 
 
 if __name__ == "__main__":

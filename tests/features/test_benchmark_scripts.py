@@ -1,5 +1,6 @@
 """The start-up and broadcast benchmarks, run as scripts at a tiny size (their figures come from full runs): each
-finishes, prints its figures, and the broadcast reaches every group once with no 429. Once, on SQLite: the
+finishes and prints its figures (the start-up one its bare baseline too), and the broadcast reaches every group once
+with no 429. Once, on SQLite: the
 PostgreSQL senders are test_fair_sending.py's."""
 
 from __future__ import annotations
@@ -26,12 +27,18 @@ def run_script(*args: str) -> str:
     return done.stdout
 
 
-def test_the_startup_benchmark_starts_the_bot_until_it_is_ready_and_prints_its_time_and_memory() -> None:
+def test_the_startup_benchmark_times_the_bot_and_the_bare_baseline_until_ready_and_prints_the_ratio() -> None:
     out = run_script("benchmarks/startup.py", "--runs", "1")
-    found = re.search(r"ready in ([\d.]+) s .* ([\d.]+) s of CPU, RSS (\d+) MB", out)
+    found = re.search(
+        r"ready in ([\d.]+) s .* ([\d.]+) s of CPU, RSS (\d+) MB .* bare bot on the named stack ([\d.]+) s, "
+        r"RSS (\d+) MB; ratio ([\d.]+)",
+        out,
+    )
     assert found, out
-    seconds, cpu, rss = float(found[1]), float(found[2]), int(found[3])
+    seconds, cpu, rss, bare, bare_rss, ratio = (float(value) for value in found.groups())
     assert cpu > 0 and 0 < seconds < 60 and 30 < rss < 1000
+    assert 0 < bare < 60 and 30 < bare_rss < rss
+    assert ratio == pytest.approx(seconds / bare, rel=0.05)  # the seconds are printed rounded to 0.01
 
 
 def test_the_broadcast_benchmark_reaches_every_group_once_without_a_429() -> None:
