@@ -6,7 +6,8 @@ Goal: ≤ 1.5 s and ≤ 150 MB.
 
 In the same run, alternating with the bot's starts, it starts the baseline `benchmarks/bare_bot.py` (PTB polling, one
 command menu, an engine, a scheduler and /readyz, nothing of ours) and prints the bot's start as a ratio of it: the
-seconds move with the host's speed (a third more on a slow hour here), the ratio much less.
+seconds move with the host's speed (by up to a third within an hour here), and the baseline started in the same
+minutes tells a slow host from a slow bot.
 
 Usage: python benchmarks/startup.py [--runs N] [--database-url URL] [--python PATH]   (default 5 runs, a migrated
 temporary SQLite file, this interpreter; prints the median and the worst run)
