@@ -31,7 +31,9 @@ lint: venv
 bench: venv
 	$(PY) benchmarks/ingest.py
 	$(PY) benchmarks/classify.py
+	$(PY) benchmarks/startup.py
 	@if [ -n "$$BENCH_DATABASE_URL" ]; then $(PY) benchmarks/workers.py; fi
+	@if [ -n "$$BENCH_DATABASE_URL" ]; then $(PY) benchmarks/broadcast.py 2000 "$$BENCH_DATABASE_URL"; fi
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build
