@@ -33,6 +33,7 @@ from bot.polling import Poller
 from bot.scheduler import SWEEP_LEADER, Sweeper
 from bot.telegram import (
     ALLOWED_UPDATES,
+    StoredPhotoBytes,
     TelegramAdapter,
     TelegramPhotos,
     TelegramTransport,
@@ -53,6 +54,7 @@ from handlers.core.context import FeatureConfig
 from handlers.core.feature import Feature
 from handlers.features import FEATURES
 from models.base import remember_default_factory_signatures
+from models.photos import stored_photo
 from nlp.classifier import default_classifier
 
 if TYPE_CHECKING:
@@ -183,7 +185,9 @@ async def start_parts(
     sender = None
     if ProcessRole.SENDER in roles:
         transports: dict[str, Transport] = {
-            "telegram": TelegramTransport(application.bot, settings.group_rate_per_minute)
+            "telegram": TelegramTransport(
+                application.bot, settings.group_rate_per_minute, stored_photos=stored_photo_reader(sessions)
+            )
         }
         if wecom is not None:
             transports["wecom"] = wecom.transport
@@ -343,6 +347,17 @@ SQLITE_ROLES = (
     "SQLite 只能由一个进程使用：请用 --role all，或改用 PostgreSQL 分开运行各角色 / "
     "SQLite serves one process: run --role all (the default), or use PostgreSQL to run the roles apart"
 )
+
+
+def stored_photo_reader(sessions: SessionFactory) -> StoredPhotoBytes:
+    """The Telegram transport's way to Linli's own copies of photos: one short read of the database each."""
+
+    async def read(photo_id: int) -> bytes | None:
+        async with sessions() as session:
+            stored = await stored_photo(session, photo_id=photo_id)
+            return stored.content if stored is not None else None
+
+    return read
 
 
 def outbox_written_signal(

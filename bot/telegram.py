@@ -5,22 +5,23 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import structlog
 from telegram import Bot as TelegramBot
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ReplyParameters
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, ReplyParameters
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import HTTPXRequest
 
-from bot.console.photos import PHOTO_MAX_BYTES, PhotoMissing, PhotoUnreachable
+from bot.console.photos import PHOTO_MAX_BYTES, PhotoMissing, PhotoUnreachable, image_type
 from bot.logs import failure
 from bot.outbox_sender import Delivery, DeliveryError, Failure, NotModified
+from handlers.common.photos import stored_id_of
 from handlers.core.types import (
     BotMembership,
     ChatKind,
@@ -244,13 +245,27 @@ def classify_error(error: TelegramError) -> Exception:
 ANSWER_EXPIRES_SECONDS = 15.0  # Telegram refuses to answer a button press older than about 15 s ("query is too old")
 
 
+UPLOAD_PHOTO_MAX_BYTES = 10 * 1024 * 1024  # sendPhoto takes an uploaded photo of up to 10 MB
+UPLOADS_REMEMBERED = 1000  # file ids of Linli's own photos already uploaded, kept per process
+REFUSED_IMAGE = re.compile(
+    r"photo_|image_process_failed", re.IGNORECASE
+)  # PHOTO_INVALID_DIMENSIONS, …: PTB capitalises
+
+StoredPhotoBytes = Callable[[int], Awaitable[bytes | None]]
+"""The bytes of Linli's own copy of a photo (`stored:<id>`, models/photos.py) by its id; None once it is gone."""
+
+
 class TelegramTransport:
     platform = PLATFORM
     answer_expires_after: float | None = ANSWER_EXPIRES_SECONDS
 
-    def __init__(self, bot: TelegramBot, group_limit_per_minute: int = 20) -> None:
+    def __init__(
+        self, bot: TelegramBot, group_limit_per_minute: int = 20, stored_photos: StoredPhotoBytes | None = None
+    ) -> None:
         self._bot = bot
         self.group_limit_per_minute = group_limit_per_minute
+        self._stored_photos = stored_photos
+        self._uploaded: dict[str, str] = {}  # a stored photo's reference → the file id Telegram gave its upload
 
     def is_group(self, chat_id: str) -> bool:
         return chat_id.startswith("-")
@@ -273,6 +288,7 @@ class TelegramTransport:
             await self._edit(chat_id, int(delivery.message_id or 0), payload.text, markup)
             return None
         reply = ReplyParameters(int(payload.reply_to), allow_sending_without_reply=True) if payload.reply_to else None
+        photo = await self._sendable_photo(payload.photo) if payload.photo and payload.document is None else None
         if payload.document is not None:
             sent = await self._bot.send_document(
                 chat_id,
@@ -280,13 +296,56 @@ class TelegramTransport:
                 caption=payload.text[:1024] or None,
                 reply_parameters=reply,
             )
-        elif payload.photo and is_telegram_file(payload.photo):
-            sent = await self._bot.send_photo(
-                chat_id, payload.photo, caption=payload.text[:1024], reply_markup=markup, reply_parameters=reply
-            )
+        elif payload.photo and photo is not None:
+            sent = await self._send_photo(chat_id, payload.photo, photo, payload.text, markup, reply)
         else:
             sent = await self._bot.send_message(chat_id, payload.text, reply_markup=markup, reply_parameters=reply)
         return str(sent.message_id)
+
+    async def _sendable_photo(self, photo: str) -> str | InputFile | None:
+        """What sendPhoto can be given for a card's photo: a Telegram file id as it is; Linli's own copy by the file
+        id of its first upload from this process, else its bytes (up to sendPhoto's 10 MB); None for a photo that
+        cannot be sent (a WeCom file not kept, a copy gone or too big): its card goes as text, whose 📷 line tells
+        of it."""
+        if is_telegram_file(photo):
+            return photo
+        if photo in self._uploaded:
+            return self._uploaded[photo]
+        photo_id = stored_id_of(photo)
+        content = await self._stored_photos(photo_id) if photo_id is not None and self._stored_photos else None
+        if content is None or len(content) > UPLOAD_PHOTO_MAX_BYTES:
+            return None
+        return InputFile(content, filename=f"photo-{photo_id}.{(image_type(content) or 'image/jpeg')[6:]}")
+
+    async def _send_photo(
+        self,
+        chat_id: int,
+        ref: str,
+        photo: str | InputFile,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        reply: ReplyParameters | None,
+    ) -> Message:
+        """sendPhoto with the card as its caption. An upload Telegram refuses as an image (its dimensions, its
+        format) goes as text instead; an upload it takes is sent by file id from then on (a notice to many groups
+        is uploaded once)."""
+        try:
+            sent = await self._bot.send_photo(
+                chat_id, photo, caption=text[:1024], reply_markup=markup, reply_parameters=reply
+            )
+        except BadRequest as error:
+            if isinstance(photo, str) or not REFUSED_IMAGE.search(error.message):
+                raise
+            log.warning("telegram.photo_refused", photo=ref, problem=error.message)
+            return await self._bot.send_message(chat_id, text, reply_markup=markup, reply_parameters=reply)
+        if isinstance(photo, InputFile) and sent.photo:
+            self._remember_upload(ref, sent.photo[-1].file_id)
+        return sent
+
+    def _remember_upload(self, ref: str, file_id: str) -> None:
+        if len(self._uploaded) >= UPLOADS_REMEMBERED:
+            del self._uploaded[next(iter(self._uploaded))]  # the oldest
+        self._uploaded[ref] = file_id
 
     async def _edit(self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
         try:
@@ -320,8 +379,8 @@ def file_url_for(base_url: str) -> str:
 
 
 def is_telegram_file(photo: str) -> bool:
-    """Whether a ticket's photo is a Telegram file id (which never contains ':'): a WeCom photo or Linli's own copy
-    (`wecom:…`, `stored:…`) cannot be sent by id, so such a card goes as text (its 📷 line tells of the photo)."""
+    """Whether a ticket's photo is a Telegram file id (which never contains ':'), not a WeCom photo or Linli's own
+    copy (`wecom:…`, `stored:…`)."""
     return ":" not in photo
 
 

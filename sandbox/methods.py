@@ -51,6 +51,8 @@ NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are exactly "
     "the same as a content and reply markup of the current message"
 )
+PHOTO_UPLOAD_MAX_BYTES = 10 * 1024 * 1024  # sendPhoto's limit for an uploaded photo (a document may be 50 MB)
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
 QUERY_ID_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 
 
@@ -325,6 +327,7 @@ class BotApiMethods(BotState):
         chat = self._target_chat(params)
         photo = params.get("photo")
         if isinstance(photo, UploadedFile):
+            check_uploaded_photo(photo.data)
             sizes = self._photo_sizes(self._store_file(photo.data, "photos", ".jpg"))
         elif isinstance(photo, str) and photo in self._files:
             sizes = self._photo_sizes(self._files[photo])
@@ -523,3 +526,11 @@ def check_bot_command(command: Any) -> None:
     description = str(command.get("description", ""))
     if not 1 <= len(description) <= 256:
         raise bad_request("command description is empty or too long")
+
+
+def check_uploaded_photo(data: bytes) -> None:
+    """Telegram refuses an uploaded photo over 10 MB, or one that is no image it can read (JPEG, PNG, GIF, WebP)."""
+    if len(data) > PHOTO_UPLOAD_MAX_BYTES:
+        raise bad_request("PHOTO_SAVE_FILE_INVALID")
+    if not data.startswith(IMAGE_MAGIC) and not (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+        raise bad_request("IMAGE_PROCESS_FAILED")

@@ -1,7 +1,8 @@
 """WeCom photos reach tickets and outlive WeCom, and the console shows them to those who may see the ticket only: the
 assignee's image sent to the app 1:1 is copied from media/get at once (WeCom keeps it three days), and a resident's
 @mention in a group with an image (the AI bot's encrypted five-minute link) becomes a ticket with that photo, kept in
-Linli's own storage; an image that cannot be kept costs the photo only and the resident is told."""
+Linli's own storage; an image that cannot be kept costs the photo only and the resident is told. A photo written to
+the AI bot privately reaches the building's Telegram group on the ticket's card, uploaded from Linli's copy."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from typing import Any
 import aiohttp
 
 from models.people import Role
+from sandbox.state import UploadedFile
 from tests.features.console_world import B1, csrf_of, login_path, office
 from tests.features.test_console import client
+from tests.features.test_wecom import choice
+from tests.features.tickets_world import building
 from tests.features.wecom_world import running_bot_with_wecom
 
 JPEG = b"\xff\xd8\xff\xe0" + "3单元电梯修好了".encode()
@@ -83,6 +87,28 @@ async def test_an_image_that_cannot_be_kept_loses_only_the_photo_and_the_residen
         assert await desk.sign_in(await login_path(bot, w.staff)) == 303
         status, page = await desk.get("/console/tickets/1")
         assert status == 200 and "5单元楼道灯坏了" in page and "/photos/0" not in page
+
+
+async def test_a_photo_written_privately_to_the_ai_bot_is_on_the_card_in_the_buildings_telegram_group(
+    database_url: str,
+) -> None:
+    async with running_bot_with_wecom(database_url) as (bot, wecom):
+        w = await building(bot)  # 1号楼's group is on Telegram, its building head too
+        resident = wecom.user("wangayi")
+        await wecom.grant(resident, Role.RESIDENT, B1)
+        await resident.says_to_the_ai_bot("3单元的楼道灯坏了，晚上看不见", images=(JPEG,))
+        offer = await wecom.api.wait_for(  # the AI bot's one reply goes through the message's response_url
+            lambda c: c.path == "/cgi-bin/aibot/response" and c.ok and "要把这条作为报修提交给 1号楼 吗？" in c.content
+        )
+        await resident.says_privately(choice(offer.content, "是"))
+        await resident.expect_private("已登记工单 #1（报修）")
+        card = await w.group.expect_message("📋 工单 #1 · 报修")
+        assert "📷 1 张照片" in (card.text or "") and card.message["photo"]  # a photo with the card as its caption
+        [upload] = [c.params["photo"] for c in bot.api.calls_of("sendPhoto")]
+        assert isinstance(upload, UploadedFile) and upload.data == JPEG  # Linli's copy: a WeCom link is no file id
+        await w.head.presses(w.group, card, "确认")
+        confirmed = await w.group.expect_edit("已确认，待派单")  # the card's caption, as on any photo card
+        assert confirmed.message["photo"] == card.message["photo"]
 
 
 async def photo_shown_in_scope_only(

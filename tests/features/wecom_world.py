@@ -69,6 +69,22 @@ class WeComUser:
         await self.side.post(BOT_CALLBACK_PATH, json.dumps(payload, ensure_ascii=False), xml=False)
         return response_url
 
+    async def says_to_the_ai_bot(self, text: str, *, images: tuple[bytes, ...]) -> None:
+        """Write to the AI bot in a 1:1 chat, text and images in one `mixed` message (which a self-built app's 1:1
+        chat cannot carry: there a message is text or an image)."""
+        links = [{"msgtype": "image", "image": {"url": self.side.api.image_link(i)}} for i in images]
+        items = [{"msgtype": "text", "text": {"content": text}}, *links]
+        payload = {
+            "msgid": f"msg{next(_msgids)}",
+            "aibotid": "aibLinli",
+            "chattype": "single",
+            "from": {"userid": self.userid},
+            "response_url": self.side.api.response_url(),
+            "msgtype": "mixed",
+            "mixed": {"msg_item": items},
+        }
+        await self.side.post(BOT_CALLBACK_PATH, json.dumps(payload, ensure_ascii=False), xml=False)
+
     async def says_privately(self, text: str) -> None:
         """Write to the self-built app in a 1:1 chat."""
         xml = (

@@ -32,6 +32,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warning
 
 TOKEN = "8000000001:TEST-token"
 GROUP_ID = -1001987654321
+JPEG = b"\xff\xd8\xff\xe0" + "现场照片".encode()  # what Telegram reads as an image starts as one
 KEYBOARD = InlineKeyboardMarkup(
     [[InlineKeyboardButton("提醒", callback_data="remind:42"), InlineKeyboardButton("取消", callback_data="cancel:42")]]
 )
@@ -127,7 +128,7 @@ async def test_edit_message_text_is_applied_in_place_with_history(api: LocalBotA
 
 async def test_edit_reply_markup_caption_and_delete(api: LocalBotApi, bot: Bot, group: Any) -> None:
     sent = await bot.send_message(GROUP_ID, "投票", reply_markup=KEYBOARD)
-    photo = await bot.send_photo(GROUP_ID, io.BytesIO(b"jpeg bytes"), caption="现场照片")
+    photo = await bot.send_photo(GROUP_ID, io.BytesIO(JPEG), caption="现场照片")
 
     await bot.edit_message_reply_markup(GROUP_ID, sent.message_id, reply_markup=None)
     await bot.edit_message_caption(GROUP_ID, photo.message_id, caption="现场照片（已处理）")
@@ -140,13 +141,25 @@ async def test_edit_reply_markup_caption_and_delete(api: LocalBotApi, bot: Bot, 
 
 
 async def test_send_photo_upload_can_be_fetched_again(api: LocalBotApi, bot: Bot, group: Any) -> None:
-    sent = await bot.send_photo(GROUP_ID, io.BytesIO(b"\xff\xd8photo"), caption="图")
+    sent = await bot.send_photo(GROUP_ID, io.BytesIO(JPEG), caption="图")
 
     largest = sent.photo[-1]
     file = await bot.get_file(largest.file_id)
-    assert bytes(await file.download_as_bytearray()) == b"\xff\xd8photo"
+    assert bytes(await file.download_as_bytearray()) == JPEG
     again = await bot.send_photo(GROUP_ID, largest.file_id)
     assert again.photo[-1].file_id == largest.file_id
+
+
+@pytest.mark.parametrize(
+    ("upload", "refusal"),
+    [(b"%PDF-1.7 not an image", "IMAGE_PROCESS_FAILED"), (JPEG + bytes(10 * 1024 * 1024), "PHOTO_SAVE_FILE_INVALID")],
+)
+async def test_an_uploaded_photo_telegram_cannot_take_is_refused_and_nothing_is_sent(
+    api: LocalBotApi, bot: Bot, group: Any, upload: bytes, refusal: str
+) -> None:
+    with pytest.raises(BadRequest, match=f"(?i){refusal}"):  # PTB capitalises the description
+        await bot.send_photo(GROUP_ID, io.BytesIO(upload), caption="图")
+    assert api.bot_messages(GROUP_ID) == []
 
 
 async def test_get_file_refuses_unknown_ids_and_files_over_20_mb_as_telegram_does(
