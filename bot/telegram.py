@@ -247,9 +247,9 @@ ANSWER_EXPIRES_SECONDS = 15.0  # Telegram refuses to answer a button press older
 
 UPLOAD_PHOTO_MAX_BYTES = 10 * 1024 * 1024  # sendPhoto takes an uploaded photo of up to 10 MB
 UPLOADS_REMEMBERED = 1000  # file ids of Linli's own photos already uploaded, kept per process
-REFUSED_IMAGE = re.compile(
-    r"photo_|image_process_failed", re.IGNORECASE
-)  # PHOTO_INVALID_DIMENSIONS, …: PTB capitalises
+# what Telegram answers an upload it cannot take as a photo (PHOTO_INVALID_DIMENSIONS, PHOTO_SAVE_FILE_INVALID,
+# IMAGE_PROCESS_FAILED), in any case: PTB capitalises the description
+REFUSED_IMAGE = re.compile(r"photo_|image_process_failed", re.IGNORECASE)
 
 StoredPhotoBytes = Callable[[int], Awaitable[bytes | None]]
 """The bytes of Linli's own copy of a photo (`stored:<id>`, models/photos.py) by its id; None once it is gone."""
