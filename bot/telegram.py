@@ -246,7 +246,7 @@ ANSWER_EXPIRES_SECONDS = 15.0  # Telegram refuses to answer a button press older
 
 
 UPLOAD_PHOTO_MAX_BYTES = 10 * 1024 * 1024  # sendPhoto takes an uploaded photo of up to 10 MB
-UPLOADS_REMEMBERED = 1000  # file ids of Linli's own photos already uploaded, kept per process
+STORED_PHOTOS_REMEMBERED = 1000  # per process: Linli's own photos sent before, with their file id or None
 # what Telegram answers an upload it cannot take as a photo (PHOTO_INVALID_DIMENSIONS, PHOTO_SAVE_FILE_INVALID,
 # IMAGE_PROCESS_FAILED), in any case: PTB capitalises the description
 REFUSED_IMAGE = re.compile(r"photo_|image_process_failed", re.IGNORECASE)
@@ -265,7 +265,9 @@ class TelegramTransport:
         self._bot = bot
         self.group_limit_per_minute = group_limit_per_minute
         self._stored_photos = stored_photos
-        self._uploaded: dict[str, str] = {}  # a stored photo's reference → the file id Telegram gave its upload
+        # a stored photo's reference → the file id Telegram gave its upload, or None: it cannot be sent (gone, over
+        # 10 MB, refused), so a notice to many groups reads, uploads or is refused once, not once a group
+        self._sent_before: dict[str, str | None] = {}
 
     def is_group(self, chat_id: str) -> bool:
         return chat_id.startswith("-")
@@ -288,7 +290,6 @@ class TelegramTransport:
             await self._edit(chat_id, int(delivery.message_id or 0), payload.text, markup)
             return None
         reply = ReplyParameters(int(payload.reply_to), allow_sending_without_reply=True) if payload.reply_to else None
-        photo = await self._sendable_photo(payload.photo) if payload.photo and payload.document is None else None
         if payload.document is not None:
             sent = await self._bot.send_document(
                 chat_id,
@@ -296,7 +297,7 @@ class TelegramTransport:
                 caption=payload.text[:1024] or None,
                 reply_parameters=reply,
             )
-        elif payload.photo and photo is not None:
+        elif payload.photo and (photo := await self._sendable_photo(payload.photo)) is not None:
             sent = await self._send_photo(chat_id, payload.photo, photo, payload.text, markup, reply)
         else:
             sent = await self._bot.send_message(chat_id, payload.text, reply_markup=markup, reply_parameters=reply)
@@ -305,15 +306,18 @@ class TelegramTransport:
     async def _sendable_photo(self, photo: str) -> str | InputFile | None:
         """What sendPhoto can be given for a card's photo: a Telegram file id as it is; Linli's own copy by the file
         id of its first upload from this process, else its bytes (up to sendPhoto's 10 MB); None for a photo that
-        cannot be sent (a WeCom file not kept, a copy gone or too big): its card goes as text, whose 📷 line tells
-        of it."""
+        cannot be sent (a WeCom file not kept, a copy gone, too big or refused before): its card goes as text, whose
+        📷 line tells of it."""
         if is_telegram_file(photo):
             return photo
-        if photo in self._uploaded:
-            return self._uploaded[photo]
+        if photo in self._sent_before:
+            return self._sent_before[photo]
         photo_id = stored_id_of(photo)
-        content = await self._stored_photos(photo_id) if photo_id is not None and self._stored_photos else None
+        if photo_id is None or self._stored_photos is None:
+            return None
+        content = await self._stored_photos(photo_id)
         if content is None or len(content) > UPLOAD_PHOTO_MAX_BYTES:
+            self._remember(photo, None)
             return None
         return InputFile(content, filename=f"photo-{photo_id}.{(image_type(content) or 'image/jpeg')[6:]}")
 
@@ -337,15 +341,16 @@ class TelegramTransport:
             if isinstance(photo, str) or not REFUSED_IMAGE.search(error.message):
                 raise
             log.warning("telegram.photo_refused", photo=ref, problem=error.message)
+            self._remember(ref, None)
             return await self._bot.send_message(chat_id, text, reply_markup=markup, reply_parameters=reply)
         if isinstance(photo, InputFile) and sent.photo:
-            self._remember_upload(ref, sent.photo[-1].file_id)
+            self._remember(ref, sent.photo[-1].file_id)
         return sent
 
-    def _remember_upload(self, ref: str, file_id: str) -> None:
-        if len(self._uploaded) >= UPLOADS_REMEMBERED:
-            del self._uploaded[next(iter(self._uploaded))]  # the oldest
-        self._uploaded[ref] = file_id
+    def _remember(self, ref: str, file_id: str | None) -> None:
+        if len(self._sent_before) >= STORED_PHOTOS_REMEMBERED:
+            del self._sent_before[next(iter(self._sent_before))]  # the oldest
+        self._sent_before[ref] = file_id
 
     async def _edit(self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
         try:

@@ -131,10 +131,14 @@ async def test_a_stored_photo_is_uploaded_once_and_then_sent_by_the_file_id_tele
 async def test_a_stored_photo_telegram_cannot_be_given_leaves_the_card_as_text(
     api: LocalBotApi, ptb_bot: Bot, photos: dict[int, bytes]
 ) -> None:
-    transport = TelegramTransport(ptb_bot, stored_photos=StoredPhotos(photos))
+    stored = StoredPhotos(photos)
+    transport = TelegramTransport(ptb_bot, stored_photos=stored)
     sent = await transport.deliver(card("stored:12"))
     assert api.message(GROUP_ID, int(sent or "")).text == "📋 工单 #1 · 报修\n📷 1 张照片"
     assert api.calls_of("sendPhoto") == []
+    again = await transport.deliver(card("stored:12"))  # the next group of a notice: not read again
+    assert api.message(GROUP_ID, int(again or "")).text == "📋 工单 #1 · 报修\n📷 1 张照片"
+    assert stored.read == [12]
 
 
 async def test_an_upload_telegram_refuses_as_an_image_goes_as_text_and_another_refusal_stays_a_failure(
@@ -144,6 +148,9 @@ async def test_an_upload_telegram_refuses_as_an_image_goes_as_text_and_another_r
     sent = await transport.deliver(card("stored:12"))
     assert [c.ok for c in api.calls_of("sendPhoto")] == [False]
     assert api.message(GROUP_ID, int(sent or "")).text.startswith("📋 工单 #1")
+    again = await transport.deliver(card("stored:12"))  # refused once: not uploaded to be refused again
+    assert [c.ok for c in api.calls_of("sendPhoto")] == [False]
+    assert api.message(GROUP_ID, int(again or "")).text.startswith("📋 工单 #1")
 
     gone = Delivery("send", "-1009999999999", card("stored:13").payload, None)  # a chat Telegram does not know
     with pytest.raises(DeliveryError) as failed:
