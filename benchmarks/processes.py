@@ -24,6 +24,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def bot_environment(api: LocalBotApi, database_url: str, port: int) -> dict[str, str]:
+    """What a bot process is started with: this server, this database, this port, and nothing else of ours."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "TELEGRAM_BOT_TOKEN": api.token or "",
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "DATABASE_URL": database_url,
+        "WEB_PORT": str(port),
+    }
+
+
 def start_bot_process(
     api: LocalBotApi,
     database_url: str,
@@ -38,15 +49,8 @@ def start_bot_process(
     """`python -m bot run` (as `role`, else all in one) on this database and server; its output goes to `log`.
     `settings` add to or override the environment (LOG_LEVEL is WARNING unless they say otherwise); `python` is
     the interpreter (this one unless given), the code always this checkout's."""
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(REPO),
-        "TELEGRAM_BOT_TOKEN": api.token or "",
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "DATABASE_URL": database_url,
-        "WEB_PORT": str(port),
-        "LOG_LEVEL": "WARNING",
-    } | (settings or {})
+    ours = {"PYTHONPATH": str(REPO), "LOG_LEVEL": "WARNING"}
+    env = bot_environment(api, database_url, port) | ours | (settings or {})
     command = [python or sys.executable, "-m", "bot", "run", *(("--role", role) if role else ())]
     out = log.open("wb") if log else None
     return subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=out)

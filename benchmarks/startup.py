@@ -35,7 +35,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.processes import REPO, free_port, start_bot_process
+from benchmarks.processes import REPO, bot_environment, free_port, start_bot_process
 from bot.migrate import upgrade
 from sandbox.server import LocalBotApi
 
@@ -67,14 +67,8 @@ def cpu_seconds(pid: int) -> float:
 
 def start_bare_bot(api: LocalBotApi, database_url: str, *, cwd: Path, port: int, python: str | None) -> Popen:
     """The baseline bot (benchmarks/bare_bot.py) on this database and server."""
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "TELEGRAM_BOT_TOKEN": api.token or "",
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "DATABASE_URL": database_url,
-        "WEB_PORT": str(port),
-    }
     command = [python or sys.executable, str(REPO / "benchmarks" / "bare_bot.py")]
+    env = bot_environment(api, database_url, port)
     return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL)
 
 

@@ -1,7 +1,6 @@
 """The start-up and broadcast benchmarks, run as scripts at a tiny size (their figures come from full runs): each
 finishes and prints its figures (the start-up one its bare baseline too), and the broadcast reaches every group once
-with no 429. Once, on SQLite: the
-PostgreSQL senders are test_fair_sending.py's."""
+with no 429. Once, on SQLite: the PostgreSQL senders are test_fair_sending.py's."""
 
 from __future__ import annotations
 
